@@ -261,10 +261,11 @@ def test_str_equals_repr():
 GRAD_ARRAYS = [
     ("vec", np.array([1.0, -2.5, 3.25], np.float32)),
     ("scalar", np.array(1.5, np.float32)),
-    ("mat", np.arange(12, dtype=np.float32).reshape(3, 4) / 7),
+    ("mat", np.arange(12, dtype=np.float32).reshape(3, 4) / 8),
     ("f64", np.array([0.5, 2.0])),
-    ("long_row", np.linspace(-1, 1, 14).astype(np.float32)),
-    ("wide_row", np.linspace(-1000, 1000, 7).astype(np.float32)),
+    # Exactly representable values keep .sum() independent of summation order.
+    ("long_row", (np.arange(14, dtype=np.float32) - 5.5) / 4),
+    ("wide_row", np.arange(-1000, 1001, 333, dtype=np.float32) * 1.5),
     ("big", np.arange(1200, dtype=np.float32)),
 ]
 
