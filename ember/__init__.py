@@ -1,0 +1,81 @@
+"""Ember: a small deep-learning library in pure Python on NumPy that behaves like PyTorch.
+
+``import ember as torch`` and PyTorch scripts run unchanged.
+"""
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+# --- core
+from . import _dtype
+from ._dtype import (bool_ as bool, complex64, complex128, dtype, finfo, float16, float32,
+                     float64, get_default_dtype, iinfo, int8, int16, int32, int64,
+                     promote_types, result_type, set_default_dtype, uint8, can_cast)
+from ._size import Size, device
+from ._tensor import Tensor
+from . import _methods  # binds Tensor methods and operators
+from . import autograd
+from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,
+                                 is_inference_mode_enabled, no_grad, set_grad_enabled)
+from . import backends, cuda
+
+half = float16
+float = float32
+double = float64
+short = int16
+int = int32
+long = int64
+cfloat = complex64
+cdouble = complex128
+strided = "torch.strided"
+contiguous_format = preserve_format = channels_last = None
+
+# --- creation (ember/ops/creation.py)
+from .ops.creation import (arange, as_tensor, asarray, empty, empty_like, eye, from_numpy,
+                           full, full_like, linspace, logspace, ones, ones_like, scalar_tensor,
+                           tensor, zeros, zeros_like)
+
+# --- pointwise (ember/ops/pointwise.py)
+from .ops.pointwise import (abs, add, clone, cos, div, eq, exp, floor_divide, ge, gt, le, log,
+                            lt, mul, ne, neg, pow, reciprocal, relu, relu_, remainder, rsub,
+                            sigmoid, sign, sin, sqrt, square, sub, tanh, where)
+absolute = abs
+negative = neg
+multiply = mul
+divide = true_divide = div
+subtract = sub
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+
+# --- reduction (ember/ops/reduction.py)
+from .ops.reduction import mean, sum
+
+# --- linalg (ember/ops/linalg.py)
+from .ops.linalg import matmul, mm
+
+# --- shape (ember/ops/shape.py)
+from .ops.shape import (broadcast_to, cat, concat, concatenate, flatten, narrow, permute,
+                        reshape, squeeze, stack, swapaxes, swapdims, t, transpose, unbind,
+                        unflatten, unsqueeze)
+
+# --- indexing (ember/ops/indexing.py)
+
+# --- random (ember/ops/random.py)
+
+# --- printing
+from ._tensor_str import set_printoptions
+
+# --- nn, optim, data, serialization
+from . import nn
+
+
+def is_tensor(obj) -> bool:
+    """Whether ``obj`` is an ember tensor."""
+    return isinstance(obj, Tensor)
+
+
+def numel(input: Tensor) -> int:
+    return input.numel()
+
+
+def is_floating_point(input: Tensor) -> bool:
+    return input.is_floating_point()

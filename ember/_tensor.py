@@ -1,0 +1,582 @@
+"""The Tensor: a NumPy array plus the autograd state PyTorch keeps beside it."""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from . import _dtype
+from ._dtype import dtype as _DType, from_np
+from ._size import CPU, Size, check_device
+from .autograd import graph as _graph
+from .autograd.grad_mode import STATE
+from .autograd.graph import _Meta, AccumulateGrad, add_hook, _HookDict
+
+__all__ = ["Tensor", "check_inplace"]
+
+_ndarray = np.ndarray
+_new = object.__new__
+
+_NONLEAF_GRAD_WARNING = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+    "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
+    "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. "
+    "If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor "
+    "instead. See github.com/pytorch/pytorch/pull/30531 for more information. (Triggered "
+    "internally at /__w/pytorch/pytorch/build/aten/src/ATen/core/TensorBody.h:493.)")
+
+
+class _VersionCounter:
+    """Counts in-place writes; shared by a tensor and all its views."""
+
+    __slots__ = ("v",)
+
+    def __init__(self, v: int = 0) -> None:
+        self.v = v
+
+
+class Tensor:
+    """A multi-dimensional array with autograd, behaving like ``torch.Tensor``."""
+
+    __slots__ = ("_data", "_rg", "grad_fn", "_grad", "_vc", "_base", "_view", "_out_nr",
+                 "_meta", "__weakref__", "__dict__")
+    # NumPy must hand binary operators back to us (ndarray * tensor -> Tensor.__rmul__).
+    __array_ufunc__ = None
+    __array_priority__ = 1000
+
+    # -- construction ----------------------------------------------------------------------
+    def __init__(self, *args, dtype=None, device=None) -> None:
+        """Legacy constructor: ``Tensor(data)`` copies as the default dtype, ``Tensor(2, 3)``
+        allocates an uninitialised tensor of that shape."""
+        from .ops import creation
+        check_device(device)
+        dt = dtype if dtype is not None else _dtype.get_default_dtype()
+        if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
+            a = args[0]
+            if isinstance(a, Size):
+                data = np.empty(tuple(a), dt.np)
+            else:
+                data = creation._to_array(a, dt, copy=True)
+        else:
+            data = np.empty(creation._shape_arg(args), dt.np)
+        _init_fields(self, data)
+
+    @staticmethod
+    def _wrap(data: np.ndarray) -> "Tensor":
+        """Wrap a NumPy array (no copy) as a tensor that does not require grad."""
+        t = _new(Tensor)
+        if data.__class__ is not _ndarray:
+            data = np.asarray(data)
+        t._data = data
+        t._rg = False
+        t.grad_fn = None
+        t._grad = None
+        t._vc = None
+        t._base = None
+        t._view = None
+        t._out_nr = 0
+        t._meta = None
+        return t
+
+    @staticmethod
+    def _from_node(data, node, nr: int) -> "Tensor":
+        """An op's output: requires grad, with ``node`` as its grad_fn."""
+        t = _new(Tensor)
+        if data.__class__ is not _ndarray:
+            data = np.asarray(data)
+        t._data = data
+        t._rg = True
+        t.grad_fn = node
+        t._grad = None
+        t._vc = None
+        t._base = None
+        t._view = None
+        t._out_nr = nr
+        t._meta = None
+        return t
+
+    def _version_counter(self) -> _VersionCounter:
+        vc = self._vc
+        if vc is None:
+            vc = self._vc = _VersionCounter()
+        return vc
+
+    def _bump(self) -> None:
+        """Record an in-place write (the counter is shared with views)."""
+        vc = self._vc
+        if vc is None:
+            self._vc = _VersionCounter(1)
+        else:
+            vc.v += 1
+
+    @property
+    def _version(self) -> int:
+        vc = self._vc
+        return 0 if vc is None else vc.v
+
+    def _meta_state(self) -> _Meta:
+        m = self._meta
+        if m is None:
+            m = self._meta = _Meta()
+        return m
+
+    def _accumulator(self) -> AccumulateGrad:
+        m = self._meta_state()
+        acc = m.accum
+        if acc is None:
+            acc = m.accum = AccumulateGrad(self)
+        return acc
+
+    # -- attributes the slides teach -------------------------------------------------------
+    @property
+    def data(self) -> "Tensor":
+        """The same memory as a tensor outside autograd (its in-place changes go untracked)."""
+        return Tensor._wrap(self._data)
+
+    @data.setter
+    def data(self, value: "Tensor") -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data must be a Tensor, not {type(value).__name__}")
+        self._data = value._data
+
+    @property
+    def dtype(self) -> _DType:
+        return from_np(self._data.dtype)
+
+    @property
+    def shape(self) -> Size:
+        return Size(self._data.shape)
+
+    @property
+    def device(self):
+        return CPU
+
+    @property
+    def is_cuda(self) -> bool:
+        return False
+
+    @property
+    def is_cpu(self) -> bool:
+        return True
+
+    @property
+    def layout(self) -> str:
+        return "torch.strided"
+
+    @property
+    def requires_grad(self) -> bool:
+        return self._rg
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        self.requires_grad_(value)
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        """Set ``requires_grad`` on a leaf (floating point only); returns self."""
+        if self.grad_fn is not None:
+            if not requires_grad:
+                raise RuntimeError(
+                    "you can only change requires_grad flags of leaf variables. If you want to "
+                    "use a computed variable in a subgraph that doesn't require "
+                    "differentiation use var_no_grad = var.detach().")
+            return self
+        if requires_grad and self._data.dtype.kind not in "fc":
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        self._rg = bool(requires_grad)
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def grad(self) -> "Tensor | None":
+        if self.grad_fn is not None and not self.retains_grad and self._grad is None:
+            warnings.warn(_NONLEAF_GRAD_WARNING, UserWarning, stacklevel=2)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: "Tensor | None") -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of "
+                                f"type {type(value).__name__}")
+            if value._data.shape != self._data.shape:
+                raise RuntimeError("assigned grad has data of a different size")
+            if value._data.dtype != self._data.dtype:
+                raise RuntimeError("assigned grad has data of a different type")
+        self._grad = value
+
+    @grad.deleter
+    def grad(self) -> None:
+        self._grad = None
+
+    @property
+    def retains_grad(self) -> bool:
+        m = self._meta
+        return m is not None and m.retains_grad
+
+    @property
+    def is_view(self) -> bool:
+        return self._base is not None
+
+    @property
+    def name(self):
+        m = self._meta
+        return None if m is None else m.name
+
+    @property
+    def output_nr(self) -> int:
+        return self._out_nr
+
+    # -- sizes -------------------------------------------------------------------------------
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    ndimension = dim
+
+    def size(self, dim: int | None = None):
+        """The shape as a ``Size``, or one dimension's size."""
+        if dim is None:
+            return Size(self._data.shape)
+        from .ops._util import wrap_dim
+        return self._data.shape[wrap_dim(dim, self._data.ndim)]
+
+    def numel(self) -> int:
+        return self._data.size
+
+    nelement = numel
+
+    def element_size(self) -> int:
+        return self._data.itemsize
+
+    def stride(self, dim: int | None = None):
+        """Strides in elements, as PyTorch counts them."""
+        item = self._data.itemsize
+        st = tuple(s // item for s in self._data.strides)
+        if dim is None:
+            return st
+        from .ops._util import wrap_dim
+        return st[wrap_dim(dim, self._data.ndim)]
+
+    def is_contiguous(self, memory_format=None) -> bool:
+        return bool(self._data.flags.c_contiguous)
+
+    def is_floating_point(self) -> bool:
+        return self._data.dtype.kind == "f"
+
+    def is_complex(self) -> bool:
+        return self._data.dtype.kind == "c"
+
+    def data_ptr(self) -> int:
+        return self._data.__array_interface__["data"][0]
+
+    def untyped_storage(self):
+        from ._storage import UntypedStorage
+        return UntypedStorage._of(self)
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(self.unbind(0))
+
+    # -- conversion to Python and NumPy ---------------------------------------------------
+    def item(self):
+        """The value of a one-element tensor as a Python number."""
+        if self._data.size != 1:
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted "
+                               "to Scalar")
+        return self._data.item() if self._data.ndim == 0 else self._data.reshape(()).item()
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The NumPy array sharing this tensor's memory."""
+        if self._rg and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
+                               "tensor.detach().numpy() instead.")
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        a = self._data
+        if dtype is not None and a.dtype != dtype:
+            return a.astype(dtype)
+        return a.copy() if copy else a
+
+    def _scalar(self, kind: str):
+        if self._data.size != 1:
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted "
+                               "to Scalar")
+        return self._data.reshape(()).item()
+
+    def __float__(self) -> float:
+        return float(self._scalar("float"))
+
+    def __int__(self) -> int:
+        return int(self._scalar("int"))
+
+    def __complex__(self) -> complex:
+        return complex(self._scalar("complex"))
+
+    def __index__(self) -> int:
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an "
+                            "index")
+        return int(self._data.reshape(()).item())
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with {'more than one' if self._data.size else 'no'} "
+                               "value is ambiguous")
+        return bool(self._data.reshape(()).item())
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __repr__(self, *, tensor_contents=None) -> str:
+        from ._tensor_str import tensor_repr
+        return tensor_repr(self)
+
+    def __format__(self, spec: str) -> str:
+        from ._tensor_str import tensor_format
+        return tensor_format(self, spec)
+
+    # -- autograd ------------------------------------------------------------------------------
+    def backward(self, gradient=None, retain_graph=None, create_graph: bool = False,
+                 inputs=None) -> None:
+        """Compute gradients of this tensor w.r.t. the graph leaves (into their ``.grad``)."""
+        from .autograd import engine
+        engine.backward((self,), None if gradient is None else (gradient,), retain_graph,
+                        create_graph, inputs)
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` for this non-leaf tensor after backward."""
+        if not self._rg:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is None:
+            return
+        m = self._meta_state()
+        if m.retains_grad:
+            return
+        m.retains_grad = True
+        import weakref
+        self.grad_fn._hook_state().retain[self._out_nr] = weakref.ref(self)
+
+    def register_hook(self, hook):
+        """``hook(grad)`` runs when this tensor's gradient is computed; may return a new one."""
+        if not self._rg:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require "
+                               "gradient")
+        if self.grad_fn is None:
+            m = self._meta_state()
+            if m.hooks is None:
+                m.hooks = _HookDict()
+            return add_hook(m.hooks, hook)
+        per_out = self.grad_fn._hook_state().tensor_pre
+        hooks = per_out.get(self._out_nr)
+        if hooks is None:
+            hooks = per_out[self._out_nr] = _HookDict()
+        return add_hook(hooks, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """``hook(tensor)`` runs after a leaf's ``.grad`` has been accumulated."""
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf "
+                               "tensors")
+        m = self._meta_state()
+        if m.post_acc_hooks is None:
+            m.post_acc_hooks = _HookDict()
+        return add_hook(m.post_acc_hooks, hook)
+
+    def detach(self) -> "Tensor":
+        """A tensor sharing memory and version counter, outside the graph."""
+        t = Tensor._wrap(self._data)
+        t._vc = self._version_counter()
+        return t
+
+    def detach_(self) -> "Tensor":
+        if self._base is not None and self._rg:
+            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
+        self.grad_fn = None
+        self._rg = False
+        self._out_nr = 0
+        return self
+
+    # -- copies and casts ------------------------------------------------------------------
+    def to(self, *args, **kwargs) -> "Tensor":
+        """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)``; self if no
+        change (unless ``copy=True``)."""
+        dt = kwargs.pop("dtype", None)
+        dev = kwargs.pop("device", None)
+        copy = kwargs.pop("copy", False)
+        kwargs.pop("non_blocking", None)
+        kwargs.pop("memory_format", None)
+        if kwargs:
+            raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
+        for a in args:
+            if isinstance(a, _DType):
+                dt = a
+            elif isinstance(a, Tensor):
+                dt = a.dtype
+            elif isinstance(a, (str, type(CPU))):
+                dev = a
+            elif a is None:
+                continue
+            else:
+                raise TypeError(f"to() received an invalid combination of arguments: {a!r}")
+        check_device(dev)
+        if dt is None or dt.np == self._data.dtype:
+            return self.clone() if copy else self
+        from .ops.pointwise import _to_dtype
+        return _to_dtype(self, dt)
+
+    def type(self, dtype=None, non_blocking: bool = False):
+        """Without arguments: the legacy type name (``torch.FloatTensor``); else a cast."""
+        if dtype is None:
+            return "torch." + self.dtype._legacy
+        if isinstance(dtype, str):
+            name = dtype.rsplit(".", 1)[-1]
+            matches = [d for d in _dtype._ALL if d._legacy == name]
+            if not matches:
+                raise ValueError(f"invalid type: '{dtype}'")
+            dtype = matches[0]
+        return self.to(dtype)
+
+    def type_as(self, other: "Tensor") -> "Tensor":
+        return self.to(other.dtype)
+
+    def float(self) -> "Tensor":
+        return self.to(_dtype.float32)
+
+    def double(self) -> "Tensor":
+        return self.to(_dtype.float64)
+
+    def half(self) -> "Tensor":
+        return self.to(_dtype.float16)
+
+    def long(self) -> "Tensor":
+        return self.to(_dtype.int64)
+
+    def int(self) -> "Tensor":
+        return self.to(_dtype.int32)
+
+    def short(self) -> "Tensor":
+        return self.to(_dtype.int16)
+
+    def char(self) -> "Tensor":
+        return self.to(_dtype.int8)
+
+    def byte(self) -> "Tensor":
+        return self.to(_dtype.uint8)
+
+    def bool(self) -> "Tensor":
+        return self.to(_dtype.bool_)
+
+    def cpu(self, memory_format=None) -> "Tensor":
+        return self
+
+    def cuda(self, device=None, non_blocking: bool = False):
+        raise AssertionError("Torch not compiled with CUDA enabled")
+
+    def pin_memory(self) -> "Tensor":
+        return self
+
+    def share_memory_(self) -> "Tensor":
+        return self
+
+    def is_pinned(self) -> bool:
+        return False
+
+    def is_shared(self) -> bool:
+        return False
+
+    def new_tensor(self, data, dtype=None, device=None, requires_grad: bool = False) -> "Tensor":
+        from .ops.creation import tensor
+        return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad: bool = False):
+        from .ops.creation import zeros
+        return zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad: bool = False):
+        from .ops.creation import ones
+        return ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad: bool = False):
+        from .ops.creation import empty
+        return empty(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad: bool = False):
+        from .ops.creation import full
+        return full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    # -- pickling and copying --------------------------------------------------------------
+    def __reduce_ex__(self, protocol):
+        return (_rebuild, (self._data.copy(), self._rg, self.__dict__ or None))
+
+    def __deepcopy__(self, memo):
+        if self.grad_fn is not None:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) "
+                               "support the deepcopy protocol at the moment.  If you were "
+                               "attempting to deepcopy a module, this may be because of a "
+                               "torch.nn.utils.weight_norm usage, see "
+                               "https://github.com/pytorch/pytorch/pull/103001")
+        key = id(self)
+        if key in memo:
+            return memo[key]
+        new = _new(type(self))
+        _init_fields(new, self._data.copy())
+        new._rg = self._rg
+        if self._grad is not None:
+            new._grad = self._grad.__deepcopy__(memo)
+        if self.__dict__:
+            import copy
+            new.__dict__.update(copy.deepcopy(self.__dict__, memo))
+        memo[key] = new
+        return new
+
+
+def _init_fields(t: Tensor, data: np.ndarray) -> None:
+    t._data = data
+    t._rg = False
+    t.grad_fn = None
+    t._grad = None
+    t._vc = None
+    t._base = None
+    t._view = None
+    t._out_nr = 0
+    t._meta = None
+
+
+def _rebuild(data, requires_grad, state, cls=None):
+    t = _new(cls or Tensor)
+    _init_fields(t, data)
+    t._rg = requires_grad
+    if state:
+        t.__dict__.update(state)
+    return t
+
+
+def check_inplace(t: Tensor) -> None:
+    """PyTorch's refusal of in-place writes to a leaf (or its view) that requires grad."""
+    if STATE.enabled and t._rg:
+        if t.grad_fn is None:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                               "operation.")
+        base = t._base
+        if base is not None and base.grad_fn is None and base._rg:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
+                               "an in-place operation.")
+
+
+_graph._Tensor = Tensor

@@ -1,0 +1,344 @@
+"""The backward engine: an iterative walk of the graph, in PyTorch's order.
+
+1. Count each node's incoming edges from the roots (iteratively: no recursion limit).
+2. Seed the roots' gradients; run ready nodes, latest-created first (a heap on sequence number).
+3. Reduce each returned gradient to its input's shape and dtype (broadcasting is undone here,
+   once, for every op), and add it out of place into the next node's buffer.
+4. AccumulateGrad nodes write leaves' ``.grad``; unless ``retain_graph``, each node's saved
+   tensors are released once it has run.
+"""
+from __future__ import annotations
+
+import heapq
+import itertools
+
+import numpy as np
+
+from .._dtype import from_np
+from .graph import AccumulateGrad, Node, edge
+from .grad_mode import STATE
+
+__all__ = ["backward", "grad"]
+
+_FIRST = -(1 << 62)  # AccumulateGrad runs as soon as it is ready, as in PyTorch
+
+
+def _tensor_cls():
+    from .._tensor import Tensor
+    return Tensor
+
+
+def _make_grads(outputs, grad_outputs, Tensor, create_graph: bool) -> list:
+    grads = []
+    for i, out in enumerate(outputs):
+        g = grad_outputs[i] if grad_outputs is not None else None
+        if g is None:
+            if out._data.size != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            if out._data.dtype.kind != "f":
+                raise RuntimeError("grad can be implicitly created only for real scalar "
+                                   f"outputs but got {out.dtype}")
+            g = Tensor._wrap(np.ones_like(out._data))
+        else:
+            if not isinstance(g, Tensor):
+                raise TypeError(f"gradients can be either Tensors or None, but got "
+                                f"{type(g).__name__}")
+            if g._data.shape != out._data.shape:
+                raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "
+                                   f"{g.shape} and output[{i}] has a shape of {out.shape}.")
+            if not create_graph:
+                g = g.detach()
+        grads.append(g)
+    return grads
+
+
+def _check_outputs(outputs) -> None:
+    for i, t in enumerate(outputs):
+        if not t._rg:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not "
+                               "have a grad_fn")
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool = False,
+             inputs=None) -> None:
+    """Accumulate into leaves' ``.grad`` the gradients of ``tensors`` (``torch.autograd
+    .backward``)."""
+    Tensor = _tensor_cls()
+    if isinstance(tensors, Tensor):
+        tensors = (tensors,)
+    tensors = tuple(tensors)
+    if isinstance(grad_tensors, Tensor):
+        grad_tensors = (grad_tensors,)
+    if retain_graph is None:
+        retain_graph = create_graph
+    _check_outputs(tensors)
+    grads = _make_grads(tensors, grad_tensors, Tensor, create_graph)
+    roots = [edge(t) for t in tensors]
+    if inputs is None:
+        _execute(roots, grads, retain_graph, create_graph, None)
+        return
+    if isinstance(inputs, Tensor):
+        inputs = (inputs,)
+    inputs = tuple(inputs)
+    if not inputs:
+        raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+    targets = []
+    for t in inputs:
+        if not t._rg:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+        targets.append(edge(t))
+    captured = _execute(roots, grads, retain_graph, create_graph, targets)
+    for t, g in zip(inputs, captured):
+        if g is not None:
+            _accumulate_into(t, g, create_graph)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bool = False,
+         only_inputs: bool = True, allow_unused=None, is_grads_batched: bool = False,
+         materialize_grads: bool = False):
+    """The gradients of ``outputs`` w.r.t. ``inputs``, returned instead of stored."""
+    Tensor = _tensor_cls()
+    if isinstance(outputs, Tensor):
+        outputs = (outputs,)
+    outputs = tuple(outputs)
+    single = isinstance(inputs, Tensor)
+    inputs = (inputs,) if single else tuple(inputs)
+    if isinstance(grad_outputs, Tensor):
+        grad_outputs = (grad_outputs,)
+    if grad_outputs is not None and len(grad_outputs) != len(outputs):
+        raise RuntimeError(f"grad requires one gradient per output: got {len(grad_outputs)} "
+                           f"gradients for {len(outputs)} outputs")
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    if retain_graph is None:
+        retain_graph = create_graph
+    _check_outputs(outputs)
+    for t in inputs:
+        if not isinstance(t, Tensor):
+            raise TypeError(f"grad(): inputs must be Tensors, got {type(t).__name__}")
+        if not t._rg:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    grads = _make_grads(outputs, grad_outputs, Tensor, create_graph)
+    captured = _execute([edge(t) for t in outputs], grads, retain_graph, create_graph,
+                        [edge(t) for t in inputs])
+    result = []
+    for t, g in zip(inputs, captured):
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError("One of the differentiated Tensors appears to not have been "
+                                   "used in the graph. Set allow_unused=True if this is the "
+                                   "desired behavior.")
+            if materialize_grads:
+                g = Tensor._wrap(np.zeros_like(t._data))
+        elif not create_graph and g._rg:
+            g = g.detach()
+        result.append(g)
+    return tuple(result)
+
+
+def _accumulate_into(t, g, create_graph: bool) -> None:
+    Tensor = type(g)
+    if t._grad is None:
+        t._grad = g if create_graph else Tensor._wrap(g._data.copy())
+    elif create_graph or t._grad._rg:
+        t._grad = t._grad + g
+    else:
+        t._grad._data += g._data
+
+
+def _run_accumulate(node: AccumulateGrad, g, create_graph: bool) -> None:
+    t = node._var()
+    if t is None:
+        return
+    m = t._meta
+    if m is not None and m.hooks:
+        for hook in tuple(m.hooks.values()):
+            r = hook(g)
+            if r is not None:
+                g = r
+    _accumulate_into(t, g, create_graph)
+    if m is not None and m.post_acc_hooks:
+        for hook in tuple(m.post_acc_hooks.values()):
+            hook(t)
+
+
+def _pre_hooks(node: Node, grads: list, hooks, create_graph: bool) -> list:
+    """Tensor hooks, then retain_grad, then the node's own pre-hooks (PyTorch's order)."""
+    for nr, hd in hooks.tensor_pre.items():
+        g = grads[nr]
+        if g is None:
+            continue
+        for hook in tuple(hd.values()):
+            r = hook(g)
+            if r is not None:
+                g = r
+        grads[nr] = g
+    for nr, ref in hooks.retain.items():
+        t = ref()
+        g = grads[nr]
+        if t is not None and g is not None:
+            if t._grad is None:
+                t._grad = g if create_graph else type(g)._wrap(g._data.copy())
+            else:
+                t._grad = t._grad + g
+    for hook in tuple(hooks.pre.values()):
+        r = hook(tuple(grads))
+        if r is not None:
+            grads = list(r)
+    return grads
+
+
+def _prune(nodes: list, deps: dict, roots: list, targets: set) -> set:
+    """The nodes from which some target is reachable (the only ones autograd.grad runs)."""
+    indeg = dict(deps)
+    order = []
+    ready = [n for n in roots if indeg.get(n, 0) == 0]
+    seen = set(ready)
+    while ready:
+        n = ready.pop()
+        order.append(n)
+        for nxt, _ in n.next_functions:
+            if nxt is not None:
+                indeg[nxt] -= 1
+                if indeg[nxt] == 0 and nxt not in seen:
+                    seen.add(nxt)
+                    ready.append(nxt)
+    needed = set()
+    for n in reversed(order):
+        if n in targets or any(nx in needed for nx, _ in n.next_functions):
+            needed.add(n)
+    return needed
+
+
+def _execute(roots: list, root_grads: list, retain_graph: bool, create_graph: bool,
+             targets):
+    """Run the graph. With ``targets`` (a list of edges), capture and return their gradients
+    instead of accumulating into leaves."""
+    # 1. dependency counts, iteratively
+    root_nodes = []
+    for node, _ in roots:
+        if node is not None and node not in root_nodes:
+            root_nodes.append(node)
+    deps: dict = {}
+    seen = set(root_nodes)
+    stack = list(root_nodes)
+    while stack:
+        node = stack.pop()
+        for nxt, _ in node.next_functions:
+            if nxt is not None:
+                deps[nxt] = deps.get(nxt, 0) + 1
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
+
+    capture = None
+    needed = None
+    results = None
+    if targets is not None:
+        capture = {}
+        for i, (node, nr) in enumerate(targets):
+            capture.setdefault(node, []).append((nr, i))
+        needed = _prune(list(seen), deps, root_nodes, set(capture))
+        results = [None] * len(targets)
+
+    # 2. seed the buffers with the root gradients
+    buffers: dict = {}
+    for (node, nr), g in zip(roots, root_grads):
+        if node is None:
+            continue
+        buf = buffers.get(node)
+        if buf is None:
+            buf = buffers[node] = [None] * node._n_out
+        buf[nr] = g if buf[nr] is None else buf[nr] + g
+
+    heap: list = []
+    tie = itertools.count()
+    for node in root_nodes:
+        if deps.get(node, 0) == 0:
+            heapq.heappush(heap, (_FIRST if node._seq < 0 else -node._seq, next(tie), node))
+
+    prev_mode = STATE.enabled
+    STATE.enabled = create_graph
+    try:
+        while heap:
+            node = heapq.heappop(heap)[2]
+            grads = buffers.pop(node, None)
+            if grads is None:
+                grads = [None] * node._n_out
+            hooks = node._hooks
+            if hooks is not None:
+                grads = _pre_hooks(node, grads, hooks, create_graph)
+            if capture is not None:
+                hit = capture.get(node)
+                if hit is not None:
+                    for nr, i in hit:
+                        g = grads[nr]
+                        if g is not None:
+                            results[i] = g if results[i] is None else results[i] + g
+                if node not in needed or node.__class__ is AccumulateGrad:
+                    _skip(node, deps, heap, tie, retain_graph)
+                    continue
+            if node.__class__ is AccumulateGrad:
+                if grads[0] is not None:
+                    _run_accumulate(node, grads[0], create_graph)
+                continue
+            if all(g is None for g in grads):
+                _skip(node, deps, heap, tie, retain_graph)
+                continue
+            grad_in = node.backward(grads[0] if node._n_out == 1 else grads)
+            if hooks is not None and hooks.post:
+                for hook in tuple(hooks.post.values()):
+                    r = hook(grad_in, tuple(grads))
+                    if r is not None:
+                        grad_in = r
+            if not retain_graph:
+                node._release()
+            metas = node._in_meta
+            for i, (nxt, nr) in enumerate(node.next_functions):
+                if nxt is None:
+                    continue
+                g = grad_in[i]
+                if g is not None:
+                    shape, dt = metas[i]
+                    gd = g._data
+                    if gd.shape != shape:
+                        g = _reduce(g, shape, node, i)
+                    if gd.dtype != dt:
+                        g = g.to(from_np(dt))
+                    buf = buffers.get(nxt)
+                    if buf is None:
+                        buf = buffers[nxt] = [None] * nxt._n_out
+                    old = buf[nr]
+                    buf[nr] = g if old is None else old + g
+                d = deps[nxt] - 1
+                deps[nxt] = d
+                if d == 0:
+                    heapq.heappush(heap, (_FIRST if nxt._seq < 0 else -nxt._seq, next(tie),
+                                          nxt))
+    finally:
+        STATE.enabled = prev_mode
+    return results
+
+
+def _skip(node: Node, deps: dict, heap: list, tie, retain_graph: bool) -> None:
+    """Pass over a node that receives no gradient (or is pruned): release its dependants."""
+    if not retain_graph and node.__class__ is not AccumulateGrad:
+        node._release()
+    for nxt, _ in node.next_functions:
+        if nxt is None:
+            continue
+        d = deps[nxt] - 1
+        deps[nxt] = d
+        if d == 0:
+            heapq.heappush(heap, (_FIRST if nxt._seq < 0 else -nxt._seq, next(tie), nxt))
+
+
+def _reduce(g, shape: tuple, node: Node, i: int):
+    from ..ops._util import sum_to
+    gshape = g._data.shape
+    if len(gshape) < len(shape) or any(
+            s != gs and s != 1 for s, gs in zip(shape[::-1], gshape[::-1])):
+        raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index {i} "
+                           f"- got {list(gshape)} but expected shape compatible with "
+                           f"{list(shape)}")
+    return sum_to(g, shape)

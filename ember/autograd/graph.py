@@ -1,0 +1,304 @@
+"""Graph nodes: the backward-node base class, AccumulateGrad, saved tensors and recording.
+
+Every differentiable op creates one ``Node`` subclass instance named like PyTorch's
+(``MulBackward0``) whose ``backward(grad)`` returns one gradient (or None) per input.
+"""
+from __future__ import annotations
+
+import itertools
+import weakref
+from collections import OrderedDict
+
+from .grad_mode import STATE
+
+__all__ = ["Node", "AccumulateGrad", "RemovableHandle"]
+
+# Creation order: the engine runs ready nodes latest-first, as PyTorch does.
+_sequence = itertools.count()
+_NO_EDGE = (None, 0)
+_Tensor = None  # set by ember._tensor once the Tensor class exists (it imports this module)
+
+_SECOND_TIME = (
+    "Trying to backward through the graph a second time (or directly access saved tensors "
+    "after they have already been freed). Saved intermediate values of the graph are freed "
+    "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+    "backward through the graph a second time or if you need to access saved tensors after "
+    "calling backward.")
+
+
+class RemovableHandle:
+    """Returned by ``register_*hook``; ``remove()`` unregisters the hook."""
+
+    __slots__ = ("_dict_ref", "id")
+    _next_id = itertools.count()
+
+    def __init__(self, hooks_dict: dict) -> None:
+        self._dict_ref = weakref.ref(hooks_dict)
+        self.id = next(RemovableHandle._next_id)
+
+    def remove(self) -> None:
+        d = self._dict_ref()
+        if d is not None:
+            d.pop(self.id, None)
+
+    def __enter__(self) -> "RemovableHandle":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.remove()
+
+
+def add_hook(hooks: dict, fn) -> RemovableHandle:
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = fn
+    return handle
+
+
+class _HookDict(OrderedDict):
+    # OrderedDict cannot be weakly referenced; this subclass can (for RemovableHandle).
+    pass
+
+
+class _NodeHooks:
+    """Hooks attached to a node, created only when someone registers one."""
+
+    __slots__ = ("tensor_pre", "retain", "pre", "post")
+
+    def __init__(self) -> None:
+        self.tensor_pre = {}   # output_nr -> _HookDict of tensor hooks (non-leaf register_hook)
+        self.retain = {}       # output_nr -> weakref of a tensor that called retain_grad()
+        self.pre = _HookDict()   # grad_fn.register_prehook
+        self.post = _HookDict()  # grad_fn.register_hook
+
+
+class Node:
+    """A backward function in the graph. Subclasses define ``backward``."""
+
+    __slots__ = ("next_functions", "_in_meta", "_saved", "_versions", "_result", "_seq",
+                 "_hooks", "__weakref__", "__dict__")
+    _n_out = 1            # outputs of the forward; gradients arrive one per output
+    _saved_names = ()     # names for PyTorch's grad_fn._saved_<name> introspection
+
+    def name(self) -> str:
+        """The node's PyTorch name, e.g. ``MulBackward0``."""
+        return type(self).__name__
+
+    def backward(self, grad):
+        raise NotImplementedError(f"{self.name()} does not implement backward")
+
+    def __call__(self, *grads):
+        """Apply the backward formula directly, like calling a PyTorch grad_fn."""
+        if STATE.enabled:
+            return self.backward(grads[0] if self._n_out == 1 else grads)
+        return self.backward(grads[0] if self._n_out == 1 else grads)
+
+    @property
+    def needs_input_grad(self) -> tuple:
+        return tuple(fn is not None for fn, _ in self.next_functions)
+
+    @property
+    def metadata(self) -> dict:
+        return self.__dict__
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object at {hex(id(self))}>"
+
+    # -- saved tensors -------------------------------------------------------------------
+    def save(self, *tensors) -> None:
+        """Save input tensors (or None) for backward, remembering their versions."""
+        self._saved = tensors
+        self._versions = tuple(None if t is None else t._version_counter().v for t in tensors)
+
+    def save_result(self, out) -> None:
+        """Save this node's own output; only its data is kept, so no reference cycle forms."""
+        vc = out._version_counter()
+        self._result = (out._data, vc, vc.v)
+
+    def saved_tensors(self) -> tuple:
+        saved = self._saved
+        if saved is None:
+            raise RuntimeError(_SECOND_TIME)
+        for t, v in zip(saved, self._versions):
+            if t is not None and t._vc.v != v:
+                _raise_modified(t, v)
+        return saved
+
+    def saved_result(self):
+        res = self._result
+        if res is None:
+            raise RuntimeError(_SECOND_TIME)
+        data, vc, v = res
+        if vc.v != v:
+            _raise_modified_output(self, data, vc.v, v)
+        # Rebuilt with this node as grad_fn, so double backward differentiates through it.
+        t = _Tensor._wrap(data)
+        t._vc = vc
+        if STATE.enabled:
+            t.grad_fn = self
+            t._rg = True
+        return t
+
+    def _release(self) -> None:
+        if self._saved:
+            self._saved = None
+        if self._result is not None:
+            self._result = None
+        self._release_extra()
+
+    def _release_extra(self) -> None:
+        """Subclasses holding other large buffers drop them here."""
+
+    def __getattr__(self, name: str):
+        # PyTorch exposes saved values as grad_fn._saved_self, _saved_other, _saved_result.
+        if name.startswith("_saved_"):
+            key = name[7:]
+            if key == "result" and self._result is not None:
+                return self.saved_result()
+            names = type(self)._saved_names
+            if key in names and self._saved is not None:
+                return self._saved[names.index(key)]
+            if key in names or key == "result":
+                raise RuntimeError(_SECOND_TIME)
+        raise AttributeError(f"'{self.name()}' object has no attribute '{name}'")
+
+    # -- hooks -----------------------------------------------------------------------------
+    def _hook_state(self) -> _NodeHooks:
+        h = self._hooks
+        if h is None:
+            h = self._hooks = _NodeHooks()
+        return h
+
+    def register_hook(self, fn) -> RemovableHandle:
+        """``fn(grad_inputs, grad_outputs)`` runs after this node; may return new grad_inputs."""
+        return add_hook(self._hook_state().post, fn)
+
+    def register_prehook(self, fn) -> RemovableHandle:
+        """``fn(grad_outputs)`` runs before this node; may return new grad_outputs."""
+        return add_hook(self._hook_state().pre, fn)
+
+
+def _describe(t) -> str:
+    shape = ", ".join(str(s) for s in t.shape)
+    return f"[torch.{t.dtype._legacy} [{shape}]]"
+
+
+def _raise_modified(t, expected: int) -> None:
+    fn = t.grad_fn
+    what = f", which is output {t._out_nr} of {fn.name()}," if fn is not None else ""
+    raise RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: {_describe(t)}{what} is at version {t._vc.v}; expected version "
+        f"{expected} instead. Hint: enable anomaly detection to find the operation that "
+        "failed to compute its gradient, with torch.autograd.set_detect_anomaly(True).")
+
+
+def _raise_modified_output(node: Node, data, now: int, expected: int) -> None:
+    t = _Tensor._wrap(data)
+    raise RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: {_describe(t)}, which is output 0 of {node.name()}, is at version {now}; "
+        f"expected version {expected} instead. Hint: enable anomaly detection to find the "
+        "operation that failed to compute its gradient, with "
+        "torch.autograd.set_detect_anomaly(True).")
+
+
+class AccumulateGrad(Node):
+    """The sink of a leaf tensor's gradient: runs its hooks, then adds into ``.grad``."""
+
+    __slots__ = ("_var",)
+
+    def __init__(self, tensor) -> None:
+        # Weak: a leaf owns its accumulator, never the other way round (no cycle).
+        self._var = weakref.ref(tensor)
+        self.next_functions = ()
+        self._in_meta = ()
+        self._saved = ()
+        self._result = None
+        self._seq = -1
+        self._hooks = None
+
+    @property
+    def variable(self):
+        return self._var()
+
+    def backward(self, grad):
+        raise RuntimeError("AccumulateGrad is run by the engine")
+
+
+class _Meta:
+    """Rarely used per-tensor state, allocated on first use to keep tensors small."""
+
+    __slots__ = ("accum", "hooks", "retains_grad", "view_fn", "post_acc_hooks", "name")
+
+    def __init__(self) -> None:
+        self.accum = None
+        self.hooks = None
+        self.retains_grad = False
+        self.view_fn = None
+        self.post_acc_hooks = None
+        self.name = None
+
+
+def edge(t) -> tuple:
+    """The (node, output_nr) pair a gradient for ``t`` flows into, or (None, 0)."""
+    if not isinstance(t, _Tensor) or not t._rg:
+        return _NO_EDGE
+    fn = t.grad_fn
+    if fn is not None:
+        return (fn, t._out_nr)
+    return (t._accumulator(), 0)
+
+
+def _meta_of(t):
+    if isinstance(t, _Tensor) and t._rg:
+        return (t._data.shape, t._data.dtype)
+    return None
+
+
+def record1(node: Node, out, a):
+    """Attach ``node`` (one input ``a``) and wrap the NumPy result ``out`` as its output."""
+    node.next_functions = (edge(a),)
+    node._in_meta = ((a._data.shape, a._data.dtype),)
+    node._saved = ()
+    node._result = None
+    node._seq = next(_sequence)
+    node._hooks = None
+    return _Tensor._from_node(out, node, 0)
+
+
+def record2(node: Node, out, a, b):
+    """Attach ``node`` with two inputs (either may be a Python number or a constant tensor)."""
+    node.next_functions = (edge(a), edge(b))
+    node._in_meta = (_meta_of(a), _meta_of(b))
+    node._saved = ()
+    node._result = None
+    node._seq = next(_sequence)
+    node._hooks = None
+    return _Tensor._from_node(out, node, 0)
+
+
+def record(node: Node, out, inputs):
+    """Attach ``node`` with any number of inputs; ``out`` is one array or a tuple of arrays."""
+    node.next_functions = tuple(edge(t) for t in inputs)
+    node._in_meta = tuple(_meta_of(t) for t in inputs)
+    node._saved = ()
+    node._result = None
+    node._seq = next(_sequence)
+    node._hooks = None
+    if isinstance(out, tuple):
+        return tuple(_Tensor._from_node(o, node, i) for i, o in enumerate(out))
+    return _Tensor._from_node(out, node, 0)
+
+
+def needs_grad1(a) -> bool:
+    return STATE.enabled and a._rg
+
+
+def needs_grad2(a, b) -> bool:
+    if not STATE.enabled:
+        return False
+    return (isinstance(a, _Tensor) and a._rg) or (isinstance(b, _Tensor) and b._rg)
+
+
+def needs_grad(inputs) -> bool:
+    return STATE.enabled and any(isinstance(t, _Tensor) and t._rg for t in inputs)

@@ -1,0 +1,1 @@
+"""Forward functions of every op, each beside its backward node class."""

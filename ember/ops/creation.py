@@ -1,0 +1,325 @@
+"""Tensor creation: from data, filled, ranges, identity."""
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+from .. import _dtype
+from .._dtype import from_np
+from .._size import check_device
+from .._tensor import Tensor
+from ._util import shape_arg
+
+_wrap = Tensor._wrap
+_shape_arg = shape_arg
+
+__all__ = ["tensor", "as_tensor", "from_numpy", "asarray", "zeros", "ones", "full", "empty",
+           "zeros_like", "ones_like", "full_like", "empty_like", "arange", "linspace",
+           "logspace", "eye", "scalar_tensor", "range_"]
+
+
+def _infer_np(a: np.ndarray) -> np.dtype:
+    # Python floats become the default dtype; ints int64; bools bool (NumPy arrays keep theirs).
+    k = a.dtype.kind
+    if k == "f":
+        return _dtype.get_default_dtype().np
+    if k in "iu":
+        return np.dtype(np.int64)
+    if k == "b":
+        return np.dtype(np.bool_)
+    if k == "c":
+        return _dtype.get_default_dtype().to_complex().np
+    raise TypeError(f"Could not infer dtype of {a.dtype}")
+
+
+def _from_sequence(data) -> np.ndarray:
+    def flat_types(x, depth=0, shape=None):
+        return x
+
+    try:
+        a = np.array(data)
+    except ValueError as e:
+        raise ValueError(_ragged_message(data)) from e
+    if a.dtype == object:
+        raise TypeError(f"Could not infer dtype of {type(_first_leaf(data)).__name__}")
+    if a.dtype.kind in "US":
+        raise TypeError("new(): invalid data type 'str'")
+    if _has_tensor(data):
+        # Tensors inside a list keep their dtype in promotion, like PyTorch.
+        return a
+    return a.astype(_infer_np(a), copy=False)
+
+
+def _has_tensor(data) -> bool:
+    if isinstance(data, Tensor):
+        return True
+    if isinstance(data, (list, tuple)) and data:
+        return _has_tensor(data[0])
+    return False
+
+
+def _first_leaf(data):
+    while isinstance(data, (list, tuple)) and data:
+        data = data[0]
+    return data
+
+
+def _ragged_message(data) -> str:
+    def walk(x, dim):
+        if not isinstance(x, (list, tuple)):
+            return None
+        lens = [len(e) if isinstance(e, (list, tuple)) else None for e in x]
+        first = lens[0] if lens else None
+        for e, n in zip(x, lens):
+            if n != first:
+                return f"expected sequence of length {first} at dim {dim + 1} (got {n})"
+        for e in x:
+            r = walk(e, dim + 1)
+            if r:
+                return r
+        return None
+    return walk(data, 0) or "could not convert data to a tensor"
+
+
+def _to_array(data, dt, copy: bool) -> np.ndarray:
+    """NumPy array for ``data`` with dtype ``dt`` (None: infer as PyTorch does)."""
+    if isinstance(data, Tensor):
+        a = data._data
+    elif isinstance(data, np.ndarray):
+        a = data
+        if dt is None:
+            from_np(a.dtype)  # raises TypeError for dtypes ember lacks
+    elif isinstance(data, (list, tuple)):
+        a = _from_sequence(data)
+    elif isinstance(data, (bool, int, float, complex, np.generic)):
+        if isinstance(data, np.generic):
+            a = np.asarray(data)
+            if dt is None and a.dtype.kind == "f":
+                a = a.astype(a.dtype)
+        else:
+            if isinstance(data, int) and not isinstance(data, bool) and \
+                    not -(1 << 63) <= data < (1 << 63):
+                raise RuntimeError(f"value cannot be converted to type int64 without overflow")
+            a = np.asarray(data)
+            a = a.astype(_infer_np(a), copy=False)
+    elif hasattr(data, "__array__"):
+        a = np.asarray(data)
+    else:
+        raise TypeError(f"Could not infer dtype of {type(data).__name__}")
+    if dt is not None and a.dtype != dt.np:
+        with np.errstate(invalid="ignore", over="ignore"):
+            return a.astype(dt.np)
+    if copy:
+        return a.copy()
+    return a
+
+
+def _finish(data: np.ndarray, requires_grad: bool) -> Tensor:
+    t = _wrap(data)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def tensor(data, *, dtype=None, device=None, requires_grad: bool = False,
+           pin_memory: bool = False) -> Tensor:
+    """A new tensor copying ``data`` (nested lists, numbers, NumPy arrays, tensors)."""
+    check_device(device)
+    if isinstance(data, Tensor):
+        warnings.warn("To copy construct from a tensor, it is recommended to use "
+                      "sourceTensor.detach().clone() or sourceTensor.detach().clone()."
+                      "requires_grad_(True), rather than torch.tensor(sourceTensor).",
+                      UserWarning, stacklevel=2)
+    return _finish(_to_array(data, dtype, copy=True), requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """Like ``tensor`` but shares memory with a NumPy array or tensor when it can."""
+    check_device(device)
+    if isinstance(data, Tensor) and (dtype is None or data.dtype is dtype):
+        return data
+    return _wrap(_to_array(data, dtype, copy=False))
+
+
+def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad: bool = False) -> Tensor:
+    t = as_tensor(obj, dtype=dtype)
+    if copy:
+        t = _wrap(t._data.copy())
+    return _finish(t._data, requires_grad) if requires_grad else t
+
+
+def from_numpy(ndarray: np.ndarray) -> Tensor:
+    """A tensor sharing memory with a NumPy array."""
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+    from_np(ndarray.dtype)
+    return _wrap(ndarray)
+
+
+def _filled(size, value, dtype, requires_grad, fill_default) -> Tensor:
+    shape = shape_arg(size)
+    dt = dtype if dtype is not None else fill_default
+    data = np.full(shape, value, dt.np) if value != 0 else np.zeros(shape, dt.np)
+    return _finish(data, requires_grad)
+
+
+def zeros(*size, out=None, dtype=None, layout=None, device=None,
+          requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros; sizes as ``zeros(2, 3)``, ``zeros((2, 3))`` or ``zeros([2, 3])``."""
+    check_device(device)
+    return _filled(size, 0, dtype, requires_grad, _dtype.get_default_dtype())
+
+
+def ones(*size, out=None, dtype=None, layout=None, device=None,
+         requires_grad: bool = False) -> Tensor:
+    """A tensor of ones."""
+    check_device(device)
+    return _filled(size, 1, dtype, requires_grad, _dtype.get_default_dtype())
+
+
+def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad: bool = False,
+          pin_memory: bool = False, memory_format=None) -> Tensor:
+    """An uninitialised tensor (ember zero-fills it: as cheap, and reproducible)."""
+    check_device(device)
+    return _filled(size, 0, dtype, requires_grad, _dtype.get_default_dtype())
+
+
+def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
+         requires_grad: bool = False) -> Tensor:
+    """A tensor filled with ``fill_value`` (its dtype inferred from the value)."""
+    check_device(device)
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
+    if isinstance(size, (int, np.integer)):
+        size = (size,)
+    return _filled((tuple(size),), fill_value, dtype, requires_grad,
+                   _dtype._scalar_dtype(fill_value))
+
+
+def scalar_tensor(s, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    dt = dtype or _dtype.get_default_dtype()
+    return _finish(np.asarray(s, dt.np), requires_grad)
+
+
+def _like(input: Tensor, dtype):
+    return (dtype or from_np(input._data.dtype)).np
+
+
+def zeros_like(input: Tensor, *, dtype=None, layout=None, device=None,
+               requires_grad: bool = False, memory_format=None) -> Tensor:
+    return _finish(np.zeros(input._data.shape, _like(input, dtype)), requires_grad)
+
+
+def ones_like(input: Tensor, *, dtype=None, layout=None, device=None,
+              requires_grad: bool = False, memory_format=None) -> Tensor:
+    return _finish(np.ones(input._data.shape, _like(input, dtype)), requires_grad)
+
+
+def empty_like(input: Tensor, *, dtype=None, layout=None, device=None,
+               requires_grad: bool = False, memory_format=None) -> Tensor:
+    return _finish(np.zeros(input._data.shape, _like(input, dtype)), requires_grad)
+
+
+def full_like(input: Tensor, fill_value, *, dtype=None, layout=None, device=None,
+              requires_grad: bool = False, memory_format=None) -> Tensor:
+    return _finish(np.full(input._data.shape, fill_value, _like(input, dtype)), requires_grad)
+
+
+def zeros_like_data(a: np.ndarray) -> np.ndarray:
+    return np.zeros(a.shape, a.dtype)
+
+
+def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
+           requires_grad: bool = False) -> Tensor:
+    """Values from ``start`` up to (not including) ``end`` by ``step``."""
+    check_device(device)
+    if end is None:
+        start, end = 0, start
+    vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    start, end, step = vals
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if (end - start) * step < 0 and end != start:
+        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+    if dtype is None:
+        dtype = _dtype.get_default_dtype() if any(isinstance(v, float) for v in vals) \
+            else _dtype.int64
+    n = max(0, math.ceil((end - start) / step))
+    data = (start + np.arange(n, dtype=np.float64 if dtype.is_floating_point else np.int64)
+            * step).astype(dtype.np)
+    return _finish(data, requires_grad)
+
+
+def range_(start=0, end=None, step=1, *, dtype=None, device=None,
+           requires_grad: bool = False) -> Tensor:
+    """Deprecated ``torch.range``: includes ``end``."""
+    warnings.warn("torch.range is deprecated and will be removed in a future release because "
+                  "its behavior is inconsistent with Python's range builtin. Instead, use "
+                  "torch.arange, which produces values in [start, end).", UserWarning,
+                  stacklevel=2)
+    n = int(math.floor((end - start) / step)) + 1
+    dt = dtype or _dtype.get_default_dtype()
+    return _finish((start + np.arange(n) * step).astype(dt.np), requires_grad)
+
+
+def linspace(start, end, steps: int, *, out=None, dtype=None, layout=None, device=None,
+             requires_grad: bool = False) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    check_device(device)
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    start = start.item() if isinstance(start, Tensor) else start
+    end = end.item() if isinstance(end, Tensor) else end
+    dt = dtype or _dtype.get_default_dtype()
+    integral = not (dt.is_floating_point or dt.is_complex)
+    # PyTorch's kernel: the step in the output type (double for integers), the first half
+    # counted up from start and the second half down from end, for symmetric rounding.
+    ct = np.float64 if integral else dt.np.type
+    if steps == 1:
+        return _finish(np.array([start], dt.np), requires_grad)
+    s, e = ct(start), ct(end)
+    step = (e - s) / ct(steps - 1)
+    return _finish(_linspace_values(s, e, step, steps, ct).astype(dt.np), requires_grad)
+
+
+def _linspace_values(s, e, step, steps: int, ct) -> np.ndarray:
+    # PyTorch's kernel fills whole SIMD vectors (64 bytes: 16 floats, 8 doubles) two at a time
+    # as base + j*step, the base counted from start in the first half and from end in the
+    # second; the remainder is filled one value at a time. Same arithmetic, same bits.
+    lanes = 64 // np.dtype(ct).itemsize if ct in (np.float32, np.float64) else 1
+    half = steps // 2
+    idx = np.arange(steps)
+    vec_end = (steps // (2 * lanes)) * 2 * lanes if lanes > 1 else 0
+    out = np.empty(steps, ct)
+    with np.errstate(invalid="ignore", over="ignore"):
+        if vec_end:
+            i = idx[:vec_end]
+            first = (i // lanes) * lanes
+            j = (i - first).astype(ct)
+            base = np.where(first < half, s + step * first.astype(ct),
+                            e - step * (steps - first - 1).astype(ct)).astype(ct)
+            out[:vec_end] = base + j * step
+        i = idx[vec_end:]
+        out[vec_end:] = np.where(i < half, s + step * i.astype(ct),
+                                 e - step * (steps - i - 1).astype(ct))
+    return out
+
+
+def logspace(start, end, steps: int, base: float = 10.0, *, out=None, dtype=None,
+             layout=None, device=None, requires_grad: bool = False) -> Tensor:
+    """``base ** linspace(start, end, steps)``."""
+    dt = dtype or _dtype.get_default_dtype()
+    lin = linspace(start, end, steps, dtype=_dtype.float64)._data
+    return _finish(np.power(base, lin).astype(dt.np), requires_grad)
+
+
+def eye(n: int, m: int | None = None, *, out=None, dtype=None, layout=None, device=None,
+        requires_grad: bool = False) -> Tensor:
+    """The identity matrix (``n`` x ``m``)."""
+    check_device(device)
+    if n < 0:
+        raise RuntimeError(f"n must be greater or equal to 0, got {n}")
+    dt = dtype or _dtype.get_default_dtype()
+    return _finish(np.eye(n, n if m is None else m, dtype=dt.np), requires_grad)
