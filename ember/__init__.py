@@ -66,6 +66,7 @@ from ._tensor_str import set_printoptions
 
 # --- nn, optim, data, serialization
 from . import nn
+from .serialization import load, save
 
 
 def is_tensor(obj) -> bool:

@@ -1,0 +1,359 @@
+"""``save`` and ``load`` in PyTorch's own file format.
+
+A checkpoint is a zip archive: ``<name>/data.pkl`` (a protocol-2 pickle in which tensors are
+``torch._utils._rebuild_tensor_v2`` calls on storages referenced by persistent id) and
+``<name>/data/<key>`` (each storage's raw little-endian bytes, 64-byte aligned). So
+``torch.load(path, weights_only=True)`` reads ember's files and ``ember.load`` reads PyTorch's.
+
+Loading never runs code from the file: the unpickler resolves only an allow-list of names
+(containers, numbers, tensors, dtypes) and rejects everything else.
+"""
+from __future__ import annotations
+
+import collections
+import io
+import os
+import pickle
+import struct
+import sys
+import tempfile
+import uuid
+import zipfile
+
+import numpy as np
+
+from . import _dtype
+from ._size import Size, device
+from ._tensor import Tensor
+
+__all__ = ["save", "load"]
+
+_STORAGE_NAMES = {d.np: d._legacy.replace("Tensor", "Storage") for d in _dtype._ALL}
+_NP_BY_STORAGE = {v: k for k, v in _STORAGE_NAMES.items()}
+_ALIGN = 64
+
+
+class _Global:
+    """A name written into the pickle as ``GLOBAL module name`` without importing it."""
+
+    __slots__ = ("module", "name")
+
+    def __init__(self, module: str, name: str) -> None:
+        self.module = module
+        self.name = name
+
+    def __call__(self, *args):  # pickle's save_reduce insists on a callable
+        raise TypeError(f"{self.module}.{self.name} is only a name in a checkpoint")
+
+
+_REBUILD_TENSOR = _Global("torch._utils", "_rebuild_tensor_v2")
+_REBUILD_PARAMETER = _Global("torch._utils", "_rebuild_parameter")
+_TORCH_SIZE = _Global("torch", "Size")
+_TORCH_DEVICE = _Global("torch", "device")
+_STORAGE_GLOBALS = {np_dt: _Global("torch", name) for np_dt, name in _STORAGE_NAMES.items()}
+_DTYPE_GLOBALS = {d: _Global("torch", d.name) for d in _dtype._ALL}
+
+
+class _StorageRef:
+    __slots__ = ("key", "array")
+
+    def __init__(self, key: str, array: np.ndarray) -> None:
+        self.key = key
+        self.array = array
+
+
+class _Pickler(pickle._Pickler):
+    """The pure-Python pickler, taught to write torch's names for tensors and storages."""
+
+    def __init__(self, file, protocol: int) -> None:
+        super().__init__(file, protocol)
+        self.storages: dict = {}  # id(ndarray) -> _StorageRef
+        self._alive: list = []
+
+    def persistent_id(self, obj):
+        if isinstance(obj, _StorageRef):
+            arr = obj.array
+            return ("storage", _STORAGE_GLOBALS[arr.dtype], obj.key, "cpu", arr.size)
+        return None
+
+    def save_global(self, obj, name=None):
+        if isinstance(obj, _Global):
+            x = self.memo.get(id(obj))
+            if x is not None:
+                self.write(self.get(x[0]))
+                return
+            self.write(pickle.GLOBAL + f"{obj.module}\n{obj.name}\n".encode("utf-8"))
+            self.memoize(obj)
+            return
+        super().save_global(obj, name)
+
+    def save(self, obj, save_persistent_id=True):
+        if isinstance(obj, _Global):
+            return self.save_global(obj)
+        if isinstance(obj, Tensor):
+            return self._save_reduce_of(self._reduce_tensor(obj), obj)
+        if isinstance(obj, _dtype.dtype):
+            return self.save_global(_DTYPE_GLOBALS[obj])
+        if isinstance(obj, Size):
+            return self._save_reduce_of((_TORCH_SIZE, (tuple(obj),)), obj)
+        if isinstance(obj, device):
+            return self._save_reduce_of((_TORCH_DEVICE, (str(obj),)), obj)
+        if isinstance(obj, np.ndarray):
+            raise pickle.PicklingError("ember.save stores tensors, not NumPy arrays: wrap the "
+                                       "array with ember.from_numpy() first")
+        return super().save(obj, save_persistent_id)
+
+    def _save_reduce_of(self, rv, obj):
+        x = self.memo.get(id(obj))
+        if x is not None:
+            self.write(self.get(x[0]))
+            return
+        self.save_reduce(*rv, obj=obj)
+
+    def _reduce_tensor(self, t: Tensor):
+        from .nn.parameter import Parameter
+        arr = t._data
+        ref = self.storages.get(id(arr))
+        if ref is None:
+            data = np.ascontiguousarray(arr).reshape(-1)
+            if data.dtype.byteorder == ">":
+                data = data.astype(data.dtype.newbyteorder("<"))
+            ref = _StorageRef(str(len(self.storages)), data)
+            self.storages[id(arr)] = ref
+            # keep the source alive so its id cannot be reused while pickling
+            self._alive.append(arr)
+        shape = tuple(arr.shape)
+        strides = []
+        acc = 1
+        for s in reversed(shape):
+            strides.append(acc)
+            acc *= s
+        args = (ref, 0, shape, tuple(reversed(strides)), bool(t._rg and not
+                                                               isinstance(t, Parameter)),
+                collections.OrderedDict())
+        if isinstance(t, Parameter):
+            inner = Tensor._wrap(t._data)
+            return (_REBUILD_PARAMETER, (inner, t._rg, collections.OrderedDict()))
+        return (_REBUILD_TENSOR, args)
+
+
+def _write_aligned(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
+    """Store a record whose data starts on a 64-byte boundary (padding in the extra field),
+    as PyTorch's writer does, so readers may map storages directly."""
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_STORED
+    start = zf.fp.tell() + 30 + len(name.encode("utf-8"))
+    pad = (-(start + 4)) % _ALIGN
+    info.extra = struct.pack("<HH", 0x4246, pad) + b"Z" * pad  # 'FB', like PyTorch
+    zf.writestr(info, data)
+
+
+def _archive_name(f) -> str:
+    if isinstance(f, (str, os.PathLike)):
+        stem = os.path.splitext(os.path.basename(os.fspath(f)))[0]
+        return stem or "archive"
+    return "archive"
+
+
+def save(obj, f, pickle_module=None, pickle_protocol: int = 2,
+         _use_new_zipfile_serialization: bool = True) -> None:
+    """Save ``obj`` (tensors, state dicts, containers, numbers, strings) to a path or a
+    binary file object, in PyTorch's format. A path is written atomically."""
+    buf = io.BytesIO()
+    pickler = _Pickler(buf, pickle_protocol)
+    pickler.dump(obj)
+    name = _archive_name(f)
+    if isinstance(f, (str, os.PathLike)):
+        path = os.fspath(f)
+        folder = os.path.dirname(os.path.abspath(path))
+        fd, tmp = tempfile.mkstemp(prefix=".ember-save-", dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                _write_archive(out, name, buf.getvalue(), pickler.storages)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+    else:
+        _write_archive(f, name, buf.getvalue(), pickler.storages)
+
+
+def _write_archive(out, name: str, pickled: bytes, storages: dict) -> None:
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as zf:
+        _write_aligned(zf, f"{name}/data.pkl", pickled)
+        _write_aligned(zf, f"{name}/.format_version", b"1")
+        _write_aligned(zf, f"{name}/.storage_alignment", b"64")
+        _write_aligned(zf, f"{name}/byteorder", b"little")
+        for ref in storages.values():
+            _write_aligned(zf, f"{name}/data/{ref.key}", ref.array.tobytes())
+        _write_aligned(zf, f"{name}/version", b"3\n")
+        _write_aligned(zf, f"{name}/.data/serialization_id",
+                       uuid.uuid4().hex.encode() + b"0" * 8)
+
+
+# -- loading ----------------------------------------------------------------------------------
+class _StorageType:
+    __slots__ = ("dtype",)
+
+    def __init__(self, np_dtype) -> None:
+        self.dtype = np.dtype(np_dtype)
+
+
+def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad=False,
+                       backward_hooks=None, metadata=None):
+    arr = storage
+    size = tuple(int(s) for s in size)
+    stride = tuple(int(s) for s in stride)
+    if len(size) != len(stride) or any(s < 0 for s in size) or any(s < 0 for s in stride) \
+            or not 0 <= storage_offset <= arr.size:
+        raise RuntimeError(f"corrupt checkpoint: invalid tensor geometry size={list(size)} "
+                           f"stride={list(stride)} offset={storage_offset}")
+    if all(size):
+        last = storage_offset + sum((n - 1) * s for n, s in zip(size, stride))
+        if last >= arr.size:
+            raise RuntimeError(f"corrupt checkpoint: a tensor of size {list(size)} reaches "
+                               f"element {last} of a storage of {arr.size} elements")
+    item = arr.itemsize
+    view = np.lib.stride_tricks.as_strided(arr[storage_offset:] if arr.size else arr,
+                                           shape=size, strides=[s * item for s in stride])
+    t = Tensor._wrap(view)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _rebuild_parameter(data, requires_grad, backward_hooks, *extra):
+    from .nn.parameter import Parameter
+    return Parameter(data, requires_grad)
+
+
+def _rebuild_parameter_with_state(data, requires_grad, backward_hooks, state):
+    p = _rebuild_parameter(data, requires_grad, backward_hooks)
+    if state:
+        p.__dict__.update(state)
+    return p
+
+
+def _allowed() -> dict:
+    table = {
+        ("collections", "OrderedDict"): collections.OrderedDict,
+        ("builtins", "set"): set, ("builtins", "frozenset"): frozenset,
+        ("builtins", "slice"): slice, ("builtins", "complex"): complex,
+        ("builtins", "bytearray"): bytearray,
+        ("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor_v2,
+        ("torch._utils", "_rebuild_parameter"): _rebuild_parameter,
+        ("torch._utils", "_rebuild_parameter_with_state"): _rebuild_parameter_with_state,
+        ("torch", "Size"): Size, ("torch", "device"): device,
+        ("torch._tensor", "_rebuild_from_type_v2"): _rebuild_from_type_v2,
+        ("torch.nn.parameter", "Parameter"): _parameter_type(),
+        ("torch", "Tensor"): Tensor,
+    }
+    for np_dt, name in _STORAGE_NAMES.items():
+        table[("torch", name)] = _StorageType(np_dt)
+    for d in _dtype._ALL:
+        table[("torch", d.name)] = d
+    # bytes in protocol-2 pickles come as _codecs.encode(str, 'latin1'): harmless, allowed
+    import codecs
+    table[("_codecs", "encode")] = _safe_encode
+    return table
+
+
+def _safe_encode(obj, encoding="utf-8", errors="strict"):
+    import codecs
+    if not isinstance(obj, str):
+        raise pickle.UnpicklingError("invalid bytes record in checkpoint")
+    return codecs.encode(obj, encoding, errors)
+
+
+def _parameter_type():
+    from .nn.parameter import Parameter
+    return Parameter
+
+
+def _rebuild_from_type_v2(func, new_type, args, state):
+    t = func(*args)
+    if new_type is _parameter_type() and not isinstance(t, new_type):
+        t = new_type(t, t.requires_grad)
+    return t
+
+
+class _Unpickler(pickle.Unpickler):
+    """Resolves only allow-listed names; storages come from the archive."""
+
+    def __init__(self, file, zf: zipfile.ZipFile, prefix: str, allowed: dict) -> None:
+        super().__init__(file)
+        self._zf = zf
+        self._prefix = prefix
+        self._allowed = allowed
+        self._storages: dict = {}
+
+    def find_class(self, module: str, name: str):
+        try:
+            return self._allowed[(module, name)]
+        except KeyError:
+            raise pickle.UnpicklingError(
+                f"ember.load refused to load '{module}.{name}': a checkpoint may hold only "
+                "tensors, numbers, strings, dtypes and containers of them, and loading never "
+                "runs code from a file. This file references other code (it may be "
+                "malicious, or saved with objects ember does not know).") from None
+
+    def persistent_load(self, pid):
+        if not (isinstance(pid, tuple) and len(pid) == 5 and pid[0] == "storage"):
+            raise pickle.UnpicklingError(f"corrupt checkpoint: unknown persistent id {pid!r}")
+        _, stype, key, _location, numel = pid
+        if not isinstance(stype, _StorageType):
+            raise pickle.UnpicklingError("corrupt checkpoint: invalid storage type")
+        arr = self._storages.get(key)
+        if arr is None:
+            try:
+                raw = self._zf.read(f"{self._prefix}data/{key}")
+            except KeyError:
+                raise RuntimeError(f"corrupt checkpoint: storage record '{key}' is missing") \
+                    from None
+            dt = stype.dtype.newbyteorder("<")
+            if len(raw) != numel * dt.itemsize:
+                raise RuntimeError(f"corrupt checkpoint: storage '{key}' has {len(raw)} bytes, "
+                                   f"expected {numel * dt.itemsize}")
+            arr = np.frombuffer(raw, dtype=dt).astype(stype.dtype, copy=True)
+            self._storages[key] = arr
+        return arr
+
+
+def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=None,
+         **pickle_load_args):
+    """Load an object saved by ``ember.save`` or ``torch.save`` from a path or file object.
+
+    Only tensors, numbers, strings, dtypes and containers are rebuilt; anything else in the
+    file is refused with ``pickle.UnpicklingError``."""
+    opened = None
+    try:
+        if isinstance(f, (str, os.PathLike)):
+            opened = f = open(os.fspath(f), "rb")
+        try:
+            zf = zipfile.ZipFile(f)
+        except zipfile.BadZipFile as e:
+            raise RuntimeError(f"PytorchStreamReader failed reading zip archive: not a "
+                               f"PyTorch/ember checkpoint, or it is truncated or corrupt "
+                               f"({e})") from None
+        with zf:
+            names = zf.namelist()
+            pkl = next((n for n in names if n.endswith("data.pkl")), None)
+            if pkl is None:
+                raise RuntimeError("PytorchStreamReader failed locating file data.pkl: not a "
+                                   "PyTorch/ember checkpoint")
+            prefix = pkl[: -len("data.pkl")]
+            try:
+                raw = zf.read(pkl)
+            except (zipfile.BadZipFile, OSError, EOFError) as e:
+                raise RuntimeError(f"corrupt checkpoint: {e}") from None
+            up = _Unpickler(io.BytesIO(raw), zf, prefix, _allowed())
+            try:
+                return up.load()
+            except (EOFError, zipfile.BadZipFile, struct.error, ValueError, IndexError) as e:
+                raise RuntimeError(f"corrupt checkpoint: {type(e).__name__}: {e}") from None
+    finally:
+        if opened is not None:
+            opened.close()
