@@ -1,0 +1,866 @@
+"""PyTorch's CPU random number generator, bit for bit, and the sampling kernels built on it.
+
+``Generator`` is PyTorch 2.13's ``CPUGeneratorImpl``: a 32-bit Mersenne Twister (mt19937)
+seeded with the low 32 bits of the seed, plus the cached second Box-Muller sample of the
+scalar normal sampler. Its state round-trips with ``torch.Generator.get_state()`` (the same
+5056-byte layout). The twister itself runs inside NumPy's MT19937 bit generator (the same
+algorithm; we set its key and position), so drawing millions of words is one C call.
+
+Every kernel below returns a NumPy array (C order, values in the order PyTorch's
+TensorIterator fills a contiguous tensor) and advances the generator exactly as PyTorch does,
+so the next draw matches too. ``generator=None`` means ``default_generator``.
+
+Kernels (``shape`` is a tuple of ints, ``dtype`` a NumPy dtype):
+
+- ``uniform(shape, dtype, low=0., high=1., generator)``: ``rand``/``uniform_``.
+- ``normal(shape, dtype, mean=0., std=1., generator, contiguous=True)``: ``randn``/
+  ``normal_``. PyTorch takes a 16-at-a-time Box-Muller path for contiguous tensors of 16 or
+  more elements and a scalar path (double math, with a cached second sample) otherwise; pass
+  ``contiguous=False`` for an in-place fill of a non-contiguous tensor.
+- ``normal_tensor(mean, std, dtype, generator)``: ``torch.normal`` with array mean and/or std
+  (either may be a float): standard normals of the broadcast shape, then ``*std + mean``.
+- ``random_(shape, dtype, low=None, high=None, generator)``: ``random_()`` (``low`` and
+  ``high`` None), ``random_(to)`` / ``random_(from, to)`` (``high`` may be None: up to the
+  dtype's maximum), including the full 64-bit range ``random_(-2**63, None)``.
+- ``randint(shape, low, high, dtype=int64, generator)``: ``torch.randint``.
+- ``randperm(n, dtype=int64, generator)``: ``torch.randperm``.
+- ``bernoulli(p, shape, dtype, generator)``: ``bernoulli_(p)`` with a float ``p``, or with an
+  array ``p`` (broadcast to ``shape``; its dtype picks PyTorch's float or double path).
+- ``exponential``, ``geometric``, ``log_normal``, ``cauchy`` (``(shape, dtype, params...,
+  generator)``): the in-place samplers of the same names.
+- ``multinomial(probs, num_samples, replacement=False, generator)``: 1-D or 2-D ``probs``.
+- ``poisson(rates, generator)``.
+
+The transcendental functions PyTorch calls are reproduced exactly: the float32 Box-Muller
+path uses the AVX2 Cephes polynomials that PyTorch 2.13 runs on x86-64 (with the fused
+multiply-adds GCC emits), emulated in float64 NumPy arithmetic; double-precision paths call
+the C library's log/log1p/sin/cos/tan/exp through Python's ``math`` module, which is what
+PyTorch's kernels call.
+
+Notes for the code built on these kernels (checked against torch/utils/data and torch/nn):
+
+- ``Dropout``/``F.dropout`` (training, p in (0, 1)): ``mask = bernoulli(1 - p, x.shape,
+  x.dtype)``, then ``x * (mask / (1 - p))`` computed as ``mask.div_(1 - p)`` in x's dtype and
+  ``x * mask``. p == 1 gives zeros, p == 0 returns x; neither draws.
+- ``RandomSampler`` without a generator: ``seed = random_((), int64)`` from the default
+  generator (``torch.empty((), dtype=torch.int64).random_()``), then a fresh
+  ``Generator().manual_seed(seed)``; each pass then uses ``randperm(n, generator=g)``
+  (``replacement=True``: ``randint((32,), 0, n, generator=g)`` chunks of 32, then the rest).
+  The seed is drawn lazily, when the sampler's iterator is first advanced.
+- ``DataLoader``: every ``iter(loader)`` first draws ``_base_seed = random_((), int64,
+  generator=loader.generator)`` (default generator if None), then the sampler draws as
+  above; ``shuffle=True`` builds ``RandomSampler(dataset, generator=loader.generator)``.
+- ``SubsetRandomSampler``: ``randperm(len(indices), generator=self.generator)``.
+- ``WeightedRandomSampler``: ``multinomial(weights as float64, num_samples, replacement,
+  generator)``.
+- ``random_split(dataset, lengths, generator=default_generator)``:
+  ``randperm(sum(lengths), generator=generator)``.
+- ``nn.init``: ``uniform_``/``normal_`` kernels on the parameter (contiguous), e.g.
+  ``kaiming_uniform_`` is ``uniform(shape, dtype, -bound, bound)``.
+"""
+from __future__ import annotations
+
+import math
+import os
+from fractions import Fraction
+
+import numpy as np
+
+__all__ = ["Generator", "default_generator", "uniform", "normal", "normal_tensor", "random_",
+           "randint", "randperm", "bernoulli", "exponential", "geometric", "log_normal",
+           "cauchy", "multinomial", "poisson"]
+
+_N = 624
+_U32 = np.uint32
+_U64 = np.uint64
+_F32 = np.float32
+_F64 = np.float64
+_I64 = np.int64
+_TWO32 = 1 << 32
+_DEFAULT_SEED = 67280421310721
+# sizeof(CPUGeneratorImplState): the legacy THGenerator POD plus the float normal cache.
+STATE_SIZE = 5056
+
+
+def _seed_key(seed: int) -> np.ndarray:
+    """mt19937's init_genrand: the 624-word key for a 32-bit seed (sequential by nature)."""
+    s = seed & 0xFFFFFFFF
+    key = [s]
+    append = key.append
+    for j in range(1, _N):
+        s = (1812433253 * (s ^ (s >> 30)) + j) & 0xFFFFFFFF
+        append(s)
+    return np.array(key, dtype=_U32)
+
+
+def _temper(y: np.ndarray) -> np.ndarray:
+    y = y ^ (y >> _U32(11))
+    y ^= (y << _U32(7)) & _U32(0x9D2C5680)
+    y ^= (y << _U32(15)) & _U32(0xEFC60000)
+    return y ^ (y >> _U32(18))
+
+
+def _to_uint64(seed, what: str) -> int:
+    # THPUtils_unpackUInt64 semantics: negative seeds wrap to two's complement.
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise RuntimeError(f"{what} expected a long, but got {type(seed).__name__}")
+    seed = int(seed)
+    if seed < -(1 << 63) or seed >= (1 << 64):
+        raise ValueError("Overflow when unpacking long long")
+    return seed & 0xFFFFFFFFFFFFFFFF
+
+
+class Generator:
+    """``torch.Generator`` for the CPU: a seeded mt19937 stream identical to PyTorch's."""
+
+    __slots__ = ("_bg", "_ng", "_seed", "_head", "_head_used", "_head_next", "_normal_d",
+                 "_normal_f", "__weakref__")
+
+    def __init__(self, device="cpu") -> None:
+        if device is not None and str(device) != "cpu":
+            from ._size import check_device
+            check_device(device)
+        self._bg = np.random.MT19937()
+        self._ng = np.random.Generator(self._bg)
+        self._reseed(_DEFAULT_SEED)
+
+    # -- seeding -----------------------------------------------------------------------------
+    def _reseed(self, seed: int) -> None:
+        self._seed = seed
+        self._bg.state = {"bit_generator": "MT19937",
+                          "state": {"key": _seed_key(seed), "pos": _N}}
+        # A fresh engine reports left=1, next=0 until its first draw regenerates the key.
+        self._head = _EMPTY_U32
+        self._head_used = 0
+        self._head_next = 0
+        self._normal_d = None
+        self._normal_f = None
+
+    def manual_seed(self, seed) -> "Generator":
+        """Seed the generator (any int in [-2**63, 2**64)); returns ``self``."""
+        self._reseed(_to_uint64(seed, "manual_seed"))
+        return self
+
+    def seed(self) -> int:
+        """Reseed from a non-deterministic source; returns the new 64-bit seed."""
+        s = int.from_bytes(os.urandom(8), "little")
+        self._reseed(s)
+        return s
+
+    def initial_seed(self) -> int:
+        """The seed this generator was last seeded with."""
+        return self._seed
+
+    @property
+    def device(self):
+        from ._size import CPU
+        return CPU
+
+    def __repr__(self) -> str:
+        return f"<torch._C.Generator object at {id(self):#x}>"
+
+    # -- raw draws ---------------------------------------------------------------------------
+    def _u32(self, n: int) -> np.ndarray:
+        """The next ``n`` 32-bit outputs of the engine, as uint32."""
+        head = self._head
+        if head is not None:
+            used = self._head_used
+            avail = head.shape[0] - used
+            if n <= avail:
+                self._head_used = used + n
+                return head[used:used + n].copy()
+            first = head[used:]
+            self._head = None
+            rest = self._ng.integers(0, _TWO32, size=n - avail, dtype=_U32)
+            return np.concatenate((first, rest)) if avail else rest
+        return self._ng.integers(0, _TWO32, size=n, dtype=_U32)
+
+    def _u64(self, n: int) -> np.ndarray:
+        """``n`` values of PyTorch's random64(): two draws, the first in the high half."""
+        w = self._u32(2 * n).astype(_U64)
+        hi = w[0::2]
+        hi <<= _U64(32)
+        hi |= w[1::2]
+        return hi
+
+    def _random(self) -> int:
+        return int(self._u32(1)[0])
+
+    # -- state -------------------------------------------------------------------------------
+    def _state_bytes(self) -> np.ndarray:
+        st = self._bg.state["state"]
+        key = st["key"]
+        if self._head is not None:
+            left = self._head.shape[0] - self._head_used + 1
+            nxt = self._head_next + self._head_used
+        else:
+            nxt = st["pos"]
+            left = _N + 1 - nxt
+        buf = np.zeros(STATE_SIZE, np.uint8)
+        buf[0:8].view(_U64)[0] = self._seed
+        buf[8:12].view(np.int32)[0] = left
+        buf[12:16].view(np.int32)[0] = 1
+        buf[16:24].view(_U64)[0] = nxt
+        buf[24:24 + 8 * _N].view(_U64)[:] = key
+        if self._normal_d is not None:
+            buf[5024:5032].view(_F64)[0] = self._normal_d
+            buf[5040:5044].view(np.int32)[0] = 1
+        if self._normal_f is not None:
+            buf[5048:5052].view(_F32)[0] = self._normal_f
+            buf[5052] = 1
+        return buf
+
+    def _set_state_bytes(self, buf: np.ndarray) -> None:
+        if buf.shape[0] != STATE_SIZE:
+            raise RuntimeError(f"Expected a CPUGeneratorImplState of size {STATE_SIZE} but found "
+                               f"the input RNG state size to be {buf.shape[0]}")
+        buf = np.ascontiguousarray(buf)
+        seed = int(buf[0:8].view(_U64)[0])
+        left = int(buf[8:12].view(np.int32)[0])
+        seeded = int(buf[12:16].view(np.int32)[0])
+        nxt = int(buf[16:24].view(_U64)[0]) & 0xFFFFFFFF
+        if not (seeded and 0 < left <= _N and nxt <= _N):
+            raise RuntimeError("Invalid mt19937 state")
+        key = (buf[24:24 + 8 * _N].view(_U64) & _U64(0xFFFFFFFF)).astype(_U32)
+        if nxt + left - 1 > _N:
+            raise RuntimeError("Invalid mt19937 state")
+        self._seed = seed
+        if left == _N + 1 - nxt and left > 1:
+            # The usual case: part-way through a block, exactly where NumPy's engine would be.
+            self._bg.state = {"bit_generator": "MT19937", "state": {"key": key, "pos": nxt}}
+            self._head = None
+        else:
+            # Any other valid state hands out key[next:next+left-1] (tempered), then
+            # regenerates: serve those first, with NumPy's engine parked at a block's end.
+            self._bg.state = {"bit_generator": "MT19937", "state": {"key": key, "pos": _N}}
+            self._head = _temper(key[nxt:nxt + left - 1])
+            self._head_used = 0
+            self._head_next = nxt
+        self._normal_d = (float(buf[5024:5032].view(_F64)[0])
+                          if buf[5040:5044].view(np.int32)[0] else None)
+        self._normal_f = (float(buf[5048:5052].view(_F32)[0]) if buf[5052] else None)
+
+    def get_state(self):
+        """The generator state as a uint8 tensor (PyTorch's byte layout)."""
+        from ._tensor import Tensor
+        return Tensor._wrap(self._state_bytes())
+
+    def set_state(self, new_state) -> "Generator":
+        """Restore a state from ``get_state()`` (ember's or PyTorch's bytes)."""
+        from ._tensor import Tensor
+        if not isinstance(new_state, Tensor):
+            raise TypeError("expected a torch.ByteTensor, but got "
+                            f"{type(new_state).__name__}")
+        data = new_state._data
+        if data.dtype != np.uint8:
+            raise TypeError("RNG state must be a torch.ByteTensor")
+        self._set_state_bytes(data.reshape(-1))
+        return self
+
+    def clone_state(self) -> "Generator":
+        """A new generator in the same state (PyTorch's ``clone_state``)."""
+        g = Generator()
+        g._set_state_bytes(self._state_bytes())
+        return g
+
+    def __getstate__(self):
+        return self._state_bytes().tobytes()
+
+    def __setstate__(self, state) -> None:
+        self._bg = np.random.MT19937()
+        self._ng = np.random.Generator(self._bg)
+        self._set_state_bytes(np.frombuffer(state, np.uint8).copy())
+
+
+_EMPTY_U32 = np.empty(0, _U32)
+
+
+default_generator = Generator()
+# PyTorch seeds its default CPU generator from a non-deterministic source at start-up.
+default_generator.seed()
+
+
+# == exact floating-point building blocks ======================================================
+# float32 values are carried in float64 arrays: a product of two float32 values is exact
+# there, and rounding a float64 result to float32 is a single correct rounding, except for a
+# fused multiply-add, whose float64 sum may already be rounded. A float64 value whose low 29
+# mantissa bits read 0x10000000 sits exactly on a float32 rounding midpoint; only such values
+# can round differently from the exact result, and they are recomputed with round-to-odd.
+_LOW29 = np.int64(0x1FFFFFFF)
+_MID29 = np.int64(0x10000000)
+_SPLIT = 134217729.0  # 2**27 + 1, Veltkamp's splitting constant
+
+
+def _round32(x: np.ndarray) -> np.ndarray:
+    """Round float64 values to float32 precision, kept as float64."""
+    return x.astype(_F32).astype(_F64)
+
+
+def _on_midpoint(s: np.ndarray) -> bool:
+    return bool(np.any((s.view(_I64) & _LOW29) == _MID29))
+
+
+def _two_sum(a, b):
+    s = a + b
+    bb = s - a
+    return s, (a - (s - bb)) + (b - bb)
+
+
+def _round_odd_sum(a, b) -> np.ndarray:
+    """a + b rounded to odd in float64 (the neighbour with an odd last bit when inexact)."""
+    s, err = _two_sum(np.asarray(a, _F64), np.asarray(b, _F64))
+    s = np.array(s, _F64, ndmin=1)
+    err = np.broadcast_to(err, s.shape)
+    sv = s.view(_I64)
+    fix = (err != 0) & ((sv & 1) == 0)
+    if fix.any():
+        # Step one ulp in magnitude towards the exact value; the neighbour is odd.
+        away = (err > 0) == (s > 0)
+        sv[fix & away] += 1
+        sv[fix & ~away] -= 1
+    return s
+
+
+def _fma32(a, b, c) -> np.ndarray:
+    """float32 fused multiply-add of float32-valued float64 inputs, rounded once."""
+    s = np.multiply(a, b, dtype=_F64)
+    s += c
+    if _on_midpoint(s):
+        s = _round_odd_sum(np.multiply(a, b, dtype=_F64), c).reshape(s.shape)
+    return _round32(s)
+
+
+def _two_prod(a, b):
+    p = a * b
+    t = _SPLIT * a
+    ah = t - (t - a)
+    al = a - ah
+    t = _SPLIT * b
+    bh = t - (t - b)
+    bl = b - bh
+    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
+
+
+def _fma64(a, b, c) -> np.ndarray:
+    """float64 fused multiply-add, correctly rounded (Boldo-Melquiond three-term sum)."""
+    a = np.asarray(a, _F64)
+    p, e = _two_prod(a, np.asarray(b, _F64))
+    uh, ul = _two_sum(e, np.broadcast_to(np.asarray(c, _F64), np.shape(e)))
+    th, tl = _two_sum(p, uh)
+    return np.asarray(th + _round_odd_sum(tl, ul).reshape(np.shape(th)), _F64)
+
+
+def _libm(fn, x: np.ndarray) -> np.ndarray:
+    """The C library's ``fn`` on each element (what PyTorch's scalar kernels call)."""
+    flat = x.ravel().tolist()
+    return np.fromiter(map(fn, flat), _F64, len(flat)).reshape(x.shape)
+
+
+def _libm_near32(y: np.ndarray, fn, x: np.ndarray) -> np.ndarray:
+    """Fix NumPy's ``y = f(x)`` where it may round to float32 unlike the C library would.
+
+    NumPy's double results are within a few ulps of glibc's, so they round to the same float32
+    unless they lie within 64 ulps of a float32 rounding midpoint; those few get ``fn``.
+    """
+    d = (y.view(_I64) & _LOW29) - _MID29
+    risky = (np.abs(d) <= 64) | ~np.isfinite(y) | (np.abs(y) < 1.2e-38)
+    if risky.any():
+        y = y.copy()
+        y[risky] = _libm(fn, x[risky])
+    return y
+
+
+# == uniform words to floats ===================================================================
+def _unit_f32(g: Generator, n: int) -> np.ndarray:
+    """uniform_real_distribution<float>(0, 1): 24 random bits times 2**-24 (as float32)."""
+    u = g._u32(n)
+    u &= _U32(0xFFFFFF)
+    x = u.astype(_F32)
+    x *= _F32(2.0 ** -24)
+    return x
+
+
+def _unit_f64(g: Generator, n: int) -> np.ndarray:
+    """uniform_real_distribution<double>(0, 1): 53 random bits of random64() times 2**-53."""
+    u = g._u64(n)
+    u &= _U64((1 << 53) - 1)
+    x = u.astype(_F64)
+    x *= 2.0 ** -53
+    return x
+
+
+def _gen(generator) -> Generator:
+    return default_generator if generator is None else generator
+
+
+def _numel(shape) -> int:
+    n = 1
+    for s in shape:
+        n *= s
+    return n
+
+
+def _float_info(dtype):
+    fi = np.finfo(dtype)
+    return float(fi.min), float(fi.max)
+
+
+# == uniform ===================================================================================
+def uniform(shape, dtype, low: float = 0.0, high: float = 1.0, generator=None) -> np.ndarray:
+    """``uniform_(low, high)`` / ``rand``: values in [low, high) (floating dtypes)."""
+    dtype = np.dtype(dtype)
+    lo_lim, hi_lim = _float_info(dtype)
+    low = float(low)
+    high = float(high)
+    _check_uniform_bounds(low, high, lo_lim, hi_lim, dtype)
+    low = min(max(low, lo_lim), hi_lim)
+    high = max(min(high, hi_lim), lo_lim)
+    n = _numel(shape)
+    g = _gen(generator)
+    if dtype == _F64:
+        x = _unit_f64(g, n)
+        if low != 0.0 or high != 1.0:
+            # GCC fuses x * (to - from) + from into one fma.
+            x = _fma64(x, high - low, low)
+    else:
+        x = _unit_f32(g, n)
+        if low != 0.0 or high != 1.0:
+            lo32 = float(_F32(low))
+            x = _fma32(x, float(_F32(_F32(high) - _F32(lo32))), lo32).astype(_F32)
+    out = x.astype(dtype, copy=False)
+    if n and (low != 0.0 or high != 1.0 or dtype not in (_F32, _F64)):
+        # A value that rounds up to `to` is replaced by `from`, as PyTorch's kernel does.
+        to = dtype.type(high)
+        hit = out == to
+        if hit.any():
+            out[hit] = dtype.type(low)
+    return out.reshape(shape)
+
+
+def _check_uniform_bounds(low, high, lo_lim, hi_lim, dtype) -> None:
+    name = _DTYPE_NAMES.get(dtype, str(dtype))
+    if not lo_lim <= low <= hi_lim:
+        raise RuntimeError(f"from is out of bounds for {name}")
+    if not lo_lim <= high <= hi_lim:
+        raise RuntimeError(f"to is out of bounds for {name}")
+    if not low <= high:
+        raise RuntimeError("uniform_ expects to return a [from, to) range, but found "
+                           f"from={_fmt(low)} > to={_fmt(high)}")
+    if not high - low <= hi_lim:
+        kind = {"float32": "Float", "float64": "Double", "float16": "Half"}.get(dtype.name)
+        raise RuntimeError(f"uniform_ expects to-from <= std::numeric_limits<{kind}>::max(), "
+                           f"but found to={_fmt(high)} and from={_fmt(low)} which result in "
+                           "to-from to exceed the limit")
+
+
+def _fmt(v: float) -> str:
+    # c10's stream formatting of a double: up to 6 significant digits, like %g.
+    return f"{v:g}"
+
+
+_DTYPE_NAMES = {np.dtype(k): "torch." + v for k, v in (
+    ("float32", "float32"), ("float64", "float64"), ("float16", "float16"),
+    ("int64", "int64"), ("int32", "int32"), ("int16", "int16"), ("int8", "int8"),
+    ("uint8", "uint8"), ("bool", "bool"))}
+
+
+# == normal ====================================================================================
+# PyTorch 2.13 runs its float Box-Muller through the AVX2 kernel (normal is kept off AVX-512),
+# whose log and sincos are Cephes polynomials in float32 arithmetic; GCC fuses each
+# multiply feeding an add into an fma. The constants are the float32 roundings below.
+def _c32(v: float) -> float:
+    return float(_F32(v))
+
+
+_SQRTHF = _c32(0.707106781186547524)
+_LOG_P = [_c32(v) for v in (7.0376836292E-2, -1.1514610310E-1, 1.1676998740E-1,
+                             -1.2420140846E-1, 1.4249322787E-1, -1.6668057665E-1,
+                             2.0000714765E-1, -2.4999993993E-1, 3.3333331174E-1)]
+_LOG_Q1 = _c32(-2.12194440e-4)
+_LOG_Q2 = _c32(0.693359375)
+_FOPI = _c32(1.27323954473516)
+_DP1 = _c32(-0.78515625)
+_DP2 = _c32(-2.4187564849853515625e-4)
+_DP3 = _c32(-3.77489497744594108e-8)
+_SIN_P = [_c32(v) for v in (-1.9515295891E-4, 8.3321608736E-3, -1.6666654611E-1)]
+_COS_P = [_c32(v) for v in (2.443315711809948E-005, -1.388731625493765E-003,
+                            4.166664568298827E-002)]
+_TWO_PI_F = _c32(2.0 * math.pi)
+
+
+class _Fma32:
+    """float32 fused multiply-adds over float64 arrays, in exact (round-to-odd) mode."""
+
+    __slots__ = ()
+
+    def __call__(self, a, b, c) -> np.ndarray:
+        s = np.multiply(a, b, dtype=_F64)
+        return _round32(_round_odd_sum(s, c).reshape(s.shape))
+
+
+def _log_cephes(m: np.ndarray, fma) -> np.ndarray:
+    """log256_ps of u = m * 2**-24 for integers m in [1, 2**24] (float32 values in float64)."""
+    x, e = np.frexp(m)
+    e = (e - 24).astype(_F64)
+    small = x < _SQRTHF
+    # x - 1 and then + x are exact here (x in [0.5, 1)), as they are in float32.
+    x -= 1.0
+    x[small] += x[small] + 1.0
+    e[small] -= 1.0
+    z = _round32(x * x)
+    y = fma(_LOG_P[0], x, _LOG_P[1])
+    for p in _LOG_P[2:]:
+        y = fma(y, x, p)
+    y = _round32(y * x)
+    y = fma(y, z, _round32(e * _LOG_Q1))
+    y = _round32(y - z * 0.5)
+    x = _round32(x + y)
+    # e * Q2 is exact in float32, so this fma is a plain (exactly rounded) add.
+    return _round32(e * _LOG_Q2 + x)
+
+
+def _sincos_cephes(theta: np.ndarray, fma):
+    """sincos256_ps for theta in [0, 2*pi) (float32 values in float64)."""
+    j = (_round32(theta * _FOPI)).astype(np.int32)
+    j += 1
+    j &= ~1
+    y = j.astype(_F64)
+    # Cody-Waite reduction: each step is exact in float64, so rounding once is the fma.
+    x = _round32(theta + y * _DP1)
+    x = _round32(x + y * _DP2)
+    x = _round32(x + y * _DP3)
+    z = _round32(x * x)
+    yc = fma(z, _COS_P[0], _COS_P[1])
+    yc = fma(yc, z, _COS_P[2])
+    yc = _round32(yc * z)
+    yc = fma(yc, z, -0.5 * z)
+    yc = _round32(yc + 1.0)
+    ys = fma(z, _SIN_P[0], _SIN_P[1])
+    ys = fma(ys, z, _SIN_P[2])
+    ys = _round32(ys * z)
+    ys = fma(ys, x, x)
+    poly = (j & 2) == 0
+    # Adding the masked-out +0 turns a -0 into +0, as the kernel's and/add sequence does.
+    s = np.where(poly, ys, yc) + 0.0
+    c = np.where(poly, yc, ys) + 0.0
+    np.negative(s, out=s, where=(j & 4) != 0)
+    np.negative(c, out=c, where=((j - 2) & 4) == 0)
+    return s, c
+
+
+def _box_muller16_exact(k: np.ndarray, mean: float, std: float) -> np.ndarray:
+    """NormalFill16 on rows of 16 uniform integers k (u = k * 2**-24), exactly, -> float32.
+
+    The reference implementation: every fma is rounded to odd in float64 first, so it is
+    always the float32 fma. ``_box_muller16_f32`` is the fast version of the same steps.
+    """
+    fma = _Fma32()
+    m = (16777216 - k[:, :8]).astype(_F64)          # (1 - u1) * 2**24
+    lg = _log_cephes(m, fma)
+    radius = _round32(np.sqrt(-2.0 * lg))
+    theta = _round32(k[:, 8:].astype(_F64) * (_TWO_PI_F * 2.0 ** -24))
+    s, c = _sincos_cephes(theta, fma)
+    n = np.empty(k.shape, _F64)
+    np.multiply(radius, c, out=n[:, :8])
+    np.multiply(radius, s, out=n[:, 8:])
+    n = _round32(n)
+    if std == 1.0 and mean == 0.0:
+        n += 0.0
+    else:
+        n = fma(n, std, mean)
+    return n.astype(_F32)
+
+
+class _FastBoxMuller:
+    """The same steps as ``_box_muller16_exact``, in place over cache-sized buffers.
+
+    Plain float32 operations run in float32 (NumPy's are IEEE, like the kernel's). An fma is
+    a float64 multiply (exact for float32 inputs) and add, rounded to float32: the add may
+    itself round, and that double rounding can only err when the sum lands exactly on a
+    float32 midpoint. Each fma's sums are checked for that bit pattern and the rows where it
+    shows are recomputed by the exact version.
+    """
+
+    __slots__ = ("x", "y", "z", "e", "w", "t", "X", "Y", "Z", "W", "T", "bits", "flag",
+                 "ints", "hits", "base")
+
+    def __init__(self, rows: int) -> None:
+        n = rows * 8
+        self.x, self.y, self.z, self.e, self.w, self.t = (np.empty(n, _F32) for _ in range(6))
+        self.X, self.Y, self.Z, self.W, self.T = (np.empty(n, _F64) for _ in range(5))
+        self.bits = np.empty(n, _I64)
+        self.flag = np.empty(n, np.bool_)
+        self.ints = np.empty(n, np.int32)
+        self.hits = []
+        self.base = 0
+
+    def _check(self, t: np.ndarray) -> None:
+        n = t.shape[0]
+        bits = self.bits[:n]
+        flag = self.flag[:n]
+        np.bitwise_and(t.view(_I64), _LOW29, out=bits)
+        np.equal(bits, _MID29, out=flag)
+        if flag.any():
+            self.hits.append(np.flatnonzero(flag) // 8 + self.base)
+
+    def run(self, k: np.ndarray, out: np.ndarray, mean: float, std: float) -> None:
+        """Fill ``out`` (rows x 16 float32) from ``k`` (rows x 16 uint32, 24-bit values)."""
+        n = k.shape[0] * 8
+        x, y, z, e, w, t = (a[:n] for a in (self.x, self.y, self.z, self.e, self.w, self.t))
+        X, Y, Z, W, T = (a[:n] for a in (self.X, self.Y, self.Z, self.W, self.T))
+        ints = self.ints[:n]
+        small = self.flag[:n]
+        check = self._check
+        mul, add, copy = np.multiply, np.add, np.copyto
+        # -- radius = sqrt(-2 log(1 - u1)), log by Cephes on frexp(1 - u1) ------------------
+        np.subtract(16777216, k[:, :8], out=ints.reshape(-1, 8), casting="unsafe")
+        copy(t, ints)                                      # (1 - u1) * 2**24, exact
+        np.frexp(t, out=(x, ints))
+        np.less(x, _SQRTHF, out=small)
+        np.subtract(ints, 24, out=ints)
+        np.subtract(ints, small, out=ints, casting="unsafe")
+        copy(e, ints)
+        mul(x, small, out=w)
+        np.subtract(x, 1.0, out=x)
+        add(x, w, out=x)                                   # 2x - 1 or x - 1, exact
+        mul(x, x, out=z)
+        copy(X, x)
+        copy(Z, z)
+        mul(X, _LOG_P[0], out=T)
+        add(T, _LOG_P[1], out=T)
+        check(T)
+        for p in _LOG_P[2:]:
+            copy(y, T, casting="same_kind")
+            copy(Y, y)
+            mul(Y, X, out=T)
+            add(T, p, out=T)
+            check(T)
+        copy(y, T, casting="same_kind")
+        mul(y, x, out=y)
+        copy(Y, y)
+        mul(e, _LOG_Q1, out=w)
+        copy(W, w)
+        mul(Y, Z, out=T)
+        add(T, W, out=T)
+        check(T)
+        copy(y, T, casting="same_kind")
+        mul(z, -0.5, out=w)
+        add(y, w, out=y)
+        add(x, y, out=x)
+        mul(e, _LOG_Q2, out=w)                             # exact in float32
+        add(w, x, out=x)
+        mul(x, -2.0, out=x)
+        np.sqrt(x, out=x)                                  # x = radius
+        # -- sincos(2 pi u2) ----------------------------------------------------------------
+        th = e
+        copy(th.reshape(-1, 8), k[:, 8:], casting="unsafe")
+        mul(th, _TWO_PI_F * 2.0 ** -24, out=th)
+        mul(th, _FOPI, out=w)
+        copy(ints, w, casting="unsafe")                    # truncation toward zero
+        add(ints, 1, out=ints)
+        np.bitwise_and(ints, ~1, out=ints)
+        copy(w, ints)                                      # the even octant, as a float
+        # Cody-Waite: the first two products are exact in float32, the third in float64.
+        mul(w, _DP1, out=t)
+        add(th, t, out=th)
+        mul(w, _DP2, out=t)
+        add(th, t, out=th)
+        copy(W, w)
+        mul(W, _DP3, out=T)
+        copy(X, th)
+        add(T, X, out=T)
+        copy(th, T, casting="same_kind")                   # th = reduced argument
+        copy(X, th)
+        mul(th, th, out=z)
+        copy(Z, z)
+        mul(Z, _COS_P[0], out=T)
+        add(T, _COS_P[1], out=T)
+        check(T)
+        copy(y, T, casting="same_kind")
+        copy(Y, y)
+        mul(Y, Z, out=T)
+        add(T, _COS_P[2], out=T)
+        check(T)
+        copy(y, T, casting="same_kind")
+        mul(y, z, out=y)
+        copy(Y, y)
+        mul(Z, -0.5, out=W)
+        mul(Y, Z, out=T)
+        add(T, W, out=T)
+        check(T)
+        copy(y, T, casting="same_kind")
+        add(y, 1.0, out=y)                                 # y = cos polynomial
+        mul(Z, _SIN_P[0], out=T)
+        add(T, _SIN_P[1], out=T)
+        check(T)
+        copy(w, T, casting="same_kind")
+        copy(W, w)
+        mul(W, Z, out=T)
+        add(T, _SIN_P[2], out=T)
+        check(T)
+        copy(w, T, casting="same_kind")
+        mul(w, z, out=w)
+        copy(W, w)
+        mul(W, X, out=T)
+        add(T, X, out=T)
+        check(T)
+        copy(w, T, casting="same_kind")                    # w = sin polynomial
+        # Select the polynomials and flip signs with the kernel's own bit operations
+        # (where= masks are an order of magnitude slower in NumPy).
+        i32 = np.int32
+        tmp = self.bits[:n].view(i32)[:n]
+        msk = self.bits[:n].view(i32)[n:]
+        np.bitwise_and(ints, 2, out=msk)
+        np.right_shift(msk, 1, out=msk)
+        np.subtract(msk, 1, out=msk)                       # all ones where j & 2 == 0
+        yb, wb = y.view(i32), w.view(i32)
+        sin, cos = th, z
+        sb, cb = sin.view(i32), cos.view(i32)
+        np.bitwise_and(wb, msk, out=sb)
+        np.bitwise_and(yb, msk, out=cb)
+        np.invert(msk, out=msk)
+        np.bitwise_and(yb, msk, out=tmp)
+        np.bitwise_or(sb, tmp, out=sb)                     # sin = poly ? sin_p : cos_p
+        np.bitwise_and(wb, msk, out=tmp)
+        np.bitwise_or(cb, tmp, out=cb)                     # cos = poly ? cos_p : sin_p
+        # Adding the masked-out +0 turns a -0 into +0, as the kernel's and/add sequence does.
+        add(sin, 0.0, out=sin)
+        add(cos, 0.0, out=cos)
+        np.bitwise_and(ints, 4, out=tmp)
+        np.left_shift(tmp, 29, out=tmp)
+        np.bitwise_xor(sb, tmp, out=sb)
+        np.subtract(ints, 2, out=tmp)
+        np.invert(tmp, out=tmp)
+        np.bitwise_and(tmp, 4, out=tmp)
+        np.left_shift(tmp, 29, out=tmp)
+        np.bitwise_xor(cb, tmp, out=cb)
+        # -- outputs: fma(radius * cos/sin, std, mean) --------------------------------------
+        out2 = out.reshape(-1, 16)
+        for half, trig in ((out2[:, :8], cos), (out2[:, 8:], sin)):
+            mul(x, trig, out=t)
+            if std == 1.0 and mean == 0.0:
+                add(t, 0.0, out=t)
+            else:
+                copy(T, t)
+                mul(T, std, out=T)
+                add(T, mean, out=T)
+                check(T)
+                copy(t, T, casting="same_kind")
+            copy(half, t.reshape(-1, 8))
+
+
+_BM_ROWS = 2048         # rows of 16 per pass: the working buffers stay in L2
+
+
+def _normal_rows_f32(g: Generator, rows: int, mean: float, std: float) -> np.ndarray:
+    """``rows`` Box-Muller blocks of 16 float32 normals, drawing 16 words per row."""
+    out = np.empty((rows, 16), _F32)
+    k = g._u32(rows * 16).reshape(rows, 16)
+    k &= _U32(0xFFFFFF)
+    fast = _FastBoxMuller(min(rows, _BM_ROWS))
+    for r0 in range(0, rows, _BM_ROWS):
+        fast.base = r0
+        fast.run(k[r0:r0 + _BM_ROWS], out[r0:r0 + _BM_ROWS], mean, std)
+    if fast.hits:
+        redo = np.unique(np.concatenate(fast.hits))
+        out[redo] = _box_muller16_exact(k[redo], mean, std)
+    return out
+
+
+def _normal_fill_f32(g: Generator, n: int, mean: float, std: float,
+                     half: bool = False) -> np.ndarray:
+    """normal_fill in float32 (n >= 16): full rows of 16, then 16 fresh draws for the tail.
+
+    ``half``: float16's kernel draws block by block into a float32 buffer, so it does not
+    draw (and discard) the partial block's uniforms first.
+    """
+    mean = float(_F32(mean))
+    std = float(_F32(std))
+    rows = n // 16
+    out = _normal_rows_f32(g, rows, mean, std).reshape(-1)
+    if n % 16:
+        # The kernel filled all n with uniforms first; the partial block's are overwritten by
+        # 16 fresh draws for a last block that overlaps the previous one.
+        if not half:
+            g._u32(n % 16)
+        out = np.concatenate((out, np.empty(n % 16, _F32)))
+        out[n - 16:] = _normal_rows_f32(g, 1, mean, std).reshape(-1)
+    return out
+
+
+def _normal_fill_f64(g: Generator, n: int, mean: float, std: float) -> np.ndarray:
+    """normal_fill for float64 (n >= 16): the generic NormalFill16 with the C library's math."""
+    u = _unit_f64(g, n if n % 16 == 0 else n + 16)
+    rows = n // 16
+    blocks = u[:rows * 16].reshape(rows, 16)
+    if n % 16:
+        # Draws n + 16: the tail block's 16 come after all n (see _normal_fill_f32).
+        blocks = np.concatenate((blocks, u[n:].reshape(1, 16)))
+    lg = _libm(math.log, 1.0 - blocks[:, :8])
+    radius = np.sqrt(-2.0 * lg)
+    theta = (2.0 * math.pi) * blocks[:, 8:]
+    res = np.empty(blocks.shape, _F64)
+    np.multiply(radius, np.cos(theta), out=res[:, :8])
+    np.multiply(radius, np.sin(theta), out=res[:, 8:])
+    if std == 1.0 and mean == 0.0:
+        res += 0.0
+    else:
+        res = _fma64(res, std, mean)
+    out = np.empty(n, _F64)
+    out[:rows * 16] = res[:rows].reshape(-1)
+    if n % 16:
+        out[n - 16:] = res[rows]
+    return out
+
+
+def _normal_scalar(g: Generator, n: int, mean: float, std: float) -> np.ndarray:
+    """at::normal_distribution<double>: Box-Muller pairs, the second sample cached in ``g``."""
+    out = np.empty(n, _F64)
+    i = 0
+    if n and g._normal_d is not None:
+        out[0] = g._normal_d
+        g._normal_d = None
+        i = 1
+    pairs = (n - i + 1) // 2
+    if pairs:
+        u = _unit_f64(g, 2 * pairs)
+        u1 = u[0::2]
+        u2 = u[1::2]
+        r = np.sqrt(-2.0 * _libm(math.log1p, -u2))
+        theta = (2.0 * math.pi) * u1
+        c = r * _libm(math.cos, theta)
+        s_ = r * _libm(math.sin, theta)
+        vals = np.empty(2 * pairs, _F64)
+        vals[0::2] = c
+        vals[1::2] = s_
+        out[i:] = vals[:n - i]
+        if (n - i) % 2:
+            g._normal_d = float(s_[-1])
+    if std == 1.0 and mean == 0.0:
+        out += 0.0
+    else:
+        out = _fma64(out, std, mean)
+    return out
+
+
+def normal(shape, dtype, mean: float = 0.0, std: float = 1.0, generator=None,
+           contiguous: bool = True) -> np.ndarray:
+    """``normal_(mean, std)`` / ``randn``: Gaussian values of the given shape and dtype."""
+    dtype = np.dtype(dtype)
+    mean = float(mean)
+    std = float(std)
+    if not std >= 0.0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {_fmt(std)}")
+    n = _numel(shape)
+    g = _gen(generator)
+    if n == 0:
+        return np.empty(shape, dtype)
+    if n >= 16 and contiguous:
+        if dtype == _F64:
+            out = _normal_fill_f64(g, n, mean, std)
+        else:
+            # float16 computes in float32 blocks of 16 too (same draws), then converts.
+            out = _normal_fill_f32(g, n, mean, std, dtype != _F32)
+    else:
+        out = _normal_scalar(g, n, mean, std)
+    return out.astype(dtype, copy=False).reshape(shape)
