@@ -1,5 +1,15 @@
 """Layers, activations, losses and containers."""
 from .activation import ReLU
+from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
+from .dropout import AlphaDropout, Dropout
+from .flatten import Flatten, Unflatten
+from .linear import Bilinear, Identity, LazyLinear, Linear
 from .module import Module
+from .normalization import (BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm, LayerNorm,
+                            RMSNorm)
+from .sparse import Embedding
 
-__all__ = ["Module", "ReLU"]
+__all__ = ["Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList",
+           "ParameterDict", "Identity", "Linear", "LazyLinear", "Bilinear", "Flatten",
+           "Unflatten", "Dropout", "AlphaDropout", "Embedding", "LayerNorm", "RMSNorm",
+           "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "GroupNorm", "ReLU"]

@@ -335,7 +335,7 @@ class Module:
 
     def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
         """Copy values from ``state_dict``; reports missing and unexpected keys."""
-        from .._load import load_into
+        from ._load import load_into
         return load_into(self, state_dict, strict, assign)
 
     def apply(self, fn) -> "Module":
