@@ -372,3 +372,72 @@ def test_large_full_print_is_fast():
     start = time.perf_counter()
     repr(ember.from_numpy(huge))
     assert time.perf_counter() - start < 0.5
+
+
+def _random_case(rng):
+    """A random dtype, shape, value mix and set of print options (seeded, reproducible)."""
+    dtypes = FLOATS + COMPLEXES + INTS + (np.bool_,)
+    dt = np.dtype(dtypes[rng.integers(len(dtypes))])
+    ndim = int(rng.integers(0, 5))
+    high = 40 if rng.random() < 0.1 else 8
+    shape = tuple(int(s) for s in rng.integers(0 if rng.random() < 0.05 else 1, high, ndim))
+    n = int(np.prod(shape, dtype=np.int64))
+    specials = [0.0, -0.0, nan, inf, -inf, 1.0, -1.0, 0.5, 9.99995, 99.9995, 1e-4, 1e8, 1000.0]
+
+    def real():
+        mode = rng.integers(4)
+        v = 10.0 ** rng.uniform(-rng.integers(1, 15), rng.integers(1, 15), n)
+        v *= rng.choice([-1, 1], n)
+        if mode == 0:
+            v = np.round(v)
+        elif mode == 1:
+            v = rng.choice(specials, n)
+        elif mode == 2:
+            mask = rng.random(n) < 0.3
+            v[mask] = rng.choice(specials, int(mask.sum()))
+        return v
+
+    with np.errstate(all="ignore"):
+        if dt.kind in "iu":
+            info = np.iinfo(dt)
+            scale = int(rng.choice([10, 1000, int(info.max)]))
+            arr = rng.integers(max(int(info.min), -scale), min(int(info.max), scale), n,
+                               endpoint=True).astype(dt)
+        elif dt.kind == "b":
+            arr = rng.random(n) > rng.random()
+        elif dt.kind == "c":
+            arr = (real() + 1j * real()).astype(dt)
+        else:
+            arr = real().astype(dt)
+    opts = {}
+    if rng.random() < 0.5:
+        opts["precision"] = int(rng.integers(0, 10))
+    if rng.random() < 0.4:
+        opts["threshold"] = int(rng.integers(0, 200))
+    if rng.random() < 0.4:
+        opts["edgeitems"] = int(rng.integers(0, 5))
+    if rng.random() < 0.5:
+        opts["linewidth"] = int(rng.integers(1, 150))
+    if rng.random() < 0.3:
+        opts["sci_mode"] = bool(rng.random() < 0.5)
+    if rng.random() < 0.1:
+        opts["profile"] = str(rng.choice(["short", "full", "default"]))
+    requires_grad = dt.kind in "fc" and rng.random() < 0.2
+    return arr.reshape(shape), opts, requires_grad, rng.random() < 0.2
+
+
+def test_random_cases_match_torch():
+    rng = np.random.default_rng(2024)
+    bad = []
+    for i in range(1500):
+        arr, opts, requires_grad, double_default = _random_case(rng)
+        default = (torch.float64, ember.float64) if double_default else (
+            torch.float32, ember.float32)
+        torch.set_default_dtype(default[0])
+        ember.set_default_dtype(default[1])
+        _set_both(opts)
+        expected = repr(torch.from_numpy(arr).requires_grad_(requires_grad))
+        got = repr(ember.from_numpy(arr).requires_grad_(requires_grad))
+        if got != expected:
+            bad.append(f"case {i} {arr.dtype} {arr.shape} {opts}:\n{expected}\n{got}")
+    assert not bad, f"{len(bad)} differ\n" + "\n".join(bad[:5])
