@@ -178,8 +178,7 @@ class Generator:
     def _u64(self, n: int) -> np.ndarray:
         """``n`` values of PyTorch's random64(): two draws, the first in the high half."""
         w = self._u32(2 * n).astype(_U64)
-        hi = w[0::2]
-        hi <<= _U64(32)
+        hi = w[0::2] << _U64(32)
         hi |= w[1::2]
         return hi
 
@@ -862,5 +861,543 @@ def normal(shape, dtype, mean: float = 0.0, std: float = 1.0, generator=None,
             # float16 computes in float32 blocks of 16 too (same draws), then converts.
             out = _normal_fill_f32(g, n, mean, std, dtype != _F32)
     else:
-        out = _normal_scalar(g, n, mean, std)
+        out = _from_double(_normal_scalar(g, n, mean, std), dtype)
     return out.astype(dtype, copy=False).reshape(shape)
+
+
+# == dtype facts ===============================================================================
+# PyTorch's two spellings of a dtype in its messages: ScalarType ("Long") and the C++ type
+# name a TypeMeta prints ("long int").
+_SCALAR_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+                 "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+                 "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+_CPP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
+              "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
+              "uint8": "unsigned char", "bool": "bool"}
+
+
+def _scalar_name(dtype) -> str:
+    return _SCALAR_NAMES.get(np.dtype(dtype).name, np.dtype(dtype).name)
+
+
+def _not_implemented(kernel: str, dtype) -> NotImplementedError:
+    return NotImplementedError(f'"{kernel}" not implemented for \'{_scalar_name(dtype)}\'')
+
+
+def _require_float(kernel: str, dtype) -> np.dtype:
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        raise _not_implemented(kernel, dtype)
+    return dtype
+
+
+def _from_double(v: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """static_cast<scalar_t>(double): c10::Half converts through float."""
+    if dtype == np.float16:
+        return v.astype(_F32).astype(dtype)
+    return v.astype(dtype, copy=False)
+
+
+# == random_ / randint / randperm ==============================================================
+_INT64_MIN = -(1 << 63)
+_INT64_MAX = (1 << 63) - 1
+
+
+def _int_limits(dtype: np.dtype):
+    if dtype == np.bool_:
+        return 0, 1
+    info = np.iinfo(dtype)
+    return int(info.min), int(info.max)
+
+
+def _digits(dtype: np.dtype) -> int:
+    return {"float16": 11, "float32": 24, "float64": 53}[dtype.name]
+
+
+def _float_to_int64(v) -> int:
+    # static_cast<int64_t> of a non-finite or huge float gives INT64_MIN on x86-64.
+    v = float(v)
+    if not math.isfinite(v) or not -9.223372036854775808e18 <= v < 9.223372036854775808e18:
+        return _INT64_MIN
+    return int(v)
+
+
+def _update_from(frm: int, dtype: np.dtype) -> int:
+    # PyTorch nudges `from` up when from + 1 is not representable in the float dtype.
+    with np.errstate(over="ignore"):
+        plus1 = _float_to_int64(dtype.type(frm + 1))
+    if plus1 < frm:
+        f = abs(frm + 1)
+        n = f.bit_length() - 1 if f else 0
+        frm = plus1 + (1 << (n - _digits(dtype) + 1))
+    return frm
+
+
+def _update_to(to: int, dtype: np.dtype) -> int:
+    with np.errstate(over="ignore"):
+        minus1 = _float_to_int64(dtype.type(to - 1))
+    if minus1 >= to:
+        f = abs(to - 1)
+        n = f.bit_length() - 1 if f else 0
+        to = minus1 - (1 << (n - _digits(dtype) + 1))
+    return to
+
+
+def _check_from_to(frm: int, to_inc: int, dtype: np.dtype) -> None:
+    name = _CPP_NAMES.get(dtype.name, dtype.name)
+    if dtype.kind == "f":
+        fi = np.finfo(dtype)
+        lo, hi = float(fi.min), float(fi.max)
+    else:
+        lo, hi = _int_limits(dtype)
+    if not lo <= frm <= hi:
+        raise RuntimeError(f"from is out of bounds for {name}")
+    if not lo <= to_inc <= hi:
+        raise RuntimeError(f"to - 1 is out of bounds for {name}")
+    if dtype.kind == "f":
+        import warnings
+        d = _digits(dtype)
+        for v, what in ((frm, "from"), (to_inc, "to - 1")):
+            if v < -(1 << d) or v > (1 << d):
+                warnings.warn(
+                    f"{what} is out of bounds [-(2^{d}), 2^{d}]. Due to precision limitations "
+                    f"{name} can support discrete uniform distribution only within this range. "
+                    "This warning will become an error in version 1.7 release, please fix the "
+                    "code in advance", UserWarning, stacklevel=4)
+
+
+def _from_range(g: Generator, n: int, rng: int, base: int, dtype: np.dtype) -> np.ndarray:
+    """uniform_int_from_to_distribution: (word % range) + base, in 64-bit arithmetic."""
+    if rng >= (1 << 28):
+        w = g._u64(n)
+        w %= _U64(rng)
+    else:
+        w = g._u32(n).astype(_U64)
+        w %= _U64(rng)
+    w += _U64(base & 0xFFFFFFFFFFFFFFFF)       # wraps mod 2**64, as the C++ does
+    return _cast_int64(w.view(_I64), dtype)
+
+
+def _cast_int64(v: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    if dtype == np.bool_:
+        return v != 0
+    return v.astype(dtype)
+
+
+def random_(shape, dtype, low=None, high=None, generator=None) -> np.ndarray:
+    """``Tensor.random_``: no bounds, ``[low, high)``, or ``[low, dtype max]`` (high None).
+
+    ``random_()`` is ``low=None, high=None``; ``random_(to)`` is ``low=0, high=to``.
+    """
+    dtype = np.dtype(dtype)
+    if dtype.kind not in "biuf":
+        raise _not_implemented("random_", dtype)
+    n = _numel(shape)
+    g = _gen(generator)
+    if low is None and high is None:
+        if n == 0:
+            return np.empty(shape, dtype)
+        out = _random_plain(g, n, dtype)
+        return out.reshape(shape)
+    frm = int(low) if low is not None else 0
+    if high is not None:
+        to = int(high)
+        if not frm < to:
+            raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got "
+                               f"from={frm} >= to={to}")
+        if dtype.kind == "f":
+            frm = _update_from(frm, dtype)
+            to = _update_to(to, dtype)
+            if not frm < to:
+                raise RuntimeError("random_ expects 'from' casted to dtype to be less than "
+                                   f"'to' casted to dtype, but got from={frm} >= to={to}")
+        _check_from_to(frm, to - 1, dtype)
+        if n == 0:
+            return np.empty(shape, dtype)
+        return _from_range(g, n, to - frm, frm, dtype).reshape(shape)
+    if frm != _INT64_MIN:
+        if dtype.kind == "f":
+            to_inc = 1 << _digits(dtype)
+            frm = _update_from(frm, dtype)
+            if not frm < to_inc:
+                raise RuntimeError("random_ expects 'from' casted to dtype to be less than or "
+                                   f"equal to 'to_inc' casted to dtype, but got from={frm} > "
+                                   f"to_inc={to_inc}")
+        else:
+            to_inc = _int_limits(dtype)[1]
+        _check_from_to(frm, to_inc, dtype)
+        if n == 0:
+            return np.empty(shape, dtype)
+        return _from_range(g, n, to_inc - frm + 1, frm, dtype).reshape(shape)
+    if dtype == np.bool_ or dtype == np.float16:
+        raise _not_implemented("random_full_64_bits_range_kernel_cpu", dtype)
+    if dtype not in (_I64, _F32, _F64):
+        raise RuntimeError("random_full_64_bits_range_kernel_cpu handles only int64, double, "
+                           "float and bfloat16")
+    if n == 0:
+        return np.empty(shape, dtype)
+    return g._u64(n).view(_I64).astype(dtype, copy=False).reshape(shape)
+
+
+def _random_plain(g: Generator, n: int, dtype: np.dtype) -> np.ndarray:
+    """uniform_int_distribution: [0, max] for integers, [0, 2**digits] for floats."""
+    if dtype == np.bool_:
+        return (g._u32(n) & _U32(1)).astype(np.bool_)
+    if dtype == _I64:
+        return (g._u64(n) & _U64(_INT64_MAX)).view(_I64)
+    if dtype == _F64:
+        return (g._u64(n) % _U64((1 << 53) + 1)).astype(_F64)
+    if dtype.kind == "f":
+        return (g._u32(n) % _U32((1 << _digits(dtype)) + 1)).astype(dtype)
+    hi = _int_limits(dtype)[1]
+    return (g._u32(n).astype(_U64) % _U64(hi + 1)).astype(dtype)
+
+
+def randint(shape, low: int, high: int, dtype=_I64, generator=None) -> np.ndarray:
+    """``torch.randint``: ``random_(low, high)`` on a fresh tensor."""
+    return random_(shape, dtype, low, high, generator)
+
+
+_RANDPERM_SMALL = 0xFFFFFFFF // 20
+
+
+def randperm(n: int, dtype=_I64, generator=None) -> np.ndarray:
+    """``torch.randperm``: PyTorch's Fisher-Yates shuffle of ``arange(n)``.
+
+    The swaps are inherently sequential; their random positions are drawn in one vectorised
+    step and the swaps run over a Python list (about 0.1 us each).
+    """
+    dtype = np.dtype(dtype)
+    n = int(n)
+    if n < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
+    if dtype == np.bool_ or dtype.kind not in "iuf":
+        raise _not_implemented("randperm", dtype)
+    if dtype.kind == "f":
+        lim = 1 << _digits(dtype)
+        if n > lim + 1:
+            kind = {"float16": "Half", "float32": "Float", "float64": "Double"}[dtype.name]
+            raise RuntimeError(f"n cannot be greater than {lim + 1} for {kind} type.")
+    else:
+        lim = _int_limits(dtype)[1]
+        if n > lim + 1:
+            raise RuntimeError(f"n cannot be greater than {lim + 1} for "
+                               f"{_scalar_name(dtype)} type.")
+    g = _gen(generator)
+    if n < _RANDPERM_SMALL:
+        perm = list(range(n))
+        if n > 1:
+            r = g._u32(n - 1).astype(_I64)
+            idx = np.arange(n - 1, dtype=_I64)
+            r %= n - idx
+            r += idx
+            for i, j in enumerate(r.tolist()):
+                perm[i], perm[j] = perm[j], perm[i]
+    else:
+        # "Inside-out" Fisher-Yates with 64-bit draws, PyTorch's path for huge n.
+        r = (g._u64(n) % (np.arange(n, dtype=_U64) + _U64(1))).tolist()
+        perm = [0] * n
+        for i, j in enumerate(r):
+            perm[i] = perm[j]
+            perm[j] = i
+    return np.array(perm, dtype=dtype)
+
+
+# == bernoulli =================================================================================
+def bernoulli(p, shape, dtype, generator=None) -> np.ndarray:
+    """``bernoulli_(p)``: 1 where a uniform draw is below ``p``, as ``dtype``.
+
+    A float ``p`` compares 53-bit doubles; an array ``p`` (broadcast to ``shape``) compares
+    doubles when it is float64 and 24-bit floats otherwise, one draw per element.
+    """
+    dtype = np.dtype(dtype)
+    if dtype.kind not in "biuf":
+        raise _not_implemented("bernoulli_scalar_cpu_", dtype)
+    g = _gen(generator)
+    n = _numel(shape)
+    if not isinstance(p, np.ndarray):
+        p = float(p)
+        if not 0.0 <= p <= 1.0:
+            raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={_fmt(p)}")
+        if n == 0:
+            return np.empty(shape, dtype)
+        return (_unit_f64(g, n) < p).astype(dtype).reshape(shape)
+    if p.dtype.kind != "f":
+        raise _not_implemented("bernoulli_tensor_cpu_p_", p.dtype)
+    if n == 0:
+        return np.empty(shape, dtype)
+    try:
+        pb = np.broadcast_to(p, shape)
+    except ValueError:
+        raise RuntimeError(_expand_message(tuple(shape), p.shape)) from None
+    if not np.all((pb >= 0) & (pb <= 1)):
+        raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  "
+                           "(Could this error message be improved?  If so, please report an "
+                           "enhancement request to PyTorch.)")
+    if p.dtype == _F64:
+        u = _unit_f64(g, n).reshape(shape)
+    else:
+        u = _unit_f32(g, n).reshape(shape)
+        pb = pb.astype(_F32, copy=False)
+    return (u < pb).astype(dtype)
+
+
+def _expand_message(target, sizes) -> str:
+    nt, ns = len(target), len(sizes)
+    for i in range(1, ns + 1):
+        t, s = target[nt - i] if i <= nt else None, sizes[ns - i]
+        if t is not None and s != 1 and s != t:
+            dim = nt - i
+            return (f"The expanded size of the tensor ({t}) must match the existing size ({s}) "
+                    f"at non-singleton dimension {dim}.  Target sizes: {list(target)}.  "
+                    f"Tensor sizes: {list(sizes)}")
+    return (f"expand: the requested shape has too few dimensions: target {list(target)}, "
+            f"tensor {list(sizes)}")
+
+
+# == continuous samplers on uniform doubles ====================================================
+def exponential(shape, dtype, lambd: float = 1.0, generator=None) -> np.ndarray:
+    """``exponential_(lambd)``: ``-1/lambd * log1p(-u)`` for uniform doubles u."""
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        raise RuntimeError("Exponential distribution is a continuous probability distribution. "
+                           f"dtype must be a floating point but you specified "
+                           f"{_scalar_name(dtype)}")
+    lambd = float(lambd)
+    if not lambd > 0.0:
+        raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={_fmt(lambd)}")
+    n = _numel(shape)
+    if n == 0:
+        return np.empty(shape, dtype)
+    u = _unit_f64(_gen(generator), n)
+    c = -1.0 / lambd
+    if dtype == _F64:
+        v = c * _libm(math.log1p, -u)
+    else:
+        v = _libm_near32(c * np.log1p(-u), lambda x: c * math.log1p(-x), u)
+    return _from_double(v, dtype).reshape(shape)
+
+
+def geometric(shape, dtype, p: float, generator=None) -> np.ndarray:
+    """``geometric_(p)``: ``ceil(log(u) / log1p(-p))`` for uniform doubles u."""
+    dtype = np.dtype(dtype)
+    if dtype.kind not in "iuf":
+        raise _not_implemented("geometric_cpu", dtype)
+    p = float(p)
+    if not 0.0 < p < 1.0:
+        raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={_fmt(p)}")
+    n = _numel(shape)
+    if n == 0:
+        return np.empty(shape, dtype)
+    u = _unit_f64(_gen(generator), n)
+    zero = u == 0.0
+    lg = _libm(math.log, np.where(zero, 1.0, u))
+    lg[zero] = -math.inf
+    v = np.ceil(lg / math.log1p(-p))
+    return _from_double(v, dtype).reshape(shape)
+
+
+def log_normal(shape, dtype, mean: float = 1.0, std: float = 2.0,
+               generator=None) -> np.ndarray:
+    """``log_normal_(mean, std)``: exp of the scalar (cached) normal sampler's draws."""
+    dtype = _require_float("log_normal_cpu", dtype)
+    mean = float(mean)
+    std = float(std)
+    if not std > 0.0:
+        raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={_fmt(std)}")
+    n = _numel(shape)
+    if n == 0:
+        return np.empty(shape, dtype)
+    x = _normal_scalar(_gen(generator), n, mean, std)
+    big = x > 709.0
+    v = _libm(math.exp, np.where(big, 0.0, x))
+    if big.any():
+        v[big] = np.exp(x[big])      # beyond exp's double range only inf and the edge remain
+    return _from_double(v, dtype).reshape(shape)
+
+
+def cauchy(shape, dtype, median: float = 0.0, sigma: float = 1.0,
+           generator=None) -> np.ndarray:
+    """``cauchy_(median, sigma)``: ``median + sigma * tan(pi * (u - 0.5))``."""
+    dtype = np.dtype(dtype)
+    median = float(median)
+    sigma = float(sigma)
+    if not sigma > 0.0:
+        raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={_fmt(sigma)}")
+    if dtype.kind != "f":
+        raise RuntimeError("Cauchy distribution is a continuous probability distribution. "
+                           "dtype must be a floating point but you specified "
+                           f"{_CPP_NAMES.get(dtype.name, dtype.name)}")
+    n = _numel(shape)
+    if n == 0:
+        return np.empty(shape, dtype)
+    u = _unit_f64(_gen(generator), n)
+    t = _libm(math.tan, math.pi * (u - 0.5))
+    v = _fma64(t, sigma, median)
+    return _from_double(v, dtype).reshape(shape)
+
+
+# == multinomial ===============================================================================
+def multinomial(probs: np.ndarray, num_samples: int, replacement: bool = False,
+                generator=None) -> np.ndarray:
+    """``torch.multinomial`` on a 1-D or 2-D array of (unnormalised) probabilities -> int64."""
+    probs = np.asarray(probs)
+    if probs.ndim not in (1, 2):
+        raise RuntimeError("prob_dist must be 1 or 2 dim")
+    if probs.dtype.kind != "f":
+        raise RuntimeError("multinomial only supports floating-point dtypes for input, got: "
+                           f"{_scalar_name(probs.dtype)}")
+    num_samples = int(num_samples)
+    if num_samples <= 0:
+        raise RuntimeError("cannot sample n_sample <= 0 samples")
+    ncat = probs.shape[-1]
+    if not replacement and num_samples > ncat:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
+                           "replacement")
+    if ncat > (1 << 24):
+        raise RuntimeError("number of categories cannot exceed 2^24")
+    if probs.dtype == np.float16:
+        raise RuntimeError("multinomial is not implemented for half on CPU")
+    out_shape = (num_samples,) if probs.ndim == 1 else (probs.shape[0], num_samples)
+    if _numel(out_shape) == 0:
+        return np.empty(out_shape, _I64)
+    g = _gen(generator)
+    if not (probs.max() < math.inf and probs.min() >= 0):      # NaN fails both
+        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    rows = probs.reshape(-1, ncat)
+    sums = rows.sum(axis=1)
+    if np.any(sums == 0):
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+    if not replacement:
+        # Gumbel-max in exponential form: the top-k of p / q for q ~ Exp(1).
+        q = exponential(rows.shape, rows.dtype, 1.0, g)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            q = rows / q
+        if num_samples == 1:
+            res = np.argmax(q, axis=1).reshape(-1, 1)
+        else:
+            res = np.argsort(-q, axis=1, kind="stable")[:, :num_samples]
+        return np.ascontiguousarray(res, dtype=_I64).reshape(out_shape)
+    res = np.empty((rows.shape[0], num_samples), _I64)
+    for i in range(rows.shape[0]):
+        cum = np.cumsum(rows[i], dtype=rows.dtype)
+        total = cum[-1]
+        cum = cum / total
+        cum[-1] = 1
+        u = _unit_f64(g, num_samples)
+        res[i] = np.searchsorted(cum.astype(_F64), u, side="left")
+    return res.reshape(out_shape)
+
+
+# == poisson ===================================================================================
+def _c_lgamma():
+    # std::lgamma is the C library's; Python's math.lgamma is CPython's own approximation.
+    try:
+        import ctypes
+        import ctypes.util
+        lib = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6")
+        f = lib.lgamma
+        f.restype = ctypes.c_double
+        f.argtypes = [ctypes.c_double]
+        return f
+    except (OSError, AttributeError):
+        return math.lgamma
+
+
+_lgamma = None
+
+
+def poisson(rates: np.ndarray, generator=None) -> np.ndarray:
+    """``torch.poisson``: PyTorch's sampler (multiplication method below 10, Hoermann's
+    transformed rejection above), one element after another, in the rates' dtype."""
+    global _lgamma
+    rates = np.asarray(rates)
+    if rates.dtype.kind != "f" or rates.dtype == np.float16:
+        raise _not_implemented("poisson_cpu", rates.dtype)
+    g = _gen(generator)
+    flat = rates.ravel().tolist()
+    out = np.empty(len(flat), _F64)
+    log, sqrt, floor, exp = math.log, math.sqrt, math.floor, math.exp
+    for idx, lam in enumerate(flat):
+        if not lam >= 0:
+            raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
+        if lam >= 10:
+            if _lgamma is None:
+                _lgamma = _c_lgamma()
+            slam = sqrt(lam)
+            loglam = log(lam)
+            b = 0.931 + 2.53 * slam
+            a = -0.059 + 0.02483 * b
+            invalpha = 1.1239 + 1.1328 / (b - 3.4)
+            vr = 0.9277 - 3.6224 / (b - 2)
+            while True:
+                uv = _unit_f64(g, 2)
+                U = float(uv[0]) - 0.5
+                V = float(uv[1])
+                us = 0.5 - abs(U)
+                k = floor((2 * a / us + b) * U + lam + 0.43)
+                if us >= 0.07 and V <= vr:
+                    break
+                if k < 0 or (us < 0.013 and V > us):
+                    continue
+                lhs = (log(V) if V > 0 else -math.inf) + log(invalpha) - log(a / (us * us) + b)
+                if lhs <= -lam + k * loglam - _lgamma(k + 1.0):
+                    break
+            out[idx] = k
+        elif lam == 0:
+            out[idx] = 0
+        else:
+            enlam = exp(-lam)
+            x = 0
+            prod = 1.0
+            while True:
+                prod *= float(_unit_f64(g, 1)[0])
+                if prod > enlam:
+                    x += 1
+                else:
+                    break
+            out[idx] = x
+    return out.astype(rates.dtype).reshape(rates.shape)
+
+
+# == normal with tensor mean / std =============================================================
+def normal_tensor(mean, std, dtype, generator=None) -> np.ndarray:
+    """``torch.normal(mean, std)`` with an array mean and/or std (the other may be a float).
+
+    PyTorch draws standard normals of the broadcast shape (``std`` itself when only mean is
+    an array), then multiplies by ``std`` and adds ``mean`` in the output dtype.
+    """
+    dtype = np.dtype(dtype)
+    m_arr = isinstance(mean, np.ndarray)
+    s_arr = isinstance(std, np.ndarray)
+    if s_arr:
+        if std.size and not np.all(std >= 0):
+            raise RuntimeError("normal expects all elements of std >= 0.0")
+    elif not float(std) >= 0.0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {_fmt(float(std))}")
+    if m_arr and s_arr:
+        shape = _broadcast_shape(mean.shape, std.shape)
+    else:
+        shape = mean.shape if m_arr else std.shape
+    # In-place mul_/add_ compute in the promoted dtype and store in the output's.
+    if not s_arr:
+        out = normal(shape, dtype, 0.0, float(std), generator)
+        return (out + mean).astype(dtype, copy=False)
+    out = normal(shape, dtype, 0.0, 1.0, generator)
+    out = (out * std).astype(dtype, copy=False)
+    if m_arr:
+        return (out + mean).astype(dtype, copy=False)
+    return out + dtype.type(mean)
+
+
+def _broadcast_shape(a, b):
+    na, nb = len(a), len(b)
+    res = []
+    for i in range(1, max(na, nb) + 1):
+        x = a[na - i] if i <= na else 1
+        y = b[nb - i] if i <= nb else 1
+        if x != y and x != 1 and y != 1:
+            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b "
+                               f"({y}) at non-singleton dimension {max(na, nb) - i}")
+        res.append(y if x == 1 else x)
+    return tuple(reversed(res))
