@@ -60,6 +60,11 @@ from .ops.shape import (broadcast_to, cat, concat, concatenate, flatten, narrow,
 # --- indexing (ember/ops/indexing.py)
 
 # --- random (ember/ops/random.py)
+from ._generator import Generator, default_generator
+from .ops.random import (bernoulli, get_rng_state, initial_seed, manual_seed, multinomial,
+                         normal, poisson, rand, rand_like, randint, randint_like, randn,
+                         randn_like, randperm, seed, set_rng_state)
+from . import random
 
 # --- printing
 from ._tensor_str import set_printoptions

@@ -12,6 +12,7 @@ from .ops import linalg as _la
 from .ops import pointwise as _pw
 from .ops import reduction as _rd
 from .ops import shape as _sh
+from .ops import random as _rn
 
 _TABLE = {
     # --- pointwise (ember/ops/pointwise.py)
@@ -56,6 +57,10 @@ _TABLE = {
     # --- indexing (ember/ops/indexing.py)
     "__getitem__": _ix.getitem, "__setitem__": _ix.setitem, "copy_": _ix.copy_,
     # --- random (ember/ops/random.py)
+    "uniform_": _rn.uniform_, "normal_": _rn.normal_, "bernoulli_": _rn.bernoulli_,
+    "exponential_": _rn.exponential_, "geometric_": _rn.geometric_,
+    "log_normal_": _rn.log_normal_, "cauchy_": _rn.cauchy_, "random_": _rn.random_,
+    "bernoulli": _rn.bernoulli, "multinomial": _rn.multinomial,
 }
 
 
