@@ -256,6 +256,12 @@ class Generator:
         self._set_state_bytes(data.reshape(-1))
         return self
 
+    def get_offset(self) -> int:
+        raise RuntimeError("CPU Generator does not use offset")
+
+    def set_offset(self, offset: int) -> "Generator":
+        raise RuntimeError("CPU Generator does not use offset")
+
     def clone_state(self) -> "Generator":
         """A new generator in the same state (PyTorch's ``clone_state``)."""
         g = Generator()
@@ -407,7 +413,7 @@ def _float_info(dtype):
 # == uniform ===================================================================================
 def uniform(shape, dtype, low: float = 0.0, high: float = 1.0, generator=None) -> np.ndarray:
     """``uniform_(low, high)`` / ``rand``: values in [low, high) (floating dtypes)."""
-    dtype = np.dtype(dtype)
+    dtype = _require_float("check_uniform_bounds", dtype)
     lo_lim, hi_lim = _float_info(dtype)
     low = float(low)
     high = float(high)
@@ -437,7 +443,7 @@ def uniform(shape, dtype, low: float = 0.0, high: float = 1.0, generator=None) -
 
 
 def _check_uniform_bounds(low, high, lo_lim, hi_lim, dtype) -> None:
-    name = _DTYPE_NAMES.get(dtype, str(dtype))
+    name = _CPP_NAMES.get(dtype.name, dtype.name)
     if not lo_lim <= low <= hi_lim:
         raise RuntimeError(f"from is out of bounds for {name}")
     if not lo_lim <= high <= hi_lim:
@@ -456,11 +462,6 @@ def _fmt(v: float) -> str:
     # c10's stream formatting of a double: up to 6 significant digits, like %g.
     return f"{v:g}"
 
-
-_DTYPE_NAMES = {np.dtype(k): "torch." + v for k, v in (
-    ("float32", "float32"), ("float64", "float64"), ("float16", "float16"),
-    ("int64", "int64"), ("int32", "int32"), ("int16", "int16"), ("int8", "int8"),
-    ("uint8", "uint8"), ("bool", "bool"))}
 
 
 # == normal ====================================================================================
@@ -845,7 +846,7 @@ def _normal_scalar(g: Generator, n: int, mean: float, std: float) -> np.ndarray:
 def normal(shape, dtype, mean: float = 0.0, std: float = 1.0, generator=None,
            contiguous: bool = True) -> np.ndarray:
     """``normal_(mean, std)`` / ``randn``: Gaussian values of the given shape and dtype."""
-    dtype = np.dtype(dtype)
+    dtype = _require_float("normal_kernel_cpu", dtype)
     mean = float(mean)
     std = float(std)
     if not std >= 0.0:
@@ -893,9 +894,10 @@ def _require_float(kernel: str, dtype) -> np.dtype:
 
 def _from_double(v: np.ndarray, dtype: np.dtype) -> np.ndarray:
     """static_cast<scalar_t>(double): c10::Half converts through float."""
-    if dtype == np.float16:
-        return v.astype(_F32).astype(dtype)
-    return v.astype(dtype, copy=False)
+    with np.errstate(over="ignore", invalid="ignore"):
+        if dtype == np.float16:
+            return v.astype(_F32).astype(dtype)
+        return v.astype(dtype, copy=False)
 
 
 # == random_ / randint / randperm ==============================================================
