@@ -1,0 +1,1 @@
+"""Ember benchmarks: python -m benchmarks."""

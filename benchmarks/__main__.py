@@ -1,0 +1,170 @@
+"""Run the benchmark suite: ``python -m benchmarks [--quick] [--only NAME ...]``.
+
+Each workload runs on ember, on PyTorch (when installed) and, where it makes sense, as
+hand-written NumPy, alternating in one process; the table reports medians of repeats and the
+ratios, and is written to benchmarks/RESULTS.md with the machine's core count and versions.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+from . import workloads as W
+from ._harness import compare, fmt_time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _libs():
+    import ember
+    libs = {"ember": ember}
+    try:
+        import torch
+        libs["torch"] = torch
+    except ImportError:
+        pass
+    return libs
+
+
+def _row(name, times, target=None, note=""):
+    e = times.get("ember")
+    t = times.get("torch")
+    n = times.get("numpy")
+    ratio = e / t if e and t else None
+    ratio_np = e / n if e and n else None
+    ok = "" if target is None or ratio is None else ("yes" if ratio <= target else "no")
+    return {"name": name, "ember": e, "torch": t, "numpy": n, "ratio": ratio,
+            "ratio_np": ratio_np, "target": target, "ok": ok, "note": note}
+
+
+def bench_ops(libs, quick):
+    rows = []
+    n = 2000 if quick else 20000
+    for grad in (False, True):
+        for op in W.OPS:
+            steps = {k: W.make_ops(m, op, grad) for k, m in libs.items()}
+            rows.append(_row(f"op {op}{' (requires_grad)' if grad else ''}",
+                             compare(steps, n, repeats=5 if quick else 9)))
+    steps = {k: W.make_backward(m) for k, m in libs.items()}
+    rows.append(_row("5-op forward+backward", compare(steps, n // 4, repeats=5 if quick
+                                                         else 9)))
+    return rows
+
+
+def bench_workloads(libs, quick):
+    r = 3 if quick else 7
+    rows = []
+    steps = {k: W.make_linreg(m) for k, m in libs.items()}
+    steps["numpy"] = W.numpy_linreg()
+    rows.append(_row("1. linear regression step (seed)", compare(steps, 200, r), 0.5))
+    steps = {k: W.make_micrograd(m) for k, m in libs.items()}
+    rows.append(_row("2. micrograd 2-8-8-1 scalar MLP", compare(steps, 5, r), 0.5))
+    steps = {k: W.make_mlp(m) for k, m in libs.items()}
+    steps["numpy"] = W.numpy_mlp()
+    rows.append(_row("3. MLP 784-512-512-10, batch 128", compare(steps, 5, r), 1.0,
+                     "also <= 1.05x NumPy"))
+    steps = {k: W.make_adam(m) for k, m in libs.items()}
+    rows.append(_row("4. Adam step, 100 params", compare(steps, 20, r), 1.0))
+    steps = {k: W.make_dataloader(m) for k, m in libs.items()}
+    rows.append(_row("5. DataLoader epoch, 60000x784", compare(steps, 1, 3 if quick else 5),
+                     1.0))
+    return rows
+
+
+def _child(code: str) -> tuple:
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=600, cwd=os.path.dirname(HERE))
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr)
+    secs, rss = out.stdout.split()
+    return float(secs), int(rss)
+
+
+_IMPORT = ("import resource, time; t = time.perf_counter(); import {mod}; "
+           "d = time.perf_counter() - t; "
+           "print(d, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+_TRAIN = ("import resource, time, benchmarks.workloads as W, {mod} as lib; "
+          "s = W.make_mlp(lib); t = time.perf_counter(); [s() for _ in range(20)]; "
+          "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+
+
+def bench_processes(libs, quick):
+    rows = []
+    reps = 3 if quick else 7
+    imp = {k: [_child(_IMPORT.format(mod=k)) for _ in range(reps)] for k in libs}
+    times = {k: statistics.median(v[0] for v in vals) for k, vals in imp.items()}
+    rss = {k: max(v[1] for v in vals) / 1024 for k, vals in imp.items()}
+    row = _row("6. import time", times, 0.15,
+               "peak RSS " + ", ".join(f"{k} {v:.0f} MiB" for k, v in rss.items()))
+    rows.append(row)
+    mem = {k: _child(_TRAIN.format(mod=k))[1] / 1024 for k in libs}
+    rows.append({"name": "7. peak RSS training workload 3", "ember": None, "torch": None,
+                 "numpy": None, "ratio": mem["ember"] / mem["torch"] if "torch" in mem else None,
+                 "ratio_np": None, "target": 1.0,
+                 "ok": "" if "torch" not in mem else ("yes" if mem["ember"] <= mem["torch"]
+                                                      else "no"),
+                 "note": ", ".join(f"{k} {v:.0f} MiB" for k, v in mem.items())})
+    return rows
+
+
+def _cell(v):
+    return "" if v is None else fmt_time(v)
+
+
+def _table(rows) -> str:
+    lines = ["| benchmark | ember | PyTorch | NumPy | ember/PyTorch | ember/NumPy | target "
+             "| met | note |", "|---|---:|---:|---:|---:|---:|---:|:-:|---|"]
+    for r in rows:
+        ratio = "" if r["ratio"] is None else f"{r['ratio']:.2f}"
+        rnp = "" if r["ratio_np"] is None else f"{r['ratio_np']:.2f}"
+        tgt = "" if r["target"] is None else f"<= {r['target']}"
+        lines.append(f"| {r['name']} | {_cell(r['ember'])} | {_cell(r['torch'])} | "
+                     f"{_cell(r['numpy'])} | {ratio} | {rnp} | {tgt} | {r['ok']} | "
+                     f"{r['note']} |")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks")
+    ap.add_argument("--quick", action="store_true", help="fewer repeats (a rough look)")
+    ap.add_argument("--only", nargs="*", choices=["ops", "workloads", "processes"])
+    ap.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"))
+    args = ap.parse_args(argv)
+    libs = _libs()
+    parts = args.only or ["ops", "workloads", "processes"]
+    started = time.time()
+    sections = []
+    for part in parts:
+        rows = {"ops": bench_ops, "workloads": bench_workloads,
+                "processes": bench_processes}[part](libs, args.quick)
+        table = _table(rows)
+        print(f"\n## {part}\n\n{table}", flush=True)
+        sections.append((part, table))
+    import ember
+    versions = [f"ember {ember.__version__}", f"NumPy {np.__version__}",
+                f"Python {platform.python_version()}"]
+    if "torch" in libs:
+        versions.append(f"PyTorch {libs['torch'].__version__} "
+                        f"({libs['torch'].get_num_threads()} threads)")
+    header = (f"# Benchmark results\n\nMachine: {os.cpu_count()} cores, "
+              f"{platform.machine()}, {platform.system()}; {', '.join(versions)}.\n"
+              f"Run: `python -m benchmarks{' --quick' if args.quick else ''}` on "
+              f"{time.strftime('%Y-%m-%d')}, {time.time() - started:.0f} s. Times are medians "
+              "of repeats with the frameworks alternating in one process; ratios below 1 mean "
+              "ember is faster.\n")
+    body = "\n".join(f"\n## {name}\n\n{table}\n" for name, table in sections)
+    with open(args.out, "w") as f:
+        f.write(header + body)
+    print(f"\nwrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

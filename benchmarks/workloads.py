@@ -1,0 +1,192 @@
+"""The benchmark workloads. Each ``make_<name>(lib)`` builds one step for a library (ember or
+torch, written once since their APIs are the same); ``numpy_<name>()`` is the same step in
+hand-written NumPy where that makes sense."""
+from __future__ import annotations
+
+import numpy as np
+
+
+# -- per-op overhead ------------------------------------------------------------------------
+def make_ops(lib, op: str, requires_grad: bool):
+    """One small-tensor op (4 elements): framework overhead dominates."""
+    a = lib.ones(4, requires_grad=requires_grad)
+    b = lib.ones(4)
+    m = lib.ones(4, 4, requires_grad=requires_grad)
+    calls = {
+        "add": lambda: a + b,
+        "mul": lambda: a * b,
+        "mul_scalar": lambda: a * 2.0,
+        "relu": lambda: a.relu(),
+        "exp": lambda: a.exp(),
+        "sum": lambda: a.sum(),
+        "mm": lambda: m.mm(m),
+        "view": lambda: a.view(2, 2),
+        "getitem": lambda: a[1:3],
+    }
+    return calls[op]
+
+
+OPS = ["add", "mul", "mul_scalar", "relu", "exp", "sum", "mm", "view", "getitem"]
+
+
+def make_backward(lib):
+    """Forward and backward of a 5-op graph on 4-element tensors."""
+    w = lib.ones(4, requires_grad=True)
+    x = lib.ones(4)
+
+    def step():
+        y = ((w * x + 1.0).relu() * w).sum()
+        y.backward()
+    return step
+
+
+# -- 1. the seed's linear regression step ----------------------------------------------------
+def make_linreg(lib):
+    lib.manual_seed(0)
+    x = lib.randn(100, 3)
+    y = x.mm(lib.randn(3, 1)) + 2.0
+    w = lib.nn.Parameter(lib.randn(4, 1))
+    opt = lib.optim.SGD([w], lr=0.01)
+    loss_fn = lib.nn.MSELoss()
+    ones = lib.ones((100, 1))
+
+    def step():
+        pred = lib.cat([x, ones], dim=1).matmul(w)
+        loss = loss_fn(pred, y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return step
+
+
+def numpy_linreg():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((100, 3)).astype(np.float32)
+    y = (x @ rng.standard_normal((3, 1)) + 2.0).astype(np.float32)
+    w = rng.standard_normal((4, 1)).astype(np.float32)
+    ones = np.ones((100, 1), np.float32)
+
+    def step():
+        xb = np.concatenate([x, ones], axis=1)
+        err = xb @ w - y
+        grad = xb.T @ (err * (2.0 / err.size))
+        w[...] -= np.float32(0.01) * grad
+    return step
+
+
+# -- 2. micrograd-style scalar MLP ------------------------------------------------------------
+def make_micrograd(lib):
+    """A 2-8-8-1 MLP built from 0-d tensors (about 400 ops forward and backward)."""
+    rng = np.random.default_rng(0)
+
+    def scalars(n):
+        return [lib.tensor(float(v), requires_grad=True) for v in rng.uniform(-1, 1, n)]
+    layers = []
+    for nin, nout in ((2, 8), (8, 8), (8, 1)):
+        layers.append([(scalars(nin), lib.tensor(0.0, requires_grad=True))
+                       for _ in range(nout)])
+    xs = [lib.tensor(0.5), lib.tensor(-1.5)]
+
+    def step():
+        h = xs
+        for li, layer in enumerate(layers):
+            out = []
+            for ws, b in layer:
+                act = b
+                for wi, xi in zip(ws, h):
+                    act = act + wi * xi
+                out.append(act.tanh() if li < 2 else act)
+            h = out
+        loss = (h[0] - 1.0) ** 2
+        loss.backward()
+    return step
+
+
+# -- 3. MLP 784-512-512-10 ------------------------------------------------------------------
+def make_mlp(lib):
+    lib.manual_seed(0)
+    model = lib.nn.Sequential(lib.nn.Linear(784, 512), lib.nn.ReLU(),
+                              lib.nn.Linear(512, 512), lib.nn.ReLU(),
+                              lib.nn.Linear(512, 10))
+    opt = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    loss_fn = lib.nn.CrossEntropyLoss()
+    x = lib.randn(128, 784)
+    y = lib.randint(0, 10, (128,))
+
+    def step():
+        loss = loss_fn(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return step
+
+
+def numpy_mlp():
+    """The same step by hand: forward, softmax cross-entropy, backward, SGD with momentum."""
+    rng = np.random.default_rng(0)
+    sizes = [(784, 512), (512, 512), (512, 10)]
+    ws = [(rng.uniform(-1, 1, (o, i)) / np.sqrt(i)).astype(np.float32) for i, o in sizes]
+    bs = [np.zeros(o, np.float32) for _, o in sizes]
+    vw = [np.zeros_like(w) for w in ws]
+    vb = [np.zeros_like(b) for b in bs]
+    x = rng.standard_normal((128, 784)).astype(np.float32)
+    y = rng.integers(0, 10, 128)
+    lr, mom = np.float32(0.01), np.float32(0.9)
+
+    def step():
+        acts = [x]
+        h = x
+        for i, (w, b) in enumerate(zip(ws, bs)):
+            h = h @ w.T + b
+            if i < 2:
+                h = np.maximum(h, 0)
+            acts.append(h)
+        z = h - h.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        p = e / e.sum(axis=1, keepdims=True)
+        g = p
+        g[np.arange(128), y] -= 1
+        g /= np.float32(128)
+        for i in (2, 1, 0):
+            gw = g.T @ acts[i]
+            gb = g.sum(axis=0)
+            if i > 0:
+                g = g @ ws[i]
+                g *= acts[i] > 0
+            vw[i] *= mom
+            vw[i] += gw
+            vb[i] *= mom
+            vb[i] += gb
+            ws[i] -= lr * vw[i]
+            bs[i] -= lr * vb[i]
+    return step
+
+
+# -- 4. Adam over 100 parameters -------------------------------------------------------------
+def make_adam(lib):
+    rng = np.random.default_rng(0)
+    shapes = [(int(rng.integers(1, 64)), int(rng.integers(1, 64))) for _ in range(100)]
+    params = [lib.nn.Parameter(lib.tensor(rng.standard_normal(s).astype(np.float32)))
+              for s in shapes]
+    for p in params:
+        p.grad = lib.tensor(rng.standard_normal(tuple(p.shape)).astype(np.float32))
+    opt = lib.optim.Adam(params, lr=1e-3)
+
+    def step():
+        opt.step()
+    return step
+
+
+# -- 5. DataLoader ------------------------------------------------------------------------------
+def make_dataloader(lib):
+    """One shuffled epoch over 60,000 x 784 in batches of 128."""
+    rng = np.random.default_rng(0)
+    x = lib.tensor(rng.standard_normal((60000, 784)).astype(np.float32))
+    y = lib.tensor(rng.integers(0, 10, 60000))
+    data = lib.utils.data.TensorDataset(x, y)
+    loader = lib.utils.data.DataLoader(data, batch_size=128, shuffle=True)
+
+    def step():
+        for xb, yb in loader:
+            pass
+    return step
