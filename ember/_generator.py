@@ -973,11 +973,14 @@ def _from_range(g: Generator, n: int, rng: int, base: int, dtype: np.dtype) -> n
     if rng >= (1 << 28):
         w = g._u64(n)
         w %= _U64(rng)
-    else:
-        w = g._u32(n).astype(_U64)
-        w %= _U64(rng)
-    w += _U64(base & 0xFFFFFFFFFFFFFFFF)       # wraps mod 2**64, as the C++ does
-    return _cast_int64(w.view(_I64), dtype)
+        w += _U64(base & 0xFFFFFFFFFFFFFFFF)   # wraps mod 2**64, as the C++ does
+        return _cast_int64(w.view(_I64), dtype)
+    w = g._u32(n)
+    w %= _U32(rng)
+    # base + (word % range) lies in [from, to), so plain int64 arithmetic is exact here.
+    v = w.astype(_I64)
+    v += base
+    return _cast_int64(v, dtype)
 
 
 def _cast_int64(v: np.ndarray, dtype: np.dtype) -> np.ndarray:
@@ -1087,22 +1090,63 @@ def randperm(n: int, dtype=_I64, generator=None) -> np.ndarray:
                                f"{_scalar_name(dtype)} type.")
     g = _gen(generator)
     if n < _RANDPERM_SMALL:
-        perm = list(range(n))
-        if n > 1:
-            r = g._u32(n - 1).astype(_I64)
-            idx = np.arange(n - 1, dtype=_I64)
-            r %= n - idx
-            r += idx
-            for i, j in enumerate(r.tolist()):
-                perm[i], perm[j] = perm[j], perm[i]
-    else:
-        # "Inside-out" Fisher-Yates with 64-bit draws, PyTorch's path for huge n.
-        r = (g._u64(n) % (np.arange(n, dtype=_U64) + _U64(1))).tolist()
-        perm = [0] * n
-        for i, j in enumerate(r):
-            perm[i] = perm[j]
-            perm[j] = i
+        if n < 2:
+            return np.arange(n, dtype=dtype)
+        # Step i swaps positions i and j_i = i + word % (n - i).
+        j = g._u32(n - 1).astype(_I64)
+        idx = np.arange(n - 1, dtype=_I64)
+        j %= n - idx
+        j += idx
+        if n <= 256:
+            perm = list(range(n))
+            for i, t in enumerate(j.tolist()):
+                perm[i], perm[t] = perm[t], perm[i]
+            return np.array(perm, dtype=dtype)
+        return _fisher_yates(j, n).astype(dtype, copy=False)
+    # "Inside-out" Fisher-Yates with 64-bit draws, PyTorch's path for huge n.
+    r = (g._u64(n) % (np.arange(n, dtype=_U64) + _U64(1))).tolist()
+    perm = [0] * n
+    for i, t in enumerate(r):
+        perm[i] = perm[t]
+        perm[t] = i
     return np.array(perm, dtype=dtype)
+
+
+def _fisher_yates(j: np.ndarray, n: int) -> np.ndarray:
+    """The permutation that the swaps (i, j[i]), i = 0 .. n-2 in order, make of arange(n).
+
+    Vectorised: position i ends with the value position j[i] held just before step i. That is
+    the value the latest earlier step aiming at j[i] moved there, or j[i] itself if none did;
+    and the value a step k moves is what position k held before step k. Following those
+    links back to an untouched position (pointer jumping) resolves every chain at once.
+    """
+    m = n - 1
+    k = np.arange(m, dtype=_I64)
+    order = np.argsort(j * n + k)                  # by target, then by step (keys distinct)
+    tgt = j[order]
+    same = tgt[1:] == tgt[:-1]
+    prev_same = np.full(m, -1, _I64)               # the previous step with the same target
+    prev_same[order[1:]] = np.where(same, order[:-1], -1)
+    last = np.full(n, -1, _I64)                    # the last step aiming at each position
+    ends = np.ones(m, np.bool_)
+    ends[:-1] = ~same
+    last[tgt[ends]] = order[ends]
+    # Before step i, position i holds what the last step aiming at it (other than i) moved.
+    selfhit = j == k
+    src = last
+    src[:m][selfhit] = prev_same[selfhit]
+    root = np.where(src >= 0, src, np.arange(n, dtype=_I64))
+    while True:
+        nxt = root[root]
+        if np.array_equal(nxt, root):
+            break
+        root = nxt
+    res = np.empty(n, _I64)
+    r = np.where(prev_same >= 0, root[np.maximum(prev_same, 0)], j)
+    r[selfhit] = root[:m][selfhit]
+    res[:m] = r
+    res[m] = root[m]
+    return res
 
 
 # == bernoulli =================================================================================
