@@ -177,10 +177,12 @@ class Generator:
 
     def _u64(self, n: int) -> np.ndarray:
         """``n`` values of PyTorch's random64(): two draws, the first in the high half."""
-        w = self._u32(2 * n).astype(_U64)
-        hi = w[0::2] << _U64(32)
-        hi |= w[1::2]
-        return hi
+        # Little-endian pairs read as uint64 put the first word low: swap the halves.
+        v = self._u32(2 * n).view(_U64)
+        r = v >> _U64(32)
+        v <<= _U64(32)
+        r |= v
+        return r
 
     def _random(self) -> int:
         return int(self._u32(1)[0])
@@ -387,9 +389,11 @@ def _unit_f32(g: Generator, n: int) -> np.ndarray:
 
 def _unit_f64(g: Generator, n: int) -> np.ndarray:
     """uniform_real_distribution<double>(0, 1): 53 random bits of random64() times 2**-53."""
-    u = g._u64(n)
-    u &= _U64((1 << 53) - 1)
-    x = u.astype(_F64)
+    w = g._u32(2 * n)
+    # (hi << 32 | lo) & (2**53 - 1), assembled exactly in float64.
+    x = (w[0::2] & _U32(0x1FFFFF)).astype(_F64)
+    x *= 4294967296.0
+    x += w[1::2]
     x *= 2.0 ** -53
     return x
 
