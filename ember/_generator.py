@@ -1326,7 +1326,7 @@ def multinomial(probs: np.ndarray, num_samples: int, replacement: bool = False,
         if num_samples == 1:
             res = np.argmax(q, axis=1).reshape(-1, 1)
         else:
-            res = np.argsort(-q, axis=1, kind="stable")[:, :num_samples]
+            res = np.stack([_topk_largest(r, num_samples) for r in q])
         return np.ascontiguousarray(res, dtype=_I64).reshape(out_shape)
     res = np.empty((rows.shape[0], num_samples), _I64)
     for i in range(rows.shape[0]):
@@ -1451,3 +1451,169 @@ def _broadcast_shape(a, b):
                                f"({y}) at non-singleton dimension {max(na, nb) - i}")
         res.append(y if x == 1 else x)
     return tuple(reversed(res))
+
+
+# == topk's order among equal values ===========================================================
+# multinomial without replacement ranks p / q with topk, whose CPU kernel orders a row with
+# libstdc++'s partial_sort (k * 64 <= n) or nth_element then sort of the first k - 1. Equal
+# values (zero probabilities) come out in the order those algorithms leave them, so the rows
+# where ties reach the top k are ranked by the same algorithms, step for step.
+def _topk_largest(row: np.ndarray, k: int) -> np.ndarray:
+    """Indices of torch.topk(row, k) (largest, sorted) for a 1-D float row."""
+    order = np.argsort(-row, kind="stable")
+    top = row[order[:k + 1]]
+    if not np.isnan(row).any() and not np.any(top[1:] == top[:-1]):
+        return order[:k]
+    q = list(zip(row.tolist(), range(row.shape[0])))
+
+    def comp(x, y):
+        return (x[0] != x[0] and y[0] == y[0]) or x[0] > y[0]
+
+    n = len(q)
+    if k * 64 <= n:
+        _heap_select(q, 0, k, n, comp)
+        _sort_heap(q, 0, k, comp)
+    else:
+        _nth_element(q, 0, k - 1, n, comp)
+        _std_sort(q, 0, k - 1, comp)
+    return np.array([i for _, i in q[:k]], _I64)
+
+
+def _adjust_heap(q, first, hole, length, value, comp) -> None:
+    top = hole
+    child = hole
+    while child < (length - 1) // 2:
+        child = 2 * (child + 1)
+        if comp(q[first + child], q[first + child - 1]):
+            child -= 1
+        q[first + hole] = q[first + child]
+        hole = child
+    if length & 1 == 0 and child == (length - 2) // 2:
+        child = 2 * (child + 1)
+        q[first + hole] = q[first + child - 1]
+        hole = child - 1
+    parent = (hole - 1) // 2
+    while hole > top and comp(q[first + parent], value):
+        q[first + hole] = q[first + parent]
+        hole = parent
+        parent = (hole - 1) // 2
+    q[first + hole] = value
+
+
+def _make_heap(q, first, last, comp) -> None:
+    length = last - first
+    if length < 2:
+        return
+    parent = (length - 2) // 2
+    while True:
+        _adjust_heap(q, first, parent, length, q[first + parent], comp)
+        if parent == 0:
+            return
+        parent -= 1
+
+
+def _pop_heap(q, first, last, result, comp) -> None:
+    value = q[result]
+    q[result] = q[first]
+    _adjust_heap(q, first, 0, last - first, value, comp)
+
+
+def _heap_select(q, first, middle, last, comp) -> None:
+    _make_heap(q, first, middle, comp)
+    for i in range(middle, last):
+        if comp(q[i], q[first]):
+            _pop_heap(q, first, middle, i, comp)
+
+
+def _sort_heap(q, first, last, comp) -> None:
+    while last - first > 1:
+        last -= 1
+        _pop_heap(q, first, last, last, comp)
+
+
+def _partition_pivot(q, first, last, comp) -> int:
+    mid = first + (last - first) // 2
+    a, b, c = first + 1, mid, last - 1
+    if comp(q[a], q[b]):
+        pick = b if comp(q[b], q[c]) else (c if comp(q[a], q[c]) else a)
+    elif comp(q[a], q[c]):
+        pick = a
+    else:
+        pick = c if comp(q[b], q[c]) else b
+    q[first], q[pick] = q[pick], q[first]
+    pivot = q[first]
+    lo, hi = first + 1, last
+    while True:
+        while comp(q[lo], pivot):
+            lo += 1
+        hi -= 1
+        while comp(pivot, q[hi]):
+            hi -= 1
+        if not lo < hi:
+            return lo
+        q[lo], q[hi] = q[hi], q[lo]
+        lo += 1
+
+
+def _insertion_sort(q, first, last, comp) -> None:
+    if first == last:
+        return
+    for i in range(first + 1, last):
+        val = q[i]
+        if comp(val, q[first]):
+            q[first + 1:i + 1] = q[first:i]
+            q[first] = val
+        else:
+            _linear_insert(q, i, comp)
+
+
+def _linear_insert(q, last, comp) -> None:
+    val = q[last]
+    nxt = last - 1
+    while comp(val, q[nxt]):
+        q[last] = q[nxt]
+        last = nxt
+        nxt -= 1
+    q[last] = val
+
+
+def _std_sort(q, first, last, comp) -> None:
+    if last - first < 2:
+        return
+    _introsort(q, first, last, ((last - first).bit_length() - 1) * 2, comp)
+    if last - first > 16:
+        _insertion_sort(q, first, first + 16, comp)
+        for i in range(first + 16, last):
+            _linear_insert(q, i, comp)
+    else:
+        _insertion_sort(q, first, last, comp)
+
+
+def _introsort(q, first, last, depth, comp) -> None:
+    while last - first > 16:
+        if depth == 0:
+            _heap_select(q, first, last, last, comp)
+            _sort_heap(q, first, last, comp)
+            return
+        depth -= 1
+        cut = _partition_pivot(q, first, last, comp)
+        _introsort(q, cut, last, depth, comp)
+        last = cut
+
+
+def _nth_element(q, first, nth, last, comp) -> None:
+    if first == last or nth == last:
+        return
+    depth = ((last - first).bit_length() - 1) * 2
+    while last - first > 3:
+        if depth == 0:
+            _heap_select(q, first, nth + 1, last, comp)
+            q[first], q[nth] = q[nth], q[first]
+            return
+        depth -= 1
+        cut = _partition_pivot(q, first, last, comp)
+        if cut <= nth:
+            first = cut
+        else:
+            last = cut
+    _insertion_sort(q, first, last, comp)

@@ -346,6 +346,28 @@ def test_multinomial_with_zero_probabilities():
         same_state(g, tg)
 
 
+@pytest.mark.parametrize("p,num", [([0.0, 2.0, 0.0, 1.0], 4), ([0.0] * 5 + [1.0], 6),
+                                   ([1.0] + [0.0] * 19, 20), ([0.5, 0.5, 0.0, 0.0] * 50, 150),
+                                   ([0.0] * 300 + [1.0, 2.0], 4)])
+def test_multinomial_ties_follow_torch_topk(p, num):
+    # More samples than nonzero probabilities: the zeros come out in topk's tie order.
+    p = np.array(p, np.float32)
+    g, tg = pair(num)
+    same_bits(G.multinomial(p, num, False, generator=g),
+              torch.multinomial(torch.from_numpy(p), num, False, generator=tg))
+
+
+def test_topk_order_emulation_matches_torch_on_ties():
+    rng = np.random.default_rng(0)
+    for trial in range(300):
+        n = int(rng.integers(1, 400))
+        row = rng.integers(0, int(rng.integers(1, 5)), n).astype(np.float32)
+        if trial % 5 == 0:
+            row[rng.integers(0, n, 2)] = np.nan
+        k = min(n, int(rng.integers(1, n + 1)) if trial % 2 else n // 64 + 1)
+        same_bits(G._topk_largest(row, k), torch.topk(torch.from_numpy(row), k).indices)
+
+
 @pytest.mark.parametrize("dt", [np.float32, np.float64])
 def test_poisson(dt):
     r = np.random.default_rng(0).random(200) * 40
