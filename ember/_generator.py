@@ -41,7 +41,9 @@ Notes for the code built on these kernels (checked against torch/utils/data and 
 
 - ``Dropout``/``F.dropout`` (training, p in (0, 1)): ``mask = bernoulli(1 - p, x.shape,
   x.dtype)``, then ``x * (mask / (1 - p))`` computed as ``mask.div_(1 - p)`` in x's dtype and
-  ``x * mask``. p == 1 gives zeros, p == 0 returns x; neither draws.
+  ``x * mask``. p == 1 gives zeros, p == 0 returns x; neither draws. The mask is
+  ``empty_like(x)``: for a non-contiguous x it has x's layout and is filled in memory order
+  (``Tensor.bernoulli_`` in ember/ops/random.py does that for an ember tensor).
 - ``RandomSampler`` without a generator: ``seed = random_((), int64)`` from the default
   generator (``torch.empty((), dtype=torch.int64).random_()``), then a fresh
   ``Generator().manual_seed(seed)``; each pass then uses ``randperm(n, generator=g)``

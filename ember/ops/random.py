@@ -183,29 +183,45 @@ def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=Non
     return _emit(_g.randperm(n, dtype.np, generator), out, requires_grad)
 
 
+def _empty_like(input: Tensor, dtype) -> Tensor:
+    # empty_like keeps the input's memory layout (a transposed input gives a transposed
+    # result), and the sampler then fills that memory in order, as PyTorch does.
+    dt = dtype.np if dtype is not None else input._data.dtype
+    return _wrap(np.empty_like(input._data, dtype=dt))
+
+
 def rand_like(input: Tensor, *, dtype=None, layout=None, device=None,
               requires_grad: bool = False, memory_format=None) -> Tensor:
-    """``rand`` with ``input``'s shape and dtype."""
-    return rand(input._data.shape, dtype=dtype or _dtype.from_np(input._data.dtype),
-                device=device, requires_grad=requires_grad)
+    """``rand`` with ``input``'s shape, dtype and memory layout."""
+    check_device(device)
+    out = _empty_like(input, dtype)
+    if out._data.dtype.kind not in "fc":
+        raise _g._not_implemented("check_uniform_bounds", out._data.dtype)
+    uniform_(out)
+    return _emit(out._data, None, requires_grad) if requires_grad else out
 
 
 def randn_like(input: Tensor, *, dtype=None, layout=None, device=None,
                requires_grad: bool = False, memory_format=None) -> Tensor:
-    """``randn`` with ``input``'s shape and dtype."""
-    return randn(input._data.shape, dtype=dtype or _dtype.from_np(input._data.dtype),
-                 device=device, requires_grad=requires_grad)
+    """``randn`` with ``input``'s shape, dtype and memory layout."""
+    check_device(device)
+    out = _empty_like(input, dtype)
+    if out._data.dtype.kind not in "fc":
+        raise _g._not_implemented("normal_kernel_cpu", out._data.dtype)
+    normal_(out)
+    return _emit(out._data, None, requires_grad) if requires_grad else out
 
 
 def randint_like(input: Tensor, low=0, high=None, *, dtype=None, layout=None, device=None,
                  requires_grad: bool = False, memory_format=None) -> Tensor:
-    """``randint`` with ``input``'s shape and dtype: ``randint_like(x, high)`` or
+    """``randint`` with ``input``'s shape, dtype and layout: ``randint_like(x, high)`` or
     ``randint_like(x, low, high)``."""
+    check_device(device)
     if high is None:
         low, high = 0, low
-    return randint(low, high, input._data.shape,
-                   dtype=dtype or _dtype.from_np(input._data.dtype), device=device,
-                   requires_grad=requires_grad)
+    out = _empty_like(input, dtype)
+    random_(out, _int_arg(low, "randint_like", "low"), _int_arg(high, "randint_like", "high"))
+    return _emit(out._data, None, requires_grad) if requires_grad else out
 
 
 # -- normal with tensor arguments ----------------------------------------------------------

@@ -131,6 +131,14 @@ def test_randint_keyword_forms_and_like():
          torch.rand_like(torch.zeros(3, dtype=torch.float64)))
     same(ember.randn_like(ember.zeros(2, 17)), torch.randn_like(torch.zeros(2, 17)))
     same_default_state()
+    # A transposed input gives a transposed result, filled in memory order (and randn_like
+    # then takes the scalar path, the result not being contiguous).
+    for fn in ("rand_like", "randn_like"):
+        e, t = getattr(ember, fn)(ember.zeros(6, 5).t()), getattr(torch, fn)(torch.zeros(6, 5).t())
+        same(e, t)
+        assert e.stride() == t.stride()
+    same(ember.randint_like(ember.zeros(6, 5).t(), 9), torch.randint_like(torch.zeros(6, 5).t(), 9))
+    same_default_state()
     errors_alike(lambda: ember.rand_like(ember.zeros(2, dtype=ember.int64)),
                  lambda: torch.rand_like(torch.zeros(2, dtype=torch.int64)))
     errors_alike(lambda: ember.randint(5, 5, (3,)), lambda: torch.randint(5, 5, (3,)))
