@@ -95,6 +95,19 @@ def _seed_key(seed: int) -> np.ndarray:
     return np.array(key, dtype=_U32)
 
 
+def _has_legacy_seeding() -> bool:
+    try:
+        bg = np.random.MT19937()
+        bg._legacy_seeding(5489)
+        st = bg.state["state"]
+        return st["pos"] == _N and np.array_equal(st["key"], _seed_key(5489))
+    except (AttributeError, TypeError, ValueError):
+        return False
+
+
+_LEGACY_SEEDING = _has_legacy_seeding()
+
+
 def _temper(y: np.ndarray) -> np.ndarray:
     y = y ^ (y >> _U32(11))
     y ^= (y << _U32(7)) & _U32(0x9D2C5680)
@@ -129,8 +142,13 @@ class Generator:
     # -- seeding -----------------------------------------------------------------------------
     def _reseed(self, seed: int) -> None:
         self._seed = seed
-        self._bg.state = {"bit_generator": "MT19937",
-                          "state": {"key": _seed_key(seed), "pos": _N}}
+        bg = self._bg
+        if _LEGACY_SEEDING:
+            # NumPy's C init_genrand (RandomState's seeding) leaves exactly this key, pos 624.
+            bg._legacy_seeding(seed & 0xFFFFFFFF)
+        else:
+            bg.state = {"bit_generator": "MT19937",
+                        "state": {"key": _seed_key(seed), "pos": _N}}
         # A fresh engine reports left=1, next=0 until its first draw regenerates the key.
         self._head = _EMPTY_U32
         self._head_used = 0
