@@ -6,6 +6,10 @@ scalar normal sampler. Its state round-trips with ``torch.Generator.get_state()`
 5056-byte layout). The twister itself runs inside NumPy's MT19937 bit generator (the same
 algorithm; we set its key and position), so drawing millions of words is one C call.
 
+A new ``Generator()`` starts from PyTorch's default seed 67280421310721; the process-wide
+``default_generator`` is seeded from the OS at import, as PyTorch's is, so unseeded scripts
+differ from run to run until ``manual_seed``.
+
 Every kernel below returns a NumPy array (C order, values in the order PyTorch's
 TensorIterator fills a contiguous tensor) and advances the generator exactly as PyTorch does,
 so the next draw matches too. ``generator=None`` means ``default_generator``.
@@ -64,7 +68,6 @@ from __future__ import annotations
 
 import math
 import os
-from fractions import Fraction
 
 import numpy as np
 
