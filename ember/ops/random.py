@@ -45,6 +45,12 @@ def _sizes(sizes: tuple, size, fname: str) -> tuple:
         if sizes:
             raise TypeError(f"{fname}() got multiple values for argument 'size'")
         sizes = (size,)
+    if not sizes:
+        raise TypeError(f"{fname}() received an invalid combination of arguments - got (), but "
+                        "expected one of:\n * (tuple of ints size, *, torch.Generator generator, "
+                        "Tensor out = None, torch.dtype dtype = None, torch.layout layout = None, "
+                        "torch.device device = None, bool pin_memory = False, bool requires_grad "
+                        "= False)\n")
     if len(sizes) == 1 and isinstance(sizes[0], (tuple, list, Size)):
         sizes = tuple(sizes[0])
     shape = []

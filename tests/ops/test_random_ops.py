@@ -91,6 +91,10 @@ def test_requires_grad_and_out():
         errors_alike(fe, ft)
     with pytest.raises(TypeError):
         ember.rand(3, generator=5)
+    for fn in ("rand", "randn"):
+        with pytest.raises(TypeError, match="invalid combination of arguments - got ()"):
+            getattr(ember, fn)()
+    assert ember.rand(()).shape == () and ember.randn([]).shape == ()
     with pytest.raises(TypeError):
         ember.normal(2.0, 3.0)
 
