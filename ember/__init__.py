@@ -46,8 +46,17 @@ divide = true_divide = div
 subtract = sub
 greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 
+from .ops.pointwise import (addcdiv, addcmul, allclose, atan2, bitwise_and, bitwise_not,
+                            bitwise_or, bitwise_xor, ceil, clamp, clamp_max, clamp_min, clip,
+                            equal, expm1, fill_, floor, frac, hypot, isclose, isfinite, isinf,
+                            isnan, lerp, log1p, logical_and, logical_not, logical_or,
+                            logical_xor, maximum, minimum, nan_to_num, round, rsqrt, tan, trunc,
+                            zero_)
+
 # --- reduction (ember/ops/reduction.py)
-from .ops.reduction import mean, sum
+from .ops.reduction import (all, amax, amin, any, argmax, argmin, count_nonzero, cumprod,
+                            cumsum, logsumexp, max, mean, median, min, nansum, norm, prod,
+                            softmax, log_softmax, std, std_mean, sum, var, var_mean)
 
 # --- linalg (ember/ops/linalg.py)
 from .ops.linalg import matmul, mm

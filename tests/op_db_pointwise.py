@@ -63,3 +63,41 @@ OPS = [
            dtypes=("float32",)),
     OpInfo("remainder_scalar", lambda lib, a: a % 1.5, _unary_samples(positive)),
 ]
+
+def _tensor_pairs(gen):
+    full = _binary_samples(gen)
+    return lambda rng: [s for s in full(rng) if isinstance(s.inputs[1], np.ndarray)]
+
+
+def _scalar_other_error():
+    return [ErrorCase((np.ones(2), 2.5), exc=TypeError)]
+
+
+OPS += [
+    OpInfo("maximum", lambda lib, a, b: lib.maximum(a, b), _tensor_pairs(anyreal),
+           errors=_scalar_other_error),
+    OpInfo("minimum", lambda lib, a, b: lib.minimum(a, b), _tensor_pairs(anyreal)),
+    OpInfo("clamp", lambda lib, a: a.clamp(-0.5, 0.5), _unary_samples(anyreal)),
+    OpInfo("clamp_min", lambda lib, a: a.clamp(min=0.3), _unary_samples(anyreal)),
+    OpInfo("clamp_tensor", lambda lib, a, b: a.clamp(min=b), _tensor_pairs(anyreal)),
+    OpInfo("floor", lambda lib, a: a.floor() * a, _unary_samples(anyreal)),
+    OpInfo("round", lambda lib, a: a.round(), _unary_samples(anyreal)),
+    OpInfo("log1p", lambda lib, a: a.log1p(), _unary_samples(positive)),
+    OpInfo("expm1", lambda lib, a: a.expm1(), _unary_samples(anyreal)),
+    OpInfo("rsqrt", lambda lib, a: a.rsqrt(), _unary_samples(positive)),
+    OpInfo("tan", lambda lib, a: a.tan(), _unary_samples(unit)),
+    OpInfo("atan2", lambda lib, a, b: lib.atan2(a, b), _tensor_pairs(anyreal)),
+    OpInfo("lerp", lambda lib, a, b: lib.lerp(a, b, 0.3), _tensor_pairs(anyreal)),
+    OpInfo("lerp_tensor", lambda lib, a, b: lib.lerp(a, b, b.sigmoid()), _tensor_pairs(anyreal)),
+    OpInfo("addcmul", lambda lib, a, b: lib.addcmul(a, a, b, value=0.5),
+           _tensor_pairs(anyreal)),
+    OpInfo("addcdiv", lambda lib, a, b: lib.addcdiv(a, a, b, value=0.5),
+           _tensor_pairs(anyreal)),
+    OpInfo("hypot", lambda lib, a, b: lib.hypot(a, b), _tensor_pairs(anyreal)),
+    OpInfo("frac", lambda lib, a: a.frac(), _unary_samples(anyreal)),
+    OpInfo("clamp_both_tensors", lambda lib, a, b: a.clamp(min=b - 1.0, max=b + 1.0),
+           _tensor_pairs(anyreal)),
+    OpInfo("nan_to_num", lambda lib, a: lib.nan_to_num(a * 2), _unary_samples(anyreal)),
+    OpInfo("logical", lambda lib, a, b: (a > 0) & (b < 0) | ~(a > b),
+           _binary_samples(anyreal), differentiable=False),
+]

@@ -724,3 +724,549 @@ def div_(input: Tensor, other, *, rounding_mode=None) -> Tensor:
 
 def pow_(input: Tensor, exponent) -> Tensor:
     return _ip.inplace_op(input, exponent, np.power, pow)
+
+
+# -- maximum / minimum / clamp -----------------------------------------------------------------
+def _tensor_arg(fname: str, other) -> None:
+    if not isinstance(other, Tensor):
+        raise TypeError(f"{fname}(): argument 'other' (position 2) must be Tensor, not "
+                        f"{type(other).__name__}")
+
+
+def maximum(input: Tensor, other: Tensor, *, out=None) -> Tensor:
+    """Elementwise max (NaN propagates); ties split the gradient in half, as in PyTorch."""
+    _tensor_arg("maximum", other)
+    r = _binary(np.maximum, input, other)
+    if STATE.enabled and (input._rg or isinstance(other, Tensor) and other._rg):
+        node = MaximumBackward0()
+        t = record2(node, r, input, other)
+        node.save(input, other)
+        return _out(t, out)
+    return _out(_wrap(r), out)
+
+
+def minimum(input: Tensor, other: Tensor, *, out=None) -> Tensor:
+    _tensor_arg("minimum", other)
+    r = _binary(np.minimum, input, other)
+    if STATE.enabled and (input._rg or isinstance(other, Tensor) and other._rg):
+        node = MinimumBackward0()
+        t = record2(node, r, input, other)
+        node.save(input, other)
+        return _out(t, out)
+    return _out(_wrap(r), out)
+
+
+class MaximumBackward0(Node):
+    __slots__ = ()
+    _saved_names = ("self", "other")
+    _greater = staticmethod(np.greater)
+
+    def backward(self, grad):
+        a, b = self.saved_tensors()
+        wins = self._greater(a._data, b._data)
+        tie = a._data == b._data
+        dt = grad._data.dtype
+        wa = _wrap(np.where(tie, 0.5, wins).astype(dt))
+        wb = _wrap(np.where(tie, 0.5, ~wins & ~tie).astype(dt))
+        return grad * wa, grad * wb
+
+
+class MinimumBackward0(MaximumBackward0):
+    __slots__ = ()
+    _greater = staticmethod(np.less)
+
+
+def clamp(input: Tensor, min=None, max=None, *, out=None) -> Tensor:
+    """Limit values to [min, max] (either may be None, a number or a tensor)."""
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        lo = min if isinstance(min, Tensor) or min is None else _as_tensor_like(min, input)
+        hi = max if isinstance(max, Tensor) or max is None else _as_tensor_like(max, input)
+        r = input._data
+        if lo is not None:
+            r = _binary(np.maximum, Tensor._wrap(np.asarray(r)), lo)
+        if hi is not None:
+            r = _binary(np.minimum, Tensor._wrap(np.asarray(r)), hi)
+        inputs = (input, lo, hi)
+        if STATE.enabled and any(isinstance(t, Tensor) and t._rg for t in inputs):
+            from ..autograd.graph import record
+            node = ClampBackward0()
+            t = record(node, np.asarray(r), inputs)
+            node.save(input, lo, hi)
+            return _out(t, out)
+        return _out(_wrap(np.asarray(r)), out)
+    d = input._data
+    lo = scalar_value(min)
+    hi = scalar_value(max)
+    if (isinstance(lo, float) or isinstance(hi, float)) and d.dtype.kind not in "fc":
+        d = d.astype(_dtype.get_default_dtype().np)
+    r = d
+    if lo is not None:
+        r = np.maximum(r, lo)
+    if hi is not None:
+        r = np.minimum(r, hi)
+    if r is d:
+        r = d.copy()
+    if STATE.enabled and input._rg:
+        node = ClampBackward1()
+        node.lo, node.hi = lo, hi
+        t = record1(node, r, input)
+        node.save(input)
+        return _out(t, out)
+    return _out(_wrap(np.asarray(r)), out)
+
+
+clip = clamp
+
+
+class ClampBackward1(Node):
+    """Gradient passes where min <= x <= max (boundaries included, as in PyTorch)."""
+
+    __slots__ = ("lo", "hi")
+    _saved_names = ("self",)
+
+    def backward(self, grad):
+        x, = self.saved_tensors()
+        d = x._data
+        keep = np.ones(d.shape, bool)
+        if self.lo is not None:
+            keep &= d >= self.lo
+        if self.hi is not None:
+            keep &= d <= self.hi
+        return grad * _wrap(keep),
+
+
+class ClampBackward0(Node):
+    """Clamp with tensor bounds: the gradient goes to whichever of x, min, max was chosen."""
+
+    __slots__ = ()
+    _saved_names = ("self", "min", "max")
+
+    def backward(self, grad):
+        x, lo, hi = self.saved_tensors()
+        xd = x._data
+        in_x = np.ones(np.broadcast_shapes(*(t._data.shape for t in (x, lo, hi)
+                                             if t is not None)), bool)
+        g_lo = g_hi = None
+        if lo is not None:
+            below = xd < lo._data
+            in_x = in_x & ~below
+            g_lo = grad * _wrap(below)
+        if hi is not None:
+            above = xd > hi._data
+            if lo is not None:
+                above = above & ~(lo._data > hi._data) | (lo._data > hi._data)
+                g_lo = grad * _wrap((xd < lo._data) & ~(lo._data > hi._data))
+            in_x = in_x & ~above
+            g_hi = grad * _wrap(above)
+        return grad * _wrap(in_x), g_lo, g_hi
+
+
+def clamp_min(input: Tensor, min) -> Tensor:
+    return clamp(input, min=min)
+
+
+def clamp_max(input: Tensor, max) -> Tensor:
+    return clamp(input, max=max)
+
+
+def clamp_(input: Tensor, min=None, max=None) -> Tensor:
+    from .._tensor import check_inplace
+    check_inplace(input)
+    return _ip.commit(input, clamp(_ip.snapshot(input) if _ip.needs_graph(input) else input,
+                                   min, max))
+
+
+clip_ = clamp_
+
+
+# -- rounding and friends -----------------------------------------------------------------------
+def _zero_grad_unary(np_fn, node_cls, keep_int: bool = True):
+    def fn(input: Tensor) -> Tensor:
+        d = input._data
+        r = d.copy() if (keep_int and d.dtype.kind in "biu") else np_fn(_floating(input))
+        if STATE.enabled and input._rg:
+            return record1(node_cls(), r, input)
+        return _wrap(np.asarray(r))
+    return fn
+
+
+class FloorBackward0(Node):
+    __slots__ = ()
+
+    def backward(self, grad):
+        return grad * 0,
+
+
+class CeilBackward0(FloorBackward0):
+    __slots__ = ()
+
+
+class TruncBackward0(FloorBackward0):
+    __slots__ = ()
+
+
+class RoundBackward0(FloorBackward0):
+    __slots__ = ()
+
+
+floor = _zero_grad_unary(np.floor, FloorBackward0)
+ceil = _zero_grad_unary(np.ceil, CeilBackward0)
+trunc = _zero_grad_unary(np.trunc, TruncBackward0)
+for _f, _n in ((floor, "floor"), (ceil, "ceil"), (trunc, "trunc")):
+    _f.__name__ = _f.__qualname__ = _n
+
+
+def round(input: Tensor, *, decimals: int = 0) -> Tensor:
+    """Round half to even (with ``decimals``, as PyTorch: x * 10^d rounded, divided back)."""
+    d = input._data
+    if d.dtype.kind in "biu":
+        r = d.copy()
+    elif decimals:
+        s = d.dtype.type(10.0 ** decimals)
+        r = np.rint(d * s) / s
+    else:
+        r = np.rint(d)
+    if STATE.enabled and input._rg:
+        return record1(RoundBackward0(), r, input)
+    return _wrap(np.asarray(r))
+
+
+def frac(input: Tensor) -> Tensor:
+    """x - trunc(x); its gradient is 1."""
+    d = _floating(input)
+    r = d - np.trunc(d)
+    if STATE.enabled and input._rg:
+        return record1(FracBackward0(), r, input)
+    return _wrap(r)
+
+
+class FracBackward0(Node):
+    __slots__ = ()
+
+    def backward(self, grad):
+        return grad,
+
+
+def log1p(input: Tensor) -> Tensor:
+    r = np.log1p(_floating(input))
+    if STATE.enabled and input._rg:
+        node = Log1PBackward0()
+        t = record1(node, r, input)
+        node.save(input)
+        return t
+    return _wrap(r)
+
+
+class Log1PBackward0(Node):
+    __slots__ = ()
+
+    def backward(self, grad):
+        a, = self.saved_tensors()
+        return grad / (a + 1),
+
+
+def expm1(input: Tensor) -> Tensor:
+    r = np.expm1(_floating(input))
+    if STATE.enabled and input._rg:
+        node = Expm1Backward0()
+        t = record1(node, r, input)
+        node.save_result(t)
+        return t
+    return _wrap(r)
+
+
+class Expm1Backward0(Node):
+    __slots__ = ()
+
+    def backward(self, grad):
+        return grad * (self.saved_result() + 1),
+
+
+def rsqrt(input: Tensor) -> Tensor:
+    """1 / sqrt(x)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = 1 / np.sqrt(_floating(input))
+    if STATE.enabled and input._rg:
+        node = RsqrtBackward0()
+        t = record1(node, r, input)
+        node.save_result(t)
+        return t
+    return _wrap(r)
+
+
+class RsqrtBackward0(Node):
+    __slots__ = ()
+
+    def backward(self, grad):          # d x^-1/2 = -1/2 x^-3/2 = -r^3 / 2
+        r = self.saved_result()
+        return grad * (r * r * r) * -0.5,
+
+
+# -- logical and bitwise ------------------------------------------------------------------------
+def _logical(np_fn):
+    def fn(input: Tensor, other, *, out=None) -> Tensor:
+        b = other._data if isinstance(other, Tensor) else other
+        return _out(_wrap(np.asarray(np_fn(input._data.astype(bool), np.asarray(b)
+                                           .astype(bool)))), out)
+    return fn
+
+
+logical_and = _logical(np.logical_and)
+logical_or = _logical(np.logical_or)
+logical_xor = _logical(np.logical_xor)
+
+
+def logical_not(input: Tensor, *, out=None) -> Tensor:
+    return _out(_wrap(np.logical_not(input._data)), out)
+
+
+def _bitwise(np_fn, name):
+    def fn(input: Tensor, other, *, out=None) -> Tensor:
+        if input._data.dtype.kind in "fc" or (isinstance(other, Tensor) and
+                                              other._data.dtype.kind in "fc") \
+                or isinstance(other, float):
+            raise RuntimeError(f'"{name}_cpu" not implemented for \'Float\'')
+        return _out(_wrap(np.asarray(_binary(np_fn, input, other))), out)
+    fn.__name__ = fn.__qualname__ = name
+    return fn
+
+
+bitwise_and = _bitwise(np.bitwise_and, "bitwise_and")
+bitwise_or = _bitwise(np.bitwise_or, "bitwise_or")
+bitwise_xor = _bitwise(np.bitwise_xor, "bitwise_xor")
+
+
+def bitwise_not(input: Tensor, *, out=None) -> Tensor:
+    if input._data.dtype.kind in "fc":
+        raise RuntimeError('"bitwise_not_cpu" not implemented for \'Float\'')
+    return _out(_wrap(np.invert(input._data)), out)
+
+
+def isnan(input: Tensor) -> Tensor:
+    return _wrap(np.isnan(input._data) if input._data.dtype.kind in "fc"
+                 else np.zeros(input._data.shape, bool))
+
+
+def isinf(input: Tensor) -> Tensor:
+    return _wrap(np.isinf(input._data) if input._data.dtype.kind in "fc"
+                 else np.zeros(input._data.shape, bool))
+
+
+def isfinite(input: Tensor) -> Tensor:
+    return _wrap(np.isfinite(input._data) if input._data.dtype.kind in "fc"
+                 else np.ones(input._data.shape, bool))
+
+
+def nan_to_num(input: Tensor, nan: float = 0.0, posinf=None, neginf=None) -> Tensor:
+    d = input._data
+    if d.dtype.kind not in "fc":
+        return clone(input)
+    info = np.finfo(d.dtype)
+    r = np.nan_to_num(d, nan=nan, posinf=info.max if posinf is None else posinf,
+                      neginf=info.min if neginf is None else neginf)
+    if STATE.enabled and input._rg:
+        node = NanToNumBackward0()
+        t = record1(node, r, input)
+        node.save(input)
+        return t
+    return _wrap(r)
+
+
+class NanToNumBackward0(Node):
+    __slots__ = ()
+
+    def backward(self, grad):
+        a, = self.saved_tensors()
+        return grad * _wrap(np.isfinite(a._data)),
+
+
+def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
+            equal_nan: bool = False) -> Tensor:
+    if input._data.dtype != other._data.dtype:
+        raise RuntimeError(f"{input.dtype} did not match {other.dtype}")
+    return _wrap(np.isclose(input._data, other._data, rtol=rtol, atol=atol,
+                            equal_nan=equal_nan))
+
+
+def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
+             equal_nan: bool = False) -> bool:
+    """Whether all elements are close: |a - b| <= atol + rtol * |b|."""
+    return bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
+
+
+def equal(input: Tensor, other: Tensor) -> bool:
+    """Same shape and the same values."""
+    return input._data.shape == other._data.shape and bool(np.array_equal(input._data,
+                                                                          other._data))
+
+
+# -- fills ---------------------------------------------------------------------------------------
+def zero_(input: Tensor) -> Tensor:
+    return fill_(input, 0)
+
+
+def fill_(input: Tensor, value) -> Tensor:
+    from .._tensor import check_inplace
+    check_inplace(input)
+    if isinstance(value, Tensor):
+        if value._data.ndim:
+            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor "
+                               f"with {value._data.ndim} dimensions.")
+        value = value._data.item()
+    if _ip.needs_graph(input):
+        y = record1(FillBackward0(), np.full(input._data.shape, value, input._data.dtype),
+                    input)
+        return _ip.commit(input, y)
+    input._data[...] = value
+    input._bump()
+    return input
+
+
+class FillBackward0(Node):
+    __slots__ = ()
+
+    def backward(self, grad):
+        return grad * 0,
+
+
+def _ternary(node, data, inputs, save):
+    from ..autograd.graph import record
+    if STATE.enabled and any(isinstance(t, Tensor) and t._rg for t in inputs):
+        t = record(node, np.asarray(data), inputs)
+        node.save(*save)
+        return t
+    return _wrap(np.asarray(data))
+
+
+def lerp(input: Tensor, end: Tensor, weight) -> Tensor:
+    """input + weight * (end - input)."""
+    _tensor_arg("lerp", end)
+    with no_grad_ctx():
+        r = add(input, mul(sub(end, input), weight))._data
+    if isinstance(weight, Tensor):
+        return _ternary(LerpBackward1(), r, (input, end, weight), (input, end, weight))
+    node = LerpBackward0()
+    node.weight = scalar_value(weight)
+    return _ternary(node, r, (input, end), (input, end))
+
+
+class LerpBackward0(Node):
+    __slots__ = ("weight",)
+
+    def backward(self, grad):
+        return grad * (1 - self.weight), grad * self.weight
+
+
+class LerpBackward1(Node):
+    __slots__ = ()
+    _saved_names = ("self", "end", "weight")
+
+    def backward(self, grad):
+        a, b, w = self.saved_tensors()
+        return grad * (1 - w), grad * w, grad * (b - a)
+
+
+def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:
+    """input + value * tensor1 * tensor2."""
+    with no_grad_ctx():
+        r = add(input, mul(mul(tensor1, tensor2), value))._data
+    node = AddcmulBackward0()
+    node.value = scalar_value(value)
+    return _ternary(node, r, (input, tensor1, tensor2), (tensor1, tensor2))
+
+
+class AddcmulBackward0(Node):
+    __slots__ = ("value",)
+    _saved_names = ("tensor1", "tensor2")
+
+    def backward(self, grad):
+        t1, t2 = self.saved_tensors()
+        v = self.value
+        return grad, grad * t2 * v, grad * t1 * v
+
+
+def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:
+    """input + value * tensor1 / tensor2."""
+    with no_grad_ctx():
+        r = add(input, mul(div(tensor1, tensor2), value))._data
+    node = AddcdivBackward0()
+    node.value = scalar_value(value)
+    return _ternary(node, r, (input, tensor1, tensor2), (tensor1, tensor2))
+
+
+class AddcdivBackward0(AddcmulBackward0):
+    __slots__ = ()
+
+    def backward(self, grad):
+        t1, t2 = self.saved_tensors()
+        v = self.value
+        return grad, grad * v / t2, -grad * v * t1 / (t2 * t2)
+
+
+def no_grad_ctx():
+    from ..autograd.grad_mode import no_grad
+    return no_grad()
+
+
+def atan2(input: Tensor, other: Tensor) -> Tensor:
+    _tensor_arg("atan2", other)
+    x, y = binary_arrays(input, other)
+    r = np.arctan2(np.asarray(x, dtype=np.result_type(x, np.float32)), y)
+    if STATE.enabled and (input._rg or isinstance(other, Tensor) and other._rg):
+        node = Atan2Backward0()
+        t = record2(node, r.astype(np.result_type(x, y, np.float32)), input, other)
+        node.save(input, other)
+        return t
+    return _wrap(np.asarray(r))
+
+
+class Atan2Backward0(Node):
+    __slots__ = ()
+
+    def backward(self, grad):
+        a, b = self.saved_tensors()
+        den = a * a + b * b
+        return grad * b / den, grad * -a / den
+
+
+def tan(input: Tensor) -> Tensor:
+    r = np.tan(_floating(input))
+    if STATE.enabled and input._rg:
+        node = TanBackward0()
+        t = record1(node, r, input)
+        node.save_result(t)
+        return t
+    return _wrap(r)
+
+
+class TanBackward0(Node):
+    __slots__ = ()
+
+    def backward(self, grad):          # d tan = 1 + tan^2
+        r = self.saved_result()
+        return grad * (1 + r * r),
+
+
+def hypot(input: Tensor, other: Tensor) -> Tensor:
+    """sqrt(a^2 + b^2) without intermediate overflow."""
+    _tensor_arg("hypot", other)
+    x, y = binary_arrays(input, other)
+    r = np.hypot(x, y)
+    if STATE.enabled and (input._rg or other._rg):
+        node = HypotBackward0()
+        t = record2(node, r, input, other)
+        node.save(input, other)
+        node.save_result(t)
+        return t
+    return _wrap(np.asarray(r))
+
+
+class HypotBackward0(Node):
+    __slots__ = ()
+
+    def backward(self, grad):
+        a, b = self.saved_tensors()
+        r = self.saved_result()
+        return grad * a / r, grad * b / r
