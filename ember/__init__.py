@@ -59,7 +59,7 @@ from .ops.reduction import (all, amax, amin, any, argmax, argmin, count_nonzero,
                             softmax, log_softmax, std, std_mean, sum, var, var_mean)
 
 # --- linalg (ember/ops/linalg.py)
-from .ops.linalg import matmul, mm
+from .ops.linalg import addmm, matmul, mm
 
 # --- shape (ember/ops/shape.py)
 from .ops.shape import (broadcast_to, cat, concat, concatenate, flatten, narrow, permute,
@@ -80,6 +80,7 @@ from ._tensor_str import set_printoptions
 
 # --- nn, optim, data, serialization
 from . import nn
+from . import optim
 from .serialization import load, save
 
 
