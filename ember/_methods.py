@@ -65,7 +65,7 @@ _TABLE = {
     "count_nonzero": _rd.count_nonzero, "nansum": _rd.nansum, "median": _rd.median,
     "softmax": _rd.softmax, "log_softmax": _rd.log_softmax,
     # --- linalg (ember/ops/linalg.py)
-    "mm": _la.mm, "matmul": _la.matmul, "__matmul__": _la.matmul,
+    "mm": _la.mm, "addmm": _la.addmm, "matmul": _la.matmul, "__matmul__": _la.matmul,
     "__rmatmul__": lambda self, other: _la.matmul(other, self),
     # --- shape (ember/ops/shape.py)
     "view": _sh.view, "view_as": _sh.view_as, "reshape": _sh.reshape,

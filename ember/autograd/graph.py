@@ -221,6 +221,9 @@ class AccumulateGrad(Node):
     def variable(self):
         return self._var()
 
+    def name(self) -> str:
+        return "torch::autograd::AccumulateGrad"
+
     def backward(self, grad):
         raise RuntimeError("AccumulateGrad is run by the engine")
 

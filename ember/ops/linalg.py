@@ -60,3 +60,48 @@ def matmul(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     if input._data.ndim == 2 and other._data.ndim == 2:
         return mm(input, other)
     raise NotImplementedError("matmul beyond 2-d x 2-d")
+
+
+def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1, out=None) -> Tensor:
+    """``beta * input + alpha * (mat1 @ mat2)`` (what a Linear layer computes)."""
+    a, b = mat1._data, mat2._data
+    if a.ndim != 2 or b.ndim != 2:
+        raise RuntimeError(f"{'mat1' if a.ndim != 2 else 'mat2'} must be a matrix, got "
+                           f"{a.ndim if a.ndim != 2 else b.ndim}-D tensor")
+    if a.shape[1] != b.shape[0]:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({a.shape[0]}x{a.shape[1]} "
+                           f"and {b.shape[0]}x{b.shape[1]})")
+    _same_dtype(mat1, mat2)
+    prod = a * b if a.shape[1] == 1 else a @ b
+    if alpha != 1:
+        prod = prod * alpha
+    bias = input._data if beta == 1 else input._data * beta
+    try:
+        r = bias + prod
+    except ValueError:
+        raise RuntimeError(f"The expanded size of the tensor ({prod.shape[-1]}) must match "
+                           f"the existing size ({input._data.shape[-1]})") from None
+    if r.shape != prod.shape:
+        raise RuntimeError(f"The expanded size of the tensor ({prod.shape}) must match the "
+                           f"existing size {input._data.shape}")
+    if STATE.enabled and (input._rg or mat1._rg or mat2._rg):
+        from ..autograd.graph import record
+        node = AddmmBackward0()
+        node.alpha, node.beta = alpha, beta
+        t = record(node, r, (input, mat1, mat2))
+        node.save(mat1, mat2)
+        return t
+    return _wrap(r)
+
+
+class AddmmBackward0(Node):
+    __slots__ = ("alpha", "beta")
+    _saved_names = ("mat1", "mat2")
+
+    def backward(self, grad):          # bias: grad (summed by the engine); mm as MmBackward0
+        m1, m2 = self.saved_tensors()
+        f0, f1, f2 = self.next_functions
+        g = grad if self.alpha == 1 else grad * self.alpha
+        return (grad if self.beta == 1 else grad * self.beta,
+                g.mm(m2.t()) if f1[0] is not None else None,
+                m1.t().mm(g) if f2[0] is not None else None)
