@@ -72,11 +72,12 @@ class Adadelta(Optimizer):
                 st["square_avg"] = Tensor._wrap(_zeros_like(pd))
                 st["acc_delta"] = Tensor._wrap(_zeros_like(pd))
             _next_step(st["step"])
-            gd = _grad_for_update(pd, g._data, maximize, wd)
+            gd = g._data
             sq = st["square_avg"]._data
             acc = st["acc_delta"]._data
-            if pd.dtype.kind == "c":
+            if pd.ndim == 0 or pd.dtype.kind == "c":
                 pd, gd, sq, acc = _as_real(pd), _as_real(gd), _as_real(sq), _as_real(acc)
+            gd = _grad_for_update(pd, gd, maximize, wd)
             # square_avg.mul_(rho).addcmul_(g, g, value=1 - rho)
             sq *= rho
             t = np.multiply(gd, w)

@@ -91,11 +91,12 @@ class Adagrad(Optimizer):
                 # Parameters added later get torch's default (the optimizer-wide value).
                 _init_state(st, p, self.defaults["initial_accumulator_value"])
             step = _next_step(st["step"])
-            gd = _grad_for_update(pd, g._data, maximize, wd)
+            gd = g._data
             clr = lr / (1 + (step - 1) * lr_decay)
             acc = st["sum"]._data
-            if pd.dtype.kind == "c":
+            if pd.ndim == 0 or pd.dtype.kind == "c":
                 pd, gd, acc = _as_real(pd), _as_real(gd), _as_real(acc)
+            gd = _grad_for_update(pd, gd, maximize, wd)
             # state_sum.addcmul_(g, g, value=1)
             t = np.multiply(gd, gd)
             acc += t

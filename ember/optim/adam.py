@@ -112,11 +112,12 @@ class Adam(Optimizer):
             step = _next_step(st["step"])
             if wd != 0 and decoupled:
                 pd *= 1 - lr * wd
-            gd = _grad_for_update(pd, g._data, maximize, l2)
+            gd = g._data
             m = st["exp_avg"]._data
             v = st["exp_avg_sq"]._data
-            if pd.dtype.kind == "c":
+            if pd.ndim == 0 or pd.dtype.kind == "c":
                 pd, gd, m, v = _as_real(pd), _as_real(gd), _as_real(m), _as_real(v)
+            gd = _grad_for_update(pd, gd, maximize, l2)
             d = np.empty_like(m)
             _lerp_(m, gd, w1, d)
             # exp_avg_sq.mul_(beta2).addcmul_(g, g, value=1 - beta2)

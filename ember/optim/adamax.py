@@ -73,11 +73,12 @@ class Adamax(Optimizer):
                 st["exp_avg"] = Tensor._wrap(_zeros_like(pd))
                 st["exp_inf"] = Tensor._wrap(_zeros_like(pd))
             step = _next_step(st["step"])
-            gd = _grad_for_update(pd, g._data, maximize, wd)
+            gd = g._data
             m = st["exp_avg"]._data
             u = st["exp_inf"]._data
-            if pd.dtype.kind == "c":
+            if pd.ndim == 0 or pd.dtype.kind == "c":
                 pd, gd, m, u = _as_real(pd), _as_real(gd), _as_real(m), _as_real(u)
+            gd = _grad_for_update(pd, gd, maximize, wd)
             t = np.empty_like(m)
             _lerp_(m, gd, w1, t)
             # torch.maximum(exp_inf.mul_(beta2), grad.abs().add_(eps), out=exp_inf)

@@ -86,7 +86,7 @@ class NAdam(Optimizer):
             bias_correction2 = 1 - beta2 ** step
             if wd != 0 and decoupled:
                 pd *= 1 - lr * wd
-            gd = _grad_for_update(pd, g._data, maximize, l2)
+            gd = g._data
             mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
             mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
             # mu_product is a scalar tensor: the product rounds in its own dtype.
@@ -95,8 +95,9 @@ class NAdam(Optimizer):
             mu_product = mp.item()
             m = st["exp_avg"]._data
             v = st["exp_avg_sq"]._data
-            if pd.dtype.kind == "c":
+            if pd.ndim == 0 or pd.dtype.kind == "c":
                 pd, gd, m, v = _as_real(pd), _as_real(gd), _as_real(m), _as_real(v)
+            gd = _grad_for_update(pd, gd, maximize, l2)
             t = np.empty_like(m)
             _lerp_(m, gd, w1, t)
             v *= beta2

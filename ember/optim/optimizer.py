@@ -469,7 +469,8 @@ def _lerp_(m: np.ndarray, g: np.ndarray, w: float, d: np.ndarray) -> None:
 
 
 def _as_real(a: np.ndarray) -> np.ndarray:
-    """A complex array as real pairs (torch.view_as_real), for elementwise update math."""
-    if a.dtype.kind != "c":
-        return a
-    return (a[None] if a.ndim == 0 else a).view(a.real.dtype)
+    """A writable view for the elementwise update math: complex as real pairs
+    (torch.view_as_real), and 0-d as 1-element (NumPy returns scalars from 0-d ufuncs)."""
+    if a.ndim == 0:
+        a = a.reshape(1)
+    return a.view(a.real.dtype) if a.dtype.kind == "c" else a

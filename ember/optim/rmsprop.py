@@ -83,10 +83,11 @@ class RMSprop(Optimizer):
                 if centered:
                     st["grad_avg"] = Tensor._wrap(_zeros_like(pd))
             _next_step(st["step"])
-            gd = _grad_for_update(pd, g._data, maximize, wd)
+            gd = g._data
             sq = st["square_avg"]._data
-            if pd.dtype.kind == "c":
+            if pd.ndim == 0 or pd.dtype.kind == "c":
                 pd, gd, sq = _as_real(pd), _as_real(gd), _as_real(sq)
+            gd = _grad_for_update(pd, gd, maximize, wd)
             # square_avg.mul_(alpha).addcmul_(g, g, value=1 - alpha)
             sq *= alpha
             t = _multiply(gd, w)

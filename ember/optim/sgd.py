@@ -78,19 +78,23 @@ class SGD(Optimizer):
             if g is None:
                 continue
             pd = p._data
-            gd = g._data
-            gd = _grad_for_update(pd, gd, maximize, wd)
-            owned = gd is not g._data
+            gd0 = g._data
+            if pd.ndim == 0:
+                pd, gd0 = pd.reshape(1), gd0.reshape(1)
+            gd = _grad_for_update(pd, gd0, maximize, wd)
+            owned = gd is not gd0
             if momentum != 0:
                 st = states[p]
                 buf_t = st.get("momentum_buffer")
                 if buf_t is None:
                     # The first buffer is a copy of the gradient (no decay of zeros).
                     buf = gd if owned else gd.copy()
-                    st["momentum_buffer"] = Tensor._wrap(buf)
+                    st["momentum_buffer"] = Tensor._wrap(buf.reshape(p._data.shape))
                     owned = False
                 else:
                     buf = buf_t._data
+                    if buf.ndim == 0:
+                        buf = buf.reshape(1)
                     buf *= momentum
                     if dampening == 0:
                         buf += gd
