@@ -5,9 +5,9 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.grad_mode import STATE
-from .optimizer import (Optimizer, _as_real, _check_betas, _check_group_flags, _check_lr,
-                        _check_nonneg, _grad_for_update, _init_step, _lerp_, _next_step,
-                        _run_closure, _value)
+from .optimizer import (_FLAT_MIN, Optimizer, _as_real, _check_betas, _check_group_flags,
+                        _check_lr, _check_nonneg, _flat_state, _grad_for_update, _init_step,
+                        _lerp_, _next_step, _run_closure, _value)
 
 __all__ = ["Adam"]
 
@@ -93,52 +93,104 @@ class Adam(Optimizer):
         amsgrad = group["amsgrad"]
         maximize = group["maximize"]
         decoupled = group["decoupled_weight_decay"]
-        l2 = 0 if decoupled else wd
-        w1 = 1 - beta1
-        w2 = 1 - beta2
         states = self.state
+        items = []
         for p in group["params"]:
-            g = p._grad
-            if g is None:
+            if p._grad is None:
                 continue
             st = states[p]
-            pd = p._data
             if not st:
+                pd = p._data
                 _init_step(st)
                 st["exp_avg"] = Tensor._wrap(_zeros_like(pd))
                 st["exp_avg_sq"] = Tensor._wrap(_zeros_like(pd))
                 if amsgrad:
                     st["max_exp_avg_sq"] = Tensor._wrap(_zeros_like(pd))
-            step = _next_step(st["step"])
-            if wd != 0 and decoupled:
-                pd *= 1 - lr * wd
-            gd = g._data
-            m = st["exp_avg"]._data
-            v = st["exp_avg_sq"]._data
-            if pd.ndim == 0 or pd.dtype.kind == "c":
-                pd, gd, m, v = _as_real(pd), _as_real(gd), _as_real(m), _as_real(v)
-            gd = _grad_for_update(pd, gd, maximize, l2)
-            d = np.empty_like(m)
-            _lerp_(m, gd, w1, d)
-            # exp_avg_sq.mul_(beta2).addcmul_(g, g, value=1 - beta2)
-            v *= beta2
-            _multiply(gd, w2, out=d)
-            d *= gd
-            v += d
-            bias_correction1 = 1 - beta1 ** step
-            bias_correction2 = 1 - beta2 ** step
-            step_size = lr / bias_correction1
-            bias_correction2_sqrt = bias_correction2 ** 0.5
-            if amsgrad:
-                mx = _as_real(st["max_exp_avg_sq"]._data)
-                _maximum(mx, v, out=mx)
-                denom = _sqrt(mx)
+            items.append((p, st, _next_step(st["step"])))
+        if not items:
+            return
+        # Scalars of torch's single-tensor Adam, in its order of operations.
+        step = items[0][2]
+        uniform = all(it[2] == step for it in items)
+        if uniform and len(items) >= _FLAT_MIN and len(items) == len(group["params"]):
+            flat = _flat_state(self, group, [it[1] for it in items],
+                               _KEYS_AMS if amsgrad else _KEYS)
+            if flat is not None:
+                self._flat_step(flat, items, lr, beta1, beta2, eps, wd, amsgrad, maximize,
+                                decoupled, step)
+                return
+        for p, st, step in items:
+            self._param_step(p, st, lr, beta1, beta2, eps, wd, amsgrad, maximize, decoupled,
+                             step)
+
+    @staticmethod
+    def _param_step(p, st, lr, beta1, beta2, eps, wd, amsgrad, maximize, decoupled,
+                    step) -> None:
+        pd = p._data
+        if wd != 0 and decoupled:
+            pd *= 1 - lr * wd
+        gd = p._grad._data
+        m = st["exp_avg"]._data
+        v = st["exp_avg_sq"]._data
+        mx = st["max_exp_avg_sq"]._data if amsgrad else None
+        if pd.ndim == 0 or pd.dtype.kind == "c":
+            pd, gd, m, v = _as_real(pd), _as_real(gd), _as_real(m), _as_real(v)
+            mx = None if mx is None else _as_real(mx)
+        gd = _grad_for_update(pd, gd, maximize, 0 if decoupled else wd)
+        d = np.empty_like(m)
+        _adam_update(m, v, mx, gd, d, None, beta1, beta2, eps, lr, step)
+        pd += d
+        p._bump()
+
+    @staticmethod
+    def _flat_step(flat, items, lr, beta1, beta2, eps, wd, amsgrad, maximize, decoupled,
+                   step) -> None:
+        g, d = flat.g, flat.d
+        np.concatenate([p._grad._data.reshape(-1) for p, _, _ in items], out=g)
+        if maximize:
+            np.negative(g, out=g)
+        if wd != 0:
+            if decoupled:
+                for p, _, _ in items:
+                    pd = p._data
+                    pd *= 1 - lr * wd
             else:
-                denom = _sqrt(v)
-            denom /= bias_correction2_sqrt
-            denom += eps
-            # param.addcdiv_(exp_avg, denom, value=-step_size)
-            _multiply(m, -step_size, out=d)
-            d /= denom
-            pd += d
+                np.concatenate([p._data.reshape(-1) for p, _, _ in items], out=d)
+                d *= wd
+                g += d
+        bufs = flat.bufs
+        # The gradient buffer is free once the moments are updated: it takes the denominator.
+        _adam_update(bufs[0], bufs[1], bufs[2] if amsgrad else None, g, d, g, beta1, beta2,
+                     eps, lr, step)
+        for (p, _, _), dv in zip(items, flat.d_views):
+            pd = p._data
+            pd += dv
             p._bump()
+
+
+_KEYS = ("exp_avg", "exp_avg_sq")
+_KEYS_AMS = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+
+
+def _adam_update(m, v, mx, g, d, denom, beta1, beta2, eps, lr, step) -> None:
+    """Update the moments in place and leave the parameter's increment in ``d``, with torch's
+    operations: ``m.lerp_(g, 1 - beta1)``, ``v.mul_(beta2).addcmul_(g, g, value=1 - beta2)``,
+    ``denom = sqrt(v) / sqrt(bias_correction2) + eps``, ``-step_size * m / denom``.
+    ``denom`` is scratch (None: allocate one)."""
+    _lerp_(m, g, 1 - beta1, d)
+    v *= beta2
+    _multiply(g, 1 - beta2, out=d)
+    d *= g
+    v += d
+    bias_correction1 = 1 - beta1 ** step
+    bias_correction2 = 1 - beta2 ** step
+    step_size = lr / bias_correction1
+    bias_correction2_sqrt = bias_correction2 ** 0.5
+    if mx is not None:
+        _maximum(mx, v, out=mx)
+        v = mx
+    denom = _sqrt(v, out=denom) if denom is not None else _sqrt(v)
+    denom /= bias_correction2_sqrt
+    denom += eps
+    _multiply(m, -step_size, out=d)
+    d /= denom

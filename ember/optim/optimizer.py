@@ -208,6 +208,7 @@ class Optimizer:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
+        self.__dict__.pop("_flat", None)   # flat buffers describe the replaced state
         self._init_hooks()
         self.defaults.setdefault("differentiable", False)
 
@@ -474,3 +475,93 @@ def _as_real(a: np.ndarray) -> np.ndarray:
     if a.ndim == 0:
         a = a.reshape(1)
     return a.view(a.real.dtype) if a.dtype.kind == "c" else a
+
+
+# -- flat state: many small parameters updated by a few big ufunc calls ------------------------
+_FLAT_MIN = 4   # below this, per-parameter ufunc calls cost less than gathering
+
+
+class _FlatState:
+    """Per-group flat buffers. The group's state tensors become views into one flat array
+    per state key, so an elementwise update over many parameters runs as a few ufunc calls
+    over all their elements (the same operations element by element, so the same results as
+    parameter by parameter). Gradients are gathered into ``g``; the update is computed in
+    ``d`` and added to each parameter through ``d_views``."""
+
+    __slots__ = ("params", "keys", "bufs", "views", "g", "d", "d_views", "ok")
+
+    @staticmethod
+    def build(params: list, sts: list, keys: tuple) -> "_FlatState":
+        f = _FlatState()
+        f.params = list(params)
+        f.keys = keys
+        f.ok = False
+        if not params:
+            return f
+        dt = params[0]._data.dtype
+        if dt.kind != "f" or len(set(map(id, params))) != len(params):
+            return f
+        for p, state in zip(params, sts):
+            if p._data.dtype != dt:
+                return f
+            for k in keys:
+                if state[k]._data.shape != p._data.shape:
+                    return f
+        sizes = [p._data.size for p in params]
+        offsets = np.cumsum([0] + sizes).tolist()
+        spans = list(zip(offsets[:-1], offsets[1:]))
+        n = offsets[-1]
+        f.bufs = []
+        f.views = []
+        for k in keys:
+            buf = np.empty(n, dt)
+            views = []
+            for p, state, (a, b) in zip(params, sts, spans):
+                st = state[k]
+                flat = buf[a:b]
+                flat[...] = st._data.reshape(-1)
+                view = flat.reshape(p._data.shape)
+                st._data = view
+                views.append(view)
+            f.bufs.append(buf)
+            f.views.append(views)
+        f.g = np.empty(n, dt)
+        f.d = np.empty(n, dt)
+        f.d_views = [f.d[a:b].reshape(p._data.shape) for p, (a, b) in zip(params, spans)]
+        f.ok = True
+        return f
+
+    def valid_for(self, params: list, sts: list) -> bool:
+        """Still describing ``params`` (whose state dicts are ``sts``) with their state
+        tensors still our views."""
+        mine = self.params
+        if len(params) != len(mine):
+            return False
+        for p, q in zip(params, mine):
+            if p is not q:
+                return False
+        if not self.ok:
+            return True
+        for p, v in zip(params, self.views[0]):
+            if p._data.shape != v.shape:
+                return False
+        for k, views in zip(self.keys, self.views):
+            for st, v in zip(sts, views):
+                if st[k]._data is not v:
+                    return False
+        return True
+
+
+def _flat_state(opt: Optimizer, group: dict, sts: list, keys: tuple) -> "_FlatState | None":
+    """The group's flat buffers (built on first use or after its state was replaced), or
+    None where the group cannot use them (mixed dtypes, complex, repeated parameters).
+    ``sts`` are the state dicts of all the group's parameters, in order."""
+    cache = opt.__dict__.get("_flat")
+    if cache is None:
+        cache = opt.__dict__["_flat"] = {}
+    params = group["params"]
+    f = cache.get(id(group))
+    if f is None or f.keys != keys or not f.valid_for(params, sts):
+        f = _FlatState.build(params, sts, keys)
+        cache[id(group)] = f
+    return f if f.ok else None
