@@ -1,5 +1,6 @@
 """Layers, activations, losses and containers."""
-from .activation import ReLU
+from . import activation as _activation, loss as _loss
+from .activation import *  # noqa: F401,F403  (activation.__all__)
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .dropout import AlphaDropout, Dropout
 from .flatten import Flatten, Unflatten
@@ -7,9 +8,11 @@ from .linear import Bilinear, Identity, LazyLinear, Linear
 from .module import Module
 from .normalization import (BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm, LayerNorm,
                             RMSNorm)
+from .loss import *  # noqa: F401,F403  (loss.__all__)
 from .sparse import Embedding
 
 __all__ = ["Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList",
            "ParameterDict", "Identity", "Linear", "LazyLinear", "Bilinear", "Flatten",
            "Unflatten", "Dropout", "AlphaDropout", "Embedding", "LayerNorm", "RMSNorm",
-           "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "GroupNorm", "ReLU"]
+           "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "GroupNorm"]
+__all__ += _activation.__all__ + _loss.__all__
