@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import warnings
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from copy import deepcopy
 from itertools import chain
@@ -136,19 +136,6 @@ def register_optimizer_step_post_hook(hook: Callable) -> RemovableHandle:
     handle = RemovableHandle(_global_post_hooks)
     _global_post_hooks[handle.id] = hook
     return handle
-
-
-class _GradDisabled:
-    """``step`` runs without recording a graph; a closure re-enables it (as in torch)."""
-
-    __slots__ = ("prev",)
-
-    def __enter__(self) -> None:
-        self.prev = STATE.enabled
-        STATE.enabled = False
-
-    def __exit__(self, *exc) -> None:
-        STATE.enabled = self.prev
 
 
 def _run_closure(closure):

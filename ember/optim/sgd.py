@@ -5,7 +5,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.grad_mode import STATE
-from .optimizer import (Optimizer, _check_group_flags, _check_lr, _grad_for_update,
+from .optimizer import (Optimizer, _check_group_flags, _grad_for_update,
                         _run_closure, _value)
 
 __all__ = ["SGD"]

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import ember
-from optim_helpers import SHAPES, arrays, close, to_np, twin_params
+from optim_helpers import SHAPES, close, to_np, twin_params
 
 torch = pytest.importorskip("torch")
 
