@@ -79,7 +79,9 @@ def main(epochs: int | None = None, out_dir: str = "ember_demo_out", plot: bool 
             losses.append(loss.item())
             if bar is not None:
                 bar.update(1)
-                bar.set_postfix(epoch=epoch + 1, loss=f"{np.mean(losses[-20:]):.4f}")
+                # no redraw per step: the bar refreshes on its own clock
+                bar.set_postfix(epoch=epoch + 1, loss=f"{np.mean(losses[-20:]):.4f}",
+                                refresh=False)
     if bar is not None:
         bar.close()
 
