@@ -326,6 +326,9 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     wt = _sh.t(weight)
     if xd.ndim == 2:
         return _la.mm(input, wt) if bias is None else _addmm(bias, input, wt)
+    if bias is not None and not (xd.flags.c_contiguous and bias._data.ndim == 1):
+        # PyTorch's non-fused path: matmul, then add the bias
+        return linear(input, weight) + bias
     x2 = input.reshape(rows, k)
     if bias is not None:
         return _addmm(bias, x2, wt).view(lead + (nout,))
@@ -378,7 +381,7 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor,
                            f"{len(s2)}")
     for i in range(len(s1) - 1):
         if s1[i] != s2[i]:
-            raise RuntimeError(f"bilinear(): input batch dimensions do not match: got "
+            raise RuntimeError(f"bilinear(): input batch dimensions do not match at dim {i}: got "
                                f"{s1[i]} and {s2[i]}")
     if len(sw) != 3:
         raise RuntimeError(f"bilinear(): weight must be three-dimensional, but got {len(sw)}")
@@ -460,46 +463,83 @@ def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
     return out.add_(_wrap(b)) if inplace else out + _wrap(b)
 
 
-def _feature_dropout(input: Tensor, p: float, training: bool, inplace: bool,
-                     batched_dim: int, name: str) -> Tensor:
-    _check_p(p)
-    nd = input._data.ndim
-    if nd not in (batched_dim, batched_dim + 1):
-        raise RuntimeError(f"{name}: Expected {batched_dim}D or {batched_dim + 1}D input, but "
-                           f"received a {nd}D input")
-    if p == 0 or not training or input._data.size == 0:
+def _feature_dropout(input: Tensor, p: float, training: bool, inplace: bool) -> Tensor:
+    """Zero whole channels: one draw per (sample, channel), PyTorch's feature noise."""
+    d = input._data
+    if p == 0 or not training or d.size == 0:
         return input
-    batched = nd == batched_dim + 1
-    x = input if batched else input.unsqueeze(0)
-    shape = x._data.shape[:2] + (1,) * (x._data.ndim - 2)
     if p == 1:
-        noise = np.zeros(shape, x._data.dtype)
-    else:
-        from .. import _generator as _g
-        noise = _g.bernoulli(1 - p, shape, x._data.dtype)
-        np.divide(noise, 1 - p, out=noise)
+        zero = _wrap(np.zeros((), d.dtype))
+        return input.mul_(zero) if inplace else input * zero
+    if d.ndim < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    from .. import _generator as _g
+    noise = _g.bernoulli(1 - p, d.shape[:2] + (1,) * (d.ndim - 2), d.dtype)
+    np.divide(noise, 1 - p, out=noise)
+    return input.mul_(_wrap(noise)) if inplace else input * _wrap(noise)
+
+
+def _unbatched_feature_dropout(input: Tensor, p: float, training: bool,
+                               inplace: bool) -> Tensor:
     if inplace:
-        return input.mul_(_wrap(noise if batched else noise[0]))
-    out = x * _wrap(noise)
-    return out if batched else out.squeeze(0)
+        _feature_dropout(input.unsqueeze(0), p, training, True)
+        return input
+    return _feature_dropout(input.unsqueeze(0), p, training, False).squeeze(0)
 
 
 def dropout1d(input: Tensor, p: float = 0.5, training: bool = True,
               inplace: bool = False) -> Tensor:
     """Zero whole channels of (N, C, L) or (C, L) inputs."""
-    return _feature_dropout(input, p, training, inplace, 2, "dropout1d")
+    _check_p(p)
+    nd = input._data.ndim
+    if nd not in (2, 3):
+        raise RuntimeError(f"dropout1d: Expected 2D or 3D input, but received a {nd}D input. "
+                           "Note that dropout1d exists to provide channel-wise dropout on "
+                           "inputs with 1 spatial dimension, a channel dimension, and an "
+                           "optional batch dimension (i.e. 2D or 3D inputs).")
+    if nd == 2:
+        return _unbatched_feature_dropout(input, p, training, inplace)
+    return _feature_dropout(input, p, training, inplace)
+
+
+def _feature_dim_warning(name: str, nd: int, dims: str, spatial: int) -> None:
+    warnings.warn(f"{name}: Received a {nd}-D input to {name}, which is deprecated and will "
+                  "result in an error in a future release. To retain the behavior and silence "
+                  "this warning, please use dropout instead. Note that "
+                  f"{name} exists to provide channel-wise dropout on inputs with {spatial} "
+                  "spatial dimensions, a channel dimension, and an optional batch dimension "
+                  f"(i.e. {dims} inputs).", stacklevel=3)
 
 
 def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,
               inplace: bool = False) -> Tensor:
-    """Zero whole channels of (N, C, H, W) or (C, H, W) inputs."""
-    return _feature_dropout(input, p, training, inplace, 3, "dropout2d")
+    """Zero whole channels of (N, C, H, W) inputs (a 3-d input is taken as (N, C, L), as
+    PyTorch still does)."""
+    _check_p(p)
+    nd = input._data.ndim
+    if nd not in (3, 4):
+        _feature_dim_warning("dropout2d", nd, "3D or 4D", 2)
+    if nd == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that "
+                      "channel-wise 1D dropout behavior is desired - input is interpreted as "
+                      "shape (N, C, L), where C is the channel dim. This behavior will change "
+                      "in a future release to interpret the input as one without a batch "
+                      "dimension, i.e. shape (C, H, W). To maintain the 1D channel-wise "
+                      "dropout behavior, please switch to using dropout1d instead.",
+                      stacklevel=2)
+    return _feature_dropout(input, p, training, inplace)
 
 
 def dropout3d(input: Tensor, p: float = 0.5, training: bool = True,
               inplace: bool = False) -> Tensor:
     """Zero whole channels of (N, C, D, H, W) or (C, D, H, W) inputs."""
-    return _feature_dropout(input, p, training, inplace, 4, "dropout3d")
+    _check_p(p)
+    nd = input._data.ndim
+    if nd not in (4, 5):
+        _feature_dim_warning("dropout3d", nd, "4D or 5D", 3)
+    if nd != 5:
+        return _unbatched_feature_dropout(input, p, training, inplace)
+    return _feature_dropout(input, p, training, inplace)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -632,17 +672,25 @@ def _sum_dims(t: Tensor, dims: tuple) -> Tensor:
     return t.sum(dims) if dims else t
 
 
-def _shape_list(s) -> list:
-    return [int(v) for v in s]
+def _int_tuple(v, fname: str, arg: str, pos: int) -> tuple:
+    """A sequence of ints as a tuple; PyTorch's TypeError for anything else."""
+    if not isinstance(v, (tuple, list)) and not hasattr(v, "__iter__") or isinstance(v, str):
+        raise TypeError(f"{fname}(): argument '{arg}' (position {pos}) must be tuple of ints, "
+                        f"not {type(v).__name__}")
+    out = []
+    for i, s in enumerate(v):
+        if not isinstance(s, numbers.Integral) or isinstance(s, bool):
+            raise TypeError(f"{fname}(): argument '{arg}' (position {pos}) must be tuple of "
+                            f"ints, but found element of type {type(s).__name__} at pos {i}")
+        out.append(int(s))
+    return tuple(out)
 
 
 def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """Normalise over the last ``len(normalized_shape)`` dims, then scale and shift."""
     _check_tensor(input, "layer_norm")
-    if isinstance(normalized_shape, numbers.Integral):
-        normalized_shape = (int(normalized_shape),)
-    ns = tuple(int(s) for s in normalized_shape)
+    ns = _int_tuple(normalized_shape, "layer_norm", "normalized_shape", 2)
     x = input._data
     k = len(ns)
     if k == 0 or x.ndim < k or x.shape[x.ndim - k:] != ns:
@@ -711,9 +759,7 @@ def rms_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
              eps: float | None = None) -> Tensor:
     """``x / sqrt(mean(x^2) + eps) * weight`` over the last dims (PyTorch's composite)."""
     _check_tensor(input, "rms_norm")
-    if isinstance(normalized_shape, numbers.Integral):
-        normalized_shape = (int(normalized_shape),)
-    ns = tuple(int(s) for s in normalized_shape)
+    ns = _int_tuple(normalized_shape, "rms_norm", "normalized_shape", 2)
     x = input._data
     k = len(ns)
     if x.ndim < k or x.shape[x.ndim - k:] != ns:
