@@ -1610,6 +1610,9 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
         raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found "
                            f"parameter numbers = {wd.size} and channel size = {channels}.")
     _float_data(input, "prelu_cpu")
+    if wd.dtype != x.dtype:
+        raise RuntimeError(f"prelu: Type promoting not supported. Got {_tname(input)} and "
+                           f"{_tname(weight)}")
     bshape = (1, wd.size) + (1,) * (x.ndim - 2) if wd.size != 1 else ()
     wb = wd.reshape(bshape)
     r = np.where(x > 0, x, wb * x).astype(x.dtype, copy=False)
@@ -1877,6 +1880,7 @@ def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
 
 
 def _check_lambd(input: Tensor, lambd: float) -> None:
+    _float_data(input, "softshrink_check")
     if lambd < 0:
         hi = "1.79769e+308" if input._data.dtype == np.float64 else "3.40282e+38"
         raise RuntimeError(f"lambda must be in range [0, {hi}] for input dtype "
