@@ -2156,8 +2156,9 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
         raise ValueError("Weights and input must have the same size.")
     x, t = _loss_arrays(input, target, "huber_cpu")
     z = np.abs(x - t)
-    loss = np.where(z < delta, 0.5 * z * z, delta * (z - 0.5 * delta)).astype(z.dtype,
-                                                                             copy=False)
+    # PyTorch's huber kernel writes into a tensor of the input's dtype
+    loss = np.where(z < delta, 0.5 * z * z, delta * (z - 0.5 * delta)).astype(
+        input._data.dtype, copy=False)
     r = _pointwise_loss(HuberLossBackward0, loss, input, target,
                         "none" if weight is not None else red)
     if r.grad_fn is not None:
@@ -2187,7 +2188,10 @@ def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=No
     """``log(1 + exp(-target * input))``, reduced."""
     red = _reduction(reduction, size_average, reduce)
     x, t = _loss_arrays(input, target, "soft_margin_cpu")
-    loss = _softplus_np(-t * x).astype(x.dtype, copy=False)
+    if STATE.enabled and target._rg:
+        raise RuntimeError("The function 'soft_margin_loss' is not differentiable with respect "
+                           "to argument 'target'. This input cannot have requires_grad True.")
+    loss = _softplus_np(-t * x).astype(input._data.dtype, copy=False)
     r = _reduce_np(loss, red)
     if STATE.enabled and input._rg:
         node = SoftMarginLossBackward0()
@@ -2286,9 +2290,9 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
         raise ValueError(f"Target size ({target.shape}) must be the same as input size "
                          f"({input.shape})")
     x, t = binary_arrays(input, target)
-    if x.dtype.kind != "f":
-        raise RuntimeError(f"result type Float can't be cast to the desired output type "
-                           f"{_dtype.from_np(x.dtype)._legacy[:-6]}")
+    if x.dtype.kind != "f" or target._data.dtype.kind != "f":
+        raise RuntimeError(f"result type {_dtype.from_np(x.dtype)._legacy[:-6]} can't be cast "
+                           f"to the desired output type {_tname(target)}")
     logsig = np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
     pw = None if pos_weight is None else pos_weight._data
     if pw is not None:
@@ -2297,7 +2301,8 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
     w = None if weight is None else weight._data
     if w is not None:
         loss = loss * w
-    loss = np.asarray(loss, dtype=x.dtype)
+    # PyTorch builds the loss in place on (1 - target): it has the target's dtype
+    loss = np.asarray(loss, dtype=target._data.dtype)
     r = _reduce_np(loss, red)
     if _needs(input, target):
         node = BinaryCrossEntropyWithLogitsBackward0()
@@ -2429,13 +2434,13 @@ def _nll_nd(input: Tensor, target: Tensor, weight: Tensor | None, reduction: str
     if nd != 1 and (not ts or input._data.shape[0] != ts[0]):
         raise ValueError(f"Expected input batch_size ({input._data.shape[0]}) to match target "
                          f"batch_size ({ts[0] if ts else 1}).")
-    _check_nll_target(input, target)
     if nd <= 2:
         if len(ts) > 1:
             raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
         if nd == 1 and len(ts) == 1:
             raise RuntimeError(f"size mismatch (got input: {list(input.shape)}, target: "
                                f"{list(ts)})")
+        _check_nll_target(input, target)
         return _nll(input, target, weight, reduction, ignore_index, NllLossBackward0)
     if nd == 4:
         if len(ts) != 3:
@@ -2444,12 +2449,14 @@ def _nll_nd(input: Tensor, target: Tensor, weight: Tensor | None, reduction: str
         if ts[1:] != input._data.shape[2:]:
             raise RuntimeError(f"size mismatch (got input: {list(input.shape)}, target: "
                                f"{list(ts)})")
+        _check_nll_target(input, target)
         return _nll(input, target, weight, reduction, ignore_index, NllLoss2DBackward0)
     shape = input._data.shape
     n, c = shape[0], shape[1]
     out_size = (n,) + shape[2:]
     if ts[1:] != shape[2:]:
         raise RuntimeError(f"Expected target size {list(out_size)}, got {list(ts)}")
+    _check_nll_target(input, target)
     rest = int(np.prod(shape[2:], dtype=np.int64))
     inp = input.contiguous().view(n, c, 1, rest)
     tgt = target.contiguous().view(n, 1, rest)
@@ -2737,7 +2744,7 @@ def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative
     dist_neg = dist(anchor, negative)
     if swap:
         dist_neg = _pw.minimum(dist_neg, dist(positive, negative))
-    loss = _pw.clamp(margin + dist_pos - dist_neg, min=0)
+    loss = _clamp_min(margin + dist_pos - dist_neg, 0.0)
     if reduction == "sum":
         return loss.sum()
     if reduction == "mean":
