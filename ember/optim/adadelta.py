@@ -5,8 +5,8 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.grad_mode import STATE
-from .optimizer import (Optimizer, _as_real, _check_group_flags, _check_lr, _check_nonneg,
-                        _grad_for_update, _init_step, _next_step, _run_closure, _value)
+from .optimizer import (Optimizer, _check_group_flags, _check_lr, _check_nonneg, _init_step,
+                        _next_step, _Plan, _run_closure, _step_params, _value)
 
 __all__ = ["Adadelta"]
 
@@ -54,47 +54,43 @@ class Adadelta(Optimizer):
 
     def _update_group(self, group: dict) -> None:
         _check_group_flags(group)
-        lr = _value(group["lr"])
-        rho = group["rho"]
-        eps = group["eps"]
-        wd = _value(group["weight_decay"])
-        maximize = group["maximize"]
-        w = 1 - rho
+        plan = _Plan(_adadelta_core, (group["rho"], group["eps"], _value(group["lr"])),
+                     group["maximize"], _value(group["weight_decay"]))
         states = self.state
+        items = []
         for p in group["params"]:
-            g = p._grad
-            if g is None:
+            if p._grad is None:
                 continue
-            pd = p._data
             st = states[p]
             if not st:
+                pd = p._data
                 _init_step(st)
                 st["square_avg"] = Tensor._wrap(_zeros_like(pd))
                 st["acc_delta"] = Tensor._wrap(_zeros_like(pd))
             _next_step(st["step"])
-            gd = g._data
-            sq = st["square_avg"]._data
-            acc = st["acc_delta"]._data
-            if pd.ndim == 0 or pd.dtype.kind == "c":
-                pd, gd, sq, acc = _as_real(pd), _as_real(gd), _as_real(sq), _as_real(acc)
-            gd = _grad_for_update(pd, gd, maximize, wd)
-            # square_avg.mul_(rho).addcmul_(g, g, value=1 - rho)
-            sq *= rho
-            t = np.multiply(gd, w)
-            t *= gd
-            sq += t
-            std = np.add(sq, eps)
-            np.sqrt(std, out=std)
-            delta = np.add(acc, eps)
-            np.sqrt(delta, out=delta)
-            delta /= std
-            delta *= gd
-            # acc_delta.mul_(rho).addcmul_(delta, delta, value=1 - rho)
-            acc *= rho
-            np.multiply(delta, w, out=t)
-            t *= delta
-            acc += t
-            # param.add_(delta, alpha=-lr)
-            delta *= -lr
-            pd += delta
-            p._bump()
+            items.append((p, st, None))
+        _step_params(self, group, items, ("square_avg", "acc_delta"), lambda _: plan)
+
+
+def _adadelta_core(arrays: list, plan: _Plan) -> None:
+    """``arrays = [out, grad, square_avg, acc_delta]``, with torch's operations:
+    ``square_avg.mul_(rho).addcmul_(g, g, value=1 - rho)``, ``std = (square_avg +
+    eps).sqrt_()``, ``delta = (acc_delta + eps).sqrt_().div_(std).mul_(g)``,
+    ``acc_delta.mul_(rho).addcmul_(delta, delta, value=1 - rho)``, ``-lr * delta``."""
+    d, g, sq, acc = arrays
+    rho, eps, lr = plan.hp
+    sq *= rho
+    np.multiply(g, 1 - rho, out=d)
+    d *= g
+    sq += d
+    std = np.add(sq, eps)
+    np.sqrt(std, out=std)
+    delta = np.add(acc, eps)
+    np.sqrt(delta, out=delta)
+    delta /= std
+    delta *= g
+    acc *= rho
+    np.multiply(delta, 1 - rho, out=d)
+    d *= delta
+    acc += d
+    np.multiply(delta, -lr, out=d)

@@ -6,8 +6,8 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.grad_mode import STATE
-from .optimizer import (Optimizer, _as_real, _check_group_flags, _check_lr, _check_nonneg,
-                        _grad_for_update, _init_step, _next_step, _run_closure, _value)
+from .optimizer import (Optimizer, _check_group_flags, _check_lr, _check_nonneg, _init_step,
+                        _next_step, _Plan, _run_closure, _step_params, _value)
 
 __all__ = ["Adagrad"]
 
@@ -81,29 +81,31 @@ class Adagrad(Optimizer):
         eps = group["eps"]
         maximize = group["maximize"]
         states = self.state
+        items = []
         for p in group["params"]:
-            g = p._grad
-            if g is None:
+            if p._grad is None:
                 continue
-            pd = p._data
             st = states[p]
             if not st:
                 # Parameters added later get torch's default (the optimizer-wide value).
                 _init_state(st, p, self.defaults["initial_accumulator_value"])
-            step = _next_step(st["step"])
-            gd = g._data
+            items.append((p, st, _next_step(st["step"])))
+
+        def make_plan(step: float) -> _Plan:
             clr = lr / (1 + (step - 1) * lr_decay)
-            acc = st["sum"]._data
-            if pd.ndim == 0 or pd.dtype.kind == "c":
-                pd, gd, acc = _as_real(pd), _as_real(gd), _as_real(acc)
-            gd = _grad_for_update(pd, gd, maximize, wd)
-            # state_sum.addcmul_(g, g, value=1)
-            t = np.multiply(gd, gd)
-            acc += t
-            std = np.sqrt(acc)
-            std += eps
-            # param.addcdiv_(g, std, value=-clr)
-            np.multiply(gd, -clr, out=t)
-            t /= std
-            pd += t
-            p._bump()
+            return _Plan(_adagrad_core, (-clr, eps), maximize, wd)
+
+        _step_params(self, group, items, ("sum",), make_plan)
+
+
+def _adagrad_core(arrays: list, plan: _Plan) -> None:
+    """``arrays = [out, grad, sum]``: torch's ``state_sum.addcmul_(g, g, value=1)``,
+    ``std = state_sum.sqrt().add_(eps)``, ``addcdiv(g, std, value=-clr)``."""
+    d, g, acc = arrays
+    neg_clr, eps = plan.hp
+    np.multiply(g, g, out=d)
+    acc += d
+    std = np.sqrt(acc)
+    std += eps
+    np.multiply(g, neg_clr, out=d)
+    d /= std

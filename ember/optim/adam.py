@@ -5,9 +5,9 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.grad_mode import STATE
-from .optimizer import (_FLAT_MIN, Optimizer, _as_real, _check_betas, _check_group_flags,
-                        _check_lr, _check_nonneg, _flat_state, _grad_for_update, _init_step,
-                        _lerp_, _next_step, _run_closure, _value)
+from .optimizer import (Optimizer, _check_betas, _check_group_flags, _check_lr,
+                        _check_nonneg, _init_step, _lerp_, _next_step, _Plan, _run_closure,
+                        _step_params, _value)
 
 __all__ = ["Adam"]
 
@@ -107,90 +107,42 @@ class Adam(Optimizer):
                 if amsgrad:
                     st["max_exp_avg_sq"] = Tensor._wrap(_zeros_like(pd))
             items.append((p, st, _next_step(st["step"])))
-        if not items:
-            return
-        # Scalars of torch's single-tensor Adam, in its order of operations.
-        step = items[0][2]
-        uniform = all(it[2] == step for it in items)
-        if uniform and len(items) >= _FLAT_MIN and len(items) == len(group["params"]):
-            flat = _flat_state(self, group, [it[1] for it in items],
-                               _KEYS_AMS if amsgrad else _KEYS)
-            if flat is not None:
-                self._flat_step(flat, items, lr, beta1, beta2, eps, wd, amsgrad, maximize,
-                                decoupled, step)
-                return
-        for p, st, step in items:
-            self._param_step(p, st, lr, beta1, beta2, eps, wd, amsgrad, maximize, decoupled,
-                             step)
 
-    @staticmethod
-    def _param_step(p, st, lr, beta1, beta2, eps, wd, amsgrad, maximize, decoupled,
-                    step) -> None:
-        pd = p._data
-        if wd != 0 and decoupled:
-            pd *= 1 - lr * wd
-        gd = p._grad._data
-        m = st["exp_avg"]._data
-        v = st["exp_avg_sq"]._data
-        mx = st["max_exp_avg_sq"]._data if amsgrad else None
-        if pd.ndim == 0 or pd.dtype.kind == "c":
-            pd, gd, m, v = _as_real(pd), _as_real(gd), _as_real(m), _as_real(v)
-            mx = None if mx is None else _as_real(mx)
-        gd = _grad_for_update(pd, gd, maximize, 0 if decoupled else wd)
-        d = np.empty_like(m)
-        _adam_update(m, v, mx, gd, d, None, beta1, beta2, eps, lr, step)
-        pd += d
-        p._bump()
-
-    @staticmethod
-    def _flat_step(flat, items, lr, beta1, beta2, eps, wd, amsgrad, maximize, decoupled,
-                   step) -> None:
-        g, d = flat.g, flat.d
-        np.concatenate([p._grad._data.reshape(-1) for p, _, _ in items], out=g)
-        if maximize:
-            np.negative(g, out=g)
-        if wd != 0:
+        def make_plan(step: float) -> _Plan:
+            # torch's single-tensor Adam computes these in Python floats, in this order.
+            bias_correction1 = 1 - beta1 ** step
+            bias_correction2 = 1 - beta2 ** step
+            step_size = lr / bias_correction1
+            hp = (beta1, beta2, eps, -step_size, bias_correction2 ** 0.5)
             if decoupled:
-                for p, _, _ in items:
-                    pd = p._data
-                    pd *= 1 - lr * wd
-            else:
-                np.concatenate([p._data.reshape(-1) for p, _, _ in items], out=d)
-                d *= wd
-                g += d
-        bufs = flat.bufs
-        # The gradient buffer is free once the moments are updated: it takes the denominator.
-        _adam_update(bufs[0], bufs[1], bufs[2] if amsgrad else None, g, d, g, beta1, beta2,
-                     eps, lr, step)
-        for (p, _, _), dv in zip(items, flat.d_views):
-            pd = p._data
-            pd += dv
-            p._bump()
+                return _Plan(_adam_core, hp, maximize, 0, 1 - lr * wd if wd != 0 else 1)
+            return _Plan(_adam_core, hp, maximize, wd)
+
+        _step_params(self, group, items, _KEYS_AMS if amsgrad else _KEYS, make_plan)
 
 
 _KEYS = ("exp_avg", "exp_avg_sq")
 _KEYS_AMS = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
 
 
-def _adam_update(m, v, mx, g, d, denom, beta1, beta2, eps, lr, step) -> None:
-    """Update the moments in place and leave the parameter's increment in ``d``, with torch's
-    operations: ``m.lerp_(g, 1 - beta1)``, ``v.mul_(beta2).addcmul_(g, g, value=1 - beta2)``,
-    ``denom = sqrt(v) / sqrt(bias_correction2) + eps``, ``-step_size * m / denom``.
-    ``denom`` is scratch (None: allocate one)."""
+def _adam_core(arrays: list, plan: _Plan) -> None:
+    """``arrays = [out, grad, exp_avg, exp_avg_sq(, max_exp_avg_sq)]``: update the moments in
+    place and leave the parameter's increment in ``out``, with torch's operations:
+    ``m.lerp_(g, 1 - beta1)``, ``v.mul_(beta2).addcmul_(g, g, value=1 - beta2)``,
+    ``denom = v.sqrt() / bias_correction2_sqrt + eps``, ``addcdiv(m, denom, -step_size)``."""
+    d, g, m, v = arrays[0], arrays[1], arrays[2], arrays[3]
+    beta1, beta2, eps, neg_step_size, bias_correction2_sqrt = plan.hp
     _lerp_(m, g, 1 - beta1, d)
     v *= beta2
     _multiply(g, 1 - beta2, out=d)
     d *= g
     v += d
-    bias_correction1 = 1 - beta1 ** step
-    bias_correction2 = 1 - beta2 ** step
-    step_size = lr / bias_correction1
-    bias_correction2_sqrt = bias_correction2 ** 0.5
-    if mx is not None:
+    if len(arrays) == 5:
+        mx = arrays[4]
         _maximum(mx, v, out=mx)
         v = mx
-    denom = _sqrt(v, out=denom) if denom is not None else _sqrt(v)
+    denom = _sqrt(v)
     denom /= bias_correction2_sqrt
     denom += eps
-    _multiply(m, -step_size, out=d)
+    _multiply(m, neg_step_size, out=d)
     d /= denom

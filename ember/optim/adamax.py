@@ -5,9 +5,9 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.grad_mode import STATE
-from .optimizer import (Optimizer, _as_real, _check_betas, _check_group_flags, _check_lr,
-                        _check_nonneg, _grad_for_update, _init_step, _lerp_, _next_step,
-                        _run_closure, _value)
+from .optimizer import (Optimizer, _check_betas, _check_group_flags, _check_lr,
+                        _check_nonneg, _init_step, _lerp_, _next_step, _Plan, _run_closure,
+                        _step_params, _value)
 
 __all__ = ["Adamax"]
 
@@ -60,35 +60,36 @@ class Adamax(Optimizer):
         eps = group["eps"]
         wd = _value(group["weight_decay"])
         maximize = group["maximize"]
-        w1 = 1 - beta1
         states = self.state
+        items = []
         for p in group["params"]:
-            g = p._grad
-            if g is None:
+            if p._grad is None:
                 continue
-            pd = p._data
             st = states[p]
             if not st:
+                pd = p._data
                 _init_step(st)
                 st["exp_avg"] = Tensor._wrap(_zeros_like(pd))
                 st["exp_inf"] = Tensor._wrap(_zeros_like(pd))
-            step = _next_step(st["step"])
-            gd = g._data
-            m = st["exp_avg"]._data
-            u = st["exp_inf"]._data
-            if pd.ndim == 0 or pd.dtype.kind == "c":
-                pd, gd, m, u = _as_real(pd), _as_real(gd), _as_real(m), _as_real(u)
-            gd = _grad_for_update(pd, gd, maximize, wd)
-            t = np.empty_like(m)
-            _lerp_(m, gd, w1, t)
-            # torch.maximum(exp_inf.mul_(beta2), grad.abs().add_(eps), out=exp_inf)
-            u *= beta2
-            np.abs(gd, out=t)
-            t += eps
-            np.maximum(u, t, out=u)
+            items.append((p, st, _next_step(st["step"])))
+
+        def make_plan(step: float) -> _Plan:
             clr = lr / (1 - beta1 ** step)
-            # param.addcdiv_(exp_avg, exp_inf, value=-clr)
-            np.multiply(m, -clr, out=t)
-            t /= u
-            pd += t
-            p._bump()
+            return _Plan(_adamax_core, (beta1, beta2, eps, -clr), maximize, wd)
+
+        _step_params(self, group, items, ("exp_avg", "exp_inf"), make_plan)
+
+
+def _adamax_core(arrays: list, plan: _Plan) -> None:
+    """``arrays = [out, grad, exp_avg, exp_inf]``: torch's ``exp_avg.lerp_(g, 1 - beta1)``,
+    ``torch.maximum(exp_inf.mul_(beta2), g.abs().add_(eps), out=exp_inf)``,
+    ``addcdiv(exp_avg, exp_inf, value=-clr)``."""
+    d, g, m, u = arrays
+    beta1, beta2, eps, neg_clr = plan.hp
+    _lerp_(m, g, 1 - beta1, d)
+    u *= beta2
+    np.abs(g, out=d)
+    d += eps
+    np.maximum(u, d, out=u)
+    np.multiply(m, neg_clr, out=d)
+    d /= u

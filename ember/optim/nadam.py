@@ -5,9 +5,9 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.grad_mode import STATE
-from .optimizer import (Optimizer, _as_real, _check_betas, _check_group_flags, _check_lr,
-                        _check_nonneg, _grad_for_update, _init_step, _lerp_, _next_step,
-                        _run_closure, _scalar_tensor, _value)
+from .optimizer import (Optimizer, _check_betas, _check_group_flags, _check_lr,
+                        _check_nonneg, _init_step, _lerp_, _next_step, _Plan, _run_closure,
+                        _scalar_tensor, _step_params, _value)
 
 __all__ = ["NAdam"]
 
@@ -67,52 +67,56 @@ class NAdam(Optimizer):
         momentum_decay = group["momentum_decay"]
         decoupled = group["decoupled_weight_decay"]
         maximize = group["maximize"]
-        l2 = 0 if decoupled else wd
-        w1 = 1 - beta1
-        w2 = 1 - beta2
         states = self.state
+        items = []
         for p in group["params"]:
-            g = p._grad
-            if g is None:
+            if p._grad is None:
                 continue
-            pd = p._data
             st = states[p]
             if not st:
+                pd = p._data
                 _init_step(st)
                 st["mu_product"] = _scalar_tensor(1.0)
                 st["exp_avg"] = Tensor._wrap(_zeros_like(pd))
                 st["exp_avg_sq"] = Tensor._wrap(_zeros_like(pd))
             step = _next_step(st["step"])
-            bias_correction2 = 1 - beta2 ** step
-            if wd != 0 and decoupled:
-                pd *= 1 - lr * wd
-            gd = g._data
             mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
-            mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
             # mu_product is a scalar tensor: the product rounds in its own dtype.
             mp = st["mu_product"]._data
             np.multiply(mp, mu, out=mp)
-            mu_product = mp.item()
-            m = st["exp_avg"]._data
-            v = st["exp_avg_sq"]._data
-            if pd.ndim == 0 or pd.dtype.kind == "c":
-                pd, gd, m, v = _as_real(pd), _as_real(gd), _as_real(m), _as_real(v)
-            gd = _grad_for_update(pd, gd, maximize, l2)
-            t = np.empty_like(m)
-            _lerp_(m, gd, w1, t)
-            v *= beta2
-            np.multiply(gd, w2, out=t)
-            t *= gd
-            v += t
-            denom = np.divide(v, bias_correction2)
-            np.sqrt(denom, out=denom)
+            items.append((p, st, (step, mp.item())))
+
+        def make_plan(key: tuple) -> _Plan:
+            step, mu_product = key
+            bias_correction2 = 1 - beta2 ** step
+            mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
+            mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
             mu_product_next = mu_product * mu_next
-            denom += eps
-            # Two addcdiv_: the gradient's part, then the momentum's.
-            np.multiply(gd, -lr * (1.0 - mu) / (1.0 - mu_product), out=t)
-            t /= denom
-            pd += t
-            np.multiply(m, (-lr * mu_next) / (1.0 - mu_product_next), out=t)
-            t /= denom
-            pd += t
-            p._bump()
+            hp = (beta1, beta2, eps, bias_correction2,
+                  -lr * (1.0 - mu) / (1.0 - mu_product),
+                  (-lr * mu_next) / (1.0 - mu_product_next))
+            if decoupled:
+                return _Plan(_nadam_core, hp, maximize, 0, 1 - lr * wd if wd != 0 else 1, 2)
+            return _Plan(_nadam_core, hp, maximize, wd, 1, 2)
+
+        _step_params(self, group, items, ("exp_avg", "exp_avg_sq"), make_plan)
+
+
+def _nadam_core(arrays: list, plan: _Plan) -> None:
+    """``arrays = [out1, out2, grad, exp_avg, exp_avg_sq]``: the moments as Adam's, ``denom
+    = exp_avg_sq.div(bias_correction2).sqrt() + eps``, then torch's two ``addcdiv_``s (the
+    gradient's part into ``out1``, the momentum's into ``out2``)."""
+    d1, d2, g, m, v = arrays
+    beta1, beta2, eps, bias_correction2, c_grad, c_avg = plan.hp
+    _lerp_(m, g, 1 - beta1, d1)
+    v *= beta2
+    np.multiply(g, 1 - beta2, out=d1)
+    d1 *= g
+    v += d1
+    denom = np.divide(v, bias_correction2)
+    np.sqrt(denom, out=denom)
+    denom += eps
+    np.multiply(g, c_grad, out=d1)
+    d1 /= denom
+    np.multiply(m, c_avg, out=d2)
+    d2 /= denom

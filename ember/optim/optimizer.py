@@ -464,27 +464,152 @@ def _as_real(a: np.ndarray) -> np.ndarray:
     return a.view(a.real.dtype) if a.dtype.kind == "c" else a
 
 
-# -- flat state: many small parameters updated by a few big ufunc calls ------------------------
-_FLAT_MIN = 4   # below this, per-parameter ufunc calls cost less than gathering
+# -- running elementwise updates ----------------------------------------------------------------
+# An optimizer's update is a chain of ufuncs, each one rounding as torch's op does. The chain
+# is its ``core(arrays, plan)``: ``arrays`` = the increments it writes (``plan.n_out`` of
+# them, added to the parameter one after the other), the gradient to use, then the state
+# buffers named by the optimizer's keys; scalars are in ``plan.hp``.
+
+# Chains are memory-bound: run on chunks of this many bytes per array, a chain's operands stay
+# in the L2 cache between its ops (a 400k-element Adam step runs 1.7x faster).
+_CHUNK_BYTES = 1 << 18
+_FLAT_MIN = 4            # fewer small parameters than this: per-parameter calls cost less
+_FLAT_MAX_NUMEL = 4096   # bigger parameters gain less from flat buffers than gathering costs
+
+
+class _Plan:
+    """One step's update of a group: the chain and its scalars."""
+
+    __slots__ = ("core", "hp", "n_out", "maximize", "l2", "decay")
+
+    def __init__(self, core, hp: tuple, maximize: bool = False, l2: float = 0,
+                 decay: float = 1, n_out: int = 1) -> None:
+        self.core = core
+        self.hp = hp
+        self.n_out = n_out
+        self.maximize = maximize
+        self.l2 = l2          # L2 penalty folded into the gradient (grad + l2 * param)
+        self.decay = decay    # decoupled weight decay: param *= decay before the update
+
+
+def _param_kernel(arrays: list, plan: _Plan) -> None:
+    """One parameter (or a chunk of it): ``arrays`` = param, grad, state buffers (the list
+    is reused for the core's arguments)."""
+    p = arrays[0]
+    if plan.decay != 1:
+        p *= plan.decay
+    if plan.maximize or plan.l2 != 0:
+        arrays[1] = _grad_for_update(p, arrays[1], plan.maximize, plan.l2)
+    if plan.n_out == 1:
+        d = arrays[0] = np.empty_like(p)
+        plan.core(arrays, plan)
+        p += d
+        return
+    outs = [np.empty_like(p) for _ in range(plan.n_out)]
+    plan.core(outs + arrays[1:], plan)
+    for d in outs:
+        p += d
+
+
+def _apply(kernel, arrays: list, plan: _Plan) -> None:
+    """``kernel(arrays, plan)`` over cache-sized chunks of the arrays' flat views (the same
+    elements in the same order for all of them), or at once when small or not contiguous."""
+    a0 = arrays[0]
+    n = a0.size
+    step = _CHUNK_BYTES // a0.itemsize
+    if n < 2 * step:
+        kernel(arrays, plan)
+        return
+    for a in arrays:
+        if not a.flags.c_contiguous:
+            kernel(arrays, plan)
+            return
+    flats = [a.reshape(-1) for a in arrays]
+    for i in range(0, n, step):
+        j = i + step
+        kernel([f[i:j] for f in flats], plan)
+
+
+def _step_params(opt: Optimizer, group: dict, items: list, keys: tuple, make_plan) -> None:
+    """Update ``items`` = ``(param, state, step)`` of ``group`` (its parameters that have a
+    gradient, state initialized, step counted) with ``make_plan(step)``'s chain. When they
+    all share the step count, the small ones go through flat buffers."""
+    if not items:
+        return
+    step = items[0][2]
+    plan = None
+    if all(it[2] == step for it in items):
+        plan = make_plan(step)
+        if len(items) == len(group["params"]):
+            items = _flat_small(opt, group, items, keys, plan)
+    for p, st, s in items:
+        pd = p._data
+        arrays = [pd, p._grad._data]
+        for k in keys:
+            arrays.append(st[k]._data)
+        if pd.ndim == 0 or pd.dtype.kind == "c":
+            arrays = [_as_real(a) for a in arrays]
+        if plan is None or s != step:
+            plan = make_plan(s)
+            step = s
+        if pd.nbytes < 2 * _CHUNK_BYTES:
+            _param_kernel(arrays, plan)
+        else:
+            _apply(_param_kernel, arrays, plan)
+        p._bump()
+
+
+def _flat_small(opt: Optimizer, group: dict, items: list, keys: tuple, plan: _Plan) -> list:
+    """Update the small parameters of ``items`` through the group's flat buffers; returns
+    the items left to update one by one."""
+    small = []
+    rest = []
+    for it in items:
+        (small if it[0]._data.size <= _FLAT_MAX_NUMEL else rest).append(it)
+    if len(small) < _FLAT_MIN:
+        return items
+    flat = _flat_state(opt, group, [it[0] for it in small], [it[1] for it in small], keys,
+                       plan.n_out)
+    if flat is None:
+        return items
+    g = flat.g
+    np.concatenate([p._grad._data.reshape(-1) for p, _, _ in small], out=g)
+    if plan.maximize:
+        np.negative(g, out=g)
+    if plan.l2 != 0:
+        d = flat.outs[0]
+        np.concatenate([p._data.reshape(-1) for p, _, _ in small], out=d)
+        d *= plan.l2
+        g += d
+    if plan.decay != 1:
+        for p, _, _ in small:
+            pd = p._data
+            pd *= plan.decay
+    _apply(plan.core, flat.outs + [g] + flat.bufs, plan)
+    for out_views in flat.out_views:
+        for (p, _, _), dv in zip(small, out_views):
+            pd = p._data
+            pd += dv
+    for p, _, _ in small:
+        p._bump()
+    return rest
 
 
 class _FlatState:
-    """Per-group flat buffers. The group's state tensors become views into one flat array
-    per state key, so an elementwise update over many parameters runs as a few ufunc calls
-    over all their elements (the same operations element by element, so the same results as
-    parameter by parameter). Gradients are gathered into ``g``; the update is computed in
-    ``d`` and added to each parameter through ``d_views``."""
+    """Flat buffers for a group's small parameters. Their state tensors become views into
+    one flat array per state key, so an update over many parameters runs as a few ufunc
+    calls over all their elements (the same operations element by element, hence the same
+    numbers as parameter by parameter). Gradients are gathered into ``g``; increments are
+    computed in ``outs`` and added to each parameter through ``out_views``."""
 
-    __slots__ = ("params", "keys", "bufs", "views", "g", "d", "d_views", "ok")
+    __slots__ = ("params", "keys", "bufs", "views", "g", "outs", "out_views", "ok")
 
     @staticmethod
-    def build(params: list, sts: list, keys: tuple) -> "_FlatState":
+    def build(params: list, sts: list, keys: tuple, n_out: int) -> "_FlatState":
         f = _FlatState()
         f.params = list(params)
         f.keys = keys
         f.ok = False
-        if not params:
-            return f
         dt = params[0]._data.dtype
         if dt.kind != "f" or len(set(map(id, params))) != len(params):
             return f
@@ -492,63 +617,65 @@ class _FlatState:
             if p._data.dtype != dt:
                 return f
             for k in keys:
-                if state[k]._data.shape != p._data.shape:
+                t = state.get(k)
+                if not isinstance(t, Tensor) or t._data.shape != p._data.shape:
                     return f
         sizes = [p._data.size for p in params]
         offsets = np.cumsum([0] + sizes).tolist()
         spans = list(zip(offsets[:-1], offsets[1:]))
         n = offsets[-1]
+
+        def split(buf):
+            return [buf[a:b].reshape(p._data.shape) for p, (a, b) in zip(params, spans)]
         f.bufs = []
         f.views = []
         for k in keys:
             buf = np.empty(n, dt)
-            views = []
-            for p, state, (a, b) in zip(params, sts, spans):
+            views = split(buf)
+            for state, view in zip(sts, views):
                 st = state[k]
-                flat = buf[a:b]
-                flat[...] = st._data.reshape(-1)
-                view = flat.reshape(p._data.shape)
+                view[...] = st._data
                 st._data = view
-                views.append(view)
             f.bufs.append(buf)
             f.views.append(views)
         f.g = np.empty(n, dt)
-        f.d = np.empty(n, dt)
-        f.d_views = [f.d[a:b].reshape(p._data.shape) for p, (a, b) in zip(params, spans)]
+        f.outs = [np.empty(n, dt) for _ in range(n_out)]
+        f.out_views = [split(o) for o in f.outs]
         f.ok = True
         return f
 
-    def valid_for(self, params: list, sts: list) -> bool:
+    def valid_for(self, params: list, sts: list, keys: tuple, n_out: int) -> bool:
         """Still describing ``params`` (whose state dicts are ``sts``) with their state
         tensors still our views."""
         mine = self.params
-        if len(params) != len(mine):
+        if keys != self.keys or len(params) != len(mine):
             return False
         for p, q in zip(params, mine):
             if p is not q:
                 return False
-        if not self.ok:
-            return True
-        for p, v in zip(params, self.views[0]):
+        if not self.ok or n_out != len(self.outs):
+            return False
+        for p, v in zip(params, self.out_views[0]):
             if p._data.shape != v.shape:
                 return False
-        for k, views in zip(self.keys, self.views):
+        for k, views in zip(keys, self.views):
             for st, v in zip(sts, views):
-                if st[k]._data is not v:
+                t = st.get(k)
+                if t is None or t._data is not v:
                     return False
         return True
 
 
-def _flat_state(opt: Optimizer, group: dict, sts: list, keys: tuple) -> "_FlatState | None":
-    """The group's flat buffers (built on first use or after its state was replaced), or
-    None where the group cannot use them (mixed dtypes, complex, repeated parameters).
-    ``sts`` are the state dicts of all the group's parameters, in order."""
+def _flat_state(opt: Optimizer, group: dict, params: list, sts: list, keys: tuple,
+                n_out: int) -> "_FlatState | None":
+    """Flat buffers for ``params`` of ``group`` (built on first use or after their state was
+    replaced), or None where they cannot be used (mixed dtypes, repeated parameters, missing
+    state). ``sts`` are the parameters' state dicts, in order."""
     cache = opt.__dict__.get("_flat")
     if cache is None:
         cache = opt.__dict__["_flat"] = {}
-    params = group["params"]
     f = cache.get(id(group))
-    if f is None or f.keys != keys or not f.valid_for(params, sts):
-        f = _FlatState.build(params, sts, keys)
+    if f is None or not f.valid_for(params, sts, keys, n_out):
+        f = _FlatState.build(params, sts, keys, n_out)
         cache[id(group)] = f
     return f if f.ok else None

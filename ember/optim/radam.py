@@ -5,9 +5,9 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.grad_mode import STATE
-from .optimizer import (Optimizer, _as_real, _check_betas, _check_group_flags, _check_lr,
-                        _check_nonneg, _grad_for_update, _init_step, _lerp_, _next_step,
-                        _run_closure, _value)
+from .optimizer import (Optimizer, _check_betas, _check_group_flags, _check_lr,
+                        _check_nonneg, _init_step, _lerp_, _next_step, _Plan, _run_closure,
+                        _step_params, _value)
 
 __all__ = ["RAdam"]
 
@@ -64,52 +64,56 @@ class RAdam(Optimizer):
         wd = _value(group["weight_decay"])
         decoupled = group["decoupled_weight_decay"]
         maximize = group["maximize"]
-        l2 = 0 if decoupled else wd
-        w1 = 1 - beta1
-        w2 = 1 - beta2
         states = self.state
+        items = []
         for p in group["params"]:
-            g = p._grad
-            if g is None:
+            if p._grad is None:
                 continue
-            pd = p._data
             st = states[p]
             if not st:
+                pd = p._data
                 _init_step(st)
                 st["exp_avg"] = Tensor._wrap(_zeros_like(pd))
                 st["exp_avg_sq"] = Tensor._wrap(_zeros_like(pd))
-            step = _next_step(st["step"])
-            if wd != 0 and decoupled:
-                pd *= 1 - lr * wd
-            gd = g._data
-            m = st["exp_avg"]._data
-            v = st["exp_avg_sq"]._data
-            if pd.ndim == 0 or pd.dtype.kind == "c":
-                pd, gd, m, v = _as_real(pd), _as_real(gd), _as_real(m), _as_real(v)
-            gd = _grad_for_update(pd, gd, maximize, l2)
-            t = np.empty_like(m)
-            _lerp_(m, gd, w1, t)
-            v *= beta2
-            np.multiply(gd, w2, out=t)
-            t *= gd
-            v += t
+            items.append((p, st, _next_step(st["step"])))
+
+        def make_plan(step: float) -> _Plan:
             bias_correction1 = 1 - beta1 ** step
             bias_correction2 = 1 - beta2 ** step
-            # bias_corrected_exp_avg * lr, as torch orders it
-            np.divide(m, bias_correction1, out=t)
-            t *= lr
             rho_inf = 2 / (1 - beta2) - 1
             rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
+            rect = None
             if rho_t > 5.0:
+                # Rectified: the variance of the adaptive lr is tractable.
                 rect = ((rho_t - 4) * (rho_t - 2) * rho_inf
                         / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
-                # adaptive lr = bias_correction2 ** 0.5 / (sqrt(v) + eps), computed as
-                # torch's scalar / tensor: reciprocal, then times the scalar
-                ad = np.sqrt(v)
-                ad += eps
-                np.reciprocal(ad, out=ad)
-                ad *= bias_correction2 ** 0.5
-                t *= ad
-                t *= rect
-            pd -= t
-            p._bump()
+            hp = (beta1, beta2, eps, lr, bias_correction1, bias_correction2 ** 0.5, rect)
+            if decoupled:
+                return _Plan(_radam_core, hp, maximize, 0, 1 - lr * wd if wd != 0 else 1)
+            return _Plan(_radam_core, hp, maximize, wd)
+
+        _step_params(self, group, items, ("exp_avg", "exp_avg_sq"), make_plan)
+
+
+def _radam_core(arrays: list, plan: _Plan) -> None:
+    """``arrays = [out, grad, exp_avg, exp_avg_sq]``: the moments as Adam's, then torch's
+    ``exp_avg / bias_correction1 * lr`` (times ``adaptive_lr * rect`` when rectified, where
+    ``adaptive_lr = bias_correction2 ** 0.5 / (exp_avg_sq.sqrt() + eps)`` is computed as a
+    scalar over a tensor: reciprocal, then product), negated into ``out``."""
+    d, g, m, v = arrays
+    beta1, beta2, eps, lr, bias_correction1, bias_correction2_sqrt, rect = plan.hp
+    _lerp_(m, g, 1 - beta1, d)
+    v *= beta2
+    np.multiply(g, 1 - beta2, out=d)
+    d *= g
+    v += d
+    np.divide(m, bias_correction1, out=d)
+    d *= lr
+    if rect is not None:
+        adaptive = np.sqrt(v)
+        adaptive += eps
+        np.reciprocal(adaptive, out=adaptive)
+        adaptive *= bias_correction2_sqrt
+        d *= adaptive
+        d *= rect
+    np.negative(d, out=d)

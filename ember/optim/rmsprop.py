@@ -5,9 +5,8 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.grad_mode import STATE
-from .optimizer import (Optimizer, _as_real, _check_group_flags, _check_lr, _check_nonneg,
-                        _grad_for_update, _init_step, _lerp_, _next_step, _run_closure,
-                        _value)
+from .optimizer import (Optimizer, _check_group_flags, _check_lr, _check_nonneg, _init_step,
+                        _lerp_, _next_step, _Plan, _run_closure, _step_params, _value)
 
 __all__ = ["RMSprop"]
 
@@ -61,21 +60,20 @@ class RMSprop(Optimizer):
     def _update_group(self, group: dict) -> None:
         _check_group_flags(group)
         lr = _value(group["lr"])
-        alpha = group["alpha"]
-        eps = group["eps"]
-        wd = _value(group["weight_decay"])
         momentum = group["momentum"]
         centered = group["centered"]
-        maximize = group["maximize"]
-        w = 1 - alpha
+        plan = _Plan(_rmsprop_core, (group["alpha"], group["eps"], lr, momentum, centered),
+                     group["maximize"], _value(group["weight_decay"]))
+        keys = ("square_avg",) + (("momentum_buffer",) if momentum > 0 else ()) + (
+            ("grad_avg",) if centered else ())
         states = self.state
+        items = []
         for p in group["params"]:
-            g = p._grad
-            if g is None:
+            if p._grad is None:
                 continue
-            pd = p._data
             st = states[p]
             if not st:
+                pd = p._data
                 _init_step(st)
                 st["square_avg"] = Tensor._wrap(_zeros_like(pd))
                 if momentum > 0:
@@ -83,36 +81,37 @@ class RMSprop(Optimizer):
                 if centered:
                     st["grad_avg"] = Tensor._wrap(_zeros_like(pd))
             _next_step(st["step"])
-            gd = g._data
-            sq = st["square_avg"]._data
-            if pd.ndim == 0 or pd.dtype.kind == "c":
-                pd, gd, sq = _as_real(pd), _as_real(gd), _as_real(sq)
-            gd = _grad_for_update(pd, gd, maximize, wd)
-            # square_avg.mul_(alpha).addcmul_(g, g, value=1 - alpha)
-            sq *= alpha
-            t = _multiply(gd, w)
-            t *= gd
-            sq += t
-            if centered:
-                ga = _as_real(st["grad_avg"]._data)
-                _lerp_(ga, gd, w, t)
-                # avg = square_avg.addcmul(grad_avg, grad_avg, value=-1).sqrt_()
-                avg = np.negative(ga)
-                avg *= ga
-                avg += sq
-                np.sqrt(avg, out=avg)
-            else:
-                avg = np.sqrt(sq)
-            avg += eps
-            if momentum > 0:
-                buf = _as_real(st["momentum_buffer"]._data)
-                buf *= momentum
-                np.divide(gd, avg, out=t)
-                buf += t
-                _multiply(buf, -lr, out=t)
-                pd += t
-            else:
-                _multiply(gd, -lr, out=t)
-                t /= avg
-                pd += t
-            p._bump()
+            items.append((p, st, None))
+        _step_params(self, group, items, keys, lambda _: plan)
+
+
+def _rmsprop_core(arrays: list, plan: _Plan) -> None:
+    """``arrays = [out, grad, square_avg(, momentum_buffer)(, grad_avg)]``, with torch's
+    ``square_avg.mul_(alpha).addcmul_(g, g, value=1 - alpha)``, the centered variance
+    ``square_avg.addcmul(grad_avg, grad_avg, value=-1).sqrt_()``, ``avg.add_(eps)``, then
+    ``buf.mul_(momentum).addcdiv_(g, avg)`` and ``-lr * buf``, or ``addcdiv(g, avg, -lr)``."""
+    d, g, sq = arrays[0], arrays[1], arrays[2]
+    alpha, eps, lr, momentum, centered = plan.hp
+    sq *= alpha
+    _multiply(g, 1 - alpha, out=d)
+    d *= g
+    sq += d
+    if centered:
+        ga = arrays[-1]
+        _lerp_(ga, g, 1 - alpha, d)
+        avg = np.negative(ga)
+        avg *= ga
+        avg += sq
+        np.sqrt(avg, out=avg)
+    else:
+        avg = np.sqrt(sq)
+    avg += eps
+    if momentum > 0:
+        buf = arrays[3]
+        buf *= momentum
+        np.divide(g, avg, out=d)
+        buf += d
+        _multiply(buf, -lr, out=d)
+    else:
+        _multiply(g, -lr, out=d)
+        d /= avg

@@ -5,8 +5,8 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.grad_mode import STATE
-from .optimizer import (Optimizer, _check_group_flags, _grad_for_update,
-                        _run_closure, _value)
+from .optimizer import (Optimizer, _check_group_flags, _grad_for_update, _Plan,
+                        _run_closure, _step_params, _value)
 
 __all__ = ["SGD"]
 
@@ -71,47 +71,64 @@ class SGD(Optimizer):
         dampening = group["dampening"]
         nesterov = group["nesterov"]
         maximize = group["maximize"]
-        neg_lr = -lr
+        plan = _Plan(_sgd_core, (-lr, momentum, dampening, nesterov), maximize, wd)
         states = self.state
+        items = []
         for p in group["params"]:
-            g = p._grad
-            if g is None:
+            if p._grad is None:
                 continue
-            pd = p._data
-            gd0 = g._data
-            if pd.ndim == 0:
-                pd, gd0 = pd.reshape(1), gd0.reshape(1)
-            gd = _grad_for_update(pd, gd0, maximize, wd)
-            owned = gd is not gd0
-            if momentum != 0:
-                st = states[p]
-                buf_t = st.get("momentum_buffer")
-                if buf_t is None:
-                    # The first buffer is a copy of the gradient (no decay of zeros).
-                    buf = gd if owned else gd.copy()
-                    st["momentum_buffer"] = Tensor._wrap(buf.reshape(p._data.shape))
-                    owned = False
-                else:
-                    buf = buf_t._data
-                    if buf.ndim == 0:
-                        buf = buf.reshape(1)
-                    buf *= momentum
-                    if dampening == 0:
-                        buf += gd
-                    else:
-                        buf += _multiply(gd, 1 - dampening)
-                    st["momentum_buffer"] = buf_t
-                if nesterov:
-                    t = _multiply(buf, momentum)
-                    gd = np.add(gd, t, out=t)
-                    owned = True
-                else:
-                    gd = buf
-                    owned = False
-            # param.add_(g, alpha=-lr)
-            if owned:
-                gd *= neg_lr
-                pd += gd
+            if momentum == 0:
+                items.append((p, None, None))
+                continue
+            st = states[p]
+            if st.get("momentum_buffer") is None:
+                self._first_momentum_step(p, st, plan)
             else:
-                pd += _multiply(gd, neg_lr)
-            p._bump()
+                items.append((p, st, None))
+        _step_params(self, group, items, _KEYS if momentum != 0 else (), lambda _: plan)
+
+    @staticmethod
+    def _first_momentum_step(p: Tensor, st: dict, plan: _Plan) -> None:
+        """The first momentum buffer is a copy of the gradient (no decay of zeros)."""
+        pd = p._data
+        gd = p._grad._data
+        if pd.ndim == 0:
+            pd, gd = pd.reshape(1), gd.reshape(1)
+        g = _grad_for_update(pd, gd, plan.maximize, plan.l2)
+        buf = g.copy() if g is gd else g
+        st["momentum_buffer"] = Tensor._wrap(buf.reshape(p._data.shape))
+        neg_lr, momentum, _, nesterov = plan.hp
+        if nesterov:
+            d = np.multiply(buf, momentum)
+            np.add(g, d, out=d)
+            d *= neg_lr
+        else:
+            d = np.multiply(buf, neg_lr)
+        pd += d
+        p._bump()
+
+
+_KEYS = ("momentum_buffer",)
+
+
+def _sgd_core(arrays: list, plan: _Plan) -> None:
+    """``arrays = [out, grad(, momentum_buffer)]``: torch's ``buf.mul_(momentum).add_(g,
+    alpha=1 - dampening)``, Nesterov's ``g.add(buf, alpha=momentum)``, then ``-lr * g`` into
+    ``out``."""
+    d, g = arrays[0], arrays[1]
+    neg_lr, momentum, dampening, nesterov = plan.hp
+    if len(arrays) == 3:
+        buf = arrays[2]
+        buf *= momentum
+        if dampening == 0:
+            buf += g
+        else:
+            _multiply(g, 1 - dampening, out=d)
+            buf += d
+        if nesterov:
+            _multiply(buf, momentum, out=d)
+            np.add(g, d, out=d)
+            d *= neg_lr
+            return
+        g = buf
+    _multiply(g, neg_lr, out=d)

@@ -400,3 +400,25 @@ def test_deepcopy_keeps_state():
     assert len(clone.state) == len(eopt.state)
     (st,) = [clone.state[p] for p in clone.param_groups[0]["params"][:1]]
     assert st["step"].item() == 3.0
+
+
+@pytest.mark.parametrize("name,kw", CASES[::2], ids=IDS[::2])
+def test_chunked_updates_match_torch(monkeypatch, name, kw):
+    """Big parameters are updated chunk by chunk (here: chunks of 16 elements); a
+    non-contiguous parameter is updated whole."""
+    from ember.optim import optimizer as opt_mod
+    monkeypatch.setattr(opt_mod, "_CHUNK_BYTES", 128)
+    shapes = [(7, 9), (50,), (3, 4)]
+    _run(name, kw, np.float32, steps=8, shapes=shapes)
+    tp, ep = twin_params(torch, np.float64, [(6, 11)])
+    ep = [ember.nn.Parameter(ember.tensor(to_np(tp[0]).T.copy()).t())]
+    assert not ep[0]._data.flags.c_contiguous
+    topt = getattr(torch.optim, name)(tp, **kw)
+    eopt = getattr(ember.optim, name)(ep, **kw)
+    rng = np.random.default_rng(0)
+    for step in range(5):
+        g = _grads(rng, [(6, 11)], np.float64, step)[0]
+        tp[0].grad, ep[0].grad = torch.tensor(g), ember.tensor(g)
+        topt.step()
+        eopt.step()
+    close(to_np(ep[0]), to_np(tp[0]), np.float64)
