@@ -251,6 +251,7 @@ def _addmm(bias: Tensor, mat1: Tensor, mat2: Tensor) -> Tensor:
     r += bias._data
     if _needs(bias, mat1, mat2):
         node = AddmmBackward0()
+        node.bias_shape = bias._data.shape
         t = record(node, r, (bias, mat1, mat2))
         node.save(mat1, mat2)
         return t
@@ -258,7 +259,7 @@ def _addmm(bias: Tensor, mat1: Tensor, mat2: Tensor) -> Tensor:
 
 
 class AddmmBackward0(Node):
-    __slots__ = ()
+    __slots__ = ("bias_shape",)
     _saved_names = ("mat1", "mat2")
 
     def backward(self, grad):          # d(b + A@B): grad, grad@B^T, A^T@grad
@@ -269,13 +270,18 @@ class AddmmBackward0(Node):
                 ga = grad.mm(b.t())
             if _wants(self, 2):
                 gb = a.t().mm(grad)
-        else:
-            g = grad._data
-            if _wants(self, 1):
-                ga = _wrap(g @ b._data.T)
-            if _wants(self, 2):
-                gb = _wrap(a._data.T @ g)
-        return grad, ga, gb
+            return grad, ga, gb
+        g = grad._data
+        if _wants(self, 1):
+            ga = _wrap(g @ b._data.T)
+        if _wants(self, 2):
+            gb = _wrap(a._data.T @ g)
+        gbias = None
+        if _wants(self, 0):
+            # a vector bias is summed over the rows here (cheaper than the engine's generic
+            # reduction); other bias shapes are left to the engine
+            gbias = _wrap(g.sum(0)) if self.bias_shape == g.shape[1:] else grad
+        return gbias, ga, gb
 
 
 def _matmul_error(rows: int, k: int, wrows: int, wcols: int) -> RuntimeError:
@@ -1321,9 +1327,10 @@ def _softplus_np(x: np.ndarray) -> np.ndarray:
 
 
 def _erf_np(x: np.ndarray) -> np.ndarray:
-    erf = getattr(_pw, "_erf_np", None)
+    erf = getattr(_pw, "erf", None)
     if erf is not None:
-        return erf(x)
+        return erf(_wrap(x))._data
+    # until ops.pointwise has erf: exact but slow (one math.erf call per element)
     return np.frompyfunc(math.erf, 1, 1)(x).astype(x.dtype)
 
 
@@ -2356,7 +2363,8 @@ class BinaryCrossEntropyWithLogitsBackward0(_PointwiseLoss):
 def _nll(input: Tensor, target: Tensor, weight: Tensor | None, reduction: str,
          ignore_index: int, node_cls) -> Tensor:
     """NLL over the class dim (0 for a 1-d input, else 1)."""
-    x = _float_data(input, "nll_loss_forward_reduce_cuda_kernel_2d_index")
+    x = _float_data(input, "nll_loss2d_forward_out_frame" if node_cls is NllLoss2DBackward0
+                    else "nll_loss_out_frame")
     t = target._data
     cdim = 0 if x.ndim == 1 else 1
     c = x.shape[cdim]
@@ -2371,8 +2379,11 @@ def _nll(input: Tensor, target: Tensor, weight: Tensor | None, reduction: str,
     tc = np.where(valid, t, 0).astype(np.intp)
     xs = x if x.ndim > 1 else x.reshape(1, c)
     tcs = tc.reshape(tc.shape[:1] + (1,) + tc.shape[1:]) if x.ndim > 1 else tc.reshape(1, 1)
-    picked = np.take_along_axis(xs, tcs, axis=1)
-    picked = picked.reshape(tc.shape)
+    if xs.ndim == 2:
+        rows = np.arange(xs.shape[0])
+        picked = xs[rows, tcs[:, 0]].reshape(tc.shape)
+    else:
+        picked = np.take_along_axis(xs, tcs, axis=1).reshape(tc.shape)
     if weight is not None:
         wt = weight._data.astype(x.dtype, copy=False)[tc] * valid
     else:
@@ -2407,7 +2418,10 @@ class NllLossBackward0(Node):
         shape = self.shape
         cdim = 0 if len(shape) == 1 else 1
         m = np.zeros(shape if len(shape) > 1 else (1,) + shape, self.coef.dtype)
-        np.put_along_axis(m, self.target, self.coef.reshape(self.target.shape), axis=1)
+        if m.ndim == 2:
+            m[np.arange(m.shape[0]), self.target[:, 0]] = self.coef.reshape(-1)
+        else:
+            np.put_along_axis(m, self.target, self.coef.reshape(self.target.shape), axis=1)
         m = m.reshape(shape)
         g = grad.unsqueeze(cdim) if self.reduction == "none" and len(shape) > 1 else grad
         if STATE.enabled:

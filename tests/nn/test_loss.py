@@ -236,6 +236,8 @@ ERRORS = [
     lambda L, x: F(L).nll_loss(x.view(3, 4, 1, 1), _t(L, TGT)),
     lambda L, x: F(L).nll_loss(x.view(3, 2, 2), _t(L, np.zeros((3, 3), np.int64))),
     lambda L, x: F(L).nll_loss(x, _t(L, TGT), reduction="foo"),
+    lambda L, x: F(L).nll_loss(x.long(), _t(L, TGT)),
+    lambda L, x: F(L).nll_loss(x.long().view(3, 4, 1, 1), _t(L, TGT).view(3, 1, 1)),
     lambda L, x: F(L).cross_entropy(x, _t(L, np.array([0, 1, 5]))),
     lambda L, x: F(L).cross_entropy(x, _t(L, np.array([0, 1, 5])), label_smoothing=0.1),
     lambda L, x: F(L).cross_entropy(x, L.rand(3, 3)),
