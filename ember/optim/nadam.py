@@ -4,9 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
-from ..autograd.grad_mode import STATE
 from .optimizer import (Optimizer, _check_betas, _check_group_flags, _check_lr,
-                        _check_nonneg, _init_step, _lerp_, _next_step, _Plan, _run_closure,
+                        _check_nonneg, _init_step, _lerp_, _next_step, _Plan,
                         _scalar_tensor, _step_params, _value)
 
 __all__ = ["NAdam"]
@@ -48,15 +47,7 @@ class NAdam(Optimizer):
     def step(self, closure=None):
         """One NAdam step over every parameter that has a gradient; returns the closure's
         loss."""
-        loss = _run_closure(closure)
-        prev = STATE.enabled
-        STATE.enabled = False
-        try:
-            for group in self.param_groups:
-                self._update_group(group)
-        finally:
-            STATE.enabled = prev
-        return loss
+        return self._step_groups(closure)
 
     def _update_group(self, group: dict) -> None:
         _check_group_flags(group)

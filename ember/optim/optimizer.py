@@ -286,6 +286,19 @@ class Optimizer:
         loss."""
         raise NotImplementedError
 
+    def _step_groups(self, closure):
+        """The built-in optimizers' step: the closure with grad enabled, then each group's
+        update (``_update_group``) without recording a graph."""
+        loss = _run_closure(closure)
+        prev = STATE.enabled
+        STATE.enabled = False
+        try:
+            for group in self.param_groups:
+                self._update_group(group)
+        finally:
+            STATE.enabled = prev
+        return loss
+
     # -- state dicts -------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
         """``{'state': {index: {...}}, 'param_groups': [{..., 'params': [indices]}]}``; the
@@ -656,7 +669,8 @@ class _FlatState:
         if not self.ok or n_out != len(self.outs):
             return False
         for p, v in zip(params, self.out_views[0]):
-            if p._data.shape != v.shape:
+            d = p._data
+            if d.shape != v.shape or d.dtype != v.dtype:
                 return False
         for k, views in zip(keys, self.views):
             for st, v in zip(sts, views):

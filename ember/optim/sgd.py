@@ -4,9 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
-from ..autograd.grad_mode import STATE
 from .optimizer import (Optimizer, _check_group_flags, _grad_for_update, _Plan,
-                        _run_closure, _step_params, _value)
+                        _step_params, _value)
 
 __all__ = ["SGD"]
 
@@ -53,15 +52,7 @@ class SGD(Optimizer):
     def step(self, closure=None):
         """One SGD step over every parameter that has a gradient; returns the closure's
         loss."""
-        loss = _run_closure(closure)
-        prev = STATE.enabled
-        STATE.enabled = False
-        try:
-            for group in self.param_groups:
-                self._update_group(group)
-        finally:
-            STATE.enabled = prev
-        return loss
+        return self._step_groups(closure)
 
     def _update_group(self, group: dict) -> None:
         _check_group_flags(group)
