@@ -27,7 +27,6 @@ from ..ops import shape as _sh
 from ..ops._util import binary_arrays, broadcast_shapes, wrap_dim
 
 _wrap = Tensor._wrap
-_new_tensor = Tensor._wrap
 
 
 # ---------------------------------------------------------------------------------------------
@@ -2626,6 +2625,9 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var, full: bool = False,
         if var < 0:
             raise ValueError("var has negative entry/entries")
         var = var * _wrap(np.ones_like(input._data))
+    elif not isinstance(var, Tensor):
+        raise TypeError(f"any(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(var < 0).__name__}")
     elif np.any(var._data < 0):
         raise ValueError("var has negative entry/entries")
     if var._data.shape != input._data.shape:

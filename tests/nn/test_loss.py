@@ -274,6 +274,7 @@ ERRORS = [
     lambda L, x: F(L).gaussian_nll_loss(x, x, L.ones(2)),
     lambda L, x: F(L).gaussian_nll_loss(x, x, -L.ones(3, 4)),
     lambda L, x: F(L).gaussian_nll_loss(x, x, -1.0),
+    lambda L, x: F(L).gaussian_nll_loss(x, x, 1),
     lambda L, x: F(L).gaussian_nll_loss(x, x, L.ones(3, 4), reduction="bad"),
     lambda L, x: F(L).poisson_nll_loss(x, x, reduction="foo"),
     lambda L, x: F(L).multilabel_soft_margin_loss(x, x, reduction="foo"),
