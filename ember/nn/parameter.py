@@ -1,9 +1,11 @@
-"""``nn.Parameter``: a leaf tensor that a Module registers as a parameter."""
+"""``nn.Parameter`` (a leaf tensor a Module registers as a parameter) and ``nn.Buffer``."""
 from __future__ import annotations
 
 import numpy as np
 
 from .._tensor import Tensor, _init_fields, _rebuild
+
+__all__ = ["Parameter", "Buffer"]
 
 
 class Parameter(Tensor):
@@ -15,12 +17,15 @@ class Parameter(Tensor):
         if data is None:
             data = Tensor._wrap(np.empty((0,), np.float32))
         if not isinstance(data, Tensor):
-            raise TypeError(f"Parameter data must be a Tensor, got {type(data).__name__}")
+            raise AttributeError(f"'{type(data).__name__}' object has no attribute 'detach'")
+        if requires_grad and data._data.dtype.kind not in "fc":
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require "
+                               "gradients")
         p = object.__new__(cls)
         _init_fields(p, data._data)
         # A parameter shares memory with the tensor it wraps, and its version counter.
         p._vc = data._version_counter()
-        p.requires_grad_(requires_grad)
+        p._rg = bool(requires_grad)
         return p
 
     def __init__(self, data=None, requires_grad: bool = True) -> None:
@@ -33,27 +38,32 @@ class Parameter(Tensor):
         return (_rebuild, (self._data.copy(), self._rg, self.__dict__ or None, Parameter))
 
     def __deepcopy__(self, memo):
+        # PyTorch copies the data and requires_grad only (not .grad).
         key = id(self)
         if key in memo:
             return memo[key]
-        new = Parameter(Tensor._wrap(self._data.copy()), self._rg)
-        if self._grad is not None:
-            new._grad = self._grad.__deepcopy__(memo)
+        new = type(self)(Tensor._wrap(self._data.copy()), self._rg)
         memo[key] = new
         return new
 
 
-class Buffer(Tensor):
-    """Marker type for ``nn.Buffer(tensor)``: assigning one to a Module registers a buffer."""
+class _BufferMeta(type):
+    # ``Buffer(t)`` returns a plain tensor marked as a buffer; isinstance checks the mark.
+    def __instancecheck__(cls, instance) -> bool:
+        if isinstance(instance, Tensor):
+            d = getattr(instance, "__dict__", None)
+            return bool(d and d.get("_is_buffer", False))
+        return False
 
-    __slots__ = ("persistent",)
 
-    def __new__(cls, data: Tensor, *, persistent: bool = True):
-        b = object.__new__(cls)
-        _init_fields(b, data._data)
-        b._rg = data._rg
-        b.persistent = persistent
-        return b
+class Buffer(metaclass=_BufferMeta):
+    """``nn.Buffer(tensor, persistent=True)``: assigning one to a Module registers a buffer."""
 
-    def __init__(self, data=None, *, persistent: bool = True) -> None:
-        pass
+    def __new__(cls, data: Tensor | None = None, *, persistent: bool = True):
+        if data is None:
+            data = Tensor._wrap(np.empty((0,), np.float32))
+        t = data.detach()
+        t._rg = data._rg
+        t.persistent = persistent
+        t._is_buffer = True
+        return t

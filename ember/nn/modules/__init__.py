@@ -2,7 +2,7 @@
 from . import activation as _activation, loss as _loss
 from .activation import *  # noqa: F401,F403  (activation.__all__)
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
-from .dropout import AlphaDropout, Dropout
+from .dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d
 from .flatten import Flatten, Unflatten
 from .linear import Bilinear, Identity, LazyLinear, Linear
 from .module import Module
@@ -13,6 +13,7 @@ from .sparse import Embedding
 
 __all__ = ["Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList",
            "ParameterDict", "Identity", "Linear", "LazyLinear", "Bilinear", "Flatten",
-           "Unflatten", "Dropout", "AlphaDropout", "Embedding", "LayerNorm", "RMSNorm",
-           "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "GroupNorm"]
+           "Unflatten", "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout",
+           "Embedding", "LayerNorm", "RMSNorm", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d",
+           "GroupNorm"]
 __all__ += _activation.__all__ + _loss.__all__

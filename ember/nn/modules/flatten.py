@@ -22,10 +22,17 @@ class Flatten(Module):
 
 
 class Unflatten(Module):
-    """Split ``dim`` into ``unflattened_size``."""
+    """Split dim ``dim`` into ``unflattened_size`` (a tuple or list of ints)."""
 
     def __init__(self, dim: int, unflattened_size) -> None:
         super().__init__()
+        if not isinstance(unflattened_size, (tuple, list)):
+            raise TypeError("unflattened_size must be a tuple of ints, but found type "
+                            f"{type(unflattened_size).__name__}")
+        for idx, elem in enumerate(unflattened_size):
+            if not isinstance(elem, int):
+                raise TypeError("unflattened_size must be tuple of ints, but found element of "
+                                f"type {type(elem).__name__} at pos {idx}")
         self.dim = dim
         self.unflattened_size = unflattened_size
 

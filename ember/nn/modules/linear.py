@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 
 from ... import _dtype
+from ...autograd.grad_mode import no_grad
 from ...ops.creation import empty
 from .. import functional as F
 from .. import init
@@ -11,6 +12,10 @@ from ..parameter import Parameter
 from .module import Module
 
 __all__ = ["Identity", "Linear", "Bilinear", "LazyLinear"]
+
+
+def _dt(dtype):
+    return dtype if dtype is not None else _dtype.get_default_dtype()
 
 
 class Identity(Module):
@@ -24,17 +29,17 @@ class Identity(Module):
 
 
 class Linear(Module):
-    """``y = x A^T + b``, initialised as PyTorch does (Kaiming-uniform with a=sqrt(5))."""
+    """``y = x A^T + b``, initialised as PyTorch does: weight Kaiming-uniform with a=sqrt(5)
+    (U(-1/sqrt(in), 1/sqrt(in))), bias U(-1/sqrt(in), 1/sqrt(in)), drawn in that order."""
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, device=None,
                  dtype=None) -> None:
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
-        dt = dtype or _dtype.get_default_dtype()
-        self.weight = Parameter(empty((out_features, in_features), dtype=dt))
+        self.weight = Parameter(empty((out_features, in_features), dtype=_dt(dtype)))
         if bias:
-            self.bias = Parameter(empty(out_features, dtype=dt))
+            self.bias = Parameter(empty(out_features, dtype=_dt(dtype)))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
@@ -54,11 +59,41 @@ class Linear(Module):
                 f"bias={self.bias is not None}")
 
 
-LazyLinear = Linear
+class LazyLinear(Linear):
+    """A Linear whose ``in_features`` is taken from the first input it sees; it then
+    becomes a plain ``Linear`` (initialised at that moment)."""
+
+    cls_to_become = Linear
+
+    def __init__(self, out_features: int, bias: bool = True, device=None, dtype=None) -> None:
+        super().__init__(0, 0, False, dtype=dtype)
+        self.out_features = out_features
+        if bias:
+            self.bias = Parameter(empty(0, dtype=_dt(dtype)))
+        self._lazy_handle = self.register_forward_pre_hook(LazyLinear._infer)
+
+    def reset_parameters(self) -> None:
+        if self.in_features != 0:
+            super().reset_parameters()
+
+    @staticmethod
+    def _infer(module: "LazyLinear", args) -> None:
+        x = args[0]
+        with no_grad():
+            module.in_features = x.shape[-1]
+            # Materialise in place: the Parameter objects (and optimizers holding them) stay.
+            module.weight._data = empty((module.out_features, module.in_features),
+                                        dtype=module.weight.dtype)._data
+            if module.bias is not None:
+                module.bias._data = empty(module.out_features, dtype=module.bias.dtype)._data
+            module.reset_parameters()
+        module._lazy_handle.remove()
+        del module._lazy_handle
+        module.__class__ = module.cls_to_become
 
 
 class Bilinear(Module):
-    """``y = x1^T A x2 + b``."""
+    """``y = x1^T A x2 + b``, weight and bias U(-1/sqrt(in1), 1/sqrt(in1))."""
 
     def __init__(self, in1_features: int, in2_features: int, out_features: int,
                  bias: bool = True, device=None, dtype=None) -> None:
@@ -66,15 +101,18 @@ class Bilinear(Module):
         self.in1_features = in1_features
         self.in2_features = in2_features
         self.out_features = out_features
-        dt = dtype or _dtype.get_default_dtype()
-        self.weight = Parameter(empty((out_features, in1_features, in2_features), dtype=dt))
+        self.weight = Parameter(empty((out_features, in1_features, in2_features),
+                                      dtype=_dt(dtype)))
         if bias:
-            self.bias = Parameter(empty(out_features, dtype=dt))
+            self.bias = Parameter(empty(out_features, dtype=_dt(dtype)))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
+        if self.in1_features <= 0:
+            raise ValueError(f"in1_features must be > 0, but got (in1_features="
+                             f"{self.in1_features})")
         bound = 1 / math.sqrt(self.weight.size(1))
         init.uniform_(self.weight, -bound, bound)
         if self.bias is not None:
