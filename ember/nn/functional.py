@@ -2008,6 +2008,8 @@ def _apply_reduction(loss: Tensor, reduction: str) -> Tensor:
 
 def _reduce_np(loss: np.ndarray, reduction: str) -> np.ndarray:
     if reduction == "mean":
+        if loss.size == 0:  # nan, as PyTorch (and without NumPy's empty-slice warning)
+            return np.asarray(np.nan, loss.dtype)
         return np.asarray(loss.mean(), loss.dtype)
     if reduction == "sum":
         return np.asarray(loss.sum(), loss.dtype)
