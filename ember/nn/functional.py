@@ -1359,6 +1359,7 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
 
 
 def relu_(input: Tensor) -> Tensor:
+    """In-place ``relu``."""
     return _pw.relu_(input)
 
 
@@ -1368,6 +1369,7 @@ def sigmoid(input: Tensor) -> Tensor:
 
 
 def tanh(input: Tensor) -> Tensor:
+    """Hyperbolic tangent."""
     return _pw.tanh(input)
 
 
@@ -1507,6 +1509,7 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 
 
 def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """In-place ``elu``."""
     return elu(input, alpha, True)
 
 
@@ -1519,6 +1522,7 @@ def selu(input: Tensor, inplace: bool = False) -> Tensor:
 
 
 def selu_(input: Tensor) -> Tensor:
+    """In-place ``selu``."""
     return selu(input, True)
 
 
@@ -1563,6 +1567,7 @@ class CeluBackward1(_CeluBackward):
 
 
 def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """In-place ``celu``."""
     return celu(input, alpha, True)
 
 
@@ -1599,6 +1604,7 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
 
 
 def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """In-place ``leaky_relu``."""
     return leaky_relu(input, negative_slope, True)
 
 
@@ -1734,6 +1740,7 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
 
 
 def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    """In-place ``hardtanh``."""
     return hardtanh(input, min_val, max_val, True)
 
 
@@ -1882,6 +1889,7 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
 
 
 def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    """In-place ``threshold``."""
     return _inplace(input, _threshold, threshold, value, ThresholdBackward1)
 
 
@@ -2513,8 +2521,7 @@ def _ce_probabilities(input: Tensor, target: Tensor, weight: Tensor | None, redu
         prod = prod * _class_weight_view(weight, input._data.ndim, cdim)
     if reduction == "mean":
         if input._data.size == 0:
-            return _wrap(np.asarray(np.nan, input._data.dtype)) if not _needs(prod) else \
-                -prod.sum() * float("nan")
+            return -prod.sum() * float("nan")
         return _div_scalar(-prod.sum(), input._data.size // c)
     if reduction == "sum":
         return -prod.sum()
