@@ -357,7 +357,7 @@ class Tensor:
         """Compute gradients of this tensor w.r.t. the graph leaves (into their ``.grad``)."""
         from .autograd import engine
         engine.backward((self,), None if gradient is None else (gradient,), retain_graph,
-                        create_graph, inputs)
+                        create_graph, inputs=inputs)
 
     def retain_grad(self) -> None:
         """Keep ``.grad`` for this non-leaf tensor after backward."""

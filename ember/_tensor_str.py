@@ -295,8 +295,7 @@ def tensor_repr(t: Any) -> str:
 
     grad_fn = getattr(t, "grad_fn", None)
     if grad_fn is not None:
-        name = getattr(grad_fn, "name", None)
-        suffixes.append(f"grad_fn=<{name() if callable(name) else type(grad_fn).__name__}>")
+        suffixes.append(f"grad_fn=<{type(grad_fn).__name__}>")  # as PyTorch: the class name
     elif getattr(t, "requires_grad", False):
         suffixes.append("requires_grad=True")
     return _add_suffixes(prefix + body, suffixes, indent)

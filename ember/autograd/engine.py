@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import warnings
+from collections.abc import Mapping
 
 import numpy as np
 
 from .._dtype import from_np
+from .._size import Size
 from .graph import AccumulateGrad, Node, edge
-from .grad_mode import STATE
+from .grad_mode import ANOMALY, STATE
 
 __all__ = ["backward", "grad"]
 
@@ -28,11 +31,17 @@ def _tensor_cls():
     return Tensor
 
 
-def _make_grads(outputs, grad_outputs, Tensor, create_graph: bool) -> list:
+def _make_grads(outputs, grad_outputs, Tensor, create_graph: bool,
+                batched: bool = False) -> list:
+    if grad_outputs is not None and len(grad_outputs) < len(outputs):
+        raise RuntimeError(f"got {len(outputs)} tensors and {len(grad_outputs)} gradients")
     grads = []
     for i, out in enumerate(outputs):
         g = grad_outputs[i] if grad_outputs is not None else None
         if g is None:
+            if not out._rg:
+                grads.append(None)  # reported by _check_outputs, as PyTorch orders it
+                continue
             if out._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
             if out._data.dtype.kind != "f":
@@ -43,7 +52,18 @@ def _make_grads(outputs, grad_outputs, Tensor, create_graph: bool) -> list:
             if not isinstance(g, Tensor):
                 raise TypeError(f"gradients can be either Tensors or None, but got "
                                 f"{type(g).__name__}")
-            if g._data.shape != out._data.shape:
+            gshape = g._data.shape[1:] if batched else g._data.shape
+            if gshape != out._data.shape:
+                if batched:
+                    # PyTorch reports the shape of grad_output[i][0] minus its first dim
+                    raise RuntimeError(
+                        "If `is_grads_batched=True`, we interpret the first dimension of each "
+                        "grad_output as the batch dimension. The sizes of the remaining "
+                        "dimensions are expected to match the shape of corresponding output, "
+                        f"but a mismatch was detected: grad_output[{i}] has a shape of "
+                        f"{Size(gshape[1:])} and output[{i}] has a shape of {out.shape}. If "
+                        "you only want some tensors in `grad_output` to be considered "
+                        "batched, consider using vmap.")
                 raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "
                                    f"{g.shape} and output[{i}] has a shape of {out.shape}.")
             if not create_graph:
@@ -59,33 +79,50 @@ def _check_outputs(outputs) -> None:
                                "have a grad_fn")
 
 
+def _inputs_tuple(inputs, Tensor, fname: str) -> tuple:
+    if isinstance(inputs, Tensor):
+        return (inputs,)
+    if type(inputs) is dict:
+        return tuple(inputs.values())
+    if isinstance(inputs, Mapping):
+        raise TypeError(f"`inputs` argument to `{fname}()` must be a dict, not "
+                        f"{type(inputs).__name__}. Other Mapping types are not supported.")
+    inputs = tuple(inputs)
+    if not inputs:
+        raise RuntimeError(f"`inputs` argument to `{fname}()` cannot be empty.")
+    return inputs
+
+
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool = False,
-             inputs=None) -> None:
+             grad_variables=None, inputs=None) -> None:
     """Accumulate into leaves' ``.grad`` the gradients of ``tensors`` (``torch.autograd
     .backward``)."""
     Tensor = _tensor_cls()
-    if isinstance(tensors, Tensor):
-        tensors = (tensors,)
-    tensors = tuple(tensors)
+    if grad_variables is not None:
+        warnings.warn("`grad_variables` is deprecated. Use `grad_tensors` instead.",
+                      FutureWarning, stacklevel=2)
+        if grad_tensors is not None:
+            raise RuntimeError("`grad_tensors` and `grad_variables` (deprecated) arguments both "
+                               "passed to `backward()`. Please only use `grad_tensors`.")
+        grad_tensors = grad_variables
+    if inputs is not None:
+        inputs = _inputs_tuple(inputs, Tensor, "backward")
+    tensors = (tensors,) if isinstance(tensors, Tensor) else tuple(tensors)
     if isinstance(grad_tensors, Tensor):
         grad_tensors = (grad_tensors,)
     if retain_graph is None:
         retain_graph = create_graph
-    _check_outputs(tensors)
     grads = _make_grads(tensors, grad_tensors, Tensor, create_graph)
+    _check_outputs(tensors)
     roots = [edge(t) for t in tensors]
     if inputs is None:
         _execute(roots, grads, retain_graph, create_graph, None)
         return
-    if isinstance(inputs, Tensor):
-        inputs = (inputs,)
-    inputs = tuple(inputs)
-    if not inputs:
-        raise RuntimeError("'inputs' argument to backward() cannot be empty.")
     targets = []
     for t in inputs:
         if not t._rg:
-            raise RuntimeError("One of the differentiated Tensors does not require grad")
+            # PyTorch reaches retain_grad() for such an input first, and reports that
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         targets.append(edge(t))
     captured = _execute(roots, grads, retain_graph, create_graph, targets)
     for t, g in zip(inputs, captured):
@@ -96,44 +133,91 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool =
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bool = False,
          only_inputs: bool = True, allow_unused=None, is_grads_batched: bool = False,
          materialize_grads: bool = False):
-    """The gradients of ``outputs`` w.r.t. ``inputs``, returned instead of stored."""
+    """The gradients of ``outputs`` w.r.t. ``inputs``, returned instead of stored (a dict of
+    inputs gives a dict)."""
     Tensor = _tensor_cls()
-    if isinstance(outputs, Tensor):
-        outputs = (outputs,)
-    outputs = tuple(outputs)
-    single = isinstance(inputs, Tensor)
-    inputs = (inputs,) if single else tuple(inputs)
-    if isinstance(grad_outputs, Tensor):
-        grad_outputs = (grad_outputs,)
-    if grad_outputs is not None and len(grad_outputs) != len(outputs):
-        raise RuntimeError(f"grad requires one gradient per output: got {len(grad_outputs)} "
-                           f"gradients for {len(outputs)} outputs")
+    if materialize_grads and allow_unused is False:
+        raise ValueError("Expected allow_unused to be True or not passed when "
+                         "materialize_grads=True, but got: allow_unused=False.")
     if allow_unused is None:
         allow_unused = materialize_grads
+    outputs = (outputs,) if isinstance(outputs, Tensor) else tuple(outputs)
+    as_dict = type(inputs) is dict
+    keys = tuple(inputs) if as_dict else None
+    inputs = _inputs_tuple(inputs, Tensor, "grad")
+    if not only_inputs:
+        warnings.warn("only_inputs argument is deprecated and is ignored now (defaults to "
+                      "True). To accumulate gradient for other parts of the graph, please use "
+                      "torch.autograd.backward.", FutureWarning, stacklevel=2)
+    if isinstance(grad_outputs, Tensor):
+        grad_outputs = (grad_outputs,)
+    elif grad_outputs is not None:
+        grad_outputs = tuple(grad_outputs)
     if retain_graph is None:
         retain_graph = create_graph
+    for t in outputs:
+        if not isinstance(t, Tensor):
+            raise TypeError(f"grad(): outputs must be Tensors, got {type(t).__name__}")
+    grads = _make_grads(outputs, grad_outputs, Tensor, create_graph, is_grads_batched)
     _check_outputs(outputs)
     for t in inputs:
         if not isinstance(t, Tensor):
             raise TypeError(f"grad(): inputs must be Tensors, got {type(t).__name__}")
         if not t._rg:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
-    grads = _make_grads(outputs, grad_outputs, Tensor, create_graph)
+    if is_grads_batched:
+        result = _batched(outputs, inputs, grads, retain_graph, create_graph, allow_unused)
+    else:
+        result = _grad_once(outputs, inputs, grads, retain_graph, create_graph, allow_unused)
+    if materialize_grads:
+        result = [_zeros_for(t, create_graph) if g is None else g
+                  for t, g in zip(inputs, result)]
+    if as_dict:
+        return dict(zip(keys, result))
+    return tuple(result)
+
+
+def _zeros_for(t, requires_grad: bool):
+    z = type(t)._wrap(np.zeros_like(t._data))
+    z._rg = requires_grad
+    return z
+
+
+def _grad_once(outputs, inputs, grads, retain_graph, create_graph, allow_unused) -> list:
     captured = _execute([edge(t) for t in outputs], grads, retain_graph, create_graph,
                         [edge(t) for t in inputs])
     result = []
-    for t, g in zip(inputs, captured):
+    for i, g in enumerate(captured):
         if g is None:
             if not allow_unused:
-                raise RuntimeError("One of the differentiated Tensors appears to not have been "
-                                   "used in the graph. Set allow_unused=True if this is the "
-                                   "desired behavior.")
-            if materialize_grads:
-                g = Tensor._wrap(np.zeros_like(t._data))
+                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have "
+                                   "been used in the graph. Set allow_unused=True if this is "
+                                   "the desired behavior.")
         elif not create_graph and g._rg:
             g = g.detach()
         result.append(g)
-    return tuple(result)
+    return result
+
+
+def _batched(outputs, inputs, grads, retain_graph, create_graph, allow_unused) -> list:
+    """``is_grads_batched``: one backward per slice of the grad_outputs' first dim, stacked
+    (PyTorch vmaps this; the results are the same)."""
+    from ..ops.shape import stack
+    sizes = {g._data.shape[0] for g in grads if g is not None}
+    if len(sizes) > 1:
+        raise RuntimeError("vmap: Expected all tensors to have the same size in the mapped "
+                           f"dimension, got sizes {sorted(sizes)} for the mapped dimension")
+    n = sizes.pop() if sizes else 1
+    rows = []
+    for b in range(n):
+        gb = [None if g is None else g[b] for g in grads]
+        keep = retain_graph or b < n - 1
+        rows.append(_grad_once(outputs, inputs, gb, keep, create_graph, allow_unused))
+    result = []
+    for i in range(len(inputs)):
+        col = [r[i] for r in rows]
+        result.append(None if col[0] is None else stack(col))
+    return result
 
 
 def _accumulate_into(t, g, create_graph: bool) -> None:
@@ -257,6 +341,7 @@ def _execute(roots: list, root_grads: list, retain_graph: bool, create_graph: bo
         if deps.get(node, 0) == 0:
             heapq.heappush(heap, (_FIRST if node._seq < 0 else -node._seq, next(tie), node))
 
+    check_nan = ANOMALY.enabled and ANOMALY.check_nan
     prev_mode = STATE.enabled
     STATE.enabled = create_graph
     try:
@@ -282,7 +367,7 @@ def _execute(roots: list, root_grads: list, retain_graph: bool, create_graph: bo
                 if grads[0] is not None:
                     _run_accumulate(node, grads[0], create_graph)
                 continue
-            if all(g is None for g in grads):
+            if all(g is None for g in grads) and not node._run_without_grads:
                 _skip(node, deps, heap, tie, retain_graph)
                 continue
             grad_in = node.backward(grads[0] if node._n_out == 1 else grads)
@@ -291,6 +376,8 @@ def _execute(roots: list, root_grads: list, retain_graph: bool, create_graph: bo
                     r = hook(grad_in, tuple(grads))
                     if r is not None:
                         grad_in = r
+            if check_nan:
+                _check_nan(node, grad_in)
             if not retain_graph:
                 node._release()
             metas = node._in_meta
@@ -318,6 +405,13 @@ def _execute(roots: list, root_grads: list, retain_graph: bool, create_graph: bo
     finally:
         STATE.enabled = prev_mode
     return results
+
+
+def _check_nan(node: Node, grad_in) -> None:
+    for i, g in enumerate(grad_in):
+        if g is not None and g._data.dtype.kind in "fc" and np.isnan(g._data).any():
+            raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th "
+                               "output.")
 
 
 def _skip(node: Node, deps: dict, heap: list, tie, retain_graph: bool) -> None:

@@ -18,6 +18,16 @@ STATE.enabled = True
 STATE.inference = False
 
 
+class _AnomalyState:
+    __slots__ = ("enabled", "check_nan")
+
+
+# Set by autograd.anomaly_mode; the engine reads it once per backward.
+ANOMALY = _AnomalyState()
+ANOMALY.enabled = False
+ANOMALY.check_nan = True
+
+
 def is_grad_enabled() -> bool:
     """True when operations record the autograd graph."""
     return STATE.enabled

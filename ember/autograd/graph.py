@@ -78,6 +78,9 @@ class Node:
                  "_hooks", "__weakref__", "__dict__")
     _n_out = 1            # outputs of the forward; gradients arrive one per output
     _saved_names = ()     # names for PyTorch's grad_fn._saved_<name> introspection
+    # The engine skips a node whose output grads are all None, unless it must see them
+    # (custom Functions get zeros, as in PyTorch).
+    _run_without_grads = False
 
     def name(self) -> str:
         """The node's PyTorch name, e.g. ``MulBackward0``."""
@@ -101,7 +104,8 @@ class Node:
         return self.__dict__
 
     def __repr__(self) -> str:
-        return f"<{self.name()} object at {hex(id(self))}>"
+        # the class name, as PyTorch prints its nodes (name() may be "torch::autograd::...")
+        return f"<{type(self).__name__} object at {hex(id(self))}>"
 
     # -- saved tensors -------------------------------------------------------------------
     def save(self, *tensors) -> None:
@@ -182,24 +186,35 @@ def _describe(t) -> str:
     return f"[torch.{t.dtype._legacy} [{shape}]]"
 
 
-def _raise_modified(t, expected: int) -> None:
-    fn = t.grad_fn
-    what = f", which is output {t._out_nr} of {fn.name()}," if fn is not None else ""
-    raise RuntimeError(
+def _op_name(node: Node) -> str:
+    """The forward op's name as PyTorch's version error prints it: ``MulBackward0`` -> ``Mul``,
+    ``SumBackward1`` -> ``Sum1``, a custom ``FBackward`` -> ``F``."""
+    name = node.name()
+    i = name.rfind("Backward")
+    if i <= 0:
+        return name
+    suffix = name[i + 8:]
+    return name[:i] + ("" if suffix == "0" else suffix)
+
+
+_HINT = ("Hint: enable anomaly detection to find the operation that failed to compute its "
+         "gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False).")
+
+
+def _modified_error(desc: str, fn, nr: int, now: int, expected: int) -> RuntimeError:
+    what = f", which is output {nr} of {_op_name(fn)}," if fn is not None else ""
+    return RuntimeError(
         "one of the variables needed for gradient computation has been modified by an inplace "
-        f"operation: {_describe(t)}{what} is at version {t._vc.v}; expected version "
-        f"{expected} instead. Hint: enable anomaly detection to find the operation that "
-        "failed to compute its gradient, with torch.autograd.set_detect_anomaly(True).")
+        f"operation: {desc}{what} is at version {now}; expected version {expected} instead. "
+        + _HINT)
+
+
+def _raise_modified(t, expected: int) -> None:
+    raise _modified_error(_describe(t), t.grad_fn, t._out_nr, t._vc.v, expected)
 
 
 def _raise_modified_output(node: Node, data, now: int, expected: int) -> None:
-    t = _Tensor._wrap(data)
-    raise RuntimeError(
-        "one of the variables needed for gradient computation has been modified by an inplace "
-        f"operation: {_describe(t)}, which is output 0 of {node.name()}, is at version {now}; "
-        f"expected version {expected} instead. Hint: enable anomaly detection to find the "
-        "operation that failed to compute its gradient, with "
-        "torch.autograd.set_detect_anomaly(True).")
+    raise _modified_error(_describe(_Tensor._wrap(data)), node, 0, now, expected)
 
 
 class AccumulateGrad(Node):
