@@ -210,3 +210,20 @@ def test_ember_run_makes_torch_imports_resolve_to_ember(tmp_path):
         "F.relu(x).sum().backward()\nprint(x.grad)\n", tmp_path)
     assert out.splitlines() == ["ember ember.nn ember.nn.functional ['a1']",
                                 "tensor([0., 1.])"]
+
+
+def test_view_reshape_infer_minus_one_and_negative_permute():
+    x = ember.arange(12.0)
+    assert x.view(-1, 4).shape == (3, 4) and x.reshape(2, -1).shape == (2, 6)
+    assert x.view(3, 4).permute(-1, -2).shape == (4, 3)
+    assert ember.ones(3, 1).expand(-1, 5).shape == (3, 5)
+    with pytest.raises(RuntimeError, match="only one dimension can be inferred"):
+        x.view(-1, -1)
+    with pytest.raises(RuntimeError, match="negative dimension -1"):
+        ember.zeros(-1, 2)
+
+
+def test_explicit_float64_dtype_keeps_python_float_precision():
+    t = ember.tensor([0.1, 0.2], dtype=ember.float64)
+    assert t.tolist() == [0.1, 0.2]
+    assert ember.tensor([[1, 2]], dtype=ember.float32).dtype is ember.float32

@@ -35,7 +35,10 @@ def wrap_dims(dim, ndim: int) -> tuple:
 
 
 def shape_arg(size) -> tuple:
-    """Sizes given as ``f(2, 3)``, ``f((2, 3))``, ``f([2, 3])`` or a Size, as a tuple."""
+    """Sizes given as ``f(2, 3)``, ``f((2, 3))``, ``f([2, 3])`` or a Size, as a tuple.
+
+    Negative values are left to the caller: view/reshape/expand infer -1, permute wraps
+    dims; creation checks with ``new_shape``."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = size[0]
     try:
@@ -44,6 +47,12 @@ def shape_arg(size) -> tuple:
         bad = next(s for s in size if not isinstance(s, (int, np.integer, Tensor)))
         raise TypeError(f"expected a sequence of ints as size, but got an element of type "
                         f"{type(bad).__name__}") from None
+    return shape
+
+
+def new_shape(size) -> tuple:
+    """``shape_arg`` for creating a tensor: every size must be >= 0."""
+    shape = shape_arg(size)
     for s in shape:
         if s < 0:
             raise RuntimeError(f"Trying to create tensor with negative dimension {s}: "

@@ -10,10 +10,10 @@ from .. import _dtype
 from .._dtype import from_np
 from .._size import check_device
 from .._tensor import Tensor
-from ._util import shape_arg
+from ._util import new_shape, shape_arg
 
 _wrap = Tensor._wrap
-_shape_arg = shape_arg
+_shape_arg = new_shape
 
 __all__ = ["tensor", "as_tensor", "from_numpy", "asarray", "zeros", "ones", "full", "empty",
            "zeros_like", "ones_like", "full_like", "empty_like", "arange", "linspace",
@@ -34,10 +34,7 @@ def _infer_np(a: np.ndarray) -> np.dtype:
     raise TypeError(f"Could not infer dtype of {a.dtype}")
 
 
-def _from_sequence(data) -> np.ndarray:
-    def flat_types(x, depth=0, shape=None):
-        return x
-
+def _from_sequence(data, infer: bool = True) -> np.ndarray:
     try:
         a = np.array(data)
     except ValueError as e:
@@ -46,8 +43,9 @@ def _from_sequence(data) -> np.ndarray:
         raise TypeError(f"Could not infer dtype of {type(_first_leaf(data)).__name__}")
     if a.dtype.kind in "US":
         raise TypeError("new(): invalid data type 'str'")
-    if _has_tensor(data):
-        # Tensors inside a list keep their dtype in promotion, like PyTorch.
+    if _has_tensor(data) or not infer:
+        # Tensors inside a list keep their dtype; an explicit dtype converts from the exact
+        # (float64) values rather than through the default dtype.
         return a
     return a.astype(_infer_np(a), copy=False)
 
@@ -92,7 +90,7 @@ def _to_array(data, dt, copy: bool) -> np.ndarray:
         if dt is None:
             from_np(a.dtype)  # raises TypeError for dtypes ember lacks
     elif isinstance(data, (list, tuple)):
-        a = _from_sequence(data)
+        a = _from_sequence(data, infer=dt is None)
     elif isinstance(data, (bool, int, float, complex, np.generic)):
         if isinstance(data, np.generic):
             a = np.asarray(data)
@@ -159,7 +157,7 @@ def from_numpy(ndarray: np.ndarray) -> Tensor:
 
 
 def _filled(size, value, dtype, requires_grad, fill_default) -> Tensor:
-    shape = shape_arg(size)
+    shape = new_shape(size)
     dt = dtype if dtype is not None else fill_default
     data = np.full(shape, value, dt.np) if value != 0 else np.zeros(shape, dt.np)
     return _finish(data, requires_grad)
