@@ -29,10 +29,11 @@ _NONLEAF_GRAD_WARNING = (
 class _VersionCounter:
     """Counts in-place writes; shared by a tensor and all its views."""
 
-    __slots__ = ("v",)
+    __slots__ = ("v", "views")
 
     def __init__(self, v: int = 0) -> None:
         self.v = v
+        self.views = None   # ops.shape._ViewList of the live views, made with the first one
 
 
 class Tensor:
@@ -390,6 +391,9 @@ class Tensor:
 
     def register_post_accumulate_grad_hook(self, hook):
         """``hook(tensor)`` runs after a leaf's ``.grad`` has been accumulated."""
+        if not self._rg:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require "
+                               "gradient")
         if self.grad_fn is not None:
             raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf "
                                "tensors")
@@ -577,6 +581,12 @@ def check_inplace(t: Tensor) -> None:
         if base is not None and base.grad_fn is None and base._rg:
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
                                "an in-place operation.")
+    d = t._data
+    if 0 in d.strides and any(s == 0 and n > 1 for s, n in zip(d.strides, d.shape)):
+        # an expanded tensor: several elements share one memory location
+        raise RuntimeError("unsupported operation: more than one element of the written-to "
+                           "tensor refers to a single memory location. Please clone() the "
+                           "tensor before performing the operation.")
 
 
 _graph._Tensor = Tensor

@@ -25,6 +25,15 @@ __all__ = ["backward", "grad"]
 
 _FIRST = -(1 << 62)  # AccumulateGrad runs as soon as it is ready, as in PyTorch
 
+_WARNED_CREATE_GRAPH: list = []
+_CREATE_GRAPH_WARNING = (
+    "Using backward() with create_graph=True will create a reference cycle between the "
+    "parameter and its gradient which can cause a memory leak. We recommend using "
+    "autograd.grad when creating the graph to avoid this. If you have to use this function, "
+    "make sure to reset the .grad fields of your parameters to None after use to break the "
+    "cycle and avoid the leak. (Triggered internally at "
+    "/__w/pytorch/pytorch/torch/csrc/autograd/engine.cpp:1307.)")
+
 
 def _tensor_cls():
     from .._tensor import Tensor
@@ -114,6 +123,9 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool =
         retain_graph = create_graph
     grads = _make_grads(tensors, grad_tensors, Tensor, create_graph)
     _check_outputs(tensors)
+    if create_graph and not _WARNED_CREATE_GRAPH:
+        _WARNED_CREATE_GRAPH.append(True)   # PyTorch warns once per process
+        warnings.warn(_CREATE_GRAPH_WARNING, UserWarning, stacklevel=2)
     roots = [edge(t) for t in tensors]
     if inputs is None:
         _execute(roots, grads, retain_graph, create_graph, None)
@@ -236,27 +248,55 @@ def _run_accumulate(node: AccumulateGrad, g, create_graph: bool) -> None:
         return
     m = t._meta
     if m is not None and m.hooks:
-        for hook in tuple(m.hooks.values()):
-            r = hook(g)
-            if r is not None:
-                g = r
+        g = _tensor_hooks(m.hooks, g)
     _accumulate_into(t, g, create_graph)
     if m is not None and m.post_acc_hooks:
         for hook in tuple(m.post_acc_hooks.values()):
             hook(t)
 
 
+def _hook_name(hook) -> str:
+    return getattr(hook, "__name__", "<unknown>")
+
+
+def _check_value(hook, old, new) -> None:
+    """PyTorch's checks of a gradient a hook returned in place of ``old``."""
+    if not isinstance(new, type(old)):
+        raise TypeError(f"expected Variable, but hook returned '{type(new).__name__}'")
+    if new._data.shape != old._data.shape:
+        raise RuntimeError(f"hook '{_hook_name(hook)}' has changed the size of value")
+    if new._data.dtype != old._data.dtype:
+        raise RuntimeError(f"hook '{_hook_name(hook)}' has changed the type of value (was "
+                           f"torch.{old.dtype._legacy} got torch.{new.dtype._legacy})")
+
+
+def _tensor_hooks(hooks: dict, g):
+    for hook in tuple(hooks.values()):
+        r = hook(g)
+        if r is not None:
+            _check_value(hook, g, r)
+            g = r
+    return g
+
+
+def _check_values(hook, old, new) -> list:
+    if not isinstance(new, tuple):
+        raise TypeError(f"expected tuple, but hook returned '{type(new).__name__}'")
+    if len(new) != len(old):
+        raise RuntimeError(f"hook '{_hook_name(hook)}' has returned an incorrect number of "
+                           f"values (got {len(new)}, but expected {len(old)})")
+    for o, n in zip(old, new):
+        if o is not None and n is not None:
+            _check_value(hook, o, n)
+    return list(new)
+
+
 def _pre_hooks(node: Node, grads: list, hooks, create_graph: bool) -> list:
     """Tensor hooks, then retain_grad, then the node's own pre-hooks (PyTorch's order)."""
     for nr, hd in hooks.tensor_pre.items():
         g = grads[nr]
-        if g is None:
-            continue
-        for hook in tuple(hd.values()):
-            r = hook(g)
-            if r is not None:
-                g = r
-        grads[nr] = g
+        if g is not None:
+            grads[nr] = _tensor_hooks(hd, g)
     for nr, ref in hooks.retain.items():
         t = ref()
         g = grads[nr]
@@ -268,8 +308,29 @@ def _pre_hooks(node: Node, grads: list, hooks, create_graph: bool) -> list:
     for hook in tuple(hooks.pre.values()):
         r = hook(tuple(grads))
         if r is not None:
-            grads = list(r)
+            grads = _check_values(hook, grads, r)
     return grads
+
+
+def _post_hooks(node: Node, grad_in, grads, hooks) -> list:
+    """The node's post-hooks see its input gradients already reduced and cast to the inputs'
+    shapes and dtypes, as in PyTorch."""
+    grad_in = list(grad_in)
+    metas = node._in_meta
+    for i, (nxt, _) in enumerate(node.next_functions):
+        g = grad_in[i]
+        if nxt is not None and g is not None:
+            shape, dt = metas[i]
+            if g._data.shape != shape:
+                g = _reduce(g, shape, node, i)
+            if g._data.dtype != dt:
+                g = g.to(from_np(dt))
+            grad_in[i] = g
+    for hook in tuple(hooks.post.values()):
+        r = hook(tuple(grad_in), tuple(grads))
+        if r is not None:
+            grad_in = _check_values(hook, grad_in, r)
+    return grad_in
 
 
 def _prune(nodes: list, deps: dict, roots: list, targets: set) -> set:
@@ -366,16 +427,15 @@ def _execute(roots: list, root_grads: list, retain_graph: bool, create_graph: bo
             if node.__class__ is AccumulateGrad:
                 if grads[0] is not None:
                     _run_accumulate(node, grads[0], create_graph)
+                    if hooks is not None and hooks.post:
+                        _post_hooks(node, (), grads, hooks)
                 continue
             if all(g is None for g in grads) and not node._run_without_grads:
                 _skip(node, deps, heap, tie, retain_graph)
                 continue
             grad_in = node.backward(grads[0] if node._n_out == 1 else grads)
             if hooks is not None and hooks.post:
-                for hook in tuple(hooks.post.values()):
-                    r = hook(grad_in, tuple(grads))
-                    if r is not None:
-                        grad_in = r
+                grad_in = _post_hooks(node, grad_in, grads, hooks)
             if check_nan:
                 _check_nan(node, grad_in)
             if not retain_graph:
