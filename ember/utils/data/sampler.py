@@ -1,5 +1,9 @@
-"""Samplers: the order in which a DataLoader visits indices."""
+"""Samplers: the order in which a DataLoader visits indices, drawn exactly as PyTorch draws
+them (see the notes in ember/_generator.py), so a seeded shuffle gives PyTorch's order."""
 from __future__ import annotations
+
+import itertools
+from typing import Generic, TypeVar
 
 import numpy as np
 
@@ -9,25 +13,17 @@ __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler
            "WeightedRandomSampler", "BatchSampler"]
 
 
-class Sampler:
-    """Base class: an iterable of indices (or of lists of indices, for batch samplers)."""
+_T_co = TypeVar("_T_co", covariant=True)
 
-    def __init__(self, data_source=None) -> None:
-        pass
+
+class Sampler(Generic[_T_co]):
+    """Base class: an iterable of indices (or of lists of indices, for batch samplers)."""
 
     def __iter__(self):
         raise NotImplementedError
 
 
-def _fresh_generator(generator):
-    # PyTorch seeds a new generator from one int64 draw of the default generator.
-    if generator is not None:
-        return generator
-    seed = int(_generator.random_((), np.int64)[()])
-    return _generator.Generator().manual_seed(seed)
-
-
-class SequentialSampler(Sampler):
+class SequentialSampler(Sampler[int]):
     """0, 1, ..., len(data_source) - 1."""
 
     def __init__(self, data_source) -> None:
@@ -40,18 +36,20 @@ class SequentialSampler(Sampler):
         return len(self.data_source)
 
 
-class RandomSampler(Sampler):
-    """A random permutation (or draws with replacement), exactly PyTorch's sequence."""
+class RandomSampler(Sampler[int]):
+    """A random permutation per pass (or draws with replacement). Without a generator, each
+    pass seeds a fresh one from one int64 draw of the default generator, lazily (when the
+    first index is taken), as PyTorch does."""
 
-    def __init__(self, data_source, replacement: bool = False, num_samples=None,
+    def __init__(self, data_source, replacement: bool = False, num_samples: int | None = None,
                  generator=None) -> None:
         self.data_source = data_source
         self.replacement = replacement
         self._num_samples = num_samples
         self.generator = generator
-        if not isinstance(replacement, bool):
+        if not isinstance(self.replacement, bool):
             raise TypeError(f"replacement should be a boolean value, but got replacement="
-                            f"{replacement}")
+                            f"{self.replacement}")
         if not isinstance(self.num_samples, int) or self.num_samples <= 0:
             raise ValueError(f"num_samples should be a positive integer value, but got "
                              f"num_samples={self.num_samples}")
@@ -62,7 +60,12 @@ class RandomSampler(Sampler):
 
     def __iter__(self):
         n = len(self.data_source)
-        gen = _fresh_generator(self.generator)
+        if self.generator is None:
+            seed = int(_generator.random_((), np.int64)[()])
+            gen = _generator.Generator()
+            gen.manual_seed(seed)
+        else:
+            gen = self.generator
         if self.replacement:
             for _ in range(self.num_samples // 32):
                 yield from _generator.randint((32,), 0, n, np.int64, generator=gen).tolist()
@@ -71,30 +74,31 @@ class RandomSampler(Sampler):
         else:
             for _ in range(self.num_samples // n):
                 yield from _generator.randperm(n, np.int64, generator=gen).tolist()
-            yield from _generator.randperm(n, np.int64,
-                                           generator=gen)[:self.num_samples % n].tolist()
+            yield from _generator.randperm(n, np.int64, generator=gen).tolist()[
+                :self.num_samples % n]
 
     def __len__(self) -> int:
         return self.num_samples
 
 
-class SubsetRandomSampler(Sampler):
-    """The given indices in random order."""
+class SubsetRandomSampler(Sampler[int]):
+    """The given indices in a random order."""
 
     def __init__(self, indices, generator=None) -> None:
         self.indices = indices
         self.generator = generator
 
     def __iter__(self):
-        for i in _generator.randperm(len(self.indices), np.int64, generator=self.generator):
-            yield self.indices[int(i)]
+        for i in _generator.randperm(len(self.indices), np.int64,
+                                     generator=self.generator).tolist():
+            yield self.indices[i]
 
     def __len__(self) -> int:
         return len(self.indices)
 
 
-class WeightedRandomSampler(Sampler):
-    """Indices drawn with probability proportional to ``weights``."""
+class WeightedRandomSampler(Sampler[int]):
+    """Indices drawn with probability proportional to ``weights`` (``multinomial``)."""
 
     def __init__(self, weights, num_samples: int, replacement: bool = True,
                  generator=None) -> None:
@@ -105,9 +109,10 @@ class WeightedRandomSampler(Sampler):
         if not isinstance(replacement, bool):
             raise ValueError(f"replacement should be a boolean value, but got replacement="
                              f"{replacement}")
-        w = np.asarray(weights._data if hasattr(weights, "_data") else weights,
-                       dtype=np.float64)
-        if w.ndim != 1:
+        from ..._dtype import float64
+        from ...ops.creation import as_tensor
+        w = as_tensor(weights, dtype=float64)
+        if len(w.shape) != 1:
             raise ValueError(f"weights should be a 1d sequence but given weights have shape "
                              f"{tuple(w.shape)}")
         self.weights = w
@@ -116,15 +121,16 @@ class WeightedRandomSampler(Sampler):
         self.generator = generator
 
     def __iter__(self):
-        idx = _generator.multinomial(self.weights, self.num_samples, self.replacement,
-                                     generator=self.generator)
-        yield from idx.tolist()
+        from ...ops.random import multinomial
+        idx = multinomial(self.weights, self.num_samples, self.replacement,
+                          generator=self.generator)
+        yield from iter(idx.tolist())
 
     def __len__(self) -> int:
         return self.num_samples
 
 
-class BatchSampler(Sampler):
+class BatchSampler(Sampler[list]):
     """Groups another sampler's indices into lists of ``batch_size``."""
 
     def __init__(self, sampler, batch_size: int, drop_last: bool) -> None:
@@ -139,15 +145,18 @@ class BatchSampler(Sampler):
         self.drop_last = drop_last
 
     def __iter__(self):
-        batch = []
-        for idx in self.sampler:
-            batch.append(idx)
-            if len(batch) == self.batch_size:
+        it = iter(self.sampler)
+        if self.drop_last:
+            for batch in zip(*[it] * self.batch_size):
+                yield [*batch]
+        else:
+            batch = [*itertools.islice(it, self.batch_size)]
+            while batch:
                 yield batch
-                batch = []
-        if batch and not self.drop_last:
-            yield batch
+                batch = [*itertools.islice(it, self.batch_size)]
 
     def __len__(self) -> int:
         n = len(self.sampler)
-        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+        if self.drop_last:
+            return n // self.batch_size
+        return (n + self.batch_size - 1) // self.batch_size
