@@ -3,6 +3,7 @@ and gradients with weights copied from a torch module (float64 tight, float32 at
 tolerances), running statistics, dropout masks, reprs and errors."""
 from __future__ import annotations
 
+import pickle
 import warnings
 
 import numpy as np
@@ -107,6 +108,9 @@ def test_lazy_linear():
     assert repr(el) == repr(tl)
     np.testing.assert_array_equal(el.weight.detach().numpy(), tl.weight.detach().numpy())
     np.testing.assert_array_equal(ey.detach().numpy(), ty.detach().numpy())
+    copied = pickle.loads(pickle.dumps(ember.nn.LazyLinear(2)))   # still lazy after a copy
+    assert copied(ember.ones(1, 3)).shape == (1, 2) and copied.in_features == 3
+    assert not copied._forward_pre_hooks
 
 
 # -- forward and backward against torch ---------------------------------------------------

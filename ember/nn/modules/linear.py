@@ -70,7 +70,7 @@ class LazyLinear(Linear):
         self.out_features = out_features
         if bias:
             self.bias = Parameter(empty(0, dtype=_dt(dtype)))
-        self._lazy_handle = self.register_forward_pre_hook(LazyLinear._infer)
+        self.register_forward_pre_hook(LazyLinear._infer)
 
     def reset_parameters(self) -> None:
         if self.in_features != 0:
@@ -87,8 +87,9 @@ class LazyLinear(Linear):
             if module.bias is not None:
                 module.bias._data = empty(module.out_features, dtype=module.bias.dtype)._data
             module.reset_parameters()
-        module._lazy_handle.remove()
-        del module._lazy_handle
+        hooks = module._forward_pre_hooks
+        for key in [k for k, h in hooks.items() if h is LazyLinear._infer]:
+            del hooks[key]
         module.__class__ = module.cls_to_become
 
 
