@@ -83,6 +83,7 @@ from ._tensor_str import set_printoptions
 # --- nn, optim, data, serialization
 from . import nn
 from . import optim
+from . import utils  # torch.utils.data is reachable after a bare "import torch"
 from .serialization import load, save
 
 
