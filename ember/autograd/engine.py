@@ -132,14 +132,12 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool =
         return
     targets = []
     for t in inputs:
-        if not t._rg:
-            # PyTorch reaches retain_grad() for such an input first, and reports that
-            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        # As in PyTorch: a non-leaf input gets its gradient through retain_grad() (which
+        # also gives the error for a tensor without grad), a leaf through its accumulator.
+        if t.grad_fn is not None or not t._rg:
+            t.retain_grad()
         targets.append(edge(t))
-    captured = _execute(roots, grads, retain_graph, create_graph, targets)
-    for t, g in zip(inputs, captured):
-        if g is not None:
-            _accumulate_into(t, g, create_graph)
+    _execute(roots, grads, retain_graph, create_graph, targets, accumulate=True)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bool = False,
@@ -291,8 +289,8 @@ def _check_values(hook, old, new) -> list:
     return list(new)
 
 
-def _pre_hooks(node: Node, grads: list, hooks, create_graph: bool) -> list:
-    """Tensor hooks, then retain_grad, then the node's own pre-hooks (PyTorch's order)."""
+def _tensor_pre_hooks(grads: list, hooks, create_graph: bool) -> list:
+    """Hooks of the tensors this node produced, then their retain_grad (PyTorch's order)."""
     for nr, hd in hooks.tensor_pre.items():
         g = grads[nr]
         if g is not None:
@@ -305,10 +303,32 @@ def _pre_hooks(node: Node, grads: list, hooks, create_graph: bool) -> list:
                 t._grad = g if create_graph else type(g)._wrap(g._data.copy())
             else:
                 t._grad = t._grad + g
+    return grads
+
+
+def _pre_hooks(node: Node, grads: list, hooks, create_graph: bool) -> list:
+    """Tensor hooks, then retain_grad, then the node's own pre-hooks (PyTorch's order)."""
+    if hooks.tensor_pre or hooks.retain:
+        grads = _tensor_pre_hooks(grads, hooks, create_graph)
     for hook in tuple(hooks.pre.values()):
         r = hook(tuple(grads))
         if r is not None:
             grads = _check_values(hook, grads, r)
+    return grads
+
+
+def _capture_only(node: Node, grads: list, create_graph: bool) -> list:
+    """A target that need not run: only the hooks of its tensors fire (a leaf's hooks for
+    its accumulator), as in PyTorch."""
+    if node.__class__ is AccumulateGrad:
+        t = node._var()
+        m = None if t is None else t._meta
+        if m is not None and m.hooks and grads[0] is not None:
+            grads[0] = _tensor_hooks(m.hooks, grads[0])
+        return grads
+    hooks = node._hooks
+    if hooks is not None:
+        grads = _tensor_pre_hooks(grads, hooks, create_graph)
     return grads
 
 
@@ -333,8 +353,10 @@ def _post_hooks(node: Node, grad_in, grads, hooks) -> list:
     return grad_in
 
 
-def _prune(nodes: list, deps: dict, roots: list, targets: set) -> set:
-    """The nodes from which some target is reachable (the only ones autograd.grad runs)."""
+def _prune(deps: dict, roots: list, targets: set, accumulate: bool) -> set:
+    """The nodes that must run to reach a target: those with a child from which a target is
+    reachable (for ``backward(inputs=...)`` also the targets themselves, as PyTorch runs
+    them)."""
     indeg = dict(deps)
     order = []
     ready = [n for n in roots if indeg.get(n, 0) == 0]
@@ -348,17 +370,24 @@ def _prune(nodes: list, deps: dict, roots: list, targets: set) -> set:
                 if indeg[nxt] == 0 and nxt not in seen:
                     seen.add(nxt)
                     ready.append(nxt)
-    needed = set()
+    reach = set()
+    execute = set()
     for n in reversed(order):
-        if n in targets or any(nx in needed for nx, _ in n.next_functions):
-            needed.add(n)
-    return needed
+        if any(nx in reach for nx, _ in n.next_functions):
+            execute.add(n)
+            reach.add(n)
+        elif n in targets:
+            reach.add(n)
+            if accumulate:
+                execute.add(n)
+    return execute
 
 
 def _execute(roots: list, root_grads: list, retain_graph: bool, create_graph: bool,
-             targets):
-    """Run the graph. With ``targets`` (a list of edges), capture and return their gradients
-    instead of accumulating into leaves."""
+             targets, accumulate: bool = False):
+    """Run the graph. With ``targets`` (a list of edges) only what leads to them runs, and
+    their gradients are captured and returned (``accumulate``: left to the accumulators and
+    retain_grad of ``backward(inputs=...)``)."""
     # 1. dependency counts, iteratively
     root_nodes = []
     for node, _ in roots:
@@ -377,13 +406,14 @@ def _execute(roots: list, root_grads: list, retain_graph: bool, create_graph: bo
                     stack.append(nxt)
 
     capture = None
-    needed = None
+    execute = None
     results = None
     if targets is not None:
         capture = {}
         for i, (node, nr) in enumerate(targets):
-            capture.setdefault(node, []).append((nr, i))
-        needed = _prune(list(seen), deps, root_nodes, set(capture))
+            if node is not None:
+                capture.setdefault(node, []).append((nr, i))
+        execute = _prune(deps, root_nodes, set(capture), accumulate)
         results = [None] * len(targets)
 
     # 2. seed the buffers with the root gradients
@@ -411,19 +441,20 @@ def _execute(roots: list, root_grads: list, retain_graph: bool, create_graph: bo
             grads = buffers.pop(node, None)
             if grads is None:
                 grads = [None] * node._n_out
+            if execute is not None:
+                hit = capture.get(node)
+                if node not in execute:
+                    # a target that need not run (nothing else below it runs either)
+                    if hit is not None:
+                        grads = _capture_only(node, grads, create_graph)
+                        if not accumulate:
+                            _store(results, hit, grads)
+                    continue
+                if hit is not None and not accumulate:
+                    _store(results, hit, grads)   # before its hooks: PyTorch's order here
             hooks = node._hooks
             if hooks is not None:
                 grads = _pre_hooks(node, grads, hooks, create_graph)
-            if capture is not None:
-                hit = capture.get(node)
-                if hit is not None:
-                    for nr, i in hit:
-                        g = grads[nr]
-                        if g is not None:
-                            results[i] = g if results[i] is None else results[i] + g
-                if node not in needed or node.__class__ is AccumulateGrad:
-                    _skip(node, deps, heap, tie, retain_graph)
-                    continue
             if node.__class__ is AccumulateGrad:
                 if grads[0] is not None:
                     _run_accumulate(node, grads[0], create_graph)
@@ -465,6 +496,13 @@ def _execute(roots: list, root_grads: list, retain_graph: bool, create_graph: bo
     finally:
         STATE.enabled = prev_mode
     return results
+
+
+def _store(results: list, hit: list, grads: list) -> None:
+    for nr, i in hit:
+        g = grads[nr]
+        if g is not None:
+            results[i] = g if results[i] is None else results[i] + g
 
 
 def _check_nan(node: Node, grad_in) -> None:

@@ -740,3 +740,23 @@ def test_backward_create_graph_warns_once_per_process():
                           text=True, check=True).stdout for lib in ("torch", "ember")]
     assert out[0] == out[1]
     assert "reference cycle" in out[1] and out[1].count("UserWarning") == 1
+
+
+def test_nodes_autograd_grad_does_not_run_keep_their_saved_tensors():
+    def run(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        h = x.exp()
+        y = (h * h).sum()
+        g, = lib.autograd.grad(y, h)
+        (h * 1).sum().backward()          # h's node did not run: still usable
+        first = x.grad.tolist()
+        h = x.exp()
+        y = (h * h).sum()
+        y.backward(inputs=[h])            # here PyTorch runs h's node (and frees it)
+        return g.tolist(), first, h.grad.tolist(), _err(lambda: h.sum().backward())
+
+    t, e = _both(run)
+    np.testing.assert_allclose(t[0], e[0], rtol=1e-6)
+    np.testing.assert_allclose(t[1], e[1], rtol=1e-6)
+    np.testing.assert_allclose(t[2], e[2], rtol=1e-6)
+    assert t[3] == e[3]
