@@ -830,3 +830,22 @@ def test_typename_in_messages_uses_torch_names():
     m = ember.nn.Sequential()
     with pytest.raises(TypeError, match="torch.nn.modules.linear.Linear is not a Module"):
         m.add_module("x", ember.nn.Linear)
+
+
+def test_state_dict_round_trips_through_files_both_ways():
+    import io
+    em, tm = net(ember), net(torch)
+    copy_params(tm, em)
+    buf = io.BytesIO()
+    ember.save(em.state_dict(), buf)
+    buf.seek(0)
+    sd = torch.load(buf, weights_only=True)
+    assert dict(sd._metadata) == dict(tm.state_dict()._metadata)
+    assert repr(tm.load_state_dict(sd)) == "<All keys matched successfully>"
+    buf = io.BytesIO()
+    torch.save(tm.state_dict(), buf)
+    buf.seek(0)
+    sd = ember.load(buf)
+    assert repr(em.load_state_dict(sd)) == "<All keys matched successfully>"
+    for (k, a), (_, b) in zip(tm.state_dict().items(), em.state_dict().items()):
+        np.testing.assert_array_equal(b.numpy(), a.numpy(), err_msg=k)

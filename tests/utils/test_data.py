@@ -446,3 +446,12 @@ def test_pin_memory_warns_like_torch():
         return [str(x.message) for x in w if "pin_memory" in str(x.message)]
 
     assert both(script)[1]
+
+
+def test_utils_data_reachable_after_import_ember():
+    import subprocess
+    import sys
+    r = subprocess.run([sys.executable, "-c", "import ember; print(ember.utils.data.DataLoader)"],
+                       capture_output=True, text=True, cwd=str(__import__("pathlib").Path(
+                           ember.__file__).parent.parent))
+    assert r.returncode == 0 and "DataLoader" in r.stdout, r.stderr
