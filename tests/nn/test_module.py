@@ -849,3 +849,25 @@ def test_state_dict_round_trips_through_files_both_ways():
     assert repr(em.load_state_dict(sd)) == "<All keys matched successfully>"
     for (k, a), (_, b) in zip(tm.state_dict().items(), em.state_dict().items()):
         np.testing.assert_array_equal(b.numpy(), a.numpy(), err_msg=k)
+
+
+def test_full_backward_hook_tuple_outputs():
+    def run(lib):
+        class Two(lib.nn.Module):
+            def forward(self, x, y):
+                return x * 2 + y, x * y, 7
+
+        m = Two()
+        log = []
+        m.register_full_backward_hook(lambda mod, gin, gout: log.append(
+            ([None if g is None else g.tolist() for g in gin],
+             [None if g is None else g.tolist() for g in gout])))
+        m.register_full_backward_pre_hook(lambda mod, gout: log.append(len(gout)))
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = lib.tensor([3.0, 4.0], requires_grad=True)
+        a, b, c = m(x, y)
+        (a * 3).sum().backward()            # b gets no gradient: None in grad_output
+        return log, x.grad.tolist(), y.grad.tolist(), c, type(b.grad_fn).__name__
+
+    t, e = same_outcome(run)
+    assert t == e
