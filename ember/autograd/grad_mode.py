@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import functools
 import inspect
+import sys
+import warnings
 
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
            "is_inference_mode_enabled"]
@@ -38,13 +40,20 @@ def is_inference_mode_enabled() -> bool:
 
 
 class _DecoratorContextManager:
-    """Base of the grad-mode managers: usable as ``with``, as ``@deco`` and as ``@deco()``."""
+    """Base of the grad-mode managers: usable as ``with``, as ``@deco()`` and (where PyTorch
+    allows it) as ``@deco``; a decorated generator runs each step under the mode."""
 
     def __call__(self, func):
         if inspect.isclass(func):
-            raise TypeError(f"{type(self).__name__} cannot decorate a class")
+            warnings.warn("Decorating classes is deprecated and will be disabled in future "
+                          "versions. You should only decorate functions or methods. To preserve "
+                          "the current behavior of class decoration, you can directly decorate "
+                          "the `__init__` method and nothing else.", FutureWarning,
+                          stacklevel=2)
+            cls = func
+            func = lambda *args, **kwargs: cls(*args, **kwargs)  # noqa: E731
         if inspect.isgeneratorfunction(func):
-            return self._wrap_generator(func)
+            return _wrap_generator(self.clone, func)
 
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
@@ -52,31 +61,47 @@ class _DecoratorContextManager:
                 return func(*args, **kwargs)
         return wrapper
 
-    def _wrap_generator(self, func):
-        @functools.wraps(func)
-        def wrapper(*args, **kwargs):
-            gen = func(*args, **kwargs)
-            # Each resumption of the generator runs under this mode, as in PyTorch.
-            with self.clone():
-                value = next(gen)
-            while True:
-                try:
-                    sent = yield value
-                except GeneratorExit:
-                    gen.close()
-                    raise
-                with self.clone():
-                    try:
-                        value = gen.send(sent)
-                    except StopIteration as stop:
-                        return stop.value
-        return wrapper
-
     def clone(self):
         return type(self)()
 
 
-class no_grad(_DecoratorContextManager):
+def _wrap_generator(make_ctx, func):
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        gen = func(*args, **kwargs)
+        # Every resumption of the generator (send, throw, close) runs under the mode, and
+        # the caller's mode is back whenever it yields.
+        try:
+            with make_ctx():
+                response = gen.send(None)
+            while True:
+                try:
+                    request = yield response
+                except GeneratorExit:
+                    with make_ctx():
+                        gen.close()
+                    raise
+                except BaseException:
+                    with make_ctx():
+                        response = gen.throw(*sys.exc_info())
+                else:
+                    with make_ctx():
+                        response = gen.send(request)
+        except StopIteration as stop:
+            return stop.value
+    return wrapper
+
+
+class _NoParamDecoratorContextManager(_DecoratorContextManager):
+    """Also usable as a bare decorator: ``@no_grad``."""
+
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+
+class no_grad(_NoParamDecoratorContextManager):
     """Disable gradient recording inside the block (or the decorated function)."""
 
     def __init__(self) -> None:
@@ -90,11 +115,8 @@ class no_grad(_DecoratorContextManager):
         STATE.enabled = self.prev
 
 
-class enable_grad(_DecoratorContextManager):
+class enable_grad(_NoParamDecoratorContextManager):
     """Enable gradient recording inside the block, even within ``no_grad``."""
-
-    def __init__(self) -> None:
-        self.prev = False
 
     def __enter__(self) -> None:
         self.prev = STATE.enabled
@@ -109,14 +131,19 @@ class set_grad_enabled(_DecoratorContextManager):
 
     def __init__(self, mode: bool) -> None:
         self.prev = STATE.enabled
-        self.mode = bool(mode)
-        STATE.enabled = self.mode
+        self.mode = mode
+        STATE.enabled = bool(mode)
 
     def __enter__(self) -> None:
-        STATE.enabled = self.mode
+        STATE.enabled = bool(self.mode)
 
     def __exit__(self, *exc) -> None:
         STATE.enabled = self.prev
+
+    def __str__(self) -> str:
+        return f"torch.autograd.grad_mode.set_grad_enabled(mode={self.mode})"
+
+    __repr__ = __str__
 
     def clone(self):
         return set_grad_enabled(self.mode)
@@ -128,7 +155,12 @@ class set_grad_enabled(_DecoratorContextManager):
 
 
 class inference_mode(_DecoratorContextManager):
-    """Like ``no_grad`` (ember keeps no extra inference-only state)."""
+    """Like ``no_grad``; ``inference_mode(False)`` turns grad mode back on inside it."""
+
+    def __new__(cls, mode=True):
+        if isinstance(mode, bool):
+            return super().__new__(cls)
+        return cls()(mode)              # @inference_mode without parentheses
 
     def __init__(self, mode: bool = True) -> None:
         self.mode = mode
@@ -136,17 +168,11 @@ class inference_mode(_DecoratorContextManager):
 
     def __enter__(self) -> None:
         self.prev = (STATE.enabled, STATE.inference)
-        if self.mode:
-            STATE.enabled = False
-            STATE.inference = True
+        STATE.enabled = not self.mode
+        STATE.inference = bool(self.mode)
 
     def __exit__(self, *exc) -> None:
         STATE.enabled, STATE.inference = self.prev
 
     def clone(self):
         return inference_mode(self.mode)
-
-    def __call__(self, func):
-        if isinstance(func, bool):  # @inference_mode(False) reached as inference_mode()(False)
-            return inference_mode(func)
-        return super().__call__(func)
