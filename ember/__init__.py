@@ -56,12 +56,17 @@ from .ops.pointwise import (addcdiv, addcmul, allclose, atan2, bitwise_and, bitw
                             zero_)
 
 # --- reduction (ember/ops/reduction.py)
-from .ops.reduction import (all, amax, amin, any, argmax, argmin, count_nonzero, cumprod,
-                            cumsum, logsumexp, max, mean, median, min, nansum, norm, prod,
-                            softmax, log_softmax, std, std_mean, sum, var, var_mean)
+from .ops.reduction import (all, amax, amin, aminmax, any, argmax, argmin, count_nonzero,
+                            cummax, cummin, cumprod, cumsum, diff, log_softmax, logsumexp, max,
+                            mean, median, min, mode, nanmean, nanmedian, nansum, norm, prod,
+                            softmax, std, std_mean, sum, var, var_mean)
 
 # --- linalg (ember/ops/linalg.py)
-from .ops.linalg import addmm, matmul, mm
+from .ops.linalg import (addbmm, addmm, addmv, addr, baddbmm, bmm, cross, det, diag,
+                         diag_embed, diagonal, dot, einsum, ger, inner, kron, matmul, mm, mv,
+                         outer, tensordot, trace, vdot)
+from .ops.linalg import inv as inverse, slogdet_legacy as slogdet
+from . import linalg
 
 # --- shape (ember/ops/shape.py)
 from .ops.shape import (broadcast_to, cat, concat, concatenate, flatten, narrow, permute,

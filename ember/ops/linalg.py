@@ -1,29 +1,89 @@
-"""Matrix products."""
+"""Linear algebra: matrix products (matmul in all of PyTorch's cases), einsum, tensordot,
+diagonals, and the ``torch.linalg`` functions (norms, inv, det, solve, svd).
+
+``matmul`` is composed exactly as ATen composes it (dot, mv, mm, folding into mm, bmm over
+broadcast batches), so results carry the same ``grad_fn`` names PyTorch reports.
+"""
 from __future__ import annotations
+
+import math
+import warnings
 
 import numpy as np
 
+from .. import _dtype
 from .._tensor import Tensor
 from ..autograd.grad_mode import STATE
-from ..autograd.graph import Node, record2
+from ..autograd.graph import Node, record, record1, record2
+from . import pointwise as _pw
+from . import reduction as _rd
+from ._util import broadcast_shapes, wrap_dim
 
 _wrap = Tensor._wrap
 
 
-def _same_dtype(a: Tensor, b: Tensor) -> None:
-    if a._data.dtype != b._data.dtype:
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
-                           f"{_cname(a)} != {_cname(b)}")
+class _LinAlgError(RuntimeError):
+    """PyTorch's ``torch.linalg.LinAlgError``: a matrix that is singular or not definite."""
+
+
+_LinAlgError.__module__ = "torch._C"
+LinAlgError = _LinAlgError
 
 
 def _cname(t: Tensor) -> str:
-    return {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
-            "int32": "int", "int16": "short int", "int8": "signed char",
-            "uint8": "unsigned char", "bool": "bool"}.get(t.dtype.name, t.dtype.name)
+    """The C++ name of a dtype as mm's messages print it (float, double, long int...)."""
+    return {"float32": "float", "float64": "double", "float16": "c10::Half",
+            "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
+            "uint8": "unsigned char", "bool": "bool", "complex64": "c10::complex<float>",
+            "complex128": "c10::complex<double>"}.get(t.dtype.name, t.dtype.name)
 
 
+def _tname(t: Tensor) -> str:
+    return _rd._tname(t._data.dtype)
+
+
+def _need(*ts) -> bool:
+    if not STATE.enabled:
+        return False
+    for t in ts:
+        if t._rg:
+            return True
+    return False
+
+
+def _conj(t: Tensor) -> Tensor:
+    # Real tensors are their own conjugate (complex autograd is out of ember's scope).
+    return _wrap(np.conj(t._data)) if t._data.dtype.kind == "c" else t
+
+
+def _check_tensor(x, fname: str, arg: str) -> None:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{fname}(): argument '{arg}' must be Tensor, not {type(x).__name__}")
+
+
+def _no_bool(t: Tensor, kernel: str) -> None:
+    if t._data.dtype == np.bool_:
+        raise RuntimeError(f'"{kernel}" not implemented for \'Bool\'')
+
+
+def _unsafe_view(t: Tensor, shape: tuple) -> Tensor:
+    """A reshape recorded as ``UnsafeViewBackward0`` (ATen's ``_unsafe_view``)."""
+    from .shape import UnsafeViewBackward0
+    data = t._data.reshape(shape)
+    if STATE.enabled and t._rg:
+        node = UnsafeViewBackward0()
+        node.shape = t._data.shape
+        out = record1(node, data, t)
+    else:
+        out = _wrap(data)
+    out._vc = t._version_counter()   # it shares memory: in-place writes must be seen
+    return out
+
+
+# -- products of vectors and matrices -------------------------------------------------------
 def mm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
     """Matrix product of two 2-d tensors."""
+    _check_tensor(mat2, "mm", "mat2")
     a, b = input._data, mat2._data
     if a.ndim != 2:
         raise RuntimeError("self must be a matrix")
@@ -32,7 +92,10 @@ def mm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
     if a.shape[1] != b.shape[0]:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({a.shape[0]}x{a.shape[1]} "
                            f"and {b.shape[0]}x{b.shape[1]})")
-    _same_dtype(input, mat2)
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
+                           f"{_cname(input)} != {_cname(mat2)}")
+    _no_bool(input, "addmm_impl_cpu_")
     # An outer product (k == 1) as a broadcast multiply keeps the sign of zero products, as
     # PyTorch's kernels do (BLAS adds them to +0).
     r = a * b if a.shape[1] == 1 else a @ b
@@ -40,8 +103,8 @@ def mm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
         node = MmBackward0()
         t = record2(node, r, input, mat2)
         node.save(input, mat2)
-        return t
-    return _wrap(r)
+        return _rd._out(t, out)
+    return _rd._out(_wrap(r), out)
 
 
 class MmBackward0(Node):
@@ -55,43 +118,325 @@ class MmBackward0(Node):
                 a.t().mm(grad) if fb[0] is not None else None)
 
 
+def bmm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
+    """Batched matrix product of two 3-d tensors with the same batch size."""
+    _check_tensor(mat2, "bmm", "mat2")
+    a, b = input._data, mat2._data
+    if a.ndim != 3:
+        raise RuntimeError("batch1 must be a 3D tensor")
+    if b.ndim != 3:
+        raise RuntimeError("batch2 must be a 3D tensor")
+    if b.shape[0] != a.shape[0] or b.shape[1] != a.shape[2]:
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{a.shape[0]}, {a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}].")
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"expected scalar type {_tname(input)} but found {_tname(mat2)}")
+    _no_bool(input, "bmm")
+    r = np.matmul(a, b)
+    if STATE.enabled and (input._rg or mat2._rg):
+        node = BmmBackward0()
+        t = record2(node, r, input, mat2)
+        node.save(input, mat2)
+        return _rd._out(t, out)
+    return _rd._out(_wrap(r), out)
+
+
+class BmmBackward0(Node):
+    __slots__ = ()
+    _saved_names = ("self", "mat2")
+
+    def backward(self, grad):
+        a, b = self.saved_tensors()
+        fa, fb = self.next_functions
+        return (grad.bmm(b.transpose(1, 2)) if fa[0] is not None else None,
+                a.transpose(1, 2).bmm(grad) if fb[0] is not None else None)
+
+
+def _vec_checks(a: Tensor, b: Tensor, name: str) -> None:
+    da, db = a._data, b._data
+    if da.ndim != 1 or db.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {da.ndim}D and {db.ndim}D tensors")
+    if da.dtype != db.dtype:
+        raise RuntimeError(f"{name} : expected both vectors to have same dtype, but found "
+                           f"{_tname(a)} and {_tname(b)}")
+    if da.shape[0] != db.shape[0]:
+        raise RuntimeError(f"inconsistent tensor size, expected tensor [{da.shape[0]}] and src "
+                           f"[{db.shape[0]}] to have the same number of elements, but got "
+                           f"{da.shape[0]} and {db.shape[0]} elements respectively")
+
+
+def dot(input: Tensor, other: Tensor, *, out=None) -> Tensor:
+    """Inner product of two 1-d tensors."""
+    _check_tensor(other, "dot", "tensor")
+    _vec_checks(input, other, "dot")
+    _no_bool(input, "dot")
+    r = np.asarray(np.dot(input._data, other._data))
+    if _need(input, other):
+        node = DotBackward0()
+        t = record2(node, r, input, other)
+        node.save(input, other)
+        return _rd._out(t, out)
+    return _rd._out(_wrap(r), out)
+
+
+class DotBackward0(Node):
+    __slots__ = ()
+    _saved_names = ("self", "tensor")
+
+    def backward(self, grad):
+        a, b = self.saved_tensors()
+        fa, fb = self.next_functions
+        return (grad * _conj(b) if fa[0] is not None else None,
+                grad * _conj(a) if fb[0] is not None else None)
+
+
+def vdot(input: Tensor, other: Tensor, *, out=None) -> Tensor:
+    """``sum(conj(x) * y)`` of two 1-d tensors."""
+    _check_tensor(other, "vdot", "other")
+    _vec_checks(input, other, "vdot")
+    r = np.asarray(np.vdot(input._data, other._data))
+    if _need(input, other):
+        node = VdotBackward0()
+        t = record2(node, r, input, other)
+        node.save(input, other)
+        return _rd._out(t, out)
+    return _rd._out(_wrap(r), out)
+
+
+class VdotBackward0(Node):
+    __slots__ = ()
+    _saved_names = ("self", "other")
+
+    def backward(self, grad):
+        a, b = self.saved_tensors()
+        fa, fb = self.next_functions
+        return (b * _conj(grad) if fa[0] is not None else None,
+                a * grad if fb[0] is not None else None)
+
+
+def mv(input: Tensor, vec: Tensor, *, out=None) -> Tensor:
+    """Matrix (n x m) times vector (m)."""
+    _check_tensor(vec, "mv", "vec")
+    a, v = input._data, vec._data
+    if a.ndim != 2 or v.ndim != 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got 1, {a.ndim}, {v.ndim}")
+    if a.shape[1] != v.shape[0]:
+        raise RuntimeError(f"size mismatch, got input ({a.shape[0]}), mat "
+                           f"({a.shape[0]}x{a.shape[1]}), vec ({v.shape[0]})")
+    if a.dtype != v.dtype:
+        raise RuntimeError(f"addmv input tensors must have the same dtype, but got "
+                           f"{_tname(vec)}, {_tname(input)}, and {_tname(vec)}")
+    _no_bool(input, "addmv_impl_cpu")
+    r = a @ v
+    if _need(input, vec):
+        node = MvBackward0()
+        t = record2(node, r, input, vec)
+        node.save(input, vec)
+        return _rd._out(t, out)
+    return _rd._out(_wrap(r), out)
+
+
+class MvBackward0(Node):
+    __slots__ = ()
+    _saved_names = ("self", "vec")
+
+    def backward(self, grad):
+        a, v = self.saved_tensors()
+        fa, fv = self.next_functions
+        return (grad.unsqueeze(1) * v if fa[0] is not None else None,
+                a.t().mv(grad) if fv[0] is not None else None)
+
+
+def outer(input: Tensor, vec2: Tensor, *, out=None) -> Tensor:
+    """Outer product of two 1-d tensors (``input[:, None] * vec2``)."""
+    _check_tensor(vec2, "outer", "vec2")
+    for name, t in (("self", input), ("vec2", vec2)):
+        if t._data.ndim != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got "
+                               f"{t._data.ndim}-D")
+    return _rd._out(input.reshape(input._data.shape[0], 1) * vec2, out)
+
+
+ger = outer
+
+
+def _squeeze0(t: Tensor) -> Tensor:
+    """ATen's in-place ``squeeze_(0)`` on a fresh mm result (SqueezeBackward4)."""
+    data = t._data.reshape(t._data.shape[1:])
+    if STATE.enabled and t._rg:
+        return record1(SqueezeBackward4(), data, t)
+    return _wrap(data)
+
+
+class SqueezeBackward4(Node):
+    __slots__ = ()
+
+    def backward(self, grad):
+        return grad.unsqueeze(0),
+
+
+def _should_fold(t1: Tensor, t2: Tensor) -> bool:
+    """ATen's should_fold: fold the batch of the bigger operand into mm rows when the small
+    one requires grad (avoids a huge expanded gradient) or when it costs no copy."""
+    n1, n2 = t1._data.ndim, t2._data.ndim
+    larger = n1 >= n2
+    big = t1._data if larger else np.swapaxes(t2._data, -1, -2)
+    small_nd = n2 if larger else n1
+    if not (big.ndim >= 3 and small_nd <= 2):
+        return False
+    if (t2 if larger else t1)._rg:
+        return True
+    if n1 == 2:
+        return False
+    if big.size == 0:
+        return True
+    st, sh = big.strides, big.shape
+    for i in range(big.ndim - 2):
+        if st[i] != st[i + 1] * sh[i + 1]:
+            return False
+    return True
+
+
 def matmul(input: Tensor, other: Tensor, *, out=None) -> Tensor:
-    """PyTorch's matmul (2-d x 2-d here; other cases in the full linalg module)."""
-    if input._data.ndim == 2 and other._data.ndim == 2:
-        return mm(input, other)
-    raise NotImplementedError("matmul beyond 2-d x 2-d")
+    """PyTorch's matmul: dot, matrix-vector, matrix-matrix, and batched products with the
+    batch dims broadcast."""
+    _check_tensor(input, "matmul", "input")
+    _check_tensor(other, "matmul", "other")
+    na, nb = input._data.ndim, other._data.ndim
+    if na == 0 or nb == 0:
+        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
+                           f"{na}D and {nb}D")
+    if na == 1 and nb == 1:
+        r = dot(input, other)
+    elif na == 2 and nb == 1:
+        r = mv(input, other)
+    elif na == 1 and nb == 2:
+        r = _squeeze0(mm(input.unsqueeze(0), other))
+    elif na == 2 and nb == 2:
+        r = mm(input, other)
+    elif _should_fold(input, other):
+        r = _matmul_fold(input, other)
+    else:
+        r = _matmul_batched(input, other)
+    return _rd._out(r, out)
+
+
+def _matmul_fold(input: Tensor, other: Tensor) -> Tensor:
+    transpose = other._data.ndim > input._data.ndim
+    t1 = other.mT if transpose else input
+    if not transpose:
+        t2 = other
+    else:
+        t2 = input.t() if input._data.ndim == 2 else input
+    sizes1 = t1._data.shape
+    out_shape = sizes1[:-1]
+    folded = math.prod(out_shape)
+    matrix = t2._data.ndim == 2
+    if matrix:
+        out_shape = out_shape + (t2._data.shape[1],)
+    t1f = t1.reshape(folded, sizes1[-1])
+    if matrix:
+        res = _unsafe_view(t1f.mm(t2), out_shape)
+        return res.mT.contiguous() if transpose else res
+    return _unsafe_view(t1f.mv(t2), out_shape)
+
+
+def _matmul_batched(input: Tensor, other: Tensor) -> Tensor:
+    sa, sb = input._data.shape, other._data.shape
+    na, nb = len(sa), len(sb)
+    n = sa[-2] if na > 1 else 1
+    m1 = sa[-1]
+    batch1 = sa[:max(na - 2, 0)]
+    m2 = sb[-2] if nb > 1 else sb[0]
+    p = sb[-1] if nb > 1 else 1
+    batch2 = sb[:max(nb - 2, 0)]
+    if na == 3 and nb == 3 and batch1[0] != batch2[0]:
+        # A broadcast batch of a grad-requiring operand goes through the folding path.
+        if batch1[0] == 1 and input._rg:
+            return matmul(input.squeeze(0), other)
+        if batch2[0] == 1 and other._rg:
+            return matmul(input, other.squeeze(0))
+    batch = broadcast_shapes(batch1, batch2)
+    nb_ = math.prod(batch)
+    t1 = input.expand(batch + (n, m1)).reshape(nb_, n, m1)
+    if nb == 1:
+        t2 = other.expand(batch + (m2,)).reshape(nb_, m2).unsqueeze(2)
+    else:
+        t2 = other.expand(batch + (m2, p)).reshape(nb_, m2, p)
+    out_shape = batch + ((n,) if na > 1 else ()) + ((p,) if nb > 1 else ())
+    prod = t1.bmm(t2)
+    if nb == 1:
+        prod = prod.squeeze(-1)
+    return _unsafe_view(prod, out_shape)
+
+
+def inner(input: Tensor, other: Tensor, *, out=None) -> Tensor:
+    """Sum of products over the last dims (a product with a 0-d operand)."""
+    _check_tensor(other, "inner", "other")
+    if input._data.ndim == 0 or other._data.ndim == 0:
+        return _rd._out(input * other, out)
+    if input._data.shape[-1] != other._data.shape[-1]:
+        raise RuntimeError(f"inner() the last dimension must match on both input tensors but "
+                           f"got shapes {list(input._data.shape)} and {list(other._data.shape)}")
+    return _rd._out(tensordot(input, other, ([-1], [-1])), out)
+
+
+def _addmm_bias(input: Tensor, shape: tuple) -> None:
+    """The bias must broadcast to the product's shape (PyTorch's expand errors)."""
+    s = input._data.shape
+    if len(s) > len(shape):
+        raise RuntimeError(f"expand(torch.{input.dtype._legacy}{{{list(s)}}}, size="
+                           f"{list(shape)}): the number of sizes provided ({len(shape)}) must be "
+                           f"greater or equal to the number of dimensions in the tensor "
+                           f"({len(s)})")
+    lead = len(shape) - len(s)
+    for i in range(len(s) - 1, -1, -1):
+        if s[i] != 1 and s[i] != shape[lead + i]:
+            raise RuntimeError(f"The expanded size of the tensor ({shape[lead + i]}) must match "
+                               f"the existing size ({s[i]}) at non-singleton dimension "
+                               f"{lead + i}.  Target sizes: {list(shape)}.  Tensor sizes: "
+                               f"{list(s)}")
+
+
+def _scaled(prod: np.ndarray, alpha) -> np.ndarray:
+    return prod if alpha == 1 else prod * alpha
+
+
+def _combine(bias: np.ndarray, prod: np.ndarray, beta, alpha) -> np.ndarray:
+    """``beta * bias + alpha * prod``; beta == 0 ignores the bias (NaNs included)."""
+    prod = _scaled(prod, alpha)
+    if beta == 0:
+        return np.array(np.broadcast_to(prod, prod.shape))
+    b = bias if beta == 1 else bias * beta
+    return (b + prod).astype(prod.dtype, copy=False)
 
 
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1, out=None) -> Tensor:
     """``beta * input + alpha * (mat1 @ mat2)`` (what a Linear layer computes)."""
     a, b = mat1._data, mat2._data
-    if a.ndim != 2 or b.ndim != 2:
-        raise RuntimeError(f"{'mat1' if a.ndim != 2 else 'mat2'} must be a matrix, got "
-                           f"{a.ndim if a.ndim != 2 else b.ndim}-D tensor")
+    if input._data.dtype != b.dtype:
+        raise RuntimeError(f"self and mat2 must have the same dtype, but got {_tname(input)} "
+                           f"and {_tname(mat2)}")
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {_tname(mat1)} "
+                           f"and {_tname(mat2)}")
+    for name, d in (("mat1", a), ("mat2", b)):
+        if d.ndim != 2:
+            raise RuntimeError(f"{name} must be a matrix, got {d.ndim}-D tensor")
     if a.shape[1] != b.shape[0]:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({a.shape[0]}x{a.shape[1]} "
                            f"and {b.shape[0]}x{b.shape[1]})")
-    _same_dtype(mat1, mat2)
-    prod = a * b if a.shape[1] == 1 else a @ b
-    if alpha != 1:
-        prod = prod * alpha
-    bias = input._data if beta == 1 else input._data * beta
-    try:
-        r = bias + prod
-    except ValueError:
-        raise RuntimeError(f"The expanded size of the tensor ({prod.shape[-1]}) must match "
-                           f"the existing size ({input._data.shape[-1]})") from None
-    if r.shape != prod.shape:
-        raise RuntimeError(f"The expanded size of the tensor ({prod.shape}) must match the "
-                           f"existing size {input._data.shape}")
-    if STATE.enabled and (input._rg or mat1._rg or mat2._rg):
-        from ..autograd.graph import record
+    shape = (a.shape[0], b.shape[1])
+    _addmm_bias(input, shape)
+    _no_bool(input, "addmm_impl_cpu_")
+    r = _combine(input._data, a * b if a.shape[1] == 1 else a @ b, beta, alpha)
+    if _need(input, mat1, mat2):
         node = AddmmBackward0()
         node.alpha, node.beta = alpha, beta
         t = record(node, r, (input, mat1, mat2))
         node.save(mat1, mat2)
-        return t
-    return _wrap(r)
+        return _rd._out(t, out)
+    return _rd._out(_wrap(r), out)
 
 
 class AddmmBackward0(Node):
@@ -102,6 +447,994 @@ class AddmmBackward0(Node):
         m1, m2 = self.saved_tensors()
         f0, f1, f2 = self.next_functions
         g = grad if self.alpha == 1 else grad * self.alpha
-        return (grad if self.beta == 1 else grad * self.beta,
+        return (_beta_grad(grad, self.beta) if f0[0] is not None else None,
                 g.mm(m2.t()) if f1[0] is not None else None,
                 m1.t().mm(g) if f2[0] is not None else None)
+
+
+def _beta_grad(grad: Tensor, beta) -> Tensor:
+    return grad if beta == 1 else grad * beta
+
+
+def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta=1, alpha=1, out=None) -> Tensor:
+    """``beta * input + alpha * (mat @ vec)``."""
+    a, v = mat._data, vec._data
+    if a.ndim != 2 or v.ndim != 1 or input._data.ndim > 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got {input._data.ndim}, "
+                           f"{a.ndim}, {v.ndim}")
+    s = input._data.shape
+    if a.shape[1] != v.shape[0] or (s and s[0] not in (1, a.shape[0])):
+        raise RuntimeError(f"size mismatch, got input ({s[0] if s else 1}), mat "
+                           f"({a.shape[0]}x{a.shape[1]}), vec ({v.shape[0]})")
+    if not input._data.dtype == a.dtype == v.dtype:
+        raise RuntimeError(f"addmv input tensors must have the same dtype, but got "
+                           f"{_tname(input)}, {_tname(mat)}, and {_tname(vec)}")
+    r = _combine(input._data, a @ v, beta, alpha)
+    if _need(input, mat, vec):
+        node = AddmvBackward0()
+        node.alpha, node.beta = alpha, beta
+        t = record(node, r, (input, mat, vec))
+        node.save(mat, vec)
+        return _rd._out(t, out)
+    return _rd._out(_wrap(r), out)
+
+
+class AddmvBackward0(Node):
+    __slots__ = ("alpha", "beta")
+    _saved_names = ("mat", "vec")
+
+    def backward(self, grad):
+        m, v = self.saved_tensors()
+        f0, f1, f2 = self.next_functions
+        g = grad if self.alpha == 1 else grad * self.alpha
+        return (_beta_grad(grad, self.beta) if f0[0] is not None else None,
+                g.unsqueeze(1) * v if f1[0] is not None else None,
+                m.t().mv(g) if f2[0] is not None else None)
+
+
+def addr(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta=1, alpha=1, out=None) -> Tensor:
+    """``beta * input + alpha * outer(vec1, vec2)``."""
+    for name, t in (("vec1", vec1), ("vec2", vec2)):
+        if t._data.ndim != 1:
+            raise RuntimeError(f"addr: Expected 1-D argument {name}, but got {t._data.ndim}-D")
+    shape = (vec1._data.shape[0], vec2._data.shape[0])
+    _addmm_bias(input, shape)
+    r = _combine(input._data, np.multiply.outer(vec1._data, vec2._data), beta, alpha)
+    if _need(input, vec1, vec2):
+        node = AddrBackward0()
+        node.alpha, node.beta = alpha, beta
+        t = record(node, r, (input, vec1, vec2))
+        node.save(vec1, vec2)
+        return _rd._out(t, out)
+    return _rd._out(_wrap(r), out)
+
+
+class AddrBackward0(Node):
+    __slots__ = ("alpha", "beta")
+    _saved_names = ("vec1", "vec2")
+
+    def backward(self, grad):
+        v1, v2 = self.saved_tensors()
+        f0, f1, f2 = self.next_functions
+        g = grad if self.alpha == 1 else grad * self.alpha
+        return (_beta_grad(grad, self.beta) if f0[0] is not None else None,
+                g.mv(v2) if f1[0] is not None else None,
+                g.t().mv(v1) if f2[0] is not None else None)
+
+
+def _batch_checks(batch1: Tensor, batch2: Tensor) -> None:
+    a, b = batch1._data, batch2._data
+    if a.ndim != 3:
+        raise RuntimeError("batch1 must be a 3D tensor")
+    if b.ndim != 3:
+        raise RuntimeError("batch2 must be a 3D tensor")
+    if b.shape[0] != a.shape[0] or b.shape[1] != a.shape[2]:
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{a.shape[0]}, {a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}].")
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"expected scalar type {_tname(batch1)} but found {_tname(batch2)}")
+
+
+def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1,
+            out=None) -> Tensor:
+    """``beta * input + alpha * bmm(batch1, batch2)``."""
+    _batch_checks(batch1, batch2)
+    a, b = batch1._data, batch2._data
+    shape = (a.shape[0], a.shape[1], b.shape[2])
+    _addmm_bias(input, shape)
+    if input._data.dtype != a.dtype:
+        raise RuntimeError(f"Input dtypes must be the same, got: input {input.dtype}, "
+                           f"batch1: {batch1.dtype}, batch2: {batch2.dtype}")
+    r = _combine(input._data, np.matmul(a, b), beta, alpha)
+    if _need(input, batch1, batch2):
+        node = BaddbmmBackward0()
+        node.alpha, node.beta = alpha, beta
+        t = record(node, r, (input, batch1, batch2))
+        node.save(batch1, batch2)
+        return _rd._out(t, out)
+    return _rd._out(_wrap(r), out)
+
+
+class BaddbmmBackward0(Node):
+    __slots__ = ("alpha", "beta")
+    _saved_names = ("batch1", "batch2")
+
+    def backward(self, grad):
+        b1, b2 = self.saved_tensors()
+        f0, f1, f2 = self.next_functions
+        g = grad if self.alpha == 1 else grad * self.alpha
+        return (_beta_grad(grad, self.beta) if f0[0] is not None else None,
+                g.bmm(b2.transpose(1, 2)) if f1[0] is not None else None,
+                b1.transpose(1, 2).bmm(g) if f2[0] is not None else None)
+
+
+def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1,
+           out=None) -> Tensor:
+    """``beta * input + alpha * sum_b(batch1[b] @ batch2[b])``."""
+    _batch_checks(batch1, batch2)
+    a, b = batch1._data, batch2._data
+    shape = (a.shape[1], b.shape[2])
+    _addmm_bias(input, shape)
+    r = _combine(input._data, np.matmul(a, b).sum(0), beta, alpha)
+    if _need(input, batch1, batch2):
+        node = AddbmmBackward0()
+        node.alpha, node.beta = alpha, beta
+        node.n = a.shape[0]
+        t = record(node, r, (input, batch1, batch2))
+        node.save(batch1, batch2)
+        return _rd._out(t, out)
+    return _rd._out(_wrap(r), out)
+
+
+class AddbmmBackward0(Node):
+    __slots__ = ("alpha", "beta", "n")
+    _saved_names = ("batch1", "batch2")
+
+    def backward(self, grad):
+        b1, b2 = self.saved_tensors()
+        f0, f1, f2 = self.next_functions
+        g = grad if self.alpha == 1 else grad * self.alpha
+        ge = g.unsqueeze(0).expand((self.n,) + tuple(g.shape))
+        return (_beta_grad(grad, self.beta) if f0[0] is not None else None,
+                ge.bmm(b2.transpose(1, 2)) if f1[0] is not None else None,
+                b1.transpose(1, 2).bmm(ge) if f2[0] is not None else None)
+
+
+# -- tensordot / kron -----------------------------------------------------------------------
+def tensordot(a: Tensor, b: Tensor, dims=2, out=None) -> Tensor:
+    """Contract ``dims`` (an int: a's last and b's first dims; or two lists) of a and b."""
+    if isinstance(dims, Tensor):
+        dims = dims.tolist()
+    if isinstance(dims, (int, np.integer)):
+        if dims < 0:
+            raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+        dims_a, dims_b = list(range(-int(dims), 0)), list(range(int(dims)))
+    else:
+        if len(dims) != 2:
+            raise RuntimeError("tensordot expects dims to be a pair of lists")
+        dims_a, dims_b = dims
+        dims_a = [dims_a] if isinstance(dims_a, (int, np.integer)) else list(dims_a)
+        dims_b = [dims_b] if isinstance(dims_b, (int, np.integer)) else list(dims_b)
+    if len(dims_a) != len(dims_b):
+        raise RuntimeError("both dimension lists should have same length")
+    if a._data.dtype != b._data.dtype:
+        raise RuntimeError("both inputs should have same dtype")
+    na, nb = a._data.ndim, b._data.ndim
+    da = [wrap_dim(int(d), na) for d in dims_a]
+    db = [wrap_dim(int(d), nb) for d in dims_b]
+    for ds in (da, db):
+        seen = set()
+        for d in ds:
+            if d in seen:
+                raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+            seen.add(d)
+    t1, t2 = a, b
+    csize = 1
+    for x, y in zip(da, db):
+        s1, s2 = a._data.shape[x], b._data.shape[y]
+        if s2 == 1:                    # broadcast dims can be summed right away
+            t1 = t1.sum(x, True)
+        elif s1 == 1:
+            t2 = t2.sum(y, True)
+        elif s1 != s2:
+            raise RuntimeError(f"contracted dimensions need to match, but first has size {s1} "
+                               f"in dim {x} and second has size {s2} in dim {y}")
+        else:
+            csize *= s1
+    free_a = [i for i in range(na) if i not in da]
+    free_b = [i for i in range(nb) if i not in db]
+    rsizes = [t1._data.shape[i] for i in free_a] + [t2._data.shape[i] for i in free_b]
+    size1 = math.prod(t1._data.shape[i] for i in free_a)
+    size2 = math.prod(t2._data.shape[i] for i in free_b)
+    m1 = t1.permute(free_a + da).reshape(size1, csize)
+    m2 = t2.permute(db + free_b).reshape(csize, size2)
+    return _rd._out(m1.mm(m2).reshape(rsizes), out)
+
+
+def kron(input: Tensor, other: Tensor, *, out=None) -> Tensor:
+    """Kronecker product (blocks ``input[i, j] * other``), for any number of dims."""
+    _check_tensor(other, "kron", "other")
+    sa, sb = input._data.shape, other._data.shape
+    nd = max(len(sa), len(sb))
+    pa, pb = nd - len(sa), nd - len(sb)
+    ra, rb, rr = [], [], []
+    for i in range(nd):
+        x = sa[i - pa] if i >= pa else 1
+        y = sb[i - pb] if i >= pb else 1
+        ra += [x, 1]
+        rb += [1, y]
+        rr.append(x * y)
+    prod = _unsafe_view(input, tuple(ra)) * _unsafe_view(other, tuple(rb))
+    return _rd._out(_unsafe_view(prod, tuple(rr)), out)
+
+
+# -- diagonals ------------------------------------------------------------------------------
+def _diag_geometry(shape: tuple, offset: int, d1: int, d2: int):
+    if offset >= 0:
+        n = max(0, min(shape[d1], shape[d2] - offset))
+    else:
+        n = max(0, min(shape[d1] + offset, shape[d2]))
+    return n
+
+
+def _diag_view_np(a: np.ndarray, offset: int, d1: int, d2: int) -> np.ndarray:
+    """A writable NumPy view of a diagonal (np.diagonal's view is read-only)."""
+    n = _diag_geometry(a.shape, offset, d1, d2)
+    idx = [slice(None)] * a.ndim
+    if n:
+        if offset >= 0:
+            idx[d2] = slice(offset, None)
+        else:
+            idx[d1] = slice(-offset, None)
+    start = a[tuple(idx)]
+    keep = [k for k in range(a.ndim) if k not in (d1, d2)]
+    shape = tuple(a.shape[k] for k in keep) + (n,)
+    strides = tuple(a.strides[k] for k in keep) + (a.strides[d1] + a.strides[d2],)
+    return np.lib.stride_tricks.as_strided(start, shape, strides,
+                                           writeable=a.flags.writeable)
+
+
+def _diag_dims(ndim: int, dim1: int, dim2: int):
+    d1, d2 = wrap_dim(dim1, ndim), wrap_dim(dim2, ndim)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return d1, d2
+
+
+def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    """The diagonal over dims ``dim1``/``dim2`` as a new last dim (a view)."""
+    from .shape import make_view
+    d1, d2 = _diag_dims(input._data.ndim, dim1, dim2)
+    data = _diag_view_np(input._data, offset, d1, d2)
+    node = DiagonalBackward0()
+    node.shape, node.offset, node.dims = input._data.shape, offset, (d1, d2)
+    return make_view(input, data, node, lambda b: diagonal(b, offset, d1, d2))
+
+
+class DiagonalBackward0(Node):
+    __slots__ = ("shape", "offset", "dims")
+
+    def backward(self, grad):
+        return _diag_scatter(grad, self.shape, self.offset, *self.dims),
+
+
+class DiagonalBackward0_copy(DiagonalBackward0):
+    __slots__ = ()
+
+
+def _diag_scatter(g: Tensor, shape: tuple, offset: int, d1: int, d2: int) -> Tensor:
+    """Zeros of ``shape`` with ``g`` written on a diagonal (differentiable in ``g``)."""
+    out = np.zeros(shape, g._data.dtype)
+    _diag_view_np(out, offset, d1, d2)[...] = g._data
+    if STATE.enabled and g._rg:
+        node = DiagonalBackwardBackward0()
+        node.offset, node.dims = offset, (d1, d2)
+        return record1(node, out, g)
+    return _wrap(out)
+
+
+class DiagonalBackwardBackward0(Node):
+    __slots__ = ("offset", "dims")
+
+    def backward(self, grad):
+        return diagonal(grad, self.offset, *self.dims),
+
+
+def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    """Tensor whose diagonals (over the new dims dim1, dim2) are input's last dim."""
+    nd = input._data.ndim + 1
+    d1, d2 = _diag_dims(nd, dim1, dim2)
+    n = input._data.shape[-1] + abs(offset) if input._data.ndim else abs(offset) + 1
+    rest = list(input._data.shape[:-1])
+    shape = []
+    for k in range(nd):
+        shape.append(n if k in (d1, d2) else rest.pop(0))
+    out = np.zeros(shape, input._data.dtype)
+    _diag_view_np(out, offset, d1, d2)[...] = input._data
+    if STATE.enabled and input._rg:
+        node = DiagEmbedBackward0()
+        node.offset, node.dims = offset, (d1, d2)
+        return record1(node, out, input)
+    return _wrap(out)
+
+
+class DiagEmbedBackward0(Node):
+    __slots__ = ("offset", "dims")
+
+    def backward(self, grad):
+        return diagonal(grad, self.offset, *self.dims),
+
+
+def diag(input: Tensor, diagonal: int = 0, *, out=None) -> Tensor:
+    """1-d: a matrix with ``input`` on a diagonal; 2-d: a copy of a diagonal."""
+    nd = input._data.ndim
+    if nd == 1:
+        return _rd._out(diag_embed(input, diagonal, 0, 1), out)
+    if nd != 2:
+        raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {nd}D")
+    data = _diag_view_np(input._data, diagonal, 0, 1).copy()
+    if STATE.enabled and input._rg:
+        node = DiagonalBackward0_copy()
+        node.shape, node.offset, node.dims = input._data.shape, diagonal, (0, 1)
+        return _rd._out(record1(node, data, input), out)
+    return _rd._out(_wrap(data), out)
+
+
+def trace(input: Tensor) -> Tensor:
+    """Sum of the main diagonal of a matrix (integers give int64)."""
+    d = input._data
+    if d.ndim != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {d.ndim}")
+    r = np.asarray(np.trace(d, dtype=np.int64 if d.dtype.kind in "biu" else None))
+    if STATE.enabled and input._rg:
+        node = TraceBackward0()
+        node.shape = d.shape
+        return record1(node, r, input)
+    return _wrap(r)
+
+
+class TraceBackward0(Node):
+    __slots__ = ("shape",)
+
+    def backward(self, grad):
+        return grad * _wrap(np.eye(*self.shape, dtype=grad._data.dtype)),
+
+
+def cross(input: Tensor, other: Tensor, dim=None, *, out=None) -> Tensor:
+    """Cross product along ``dim`` (default: the first dim of size 3, deprecated)."""
+    if dim is None:
+        warnings.warn("Using torch.cross without specifying the dim arg is deprecated.\nPlease "
+                      "either pass the dim explicitly or simply use torch.linalg.cross.\nThe "
+                      "default value of dim will change to agree with that of "
+                      "linalg.cross in a future release.", UserWarning, stacklevel=2)
+        shape = broadcast_shapes(input._data.shape, other._data.shape)
+        dim = next((i for i, s in enumerate(shape) if s == 3), -1)
+    return linalg_cross(input, other, dim=dim, out=out)
+
+
+def linalg_cross(input: Tensor, other: Tensor, *, dim: int = -1, out=None) -> Tensor:
+    """``torch.linalg.cross``: cross product of 3-vectors along ``dim`` (broadcasting)."""
+    a, b = input._data, other._data
+    if a.ndim != b.ndim:
+        raise RuntimeError(f"linalg.cross: inputs must have the same number of dimensions.")
+    k = wrap_dim(dim, a.ndim)
+    if a.shape[k] != 3 or b.shape[k] != 3:
+        raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got "
+                           f"{a.shape[k]} and {b.shape[k]}")
+    broadcast_shapes(a.shape, b.shape)
+    if a.dtype != b.dtype:
+        rt = _dtype.result_type(input, other).np
+        a, b = a.astype(rt), b.astype(rt)
+    r = np.cross(a, b, axis=k)
+    if _need(input, other):
+        node = LinalgCrossBackward0()
+        node.dim = k
+        t = record2(node, r, input, other)
+        node.save(input, other)
+        return _rd._out(t, out)
+    return _rd._out(_wrap(r), out)
+
+
+class LinalgCrossBackward0(Node):
+    __slots__ = ("dim",)
+    _saved_names = ("self", "other")
+
+    def backward(self, grad):
+        a, b = self.saved_tensors()
+        fa, fb = self.next_functions
+        return (linalg_cross(b, grad, dim=self.dim) if fa[0] is not None else None,
+                linalg_cross(grad, a, dim=self.dim) if fb[0] is not None else None)
+
+
+# -- einsum ---------------------------------------------------------------------------------
+def _label(c: str, pos: int) -> int:
+    if "A" <= c <= "Z":
+        return ord(c) - ord("A")
+    if "a" <= c <= "z":
+        return ord(c) - ord("a") + 26
+    raise RuntimeError(f"einsum(): invalid subscript given at index {pos} in the equation "
+                       "string, subscripts must be in [a-zA-Z]")
+
+
+_ELL = -1   # marks '...' in a parsed subscript list
+
+
+def _parse_terms(text: str, start: int):
+    """Split 'ij,j...k' into lists of label ints (with _ELL), keeping string positions."""
+    terms, cur, i = [], [], 0
+    while i < len(text):
+        c = text[i]
+        if c == ",":
+            terms.append(cur)
+            cur = []
+        elif c == ".":
+            if text[i:i + 3] != "..." or _ELL in cur:
+                raise RuntimeError("einsum(): found '.' for operand "
+                                   f"{len(terms)} that is not part of any ellipsis")
+            cur.append(_ELL)
+            i += 2
+        elif c != " ":
+            cur.append(_label(c, start + i))
+        i += 1
+    terms.append(cur)
+    return terms
+
+
+def _sublist_terms(args):
+    """einsum(op1, [0, 1], op2, [1, 2], [0, 2]): operands, subscripts, output (or None)."""
+    ops, terms = [], []
+    items = list(args)
+    while len(items) >= 2 and isinstance(items[0], Tensor):
+        ops.append(items.pop(0))
+        terms.append([_ELL if s is Ellipsis else int(s) for s in items.pop(0)])
+    out = None
+    if items:
+        out = [_ELL if s is Ellipsis else int(s) for s in items.pop(0)]
+    return ops, terms, out
+
+
+def einsum(*args) -> Tensor:
+    """Einstein summation: ``einsum('ij,jk->ik', a, b)``; implicit output (labels seen once,
+    sorted), '...' broadcasting, repeated labels (diagonals), any number of operands; or the
+    sublist form ``einsum(a, [0, 1], b, [1, 2], [0, 2])``."""
+    if not args or (isinstance(args[0], str) and len(args) < 2):
+        raise ValueError("einsum(): must specify the equation string and at least one operand, "
+                         "or at least one operand and its subscripts list")
+    if isinstance(args[0], str):
+        eq = args[0]
+        ops = args[1:]
+        if len(ops) == 1 and isinstance(ops[0], (list, tuple)):
+            ops = tuple(ops[0])
+        lhs, arrow, rhs = eq.partition("->")
+        terms = _parse_terms(lhs, 0)
+        out = _parse_terms(rhs, len(lhs) + 2)[0] if arrow else None
+        if arrow and len(_parse_terms(rhs, len(lhs) + 2)) > 1:
+            raise RuntimeError("einsum(): found ',' in the output subscripts")
+    else:
+        ops, terms, out = _sublist_terms(args)
+    if len(terms) > len(ops):
+        raise RuntimeError("einsum(): fewer operands were provided than specified in the "
+                           "equation")
+    if len(terms) < len(ops):
+        raise RuntimeError("einsum(): more operands were provided than specified in the "
+                           "equation")
+    ops = list(ops)
+    for i, t in enumerate(ops):
+        _check_tensor(t, "einsum", f"operands[{i}]")
+    dt = ops[0]._data.dtype
+    for t in ops[1:]:
+        if t._data.dtype != dt:
+            raise RuntimeError(f"expected scalar type {_tname(ops[0])} but found {_tname(t)}")
+    spec, out_labels, sizes = _einsum_spec(ops, terms, out)
+    return _einsum_apply(ops, spec, out_labels)
+
+
+def _einsum_spec(ops, terms, out):
+    """Resolve '...' into explicit labels (52 + position) and check sizes; returns the
+    per-operand label lists, the output labels and the size of each label."""
+    ell_nd = 0
+    for i, (t, term) in enumerate(zip(ops, terms)):
+        nd = t._data.ndim
+        named = len([s for s in term if s != _ELL])
+        if _ELL in term:
+            if named > nd:
+                raise RuntimeError(f"einsum(): the number of subscripts in the equation ({named}) "
+                                   f"is more than the number of dimensions ({nd}) for operand "
+                                   f"{i}")
+            ell_nd = max(ell_nd, nd - named)
+        elif named != nd:
+            raise RuntimeError(f"einsum(): the number of subscripts in the equation ({named}) "
+                               f"does not match the number of dimensions ({nd}) for operand {i} "
+                               "and no ellipsis was given")
+    ell_labels = [100 + k for k in range(ell_nd)]
+    spec, sizes, ell_sizes = [], {}, [1] * ell_nd
+    for i, (t, term) in enumerate(zip(ops, terms)):
+        shape = t._data.shape
+        labels = []
+        for s in term:
+            if s == _ELL:
+                e = t._data.ndim - (len(term) - 1)
+                labels.extend(ell_labels[ell_nd - e:])
+            else:
+                labels.append(s)
+        seen = {}
+        for k, (lab, n) in enumerate(zip(labels, shape)):
+            if lab >= 100:
+                j = lab - 100
+                if n != 1 and ell_sizes[j] != 1 and n != ell_sizes[j]:
+                    raise RuntimeError(f"einsum(): dimension {j} covered by ellipsis in operand "
+                                       f"{i}has size {n} which does not broadcast with "
+                                       f"previously seen ellipsis with size {ell_sizes[j]} for "
+                                       "the respective dimension")
+                ell_sizes[j] = max(ell_sizes[j], n)
+                continue
+            if lab in seen and seen[lab] != n:
+                raise RuntimeError(f"einsum(): subscript {_char(lab)} is repeated for operand {i} "
+                                   f"but the sizes don't match, {seen[lab]} != {n}")
+            seen[lab] = n
+            prev = sizes.get(lab)
+            if prev is not None and n != prev and n != 1 and prev != 1:
+                raise RuntimeError(f"einsum(): subscript {_char(lab)} has size {n} for operand {i} "
+                                   f"which does not broadcast with previously seen size {prev}")
+            sizes[lab] = n if prev is None or prev == 1 else prev
+        spec.append(labels)
+    for j, lab in enumerate(ell_labels):
+        sizes[lab] = ell_sizes[j]
+    if out is None:
+        counts = {}
+        for labels in spec:
+            for lab in labels:
+                counts[lab] = counts.get(lab, 0) + 1
+        out_labels = ell_labels + sorted(lab for lab, c in counts.items()
+                                         if c == 1 and lab < 100)
+    else:
+        out_labels = []
+        for s in out:
+            if s == _ELL:
+                out_labels.extend(ell_labels)
+                continue
+            if s in out_labels:
+                raise RuntimeError(f"einsum(): output subscript {_char(s)} appears more than once "
+                                   "in the output")
+            if s not in sizes:
+                raise RuntimeError(f"einsum(): output subscript {_char(s)} does not appear in the "
+                                   "equation for any input operand")
+            out_labels.append(s)
+    return spec, out_labels, sizes
+
+
+def _char(lab: int) -> str:
+    return chr(ord("A") + lab) if lab < 26 else chr(ord("a") + lab - 26)
+
+
+def _np_einsum(arrays, spec, out_labels) -> np.ndarray:
+    # NumPy's sublist form takes labels below 52: renumber ours (which include '...' ones).
+    table = {}
+    for lab in [l for s in spec for l in s] + list(out_labels):
+        if lab not in table:
+            table[lab] = len(table)
+    args = []
+    for a, s in zip(arrays, spec):
+        args += [a, [table[l] for l in s]]
+    args.append([table[l] for l in out_labels])
+    return np.asarray(np.einsum(*args, optimize=len(arrays) > 2))
+
+
+def _einsum_apply(ops, spec, out_labels) -> Tensor:
+    r = _np_einsum([t._data for t in ops], spec, out_labels)
+    if r.base is not None or not r.flags.writeable:
+        r = r.copy()
+    if _need(*ops):
+        node = EinsumBackward0()
+        node.spec, node.out_labels = spec, list(out_labels)
+        t = record(node, r, ops)
+        node.save(*ops)
+        return t
+    return _wrap(r)
+
+
+class EinsumBackward0(Node):
+    """The gradient of each operand is itself an einsum: the output gradient contracted
+    with the other operands (identity matrices restore repeated labels, ones vectors the
+    labels only this operand had), so higher-order gradients work."""
+
+    __slots__ = ("spec", "out_labels")
+
+    def backward(self, grad):
+        ops = self.saved_tensors()
+        spec, out_labels = self.spec, self.out_labels
+        grads = []
+        for i, (fn, _) in enumerate(self.next_functions):
+            if fn is None:
+                grads.append(None)
+                continue
+            shape = ops[i]._data.shape
+            target = []
+            extra_ops, extra_spec = [], []
+            fresh = 200
+            avail = set(out_labels)
+            for j, s in enumerate(spec):
+                if j != i:
+                    avail.update(s)
+            seen = set()
+            for lab, n in zip(spec[i], shape):
+                if lab in seen:                 # a repeated label: an identity matrix
+                    extra_ops.append(_wrap(np.eye(n, dtype=grad._data.dtype)))
+                    extra_spec.append([lab, fresh])
+                    target.append(fresh)
+                    fresh += 1
+                    continue
+                seen.add(lab)
+                target.append(lab)
+                if lab not in avail:            # summed only here: broadcast with ones
+                    extra_ops.append(_wrap(np.ones(n, grad._data.dtype)))
+                    extra_spec.append([lab])
+                    avail.add(lab)
+            sub_ops = [grad] + [ops[j] for j in range(len(ops)) if j != i] + extra_ops
+            sub_spec = [out_labels] + [spec[j] for j in range(len(ops)) if j != i] + extra_spec
+            g = _einsum_apply(sub_ops, sub_spec, target)
+            if g._data.shape != shape:          # size-1 labels broadcast in the forward
+                g = _rd.sum(g, tuple(k for k, (x, y) in enumerate(zip(g._data.shape, shape))
+                                     if x != y), True)
+            grads.append(g)
+        return tuple(grads)
+
+
+# -- torch.linalg ---------------------------------------------------------------------------
+def _check_matrix(A: Tensor, name: str, square: bool = True, floating: bool = True) -> None:
+    d = A._data
+    if d.ndim < 2:
+        raise RuntimeError(f"{name}: The input tensor A must have at least 2 dimensions.")
+    if square and d.shape[-1] != d.shape[-2]:
+        raise RuntimeError(f"{name}: A must be batches of square matrices, but they are "
+                           f"{d.shape[-2]} by {d.shape[-1]} matrices")
+    if floating and d.dtype.kind not in "fc":
+        raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. "
+                           f"Got {_tname(A)}")
+
+
+def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dtype=None,
+                out=None) -> Tensor:
+    """Matrix norms over the two dims ``dim``: 'fro', 'nuc', 1, -1, 2, -2, inf, -inf."""
+    if isinstance(ord, str):
+        if ord not in ("fro", "nuc"):
+            raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+    else:
+        if abs(float(ord)) not in (1.0, 2.0, math.inf):
+            raise RuntimeError(f"linalg.matrix_norm: Order {_rd._fmt_ord(ord)} not supported.")
+    _check_matrix(A, "linalg.matrix_norm", square=False)
+    dim = list(dim)
+    if len(dim) != 2:
+        raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got "
+                           f"{' '.join(str(d) for d in dim)}")
+    nd = A._data.ndim
+    d0, d1 = wrap_dim(dim[0], nd), wrap_dim(dim[1], nd)
+    if d0 == d1:
+        raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({d0}, {d1})")
+    if dtype is not None:
+        _rd._check_norm_dtype(dtype, A._data.dtype, "linalg.matrix_norm")
+    if ord == "fro":
+        return _rd.vector_norm(A, 2, (d0, d1), keepdim, dtype=dtype, out=out)
+    x = A if dtype is None else A.to(dtype)
+    if ord == "nuc" or abs(float(ord)) == 2.0:
+        perm = [k for k in range(nd) if k not in (d0, d1)] + [d0, d1]
+        sv = svdvals(x.permute(perm))
+        if ord == "nuc":
+            r = sv.sum(-1, keepdim)
+        else:
+            r = sv.amax(-1, keepdim) if float(ord) > 0 else sv.amin(-1, keepdim)
+        if keepdim:
+            r = r.unsqueeze(-1).permute([perm.index(k) for k in range(nd)])
+        return _rd._out(r, out)
+    f = float(ord)
+    if math.isinf(f):
+        d0, d1 = d1, d0
+    if not keepdim and d0 < d1:
+        d1 -= 1
+    col = _rd.vector_norm(x, 1.0, (d0,), keepdim)
+    r = col.amax(d1, keepdim) if f > 0 else col.amin(d1, keepdim)
+    return _rd._out(r, out)
+
+
+def linalg_norm(A: Tensor, ord=None, dim=None, keepdim: bool = False, *, dtype=None,
+                out=None) -> Tensor:
+    """``torch.linalg.norm``: a vector norm, or a matrix norm when ``ord`` is given with two
+    dims (or a 2-d input); 2-norm / Frobenius norm by default."""
+    if isinstance(dim, (int, np.integer)):
+        dim = (int(dim),)
+    nd = A._data.ndim
+    if dim is not None:
+        if len(dim) not in (1, 2):
+            raise RuntimeError(f"linalg.norm: If dim is specified, it must be of length 1 or 2. "
+                               f"Got {list(dim)}")
+    elif ord is not None and nd not in (1, 2):
+        raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must be "
+                           f"1D or 2D. Got {nd}D.")
+    if isinstance(ord, str) or (ord is not None and ((dim is not None and len(dim) == 2)
+                                                     or (dim is None and nd == 2))):
+        return matrix_norm(A, ord, (0, 1) if dim is None else dim, keepdim, dtype=dtype,
+                           out=out)
+    return _rd.vector_norm(A, 2.0 if ord is None else ord, dim, keepdim, dtype=dtype, out=out)
+
+
+svd_type = _rd._return_type("svd", ("U", "S", "Vh"))
+slogdet_type = _rd._return_type("slogdet", ("sign", "logabsdet"))
+linalg_slogdet_type = _rd._return_type("linalg_slogdet", ("sign", "logabsdet"))
+
+
+def svd(A: Tensor, full_matrices: bool = True, *, driver=None, out=None):
+    """Singular value decomposition ``A = U diag(S) Vh`` (named tuple U, S, Vh)."""
+    _check_matrix(A, "linalg.svd", square=False)
+    d = A._data
+    try:
+        u, s, vh = np.linalg.svd(d, full_matrices=full_matrices)
+    except np.linalg.LinAlgError:
+        raise _LinAlgError("linalg.svd: The algorithm failed to converge because the input "
+                           "matrix is ill-conditioned or has too many repeated singular values "
+                           "(error code: 1).") from None
+    s = s.astype(np.abs(np.zeros((), d.dtype)).dtype, copy=False)
+    if _need(A):
+        node = LinalgSvdBackward0()
+        node._n_out = 3
+        node.full = full_matrices
+        res = record(node, (u, s, vh), (A,))
+        node.save_outputs(res)
+        return svd_type(*res)
+    return svd_type(_wrap(u), _wrap(s), _wrap(vh))
+
+
+def svdvals(A: Tensor, *, driver=None, out=None) -> Tensor:
+    """The singular values, in descending order."""
+    _check_matrix(A, "linalg.svdvals", square=False)
+    if _need(A):
+        return svd(A, full_matrices=False).S
+    s = np.linalg.svd(A._data, compute_uv=False)
+    return _rd._out(_wrap(s.astype(np.abs(np.zeros((), A._data.dtype)).dtype, copy=False)), out)
+
+
+class LinalgSvdBackward0(Node):
+    """PyTorch's svd_backward (distinct singular values assumed), written with ember ops."""
+
+    __slots__ = ("full", "_n_out", "_outs")
+
+    def save_outputs(self, res) -> None:
+        self._outs = tuple((t._data, t._version_counter(), t._version_counter().v)
+                           for t in res)
+
+    def _release_extra(self) -> None:
+        self._outs = None
+
+    def _out(self, i: int) -> Tensor:
+        if self._outs is None:
+            raise RuntimeError("Trying to backward through the graph a second time (or directly "
+                               "access saved tensors after they have already been freed).")
+        data, vc, _ = self._outs[i]
+        t = _wrap(data)
+        t._vc = vc
+        if STATE.enabled:
+            t.grad_fn, t._rg, t._out_nr = self, True, i
+        return t
+
+    def backward(self, grads):
+        gU, gS, gVh = grads
+        U, S, Vh = self._out(0), self._out(1), self._out(2)
+        m, n = U._data.shape[-2], Vh._data.shape[-1]
+        k = S._data.shape[-1]
+        if self.full and m != n:
+            U = U.narrow(-1, 0, k)
+            Vh = Vh.narrow(-2, 0, k)
+            gU = None if gU is None else gU.narrow(-1, 0, k)
+            gVh = None if gVh is None else gVh.narrow(-2, 0, k)
+        if gU is None and gVh is None:
+            if gS is None:
+                return None,
+            return (matmul(U, gS.unsqueeze(-1) * Vh) if m >= n else
+                    matmul(U * gS.unsqueeze(-2), Vh)),
+        eye = _wrap(np.eye(k, dtype=S._data.dtype))
+        S2 = S * S
+        E = S2.unsqueeze(-2) - S2.unsqueeze(-1) + eye     # 1 on the diagonal
+        UhgU = VhgV = None
+        if gU is not None:
+            x = matmul(U.mT, gU)
+            UhgU = x - x.mT
+        if gVh is not None:
+            x = matmul(Vh, gVh.mT)
+            VhgV = x - x.mT
+        if gU is not None and gVh is not None:
+            gA = (UhgU * S.unsqueeze(-2) + S.unsqueeze(-1) * VhgV) / E
+        elif gU is not None:
+            gA = (UhgU / E) * S.unsqueeze(-2)
+        else:
+            gA = S.unsqueeze(-1) * (VhgV / E)
+        if gS is not None:
+            gA = gA + gS.unsqueeze(-1) * eye
+        if m > n and gU is not None:
+            gA = matmul(U, gA)
+            gUSinv = gU / S.unsqueeze(-2)
+            gA = gA + gUSinv - matmul(U, matmul(U.mT, gUSinv))
+            gA = matmul(gA, Vh)
+        elif m < n and gVh is not None:
+            gA = matmul(gA, Vh)
+            SinvgVh = gVh / S.unsqueeze(-1)
+            gA = gA + SinvgVh - matmul(matmul(SinvgVh, Vh.mT), Vh)
+            gA = matmul(U, gA)
+        else:
+            gA = matmul(U, matmul(gA, Vh)) if m >= n else matmul(matmul(U, gA), Vh)
+        return gA,
+
+
+def _zero_pivot(a: np.ndarray) -> int:
+    """The 1-based index of the first exactly-zero pivot of LU with partial pivoting (LAPACK's
+    getrf info), or 0."""
+    a = a.astype(np.float64 if a.dtype.kind == "f" else np.complex128, copy=True)
+    n = a.shape[0]
+    first = 0
+    for j in range(n):
+        p = j + int(np.argmax(np.abs(a[j:, j])))
+        if a[p, j] == 0:
+            first = first or j + 1
+            continue
+        if p != j:
+            a[[j, p]] = a[[p, j]]
+        a[j + 1:, j] /= a[j, j]
+        a[j + 1:, j + 1:] -= np.outer(a[j + 1:, j], a[j, j + 1:])
+    return first
+
+
+def _singular_error(A: np.ndarray, name: str) -> _LinAlgError:
+    mats = A.reshape((-1,) + A.shape[-2:])
+    for b, mat in enumerate(mats):
+        info = _zero_pivot(mat)
+        if info:
+            where = f"(Batch element {b}): " if A.ndim > 2 else ""
+            return _LinAlgError(f"{name}: {where}The diagonal element {info} is zero, the "
+                                "inversion could not be completed because the input matrix is "
+                                "singular.")
+    return _LinAlgError(f"{name}: The inversion could not be completed because the input matrix "
+                        "is singular.")
+
+
+def inv(A: Tensor, *, out=None) -> Tensor:
+    """The inverse of a square matrix (or a batch); LinAlgError when singular."""
+    _check_matrix(A, "linalg.inv")
+    try:
+        r = np.linalg.inv(A._data)
+    except np.linalg.LinAlgError:
+        raise _singular_error(A._data, "linalg.inv") from None
+    if _need(A):
+        node = LinalgInvExBackward0()
+        t = record1(node, r, A)
+        node.save_result(t)
+        return _rd._out(t, out)
+    return _rd._out(_wrap(r), out)
+
+
+class LinalgInvExBackward0(Node):
+    __slots__ = ()
+
+    def backward(self, grad):          # d inv(A) = -inv^T grad inv^T
+        Ai = self.saved_result().mT
+        return -matmul(Ai, matmul(grad, Ai)),
+
+
+def det(A: Tensor, *, out=None) -> Tensor:
+    """Determinant of a square matrix (or a batch)."""
+    _check_matrix(A, "linalg.det")
+    r = np.asarray(np.linalg.det(A._data)).astype(A._data.dtype, copy=False)
+    if _need(A):
+        node = LinalgDetBackward0()
+        t = record1(node, r, A)
+        node.save(A)
+        node.save_result(t)
+        return _rd._out(t, out)
+    return _rd._out(_wrap(r), out)
+
+
+class LinalgDetBackward0(Node):
+    """grad * det * A^{-T}; singular matrices go through the SVD (cofactors stay finite)."""
+
+    __slots__ = ()
+    _saved_names = ("A",)
+
+    def backward(self, grad):
+        A, = self.saved_tensors()
+        d = self.saved_result()
+        gd = (grad * d).unsqueeze(-1).unsqueeze(-1)
+        if np.all(d._data != 0):
+            return gd * inv(A).mT,
+        U, S, Vh = svd(A, full_matrices=False)
+        alpha = (det(U) * det(Vh)).unsqueeze(-1)
+        D = (grad.unsqueeze(-1) * alpha) * _rd._prod_others(S, S._data.ndim - 1)
+        return matmul(U * D.unsqueeze(-2), Vh),
+
+
+def slogdet(A: Tensor, *, out=None):
+    """(sign, log|det|) of a square matrix, as a named tuple."""
+    _check_matrix(A, "linalg.slogdet")
+    sign, logabs = np.linalg.slogdet(A._data)
+    sign = np.asarray(sign).astype(A._data.dtype, copy=False)
+    logabs = np.asarray(logabs).astype(np.abs(np.zeros((), A._data.dtype)).dtype, copy=False)
+    if _need(A):
+        node = LinalgSlogdetBackward0()
+        node._n_out = 2
+        res = record(node, (sign, logabs), (A,))
+        node.save(A)
+        return linalg_slogdet_type(*res)
+    return linalg_slogdet_type(_wrap(sign), _wrap(logabs))
+
+
+class LinalgSlogdetBackward0(Node):
+    __slots__ = ("_n_out",)
+    _saved_names = ("A",)
+
+    def backward(self, grads):          # d log|det A| = A^{-T}
+        A, = self.saved_tensors()
+        g = grads[1]
+        if g is None:
+            return None,
+        return g.unsqueeze(-1).unsqueeze(-1) * inv(A).mT,
+
+
+def solve(A: Tensor, B: Tensor, *, left: bool = True, out=None) -> Tensor:
+    """The solution X of ``A X = B`` (``X A = B`` with left=False); B may be a vector or a
+    batch of either, broadcasting over batch dims."""
+    _check_matrix(A, "linalg.solve")
+    a, b = A._data, B._data
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"linalg.solve: Expected A and B to have the same dtype, but found "
+                           f"A of type {_tname(A)} and B of type {_tname(B)} instead")
+    if not left:
+        return solve(A.mT, B.mT, left=True, out=out).mT
+    vector = b.ndim == 1 or (b.ndim == a.ndim - 1 and b.shape == a.shape[:-1])
+    bm = b[..., None] if vector else b
+    n = a.shape[-1]
+    if bm.ndim < 2 or bm.shape[-2] != n:
+        raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation "
+                           f"AX = B ({a.shape[-2]}x{a.shape[-1]} and "
+                           f"{bm.shape[-2] if bm.ndim >= 2 else 1}x{bm.shape[-1]})")
+    batch = broadcast_shapes(a.shape[:-2], bm.shape[:-2])
+    try:
+        x = np.linalg.solve(np.broadcast_to(a, batch + a.shape[-2:]),
+                            np.broadcast_to(bm, batch + bm.shape[-2:]))
+    except np.linalg.LinAlgError:
+        where = "(Batch element 0): " if a.ndim > 2 else ""
+        raise _LinAlgError(f"torch.linalg.solve: {where}The solver failed because the input "
+                           "matrix is singular.") from None
+    if vector:
+        x = x[..., 0]
+    if _need(A, B):
+        node = LinalgSolveExBackward0()
+        node.vector = vector
+        t = record2(node, x, A, B)
+        node.save(A)
+        node.save_result(t)
+        return _rd._out(t, out)
+    return _rd._out(_wrap(x), out)
+
+
+class LinalgSolveExBackward0(Node):
+    __slots__ = ("vector",)
+    _saved_names = ("A",)
+
+    def backward(self, grad):          # gB = A^{-T} g ; gA = -gB X^T
+        A, = self.saved_tensors()
+        X = self.saved_result()
+        gB = solve(A.mT, grad)
+        fa, fb = self.next_functions
+        if fa[0] is None:
+            return None, gB
+        if self.vector:
+            gA = -(gB.unsqueeze(-1) * X.unsqueeze(-2))
+        else:
+            gA = -matmul(gB, X.mT)
+        return gA, gB if fb[0] is not None else None
+
+
+def vecdot(x: Tensor, y: Tensor, *, dim: int = -1, out=None) -> Tensor:
+    """Dot products of vectors along ``dim`` (broadcasting): ``sum(conj(x) * y, dim)``."""
+    return _rd._out(_rd.sum(_conj(x) * y, dim), out)
+
+
+def slogdet_legacy(A: Tensor):
+    """``torch.slogdet``: ``linalg.slogdet`` under its older named-tuple name."""
+    return slogdet_type(*slogdet(A))

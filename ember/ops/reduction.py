@@ -1,106 +1,177 @@
-"""Reductions over all elements or over dims (``dim`` int or tuple, negative allowed)."""
+"""Reductions over all elements or over dims (``dim`` an int or a tuple, negative allowed),
+scans (cumsum, cummax...), selections (max, median, mode...) and softmax.
+
+Every backward is written with ember ops so that it can itself be differentiated.
+"""
 from __future__ import annotations
+
+import builtins
+import collections
+import math
+import warnings
 
 import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor
 from ..autograd.grad_mode import STATE
-from ..autograd.graph import Node, record1
-from ._util import wrap_dims
+from ..autograd.graph import Node, record, record1
+from . import pointwise as _pw
+from ._util import wrap_dim, wrap_dims
 
 _wrap = Tensor._wrap
+_ndarray = np.ndarray
 
 
-def _expand_back(grad: Tensor, shape: tuple, dims, keepdim: bool) -> Tensor:
-    """Broadcast a reduced gradient back over the reduced dims."""
-    if dims is not None and not keepdim:
-        for d in dims:
-            grad = grad.unsqueeze(d)
-    return grad.expand(shape)
+class _NoDim:
+    """Default of ``dim`` where PyTorch tells ``sum(x)`` (SumBackward0) apart from
+    ``sum(x, dim=None)`` (SumBackward1)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "None"
 
 
-def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
-    """Sum of all elements, or over ``dim``; integers and bools sum as int64."""
-    d = input._data
-    if dtype is not None:
-        d = d.astype(dtype.np)
-    elif d.dtype.kind in "bi" and d.dtype != np.int64 or d.dtype.kind == "u":
-        d = d.astype(np.int64)
-    if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0):
-        r = np.sum(d, keepdims=keepdim) if keepdim else np.sum(d)
-        dims = None
-        node_cls = SumBackward0
-    else:
-        dims = wrap_dims(dim, d.ndim)
-        r = np.sum(d, axis=dims if d.ndim else None, keepdims=keepdim)
-        node_cls = SumBackward1
-    if STATE.enabled and input._rg:
-        node = node_cls()
-        node.shape = input._data.shape
-        node.dims = dims if d.ndim else None
-        node.keepdim = keepdim
-        return record1(node, r, input)
+_NODIM = _NoDim()
+
+
+# -- helpers ----------------------------------------------------------------------------------
+def _tname(npdt) -> str:
+    """PyTorch's short dtype name as its messages print it: Float, Long, Bool..."""
+    return _dtype.from_np(np.dtype(npdt))._legacy[:-6]
+
+
+from_np_name = _tname  # older name, used by other modules
+
+
+def _dims(dim, ndim: int):
+    """Wrapped, sorted reduction dims, or None for "all" (None, (), [] or a 0-d tensor)."""
+    if dim is None or dim is _NODIM:
+        return None
+    if isinstance(dim, (tuple, list)) and len(dim) == 0:
+        return None
+    dims = wrap_dims(dim, ndim)
+    return dims if ndim else None
+
+
+def _count(shape: tuple, dims) -> int:
+    if dims is None:
+        return math.prod(shape)
+    return math.prod(shape[k] for k in dims)
+
+
+def _restore(g: Tensor, dims, keepdim: bool) -> Tensor:
+    """Put the reduced dims back into a gradient (as size 1) so it broadcasts over the input."""
+    if keepdim or dims is None:
+        return g
+    for k in dims:
+        g = g.unsqueeze(k)
+    return g
+
+
+def _restore_np(a: np.ndarray, dims, keepdim: bool) -> np.ndarray:
+    if keepdim or dims is None:
+        return a
+    return np.expand_dims(a, dims)
+
+
+def _acc(npdt):
+    # Half precision accumulates in float32, as PyTorch's CPU kernels do.
+    return np.float32 if npdt == np.float16 else None
+
+
+def _out(result, out):
+    if out is None:
+        return result
+    return _pw._out(result, out)
+
+
+def _check_grad_dtype(input: Tensor, r: np.ndarray) -> None:
+    if STATE.enabled and input._rg and r.dtype.kind not in "fc":
+        raise RuntimeError(f"Autograd not support dtype: {_tname(r.dtype)}")
+
+
+def _bool_mask(a: np.ndarray, like: np.ndarray) -> Tensor:
+    return _wrap(np.asarray(a, dtype=like.dtype))
+
+
+# -- differentiable gather / scatter-add along a dim (the backward of selections) ---------
+def _gather(src: Tensor, index: np.ndarray, dim: int) -> Tensor:
+    """``src`` picked at ``index`` along ``dim`` (index has src's rank)."""
+    r = np.take_along_axis(src._data, index, axis=dim)
+    if STATE.enabled and src._rg:
+        node = GatherBackward0()
+        node.index, node.dim, node.shape = index, dim, src._data.shape
+        return record1(node, r, src)
     return _wrap(r)
 
 
-class SumBackward0(Node):
-    __slots__ = ("shape", "dims", "keepdim")
+class GatherBackward0(Node):
+    __slots__ = ("index", "dim", "shape")
 
-    def backward(self, grad):          # every element contributed once
-        return _expand_back(grad, self.shape, self.dims, self.keepdim),
-
-
-class SumBackward1(SumBackward0):
-    __slots__ = ()
+    def backward(self, grad):
+        return _scatter_add(grad, self.index, self.dim, self.shape),
 
 
-def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
-    """Arithmetic mean (floating dtypes only, as in PyTorch)."""
-    d = input._data
-    if dtype is not None:
-        d = d.astype(dtype.np)
-    elif d.dtype.kind not in "fc":
-        raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a "
-                           "floating point or complex dtype. Got: "
-                           f"{_dtype.from_np(d.dtype)._legacy[:-6]}")
-    if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0):
-        r = np.mean(d, keepdims=keepdim) if keepdim else np.mean(d)
-        dims = None
-        node_cls = MeanBackward0
-        n = d.size
-    else:
-        dims = wrap_dims(dim, d.ndim)
-        r = np.mean(d, axis=dims if d.ndim else None, keepdims=keepdim)
-        node_cls = MeanBackward1
-        n = 1
-        for k in dims:
-            n *= d.shape[k] if d.ndim else 1
-    r = np.asarray(r, dtype=d.dtype)
-    if STATE.enabled and input._rg:
-        node = node_cls()
-        node.shape = input._data.shape
-        node.dims = dims if d.ndim else None
-        node.keepdim = keepdim
-        node.n = n
-        return record1(node, r, input)
+def _scatter_add(src: Tensor, index: np.ndarray, dim: int, shape: tuple) -> Tensor:
+    """Zeros of ``shape`` with ``src`` added at ``index`` along ``dim`` (repeats add up)."""
+    out = np.zeros(shape, src._data.dtype)
+    if index.size:
+        grid = list(np.ix_(*[np.arange(s) for s in index.shape]))
+        grid[dim] = index
+        np.add.at(out, tuple(grid), src._data)
+    if STATE.enabled and src._rg:
+        node = ScatterAddBackward0()
+        node.index, node.dim = index, dim
+        return record1(node, out, src)
+    return _wrap(out)
+
+
+class ScatterAddBackward0(Node):
+    __slots__ = ("index", "dim")
+
+    def backward(self, grad):
+        return _gather(grad, self.index, self.dim),
+
+
+def _flip(x: Tensor, dim: int) -> Tensor:
+    r = np.ascontiguousarray(np.flip(x._data, dim))
+    if STATE.enabled and x._rg:
+        node = FlipBackward0()
+        node.dim = dim
+        return record1(node, r, x)
     return _wrap(r)
 
 
-class MeanBackward0(Node):
-    __slots__ = ("shape", "dims", "keepdim", "n")
+class FlipBackward0(Node):
+    __slots__ = ("dim",)
 
-    def backward(self, grad):          # each element contributed 1/n
-        return _expand_back(grad, self.shape, self.dims, self.keepdim) / self.n,
-
-
-class MeanBackward1(MeanBackward0):
-    __slots__ = ()
+    def backward(self, grad):
+        return _flip(grad, self.dim),
 
 
-# -- named tuples ---------------------------------------------------------------------------
+def _reversed_cumsum(w: Tensor, dim: int) -> Tensor:
+    return _flip(_flip(w, dim).cumsum(dim), dim)
+
+
+def _evenly(grad: Tensor, x: Tensor, value: Tensor) -> Tensor:
+    """The gradient of a value picked from ``x``, shared evenly among the elements equal to it
+    (NaNs when the value is NaN), as PyTorch's evenly_distribute_backward."""
+    xd, vd = x._data, value._data
+    hit = np.isnan(xd) if np.isnan(vd).all() else xd == vd
+    return _pw.where(_wrap(hit), grad / int(np.count_nonzero(hit)), 0.0)
+
+
+def _scale_by_count(g: Tensor, mask: np.ndarray, dims) -> Tensor:
+    """``(g / count) * mask`` with the count of hits per reduced slice (amax/amin's rule)."""
+    count = mask.sum(axis=dims, keepdims=True) if dims is not None else \
+        mask.sum(keepdims=True).reshape(())
+    return (g / _wrap(count.astype(g._data.dtype))) * _wrap(mask.astype(g._data.dtype))
+
+
+# -- named tuples -------------------------------------------------------------------------------
 def _return_type(name: str, fields=("values", "indices")):
-    import collections
     base = collections.namedtuple(name, fields)
 
     def __repr__(self):
@@ -114,99 +185,309 @@ def _return_type(name: str, fields=("values", "indices")):
 max_type = _return_type("max")
 min_type = _return_type("min")
 median_type = _return_type("median")
+nanmedian_type = _return_type("nanmedian")
 mode_type = _return_type("mode")
-var_mean_type = tuple
 aminmax_type = _return_type("aminmax", ("min", "max"))
 cummax_type = _return_type("cummax")
 cummin_type = _return_type("cummin")
 
 
-def _empty_check(d: np.ndarray, name: str) -> None:
-    if d.size == 0:
-        raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
-                           "input.numel() == 0. Specify the reduction dim with the 'dim' "
-                           "argument.")
+def _fill_out(res, out):
+    """``out=(values, indices)`` for the named-tuple reductions."""
+    if out is None:
+        return res
+    vals, idx = out
+    _pw._out(res[0], vals)
+    _pw._out(res[1], idx)
+    return type(res)(vals, idx)
 
 
-def _dim1(dim, ndim: int) -> int:
-    from ._util import wrap_dim
-    return wrap_dim(int(dim), ndim)
+# -- sum / mean ---------------------------------------------------------------------------------
+def _sum_np(d: np.ndarray, axis, keepdim: bool, dtype) -> np.ndarray:
+    if dtype is not None:
+        target = dtype.np
+    elif d.dtype.kind in "biu":
+        target = np.dtype(np.int64)
+    else:
+        target = d.dtype
+    acc = _acc(target)
+    if acc is not None:
+        return np.asarray(np.sum(d, axis=axis, dtype=acc, keepdims=keepdim)).astype(target)
+    return np.sum(d, axis=axis, dtype=target, keepdims=keepdim)
 
 
-def _onehot(indices: np.ndarray, shape: tuple, dim: int, dtype) -> np.ndarray:
-    """A 0/1 array of ``shape`` with ones at ``indices`` (keepdim layout) along ``dim``."""
-    out = np.zeros(shape, dtype)
-    np.put_along_axis(out, indices, 1, axis=dim)
-    return out
+def sum(input: Tensor, dim=_NODIM, keepdim: bool = False, *, dtype=None, out=None,
+        axis=None, keepdims=None) -> Tensor:
+    """Sum of all elements, or over ``dim``; integers and bools sum as int64."""
+    if axis is not None:
+        dim = axis
+    if keepdims is not None:
+        keepdim = keepdims
+    d = input._data
+    dims = _dims(dim, d.ndim)
+    r = _sum_np(d, dims, keepdim, dtype)
+    if STATE.enabled and input._rg:
+        _check_grad_dtype(input, r)
+        node = SumBackward0() if dim is _NODIM else SumBackward1()
+        node.shape, node.dims, node.keepdim = d.shape, dims, keepdim
+        return _out(record1(node, r, input), out)
+    return _out(_wrap(r), out)
+
+
+class SumBackward0(Node):
+    __slots__ = ("shape", "dims", "keepdim")
+
+    def backward(self, grad):          # every element contributed once
+        return _restore(grad, self.dims, self.keepdim).expand(self.shape),
+
+
+class SumBackward1(SumBackward0):
+    __slots__ = ()
+
+
+def mean(input: Tensor, dim=_NODIM, keepdim: bool = False, *, dtype=None, out=None,
+         axis=None, keepdims=None) -> Tensor:
+    """Arithmetic mean (floating and complex dtypes only, as in PyTorch)."""
+    if axis is not None:
+        dim = axis
+    if keepdims is not None:
+        keepdim = keepdims
+    d = input._data
+    if dtype is None and d.dtype.kind not in "fc":
+        raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a "
+                           f"floating point or complex dtype. Got: {_tname(d.dtype)}")
+    target = d.dtype if dtype is None else dtype.np
+    dims = _dims(dim, d.ndim)
+    n = _count(d.shape, dims)
+    acc = _acc(target) or target
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = np.sum(d, axis=dims, dtype=acc, keepdims=keepdim) / np.asarray(n, acc)
+    r = np.asarray(r, dtype=target)
+    if STATE.enabled and input._rg:
+        _check_grad_dtype(input, r)
+        node = MeanBackward0() if dim is _NODIM else MeanBackward1()
+        node.shape, node.dims, node.keepdim, node.n = d.shape, dims, keepdim, n
+        return _out(record1(node, r, input), out)
+    return _out(_wrap(r), out)
+
+
+class MeanBackward0(Node):
+    __slots__ = ("shape", "dims", "keepdim", "n")
+
+    def backward(self, grad):          # each element contributed 1/n
+        return _restore(grad, self.dims, self.keepdim).expand(self.shape) / self.n,
+
+
+class MeanBackward1(MeanBackward0):
+    __slots__ = ()
+
+
+def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:
+    """Sum treating NaN as zero."""
+    d = input._data
+    dims = _dims(dim, d.ndim)
+    src = np.where(np.isnan(d), 0, d) if d.dtype.kind in "fc" else d
+    r = _sum_np(src, dims, keepdim, dtype)
+    if STATE.enabled and input._rg:
+        _check_grad_dtype(input, r)
+        node = NansumBackward0()
+        node.shape, node.dims, node.keepdim = d.shape, dims, keepdim
+        t = record1(node, r, input)
+        node.save(input)
+        return _out(t, out)
+    return _out(_wrap(r), out)
+
+
+class NansumBackward0(Node):
+    __slots__ = ("shape", "dims", "keepdim")
+    _saved_names = ("self",)
+
+    def backward(self, grad):          # NaN positions get no gradient
+        x, = self.saved_tensors()
+        keep = _wrap(~np.isnan(x._data))
+        return _restore(grad, self.dims, self.keepdim).expand(self.shape) * keep,
+
+
+def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None,
+            out=None) -> Tensor:
+    """Mean over the non-NaN elements (NaN where there are none)."""
+    d = input._data
+    if d.dtype.kind not in "fc":
+        raise RuntimeError("nanmean(): expected input to have floating point or complex dtype "
+                           f"but got {_tname(d.dtype)}")
+    count = sum(_wrap(~np.isnan(d)), dim, keepdim)
+    return _out(_pw.div(nansum(input, dim, keepdim, dtype=dtype), count), out)
+
+
+# -- product --------------------------------------------------------------------------------
+def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:
+    """Product of the elements, or along one ``dim``; integers and bools give int64."""
+    if dim is not None and not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"prod() received an invalid combination of arguments - got "
+                        f"(dim={type(dim).__name__}), but expected one of: (*, dtype), "
+                        "(int dim, bool keepdim, *, dtype)")
+    d = input._data
+    if dtype is not None:
+        target = dtype.np
+    elif d.dtype.kind in "biu":
+        target = np.dtype(np.int64)
+    else:
+        target = d.dtype
+    k = None if dim is None else wrap_dim(int(dim), d.ndim)
+    axis = k if d.ndim else None
+    acc = _acc(target) or target
+    with np.errstate(over="ignore", invalid="ignore"):
+        if dim is not None and not d.ndim:
+            r = d.astype(target)
+        else:
+            r = np.asarray(np.prod(d, axis=axis, dtype=acc,
+                                   keepdims=keepdim and dim is not None)).astype(target)
+    if STATE.enabled and input._rg:
+        _check_grad_dtype(input, r)
+        node = ProdBackward0() if dim is None else ProdBackward1()
+        node.dim, node.keepdim = axis, keepdim
+        t = record1(node, r, input)
+        node.save(input)
+        node.save_result(t)
+        return _out(t, out)
+    return _out(_wrap(r), out)
+
+
+class ProdBackward0(Node):
+    """d prod / d x_i is the product of the other elements: computed without dividing by zero
+    when the input has zeros (PyTorch's prod_backward)."""
+
+    __slots__ = ("dim", "keepdim")
+    _saved_names = ("self",)
+
+    def backward(self, grad):
+        x, = self.saved_tensors()
+        r = self.saved_result()
+        xd = x._data
+        if xd.ndim == 0:
+            return grad,
+        k = self.dim
+        if k is None:
+            zeros = int(np.count_nonzero(xd == 0))
+            if zeros == 0:
+                return grad * (r / x),
+            if zeros > 1:
+                return _wrap(np.zeros_like(xd)),
+            flat = x.reshape(-1)
+            return (grad * _prod_others(flat, 0)).reshape(xd.shape),
+        if not self.keepdim:
+            grad, r = grad.unsqueeze(k), r.unsqueeze(k)
+        if not np.any(xd == 0):
+            return grad * (r / x),
+        return grad * _prod_others(x, k),
+
+
+class ProdBackward1(ProdBackward0):
+    __slots__ = ()
+
+
+def _prod_others(x: Tensor, dim: int) -> Tensor:
+    """For each element, the product of the others along ``dim`` (exclusive prefix times
+    exclusive suffix products, so zeros need no division)."""
+    from .shape import cat
+    n = x._data.shape[dim]
+    ones_shape = list(x._data.shape)
+    ones_shape[dim] = 1
+    one = _wrap(np.ones(ones_shape, x._data.dtype))
+    if n == 1:
+        return one
+    before = cat([one, x.narrow(dim, 0, n - 1)], dim).cumprod(dim)
+    rev = _flip(x.narrow(dim, 1, n - 1), dim)
+    after = _flip(cat([one, rev], dim).cumprod(dim), dim)
+    return before * after
 
 
 # -- max / min ------------------------------------------------------------------------------
-def _extreme(input: Tensor, dim, keepdim: bool, other, is_max: bool):
-    from .pointwise import maximum, minimum
+def _empty_all(d: np.ndarray, name: str, exc=RuntimeError) -> None:
+    if d.size == 0:
+        tail = " Specify the reduction dim with the 'dim' argument." if exc is RuntimeError \
+            else ""
+        raise exc(f"{name}(): Expected reduction dim to be specified for input.numel() == 0."
+                  + tail)
+
+
+def _empty_dim(d: np.ndarray, k: int, name: str) -> None:
+    if d.ndim and d.shape[k] == 0:
+        raise IndexError(f"{name}(): Expected reduction dim {k} to have non-zero size.")
+
+
+def _select_dim(input: Tensor, k: int, keepdim: bool, idx: np.ndarray, node_cls, rtype):
+    """Values of ``input`` at ``idx`` (keepdim layout along ``k``) and the indices, as a named
+    tuple whose values backpropagate into the picked positions."""
+    d = input._data
+    if d.ndim == 0:
+        vals, idx_out = d.copy(), np.zeros((), np.int64)
+    else:
+        vals = np.take_along_axis(d, idx, axis=k)
+        idx_out = idx.astype(np.int64, copy=False)
+        if not keepdim:
+            vals, idx_out = np.squeeze(vals, k), np.squeeze(idx_out, k)
+    if STATE.enabled and input._rg:
+        node = node_cls()
+        node.shape, node.dim, node.keepdim, node.indices = d.shape, k, keepdim, idx
+        v = record1(node, vals, input)
+    else:
+        v = _wrap(vals)
+    return rtype(v, _wrap(idx_out))
+
+
+def _extreme(input: Tensor, dim, keepdim: bool, other, out, is_max: bool):
     name = "max" if is_max else "min"
     if isinstance(dim, Tensor) and other is None:
         other, dim = dim, None
     if other is not None:
-        return maximum(input, other) if is_max else minimum(input, other)
+        return _pw.maximum(input, other) if is_max else _pw.minimum(input, other)
     d = input._data
     if dim is None:
-        _empty_check(d, name)
+        _empty_all(d, name)
         r = np.max(d) if is_max else np.min(d)
         if STATE.enabled and input._rg:
             node = MaxBackward1() if is_max else MinBackward1()
             t = record1(node, r, input)
             node.save(input)
             node.save_result(t)
-            return t
-        return _wrap(np.asarray(r))
-    k = _dim1(dim, d.ndim)
-    if d.ndim and d.shape[k] == 0:
-        raise IndexError(f"{name}(): Expected reduction dim {k} to have non-zero size.")
-    src = d if d.ndim else d.reshape(1)
-    kk = k if d.ndim else 0
-    # NaN wins, as in PyTorch: argmax/argmin find the first NaN.
-    idx = np.argmax(src, axis=kk, keepdims=True) if is_max else \
-        np.argmin(src, axis=kk, keepdims=True)
-    vals = np.take_along_axis(src, idx, axis=kk)
-    if not keepdim or not d.ndim:
-        vals = vals.reshape(np.delete(np.array(src.shape), kk)) if d.ndim else vals.reshape(())
-        idx_out = idx.reshape(vals.shape)
-    else:
-        idx_out = idx
-    cls = max_type if is_max else min_type
-    if STATE.enabled and input._rg:
-        node = MaxBackward0() if is_max else MinBackward0()
-        node.shape = d.shape
-        node.dim = kk
-        node.keepdim = keepdim or not d.ndim
-        node.indices = idx
-        v = record1(node, vals, input)
-    else:
-        v = _wrap(np.asarray(vals))
-    return cls(v, _wrap(np.asarray(idx_out, dtype=np.int64)))
+            return _out(t, out)
+        return _out(_wrap(np.asarray(r)), out)
+    k = wrap_dim(int(dim), d.ndim)
+    _empty_dim(d, k, name)
+    idx = None
+    if d.ndim:
+        # NaN wins, as in PyTorch: argmax/argmin return the first NaN.
+        idx = np.argmax(d, axis=k, keepdims=True) if is_max else \
+            np.argmin(d, axis=k, keepdims=True)
+    res = _select_dim(input, k, keepdim, idx, MaxBackward0 if is_max else MinBackward0,
+                      max_type if is_max else min_type)
+    return _fill_out(res, out)
 
 
-def max(input: Tensor, dim=None, keepdim: bool = False, *, other=None, out=None):
+def max(input: Tensor, dim=None, keepdim: bool = False, *, other=None, out=None, axis=None,
+        keepdims=None):
     """Largest element; with ``dim`` a (values, indices) named tuple; with a tensor, maximum."""
-    return _extreme(input, dim, keepdim, other, True)
+    return _extreme(input, dim if axis is None else axis,
+                    keepdim if keepdims is None else keepdims, other, out, True)
 
 
-def min(input: Tensor, dim=None, keepdim: bool = False, *, other=None, out=None):
+def min(input: Tensor, dim=None, keepdim: bool = False, *, other=None, out=None, axis=None,
+        keepdims=None):
     """Smallest element; with ``dim`` a (values, indices) named tuple; with a tensor, minimum."""
-    return _extreme(input, dim, keepdim, other, False)
+    return _extreme(input, dim if axis is None else axis,
+                    keepdim if keepdims is None else keepdims, other, out, False)
 
 
 class MaxBackward1(Node):
-    """Gradient of max over all elements: shared evenly among tied maxima."""
+    """Max over all elements: the gradient is shared evenly among tied maxima."""
 
     __slots__ = ()
     _saved_names = ("self",)
 
     def backward(self, grad):
         x, = self.saved_tensors()
-        r = self.saved_result()
-        mask = _wrap(np.asarray(x._data == r._data, dtype=x._data.dtype))
-        return grad * mask / mask._data.sum(),
+        return _evenly(grad, x, self.saved_result()),
 
 
 class MinBackward1(MaxBackward1):
@@ -214,51 +495,50 @@ class MinBackward1(MaxBackward1):
 
 
 class MaxBackward0(Node):
-    """Gradient of max along a dim: to the index that was returned."""
+    """A value picked along a dim: the gradient goes to the returned index only."""
 
     __slots__ = ("shape", "dim", "keepdim", "indices")
 
     def backward(self, grad):
+        if not self.shape:
+            return grad,
         g = grad if self.keepdim else grad.unsqueeze(self.dim)
-        if len(self.shape) == 0:
-            return g.reshape(()),
-        hot = _wrap(_onehot(self.indices, self.shape, self.dim, grad._data.dtype))
-        return g * hot,
+        return _scatter_add(g, self.indices, self.dim, self.shape),
 
 
 class MinBackward0(MaxBackward0):
     __slots__ = ()
 
 
-def _amaxmin(input: Tensor, dim, keepdim: bool, is_max: bool) -> Tensor:
+def _amaxmin(input: Tensor, dim, keepdim: bool, out, is_max: bool) -> Tensor:
+    name = "amax" if is_max else "amin"
     d = input._data
-    if dim is None or dim == () or dim == []:
-        dims = tuple(range(d.ndim))
-    else:
-        dims = wrap_dims(dim, d.ndim) if d.ndim else ()
-    if d.size == 0 and any(d.shape[k] == 0 for k in dims):
-        raise IndexError(f"{'amax' if is_max else 'amin'}(): Expected reduction dim "
-                         f"{dims[0]} to have non-zero size.")
+    dims = _dims(dim, d.ndim)
+    if d.size == 0:
+        if dims is None:
+            _empty_all(d, name)
+        for k in dims:
+            _empty_dim(d, k, name)
     fn = np.max if is_max else np.min
-    r = fn(d, axis=dims, keepdims=keepdim) if dims else d.copy()
+    r = np.asarray(fn(d, axis=dims, keepdims=keepdim))
     if STATE.enabled and input._rg:
         node = AmaxBackward0() if is_max else AminBackward0()
         t = record1(node, r, input)
-        node.dims = dims
-        node.keepdim = keepdim
+        node.dims, node.keepdim = dims, keepdim
         node.save(input)
         node.save_result(t)
-        return t
-    return _wrap(np.asarray(r))
+        return _out(t, out)
+    return _out(_wrap(r), out)
 
 
-def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
-    """Maximum over ``dim`` (all by default); ties share the gradient evenly."""
-    return _amaxmin(input, dim, keepdim, True)
+def amax(input: Tensor, dim=(), keepdim: bool = False, *, out=None) -> Tensor:
+    """Maximum over ``dim`` (all dims by default); ties share the gradient evenly."""
+    return _amaxmin(input, dim, keepdim, out, True)
 
 
-def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
-    return _amaxmin(input, dim, keepdim, False)
+def amin(input: Tensor, dim=(), keepdim: bool = False, *, out=None) -> Tensor:
+    """Minimum over ``dim`` (all dims by default); ties share the gradient evenly."""
+    return _amaxmin(input, dim, keepdim, out, False)
 
 
 class AmaxBackward0(Node):
@@ -267,507 +547,747 @@ class AmaxBackward0(Node):
 
     def backward(self, grad):
         x, = self.saved_tensors()
-        r = self.saved_result()
-        rk = r._data if self.keepdim else np.expand_dims(r._data, self.dims)
-        mask = np.asarray(x._data == rk, dtype=x._data.dtype)
-        count = mask.sum(axis=self.dims, keepdims=True)
-        g = grad if self.keepdim else _unsqueeze_dims(grad, self.dims)
-        return g * _wrap(mask / count),
+        r = _restore_np(self.saved_result()._data, self.dims, self.keepdim)
+        g = _restore(grad, self.dims, self.keepdim)
+        return _scale_by_count(g, x._data == r, self.dims),
 
 
 class AminBackward0(AmaxBackward0):
     __slots__ = ()
 
 
-def _unsqueeze_dims(g: Tensor, dims) -> Tensor:
-    for k in sorted(dims):
-        g = g.unsqueeze(k)
-    return g
-
-
-def argmax(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    """Index of the largest element (of the flattened tensor without ``dim``)."""
+def aminmax(input: Tensor, *, dim=None, keepdim: bool = False, out=None):
+    """(min, max) in one pass, as a named tuple; ties share the gradient evenly."""
     d = input._data
-    if dim is None:
-        _empty_check(d, "argmax")
-        r = np.argmax(d)
-        return _wrap(np.asarray(r if not keepdim else np.reshape(r, (1,) * d.ndim),
-                                dtype=np.int64))
-    return _extreme(input, dim, keepdim, None, True)[1]
-
-
-def argmin(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    d = input._data
-    if dim is None:
-        _empty_check(d, "argmin")
-        r = np.argmin(d)
-        return _wrap(np.asarray(r if not keepdim else np.reshape(r, (1,) * d.ndim),
-                                dtype=np.int64))
-    return _extreme(input, dim, keepdim, None, False)[1]
-
-
-# -- products, spreads, norms ----------------------------------------------------------------
-def _dims_or_all(dim, ndim: int):
-    if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0):
-        return None
-    return wrap_dims(dim, ndim) if ndim else None
-
-
-def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
-    """Product of elements (integers give int64)."""
-    d = input._data
-    if dtype is not None:
-        d = d.astype(dtype.np)
-    elif d.dtype.kind in "biu" and d.dtype != np.int64:
-        d = d.astype(np.int64)
-    if dim is None:
-        r = np.prod(d)
-        dims = None
-    else:
-        dims = (_dim1(dim, d.ndim),) if d.ndim else None
-        r = np.prod(d, axis=dims, keepdims=keepdim) if dims else d.copy()
+    if d.size == 0:
+        raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the "
+                           "operation has no identity.")
+    dims = None if dim is None else _dims(int(dim), d.ndim)
+    lo = np.asarray(np.min(d, axis=dims, keepdims=keepdim))
+    hi = np.asarray(np.max(d, axis=dims, keepdims=keepdim))
     if STATE.enabled and input._rg:
-        node = ProdBackward0() if dim is None else ProdBackward1()
-        t = record1(node, r, input)
-        node.dims = dims
-        node.keepdim = keepdim
+        node = AminmaxBackward0()
+        node._n_out = 2
+        node.dims, node.keepdim = dims, keepdim
+        res = aminmax_type(*record(node, (lo, hi), (input,)))
         node.save(input)
-        return t
-    return _wrap(np.asarray(r))
+        node.lo, node.hi = lo, hi
+        return _fill_out(res, out)
+    return _fill_out(aminmax_type(_wrap(lo), _wrap(hi)), out)
 
 
-class ProdBackward0(Node):
-    """d prod / d x_i = product of the other elements (exact with zeros, no division)."""
-
-    __slots__ = ("dims", "keepdim")
+class AminmaxBackward0(Node):
+    __slots__ = ("dims", "keepdim", "lo", "hi", "_n_out")
     _saved_names = ("self",)
 
-    def backward(self, grad):
+    def backward(self, grads):
         x, = self.saved_tensors()
-        d = x._data
-        axis = None if self.dims is None else self.dims[0]
-        if axis is None:
-            flat = d.reshape(-1)
-            others = _exclusive_prod(flat, 0).reshape(d.shape)
-            g = grad
-        else:
-            others = _exclusive_prod(d, axis)
-            g = grad if self.keepdim else grad.unsqueeze(axis)
-        if not np.any(d == 0):
-            # Without zeros the formula stays differentiable: prod / x.
-            r = x.prod() if axis is None else x.prod(axis, keepdim=True)
-            return g * (r / x),
-        return g * _wrap(others),
+        total = None
+        for g, v in zip(grads, (self.lo, self.hi)):
+            if g is None:
+                continue
+            part = _scale_by_count(_restore(g, self.dims, self.keepdim),
+                                   x._data == _restore_np(v, self.dims, self.keepdim), self.dims)
+            total = part if total is None else total + part
+        return total,
 
 
-class ProdBackward1(ProdBackward0):
+def _arg(input: Tensor, dim, keepdim: bool, is_max: bool) -> Tensor:
+    name = "argmax" if is_max else "argmin"
+    d = input._data
+    fn = np.argmax if is_max else np.argmin
+    if dim is None:
+        _empty_all(d, name, IndexError)
+        r = fn(d)
+        if keepdim:
+            r = np.reshape(r, (1,) * d.ndim)
+        return _wrap(np.asarray(r, dtype=np.int64))
+    k = wrap_dim(int(dim), d.ndim)
+    _empty_dim(d, k, name)
+    if not d.ndim:
+        return _wrap(np.zeros((), np.int64))
+    return _wrap(np.asarray(fn(d, axis=k, keepdims=keepdim), dtype=np.int64))
+
+
+def argmax(input: Tensor, dim=None, keepdim: bool = False, *, out=None, axis=None) -> Tensor:
+    """Index of the largest element (of the flattened tensor without ``dim``); int64."""
+    return _out(_arg(input, dim if axis is None else axis, keepdim, True), out)
+
+
+def argmin(input: Tensor, dim=None, keepdim: bool = False, *, out=None, axis=None) -> Tensor:
+    """Index of the smallest element (of the flattened tensor without ``dim``); int64."""
+    return _out(_arg(input, dim if axis is None else axis, keepdim, False), out)
+
+
+# -- median / mode ----------------------------------------------------------------------------
+def _median_all(input: Tensor, ignore_nan: bool) -> Tensor:
+    d = input._data
+    flat = d.reshape(-1)
+    if ignore_nan:
+        flat = flat[~np.isnan(flat)] if d.dtype.kind in "fc" else flat
+    if flat.size == 0 or (not ignore_nan and d.dtype.kind in "fc" and np.isnan(flat).any()):
+        r = np.asarray(np.nan if d.dtype.kind in "fc" else 0, d.dtype)
+    else:
+        r = np.asarray(np.partition(flat, (flat.size - 1) // 2)[(flat.size - 1) // 2])
+    if STATE.enabled and input._rg:
+        node = NanmedianBackward0() if ignore_nan else MedianBackward0()
+        t = record1(node, r, input)
+        node.save(input)
+        node.save_result(t)
+        return t
+    return _wrap(r)
+
+
+def _median_dim(input: Tensor, dim, keepdim: bool, ignore_nan: bool, name: str):
+    d = input._data
+    k = wrap_dim(int(dim), d.ndim)
+    _empty_dim(d, k, name)
+    rtype = nanmedian_type if ignore_nan else median_type
+    node_cls = NanmedianBackward1 if ignore_nan else MedianBackward1
+    if not d.ndim:
+        return _select_dim(input, 0, keepdim, None, node_cls, rtype)
+    src = np.moveaxis(d, k, -1)
+    n = src.shape[-1]
+    order = np.argsort(src, axis=-1, kind="stable")   # NaNs sort last
+    nan = np.isnan(src) if d.dtype.kind in "fc" else None
+    if ignore_nan and nan is not None:
+        valid = n - nan.sum(-1)
+        mid = np.maximum(valid - 1, 0) // 2
+        idx = np.take_along_axis(order, mid[..., None], -1)[..., 0]
+        idx = np.where(valid == 0, 0, idx)
+    else:
+        idx = order[..., (n - 1) // 2]
+        if nan is not None and not ignore_nan:
+            any_nan = nan.any(-1)
+            if any_nan.any():           # a NaN makes the median NaN: its first position
+                idx = np.where(any_nan, np.argmax(nan, -1), idx)
+    idx = np.expand_dims(idx, k)
+    return _select_dim(input, k, keepdim, idx, node_cls, rtype)
+
+
+def median(input: Tensor, dim=None, keepdim: bool = False, *, out=None):
+    """The lower median (NaN if any NaN); with ``dim`` a (values, indices) named tuple."""
+    if dim is None:
+        return _out(_median_all(input, False), out)
+    return _fill_out(_median_dim(input, dim, keepdim, False, "median"), out)
+
+
+def nanmedian(input: Tensor, dim=None, keepdim: bool = False, *, out=None):
+    """The lower median of the non-NaN elements."""
+    if dim is None:
+        return _out(_median_all(input, True), out)
+    return _fill_out(_median_dim(input, dim, keepdim, True, "nanmedian"), out)
+
+
+class MedianBackward0(MaxBackward1):
     __slots__ = ()
 
 
-def _exclusive_prod(a: np.ndarray, axis: int) -> np.ndarray:
-    a = np.moveaxis(a, axis, -1)
-    n = a.shape[-1]
-    left = np.ones_like(a)
-    right = np.ones_like(a)
-    if n > 1:
-        left[..., 1:] = np.cumprod(a[..., :-1], axis=-1)
-        right[..., :-1] = np.cumprod(a[..., ::-1][..., :-1], axis=-1)[..., ::-1]
-    return np.moveaxis(left * right, -1, axis)
-
-
-def _correction(unbiased, correction) -> float:
-    if correction is not None:
-        return float(correction)
-    if unbiased is None:
-        return 1.0
-    return 1.0 if unbiased else 0.0
-
-
-def _var_args(dim, unbiased, correction):
-    # var(x, True) in PyTorch means unbiased=True, not dim=True.
-    if isinstance(dim, bool):
-        return None, dim, correction
-    return dim, unbiased, correction
-
-
-def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *,
-        correction=None) -> Tensor:
-    """Variance with Bessel's correction by default (``correction=1``)."""
-    dim, unbiased, correction = _var_args(dim, unbiased, correction)
-    return _var_std(input, dim, _correction(unbiased, correction), keepdim, False)
-
-
-def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *,
-        correction=None) -> Tensor:
-    """Standard deviation (square root of ``var``)."""
-    dim, unbiased, correction = _var_args(dim, unbiased, correction)
-    return _var_std(input, dim, _correction(unbiased, correction), keepdim, True)
-
-
-def _var_std(input: Tensor, dim, corr: float, keepdim: bool, is_std: bool) -> Tensor:
-    d = input._data
-    if d.dtype.kind not in "fc":
-        raise RuntimeError(f"{'std' if is_std else 'var'} and var only support floating "
-                           f"point and complex dtypes")
-    dims = _dims_or_all(dim, d.ndim)
-    n = d.size if dims is None else int(np.prod([d.shape[k] for k in dims]))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r = np.var(d, axis=dims, ddof=corr, keepdims=keepdim) if n - corr > 0 else \
-            np.full(np.sum(d, axis=dims, keepdims=keepdim).shape, np.nan, d.dtype)
-        if is_std:
-            r = np.sqrt(r)
-    r = np.asarray(r, dtype=d.dtype)
-    if STATE.enabled and input._rg:
-        node = StdBackward0() if is_std else VarBackward0()
-        t = record1(node, r, input)
-        node.dims = dims
-        node.keepdim = keepdim
-        node.denom = n - corr
-        node.save(input)
-        if is_std:
-            node.save_result(t)
-        return t
-    return _wrap(r)
-
-
-class VarBackward0(Node):
-    __slots__ = ("dims", "keepdim", "denom")
-    _saved_names = ("self",)
-
-    def backward(self, grad):          # d var = 2 (x - mean) / (N - correction)
-        x, = self.saved_tensors()
-        mean = x.mean(self.dims, keepdim=True) if self.dims is not None else x.mean()
-        g = grad if self.keepdim or self.dims is None else _unsqueeze_dims(grad, self.dims)
-        return g * (x - mean) * (2.0 / self.denom),
-
-
-class StdBackward0(VarBackward0):
+class NanmedianBackward0(MaxBackward1):
     __slots__ = ()
-
-    def backward(self, grad):          # d std = (x - mean) / ((N - correction) std)
-        x, = self.saved_tensors()
-        s = self.saved_result()
-        mean = x.mean(self.dims, keepdim=True) if self.dims is not None else x.mean()
-        if self.dims is not None and not self.keepdim:
-            grad = _unsqueeze_dims(grad, self.dims)
-            s = _unsqueeze_dims(s, self.dims)
-        return grad * (x - mean) / (s * self.denom),
-
-
-def var_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *,
-             correction=None):
-    return (var(input, dim, unbiased, keepdim, correction=correction),
-            mean(input, dim if not isinstance(dim, bool) else None, keepdim))
-
-
-def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *,
-             correction=None):
-    return (std(input, dim, unbiased, keepdim, correction=correction),
-            mean(input, dim if not isinstance(dim, bool) else None, keepdim))
-
-
-def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
-    """Vector p-norm over ``dim`` (all elements by default); 'fro' is the 2-norm."""
-    import math as _m
-    if p == "fro" or p is None:
-        p = 2.0
-    if p == "nuc":
-        raise NotImplementedError("nuclear norm is not implemented in ember")
-    p = float(p)
-    d = input._data
-    if d.dtype.kind not in "fc":
-        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor "
-                           f"as input. Got {from_np_name(d.dtype)}")
-    dims = _dims_or_all(dim, d.ndim)
-    a = np.abs(d)
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        if p == _m.inf:
-            r = np.max(a, axis=dims, keepdims=keepdim)
-        elif p == -_m.inf:
-            r = np.min(a, axis=dims, keepdims=keepdim)
-        elif p == 0:
-            r = np.sum(a != 0, axis=dims, keepdims=keepdim).astype(d.dtype)
-        elif p == 1:
-            r = np.sum(a, axis=dims, keepdims=keepdim)
-        elif p == 2:
-            r = np.sqrt(np.sum(a * a, axis=dims, keepdims=keepdim))
-        else:
-            r = np.sum(a ** p, axis=dims, keepdims=keepdim) ** (1.0 / p)
-    r = np.asarray(r, dtype=d.dtype)
-    if STATE.enabled and input._rg:
-        node = LinalgVectorNormBackward0()
-        t = record1(node, r, input)
-        node.p = p
-        node.dims = dims
-        node.keepdim = keepdim
-        node.save(input)
-        node.save_result(t)
-        return t
-    return _wrap(r)
-
-
-def from_np_name(npdt) -> str:
-    return _dtype.from_np(npdt)._legacy[:-6]
-
-
-class LinalgVectorNormBackward0(Node):
-    __slots__ = ("p", "dims", "keepdim")
-    _saved_names = ("self",)
-
-    def backward(self, grad):
-        import math as _m
-        x, = self.saved_tensors()
-        r = self.saved_result()
-        if self.dims is not None and not self.keepdim:
-            grad = _unsqueeze_dims(grad, self.dims)
-            r = _unsqueeze_dims(r, self.dims)
-        p = self.p
-        if p == 0:
-            return grad * 0 * x,
-        if p == 1:
-            return grad * x.sign(),
-        if p in (_m.inf, -_m.inf):
-            mask = _wrap(np.asarray(np.abs(x._data) == r._data, dtype=x._data.dtype))
-            cnt = mask._data.sum(axis=self.dims, keepdims=True) if self.dims is not None \
-                else mask._data.sum()
-            return grad * x.sign() * mask / _wrap(np.asarray(cnt)),
-        # zero norm gives zero gradient instead of 0/0
-        safe = _wrap(np.where(r._data == 0, np.ones((), r._data.dtype), 0).astype(
-            r._data.dtype))
-        if p == 2:
-            return grad * x / (r + safe) * (1 - safe),
-        ax = x.abs()
-        return grad * x.sign() * ax ** (p - 1) / ((r + safe) ** (p - 1)) * (1 - safe),
-
-
-def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
-    """log(sum(exp(x))) over ``dim``, without overflow."""
-    d = input._data
-    if d.dtype.kind not in "fc":
-        d = d.astype(_dtype.get_default_dtype().np)
-    dims = wrap_dims(dim, d.ndim) if d.ndim else ()
-    if not dims and d.ndim:
-        dims = tuple(range(d.ndim))
-    m = np.max(d, axis=dims, keepdims=True) if d.size else np.zeros((1,) * d.ndim, d.dtype)
-    m = np.where(np.isfinite(m), m, 0).astype(d.dtype)
-    with np.errstate(divide="ignore"):
-        r = np.log(np.sum(np.exp(d - m), axis=dims, keepdims=True)) + m
-    if not keepdim:
-        r = np.squeeze(r, axis=dims) if dims else r
-    if STATE.enabled and input._rg:
-        node = LogsumexpBackward0()
-        t = record1(node, r, input)
-        node.dims = dims
-        node.keepdim = keepdim
-        node.save(input)
-        node.save_result(t)
-        return t
-    return _wrap(np.asarray(r))
-
-
-class LogsumexpBackward0(Node):
-    __slots__ = ("dims", "keepdim")
-    _saved_names = ("self",)
-
-    def backward(self, grad):          # d lse = softmax(x)
-        x, = self.saved_tensors()
-        r = self.saved_result()
-        if not self.keepdim and self.dims:
-            grad = _unsqueeze_dims(grad, self.dims)
-            r = _unsqueeze_dims(r, self.dims)
-        return grad * (x - r).exp(),
-
-
-def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
-    """Running sum along ``dim`` (integers accumulate as int64)."""
-    d = input._data
-    if dtype is not None:
-        d = d.astype(dtype.np)
-    elif d.dtype.kind in "biu" and d.dtype != np.int64:
-        d = d.astype(np.int64)
-    k = _dim1(dim, d.ndim)
-    r = np.cumsum(d, axis=k) if d.ndim else d.copy()
-    if STATE.enabled and input._rg:
-        node = CumsumBackward0()
-        node.dim = k
-        node.nd = d.ndim
-        return record1(node, r, input)
-    return _wrap(r)
-
-
-class CumsumBackward0(Node):
-    __slots__ = ("dim", "nd")
-
-    def backward(self, grad):          # the reversed cumulative sum of grad
-        if not self.nd:
-            return grad,
-        return grad.sum(self.dim, keepdim=True) - grad.cumsum(self.dim) + grad,
-
-
-def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
-    d = input._data
-    if dtype is not None:
-        d = d.astype(dtype.np)
-    elif d.dtype.kind in "biu" and d.dtype != np.int64:
-        d = d.astype(np.int64)
-    k = _dim1(dim, d.ndim)
-    r = np.cumprod(d, axis=k) if d.ndim else d.copy()
-    if STATE.enabled and input._rg:
-        node = CumprodBackward0()
-        node.dim = k
-        t = record1(node, r, input)
-        node.save(input)
-        node.save_result(t)
-        return t
-    return _wrap(r)
-
-
-class CumprodBackward0(Node):
-    __slots__ = ("dim",)
-    _saved_names = ("self",)
-
-    def backward(self, grad):
-        x, = self.saved_tensors()
-        out = self.saved_result()
-        if x._data.ndim == 0:
-            return grad,
-        xd = x._data
-        if not np.any(xd == 0):
-            w = grad * out
-            rev = w.sum(self.dim, keepdim=True) - w.cumsum(self.dim) + w
-            return rev / x,
-        # With zeros: d out_j / d x_i = prod_{k<=j, k!=i} x_k, summed against grad (exact).
-        a = np.moveaxis(xd, self.dim, -1)
-        g = np.moveaxis(grad._data, self.dim, -1)
-        n = a.shape[-1]
-        res = np.zeros_like(a)
-        for i in range(n):
-            left = np.prod(a[..., :i], axis=-1, keepdims=True)
-            run = left[..., 0]
-            acc = np.zeros(a.shape[:-1], a.dtype)
-            for j in range(i, n):
-                if j > i:
-                    run = run * a[..., j]
-                acc = acc + g[..., j] * run
-            res[..., i] = acc
-        return _wrap(np.moveaxis(res, -1, self.dim)),
-
-
-def all(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    d = input._data
-    if dim is None:
-        return _wrap(np.asarray(np.all(d)))
-    dims = wrap_dims(dim, d.ndim) if d.ndim else None
-    return _wrap(np.asarray(np.all(d, axis=dims, keepdims=keepdim)))
-
-
-def any(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    d = input._data
-    if dim is None:
-        return _wrap(np.asarray(np.any(d)))
-    dims = wrap_dims(dim, d.ndim) if d.ndim else None
-    return _wrap(np.asarray(np.any(d, axis=dims, keepdims=keepdim)))
-
-
-def count_nonzero(input: Tensor, dim=None) -> Tensor:
-    d = input._data
-    dims = None if dim is None else wrap_dims(dim, d.ndim)
-    return _wrap(np.asarray(np.count_nonzero(d, axis=dims), dtype=np.int64))
-
-
-def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
-    from .pointwise import where
-    x = where(input != input, input * 0, input)
-    return sum(x, dim, keepdim, dtype=dtype)
-
-
-def median(input: Tensor, dim=None, keepdim: bool = False):
-    """The lower median; with ``dim`` a (values, indices) named tuple."""
-    d = input._data
-    if dim is None:
-        flat = d.reshape(-1)
-        if flat.size == 0:
-            return _wrap(np.asarray(np.nan, d.dtype))
-        order = np.argsort(flat, kind="stable")
-        k = order[(flat.size - 1) // 2]
-        v = getitem_flat(input, int(k))
-        return v
-    k = _dim1(dim, d.ndim)
-    src = d if d.ndim else d.reshape(1)
-    kk = k if d.ndim else 0
-    order = np.argsort(src, axis=kk, kind="stable")
-    mid = (src.shape[kk] - 1) // 2
-    idx = np.take(order, [mid], axis=kk)
-    vals = np.take_along_axis(src, idx, axis=kk)
-    keep = keepdim or not d.ndim
-    if not keep:
-        vals = np.squeeze(vals, axis=kk)
-        idx_out = np.squeeze(idx, axis=kk)
-    else:
-        idx_out = idx
-    if STATE.enabled and input._rg:
-        node = MedianBackward1()
-        node.shape = d.shape
-        node.dim = kk
-        node.keepdim = keep
-        node.indices = idx
-        v = record1(node, vals, input)
-    else:
-        v = _wrap(np.asarray(vals))
-    return median_type(v, _wrap(np.asarray(idx_out, np.int64)))
 
 
 class MedianBackward1(MaxBackward0):
     __slots__ = ()
 
 
-def getitem_flat(input: Tensor, k: int) -> Tensor:
-    """Element ``k`` of the flattened tensor (differentiable; MedianBackward0 in torch)."""
+class NanmedianBackward1(MaxBackward0):
+    __slots__ = ()
+
+
+def mode(input: Tensor, dim: int = -1, keepdim: bool = False, *, out=None):
+    """The most frequent value along ``dim`` (the smallest among equally frequent ones) and
+    the index of its last occurrence, as a named tuple."""
     d = input._data
-    r = d.reshape(-1)[k]
+    k = wrap_dim(int(dim), d.ndim)
+    _empty_dim(d, k, "mode")
+    if not d.ndim:
+        return _fill_out(_select_dim(input, 0, keepdim, None, ModeBackward0, mode_type), out)
+    src = np.moveaxis(d, k, -1)
+    rows = src.reshape(-1, src.shape[-1])
+    n = rows.shape[1]
+    idx = np.empty(rows.shape[0], np.int64)
+    for i, row in enumerate(rows):
+        vals, counts = np.unique(row, return_counts=True)
+        v = vals[np.argmax(counts)]
+        hit = (row == v) | ((row != row) & (v != v))
+        idx[i] = n - 1 - int(np.argmax(hit[::-1]))
+    idx = np.expand_dims(idx.reshape(src.shape[:-1]), k)
+    return _fill_out(_select_dim(input, k, keepdim, idx, ModeBackward0, mode_type), out)
+
+
+class ModeBackward0(MaxBackward0):
+    __slots__ = ()
+
+
+# -- variance / standard deviation ----------------------------------------------------------
+def _correction(name: str, dim, unbiased, correction):
+    if isinstance(dim, bool):           # var(x, True): the (unbiased) overload
+        dim, unbiased = None, dim
+    if unbiased is not None and correction is not None:
+        raise TypeError(f"{name}() received an invalid combination of arguments - got both "
+                        "'unbiased' and 'correction'")
+    if correction is not None:
+        return dim, float(correction)
+    return dim, 0.0 if unbiased is False else 1.0
+
+
+def _var_np(name: str, d: np.ndarray, dims, corr: float, keepdim: bool) -> np.ndarray:
+    if d.dtype.kind not in "fc":
+        raise RuntimeError("std and var only support floating point and complex dtypes")
+    n = _count(d.shape, dims)
+    denom = builtins.max(0.0, n - corr)
+    if denom <= 0:
+        warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly "
+                      "less than the reduction factor (input numel divided by output numel).",
+                      UserWarning, stacklevel=4)
+    acc = _acc(d.dtype)
+    x = d if acc is None else d.astype(acc)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        m = np.sum(x, axis=dims, keepdims=True) / np.asarray(n, x.dtype) if n else \
+            np.zeros((1,) * x.ndim, x.dtype)
+        dev = x - m
+        sq = (dev * dev.conj()).real if x.dtype.kind == "c" else dev * dev
+        ss = np.sum(sq, axis=dims, keepdims=keepdim)
+        r = ss / np.asarray(denom, sq.dtype)
+        if name == "std":
+            r = np.sqrt(r)
+    out_dt = np.real(np.zeros((), d.dtype)).dtype
+    return np.asarray(r, dtype=out_dt)
+
+
+def _var_std(input: Tensor, dim, unbiased, keepdim: bool, correction, is_std: bool) -> Tensor:
+    name = "std" if is_std else "var"
+    dim, corr = _correction(name, dim, unbiased, correction)
+    d = input._data
+    dims = _dims(dim, d.ndim)
+    r = _var_np(name, d, dims, corr, keepdim)
     if STATE.enabled and input._rg:
-        node = MedianBackward0()
-        node.shape = d.shape
-        node.k = k
-        return record1(node, np.asarray(r), input)
-    return _wrap(np.asarray(r))
+        node = StdBackward0() if is_std else VarBackward0()
+        t = record1(node, r, input)
+        node.dims, node.keepdim = dims, keepdim
+        node.denom = builtins.max(0.0, _count(d.shape, dims) - corr)
+        node.save(input)
+        node.save_result(t)
+        return t
+    return _wrap(r)
 
 
-class MedianBackward0(Node):
-    __slots__ = ("shape", "k")
+def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None,
+        out=None, axis=None, keepdims=None) -> Tensor:
+    """Variance with Bessel's correction by default (``correction=1``)."""
+    return _out(_var_std(input, dim if axis is None else axis, unbiased,
+                         keepdim if keepdims is None else keepdims, correction, False), out)
+
+
+def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None,
+        out=None, axis=None, keepdims=None) -> Tensor:
+    """Standard deviation (square root of ``var``)."""
+    return _out(_var_std(input, dim if axis is None else axis, unbiased,
+                         keepdim if keepdims is None else keepdims, correction, True), out)
+
+
+def _var_grad(g: Tensor, x: Tensor, dims, denom: float) -> Tensor:
+    # d var / dx = 2 (x - mean) / (N - correction)
+    scale = 2.0 / denom if denom > 0 else math.inf
+    mean_ = x.mean(dims, keepdim=True) if dims is not None else x.mean()
+    return scale * g * (x - mean_)
+
+
+def _std_scale(g: Tensor, r: Tensor) -> Tensor:
+    # d std = d var / (2 std); zero where std is zero (PyTorch masks those)
+    return _pw.where(_wrap(r._data == 0), 0.0, g / (r * 2))
+
+
+class VarBackward0(Node):
+    __slots__ = ("dims", "keepdim", "denom")
+    _saved_names = ("self",)
 
     def backward(self, grad):
-        hot = np.zeros(self.shape, grad._data.dtype)
-        hot.reshape(-1)[self.k] = 1
-        return grad * _wrap(hot),
+        x, = self.saved_tensors()
+        return _var_grad(_restore(grad, self.dims, self.keepdim), x, self.dims, self.denom),
+
+
+class StdBackward0(VarBackward0):
+    __slots__ = ()
+
+    def backward(self, grad):
+        x, = self.saved_tensors()
+        g = _restore(grad, self.dims, self.keepdim)
+        r = _restore(self.saved_result(), self.dims, self.keepdim)
+        return _var_grad(_std_scale(g, r), x, self.dims, self.denom),
+
+
+def _var_std_mean(input: Tensor, dim, unbiased, keepdim: bool, correction, is_std: bool):
+    name = "std" if is_std else "var"
+    dim, corr = _correction(name + "_mean", dim, unbiased, correction)
+    d = input._data
+    dims = _dims(dim, d.ndim)
+    v = _var_np(name, d, dims, corr, keepdim)
+    n = _count(d.shape, dims)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        m = np.asarray(np.sum(d, axis=dims, keepdims=keepdim) / np.asarray(n, d.dtype),
+                       dtype=d.dtype)
+    if STATE.enabled and input._rg:
+        node = StdMeanBackward0() if is_std else VarMeanBackward0()
+        node._n_out = 2
+        node.dims, node.keepdim, node.n = dims, keepdim, n
+        node.shape = d.shape
+        node.denom = builtins.max(0.0, n - corr)
+        a, b = record(node, (v, m), (input,))
+        node.save(input)
+        node._std = v if is_std else None
+        return a, b
+    return _wrap(v), _wrap(m)
+
+
+def var_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *,
+             correction=None):
+    """(var, mean) over ``dim`` in one call."""
+    return _var_std_mean(input, dim, unbiased, keepdim, correction, False)
+
+
+def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *,
+             correction=None):
+    """(std, mean) over ``dim`` in one call."""
+    return _var_std_mean(input, dim, unbiased, keepdim, correction, True)
+
+
+class VarMeanBackward0(Node):
+    __slots__ = ("dims", "keepdim", "n", "shape", "denom", "_std", "_n_out")
+    _saved_names = ("self",)
+
+    def backward(self, grads):
+        x, = self.saved_tensors()
+        g_spread, g_mean = grads
+        total = None
+        if g_spread is not None:
+            g = _restore(g_spread, self.dims, self.keepdim)
+            if self._std is not None:
+                s = _wrap(_restore_np(self._std, self.dims, self.keepdim))
+                g = _std_scale(g, s)
+            total = _var_grad(g, x, self.dims, self.denom)
+        if g_mean is not None:
+            part = _restore(g_mean, self.dims, self.keepdim).expand(self.shape) / self.n
+            total = part if total is None else total + part
+        return total,
+
+
+class StdMeanBackward0(VarMeanBackward0):
+    __slots__ = ()
+
+
+# -- norms ----------------------------------------------------------------------------------
+def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None,
+                out=None) -> Tensor:
+    """``sum(|x|**ord)**(1/ord)`` over ``dim`` (all elements by default); ord may be inf,
+    -inf or 0 (the count of non-zeros)."""
+    if isinstance(ord, complex):
+        raise RuntimeError("linalg.vector_norm: Expected a non-complex scalar as the order of "
+                           "norm.")
+    d = x._data
+    if d.dtype.kind not in "fc":
+        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
+                           f"input. Got {_tname(d.dtype)}")
+    if dtype is not None:
+        _check_norm_dtype(dtype, d.dtype, "linalg.vector_norm")
+        x = x.to(dtype)
+        d = x._data
+    p = float(ord)
+    if isinstance(dim, (int, np.integer)):
+        dim = (int(dim),)
+    dims = _dims(dim, d.ndim)
+    if d.size == 0 and (p < 0 or p == math.inf):
+        if dims is None:
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {_fmt_ord(ord)} norm on "
+                               "an empty tensor because the operation does not have an "
+                               "identity")
+        for k in dims:
+            if d.shape[k] == 0:
+                raise RuntimeError(f"linalg.vector_norm cannot compute the {_fmt_ord(ord)} norm "
+                                   f"on the dimension {k}because this dimension is empty and "
+                                   "the operation does not have an identity")
+    acc = _acc(d.dtype)
+    a = np.abs(d if acc is None else d.astype(acc))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        if p == math.inf:
+            r = np.max(a, axis=dims, keepdims=keepdim)
+        elif p == -math.inf:
+            r = np.min(a, axis=dims, keepdims=keepdim)
+        elif p == 0:
+            r = np.sum(a != 0, axis=dims, keepdims=keepdim)
+        elif p == 1:
+            r = np.sum(a, axis=dims, keepdims=keepdim)
+        elif p == 2:
+            r = np.sqrt(np.sum(a * a, axis=dims, keepdims=keepdim))
+        else:
+            r = np.sum(a ** p, axis=dims, keepdims=keepdim) ** (1.0 / p)
+    r = np.asarray(r, dtype=np.abs(np.zeros((), d.dtype)).dtype)
+    if STATE.enabled and x._rg:
+        node = LinalgVectorNormBackward0()
+        t = record1(node, r, x)
+        node.p, node.dims, node.keepdim = p, dims, keepdim
+        node.save(x)
+        node.save_result(t)
+        return _out(t, out)
+    return _out(_wrap(r), out)
+
+
+def _fmt_ord(ord) -> str:
+    f = float(ord)
+    if math.isinf(f):
+        return "inf" if f > 0 else "-inf"
+    return str(int(f)) if f.is_integer() else str(f)
+
+
+def _check_norm_dtype(dtype, self_np, name: str) -> None:
+    if dtype.np.kind not in "fc":
+        raise RuntimeError(f"{name}: dtype should be floating point or complex, but got "
+                           f"torch.{dtype.name}")
+    if (dtype.np.kind == "c") != (self_np.kind == "c"):
+        kind = "complex" if self_np.kind == "c" else "real"
+        raise RuntimeError(f"{name}: dtype should be {kind} for {kind} inputs, but got "
+                           f"torch.{dtype.name}")
+    if np.promote_types(self_np, dtype.np) != dtype.np:
+        raise RuntimeError(f"{name}: the dtype of the input ({_dtype.from_np(self_np)}) should "
+                           f"be convertible without narrowing to the specified dtype "
+                           f"({dtype})")
+
+
+class LinalgVectorNormBackward0(Node):
+    """PyTorch's norm_backward, case by case in ``p``."""
+
+    __slots__ = ("p", "dims", "keepdim")
+    _saved_names = ("self",)
+
+    def backward(self, grad):
+        x, = self.saved_tensors()
+        r = self.saved_result()
+        if x._data.ndim:
+            grad = _restore(grad, self.dims, self.keepdim)
+            r = _restore(r, self.dims, self.keepdim)
+        p = self.p
+        zero = _wrap(r._data == 0)
+        if p == 0:
+            return _wrap(np.zeros_like(x._data)),
+        if p == 1:
+            return x.sign() * grad,
+        if p == 2:
+            return grad * _pw.where(zero, 0.0, x / _pw.where(zero, 1.0, r)),
+        if math.isinf(p):
+            ax = x.abs()
+            hit = (ax._data == r._data) | np.isnan(ax._data)
+            return x.sign() * _scale_by_count(grad, hit, self.dims),
+        if p < 1:
+            scaled = x.sign() * _pw.where(_wrap(x._data == 0), 0.0, x.abs() ** (p - 1))
+            return scaled * grad * r ** (1 - p),
+        scaled = x.sign() * x.abs() ** (p - 1) if p < 2 else x * x.abs() ** (p - 2)
+        scale = _pw.where(zero, 0.0, grad / _pw.where(zero, 1.0, r) ** (p - 1))
+        return scaled * scale,
+
+
+def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out=None,
+         dtype=None) -> Tensor:
+    """``torch.norm``: vector p-norms over ``dim`` ('fro' is the 2-norm); 'nuc' and
+    Frobenius over more than two dims go through ``linalg.matrix_norm``."""
+    if isinstance(dim, (int, np.integer)):
+        dim = [int(dim)]
+    if isinstance(p, str):
+        if p == "fro" and (dim is None or len(dim) <= 2):
+            return vector_norm(input, 2, dim, keepdim, dtype=dtype, out=out)
+        from .linalg import matrix_norm
+        if dim is None:
+            dim = list(range(input._data.ndim))
+        return _out(matrix_norm(input, p, dim, keepdim, dtype=dtype), out)
+    return vector_norm(input, 2.0 if p is None else p, dim, keepdim, dtype=dtype, out=out)
+
+
+# -- logsumexp ------------------------------------------------------------------------------
+def logsumexp(input: Tensor, dim, keepdim: bool = False, *, out=None) -> Tensor:
+    """``log(sum(exp(x)))`` over ``dim``, computed without overflow."""
+    d = input._data
+    if d.dtype.kind not in "fc":
+        d = d.astype(_dtype.get_default_dtype().np)
+    dims = _dims(dim, d.ndim)
+    acc = _acc(d.dtype)
+    x = d if acc is None else d.astype(acc)
+    if x.size:
+        m = np.max(x, axis=dims, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0).astype(x.dtype)
+    else:
+        m = np.zeros((1,) * x.ndim, x.dtype)
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        r = np.log(np.sum(np.exp(x - m), axis=dims, keepdims=True)) + m
+    if not keepdim:
+        r = r.reshape(()) if dims is None else np.squeeze(r, axis=dims)
+    r = np.asarray(r, dtype=d.dtype)
+    if STATE.enabled and input._rg:
+        node = LogsumexpBackward0()
+        t = record1(node, r, input)
+        node.dims, node.keepdim = dims, keepdim
+        node.save(input)
+        node.save_result(t)
+        return _out(t, out)
+    return _out(_wrap(r), out)
+
+
+class LogsumexpBackward0(Node):
+    __slots__ = ("dims", "keepdim")
+    _saved_names = ("self",)
+
+    def backward(self, grad):          # d lse / dx = softmax(x)
+        x, = self.saved_tensors()
+        r = _restore(self.saved_result(), self.dims, self.keepdim)
+        return _restore(grad, self.dims, self.keepdim) * (x - r).exp(),
+
+
+# -- scans ----------------------------------------------------------------------------------
+def _scan_dtype(d: np.ndarray, dtype) -> np.ndarray:
+    if dtype is not None:
+        return d.astype(dtype.np, copy=False)
+    if d.dtype.kind in "biu" and d.dtype != np.int64:
+        return d.astype(np.int64)
+    return d
+
+
+def cumsum(input: Tensor, dim: int, *, dtype=None, out=None) -> Tensor:
+    """Running sum along ``dim`` (integers and bools accumulate as int64)."""
+    d = _scan_dtype(input._data, dtype)
+    k = wrap_dim(int(dim), d.ndim)
+    acc = _acc(d.dtype)
+    r = (np.cumsum(d, axis=k, dtype=acc).astype(d.dtype, copy=False) if d.ndim
+         else d.copy())
+    if STATE.enabled and input._rg:
+        _check_grad_dtype(input, r)
+        node = CumsumBackward0()
+        node.dim = k if d.ndim else None
+        return _out(record1(node, r, input), out)
+    return _out(_wrap(r), out)
+
+
+class CumsumBackward0(Node):
+    __slots__ = ("dim",)
+
+    def backward(self, grad):          # the reversed running sum of grad
+        if self.dim is None:
+            return grad,
+        return _reversed_cumsum(grad, self.dim),
+
+
+def cumprod(input: Tensor, dim: int, *, dtype=None, out=None) -> Tensor:
+    """Running product along ``dim``."""
+    d = _scan_dtype(input._data, dtype)
+    k = wrap_dim(int(dim), d.ndim)
+    acc = _acc(d.dtype)
+    with np.errstate(over="ignore", invalid="ignore"):
+        r = (np.cumprod(d, axis=k, dtype=acc).astype(d.dtype, copy=False) if d.ndim
+             else d.copy())
+    if STATE.enabled and input._rg:
+        _check_grad_dtype(input, r)
+        node = CumprodBackward0()
+        node.dim = k
+        t = record1(node, r, input)
+        node.save(input)
+        node.save_result(t)
+        return _out(t, out)
+    return _out(_wrap(r), out)
+
+
+class CumprodBackward0(Node):
+    """PyTorch's cumprod_backward: divide when there are no zeros; otherwise an exact O(n) mask
+    formula, or (for higher-order gradients) an O(n^2) differentiable one."""
+
+    __slots__ = ("dim",)
+    _saved_names = ("self",)
+
+    def backward(self, grad):
+        x, = self.saved_tensors()
+        xd = x._data
+        if xd.size <= 1 or xd.ndim == 0 or xd.shape[self.dim] == 1:
+            return grad,
+        out = self.saved_result()
+        k = self.dim
+        if not np.any(xd == 0):
+            return _reversed_cumsum(grad * out, k) / x,
+        if not STATE.enabled:
+            return _wrap(_cumprod_grad_zeros(xd, out._data, grad._data, k)),
+        from .shape import cat, stack
+        n = xd.shape[k]
+        ones_shape = list(xd.shape)
+        ones_shape[k] = 1
+        one = _wrap(np.ones(ones_shape, xd.dtype))
+        parts = []
+        for i in range(n):
+            # omitted[j] = prod_{l <= j, l != i} x_l for j >= i
+            if i == 0:
+                omitted = cat([one, x.narrow(k, 1, n - 1).cumprod(k)], k)
+            else:
+                before = x.narrow(k, 0, i).prod(k, keepdim=True)
+                if i == n - 1:
+                    omitted = before
+                else:
+                    omitted = cat([before, before * x.narrow(k, i + 1, n - i - 1).cumprod(k)],
+                                  k)
+            parts.append((grad.narrow(k, i, n - i) * omitted).sum(k))
+        return stack(parts, k),
+
+
+def _cumprod_grad_zeros(x: np.ndarray, out: np.ndarray, g: np.ndarray, k: int) -> np.ndarray:
+    """First-order cumprod gradient with zeros in the input (no division by zero).
+
+    Before the first zero z1 the usual formula holds on the zero-free prefix; at z1 the
+    gradient is prefix_product * sum_{z1 <= j < z2} g_j prod_{z1 < l <= j} x_l; after z1 it is
+    zero (every product through z1 vanishes)."""
+    zeros = np.cumsum(x == 0, axis=k)
+    before = zeros == 0
+    w = np.where(before, out * g, 0)
+    rc = np.flip(np.cumsum(np.flip(w, k), axis=k), k)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        res = np.where(before, rc / np.where(before, x, 1), 0)
+    first = (zeros == 1) & (x == 0)
+    between = (zeros == 1) & ~first
+    run = np.cumprod(np.where(between, x, 1), axis=k)
+    prefix = np.prod(np.where(before, x, 1), axis=k, keepdims=True)
+    contrib = np.sum(np.where(zeros == 1, g * run, 0), axis=k, keepdims=True) * prefix
+    return np.where(first, contrib, res).astype(x.dtype, copy=False)
+
+
+def _cum_extreme(input: Tensor, dim: int, is_max: bool):
+    d = input._data
+    k = wrap_dim(int(dim), d.ndim)
+    rtype = cummax_type if is_max else cummin_type
+    if d.ndim == 0 or d.size == 0:
+        vals, idx = d.copy(), np.zeros(d.shape, np.int64)
+    else:
+        fn = np.maximum if is_max else np.minimum
+        vals = fn.accumulate(d, axis=k)
+        n = d.shape[k]
+        prev = np.concatenate([np.take(vals, [0], axis=k), np.take(vals, range(n - 1), axis=k)],
+                              axis=k)
+        better = d >= prev if is_max else d <= prev
+        if d.dtype.kind in "fc":
+            # A NaN always takes over, and nothing after it but another NaN does.
+            better = (better & ~np.isnan(prev)) | np.isnan(d)
+        pos = np.arange(n).reshape((n,) + (1,) * (d.ndim - k - 1))
+        idx = np.maximum.accumulate(np.where(better, pos, 0), axis=k).astype(np.int64)
+    if STATE.enabled and input._rg:
+        node = CummaxBackward0() if is_max else CumminBackward0()
+        node.dim, node.indices, node.shape = k, idx, d.shape
+        v = record1(node, vals, input)
+    else:
+        v = _wrap(vals)
+    return rtype(v, _wrap(idx))
+
+
+def cummax(input: Tensor, dim: int, *, out=None):
+    """Running maximum along ``dim`` and where it was found, as a named tuple."""
+    return _fill_out(_cum_extreme(input, dim, True), out)
+
+
+def cummin(input: Tensor, dim: int, *, out=None):
+    """Running minimum along ``dim`` and where it was found, as a named tuple."""
+    return _fill_out(_cum_extreme(input, dim, False), out)
+
+
+class CummaxBackward0(Node):
+    __slots__ = ("dim", "indices", "shape")
+
+    def backward(self, grad):          # each output's grad goes to the element it copied
+        if not self.shape:
+            return grad,
+        return _scatter_add(grad, self.indices, self.dim, self.shape),
+
+
+class CumminBackward0(CummaxBackward0):
+    __slots__ = ()
+
+
+def diff(input: Tensor, n: int = 1, dim: int = -1, prepend=None, append=None) -> Tensor:
+    """n-th forward difference along ``dim`` (``prepend``/``append`` joined first)."""
+    if input._data.ndim == 0:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
+    if n < 0:
+        raise RuntimeError(f"order must be non-negative but got {n}")
+    k = wrap_dim(dim, input._data.ndim)
+    x = input
+    if prepend is not None or append is not None:
+        from .shape import cat
+        parts = [p if p._data.ndim else p.expand(_slab(input, k)) for p in (prepend,)
+                 if p is not None] + [x] + \
+                [a if a._data.ndim else a.expand(_slab(input, k)) for a in (append,)
+                 if a is not None]
+        x = cat(parts, k)
+    for _ in range(n):
+        size = x._data.shape[k]
+        if size == 0:
+            break
+        hi, lo = x.narrow(k, 1, size - 1), x.narrow(k, 0, size - 1)
+        x = _pw.logical_xor(hi, lo) if x._data.dtype == np.bool_ else hi - lo
+    return x
+
+
+def _slab(t: Tensor, k: int) -> tuple:
+    shape = list(t._data.shape)
+    shape[k] = 1
+    return tuple(shape)
+
+
+# -- logical reductions ---------------------------------------------------------------------
+def _logical(input: Tensor, dim, keepdim: bool, fn) -> Tensor:
+    d = input._data
+    dims = _dims(dim, d.ndim)
+    r = np.asarray(fn(d, axis=dims, keepdims=keepdim))
+    if d.dtype == np.uint8:             # PyTorch keeps uint8 for all/any of uint8
+        r = r.astype(np.uint8)
+    return _wrap(r)
+
+
+def all(input: Tensor, dim=None, keepdim: bool = False, *, out=None, axis=None) -> Tensor:
+    """Whether every element (along ``dim``) is non-zero; bool (uint8 for uint8 input)."""
+    return _out(_logical(input, dim if axis is None else axis, keepdim, np.all), out)
+
+
+def any(input: Tensor, dim=None, keepdim: bool = False, *, out=None, axis=None) -> Tensor:
+    """Whether some element (along ``dim``) is non-zero; bool (uint8 for uint8 input)."""
+    return _out(_logical(input, dim if axis is None else axis, keepdim, np.any), out)
+
+
+def count_nonzero(input: Tensor, dim=None) -> Tensor:
+    """Number of non-zero elements (along ``dim``), int64."""
+    d = input._data
+    dims = _dims(dim, d.ndim)
+    return _wrap(np.asarray(np.count_nonzero(d, axis=dims), dtype=np.int64))
 
 
 # -- softmax ----------------------------------------------------------------------------------
-def _softmax_dim(dim, ndim: int, name: str) -> int:
-    if dim is None:
-        import warnings
-        warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the "
-                      "call to include dim=X as an argument.", UserWarning, stacklevel=3)
-        dim = 0 if ndim in (0, 1, 3) else 1
-    return _dim1(dim, ndim)
-
-
-def softmax(input: Tensor, dim=None, dtype=None, *, _stacklevel: int = 3) -> Tensor:
-    """exp(x) / sum(exp(x)) along ``dim``, stable for large inputs."""
-    d = input._data if dtype is None else input._data.astype(dtype.np)
+def _softmax_input(input: Tensor, dim, dtype, name: str):
+    x = input if dtype is None else input.to(dtype)
+    d = x._data
+    k = wrap_dim(int(dim), d.ndim)
     if d.dtype.kind not in "fc":
-        raise RuntimeError(f'"softmax_lastdim_kernel_impl" not implemented for '
-                           f"'{from_np_name(d.dtype)}'")
-    k = _softmax_dim(dim, d.ndim, "softmax")
+        last = "_lastdim" if d.ndim == 0 or k == d.ndim - 1 else ""
+        raise NotImplementedError(f'"{name}{last}_kernel_impl" not implemented for '
+                                  f"'{_tname(d.dtype)}'")
+    return x, d, k
+
+
+def softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
+    """``exp(x) / sum(exp(x))`` along ``dim``, stable for large inputs."""
+    x, d, k = _softmax_input(input, dim, dtype, "softmax")
+    acc = _acc(d.dtype)
+    a = d if acc is None else d.astype(acc)
     if d.ndim == 0:
         r = np.ones_like(d)
+    elif d.size == 0:
+        r = d.copy()
     else:
-        e = np.exp(d - np.max(d, axis=k, keepdims=True))
-        r = e / np.sum(e, axis=k, keepdims=True)
-    if STATE.enabled and input._rg:
+        with np.errstate(invalid="ignore", over="ignore"):
+            e = np.exp(a - np.max(a, axis=k, keepdims=True))
+            r = (e / np.sum(e, axis=k, keepdims=True)).astype(d.dtype, copy=False)
+    if STATE.enabled and x._rg:
         node = SoftmaxBackward0()
         node.dim = k
-        t = record1(node, r, input)
+        t = record1(node, r, x)
         node.save_result(t)
         return t
     return _wrap(r)
@@ -783,22 +1303,26 @@ class SoftmaxBackward0(Node):
         return y * (grad - (grad * y).sum(self.dim, keepdim=True)),
 
 
-def log_softmax(input: Tensor, dim=None, dtype=None, *, _stacklevel: int = 3) -> Tensor:
-    """x - logsumexp(x) along ``dim``."""
-    d = input._data if dtype is None else input._data.astype(dtype.np)
-    if d.dtype.kind not in "fc":
-        raise RuntimeError(f'"log_softmax_lastdim_kernel_impl" not implemented for '
-                           f"'{from_np_name(d.dtype)}'")
-    k = _softmax_dim(dim, d.ndim, "log_softmax")
+def log_softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
+    """``x - logsumexp(x)`` along ``dim``."""
+    x, d, k = _softmax_input(input, dim, dtype, "log_softmax")
+    acc = _acc(d.dtype)
+    a = d if acc is None else d.astype(acc)
     if d.ndim == 0:
         r = np.zeros_like(d)
+    elif d.size == 0:
+        r = d.copy()
     else:
-        z = d - np.max(d, axis=k, keepdims=True)
-        r = z - np.log(np.sum(np.exp(z), axis=k, keepdims=True))
-    if STATE.enabled and input._rg:
+        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+            m = np.max(a, axis=k, keepdims=True)
+            m = np.where(np.isfinite(m), m, 0)
+            z = a - m
+            r = (z - np.log(np.sum(np.exp(z), axis=k, keepdims=True))).astype(d.dtype,
+                                                                              copy=False)
+    if STATE.enabled and x._rg:
         node = LogSoftmaxBackward0()
         node.dim = k
-        t = record1(node, r, input)
+        t = record1(node, r, x)
         node.save_result(t)
         return t
     return _wrap(r)
@@ -812,8 +1336,3 @@ class LogSoftmaxBackward0(Node):
         if y._data.ndim == 0:
             return grad * 0,
         return grad - y.exp() * grad.sum(self.dim, keepdim=True),
-
-
-def softmin(input: Tensor, dim=None, dtype=None) -> Tensor:
-    from .pointwise import neg
-    return softmax(neg(input), dim, dtype)

@@ -1,0 +1,19 @@
+"""``torch.linalg``: norms, inverses, determinants, solves and decompositions.
+
+The implementations live in ``ember.ops.linalg`` (and ``ember.ops.reduction`` for
+``vector_norm``); this module is the public namespace.
+"""
+from __future__ import annotations
+
+from .ops.linalg import LinAlgError, det, diagonal as _diagonal, inv, linalg_cross as cross
+from .ops.linalg import linalg_norm as norm
+from .ops.linalg import matmul, matrix_norm, slogdet, solve, svd, svdvals, vecdot
+from .ops.reduction import vector_norm
+
+__all__ = ["LinAlgError", "cross", "det", "diagonal", "inv", "matmul", "matrix_norm", "norm",
+           "slogdet", "solve", "svd", "svdvals", "vecdot", "vector_norm"]
+
+
+def diagonal(A, *, offset: int = 0, dim1: int = -2, dim2: int = -1):
+    """``torch.diagonal`` over the last two dims by default (a view)."""
+    return _diagonal(A, offset, dim1, dim2)
