@@ -209,6 +209,7 @@ class Function(_SingleLevelFunction):
         """Run ``forward`` without recording, then record one node for the whole op."""
         Tensor = _tensor_cls()
         ctx = cls._backward_cls()
+        ctx.to_save = ctx.dirty_tensors = ctx.non_differentiable = None
         setup = cls.setup_context is not _SingleLevelFunction.setup_context
         if setup:
             bound = inspect.signature(cls.forward).bind(*args, **kwargs)
@@ -240,8 +241,13 @@ def _plain_outputs(ctx, args, output, Tensor):
     dirty = {id(t) for t in ctx.__dict__.get("dirty_tensors") or ()}
     res = []
     for o in outs:
-        if isinstance(o, Tensor) and id(o) in ids and id(o) not in dirty:
-            o = _alias(o, Tensor)
+        if isinstance(o, Tensor) and id(o) in ids:
+            if id(o) in dirty:
+                o._bump()
+                if o._rg:   # PyTorch hands back a new alias of it here
+                    o = _alias(o, Tensor)
+            else:
+                o = _alias(o, Tensor)
         res.append(o)
     return tuple(res) if is_tuple else res[0]
 
@@ -272,20 +278,12 @@ def _wrap_outputs(ctx, args, output, Tensor):
 
     input_ids = {id(t) for t in tensor_args}
     dirty = {id(t): t for t in d.get("dirty_tensors") or ()}
-    for t in dirty.values():
-        if not isinstance(t, Tensor) or id(t) not in input_ids:
-            raise RuntimeError("mark_dirty can only accept input tensors, but argument 0 "
-                               "isn't one")
     returned = {id(o) for o in outs if isinstance(o, Tensor)}
     if any(k not in returned for k in dirty):
         raise RuntimeError("Some elements marked as dirty during the forward method were not "
                            "returned as output. The inputs that are modified inplace must all be "
                            "outputs of the Function.")
     non_diff = {id(t) for t in d.get("non_differentiable") or ()}
-    for k in non_diff:
-        if k not in returned:
-            raise RuntimeError("Some elements marked as non-differentiable were not returned "
-                               "as outputs of the Function")
 
     res = []
     meta = []
