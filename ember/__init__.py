@@ -69,11 +69,20 @@ from .ops.linalg import inv as inverse, slogdet_legacy as slogdet
 from . import linalg
 
 # --- shape (ember/ops/shape.py)
-from .ops.shape import (broadcast_to, cat, concat, concatenate, flatten, narrow, permute,
-                        reshape, squeeze, stack, swapaxes, swapdims, t, transpose, unbind,
-                        unflatten, unsqueeze)
+from .ops.shape import (adjoint, atleast_1d, atleast_2d, atleast_3d, broadcast_shapes,
+                        broadcast_tensors, broadcast_to, cat, chunk, column_stack, concat,
+                        concatenate, dsplit, dstack, flatten, flip, fliplr, flipud, hsplit,
+                        hstack, moveaxis, movedim, narrow, permute, ravel, reshape, roll, rot90,
+                        row_stack, select, split, squeeze, stack, swapaxes, swapdims, t,
+                        tensor_split, tile, transpose, tril, triu, unbind, unflatten, unsqueeze,
+                        vsplit, vstack)
 
 # --- indexing (ember/ops/indexing.py)
+from .ops.indexing import (argsort, argwhere, bucketize, gather, index_add, index_copy,
+                           index_fill, index_put, index_select, kthvalue, masked_fill,
+                           masked_scatter, masked_select, msort, nonzero, scatter, scatter_add,
+                           scatter_reduce, searchsorted, sort, take, take_along_dim, topk, unique,
+                           unique_consecutive)
 
 # --- random (ember/ops/random.py)
 from ._generator import Generator, default_generator

@@ -1,29 +1,77 @@
 """In-place writes: version bumps, and rebasing autograd history onto the written tensor.
 
-An in-place op on ``x`` is computed out of place as ``y`` (recording the graph as usual), then
-``y``'s values are written into ``x``'s memory and ``x`` takes over ``y``'s history. When ``x``
-is a view, its base's history becomes a ``CopySlices`` node: the gradient outside the view
-flows to the old base, the gradient inside it flows to ``y``.
+An in-place op on ``x`` is computed out of place as ``y`` (recording the graph as usual, with
+``x``'s old value as the node's first input), then ``y``'s values are written into ``x``'s
+memory and ``x`` takes over ``y``'s history. When ``x`` is a view, its base's history becomes
+a ``CopySlices`` node wrapping ``y``'s node, as in PyTorch: the gradient outside the view
+flows to the old base, the gradient inside it goes through ``y``'s node. Every other live view
+of the base then gets a new history (``AsStridedBackward0`` of the updated base), which
+PyTorch regenerates lazily when a view's version is stale.
 """
 from __future__ import annotations
 
 import numpy as np
 
+from .._dtype import from_np
 from .._tensor import Tensor, check_inplace
 from ..autograd.grad_mode import STATE, no_grad
-from ..autograd.graph import Node, edge, _sequence
+from ..autograd.graph import Node, edge, record, record1
+from .shape import DEFAULT, MULTI_OUTPUT
 
-__all__ = ["commit", "snapshot", "CopySlices", "needs_graph"]
+__all__ = ["commit", "snapshot", "CopySlices", "needs_graph", "write", "inplace_op",
+           "view_scatter"]
+
+_wrap = Tensor._wrap
+
+
+def _op_name(node) -> str:
+    # PyTorch's messages name the forward op: SplitBackward0 -> Split
+    name = node.name()
+    i = name.rfind("Backward")
+    if i <= 0:
+        return name
+    suffix = name[i + 8:]
+    return name[:i] + ("" if suffix == "0" else suffix)
+
+
+def view_error(x: Tensor, creation: int, indirect: bool) -> RuntimeError:
+    """PyTorch's refusal to record an in-place write through a no-grad or multi-output view."""
+    modified = "its base or another view of its base has been" if indirect else "is being"
+    fn = x.grad_fn
+    if fn is not None and x._rg and not isinstance(fn, _StaleView):
+        msg = f"Output {x._out_nr} of {_op_name(fn)} is a view and {modified} modified inplace."
+    else:
+        msg = (f"A view was created in no_grad mode and {modified} modified inplace with grad "
+               "mode enabled.")
+    if creation == MULTI_OUTPUT:
+        msg += (" This view is the output of a function that returns multiple views. Such "
+                "functions do not allow the output views to be modified inplace. You should "
+                "replace the inplace operation by an out-of-place one.")
+    else:
+        msg += (" Given that this use case is ambiguous and error-prone, it is forbidden. You "
+                "can clarify your code by moving both the view and the inplace either both "
+                "inside the no_grad block (if you don't want the inplace to be tracked) or both "
+                "outside (if you want the inplace to be tracked).")
+    return RuntimeError(msg)
 
 
 def needs_graph(x: Tensor, other=None) -> bool:
-    """Whether an in-place op on ``x`` (with ``other``) must record autograd history."""
+    """Whether an in-place op on ``x`` (with ``other``) must record autograd history.
+
+    Raises PyTorch's error when that history would go through a view that may not carry it
+    (made in no_grad mode, or one of several outputs of split/chunk/unbind)."""
     if not STATE.enabled:
         return False
-    if x._rg or (isinstance(other, Tensor) and other._rg):
-        return True
     base = x._base
-    return base is not None and base._rg
+    if x._rg or (isinstance(other, Tensor) and other._rg):
+        need = True
+    else:
+        need = base is not None and base._rg
+    if need and base is not None:
+        info = x._view
+        if info is not None and info[1] != DEFAULT:
+            raise view_error(x, info[1], False)
+    return need
 
 
 def snapshot(x: Tensor) -> Tensor:
@@ -39,7 +87,7 @@ def snapshot(x: Tensor) -> Tensor:
     return t
 
 
-def write(x: Tensor, values: np.ndarray) -> None:
+def write(x: Tensor, values) -> None:
     """Store ``values`` in ``x``'s memory (cast to its dtype) and bump its version."""
     xd = x._data
     if xd.ndim == 0 and not xd.flags.writeable:
@@ -51,57 +99,190 @@ def write(x: Tensor, values: np.ndarray) -> None:
 
 def commit(x: Tensor, y: Tensor) -> Tensor:
     """Make ``x`` hold ``y``: its values always, its autograd history when ``y`` has one."""
+    old = edge(x)
     write(x, y._data)
-    if y.grad_fn is None:
+    fn = y.grad_fn
+    if fn is None:
         return x
+    res = fn._result
+    if res is not None and res[0] is y._data:
+        # the node saved its output: that is now x, whose later writes must be detected
+        vc = x._vc
+        fn._result = (x._data, vc, vc.v)
     base = x._base
     if base is None:
-        x.grad_fn = y.grad_fn
+        x.grad_fn = fn
         x._out_nr = y._out_nr
         x._rg = True
+        refresh_views(x, None)
         return x
-    view_fn = x._view
     node = CopySlices()
-    node.view_fn = view_fn
-    node.next_functions = (edge(base), edge(y))
-    node._in_meta = ((base._data.shape, base._data.dtype), (y._data.shape, y._data.dtype))
-    node._saved = ()
-    node._result = None
-    node._seq = next(_sequence)
-    node._hooks = None
+    node.view_fn = x._view[0]
+    node.shape = base._data.shape
+    if fn._n_out == 1 and fn.next_functions and fn.next_functions[0] == old:
+        # PyTorch's form: CopySlices runs fn on the view's part of the gradient
+        record(node, (), (base,))
+        node.next_functions = node.next_functions + fn.next_functions[1:]
+        node._in_meta = node._in_meta + fn._in_meta[1:]
+        node.fn = fn
+    else:
+        record(node, (), (base, y))
+        node.fn = None
     base.grad_fn = node
     base._out_nr = 0
     base._rg = True
-    # The view's own history is now "this view of the updated base".
-    with _enable():
-        v = view_fn(base)
-    x.grad_fn = v.grad_fn
-    x._out_nr = v._out_nr
+    x.grad_fn = as_strided_node(base, x._view[0])
+    x._out_nr = 0
     x._rg = True
+    refresh_views(base, x)
     return x
 
 
-class _enable:
-    def __enter__(self):
-        self.prev = STATE.enabled
-        STATE.enabled = True
+def refresh_views(base: Tensor, written) -> None:
+    """Give every other live view of ``base`` its history as a view of the updated base."""
+    views = base._vc.views if base._vc is not None else None
+    if views is None:
+        return
+    for w in views.live():
+        if w is written or w._base is not base:
+            continue
+        fn, creation = w._view
+        if creation == DEFAULT:
+            w.grad_fn = as_strided_node(base, fn)
+        else:
+            node = _StaleView()
+            node.error = view_error(w, creation, True)
+            record(node, (), ())
+            w.grad_fn = node
+        w._out_nr = 0
+        w._rg = True
 
-    def __exit__(self, *exc):
-        STATE.enabled = self.prev
+
+def as_strided_node(base: Tensor, view_fn) -> "AsStridedBackward0":
+    node = AsStridedBackward0()
+    node.view_fn = view_fn
+    node.shape = base._data.shape
+    record(node, (), (base,))
+    return node
+
+
+# -- putting values into a view's region of a base-shaped array ----------------------------------
+def _overlaps(a: np.ndarray) -> bool:
+    return 0 in a.strides and any(s == 0 and n > 1 for s, n in zip(a.strides, a.shape))
+
+
+def put_region(out: np.ndarray, view_fn, values, add: bool) -> None:
+    """Write (or add) ``values`` into the elements of the C-contiguous ``out`` that
+    ``view_fn`` selects. Overlapping views (expand) accumulate when adding."""
+    with no_grad():
+        region = view_fn(_wrap(out))._data
+    if np.may_share_memory(region, out) and not _overlaps(region):
+        if add:
+            np.add(region, values, out=region, casting="unsafe")
+        else:
+            region[...] = values
+        return
+    # The replay copied (or repeats elements): address the base through an index map.
+    with no_grad():
+        idx = view_fn(_wrap(np.arange(out.size).reshape(out.shape)))._data
+    flat = out.reshape(-1)
+    if add:
+        np.add.at(flat, idx, values)
+    else:
+        flat[idx] = values
+
+
+def view_scatter(values: Tensor, shape: tuple, view_fn, name: str | None = None) -> Tensor:
+    """Zeros of ``shape`` with ``values`` added into the region ``view_fn`` selects (the
+    backward of a view); differentiable."""
+    out = np.zeros(shape, values._data.dtype)
+    put_region(out, view_fn, values._data, True)
+    if STATE.enabled and values._rg:
+        node = AsStridedScatterBackward0()
+        node.view_fn = view_fn
+        node._name = name
+        return record1(node, out, values)
+    return _wrap(out)
+
+
+class AsStridedScatterBackward0(Node):
+    """Backward of ``view_scatter``: read the region back."""
+
+    __slots__ = ("view_fn", "_name")
+
+    def name(self) -> str:
+        return self._name or type(self).__name__
+
+    def backward(self, grad):
+        return self.view_fn(grad),
+
+
+class AsStridedBackward0(Node):
+    """History of a view regenerated from its base: the gradient goes into the view's region
+    of zeros shaped like the base."""
+
+    __slots__ = ("view_fn", "shape")
+
+    def backward(self, grad):
+        return view_scatter(grad, self.shape, self.view_fn),
+
+
+class _StaleView(Node):
+    """History of a no-grad or multi-output view whose base was modified in place since."""
+
+    __slots__ = ("error",)
+
+    def name(self) -> str:
+        return "Invalid"
+
+    def backward(self, grad):
+        raise self.error
+
+
+def _outside(grad: Tensor, view_fn, inside) -> Tensor:
+    """``grad`` with the view's region replaced by ``inside`` (zeros when None)."""
+    shape = grad._data.shape
+    if not STATE.enabled:
+        out = np.array(grad._data, order="C")
+        put_region(out, view_fn, 0 if inside is None else inside._data, False)
+        return _wrap(out)
+    mask = np.ones(shape, dtype=bool)
+    put_region(mask, view_fn, False, False)
+    g = grad * _wrap(mask)
+    if inside is not None:
+        g = g + view_scatter(inside, shape, view_fn)
+    return g
 
 
 class CopySlices(Node):
     """History of a base tensor after an in-place write through one of its views."""
 
-    __slots__ = ("view_fn",)
+    __slots__ = ("view_fn", "fn", "shape")
+
+    def name(self) -> str:
+        return "torch::autograd::CopySlices"
 
     def backward(self, grad):
-        # The written region's old values no longer reach the output: zero it for the base.
-        mask = np.ones(grad._data.shape, dtype=bool)
-        with no_grad():
-            self.view_fn(Tensor._wrap(mask))._data[...] = False
-        grad_base = grad * Tensor._wrap(mask)
-        return grad_base, self.view_fn(grad)
+        vf = self.view_fn
+        fn = self.fn
+        if fn is None:
+            return _outside(grad, vf, None), vf(grad)
+        res = tuple(fn.backward(vf(grad)))
+        g0 = res[0]
+        meta = fn._in_meta[0]
+        if g0 is not None and meta is not None:
+            if g0._data.shape != meta[0]:
+                from ._util import sum_to
+                g0 = sum_to(g0, meta[0])
+            if g0._data.dtype != meta[1]:
+                g0 = g0.to(from_np(meta[1]))
+        elif meta is None:
+            g0 = None
+        return (_outside(grad, vf, g0),) + res[1:]
+
+    def _release_extra(self) -> None:
+        if self.fn is not None:
+            self.fn._release()
 
 
 def inplace_op(x: Tensor, other, np_fn, graph_fn) -> Tensor:
@@ -116,7 +297,6 @@ def inplace_op(x: Tensor, other, np_fn, graph_fn) -> Tensor:
     a, b = binary_arrays(x, other)
     xd = x._data
     if a.dtype != xd.dtype and not _can_store(a.dtype, xd.dtype):
-        from .._dtype import from_np
         raise RuntimeError(f"result type {_cat_name(from_np(a.dtype))} can't be cast to the "
                            f"desired output type {_cat_name(from_np(xd.dtype))}")
     if isinstance(b, np.ndarray) and b.shape != xd.shape:
