@@ -169,7 +169,7 @@ def test_parameters_to_vector():
     np.testing.assert_array_equal(ev.detach().numpy(), tv.detach().numpy())
     assert type(ev.grad_fn).__name__ == type(tv.grad_fn).__name__ == "CatBackward0"
     (ev * ember.arange(len(ev), dtype=ember.float32)).sum().backward()
-    assert m[1].weight.grad.tolist() == [[9.0, 10.0]]
+    assert m[1].weight.grad.tolist() == [[8.0, 9.0]]     # after 6 weights and 2 biases
 
 
 def test_vector_to_parameters_like_torch():
