@@ -970,7 +970,7 @@ def _einsum_spec(ops, terms, out):
                 continue
             if lab in seen and seen[lab] != n:
                 raise RuntimeError(f"einsum(): subscript {_char(lab)} is repeated for operand {i} "
-                                   f"but the sizes don't match, {seen[lab]} != {n}")
+                                   f"but the sizes don't match, {n} != {seen[lab]}")
             seen[lab] = n
             prev = sizes.get(lab)
             if prev is not None and n != prev and n != 1 and prev != 1:
@@ -1383,28 +1383,30 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True, out=None) -> Tensor:
     if a.dtype != b.dtype:
         raise RuntimeError(f"linalg.solve: Expected A and B to have the same dtype, but found "
                            f"A of type {_tname(A)} and B of type {_tname(B)} instead")
-    if not left:
-        return solve(A.mT, B.mT, left=True, out=out).mT
     vector = b.ndim == 1 or (b.ndim == a.ndim - 1 and b.shape == a.shape[:-1])
-    bm = b[..., None] if vector else b
     n = a.shape[-1]
-    if bm.ndim < 2 or bm.shape[-2] != n:
-        raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation "
-                           f"AX = B ({a.shape[-2]}x{a.shape[-1]} and "
-                           f"{bm.shape[-2] if bm.ndim >= 2 else 1}x{bm.shape[-1]})")
+    bm = b[..., None] if vector else b       # a vector is a column, even for XA = B
+    if bm.shape[-2 if left else -1] != n:
+        eq = "AX = B" if left else "XA = B"
+        raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation {eq} "
+                           f"({a.shape[-2]}x{a.shape[-1]} and {bm.shape[-2]}x{bm.shape[-1]})")
     batch = broadcast_shapes(a.shape[:-2], bm.shape[:-2])
+    aa = np.broadcast_to(a, batch + a.shape[-2:])
+    bb = np.broadcast_to(bm, batch + bm.shape[-2:])
     try:
-        x = np.linalg.solve(np.broadcast_to(a, batch + a.shape[-2:]),
-                            np.broadcast_to(bm, batch + bm.shape[-2:]))
+        # X A = B is A^T X^T = B^T
+        x = np.linalg.solve(aa, bb) if left else \
+            np.swapaxes(np.linalg.solve(np.swapaxes(aa, -1, -2), np.swapaxes(bb, -1, -2)), -1, -2)
     except np.linalg.LinAlgError:
         where = "(Batch element 0): " if a.ndim > 2 else ""
         raise _LinAlgError(f"torch.linalg.solve: {where}The solver failed because the input "
                            "matrix is singular.") from None
     if vector:
         x = x[..., 0]
+    x = np.ascontiguousarray(x)
     if _need(A, B):
         node = LinalgSolveExBackward0()
-        node.vector = vector
+        node.vector, node.left = vector, left
         t = record2(node, x, A, B)
         node.save(A)
         node.save_result(t)
@@ -1413,20 +1415,22 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True, out=None) -> Tensor:
 
 
 class LinalgSolveExBackward0(Node):
-    __slots__ = ("vector",)
+    """AX = B: gB = A^{-T} g, gA = -gB X^T.  XA = B: gB = g A^{-T}, gA = -X^T gB."""
+
+    __slots__ = ("vector", "left")
     _saved_names = ("A",)
 
-    def backward(self, grad):          # gB = A^{-T} g ; gA = -gB X^T
+    def backward(self, grad):
         A, = self.saved_tensors()
         X = self.saved_result()
-        gB = solve(A.mT, grad)
+        gB = solve(A.mT, grad, left=self.left)
         fa, fb = self.next_functions
         if fa[0] is None:
             return None, gB
         if self.vector:
             gA = -(gB.unsqueeze(-1) * X.unsqueeze(-2))
         else:
-            gA = -matmul(gB, X.mT)
+            gA = -matmul(gB, X.mT) if self.left else -matmul(X.mT, gB)
         return gA, gB if fb[0] is not None else None
 
 

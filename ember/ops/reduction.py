@@ -836,7 +836,7 @@ def _var_std_mean(input: Tensor, dim, unbiased, keepdim: bool, correction, is_st
         node.denom = builtins.max(0.0, n - corr)
         a, b = record(node, (v, m), (input,))
         node.save(input)
-        node._std = v if is_std else None
+        node.corr = corr if is_std else None
         return a, b
     return _wrap(v), _wrap(m)
 
@@ -854,7 +854,7 @@ def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *,
 
 
 class VarMeanBackward0(Node):
-    __slots__ = ("dims", "keepdim", "n", "shape", "denom", "_std", "_n_out")
+    __slots__ = ("dims", "keepdim", "n", "shape", "denom", "corr", "_n_out")
     _saved_names = ("self",)
 
     def backward(self, grads):
@@ -863,8 +863,10 @@ class VarMeanBackward0(Node):
         total = None
         if g_spread is not None:
             g = _restore(g_spread, self.dims, self.keepdim)
-            if self._std is not None:
-                s = _wrap(_restore_np(self._std, self.dims, self.keepdim))
+            if self.corr is not None:
+                # the std itself, recomputed so that higher-order gradients see it depend on x
+                s = std(x, self.dims, correction=self.corr, keepdim=True) \
+                    if self.dims is not None else std(x, correction=self.corr)
                 g = _std_scale(g, s)
             total = _var_grad(g, x, self.dims, self.denom)
         if g_mean is not None:
@@ -968,8 +970,8 @@ class LinalgVectorNormBackward0(Node):
             r = _restore(r, self.dims, self.keepdim)
         p = self.p
         zero = _wrap(r._data == 0)
-        if p == 0:
-            return _wrap(np.zeros_like(x._data)),
+        if p == 0:                     # PyTorch returns an undefined gradient
+            return None,
         if p == 1:
             return x.sign() * grad,
         if p == 2:
