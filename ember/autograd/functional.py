@@ -240,19 +240,45 @@ def jacobian(func, inputs, create_graph: bool = False, strict: bool = False,
                              'use "reverse-mode".')
     if strategy == "forward-mode":
         if create_graph:
-            raise NotImplementedError(
-                "torch.autograd.functional.jacobian: `create_graph=True` and "
-                '`strategy="forward-mode"` are not supported together (yet). Please either set '
-                '`create_graph=False` or `strategy="reverse-mode"`.')
-        if strict:
-            raise RuntimeError(
-                'torch.autograd.functional.jacobian: `strict=True` and `strategy="forward-mode"`'
-                ' are not supported together (yet). Please either set `strict=False` or '
-                '`strategy="reverse-mode"`.')
-        if not vectorize:
-            raise NotImplementedError("Computing Jacobian using forward-AD or "
-                                      "forward-over-reverse Hessian isonly implemented for "
-                                      "`vectorize=True`.")
+            raise NotImplementedError(_FWD_CREATE_GRAPH)
+        return _jacfwd(func, inputs, strict, vectorize)
+    jac, is_outputs_tuple, is_inputs_tuple = _jacobian(func, inputs, create_graph, strict,
+                                                       vectorize)
+    return _tuple_postprocess(jac, (is_outputs_tuple, is_inputs_tuple))
+
+
+_FWD_CREATE_GRAPH = (
+    "torch.autograd.functional.jacobian: `create_graph=True` and `strategy=\"forward-mode\"` "
+    "are not supported together (yet). Please either set `create_graph=False` or "
+    "`strategy=\"reverse-mode\"`.")
+
+
+def _jacfwd(func, inputs, strict: bool, vectorize: bool, keep_graph: bool = False):
+    """``strategy="forward-mode"``: the same numbers by reverse mode. As PyTorch's version
+    returns them: lists (not tuples), results requiring grad when the inputs do."""
+    if strict:
+        raise RuntimeError(
+            'torch.autograd.functional.jacobian: `strict=True` and `strategy="forward-mode"` are '
+            'not supported together (yet). Please either set `strict=False` or '
+            '`strategy="reverse-mode"`.')
+    if not vectorize:
+        raise NotImplementedError("Computing Jacobian using forward-AD or forward-over-reverse "
+                                  "Hessian isonly implemented for `vectorize=True`.")
+    _, tupled = _as_tuple(inputs, "inputs", "jacobian")
+    keep = keep_graph or (STATE.enabled and any(t._rg for t in tupled))
+    jac, is_outputs_tuple, is_inputs_tuple = _jacobian(func, inputs, keep, False, True)
+    res = [[j if j._rg or not keep else j.detach().requires_grad_() for j in row]
+           for row in jac]
+    if not is_inputs_tuple:
+        res = tuple(row[0] for row in res)
+    if not is_outputs_tuple:
+        res = res[0]
+    return res
+
+
+def _jacobian(func, inputs, create_graph: bool, strict: bool, vectorize: bool):
+    """(jacobian as a tuple over outputs of tuples over inputs, outputs were a tuple,
+    inputs were a tuple)."""
     from ..ops.creation import zeros_like
     from ..ops.shape import stack
     with enable_grad():
@@ -267,8 +293,8 @@ def jacobian(func, inputs, create_graph: bool = False, strict: bool = False,
                 raise RuntimeError("torch.autograd.functional.jacobian: `strict=True` and "
                                    "`vectorized=True` are not supported together. Please either "
                                    "set `strict=False` or `vectorize=False`.")
-            return _jacobian_batched(inputs, outputs, is_inputs_tuple, is_outputs_tuple,
-                                     create_graph)
+            jac = _jacobian_batched(inputs, outputs, create_graph)
+            return jac, is_outputs_tuple, is_inputs_tuple
         jac = []
         for i, out in enumerate(outputs):
             rows = tuple([] for _ in inputs)
@@ -293,14 +319,14 @@ def jacobian(func, inputs, create_graph: bool = False, strict: bool = False,
                 _stack_rows(acc, out, inputs[k], stack, zeros_like)
                 for k, acc in enumerate(rows)))
         jac = _grad_postprocess(tuple(jac), create_graph)
-        return _tuple_postprocess(jac, (is_outputs_tuple, is_inputs_tuple))
+        return jac, is_outputs_tuple, is_inputs_tuple
 
 
 def _stack_rows(rows, out, inp, stack, zeros_like):
     return stack(rows, 0).reshape(tuple(out.shape) + tuple(inp.shape))
 
 
-def _jacobian_batched(inputs, outputs, is_inputs_tuple, is_outputs_tuple, create_graph):
+def _jacobian_batched(inputs, outputs, create_graph: bool) -> tuple:
     """All rows at once through ``is_grads_batched`` (PyTorch's ``vectorize=True``)."""
     from ..ops.creation import zeros_like
     numels = tuple(o.numel() for o in outputs)
@@ -319,9 +345,7 @@ def _jacobian_batched(inputs, outputs, is_inputs_tuple, is_outputs_tuple, create
             parts.append(g[start:start + n].reshape(tuple(out.shape) + tuple(inp.shape)))
             start += n
         per_input.append(parts)
-    jac = tuple(zip(*per_input))
-    jac = _grad_postprocess(jac, create_graph)
-    return _tuple_postprocess(jac, (is_outputs_tuple, is_inputs_tuple))
+    return _grad_postprocess(tuple(zip(*per_input)), create_graph)
 
 
 def hessian(func, inputs, create_graph: bool = False, strict: bool = False,
@@ -351,8 +375,14 @@ def hessian(func, inputs, create_graph: bool = False, strict: bool = False,
         _check_requires_grad(jac, "jacobian", strict=strict)
         return jac
 
-    res = jacobian(jac_func, inputs, create_graph=create_graph, strict=strict,
-                   vectorize=vectorize, strategy=outer_jacobian_strategy)
+    if outer_jacobian_strategy == "forward-mode":
+        if create_graph:
+            raise NotImplementedError(_FWD_CREATE_GRAPH)
+        # PyTorch's inner step makes the inputs require grad: the results then do too
+        res = _jacfwd(jac_func, inputs, strict, vectorize, keep_graph=True)
+    else:
+        res = jacobian(jac_func, inputs, create_graph=create_graph, strict=strict,
+                       vectorize=vectorize)
     return _tuple_postprocess(res, (is_inputs_tuple, is_inputs_tuple))
 
 
