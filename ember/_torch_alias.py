@@ -26,3 +26,9 @@ def install() -> None:
     """Route torch imports to ember for the rest of this process."""
     if not any(isinstance(f, TorchAlias) for f in sys.meta_path):
         sys.meta_path.insert(0, TorchAlias())
+    # Register ember's loaded submodules under their torch names too: importing one later
+    # (``from torch.autograd.gradcheck import ...``) then does not rebind the package
+    # attribute of the same name (the ``autograd.gradcheck`` function) to the module.
+    for name, mod in list(sys.modules.items()):
+        if name.startswith("ember."):
+            sys.modules.setdefault("torch" + name[5:], mod)
