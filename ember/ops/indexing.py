@@ -331,7 +331,7 @@ def _index_layout(src: np.ndarray, idx: tuple, out: np.ndarray) -> np.ndarray:
     arrays = [idx[i] for i in dims]
     if src.flags.c_contiguous and all(a.flags.c_contiguous for a in arrays) and \
             dims == list(range(dims[0], dims[0] + len(dims))):
-        return out
+        return np.ascontiguousarray(out)   # NumPy may lay fancy results out transposed
     st = elem_strides(src)
     shape = src.shape
     if dims != list(range(dims[0], dims[0] + len(dims))):
@@ -350,7 +350,7 @@ def _index_layout(src: np.ndarray, idx: tuple, out: np.ndarray) -> np.ndarray:
         ops.append((0,) * before + ast + (0,) * after)
     strides = ti_output_strides(oshape, ops)
     if strides == contiguous_strides(oshape):
-        return out
+        return np.ascontiguousarray(out)
     r = np.ndarray(oshape, out.dtype, np.empty(max(out.size, 1), out.dtype), 0,
                    tuple(s * out.itemsize for s in strides))
     np.copyto(r, out)
@@ -767,8 +767,11 @@ def index_select(input: Tensor, dim: int, index: Tensor, *, out=None) -> Tensor:
     dim = wrap_dim(dim, n)
     size = d.shape[dim] if n else 1
     flat = a.reshape(-1)
-    if flat.size and (flat.min() < -size or flat.max() >= size):
-        raise IndexError("index out of range in self")
+    if flat.size and (flat.min() < 0 or flat.max() >= size):
+        if dim == 0:
+            raise IndexError("index out of range in self")
+        bad = flat[(flat < 0) | (flat >= size)][0]
+        raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} axis_dim={size}")
     if n == 0:
         r = d.reshape(1)[flat].reshape(a.shape)
     else:
@@ -1493,7 +1496,8 @@ def nonzero(input: Tensor, *, as_tuple: bool = False, out=None):
     if d.ndim == 0:
         r = np.zeros((1 if d else 0, 0), _I64)
     else:
-        r = np.ascontiguousarray(np.argwhere(d), dtype=_I64)
+        # PyTorch fills the coordinates column by column: strides (1, N)
+        r = np.array(np.nonzero(d), dtype=_I64).T
     res = _wrap(r)
     if out is not None:
         from .pointwise import _out
@@ -1566,11 +1570,17 @@ def _sort_indices(d: np.ndarray, dim: int, descending: bool, stable: bool) -> np
     return np.moveaxis(moved, -1, dim)
 
 
-def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False):
+_NO_STABLE = object()
+
+
+def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable=_NO_STABLE):
     """Values sorted along ``dim`` and their original indices (``torch.return_types.sort``);
     NaN sorts as the largest value."""
     if isinstance(dim, bool):
         descending, dim = dim, -1
+    # passing ``stable`` at all selects PyTorch's sort.stable overload (SortBackward1)
+    cls = SortBackward0 if stable is _NO_STABLE else SortBackward1
+    stable = bool(stable) if stable is not _NO_STABLE else False
     d = input._data
     dim = wrap_dim(dim, d.ndim)
     if d.ndim == 0:
@@ -1580,7 +1590,7 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool
         from .shape import like_layout
         idx = like_layout(d, _sort_indices(d, dim, descending, bool(stable)).astype(_I64))
         vals = like_layout(d, np.take_along_axis(d, idx, dim))
-    values = _value_select(input, vals, idx, dim, True, SortBackward0)
+    values = _value_select(input, vals, idx, dim, True, cls)
     return sort_type(values, _wrap(idx))
 
 
@@ -1611,6 +1621,10 @@ class SortBackward0(Node):
             grad = grad.unsqueeze(self.dim)
         z = _wrap(np.zeros(self.shape, grad._data.dtype))
         return scatter(z, self.dim, _wrap(np.ascontiguousarray(idx)), grad),
+
+
+class SortBackward1(SortBackward0):
+    __slots__ = ()
 
 
 def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False):

@@ -168,7 +168,15 @@ def as_strided_node(base: Tensor, view_fn) -> "AsStridedBackward0":
 
 # -- putting values into a view's region of a base-shaped array ----------------------------------
 def _overlaps(a: np.ndarray) -> bool:
-    return 0 in a.strides and any(s == 0 and n > 1 for s, n in zip(a.strides, a.shape))
+    """Whether two elements of ``a`` may share memory (sufficient test: each stride exceeds
+    the span of the dims with smaller strides)."""
+    dims = sorted((abs(s), n) for s, n in zip(a.strides, a.shape) if n > 1)
+    span = 0
+    for s, n in dims:
+        if s <= span:
+            return True
+        span += (n - 1) * s
+    return False
 
 
 def put_region(out: np.ndarray, view_fn, values, add: bool) -> None:

@@ -519,10 +519,10 @@ moveaxis = movedim
 def T(input: Tensor) -> Tensor:
     """All dims reversed (``x.T``); deprecated by PyTorch for other than 2-d."""
     n = input._data.ndim
-    if n == 2:
-        return t(input)
     import warnings
-    if n == 0:
+    if n == 2:
+        pass
+    elif n == 0:
         warnings.warn("Tensor.T is deprecated on 0-D tensors. This function is the identity in "
                       "these cases.", UserWarning, stacklevel=3)
     else:
@@ -744,7 +744,10 @@ def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
                                    f"Expected size {ref.shape[k]} but got size {xd.shape[k]} "
                                    f"for tensor number {i} in the list.")
     rt = _dtype.result_type(*parts).np if len(parts) > 1 else ref.dtype
-    data = np.concatenate([x._data for x in parts], axis=d, dtype=rt, casting="unsafe")
+    shape = list(ref.shape)
+    shape[d] = sum(x._data.shape[d] for x in parts)
+    data = np.empty(shape, rt)   # C order whatever the inputs' layouts
+    np.concatenate([x._data for x in parts], axis=d, out=data, casting="unsafe")
     if STATE.enabled and any(x._rg for x in tensors):
         node = CatBackward0()
         node.dim = d
@@ -771,7 +774,7 @@ class CatBackward0(Node):
         fns = self.next_functions
         for i, (size, skip) in enumerate(zip(self.sizes, self.skip)):
             if skip:
-                out.append(None)
+                out.append(Tensor._wrap(np.zeros(0, grad._data.dtype)))
                 continue
             out.append(grad.narrow(self.dim, start, size) if fns[i][0] is not None else None)
             start += size
@@ -791,7 +794,8 @@ def stack(tensors, dim: int = 0, *, out=None) -> Tensor:
                                f"{i}")
     d = wrap_dim(dim, len(shape) + 1)
     rt = _dtype.result_type(*tensors).np
-    data = np.stack([x._data for x in tensors], axis=d, dtype=rt, casting="unsafe")
+    data = np.empty(shape[:d] + (len(tensors),) + shape[d:], rt)
+    np.stack([x._data for x in tensors], axis=d, out=data, casting="unsafe")
     if STATE.enabled and any(x._rg for x in tensors):
         node = StackBackward0()
         node.dim = d
