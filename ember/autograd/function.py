@@ -315,6 +315,10 @@ def _rebase_dirty(t, ctx, i, differentiable, Tensor):
     if t._rg and t.grad_fn is None:
         raise RuntimeError("a leaf Variable that requires grad has been used in an in-place "
                            "operation.")
+    base = t._base
+    if base is not None and base._rg and base.grad_fn is None:
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
+                           "in-place operation.")
     if not differentiable:
         t._bump()
         return t

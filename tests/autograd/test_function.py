@@ -364,6 +364,7 @@ def test_mark_dirty_inplace_function():
         (y * y).sum().backward()
         res.append(x.grad.tolist())
         res.append(_err(lambda: f["Dirty"].apply(x)))       # a leaf requiring grad
+        res.append(_err(lambda: f["Dirty"].apply(x[1:])))   # a view of one
         b = x * 1
         view = b[1:]
         f["Dirty"].apply(view)                               # through a view

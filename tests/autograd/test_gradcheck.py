@@ -292,3 +292,20 @@ def test_gradgradcheck_generated_grad_outputs_and_noncontiguous():
     x = _x(ember, 2, 3)
     assert ember.autograd.gradgradcheck(lambda a: (a * a).tanh(), (x,),
                                         gen_non_contig_grad_outputs=True)
+
+
+def test_torch_script_importing_the_gradcheck_module(tmp_path):
+    """Under ``ember run``, importing torch.autograd.gradcheck must leave
+    torch.autograd.gradcheck (the function) callable, as in PyTorch."""
+    import subprocess
+    import sys
+    script = tmp_path / "s.py"
+    script.write_text(
+        "import torch\n"
+        "from torch.autograd.gradcheck import GradcheckError\n"
+        "x = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)\n"
+        "print(torch.autograd.gradcheck(lambda a: a.exp(), (x,)), "
+        "issubclass(GradcheckError, RuntimeError))\n")
+    out = subprocess.run([sys.executable, "-m", "ember", "run", str(script)],
+                         capture_output=True, text=True)
+    assert out.stdout == "True True\n", out.stderr
