@@ -129,10 +129,8 @@ OPS = [
                         Sample((_with_zeros(rng, (3, 4), [0, 4]),), {"dim": 0}),
                         Sample((positive(rng),), {"dim": 0})],
            errors=lambda: [ErrorCase((np.ones((2, 3)),), {"dim": (0, 1)}, TypeError)]),
-    # Two zeros: PyTorch's gradient is a constant zero tensor, so its second derivative is
-    # zero where the true one is not; only the first order is checked.
     OpInfo("prod_two_zeros", lambda lib, a: a.prod(),
-           lambda rng: [Sample((_with_zeros(rng, (3, 4), [2, 7]),))], second_order=False),
+           lambda rng: [Sample((_with_zeros(rng, (3, 4), [2, 7]),))]),
     OpInfo("max_all", lambda lib, a: a.max(), _one(_distinct, 3, 4),
            errors=_empty_max_errors),
     OpInfo("min_all", lambda lib, a: lib.min(a), _one(_distinct, 3, 4)),

@@ -15,7 +15,6 @@ from .. import _dtype
 from .._tensor import Tensor
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import Node, record, record1, record2
-from . import pointwise as _pw
 from . import reduction as _rd
 from ._util import broadcast_shapes, wrap_dim
 
@@ -66,6 +65,9 @@ def _no_bool(t: Tensor, kernel: str) -> None:
         raise RuntimeError(f'"{kernel}" not implemented for \'Bool\'')
 
 
+_out = _rd._out
+
+
 def _unsafe_view(t: Tensor, shape: tuple) -> Tensor:
     """A reshape recorded as ``UnsafeViewBackward0`` (ATen's ``_unsafe_view``)."""
     from .shape import UnsafeViewBackward0
@@ -103,8 +105,8 @@ def mm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
         node = MmBackward0()
         t = record2(node, r, input, mat2)
         node.save(input, mat2)
-        return _rd._out(t, out)
-    return _rd._out(_wrap(r), out)
+        return _out(t, out, "mm")
+    return _out(_wrap(r), out, "mm")
 
 
 class MmBackward0(Node):
@@ -137,8 +139,8 @@ def bmm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
         node = BmmBackward0()
         t = record2(node, r, input, mat2)
         node.save(input, mat2)
-        return _rd._out(t, out)
-    return _rd._out(_wrap(r), out)
+        return _out(t, out, "bmm")
+    return _out(_wrap(r), out, "bmm")
 
 
 class BmmBackward0(Node):
@@ -175,8 +177,8 @@ def dot(input: Tensor, other: Tensor, *, out=None) -> Tensor:
         node = DotBackward0()
         t = record2(node, r, input, other)
         node.save(input, other)
-        return _rd._out(t, out)
-    return _rd._out(_wrap(r), out)
+        return _out(t, out, "dot")
+    return _out(_wrap(r), out, "dot")
 
 
 class DotBackward0(Node):
@@ -199,8 +201,8 @@ def vdot(input: Tensor, other: Tensor, *, out=None) -> Tensor:
         node = VdotBackward0()
         t = record2(node, r, input, other)
         node.save(input, other)
-        return _rd._out(t, out)
-    return _rd._out(_wrap(r), out)
+        return _out(t, out, "vdot")
+    return _out(_wrap(r), out, "vdot")
 
 
 class VdotBackward0(Node):
@@ -232,8 +234,8 @@ def mv(input: Tensor, vec: Tensor, *, out=None) -> Tensor:
         node = MvBackward0()
         t = record2(node, r, input, vec)
         node.save(input, vec)
-        return _rd._out(t, out)
-    return _rd._out(_wrap(r), out)
+        return _out(t, out, "mv")
+    return _out(_wrap(r), out, "mv")
 
 
 class MvBackward0(Node):
@@ -254,7 +256,7 @@ def outer(input: Tensor, vec2: Tensor, *, out=None) -> Tensor:
         if t._data.ndim != 1:
             raise RuntimeError(f"outer: Expected 1-D argument {name}, but got "
                                f"{t._data.ndim}-D")
-    return _rd._out(input.reshape(input._data.shape[0], 1) * vec2, out)
+    return _out(input.reshape(input._data.shape[0], 1) * vec2, out, "outer")
 
 
 ger = outer
@@ -318,7 +320,7 @@ def matmul(input: Tensor, other: Tensor, *, out=None) -> Tensor:
         r = _matmul_fold(input, other)
     else:
         r = _matmul_batched(input, other)
-    return _rd._out(r, out)
+    return _out(r, out, "matmul")
 
 
 def _matmul_fold(input: Tensor, other: Tensor) -> Tensor:
@@ -374,11 +376,11 @@ def inner(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     """Sum of products over the last dims (a product with a 0-d operand)."""
     _check_tensor(other, "inner", "other")
     if input._data.ndim == 0 or other._data.ndim == 0:
-        return _rd._out(input * other, out)
+        return _out(input * other, out, "inner")
     if input._data.shape[-1] != other._data.shape[-1]:
         raise RuntimeError(f"inner() the last dimension must match on both input tensors but "
                            f"got shapes {list(input._data.shape)} and {list(other._data.shape)}")
-    return _rd._out(tensordot(input, other, ([-1], [-1])), out)
+    return _out(tensordot(input, other, ([-1], [-1])), out, "inner")
 
 
 def _addmm_bias(input: Tensor, shape: tuple) -> None:
@@ -435,8 +437,8 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1, out=Non
         node.alpha, node.beta = alpha, beta
         t = record(node, r, (input, mat1, mat2))
         node.save(mat1, mat2)
-        return _rd._out(t, out)
-    return _rd._out(_wrap(r), out)
+        return _out(t, out, "addmm")
+    return _out(_wrap(r), out, "addmm")
 
 
 class AddmmBackward0(Node):
@@ -475,8 +477,8 @@ def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta=1, alpha=1, out=None)
         node.alpha, node.beta = alpha, beta
         t = record(node, r, (input, mat, vec))
         node.save(mat, vec)
-        return _rd._out(t, out)
-    return _rd._out(_wrap(r), out)
+        return _out(t, out, "addmv")
+    return _out(_wrap(r), out, "addmv")
 
 
 class AddmvBackward0(Node):
@@ -505,8 +507,8 @@ def addr(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta=1, alpha=1, out=None
         node.alpha, node.beta = alpha, beta
         t = record(node, r, (input, vec1, vec2))
         node.save(vec1, vec2)
-        return _rd._out(t, out)
-    return _rd._out(_wrap(r), out)
+        return _out(t, out, "addr")
+    return _out(_wrap(r), out, "addr")
 
 
 class AddrBackward0(Node):
@@ -551,8 +553,8 @@ def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1,
         node.alpha, node.beta = alpha, beta
         t = record(node, r, (input, batch1, batch2))
         node.save(batch1, batch2)
-        return _rd._out(t, out)
-    return _rd._out(_wrap(r), out)
+        return _out(t, out, "baddbmm")
+    return _out(_wrap(r), out, "baddbmm")
 
 
 class BaddbmmBackward0(Node):
@@ -582,8 +584,8 @@ def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1,
         node.n = a.shape[0]
         t = record(node, r, (input, batch1, batch2))
         node.save(batch1, batch2)
-        return _rd._out(t, out)
-    return _rd._out(_wrap(r), out)
+        return _out(t, out, "addbmm")
+    return _out(_wrap(r), out, "addbmm")
 
 
 class AddbmmBackward0(Node):
@@ -648,7 +650,7 @@ def tensordot(a: Tensor, b: Tensor, dims=2, out=None) -> Tensor:
     size2 = math.prod(t2._data.shape[i] for i in free_b)
     m1 = t1.permute(free_a + da).reshape(size1, csize)
     m2 = t2.permute(db + free_b).reshape(csize, size2)
-    return _rd._out(m1.mm(m2).reshape(rsizes), out)
+    return _out(m1.mm(m2).reshape(rsizes), out, "tensordot")
 
 
 def kron(input: Tensor, other: Tensor, *, out=None) -> Tensor:
@@ -665,7 +667,7 @@ def kron(input: Tensor, other: Tensor, *, out=None) -> Tensor:
         rb += [1, y]
         rr.append(x * y)
     prod = _unsafe_view(input, tuple(ra)) * _unsafe_view(other, tuple(rb))
-    return _rd._out(_unsafe_view(prod, tuple(rr)), out)
+    return _out(_unsafe_view(prod, tuple(rr)), out, "kron")
 
 
 # -- diagonals ------------------------------------------------------------------------------
@@ -769,15 +771,15 @@ def diag(input: Tensor, diagonal: int = 0, *, out=None) -> Tensor:
     """1-d: a matrix with ``input`` on a diagonal; 2-d: a copy of a diagonal."""
     nd = input._data.ndim
     if nd == 1:
-        return _rd._out(diag_embed(input, diagonal, 0, 1), out)
+        return _out(diag_embed(input, diagonal, 0, 1), out, "diag")
     if nd != 2:
         raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {nd}D")
     data = _diag_view_np(input._data, diagonal, 0, 1).copy()
     if STATE.enabled and input._rg:
         node = DiagonalBackward0_copy()
         node.shape, node.offset, node.dims = input._data.shape, diagonal, (0, 1)
-        return _rd._out(record1(node, data, input), out)
-    return _rd._out(_wrap(data), out)
+        return _out(record1(node, data, input), out, "diag")
+    return _out(_wrap(data), out, "diag")
 
 
 def trace(input: Tensor) -> Tensor:
@@ -831,8 +833,8 @@ def linalg_cross(input: Tensor, other: Tensor, *, dim: int = -1, out=None) -> Te
         node.dim = k
         t = record2(node, r, input, other)
         node.save(input, other)
-        return _rd._out(t, out)
-    return _rd._out(_wrap(r), out)
+        return _out(t, out, "linalg_cross")
+    return _out(_wrap(r), out, "linalg_cross")
 
 
 class LinalgCrossBackward0(Node):
@@ -1125,7 +1127,7 @@ def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dt
             r = sv.amax(-1, keepdim) if float(ord) > 0 else sv.amin(-1, keepdim)
         if keepdim:
             r = r.unsqueeze(-1).permute([perm.index(k) for k in range(nd)])
-        return _rd._out(r, out)
+        return _out(r, out, "matrix_norm")
     f = float(ord)
     if math.isinf(f):
         d0, d1 = d1, d0
@@ -1133,7 +1135,7 @@ def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dt
         d1 -= 1
     col = _rd.vector_norm(x, 1.0, (d0,), keepdim)
     r = col.amax(d1, keepdim) if f > 0 else col.amin(d1, keepdim)
-    return _rd._out(r, out)
+    return _out(r, out, "matrix_norm")
 
 
 def linalg_norm(A: Tensor, ord=None, dim=None, keepdim: bool = False, *, dtype=None,
@@ -1189,7 +1191,8 @@ def svdvals(A: Tensor, *, driver=None, out=None) -> Tensor:
     if _need(A):
         return svd(A, full_matrices=False).S
     s = np.linalg.svd(A._data, compute_uv=False)
-    return _rd._out(_wrap(s.astype(np.abs(np.zeros((), A._data.dtype)).dtype, copy=False)), out)
+    s = s.astype(np.abs(np.zeros((), A._data.dtype)).dtype, copy=False)
+    return _out(_wrap(s), out, "svdvals")
 
 
 class LinalgSvdBackward0(Node):
@@ -1305,8 +1308,8 @@ def inv(A: Tensor, *, out=None) -> Tensor:
         node = LinalgInvExBackward0()
         t = record1(node, r, A)
         node.save_result(t)
-        return _rd._out(t, out)
-    return _rd._out(_wrap(r), out)
+        return _out(t, out, "inv")
+    return _out(_wrap(r), out, "inv")
 
 
 class LinalgInvExBackward0(Node):
@@ -1326,8 +1329,8 @@ def det(A: Tensor, *, out=None) -> Tensor:
         t = record1(node, r, A)
         node.save(A)
         node.save_result(t)
-        return _rd._out(t, out)
-    return _rd._out(_wrap(r), out)
+        return _out(t, out, "det")
+    return _out(_wrap(r), out, "det")
 
 
 class LinalgDetBackward0(Node):
@@ -1410,8 +1413,8 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True, out=None) -> Tensor:
         t = record2(node, x, A, B)
         node.save(A)
         node.save_result(t)
-        return _rd._out(t, out)
-    return _rd._out(_wrap(x), out)
+        return _out(t, out, "solve")
+    return _out(_wrap(x), out, "solve")
 
 
 class LinalgSolveExBackward0(Node):
@@ -1436,7 +1439,7 @@ class LinalgSolveExBackward0(Node):
 
 def vecdot(x: Tensor, y: Tensor, *, dim: int = -1, out=None) -> Tensor:
     """Dot products of vectors along ``dim`` (broadcasting): ``sum(conj(x) * y, dim)``."""
-    return _rd._out(_rd.sum(_conj(x) * y, dim), out)
+    return _out(_rd.sum(_conj(x) * y, dim), out, "vecdot")
 
 
 def slogdet_legacy(A: Tensor):

@@ -81,9 +81,12 @@ def _acc(npdt):
     return np.float32 if npdt == np.float16 else None
 
 
-def _out(result, out):
+def _out(result, out, name: str):
     if out is None:
         return result
+    if STATE.enabled and result._rg:
+        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "
+                           "differentiation, but one of the arguments requires grad.")
     return _pw._out(result, out)
 
 
@@ -192,14 +195,26 @@ cummax_type = _return_type("cummax")
 cummin_type = _return_type("cummin")
 
 
+_OUT_TYPES: dict = {}
+
+
 def _fill_out(res, out):
-    """``out=(values, indices)`` for the named-tuple reductions."""
+    """``out=(values, indices)`` for the named-tuple reductions; PyTorch then returns the
+    ``<name>_out`` named tuple."""
     if out is None:
         return res
+    if STATE.enabled and res[0]._rg:
+        raise RuntimeError(f"{type(res).__name__}(): functions with out=... arguments don't "
+                           "support automatic differentiation, but one of the arguments "
+                           "requires grad.")
     vals, idx = out
     _pw._out(res[0], vals)
     _pw._out(res[1], idx)
-    return type(res)(vals, idx)
+    name = type(res).__name__ + "_out"
+    cls = _OUT_TYPES.get(name)
+    if cls is None:
+        cls = _OUT_TYPES[name] = _return_type(name, res._fields)
+    return cls(vals, idx)
 
 
 # -- sum / mean ---------------------------------------------------------------------------------
@@ -230,8 +245,8 @@ def sum(input: Tensor, dim=_NODIM, keepdim: bool = False, *, dtype=None, out=Non
         _check_grad_dtype(input, r)
         node = SumBackward0() if dim is _NODIM else SumBackward1()
         node.shape, node.dims, node.keepdim = d.shape, dims, keepdim
-        return _out(record1(node, r, input), out)
-    return _out(_wrap(r), out)
+        return _out(record1(node, r, input), out, "sum")
+    return _out(_wrap(r), out, "sum")
 
 
 class SumBackward0(Node):
@@ -267,8 +282,8 @@ def mean(input: Tensor, dim=_NODIM, keepdim: bool = False, *, dtype=None, out=No
         _check_grad_dtype(input, r)
         node = MeanBackward0() if dim is _NODIM else MeanBackward1()
         node.shape, node.dims, node.keepdim, node.n = d.shape, dims, keepdim, n
-        return _out(record1(node, r, input), out)
-    return _out(_wrap(r), out)
+        return _out(record1(node, r, input), out, "mean")
+    return _out(_wrap(r), out, "mean")
 
 
 class MeanBackward0(Node):
@@ -294,8 +309,8 @@ def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out=No
         node.shape, node.dims, node.keepdim = d.shape, dims, keepdim
         t = record1(node, r, input)
         node.save(input)
-        return _out(t, out)
-    return _out(_wrap(r), out)
+        return _out(t, out, "nansum")
+    return _out(_wrap(r), out, "nansum")
 
 
 class NansumBackward0(Node):
@@ -316,7 +331,7 @@ def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None,
         raise RuntimeError("nanmean(): expected input to have floating point or complex dtype "
                            f"but got {_tname(d.dtype)}")
     count = sum(_wrap(~np.isnan(d)), dim, keepdim)
-    return _out(_pw.div(nansum(input, dim, keepdim, dtype=dtype), count), out)
+    return _out(_pw.div(nansum(input, dim, keepdim, dtype=dtype), count), out, "nanmean")
 
 
 # -- product --------------------------------------------------------------------------------
@@ -349,8 +364,8 @@ def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out=None
         t = record1(node, r, input)
         node.save(input)
         node.save_result(t)
-        return _out(t, out)
-    return _out(_wrap(r), out)
+        return _out(t, out, "prod")
+    return _out(_wrap(r), out, "prod")
 
 
 class ProdBackward0(Node):
@@ -371,7 +386,7 @@ class ProdBackward0(Node):
             zeros = int(np.count_nonzero(xd == 0))
             if zeros == 0:
                 return grad * (r / x),
-            if zeros > 1:
+            if zeros > 1 and not STATE.enabled:    # every product of the others is zero
                 return _wrap(np.zeros_like(xd)),
             flat = x.reshape(-1)
             return (grad * _prod_others(flat, 0)).reshape(xd.shape),
@@ -451,8 +466,8 @@ def _extreme(input: Tensor, dim, keepdim: bool, other, out, is_max: bool):
             t = record1(node, r, input)
             node.save(input)
             node.save_result(t)
-            return _out(t, out)
-        return _out(_wrap(np.asarray(r)), out)
+            return _out(t, out, name)
+        return _out(_wrap(np.asarray(r)), out, name)
     k = wrap_dim(int(dim), d.ndim)
     _empty_dim(d, k, name)
     idx = None
@@ -527,8 +542,8 @@ def _amaxmin(input: Tensor, dim, keepdim: bool, out, is_max: bool) -> Tensor:
         node.dims, node.keepdim = dims, keepdim
         node.save(input)
         node.save_result(t)
-        return _out(t, out)
-    return _out(_wrap(r), out)
+        return _out(t, out, name)
+    return _out(_wrap(r), out, name)
 
 
 def amax(input: Tensor, dim=(), keepdim: bool = False, *, out=None) -> Tensor:
@@ -595,6 +610,8 @@ class AminmaxBackward0(Node):
 def _arg(input: Tensor, dim, keepdim: bool, is_max: bool) -> Tensor:
     name = "argmax" if is_max else "argmin"
     d = input._data
+    if d.dtype == np.bool_:
+        raise RuntimeError(f"{name}(): does not support bool input")
     fn = np.argmax if is_max else np.argmin
     if dim is None:
         _empty_all(d, name, IndexError)
@@ -611,12 +628,12 @@ def _arg(input: Tensor, dim, keepdim: bool, is_max: bool) -> Tensor:
 
 def argmax(input: Tensor, dim=None, keepdim: bool = False, *, out=None, axis=None) -> Tensor:
     """Index of the largest element (of the flattened tensor without ``dim``); int64."""
-    return _out(_arg(input, dim if axis is None else axis, keepdim, True), out)
+    return _out(_arg(input, dim if axis is None else axis, keepdim, True), out, "argmax")
 
 
 def argmin(input: Tensor, dim=None, keepdim: bool = False, *, out=None, axis=None) -> Tensor:
     """Index of the smallest element (of the flattened tensor without ``dim``); int64."""
-    return _out(_arg(input, dim if axis is None else axis, keepdim, False), out)
+    return _out(_arg(input, dim if axis is None else axis, keepdim, False), out, "argmin")
 
 
 # -- median / mode ----------------------------------------------------------------------------
@@ -665,17 +682,25 @@ def _median_dim(input: Tensor, dim, keepdim: bool, ignore_nan: bool, name: str):
     return _select_dim(input, k, keepdim, idx, node_cls, rtype)
 
 
+def _no_bool_median(input: Tensor, dim) -> None:
+    if input._data.dtype == np.bool_:
+        kernel = "median_cpu" if dim is None else "median_out"
+        raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
+
+
 def median(input: Tensor, dim=None, keepdim: bool = False, *, out=None):
     """The lower median (NaN if any NaN); with ``dim`` a (values, indices) named tuple."""
+    _no_bool_median(input, dim)
     if dim is None:
-        return _out(_median_all(input, False), out)
+        return _out(_median_all(input, False), out, "median")
     return _fill_out(_median_dim(input, dim, keepdim, False, "median"), out)
 
 
 def nanmedian(input: Tensor, dim=None, keepdim: bool = False, *, out=None):
     """The lower median of the non-NaN elements."""
+    _no_bool_median(input, dim)
     if dim is None:
-        return _out(_median_all(input, True), out)
+        return _out(_median_all(input, True), out, "nanmedian")
     return _fill_out(_median_dim(input, dim, keepdim, True, "nanmedian"), out)
 
 
@@ -777,14 +802,14 @@ def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correc
         out=None, axis=None, keepdims=None) -> Tensor:
     """Variance with Bessel's correction by default (``correction=1``)."""
     return _out(_var_std(input, dim if axis is None else axis, unbiased,
-                         keepdim if keepdims is None else keepdims, correction, False), out)
+                         keepdim if keepdims is None else keepdims, correction, False), out, "var")
 
 
 def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None,
         out=None, axis=None, keepdims=None) -> Tensor:
     """Standard deviation (square root of ``var``)."""
     return _out(_var_std(input, dim if axis is None else axis, unbiased,
-                         keepdim if keepdims is None else keepdims, correction, True), out)
+                         keepdim if keepdims is None else keepdims, correction, True), out, "std")
 
 
 def _var_grad(g: Tensor, x: Tensor, dims, denom: float) -> Tensor:
@@ -931,8 +956,8 @@ def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None
         node.p, node.dims, node.keepdim = p, dims, keepdim
         node.save(x)
         node.save_result(t)
-        return _out(t, out)
-    return _out(_wrap(r), out)
+        return _out(t, out, "linalg_vector_norm")
+    return _out(_wrap(r), out, "linalg_vector_norm")
 
 
 def _fmt_ord(ord) -> str:
@@ -1000,7 +1025,7 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out=None,
         from .linalg import matrix_norm
         if dim is None:
             dim = list(range(input._data.ndim))
-        return _out(matrix_norm(input, p, dim, keepdim, dtype=dtype), out)
+        return _out(matrix_norm(input, p, dim, keepdim, dtype=dtype), out, "norm")
     return vector_norm(input, 2.0 if p is None else p, dim, keepdim, dtype=dtype, out=out)
 
 
@@ -1029,8 +1054,8 @@ def logsumexp(input: Tensor, dim, keepdim: bool = False, *, out=None) -> Tensor:
         node.dims, node.keepdim = dims, keepdim
         node.save(input)
         node.save_result(t)
-        return _out(t, out)
-    return _out(_wrap(r), out)
+        return _out(t, out, "logsumexp")
+    return _out(_wrap(r), out, "logsumexp")
 
 
 class LogsumexpBackward0(Node):
@@ -1063,8 +1088,8 @@ def cumsum(input: Tensor, dim: int, *, dtype=None, out=None) -> Tensor:
         _check_grad_dtype(input, r)
         node = CumsumBackward0()
         node.dim = k if d.ndim else None
-        return _out(record1(node, r, input), out)
-    return _out(_wrap(r), out)
+        return _out(record1(node, r, input), out, "cumsum")
+    return _out(_wrap(r), out, "cumsum")
 
 
 class CumsumBackward0(Node):
@@ -1091,8 +1116,8 @@ def cumprod(input: Tensor, dim: int, *, dtype=None, out=None) -> Tensor:
         t = record1(node, r, input)
         node.save(input)
         node.save_result(t)
-        return _out(t, out)
-    return _out(_wrap(r), out)
+        return _out(t, out, "cumprod")
+    return _out(_wrap(r), out, "cumprod")
 
 
 class CumprodBackward0(Node):
@@ -1113,12 +1138,13 @@ class CumprodBackward0(Node):
             return _reversed_cumsum(grad * out, k) / x,
         if not STATE.enabled:
             return _wrap(_cumprod_grad_zeros(xd, out._data, grad._data, k)),
-        from .shape import cat, stack
+        from .shape import cat
         n = xd.shape[k]
         ones_shape = list(xd.shape)
         ones_shape[k] = 1
         one = _wrap(np.ones(ones_shape, xd.dtype))
-        parts = []
+        res = _wrap(np.zeros(xd.shape, grad._data.dtype))
+        lead = (slice(None),) * k
         for i in range(n):
             # omitted[j] = prod_{l <= j, l != i} x_l for j >= i
             if i == 0:
@@ -1130,8 +1156,8 @@ class CumprodBackward0(Node):
                 else:
                     omitted = cat([before, before * x.narrow(k, i + 1, n - i - 1).cumprod(k)],
                                   k)
-            parts.append((grad.narrow(k, i, n - i) * omitted).sum(k))
-        return stack(parts, k),
+            res[lead + (i,)] = (grad.narrow(k, i, n - i) * omitted).sum(k)
+        return res,
 
 
 def _cumprod_grad_zeros(x: np.ndarray, out: np.ndarray, g: np.ndarray, k: int) -> np.ndarray:
@@ -1214,10 +1240,11 @@ def diff(input: Tensor, n: int = 1, dim: int = -1, prepend=None, append=None) ->
     x = input
     if prepend is not None or append is not None:
         from .shape import cat
-        parts = [p if p._data.ndim else p.expand(_slab(input, k)) for p in (prepend,)
-                 if p is not None] + [x] + \
-                [a if a._data.ndim else a.expand(_slab(input, k)) for a in (append,)
-                 if a is not None]
+        for extra in (prepend, append):
+            if extra is not None and extra._data.ndim != input._data.ndim:
+                raise RuntimeError("diff expects prepend or append to be the same dimension as "
+                                   "input")
+        parts = [p for p in (prepend, x, append) if p is not None]
         x = cat(parts, k)
     for _ in range(n):
         size = x._data.shape[k]
@@ -1228,17 +1255,13 @@ def diff(input: Tensor, n: int = 1, dim: int = -1, prepend=None, append=None) ->
     return x
 
 
-def _slab(t: Tensor, k: int) -> tuple:
-    shape = list(t._data.shape)
-    shape[k] = 1
-    return tuple(shape)
-
-
 # -- logical reductions ---------------------------------------------------------------------
 def _logical(input: Tensor, dim, keepdim: bool, fn) -> Tensor:
     d = input._data
-    dims = _dims(dim, d.ndim)
-    r = np.asarray(fn(d, axis=dims, keepdims=keepdim))
+    if isinstance(dim, (tuple, list)) and len(dim) == 0:
+        r = d.astype(np.bool_)          # an empty dim list reduces nothing here
+    else:
+        r = np.asarray(fn(d, axis=_dims(dim, d.ndim), keepdims=keepdim))
     if d.dtype == np.uint8:             # PyTorch keeps uint8 for all/any of uint8
         r = r.astype(np.uint8)
     return _wrap(r)
@@ -1246,12 +1269,12 @@ def _logical(input: Tensor, dim, keepdim: bool, fn) -> Tensor:
 
 def all(input: Tensor, dim=None, keepdim: bool = False, *, out=None, axis=None) -> Tensor:
     """Whether every element (along ``dim``) is non-zero; bool (uint8 for uint8 input)."""
-    return _out(_logical(input, dim if axis is None else axis, keepdim, np.all), out)
+    return _out(_logical(input, dim if axis is None else axis, keepdim, np.all), out, "all")
 
 
 def any(input: Tensor, dim=None, keepdim: bool = False, *, out=None, axis=None) -> Tensor:
     """Whether some element (along ``dim``) is non-zero; bool (uint8 for uint8 input)."""
-    return _out(_logical(input, dim if axis is None else axis, keepdim, np.any), out)
+    return _out(_logical(input, dim if axis is None else axis, keepdim, np.any), out, "any")
 
 
 def count_nonzero(input: Tensor, dim=None) -> Tensor:
@@ -1316,9 +1339,7 @@ def log_softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
         r = d.copy()
     else:
         with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-            m = np.max(a, axis=k, keepdims=True)
-            m = np.where(np.isfinite(m), m, 0)
-            z = a - m
+            z = a - np.max(a, axis=k, keepdims=True)
             r = (z - np.log(np.sum(np.exp(z), axis=k, keepdims=True))).astype(d.dtype,
                                                                               copy=False)
     if STATE.enabled and x._rg:
