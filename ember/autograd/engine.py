@@ -6,6 +6,11 @@
    once, for every op), and add it out of place into the next node's buffer.
 4. AccumulateGrad nodes write leaves' ``.grad``; unless ``retain_graph``, each node's saved
    tensors are released once it has run.
+
+With targets (``autograd.grad``, ``backward(inputs=...)``) only the nodes leading to them run;
+the others are neither called nor released, and their hooks do not fire, as in PyTorch.
+Hooks run in PyTorch's order: tensor hooks, retain_grad, node pre-hooks, the node, node
+post-hooks (which see gradients already reduced to the inputs' shapes).
 """
 from __future__ import annotations
 
