@@ -175,15 +175,19 @@ def like_layout(src: np.ndarray, values: np.ndarray) -> np.ndarray:
 
 
 # -- view / reshape ----------------------------------------------------------------------------
-def _sizes(sizes, fname: str = "view") -> tuple:
+def _sizes(sizes, fname: str = "view", arg: str = "size") -> tuple:
     """Sizes given as ``f(2, 3)``, ``f((2, 3))``, ``f([2, 3])`` or a Size; -1 allowed."""
     if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
         sizes = sizes[0]
+    elif len(sizes) == 1 and not hasattr(sizes[0], "__index__"):
+        raise TypeError(f"{fname}(): argument '{arg}' (position 1) must be tuple of ints, not "
+                        f"{type(sizes[0]).__name__}")
     out = []
     for s in sizes:
         if isinstance(s, (bool, float)) or not hasattr(s, "__index__"):
-            raise TypeError(f"{fname}(): argument 'size' must be tuple of ints, but found "
-                            f"element of type {type(s).__name__} at pos {len(out)}")
+            raise TypeError(f"{fname}(): argument '{arg}' failed to unpack the object at pos "
+                            f"{len(out) + 1} with error \"type must be tuple of ints,but got "
+                            f"{type(s).__name__}\"")
         out.append(s.__index__())
     return tuple(out)
 
@@ -288,7 +292,7 @@ class ViewBackward0(Node):
 
 def reshape(input: Tensor, *shape) -> Tensor:
     """Like ``view`` when the strides allow it, otherwise a contiguous copy."""
-    shape = _infer_shape(_sizes(shape, "reshape"), input._data.size)
+    shape = _infer_shape(_sizes(shape, "reshape", "shape"), input._data.size)
     d = input._data
     data = _try_view(d, shape)
     if data is not None:
@@ -659,7 +663,7 @@ def contiguous(input: Tensor, memory_format=None) -> Tensor:
 
 def repeat(input: Tensor, *sizes) -> Tensor:
     """Tile the tensor ``sizes[i]`` times along each dim (new leading dims allowed)."""
-    reps = _sizes(sizes, "repeat")
+    reps = _sizes(sizes, "repeat", "repeats")
     d = input._data
     if len(reps) < d.ndim:
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "
@@ -720,7 +724,7 @@ def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
     """Concatenate along an existing dim."""
     tensors = _tensor_list(tensors, "cat")
     if not tensors:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
     for i, x in enumerate(tensors):
         if x._data.ndim == 0:
             raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be "
@@ -1273,7 +1277,7 @@ def rot90(input: Tensor, k: int = 1, dims=(0, 1)) -> Tensor:
     elif k == 3:
         r = np.swapaxes(like_layout(data, np.flip(data, d0)), d0, d1)
     else:
-        r = np.array(data, copy=True)
+        r = np.array(data, order="C", copy=True)
     if STATE.enabled and input._rg:
         node = Rot90Backward0()
         node.k = k
