@@ -62,7 +62,7 @@ def _check_tensor(x, fname: str, arg: str) -> None:
 
 def _no_bool(t: Tensor, kernel: str) -> None:
     if t._data.dtype == np.bool_:
-        raise RuntimeError(f'"{kernel}" not implemented for \'Bool\'')
+        raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
 
 
 _out = _rd._out
@@ -624,12 +624,6 @@ def tensordot(a: Tensor, b: Tensor, dims=2, out=None) -> Tensor:
     na, nb = a._data.ndim, b._data.ndim
     da = [wrap_dim(int(d), na) for d in dims_a]
     db = [wrap_dim(int(d), nb) for d in dims_b]
-    for ds in (da, db):
-        seen = set()
-        for d in ds:
-            if d in seen:
-                raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
-            seen.add(d)
     t1, t2 = a, b
     csize = 1
     for x, y in zip(da, db):
@@ -643,6 +637,10 @@ def tensordot(a: Tensor, b: Tensor, dims=2, out=None) -> Tensor:
                                f"in dim {x} and second has size {s2} in dim {y}")
         else:
             csize *= s1
+    for ds in (da, db):
+        if len(set(ds)) != len(ds):
+            dup = next(d for d in ds if ds.count(d) > 1)
+            raise RuntimeError(f"dim {dup} appears multiple times in the list of dims")
     free_a = [i for i in range(na) if i not in da]
     free_b = [i for i in range(nb) if i not in db]
     rsizes = [t1._data.shape[i] for i in free_a] + [t2._data.shape[i] for i in free_b]
@@ -1343,8 +1341,15 @@ class LinalgDetBackward0(Node):
         A, = self.saved_tensors()
         d = self.saved_result()
         gd = (grad * d).unsqueeze(-1).unsqueeze(-1)
-        if np.all(d._data != 0):
+        singular = d._data == 0
+        if not singular.any():
             return gd * inv(A).mT,
+        if not STATE.enabled:
+            # PyTorch solves A^T X = grad * det * I through a perturbed LU: for a singular
+            # matrix the right side is zero, and so is the gradient.
+            eye = np.eye(A._data.shape[-1], dtype=A._data.dtype)
+            safe = np.where(singular[..., None, None], eye, A._data)
+            return gd * _wrap(np.swapaxes(np.linalg.inv(safe), -1, -2)),
         U, S, Vh = svd(A, full_matrices=False)
         alpha = (det(U) * det(Vh)).unsqueeze(-1)
         D = (grad.unsqueeze(-1) * alpha) * _rd._prod_others(S, S._data.ndim - 1)
