@@ -65,7 +65,8 @@ _TABLE = {
     "cumprod": _rd.cumprod, "cummax": _rd.cummax, "cummin": _rd.cummin, "all": _rd.all,
     "any": _rd.any, "count_nonzero": _rd.count_nonzero, "median": _rd.median,
     "nanmedian": _rd.nanmedian, "mode": _rd.mode, "softmax": _rd.softmax,
-    "log_softmax": _rd.log_softmax, "diff": _rd.diff,
+    "log_softmax": _rd.log_softmax, "diff": _rd.diff, "cumsum_": _rd.cumsum_,
+    "cumprod_": _rd.cumprod_,
     # --- linalg (ember/ops/linalg.py)
     "mm": _la.mm, "bmm": _la.bmm, "mv": _la.mv, "dot": _la.dot, "vdot": _la.vdot,
     "inner": _la.inner, "outer": _la.outer, "ger": _la.outer, "addmm": _la.addmm,
@@ -74,7 +75,8 @@ _TABLE = {
     "__rmatmul__": lambda self, other: _la.matmul(other, self),
     "kron": _la.kron, "trace": _la.trace, "diag": _la.diag, "diagonal": _la.diagonal,
     "diag_embed": _la.diag_embed, "cross": _la.cross, "det": _la.det, "inverse": _la.inv,
-    "slogdet": _la.slogdet_legacy,
+    "slogdet": _la.slogdet_legacy, "addmm_": _la.addmm_, "addmv_": _la.addmv_,
+    "addr_": _la.addr_, "addbmm_": _la.addbmm_, "baddbmm_": _la.baddbmm_,
     # --- shape (ember/ops/shape.py)
     "view": _sh.view, "view_as": _sh.view_as, "reshape": _sh.reshape,
     "reshape_as": _sh.reshape_as, "flatten": _sh.flatten, "ravel": _sh.ravel,

@@ -1450,3 +1450,38 @@ def vecdot(x: Tensor, y: Tensor, *, dim: int = -1, out=None) -> Tensor:
 def slogdet_legacy(A: Tensor):
     """``torch.slogdet``: ``linalg.slogdet`` under its older named-tuple name."""
     return slogdet_type(*slogdet(A))
+
+
+# -- in-place forms -----------------------------------------------------------------------------
+def _inplace(x: Tensor, y: Tensor, name: str) -> Tensor:
+    """Write ``y`` (computed out of place from ``x``) into ``x``, taking over its history."""
+    from .._tensor import check_inplace
+    from . import inplace as _ip
+    check_inplace(x)
+    if y._data.shape != x._data.shape:
+        raise RuntimeError(f"Bad in-place call: input tensor size {list(x._data.shape)} and "
+                           f"output tensor size {list(y._data.shape)} should match")
+    if _ip.needs_graph(x, y):
+        return _ip.commit(x, y)
+    _ip.write(x, y._data)
+    return x
+
+
+def addmm_(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:
+    return _inplace(input, addmm(input, mat1, mat2, beta=beta, alpha=alpha), "addmm_")
+
+
+def addmv_(input: Tensor, mat: Tensor, vec: Tensor, *, beta=1, alpha=1) -> Tensor:
+    return _inplace(input, addmv(input, mat, vec, beta=beta, alpha=alpha), "addmv_")
+
+
+def addr_(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta=1, alpha=1) -> Tensor:
+    return _inplace(input, addr(input, vec1, vec2, beta=beta, alpha=alpha), "addr_")
+
+
+def addbmm_(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
+    return _inplace(input, addbmm(input, batch1, batch2, beta=beta, alpha=alpha), "addbmm_")
+
+
+def baddbmm_(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
+    return _inplace(input, baddbmm(input, batch1, batch2, beta=beta, alpha=alpha), "baddbmm_")

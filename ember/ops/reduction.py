@@ -239,8 +239,12 @@ def sum(input: Tensor, dim=_NODIM, keepdim: bool = False, *, dtype=None, out=Non
     if keepdims is not None:
         keepdim = keepdims
     d = input._data
-    dims = _dims(dim, d.ndim)
-    r = _sum_np(d, dims, keepdim, dtype)
+    if dim is _NODIM and dtype is None and d.dtype.kind in "fc" and d.dtype != np.float16:
+        dims = None                     # the common case, without the dtype rules
+        r = d.sum(keepdims=keepdim)
+    else:
+        dims = _dims(dim, d.ndim)
+        r = _sum_np(d, dims, keepdim, dtype)
     if STATE.enabled and input._rg:
         _check_grad_dtype(input, r)
         node = SumBackward0() if dim is _NODIM else SumBackward1()
@@ -1307,8 +1311,10 @@ def softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
         r = d.copy()
     else:
         with np.errstate(invalid="ignore", over="ignore"):
-            e = np.exp(a - np.max(a, axis=k, keepdims=True))
-            r = (e / np.sum(e, axis=k, keepdims=True)).astype(d.dtype, copy=False)
+            e = a - a.max(axis=k, keepdims=True)
+            np.exp(e, out=e)
+            e /= e.sum(axis=k, keepdims=True)
+            r = e.astype(d.dtype, copy=False)
     if STATE.enabled and x._rg:
         node = SoftmaxBackward0()
         node.dim = k
@@ -1339,9 +1345,9 @@ def log_softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
         r = d.copy()
     else:
         with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-            z = a - np.max(a, axis=k, keepdims=True)
-            r = (z - np.log(np.sum(np.exp(z), axis=k, keepdims=True))).astype(d.dtype,
-                                                                              copy=False)
+            z = a - a.max(axis=k, keepdims=True)
+            z -= np.log(np.exp(z).sum(axis=k, keepdims=True))
+            r = z.astype(d.dtype, copy=False)
     if STATE.enabled and x._rg:
         node = LogSoftmaxBackward0()
         node.dim = k
@@ -1359,3 +1365,18 @@ class LogSoftmaxBackward0(Node):
         if y._data.ndim == 0:
             return grad * 0,
         return grad - y.exp() * grad.sum(self.dim, keepdim=True),
+
+
+def cumsum_(input: Tensor, dim: int, *, dtype=None) -> Tensor:
+    """In-place running sum along ``dim`` (in the tensor's own dtype)."""
+    from .linalg import _inplace
+    return _inplace(input, cumsum(input, dim, dtype=dtype or input.dtype), "cumsum_")
+
+
+def cumprod_(input: Tensor, dim: int, *, dtype=None) -> Tensor:
+    """In-place running product along ``dim`` (in the tensor's own dtype)."""
+    from . import inplace as _ip
+    from .linalg import _inplace
+    # the backward saves its input: compute from a snapshot of the value being overwritten
+    src = _ip.snapshot(input) if STATE.enabled and input._rg else input
+    return _inplace(input, cumprod(src, dim, dtype=dtype or input.dtype), "cumprod_")

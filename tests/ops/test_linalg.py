@@ -366,3 +366,23 @@ def test_matmul_grad_fn_names_all_combinations():
             out = a @ b
             return out, out.grad_fn.next_functions[0][0] is not None
         check(run(ember), run(torch))
+
+
+@pytest.mark.parametrize("fn", [
+    lambda lib, c, m: c.addmm_(m, m.t(), beta=0.5),
+    lambda lib, c, m: c[0].addmv_(m, m[0], alpha=2),
+    lambda lib, c, m: c.addr_(m[:, 0], m[0]),
+    lambda lib, c, m: c.addbmm_(m.unsqueeze(0), m.t().unsqueeze(0)),
+    lambda lib, c, m: c.unsqueeze(0).baddbmm_(m.unsqueeze(0), m.t().unsqueeze(0)),
+])
+def test_in_place_add_family(fn):
+    def run(lib):
+        leaf = lib.tensor(_r(3, 3), requires_grad=True)
+        m = lib.tensor(_r(3, 3, seed=1), requires_grad=True)
+        c = leaf * 1
+        r = fn(lib, c, m)
+        g = lib.autograd.grad((c * c).sum(), (leaf, m))
+        return r, c, g
+    check(run(ember), run(torch))
+    raises_alike(lambda lib, c, m: c.addmm_(m, m), _r(3), _r(3, 3))
+    raises_alike(lambda lib, c, m: c.requires_grad_().addmm_(m, m), _r(3, 3), _r(3, 3))

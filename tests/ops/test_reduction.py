@@ -432,3 +432,18 @@ def test_median_lower_and_mode_choices():
     x = np.array([[1.0, 2.0, 2.0, 3.0], [5.0, 5.0, 1.0, 1.0], [3.0, 1.0, 1.0, 3.0]])
     both(lambda lib, t: (t.median(), t.median(1), t.median(0), t.mode(1), t.mode(0),
                          lib.nanmedian(t, 1)), x)
+
+
+def test_in_place_scans():
+    def run(lib):
+        leaf = lib.tensor(Z1, requires_grad=True)
+        y = leaf * 1
+        y.cumprod_(1)
+        z = leaf * 2
+        z.cumsum_(0)
+        g = lib.autograd.grad((y * z).sum(), leaf)
+        i = lib.tensor(I3)
+        i.cumsum_(1)
+        return y, z, g, i
+    check(run(ember), run(torch))
+    raises_alike(lambda lib, x: x.requires_grad_().cumsum_(0), A)
