@@ -172,6 +172,7 @@ def dot(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     _check_tensor(other, "dot", "tensor")
     _vec_checks(input, other, "dot")
     _no_bool(input, "dot")
+    # np.dot of two vectors is a NumPy scalar: keep it a 0-d array
     r = np.asarray(np.dot(input._data, other._data))
     if _need(input, other):
         node = DotBackward0()
@@ -324,6 +325,8 @@ def matmul(input: Tensor, other: Tensor, *, out=None) -> Tensor:
 
 
 def _matmul_fold(input: Tensor, other: Tensor) -> Tensor:
+    # (..., n, k) @ (k, m) is one (N, k) @ (k, m) mm; a bigger right operand is handled on
+    # the transposed problem and transposed back (ATen's copy via contiguous())
     transpose = other._data.ndim > input._data.ndim
     t1 = other.mT if transpose else input
     if not transpose:
@@ -358,6 +361,7 @@ def _matmul_batched(input: Tensor, other: Tensor) -> Tensor:
             return matmul(input.squeeze(0), other)
         if batch2[0] == 1 and other._rg:
             return matmul(input, other.squeeze(0))
+    # broadcast the batch dims, flatten them into one, and run a single bmm
     batch = broadcast_shapes(batch1, batch2)
     nb_ = math.prod(batch)
     t1 = input.expand(batch + (n, m1)).reshape(nb_, n, m1)
@@ -405,6 +409,7 @@ def _scaled(prod: np.ndarray, alpha) -> np.ndarray:
 
 
 def _combine(bias: np.ndarray, prod: np.ndarray, beta, alpha) -> np.ndarray:
+    # PyTorch skips the bias entirely for beta == 0, so NaN/inf in it do not leak through
     """``beta * bias + alpha * prod``; beta == 0 ignores the bias (NaNs included)."""
     prod = _scaled(prod, alpha)
     if beta == 0:
@@ -624,6 +629,8 @@ def tensordot(a: Tensor, b: Tensor, dims=2, out=None) -> Tensor:
     na, nb = a._data.ndim, b._data.ndim
     da = [wrap_dim(int(d), na) for d in dims_a]
     db = [wrap_dim(int(d), nb) for d in dims_b]
+    # ATen's algorithm: permute the contracted dims together, reshape both to matrices, one
+    # mm, then reshape to the free dims (a view: ViewBackward0)
     t1, t2 = a, b
     csize = 1
     for x, y in zip(da, db):
@@ -655,6 +662,8 @@ def kron(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     """Kronecker product (blocks ``input[i, j] * other``), for any number of dims."""
     _check_tensor(other, "kron", "other")
     sa, sb = input._data.shape, other._data.shape
+    # interleave the dims (a0, 1, a1, 1...) * (1, b0, 1, b1...): the broadcast product laid
+    # out row-major is exactly the Kronecker product
     nd = max(len(sa), len(sb))
     pa, pb = nd - len(sa), nd - len(sb)
     ra, rb, rr = [], [], []
@@ -785,6 +794,7 @@ def trace(input: Tensor) -> Tensor:
     d = input._data
     if d.ndim != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {d.ndim}")
+    _no_bool(input, "trace")
     r = np.asarray(np.trace(d, dtype=np.int64 if d.dtype.kind in "biu" else None))
     if STATE.enabled and input._rg:
         node = TraceBackward0()
@@ -930,6 +940,8 @@ def einsum(*args) -> Tensor:
 
 
 def _einsum_spec(ops, terms, out):
+    # '...' dims get labels 100+k (right-aligned across operands, so they broadcast); labels
+    # of size 1 broadcast against other sizes as in PyTorch
     """Resolve '...' into explicit labels (52 + position) and check sizes; returns the
     per-operand label lists, the output labels and the size of each label."""
     ell_nd = 0
@@ -1022,6 +1034,7 @@ def _np_einsum(arrays, spec, out_labels) -> np.ndarray:
 
 def _einsum_apply(ops, spec, out_labels) -> Tensor:
     r = _np_einsum([t._data for t in ops], spec, out_labels)
+    # np.einsum may hand back a view of an operand (e.g. a transpose): results own memory
     if r.base is not None or not r.flags.writeable:
         r = r.copy()
     if _need(*ops):
@@ -1157,7 +1170,7 @@ def linalg_norm(A: Tensor, ord=None, dim=None, keepdim: bool = False, *, dtype=N
     return _rd.vector_norm(A, 2.0 if ord is None else ord, dim, keepdim, dtype=dtype, out=out)
 
 
-svd_type = _rd._return_type("svd", ("U", "S", "Vh"))
+svd_type = _rd._return_type("linalg_svd", ("U", "S", "Vh"))
 slogdet_type = _rd._return_type("slogdet", ("sign", "logabsdet"))
 linalg_slogdet_type = _rd._return_type("linalg_slogdet", ("sign", "logabsdet"))
 
@@ -1185,7 +1198,7 @@ def svd(A: Tensor, full_matrices: bool = True, *, driver=None, out=None):
 
 def svdvals(A: Tensor, *, driver=None, out=None) -> Tensor:
     """The singular values, in descending order."""
-    _check_matrix(A, "linalg.svdvals", square=False)
+    _check_matrix(A, "linalg.svd", square=False)
     if _need(A):
         return svd(A, full_matrices=False).S
     s = np.linalg.svd(A._data, compute_uv=False)
@@ -1231,6 +1244,8 @@ class LinalgSvdBackward0(Node):
                 return None,
             return (matmul(U, gS.unsqueeze(-1) * Vh) if m >= n else
                     matmul(U * gS.unsqueeze(-2), Vh)),
+        # gA = U [(skew(U^T gU) S + S skew(V^T gV)) / E + diag(gS)] V^T with
+        # E_jk = S_k^2 - S_j^2 (1 on the diagonal); extra terms for non-square A
         eye = _wrap(np.eye(k, dtype=S._data.dtype))
         S2 = S * S
         E = S2.unsqueeze(-2) - S2.unsqueeze(-1) + eye     # 1 on the diagonal
@@ -1267,6 +1282,7 @@ class LinalgSvdBackward0(Node):
 def _zero_pivot(a: np.ndarray) -> int:
     """The 1-based index of the first exactly-zero pivot of LU with partial pivoting (LAPACK's
     getrf info), or 0."""
+    # only run once NumPy has reported the matrix singular, to word PyTorch's message
     a = a.astype(np.float64 if a.dtype.kind == "f" else np.complex128, copy=True)
     n = a.shape[0]
     first = 0
@@ -1468,20 +1484,25 @@ def _inplace(x: Tensor, y: Tensor, name: str) -> Tensor:
 
 
 def addmm_(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:
+    """In-place ``addmm``."""
     return _inplace(input, addmm(input, mat1, mat2, beta=beta, alpha=alpha), "addmm_")
 
 
 def addmv_(input: Tensor, mat: Tensor, vec: Tensor, *, beta=1, alpha=1) -> Tensor:
+    """In-place ``addmv``."""
     return _inplace(input, addmv(input, mat, vec, beta=beta, alpha=alpha), "addmv_")
 
 
 def addr_(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta=1, alpha=1) -> Tensor:
+    """In-place ``addr``."""
     return _inplace(input, addr(input, vec1, vec2, beta=beta, alpha=alpha), "addr_")
 
 
 def addbmm_(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
+    """In-place ``addbmm``."""
     return _inplace(input, addbmm(input, batch1, batch2, beta=beta, alpha=alpha), "addbmm_")
 
 
 def baddbmm_(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
+    """In-place ``baddbmm``."""
     return _inplace(input, baddbmm(input, batch1, batch2, beta=beta, alpha=alpha), "baddbmm_")

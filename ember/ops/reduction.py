@@ -219,6 +219,8 @@ def _fill_out(res, out):
 
 # -- sum / mean ---------------------------------------------------------------------------------
 def _sum_np(d: np.ndarray, axis, keepdim: bool, dtype) -> np.ndarray:
+    # NumPy would sum int32 as int32 (and bool as int64 only by accident of platform);
+    # PyTorch always promotes integers and bools to int64 unless dtype= says otherwise.
     if dtype is not None:
         target = dtype.np
     elif d.dtype.kind in "biu":
@@ -234,6 +236,7 @@ def _sum_np(d: np.ndarray, axis, keepdim: bool, dtype) -> np.ndarray:
 def sum(input: Tensor, dim=_NODIM, keepdim: bool = False, *, dtype=None, out=None,
         axis=None, keepdims=None) -> Tensor:
     """Sum of all elements, or over ``dim``; integers and bools sum as int64."""
+    # axis=/keepdims=: PyTorch's argument parser accepts NumPy's names as aliases.
     if axis is not None:
         dim = axis
     if keepdims is not None:
@@ -279,6 +282,7 @@ def mean(input: Tensor, dim=_NODIM, keepdim: bool = False, *, dtype=None, out=No
     dims = _dims(dim, d.ndim)
     n = _count(d.shape, dims)
     acc = _acc(target) or target
+    # sum / n rather than np.mean: an empty reduction gives NaN without NumPy's warning
     with np.errstate(invalid="ignore", divide="ignore"):
         r = np.sum(d, axis=dims, dtype=acc, keepdims=keepdim) / np.asarray(n, acc)
     r = np.asarray(r, dtype=target)
@@ -341,6 +345,7 @@ def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None,
 # -- product --------------------------------------------------------------------------------
 def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:
     """Product of the elements, or along one ``dim``; integers and bools give int64."""
+    # PyTorch has no tuple-of-dims overload for prod
     if dim is not None and not isinstance(dim, (int, np.integer)):
         raise TypeError(f"prod() received an invalid combination of arguments - got "
                         f"(dim={type(dim).__name__}), but expected one of: (*, dtype), "
@@ -457,6 +462,7 @@ def _select_dim(input: Tensor, k: int, keepdim: bool, idx: np.ndarray, node_cls,
 
 def _extreme(input: Tensor, dim, keepdim: bool, other, out, is_max: bool):
     name = "max" if is_max else "min"
+    # max(a, b) with a tensor in the dim position is the elementwise maximum
     if isinstance(dim, Tensor) and other is None:
         other, dim = dim, None
     if other is not None:
@@ -533,6 +539,7 @@ def _amaxmin(input: Tensor, dim, keepdim: bool, out, is_max: bool) -> Tensor:
     name = "amax" if is_max else "amin"
     d = input._data
     dims = _dims(dim, d.ndim)
+    # no identity for max: only a reduction over an empty extent is an error
     if d.size == 0:
         if dims is None:
             _empty_all(d, name)
@@ -649,6 +656,8 @@ def _median_all(input: Tensor, ignore_nan: bool) -> Tensor:
     if flat.size == 0 or (not ignore_nan and d.dtype.kind in "fc" and np.isnan(flat).any()):
         r = np.asarray(np.nan if d.dtype.kind in "fc" else 0, d.dtype)
     else:
+        # the lower median (PyTorch never averages the two middle values); partition
+        # finds it without a full sort
         r = np.asarray(np.partition(flat, (flat.size - 1) // 2)[(flat.size - 1) // 2])
     if STATE.enabled and input._rg:
         node = NanmedianBackward0() if ignore_nan else MedianBackward0()
@@ -736,6 +745,8 @@ def mode(input: Tensor, dim: int = -1, keepdim: bool = False, *, out=None):
     rows = src.reshape(-1, src.shape[-1])
     n = rows.shape[1]
     idx = np.empty(rows.shape[0], np.int64)
+    # np.unique returns sorted values, so argmax over the counts picks the smallest of the
+    # equally frequent values; PyTorch reports the last position of that value
     for i, row in enumerate(rows):
         vals, counts = np.unique(row, return_counts=True)
         v = vals[np.argmax(counts)]
@@ -772,6 +783,7 @@ def _var_np(name: str, d: np.ndarray, dims, corr: float, keepdim: bool) -> np.nd
                       UserWarning, stacklevel=4)
     acc = _acc(d.dtype)
     x = d if acc is None else d.astype(acc)
+    # two passes (mean, then squared deviations): E[x^2] - E[x]^2 would cancel badly
     with np.errstate(invalid="ignore", divide="ignore"):
         m = np.sum(x, axis=dims, keepdims=True) / np.asarray(n, x.dtype) if n else \
             np.zeros((1,) * x.ndim, x.dtype)
@@ -940,6 +952,8 @@ def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None
                                    "the operation does not have an identity")
     acc = _acc(d.dtype)
     a = np.abs(d if acc is None else d.astype(acc))
+    # special orders get their exact reductions; p=2 has no rescaling, so it overflows
+    # where PyTorch's does
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         if p == math.inf:
             r = np.max(a, axis=dims, keepdims=keepdim)
@@ -1043,6 +1057,8 @@ def logsumexp(input: Tensor, dim, keepdim: bool = False, *, out=None) -> Tensor:
     acc = _acc(d.dtype)
     x = d if acc is None else d.astype(acc)
     if x.size:
+        # shift by the max so exp cannot overflow; an infinite max is replaced by 0 so that
+        # inf - inf does not turn the result into NaN (PyTorch's masked_fill)
         m = np.max(x, axis=dims, keepdims=True)
         m = np.where(np.isfinite(m), m, 0).astype(x.dtype)
     else:
@@ -1191,6 +1207,8 @@ def _cum_extreme(input: Tensor, dim: int, is_max: bool):
     if d.ndim == 0 or d.size == 0:
         vals, idx = d.copy(), np.zeros(d.shape, np.int64)
     else:
+        # the running extreme is an accumulate; its index is the last position where the
+        # element reached (>=) the running value, carried forward by a running max
         fn = np.maximum if is_max else np.minimum
         vals = fn.accumulate(d, axis=k)
         n = d.shape[k]
@@ -1290,6 +1308,7 @@ def count_nonzero(input: Tensor, dim=None) -> Tensor:
 
 # -- softmax ----------------------------------------------------------------------------------
 def _softmax_input(input: Tensor, dim, dtype, name: str):
+    # dtype= casts before the op (a ToCopyBackward0 below it), as PyTorch does
     x = input if dtype is None else input.to(dtype)
     d = x._data
     k = wrap_dim(int(dim), d.ndim)
@@ -1310,6 +1329,7 @@ def softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
     elif d.size == 0:
         r = d.copy()
     else:
+        # shifted by the max (no overflow); steps in place to spare temporaries
         with np.errstate(invalid="ignore", over="ignore"):
             e = a - a.max(axis=k, keepdims=True)
             np.exp(e, out=e)

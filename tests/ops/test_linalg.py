@@ -386,3 +386,40 @@ def test_in_place_add_family(fn):
     check(run(ember), run(torch))
     raises_alike(lambda lib, c, m: c.addmm_(m, m), _r(3), _r(3, 3))
     raises_alike(lambda lib, c, m: c.requires_grad_().addmm_(m, m), _r(3, 3), _r(3, 3))
+
+
+EDGE = [
+    lambda L: L.diag_embed(L.tensor(1.0)), lambda L: L.trace(L.eye(2).bool()),
+    lambda L: L.kron(L.tensor(2.0), L.ones(2)), lambda L: L.einsum("ij->...ij", L.ones(2, 3)),
+    lambda L: L.einsum("aA", L.ones(2, 3)), lambda L: L.einsum("i.,i", L.ones(2), L.ones(2)),
+    lambda L: L.linalg.cross(L.tensor([1, 2, 3]), L.tensor([4, 5, 6])),
+    lambda L: L.outer(L.tensor([1, 2]), L.tensor([1.5])),
+    lambda L: L.mv(L.ones(2, 2, dtype=L.int64), L.ones(2, dtype=L.int64)),
+    lambda L: L.linalg.det(L.ones(0, 2, 2)), lambda L: L.linalg.inv(L.ones(0, 0)),
+    lambda L: L.linalg.matrix_norm(L.ones(2, 2, dtype=L.int64)),
+    lambda L: L.linalg.norm(L.ones(3), "fro"), lambda L: L.linalg.svdvals(L.ones(2, 2).long()),
+    lambda L: L.linalg.solve(L.eye(2).expand(3, 2, 2), L.ones(2)),
+    lambda L: L.linalg.solve(L.eye(2).expand(3, 2, 2), L.ones(3, 2)),
+    lambda L: L.cross(L.ones(2, 3, 4), L.ones(2, 3, 4), dim=1),
+    lambda L: L.linalg.matrix_norm(L.ones(3, 3), "nuc", dtype=L.float64),
+    lambda L: L.ones(3).norm(p="abc"), lambda L: L.ones(2, 2, 2).norm(p="fro", dim=(0, 1, 2)),
+    lambda L: L.ones(3).norm(p="nuc"), lambda L: L.linalg.vector_norm(L.ones(3), ord=1j),
+    lambda L: L.einsum("i"), lambda L: L.mm(L.ones(2, 0), L.ones(0, 3)),
+    lambda L: L.bmm(L.ones(0, 2, 3), L.ones(0, 3, 2)),
+    lambda L: L.linalg.slogdet(L.eye(2)), lambda L: L.slogdet(-L.eye(3)),
+    lambda L: L.linalg.svd(L.eye(2)),
+]
+
+
+@pytest.mark.parametrize("i", range(len(EDGE)))
+def test_edge_cases(i):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            t = EDGE[i](torch)
+        except Exception:
+            raises_alike(lambda lib: EDGE[i](lib))
+            return
+        e = EDGE[i](ember)
+    check(e, t)
+    assert repr(e) == repr(t)
