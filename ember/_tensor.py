@@ -257,8 +257,17 @@ class Tensor:
 
     def stride(self, dim: int | None = None):
         """Strides in elements, as PyTorch counts them."""
-        item = self._data.itemsize
-        st = tuple(s // item for s in self._data.strides)
+        d = self._data
+        item = d.itemsize
+        st = tuple(s // item for s in d.strides)
+        if d.size == 0 and d.ndim and not any(st):
+            # NumPy zeroes the strides of a new empty array; PyTorch keeps contiguous ones
+            acc = 1
+            st = []
+            for n in reversed(d.shape):
+                st.append(acc)
+                acc *= max(n, 1)
+            st = tuple(reversed(st))
         if dim is None:
             return st
         from .ops._util import wrap_dim

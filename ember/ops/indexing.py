@@ -135,7 +135,7 @@ def _plan(d: np.ndarray, items: tuple, single: bool) -> _Plan:
     rpos = 0    # dims of the basic result so far
     basic = p.basic
     shape = d.shape
-    for it in items:
+    for pos, it in enumerate(items):
         if it is None:
             basic.append(None)
             p.nones.append((rpos, od))
@@ -157,7 +157,7 @@ def _plan(d: np.ndarray, items: tuple, single: bool) -> _Plan:
             i = int(it) if not isinstance(it, Tensor) else int(it._data)
             size = shape[od]
             if not -size <= i < size:
-                raise IndexError(f"index {i} is out of bounds for dimension {rpos} with size "
+                raise IndexError(f"index {i} is out of bounds for dimension {pos} with size "
                                  f"{size}")
             basic.append(i)
             od += 1
@@ -179,6 +179,9 @@ def _plan(d: np.ndarray, items: tuple, single: bool) -> _Plan:
                                      "tensors")
             elif isinstance(it, (list, tuple, range, np.ndarray)):
                 a = _seq_array(it)
+            elif isinstance(it, str):
+                # a str is a sequence to PyTorch, then refused as tensor data
+                raise TypeError("new(): invalid data type 'str'")
             else:
                 raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long "
                                  "or byte Variables are valid indices (got "
@@ -288,8 +291,10 @@ def _expand_adv(shape: tuple, adv) -> list:
     for dim, a in adv:
         if a.dtype == bool:
             _mask_check(a, shape, dim)
-            for j, c in enumerate(np.nonzero(a)):
-                out.append((dim + j, c))
+            # columns of an (N, k) array, as PyTorch's nonzero() gives them (stride k)
+            nz = np.stack(np.nonzero(a), axis=1) if a.ndim else np.zeros((int(a), 0), _I64)
+            for j in range(a.ndim):
+                out.append((dim + j, nz[:, j]))
         else:
             out.append((dim, a))
     return out
@@ -331,7 +336,7 @@ def _index_layout(src: np.ndarray, idx: tuple, out: np.ndarray) -> np.ndarray:
     arrays = [idx[i] for i in dims]
     if src.flags.c_contiguous and all(a.flags.c_contiguous for a in arrays) and \
             dims == list(range(dims[0], dims[0] + len(dims))):
-        return np.ascontiguousarray(out)   # NumPy may lay fancy results out transposed
+        return _contiguous(out)   # NumPy may lay fancy results out transposed
     st = elem_strides(src)
     shape = src.shape
     if dims != list(range(dims[0], dims[0] + len(dims))):
@@ -345,16 +350,28 @@ def _index_layout(src: np.ndarray, idx: tuple, out: np.ndarray) -> np.ndarray:
     after = len(shape) - before - n_idx
     oshape = shape[:before] + bshape + shape[before + n_idx:]
     ops = [st[:before] + (0,) * len(bshape) + st[before + n_idx:]]
+    from .shape import view_strides
     for a in arrays:
-        ast = elem_strides(a)
-        ops.append((0,) * before + ast + (0,) * after)
+        # each index is viewed as [1] * before + its shape + [1] * after; TensorIterator
+        # then zeroes the strides of its broadcast dims
+        vshape = (1,) * before + a.shape + (1,) * after
+        ast = view_strides(a.shape, elem_strides(a), vshape) or contiguous_strides(vshape)
+        ops.append(tuple(0 if vs == 1 and o != 1 else s
+                         for s, vs, o in zip(ast, vshape, oshape)))
     strides = ti_output_strides(oshape, ops)
     if strides == contiguous_strides(oshape):
-        return np.ascontiguousarray(out)
+        return _contiguous(out)
     r = np.ndarray(oshape, out.dtype, np.empty(max(out.size, 1), out.dtype), 0,
                    tuple(s * out.itemsize for s in strides))
     np.copyto(r, out)
     return r
+
+
+def _contiguous(a: np.ndarray) -> np.ndarray:
+    """``a`` C-ordered, with PyTorch's strides for its size-1 dims too."""
+    a = np.asarray(a, order="C")
+    cs = contiguous_strides(a.shape)
+    return a if elem_strides(a) == cs else restride(a, a.shape, cs)
 
 
 def ti_output_strides(shape: tuple, operands: list) -> tuple:
@@ -487,12 +504,20 @@ def _value_tensor(x: Tensor, value) -> Tensor:
     if isinstance(value, (bool, int, float, complex, np.number, np.bool_)):
         if isinstance(value, (complex, np.complexfloating)) and x._data.dtype.kind != "c":
             raise RuntimeError(f"value cannot be converted to type "
-                               f"{_dtype.from_np(x._data.dtype).__repr__()[6:]} without "
-                               "overflow")
+                               f"{_C_TYPE.get(x._data.dtype.name, 'double')} without overflow")
         return _wrap(np.array(value).astype(x._data.dtype))
     mod = type(value).__module__
     name = type(value).__name__ if mod == "builtins" else f"{mod}.{type(value).__name__}"
     raise TypeError(f"can't assign a {name} to a torch.{x.dtype._legacy}")
+
+
+# the C++ names PyTorch's messages print for dtypes
+_C_TYPE = {"float32": "float", "float64": "double", "int64": "int64_t", "int32": "int",
+           "int16": "int16_t", "int8": "int8_t", "uint8": "uint8_t", "bool": "bool"}
+_META_NAME = {"float32": "float", "float64": "double", "float16": "c10::Half",
+              "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
+              "uint8": "unsigned char", "bool": "bool", "complex64": "c10::complex<float>",
+              "complex128": "c10::complex<double>"}
 
 
 def _strip_ones(shape: tuple) -> tuple:
@@ -689,7 +714,7 @@ def copy_(input: Tensor, src, non_blocking: bool = False) -> Tensor:
         if isinstance(src, (int, float, bool)):
             from .pointwise import fill_
             return fill_(input, src)
-        raise TypeError(f"copy_(): argument 'src' (position 1) must be Tensor, not "
+        raise TypeError(f"copy_(): argument 'other' (position 1) must be Tensor, not "
                         f"{type(src).__name__}")
     check_inplace(input)
     shape = input._data.shape
@@ -835,10 +860,13 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False,
     if d.ndim == 0:
         _bounds(a, 1, dim)
         r = np.broadcast_to(d, a.shape).copy()
+    elif a.ndim == 0:
+        _bounds(a, d.shape[dim], dim)
+        r = d[int(a)].copy()
     else:
         _bounds(a, d.shape[dim], dim)
         r = d[_coords(a, dim)] if a.size else np.zeros(a.shape, d.dtype)
-    r = np.ascontiguousarray(r)
+    r = np.asarray(r, order="C")
     if STATE.enabled and input._rg:
         node = GatherBackward0()
         node.dim = dim
@@ -982,13 +1010,18 @@ class ScatterBackward1(ScatterBackward0):
 
 
 class _NotImplemented(Node):
+    """PyTorch's placeholder node for an op without a derivative formula."""
+
     __slots__ = ("what",)
 
     def name(self) -> str:
-        return "NotImplemented"
+        return "torch::autograd::NotImplemented"
 
     def backward(self, grad):
         raise RuntimeError(f"derivative for {self.what} is not implemented")
+
+
+_NotImplemented.__name__ = _NotImplemented.__qualname__ = "NotImplemented"
 
 
 def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
@@ -1211,12 +1244,17 @@ def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor
     if s.dtype != d.dtype:
         raise RuntimeError(f"index_copy_(): self and source expected to have the same dtype, "
                            f"but got (self) {_cat(input)} and (source) {_cat(source)}")
-    if d.ndim and s.ndim and (d.ndim != s.ndim or any(
-            x != y for i, (x, y) in enumerate(zip(d.shape, s.shape)) if i != dim)):
-        bad = next(i for i, (x, y) in enumerate(zip(d.shape, s.shape)) if i != dim and x != y)
+    if d.ndim and s.ndim and d.ndim != s.ndim:
+        raise IndexError(f"index_copy_(): When source and destination are not scalars, their "
+                         f"dimensionality must match. Source dimensionality ({s.ndim}), "
+                         f"destination dimensionality ({d.ndim})")
+    ds = [n for i, n in enumerate(d.shape) if i != dim]
+    ss = [n for i, n in enumerate(s.shape) if i != dim]
+    if ds != ss:
         raise RuntimeError(f"index_copy_(): Source/destination tensor must have same slice "
-                           f"shapes. Destination slice shape: {d.shape[bad]} at dimension "
-                           f"{bad} and source slice shape: {s.shape[bad]} at dimension {bad}.")
+                           f"shapes. Destination slice shape: {' '.join(map(str, ds))} at "
+                           f"dimension {dim} and source slice shape: "
+                           f"{' '.join(map(str, ss))} at dimension 0.")
     n_src = s.shape[dim] if s.ndim else 1
     if a.size != n_src:
         raise IndexError(f"index_copy_(): Number of indices ({a.size}) should be equal to "
@@ -1300,7 +1338,7 @@ def _bool_mask(mask, fname: str) -> np.ndarray:
         if fname == "masked_select":
             raise RuntimeError("masked_select: expected BoolTensor for mask")
         raise RuntimeError(f"{fname}_ only supports boolean masks, but got mask with dtype "
-                           f"{_dtype.from_np(m.dtype).__repr__()[6:]}")
+                           f"{_META_NAME.get(m.dtype.name, m.dtype.name)}")
     return m
 
 
@@ -1313,10 +1351,10 @@ def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
                            f"tensor with {value._data.ndim} dimension(s).")
     from ._util import broadcast_shapes
     d = input._data
-    shape = broadcast_shapes(d.shape, m.shape)
+    shape = broadcast_shapes(m.shape, d.shape)
     v = value._data if is_t else value
     out = np.where(m, np.asarray(v).astype(d.dtype), d)
-    out = np.ascontiguousarray(out, dtype=d.dtype)
+    out = np.asarray(out, dtype=d.dtype, order="C")
     if out.shape != shape:
         out = np.broadcast_to(out, shape).copy()
     if STATE.enabled and (input._rg or is_t and value._rg):
@@ -1372,7 +1410,7 @@ def masked_select(input: Tensor, mask: Tensor) -> Tensor:
     m = _bool_mask(mask, "masked_select")
     from ._util import broadcast_shapes
     d = input._data
-    shape = broadcast_shapes(d.shape, m.shape)
+    shape = broadcast_shapes(m.shape, d.shape)
     db = np.broadcast_to(d, shape)
     mb = np.broadcast_to(m, shape)
     out = db[mb]
@@ -1443,7 +1481,7 @@ def take(input: Tensor, index: Tensor) -> Tensor:
         bad = a[(a < -n) | (a >= n)].flat[0]
         raise IndexError(f"out of range: tried to access index {bad} on a tensor of {n} "
                          "elements.")
-    out = np.ascontiguousarray(d).reshape(-1)[a] if a.size else np.zeros(a.shape, d.dtype)
+    out = np.asarray(d, order="C").reshape(-1)[a] if a.size else np.zeros(a.shape, d.dtype)
     out = np.array(out, copy=True)
     if STATE.enabled and input._rg:
         node = TakeBackward0()
@@ -1492,12 +1530,14 @@ def nonzero(input: Tensor, *, as_tuple: bool = False, out=None):
     if as_tuple:
         if d.ndim == 0:
             return (_wrap(np.zeros(1 if d else 0, _I64)),)
-        return tuple(_wrap(np.ascontiguousarray(c, dtype=_I64)) for c in np.nonzero(d))
+        return tuple(_wrap(np.asarray(c, dtype=_I64, order="C")) for c in np.nonzero(d))
     if d.ndim == 0:
-        r = np.zeros((1 if d else 0, 0), _I64)
+        n = 1 if d else 0
+        r = restride(np.zeros((n, 0), _I64), (n, 0), (1, max(n, 1)))
     else:
         # PyTorch fills the coordinates column by column: strides (1, N)
         r = np.array(np.nonzero(d), dtype=_I64).T
+        r = restride(r, r.shape, (1, r.shape[0]))
     res = _wrap(r)
     if out is not None:
         from .pointwise import _out
@@ -1557,7 +1597,7 @@ def _sort_indices(d: np.ndarray, dim: int, descending: bool, stable: bool) -> np
         return idx
     from .._generator import _std_sort
     src = _rows(d, dim)
-    out = _rows(np.ascontiguousarray(idx), dim).copy()
+    out = _rows(np.asarray(idx, order="C"), dim).copy()
     comp = _cmp_desc if descending else _cmp_asc
     ties = rows[:, 1:] == rows[:, :-1]
     if rows.dtype.kind in "fc":
@@ -1620,7 +1660,7 @@ class SortBackward0(Node):
             idx = np.expand_dims(idx, self.dim)
             grad = grad.unsqueeze(self.dim)
         z = _wrap(np.zeros(self.shape, grad._data.dtype))
-        return scatter(z, self.dim, _wrap(np.ascontiguousarray(idx)), grad),
+        return scatter(z, self.dim, _wrap(np.asarray(idx, order="C")), grad),
 
 
 class SortBackward1(SortBackward0):
@@ -1681,8 +1721,8 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
             else:
                 out[r] = _topk_row(row.tolist(), k, largest, sorted)
     moved_shape = np.moveaxis(d, dim, -1).shape[:-1] + (k,)
-    idx = np.ascontiguousarray(np.moveaxis(out.reshape(moved_shape), -1, dim))
-    vals = np.ascontiguousarray(np.take_along_axis(d, idx, dim))
+    idx = np.asarray(np.moveaxis(out.reshape(moved_shape), -1, dim), order="C")
+    vals = np.asarray(np.take_along_axis(d, idx, dim), order="C")
     return topk_type(_value_select(input, vals, idx, dim, True, TopkBackward0), _wrap(idx))
 
 
@@ -1693,7 +1733,6 @@ class TopkBackward0(SortBackward0):
 def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
     """The ``k``-th smallest value along ``dim`` and its index
     (``torch.return_types.kthvalue``)."""
-    from .._generator import _nth_element
     d = input._data
     n = d.ndim
     dim = wrap_dim(dim, n)
@@ -1707,9 +1746,7 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
     rows = _rows(d, dim)
     out = np.empty(rows.shape[0], _I64)
     for r in range(rows.shape[0]):
-        q = list(zip(rows[r].tolist(), range(size)))
-        _nth_element(q, 0, k - 1, size, _cmp_asc)
-        out[r] = q[k - 1][1]
+        out[r] = _quick_select(rows[r].tolist(), k - 1)
     moved_shape = np.moveaxis(d, dim, -1).shape[:-1]
     idx = out.reshape(moved_shape)
     vals = np.take_along_axis(d, np.expand_dims(idx, dim), dim)
@@ -1717,10 +1754,59 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
         idx = np.expand_dims(idx, dim)
     else:
         vals = np.squeeze(vals, dim)
-    vals = np.ascontiguousarray(vals)
-    idx = np.ascontiguousarray(idx)
+    vals = np.asarray(vals, order="C")
+    idx = np.asarray(idx, order="C")
     return kthvalue_type(_value_select(input, vals, idx, dim, keepdim, KthvalueBackward0),
                          _wrap(idx))
+
+
+def _gt_or_nan(x, y) -> bool:
+    return (x != x and y == y) or x > y
+
+
+def _quick_select(arr: list, k: int) -> int:
+    """The original index of the element PyTorch's CPU quick select (median of three,
+    NaN largest) leaves at position ``k``: which of equal values ``kthvalue`` reports."""
+    idx = list(range(len(arr)))
+    gt = _gt_or_nan
+
+    def swap(i, j):
+        arr[i], arr[j] = arr[j], arr[i]
+        idx[i], idx[j] = idx[j], idx[i]
+
+    lo, hi = 0, len(arr) - 1
+    while True:
+        if hi <= lo:
+            return idx[k]
+        if hi == lo + 1:
+            if gt(arr[lo], arr[hi]):
+                swap(lo, hi)
+            return idx[k]
+        mid = lo + (hi - lo) // 2
+        swap(mid, lo + 1)
+        if gt(arr[lo + 1], arr[hi]):
+            swap(lo + 1, hi)
+        if gt(arr[lo], arr[hi]):
+            swap(lo, hi)
+        if gt(arr[lo + 1], arr[lo]):
+            swap(lo + 1, lo)
+        i, j = lo + 1, hi
+        piv = arr[lo]
+        while True:
+            i += 1
+            while gt(piv, arr[i]):
+                i += 1
+            j -= 1
+            while gt(arr[j], piv):
+                j -= 1
+            if j < i:
+                break
+            swap(i, j)
+        swap(lo, j)
+        if j <= k:
+            lo = i
+        if j >= k:
+            hi = j - 1
 
 
 class KthvalueBackward0(SortBackward0):
@@ -1742,7 +1828,7 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,
         else:
             vals, inv, cnt = np.unique(d, return_inverse=True, return_counts=True, axis=dim)
             inv = inv.reshape(-1)
-    out = [_wrap(np.ascontiguousarray(vals))]
+    out = [_wrap(np.asarray(vals, order="C"))]
     if return_inverse:
         out.append(_wrap(inv.astype(_I64)))
     if return_counts:
@@ -1775,7 +1861,7 @@ def unique_consecutive(input: Tensor, return_inverse: bool = False,
         inv = np.cumsum(starts) - 1
     pos = np.flatnonzero(starts)
     cnt = np.diff(np.append(pos, starts.size))
-    out = [_wrap(np.ascontiguousarray(vals))]
+    out = [_wrap(np.asarray(vals, order="C"))]
     if return_inverse:
         out.append(_wrap(inv.astype(_I64)))
     if return_counts:

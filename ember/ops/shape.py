@@ -163,11 +163,11 @@ def like_layout(src: np.ndarray, values: np.ndarray) -> np.ndarray:
     ``empty_like(src)`` (preserve format) gives: ``src``'s strides when it is dense, else
     contiguous."""
     if src.flags.c_contiguous:
-        return values if values.flags.c_contiguous else np.ascontiguousarray(values)
+        return values if values.flags.c_contiguous else np.asarray(values, order="C")
     shape = src.shape
     st = elem_strides(src)
     if not non_overlapping_and_dense(shape, st):
-        return np.ascontiguousarray(values)
+        return np.asarray(values, order="C")
     out = _ndarray(shape, values.dtype, np.empty(values.size, values.dtype), 0,
                    tuple(s * values.itemsize for s in st))
     np.copyto(out, values)
@@ -654,7 +654,7 @@ def contiguous(input: Tensor, memory_format=None) -> Tensor:
     """Self if already C-contiguous, else a contiguous copy."""
     if input._data.flags.c_contiguous:
         return input
-    r = np.ascontiguousarray(input._data)
+    r = np.asarray(input._data, order="C")
     if STATE.enabled and input._rg:
         from .pointwise import CloneBackward0
         return record1(CloneBackward0(), r, input)
@@ -1163,7 +1163,7 @@ def roll(input: Tensor, shifts, dims=None) -> Tensor:
     if dims is None:
         if len(sh) != 1:
             raise RuntimeError(f"shifts and dimensions must align. shifts: {len(sh)}, dims:0")
-        r = np.roll(np.ascontiguousarray(data).reshape(-1), sh[0]).reshape(data.shape)
+        r = np.roll(np.asarray(data, order="C").reshape(-1), sh[0]).reshape(data.shape)
         dl = None
     else:
         dl = (dims,) if isinstance(dims, int) else tuple(int(x) for x in dims)
@@ -1171,7 +1171,7 @@ def roll(input: Tensor, shifts, dims=None) -> Tensor:
             raise RuntimeError(f"shifts and dimensions must align. shifts: {len(sh)}, "
                                f"dims:{len(dl)}")
         dl = tuple(wrap_dim(x, data.ndim) for x in dl)
-        r = np.ascontiguousarray(np.roll(data, sh, dl))
+        r = np.asarray(np.roll(data, sh, dl), order="C")
     if r is data or np.shares_memory(r, data):
         r = r.copy()
     if STATE.enabled and input._rg:
@@ -1196,7 +1196,7 @@ def _triangle(input: Tensor, k: int, lower: bool) -> Tensor:
     if data.ndim < 2:
         raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
     r = np.tril(data, k) if lower else np.triu(data, k)
-    r = np.ascontiguousarray(r)
+    r = np.asarray(r, order="C")
     if STATE.enabled and input._rg:
         node = TrilBackward0() if lower else TriuBackward0()
         node.k = k
