@@ -38,22 +38,23 @@ from .ops.creation import (arange, as_tensor, asarray, empty, empty_like, eye, f
                            tensor, zeros, zeros_like)
 
 # --- pointwise (ember/ops/pointwise.py)
-from .ops.pointwise import (abs, add, clone, cos, div, eq, exp, floor_divide, ge, gt, le, log,
-                            lt, mul, ne, neg, pow, reciprocal, relu, relu_, remainder, rsub,
-                            sigmoid, sign, sin, sqrt, square, sub, tanh, where)
-absolute = abs
-negative = neg
-multiply = mul
-divide = true_divide = div
-subtract = sub
-greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
-
-from .ops.pointwise import (addcdiv, addcmul, allclose, atan2, bitwise_and, bitwise_not,
-                            bitwise_or, bitwise_xor, ceil, clamp, clamp_max, clamp_min, clip,
-                            equal, expm1, fill_, floor, frac, hypot, isclose, isfinite, isinf,
-                            isnan, lerp, log1p, logical_and, logical_not, logical_or,
-                            logical_xor, maximum, minimum, nan_to_num, round, rsqrt, tan, trunc,
-                            zero_)
+from .ops.pointwise import (
+    abs, abs_, absolute, acos, acos_, acosh, acosh_, add, addcdiv, addcmul, allclose, arccos,
+    arccos_, arccosh, arccosh_, arcsin, arcsin_, arcsinh, arcsinh_, arctan, arctan2, arctan_,
+    arctanh, arctanh_, asin, asin_, asinh, asinh_, atan, atan2, atan_, atanh, atanh_,
+    bitwise_and, bitwise_left_shift, bitwise_not, bitwise_or, bitwise_right_shift, bitwise_xor,
+    ceil, ceil_, clamp, clamp_, clamp_max, clamp_max_, clamp_min, clamp_min_, clip, clip_,
+    clone, conj, copysign, cos, cos_, cosh, cosh_, deg2rad, deg2rad_, div, divide, eq, equal,
+    erf, erf_, erfc, erfc_, erfinv, exp, exp2, exp2_, exp_, expm1, expm1_, fill, fill_, fix,
+    fix_, float_power, floor, floor_, floor_divide, fmax, fmin, fmod, frac, frac_, ge, greater,
+    greater_equal, gt, heaviside, hypot, isclose, isfinite, isinf, isnan, isneginf, isposinf,
+    isreal, le, lerp, less, less_equal, log, log10, log10_, log1p, log1p_, log2, log2_, log_,
+    logaddexp, logaddexp2, logical_and, logical_not, logical_or, logical_xor, logit, logit_, lt,
+    maximum, minimum, mul, multiply, nan_to_num, nan_to_num_, ne, neg, neg_, negative,
+    negative_, not_equal, positive, pow, rad2deg, rad2deg_, reciprocal, reciprocal_, relu,
+    relu_, remainder, round, round_, rsqrt, rsqrt_, rsub, sgn, sigmoid, sigmoid_, sign, signbit,
+    sin, sin_, sinh, sinh_, sqrt, sqrt_, square, square_, sub, subtract, tan, tan_, tanh, tanh_,
+    true_divide, trunc, trunc_, where, xlogy, xlogy_, zero_)
 
 # --- reduction (ember/ops/reduction.py)
 from .ops.reduction import (all, amax, amin, aminmax, any, argmax, argmin, count_nonzero,
