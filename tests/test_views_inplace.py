@@ -306,6 +306,25 @@ def test_modified_saved_result_after_inplace():
     both_raise(s)
 
 
+def test_detach_shares_the_version_but_data_does_not():
+    def s(lib):
+        x = _x(lib, 3)
+        y = x * 1
+        z = y * y
+        y.detach().zero_()
+        z.sum().backward()
+    both_raise(s)
+
+    def s2(lib):
+        x = _x(lib, 3)
+        y = x * 1
+        z = y * y
+        y.data.mul_(2)              # untracked: no version bump, the new values are used
+        z.sum().backward()
+        return [x.grad, y._version]
+    both(s2)
+
+
 def test_leaf_inplace_errors():
     def s(lib):
         _x(lib, 3).add_(1)

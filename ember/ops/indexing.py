@@ -1819,7 +1819,9 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,
     ``dim``, the distinct slices along that dim."""
     d = input._data
     if dim is None:
-        vals, inv, cnt = np.unique(d.reshape(-1), return_inverse=True, return_counts=True)
+        # every NaN is its own value, as in PyTorch
+        vals, inv, cnt = np.unique(d.reshape(-1), return_inverse=True, return_counts=True,
+                                   equal_nan=False)
         inv = inv.reshape(d.shape)
     else:
         dim = wrap_dim(dim, d.ndim)

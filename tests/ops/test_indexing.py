@@ -299,6 +299,12 @@ def test_unique_variants():
     assert e.tolist() == t.tolist()
     x = ember.tensor([1.0, 2.0], requires_grad=True)
     assert not ember.unique(x).requires_grad
+    nan = float("nan")
+    t = torch.unique(torch.tensor([nan, 1.0, nan, 0.5]), return_inverse=True,
+                     return_counts=True)
+    e = ember.unique(ember.tensor([nan, 1.0, nan, 0.5]), return_inverse=True,
+                     return_counts=True)
+    assert [str(v.tolist()) for v in e] == [str(v.tolist()) for v in t]
 
 
 def test_searchsorted_and_bucketize():
