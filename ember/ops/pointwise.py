@@ -1790,11 +1790,18 @@ class FminBackward0(FmaxBackward0):
     _wins = staticmethod(np.less_equal)
 
 
+def _check_int_arg(v) -> None:
+    # PyTorch's argument parser takes Python ints up to 64 bits (unsigned at the top)
+    if isinstance(v, int) and not -2 ** 63 <= v < 2 ** 64:
+        raise OverflowError("int too big to convert")
+
+
 def _clamp_bound(v, d: np.ndarray, fname: str, arg: str):
     """A Python-number bound, checked against an integer tensor's range as PyTorch does."""
     v = scalar_value(v)
     if not isinstance(v, (int, float)):
         raise TypeError(f"{fname}(): argument '{arg}' must be Number, not {type(v).__name__}")
+    _check_int_arg(v)
     if isinstance(v, int) and not isinstance(v, bool) and d.dtype.kind in "iu":
         info = np.iinfo(d.dtype)
         if not info.min <= v <= info.max:
@@ -2840,6 +2847,7 @@ def _fill_value(input: Tensor, value):
         raise TypeError(f"fill_(): argument 'value' (position 1) must be Number, not "
                         f"{type(value).__name__}")
     d = input._data
+    _check_int_arg(v)
     if isinstance(v, int) and not isinstance(v, bool) and d.dtype.kind in "iu":
         info = np.iinfo(d.dtype)
         if not info.min <= v <= info.max:
@@ -3037,8 +3045,20 @@ def heaviside(input: Tensor, values: Tensor, *, out=None) -> Tensor:
 # =============================================================================================
 # in-place forms
 # =============================================================================================
+def _check_inplace_broadcast(x, other) -> None:
+    """PyTorch's error when ``other`` would broadcast ``x`` to a larger shape."""
+    if isinstance(other, Tensor) and isinstance(x, Tensor):
+        xs, os_ = x._data.shape, other._data.shape
+        if xs != os_:
+            s = broadcast_shapes(xs, os_)
+            if s != xs:
+                raise RuntimeError(f"output with shape {list(xs)} doesn't match the broadcast "
+                                   f"shape {list(s)}")
+
+
 def add_(input: Tensor, other, *, alpha=1) -> Tensor:
     """In-place :func:`add`."""
+    _check_inplace_broadcast(input, other)
     if alpha.__class__ is not int or alpha != 1:
         return _apply_inplace(input, lambda x: add(x, other, alpha=alpha), other, "add_")
     return _ip.inplace_op(input, other, np.add, add)
@@ -3046,6 +3066,7 @@ def add_(input: Tensor, other, *, alpha=1) -> Tensor:
 
 def sub_(input: Tensor, other, *, alpha=1) -> Tensor:
     """In-place :func:`sub`."""
+    _check_inplace_broadcast(input, other)
     if isinstance(input, Tensor) and (input._data.dtype == np.bool_ or _is_bool(other)):
         _check_sub(input, other)
     if alpha.__class__ is not int or alpha != 1:
@@ -3060,11 +3081,13 @@ def _is_bool(v) -> bool:
 
 def mul_(input: Tensor, other) -> Tensor:
     """In-place :func:`mul`."""
+    _check_inplace_broadcast(input, other)
     return _ip.inplace_op(input, other, np.multiply, mul)
 
 
 def div_(input: Tensor, other, *, rounding_mode=None) -> Tensor:
     """In-place :func:`div`."""
+    _check_inplace_broadcast(input, other)
     if rounding_mode is not None or isinstance(input, Tensor) and \
             input._data.dtype.kind not in "fc":
         return _apply_inplace(input, lambda x: div(x, other, rounding_mode=rounding_mode),
