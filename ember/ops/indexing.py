@@ -12,7 +12,6 @@ import warnings
 
 import numpy as np
 
-from .. import _dtype
 from .._tensor import Tensor, check_inplace
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import Node, record, record1, record2
@@ -676,7 +675,6 @@ def _indices_arg(x: Tensor, indices) -> tuple:
     indices = tuple(indices)
     adv = []
     dim = 0
-    count = 0
     for it in indices:
         if it is None:
             dim += 1
@@ -687,9 +685,7 @@ def _indices_arg(x: Tensor, indices) -> tuple:
         if a.dtype == np.uint8:
             a = a.astype(bool)
         adv.append((dim, a))
-        k = a.ndim if a.dtype == bool else 1
-        dim += k
-        count += k
+        dim += a.ndim if a.dtype == bool else 1
     if dim > x._data.ndim:
         raise IndexError(f"too many indices for tensor of dimension {x._data.ndim} (got "
                          f"{dim})")
@@ -1515,12 +1511,10 @@ def put_(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False)
         raise RuntimeError(f"put_(): Expected source and index to have the same number of "
                            f"elements, but got source.numel() = {source._data.size}, "
                            f"index.numel() = {index._data.size}")
-    idx = (np.unravel_index(np.where(a < 0, a + n, a), input._data.shape)
-           if input._data.ndim else (np.zeros(a.shape, _I64),))
     if input._data.ndim == 0:
-        idx = ()
-    values = reshape(source, (-1,)) if input._data.ndim else reshape(source, ())
-    return _index_put_(input, tuple(idx), values, accumulate)
+        return _index_put_(input, (), reshape(source, ()), accumulate)
+    idx = np.unravel_index(np.where(a < 0, a + n, a), input._data.shape)
+    return _index_put_(input, tuple(idx), reshape(source, (-1,)), accumulate)
 
 
 def nonzero(input: Tensor, *, as_tuple: bool = False, out=None):
