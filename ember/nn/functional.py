@@ -133,56 +133,13 @@ class AddBackward1(Node):
 
 
 def _clamp_min(x: Tensor, m: float) -> Tensor:
-    """``max(x, m)``; the gradient flows where ``x >= m``."""
-    r = np.maximum(x._data, m)
-    if STATE.enabled and x._rg:
-        node = ClampMinBackward0()
-        node.min = m
-        t = record1(node, r, x)
-        node.save(x)
-        return t
-    return _wrap(r)
-
-
-class ClampMinBackward0(Node):
-    __slots__ = ("min",)
-    _saved_names = ("self",)
-
-    def backward(self, grad):
-        x, = self.saved_tensors()
-        keep = x._data >= self.min
-        if STATE.enabled:
-            return _pw.where(_const(keep), grad, 0.0),
-        return _wrap(np.where(keep, grad._data, 0).astype(grad._data.dtype, copy=False)),
+    """``max(x, m)``; the gradient flows where ``x >= m`` (ClampMinBackward0)."""
+    return _pw.clamp_min(x, m)
 
 
 def _xlogy(x: Tensor, y: Tensor) -> Tensor:
     """``x * log(y)``, 0 where ``x == 0`` (PyTorch's xlogy)."""
-    xd, yd = binary_arrays(x, y)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r = np.where(xd == 0, 0, xd * np.log(yd)).astype(np.result_type(xd, yd), copy=False)
-    r = np.where(np.isnan(yd), np.nan, r).astype(r.dtype, copy=False)
-    if _needs(x, y):
-        node = XlogyBackward0()
-        t = record2(node, r, x, y)
-        node.save(x, y)
-        return t
-    return _wrap(r)
-
-
-class XlogyBackward0(Node):
-    __slots__ = ()
-    _saved_names = ("self", "other")
-
-    def backward(self, grad):
-        x, y = self.saved_tensors()
-        gx = gy = None
-        if _wants(self, 0):
-            zero = _const((x._data == 0) & (y._data <= 0))
-            gx = _pw.where(zero, 0.0, _xlogy(grad, y))
-        if _wants(self, 1):
-            gy = grad * x / y
-        return gx, gy
+    return _pw.xlogy(x, y)
 
 
 def _vector_norm(x: Tensor, p: float, dim: int, keepdim: bool) -> Tensor:
@@ -245,42 +202,8 @@ class NormBackward1(Node):
 # linear layers
 # ---------------------------------------------------------------------------------------------
 def _addmm(bias: Tensor, mat1: Tensor, mat2: Tensor) -> Tensor:
-    """``bias + mat1 @ mat2`` (bias broadcast over rows)."""
-    r = mat1._data @ mat2._data
-    r += bias._data
-    if _needs(bias, mat1, mat2):
-        node = AddmmBackward0()
-        node.bias_shape = bias._data.shape
-        t = record(node, r, (bias, mat1, mat2))
-        node.save(mat1, mat2)
-        return t
-    return _wrap(r)
-
-
-class AddmmBackward0(Node):
-    __slots__ = ("bias_shape",)
-    _saved_names = ("mat1", "mat2")
-
-    def backward(self, grad):          # d(b + A@B): grad, grad@B^T, A^T@grad
-        a, b = self.saved_tensors()
-        ga = gb = None
-        if STATE.enabled:
-            if _wants(self, 1):
-                ga = grad.mm(b.t())
-            if _wants(self, 2):
-                gb = a.t().mm(grad)
-            return grad, ga, gb
-        g = grad._data
-        if _wants(self, 1):
-            ga = _wrap(g @ b._data.T)
-        if _wants(self, 2):
-            gb = _wrap(a._data.T @ g)
-        gbias = None
-        if _wants(self, 0):
-            # a vector bias is summed over the rows here (cheaper than the engine's generic
-            # reduction); other bias shapes are left to the engine
-            gbias = _wrap(g.sum(0)) if self.bias_shape == g.shape[1:] else grad
-        return gbias, ga, gb
+    """``bias + mat1 @ mat2`` (bias broadcast over rows): linalg.addmm, AddmmBackward0."""
+    return _la.addmm(bias, mat1, mat2)
 
 
 def _matmul_error(rows: int, k: int, wrows: int, wcols: int) -> RuntimeError:
@@ -1326,31 +1249,11 @@ def _softplus_np(x: np.ndarray) -> np.ndarray:
 
 
 def _erf_np(x: np.ndarray) -> np.ndarray:
-    erf = getattr(_pw, "erf", None)
-    if erf is not None:
-        return erf(_wrap(x))._data
-    # until ops.pointwise has erf: exact but slow (one math.erf call per element)
-    return np.frompyfunc(math.erf, 1, 1)(x).astype(x.dtype)
+    return _pw.erf(_wrap(x))._data
 
 
 def _erf(x: Tensor) -> Tensor:
-    erf = getattr(_pw, "erf", None)
-    if erf is not None:
-        return erf(x)
-    r = _erf_np(x._data)
-    if STATE.enabled and x._rg:
-        return _saved_unary(ErfBackward0(), r, x)
-    return _wrap(r)
-
-
-class ErfBackward0(_Elementwise):
-    __slots__ = ()
-
-    def deriv(self, x):
-        return (x * x * -1.0).exp() * (2 / math.sqrt(math.pi))
-
-    def deriv_np(self, x):
-        return np.exp(-x * x) * (2 / math.sqrt(math.pi))
+    return _pw.erf(x)
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:

@@ -450,13 +450,28 @@ class AddmmBackward0(Node):
     __slots__ = ("alpha", "beta")
     _saved_names = ("mat1", "mat2")
 
-    def backward(self, grad):          # bias: grad (summed by the engine); mm as MmBackward0
+    def backward(self, grad):          # bias: grad; mat1: grad @ mat2^T; mat2: mat1^T @ grad
         m1, m2 = self.saved_tensors()
         f0, f1, f2 = self.next_functions
+        if not STATE.enabled and self.alpha == 1 and self.beta == 1:
+            # A plain backward (the Linear layer's hot path) stays in NumPy; a vector bias is
+            # summed over the rows here, once, instead of by the engine's generic reduction.
+            g = grad._data
+            gb = None
+            if f0[0] is not None:
+                gb = _wrap(g.sum(0)) if self._in_meta[0][0] == g.shape[1:] else grad
+            return (gb,
+                    _wrap(_np_mm(g, m2._data.T)) if f1[0] is not None else None,
+                    _wrap(_np_mm(m1._data.T, g)) if f2[0] is not None else None)
         g = grad if self.alpha == 1 else grad * self.alpha
         return (_beta_grad(grad, self.beta) if f0[0] is not None else None,
                 g.mm(m2.t()) if f1[0] is not None else None,
                 m1.t().mm(g) if f2[0] is not None else None)
+
+
+def _np_mm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    # k == 1 as a broadcast product keeps the sign of zero products, like mm
+    return a * b if a.shape[1] == 1 else a @ b
 
 
 def _beta_grad(grad: Tensor, beta) -> Tensor:

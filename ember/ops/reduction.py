@@ -99,59 +99,23 @@ def _bool_mask(a: np.ndarray, like: np.ndarray) -> Tensor:
     return _wrap(np.asarray(a, dtype=like.dtype))
 
 
-# -- differentiable gather / scatter-add along a dim (the backward of selections) ---------
+# -- gather / scatter-add / flip along a dim (the backward of selections), via the public ops --
 def _gather(src: Tensor, index: np.ndarray, dim: int) -> Tensor:
     """``src`` picked at ``index`` along ``dim`` (index has src's rank)."""
-    r = np.take_along_axis(src._data, index, axis=dim)
-    if STATE.enabled and src._rg:
-        node = GatherBackward0()
-        node.index, node.dim, node.shape = index, dim, src._data.shape
-        return record1(node, r, src)
-    return _wrap(r)
-
-
-class GatherBackward0(Node):
-    __slots__ = ("index", "dim", "shape")
-
-    def backward(self, grad):
-        return _scatter_add(grad, self.index, self.dim, self.shape),
+    from .indexing import gather
+    return gather(src, dim, _wrap(np.asarray(index, dtype=np.int64)))
 
 
 def _scatter_add(src: Tensor, index: np.ndarray, dim: int, shape: tuple) -> Tensor:
     """Zeros of ``shape`` with ``src`` added at ``index`` along ``dim`` (repeats add up)."""
-    out = np.zeros(shape, src._data.dtype)
-    if index.size:
-        grid = list(np.ix_(*[np.arange(s) for s in index.shape]))
-        grid[dim] = index
-        np.add.at(out, tuple(grid), src._data)
-    if STATE.enabled and src._rg:
-        node = ScatterAddBackward0()
-        node.index, node.dim = index, dim
-        return record1(node, out, src)
-    return _wrap(out)
-
-
-class ScatterAddBackward0(Node):
-    __slots__ = ("index", "dim")
-
-    def backward(self, grad):
-        return _gather(grad, self.index, self.dim),
+    from .indexing import scatter_add
+    zeros = _wrap(np.zeros(shape, src._data.dtype))
+    return scatter_add(zeros, dim, _wrap(np.asarray(index, dtype=np.int64)), src)
 
 
 def _flip(x: Tensor, dim: int) -> Tensor:
-    r = np.ascontiguousarray(np.flip(x._data, dim))
-    if STATE.enabled and x._rg:
-        node = FlipBackward0()
-        node.dim = dim
-        return record1(node, r, x)
-    return _wrap(r)
-
-
-class FlipBackward0(Node):
-    __slots__ = ("dim",)
-
-    def backward(self, grad):
-        return _flip(grad, self.dim),
+    from .shape import flip
+    return flip(x, (dim,))
 
 
 def _reversed_cumsum(w: Tensor, dim: int) -> Tensor:
