@@ -15,6 +15,7 @@ post-hooks (which see gradients already reduced to the inputs' shapes).
 from __future__ import annotations
 
 import heapq
+import sys
 import itertools
 import warnings
 from collections.abc import Mapping
@@ -235,10 +236,30 @@ def _batched(outputs, inputs, grads, retain_graph, create_graph, allow_unused) -
     return result
 
 
+# References to a gradient at _owned_by_engine when only the engine holds it: the buffer list,
+# _run_accumulate's and _accumulate_into's arguments, this function's argument, getrefcount's.
+# (Its array: the tensor's slot, the local ``d`` and getrefcount's argument.)
+_ENGINE_REFS = 5
+
+
+def _owned_by_engine(g) -> bool:
+    """Whether ``g`` is a fresh gradient nothing else can see, so a leaf may keep it as its
+    ``.grad`` without a copy (PyTorch steals such buffers too). Any doubt means a copy."""
+    d = g._data
+    return (g.grad_fn is None and g._meta is None and g._base is None and g._vc is None
+            and d.base is None and d.flags.owndata and d.flags.writeable
+            and sys.getrefcount(d) == 3 and sys.getrefcount(g) <= _ENGINE_REFS)
+
+
 def _accumulate_into(t, g, create_graph: bool) -> None:
     Tensor = type(g)
     if t._grad is None:
-        t._grad = g if create_graph else Tensor._wrap(g._data.copy())
+        if create_graph:
+            t._grad = g
+        elif type(g) is _tensor_cls() and _owned_by_engine(g):
+            t._grad = g
+        else:
+            t._grad = Tensor._wrap(g._data.copy())
     elif create_graph or t._grad._rg:
         t._grad = t._grad + g
     else:
@@ -498,6 +519,9 @@ def _execute(roots: list, root_grads: list, retain_graph: bool, create_graph: bo
                 if d == 0:
                     heapq.heappush(heap, (_FIRST if nxt._seq < 0 else -nxt._seq, next(tie),
                                           nxt))
+            # Drop this node's references, so a gradient held only by a buffer can be handed
+            # to a leaf without a copy (see _owned_by_engine).
+            grad_in = g = gd = old = buf = None
     finally:
         STATE.enabled = prev_mode
     return results
