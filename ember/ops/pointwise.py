@@ -162,13 +162,11 @@ def _call_broadcast(np_fn, x, y):
 def _zero_ties(r, x):
     """A max/min-style result keeps the first operand where both are zeros, as PyTorch
     (``maximum(-0.0, 0.0)`` is -0.0; NumPy's vector loops return the second operand there)."""
-    if r.dtype.kind != "f":
+    if r.dtype.kind != "f" or x.all():       # all() is False only where x has zeros
         return r
-    z = x == 0
-    if z.any():
-        if r.__class__ is not _ndarray or not r.flags.writeable:
-            r = np.array(r)
-        np.copyto(r, x, where=z & (r == 0))
+    if r.__class__ is not _ndarray or not r.flags.writeable:
+        r = np.array(r)
+    np.copyto(r, x, where=(x == 0) & (r == 0))
     return r
 
 
@@ -1341,7 +1339,7 @@ def relu(input: Tensor) -> Tensor:
         raise RuntimeError("Boolean inputs not supported for relu")
     if d.dtype.kind == "c":
         raise NotImplementedError("clamp is not supported for complex types")
-    r = _zero_ties(_q2(np.maximum, d, 0), d)
+    r = _zero_ties(np.maximum(d, 0), d)
     if STATE.enabled and input._rg:
         node = ReluBackward0()
         t = record1(node, r, input)
@@ -1446,10 +1444,41 @@ _ERFC_4 = (0.5557581685752836, -0.008073805168515994, 0.0003335970130800048,
            -1.048552852969214e-10, 1.981165796402094e-11, -4.0062019084292596e-12,
            8.63060426516199e-13, -1.9571964613670144e-13, 4.378724399415839e-14,
            -1.0767355802796814e-14, 4.2475922618130844e-15, -1.1679235255541014e-15)
-# (lo, hi, in terms of s = 1/x^2?, coefficients) for erfc on x >= 0.5
-_ERFC_PIECES = ((0.5, 1.0, False, _ERFCX_1), (1.0, 2.0, False, _ERFCX_2),
-                (2.0, 4.0, True, _ERFC_3), (4.0, math.inf, True, _ERFC_4))
+def _economize(coef, n: int) -> tuple:
+    """The first ``n`` Chebyshev terms of the polynomial ``sum coef[i] t^i`` on [-1, 1], back
+    in monomials: a near-minimax fit of lower degree, enough for float32 results."""
+    from numpy.polynomial import chebyshev
+    return tuple(chebyshev.cheb2poly(chebyshev.poly2cheb(np.asarray(coef))[:n]))
+
+
+def _erf_small_in_t(n: int) -> tuple:
+    # erf(x) / x as a polynomial in t = 2 x^2 - 1 (the stored form is x + x * P(x^2))
+    from numpy.polynomial import Polynomial
+    p = Polynomial((_ERF_SMALL[0] + 1,) + _ERF_SMALL[1:])(Polynomial([0.5, 0.5]))
+    return _economize(p.coef, n)
+
+
+class _ErfFit:
+    """Coefficient sets for one working precision: ``small`` for |x| < 1 (None: the float64
+    form x + x P(x^2)), ``pieces`` (lo, hi, in s = 1/x^2?, coefficients) for erfc on x >= 0.5."""
+
+    __slots__ = ("small", "pieces")
+
+    def __init__(self, small, pieces) -> None:
+        self.small = small
+        self.pieces = pieces
+
+
+_FIT64 = _ErfFit(None, ((0.5, 1.0, False, _ERFCX_1), (1.0, 2.0, False, _ERFCX_2),
+                        (2.0, 4.0, True, _ERFC_3), (4.0, math.inf, True, _ERFC_4)))
+# float32/float16 results need ~1e-9: about half the terms (checked in the tests)
+_FIT32 = _ErfFit(_erf_small_in_t(7),
+                 ((0.5, 1.0, False, _economize(_ERFCX_1, 8)),
+                  (1.0, 2.0, False, _economize(_ERFCX_2, 9)),
+                  (2.0, 4.0, True, _economize(_ERFC_3, 8)),
+                  (4.0, math.inf, True, _economize(_ERFC_4, 6))))
 _HI26 = np.uint64(0xFFFFFFFFF8000000)
+_SMALL_SIZE = 64     # below this, math.erf per element is faster than the vector forms
 
 
 def _horner(coef, t: np.ndarray) -> np.ndarray:
@@ -1466,54 +1495,73 @@ def _exp_neg_square(x: np.ndarray) -> np.ndarray:
     return np.exp(-(s * s)) * np.exp((s - x) * (s + x))
 
 
-def _erfc_tail(x: np.ndarray) -> np.ndarray:
-    """erfc(x) for float64 x >= 0.5 (0 once it underflows)."""
-    x = np.minimum(x, 30.0)       # erfc underflows to 0 long before; NaN stays NaN
+def _erf_small(x: np.ndarray, fit: _ErfFit) -> np.ndarray:
+    """erf(x) for |x| < 1 (garbage, but no error, elsewhere)."""
+    if fit.small is None:
+        return x + x * _horner(_ERF_SMALL, x * x)
+    return x * _horner(fit.small, x * x * 2 - 1)
+
+
+def _erfc_tail(x: np.ndarray, fit: _ErfFit) -> np.ndarray:
+    """erfc(x) for float64 x >= 0.5 (0 once it underflows; NaN stays NaN)."""
+    x = np.minimum(x, 30.0)
     out = np.full_like(x, np.nan)
-    for lo, hi, inv, coef in _ERFC_PIECES:
-        m = (x >= lo) & (x < hi)
-        if not m.any():
+    for lo, hi, inv, coef in fit.pieces:
+        idx = np.flatnonzero((x >= lo) & (x < hi) if hi != math.inf else (x >= lo))
+        if not idx.size:
             continue
-        xs = x[m]
+        xs = x[idx]
         if inv:
             s = 1 / (xs * xs)
             slo, shi = 1 / (hi * hi), 1 / (lo * lo)
             t = (s - (slo + shi) / 2) * (2 / (shi - slo))
-            out[m] = _horner(coef, t) / xs * _exp_neg_square(xs)
+            out[idx] = _horner(coef, t) / xs * _exp_neg_square(xs)
         else:
             t = (xs - (lo + hi) / 2) * (2 / (hi - lo))
-            out[m] = _horner(coef, t) * _exp_neg_square(xs)
+            out[idx] = _horner(coef, t) * _exp_neg_square(xs)
     return out
+
+
+def _per_element(fn, d: np.ndarray) -> np.ndarray:
+    vals = [fn(v) if v == v else v for v in d.reshape(-1).tolist()]
+    return np.array(vals, dtype=np.float64).reshape(d.shape).astype(d.dtype, copy=False)
 
 
 def _erf_np(d: np.ndarray) -> np.ndarray:
     """erf of a float array (computed in float64, returned in d's dtype)."""
-    x = np.asarray(d, dtype=np.float64).reshape(-1)
-    ax = np.abs(x)
-    small = ax < 1
-    if small.all():
-        out = x + x * _horner(_ERF_SMALL, x * x)
-    else:
-        out = np.empty_like(x)
-        xs = x[small]
-        out[small] = xs + xs * _horner(_ERF_SMALL, xs * xs)
-        big = ~small        # includes NaN, which _erfc_tail keeps
-        out[big] = np.copysign(1 - _erfc_tail(np.minimum(ax[big], 6.0)), x[big])
-    return out.reshape(d.shape).astype(d.dtype, copy=False)
+    if d.size <= _SMALL_SIZE:
+        return _per_element(math.erf, d)
+    fit = _FIT64 if d.dtype == np.float64 else _FIT32
+    tok = _quiet_on(_QUIET)
+    try:
+        x = np.asarray(d, dtype=np.float64).reshape(-1)
+        ax = np.abs(x)
+        out = _erf_small(x, fit)
+        big = np.flatnonzero(~(ax < 1))        # NaN included: _erfc_tail keeps it
+        if big.size:
+            xb = x[big]
+            out[big] = np.copysign(1 - _erfc_tail(np.minimum(ax[big], 6.0), fit), xb)
+        return out.reshape(d.shape).astype(d.dtype, copy=False)
+    finally:
+        _quiet_off(tok)
 
 
 def _erfc_np(d: np.ndarray) -> np.ndarray:
-    x = np.asarray(d, dtype=np.float64).reshape(-1)
-    ax = np.abs(x)
-    out = np.empty_like(x)
-    small = ax < 0.5
-    xs = x[small]
-    out[small] = 1 - (xs + xs * _horner(_ERF_SMALL, xs * xs))
-    big = ~small
-    if big.any():
-        e = _erfc_tail(ax[big])
-        out[big] = np.where(x[big] < 0, 2 - e, e)
-    return out.reshape(d.shape).astype(d.dtype, copy=False)
+    if d.size <= _SMALL_SIZE:
+        return _per_element(math.erfc, d)
+    fit = _FIT64 if d.dtype == np.float64 else _FIT32
+    tok = _quiet_on(_QUIET)
+    try:
+        x = np.asarray(d, dtype=np.float64).reshape(-1)
+        ax = np.abs(x)
+        out = 1 - _erf_small(x, fit)
+        big = np.flatnonzero(~(ax < 0.5))
+        if big.size:
+            e = _erfc_tail(ax[big], fit)
+            out[big] = np.where(x[big] < 0, 2 - e, e)
+        return out.reshape(d.shape).astype(d.dtype, copy=False)
+    finally:
+        _quiet_off(tok)
 
 
 _TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
@@ -1522,22 +1570,26 @@ _TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
 def _erfinv_np(d: np.ndarray) -> np.ndarray:
     y = np.asarray(d, dtype=np.float64).reshape(-1)
     a = np.abs(y)
+    steps = 3 if d.dtype == np.float64 else 2
     tok = _quiet_on(_QUIET)
     try:
-        # Winitzki's closed form (relative error < 2e-3) refined by three Halley steps on
+        # Winitzki's closed form (relative error < 2e-3) refined by Halley steps (cubic) on
         # erf(x) = a, or on erfc(x) = 1 - a in the tail, where 1 - a is exact
         lg = np.log1p(-a) + np.log1p(a)
         k = 2 / (math.pi * 0.147) + lg / 2
         x = np.sqrt(np.sqrt(k * k - lg / 0.147) - k)
-        x = np.where(np.isfinite(x), x, 0.0)
-        tail = a > 0.5
-        c = 1 - a
-        for _ in range(3):
-            f = np.where(tail, c - _erfc_np(x), _erf_np(x) - a)
-            q = f / (_TWO_OVER_SQRT_PI * np.exp(-x * x))
-            x = x - q / (1 + x * q)
-        x = np.where(a == 1, np.inf, x)
-        x = np.where((a > 1) | np.isnan(a), np.nan, x)
+        x[~np.isfinite(x)] = 0.0
+        for idx, tail in ((np.flatnonzero(a <= 0.5), False), (np.flatnonzero(a > 0.5), True)):
+            if not idx.size:
+                continue
+            xs, target = x[idx], (1 - a[idx]) if tail else a[idx]
+            for _ in range(steps):
+                f = target - _erfc_np(xs) if tail else _erf_np(xs) - target
+                q = f / (_TWO_OVER_SQRT_PI * np.exp(-xs * xs))
+                xs = xs - q / (1 + xs * q)
+            x[idx] = xs
+        x[a == 1] = np.inf
+        x[(a > 1) | np.isnan(a)] = np.nan
         return np.copysign(x, y).reshape(d.shape).astype(d.dtype, copy=False)
     finally:
         _quiet_off(tok)
