@@ -170,6 +170,15 @@ def _zero_ties(r, x):
     return r
 
 
+def _broadcasting(np_fn, x, y):
+    """``np_fn(x, y)`` for ufuncs that never warn, with PyTorch's broadcast error."""
+    try:
+        return np_fn(x, y)
+    except ValueError:
+        broadcast_shapes(np.shape(x), np.shape(y))
+        raise
+
+
 def _const(a) -> Tensor:
     return _wrap(np.asarray(a))
 
@@ -382,9 +391,10 @@ def _check_sub(a, b) -> None:
 
 def sub(input, other, *, alpha=1, out=None) -> Tensor:
     """``input - alpha * other``, broadcasting."""
-    a_bool = isinstance(input, Tensor) and input._data.dtype == np.bool_
-    if a_bool or isinstance(other, (bool, np.bool_)) or \
-            isinstance(other, Tensor) and other._data.dtype == np.bool_:
+    if input.__class__ is Tensor and other.__class__ is Tensor:
+        if input._data.dtype.kind == "b" or other._data.dtype.kind == "b":
+            _check_sub(input, other)
+    elif _is_bool(input) or _is_bool(other):
         _check_sub(input, other)
     if alpha.__class__ is int and alpha == 1:
         r = _binary(np.subtract, input, other)
@@ -1335,11 +1345,17 @@ def _float_pair(a, b, kernel: str | None = None):
 def relu(input: Tensor) -> Tensor:
     """``max(input, 0)``; its gradient is 0 where input <= 0."""
     d = _data(input, "relu")
-    if d.dtype == np.bool_:
+    k = d.dtype.kind
+    if k == "f":
+        r = np.maximum(d, 0)
+        if not d.all():
+            r = _zero_ties(r, d)
+    elif k == "b":
         raise RuntimeError("Boolean inputs not supported for relu")
-    if d.dtype.kind == "c":
+    elif k == "c":
         raise NotImplementedError("clamp is not supported for complex types")
-    r = _zero_ties(np.maximum(d, 0), d)
+    else:
+        r = np.maximum(d, 0)
     if STATE.enabled and input._rg:
         node = ReluBackward0()
         t = record1(node, r, input)
@@ -1384,9 +1400,10 @@ def relu_(input: Tensor) -> Tensor:
 def _sigmoid_np(x):
     # 1 / (1 + e^-x): for very negative x the exponential overflows to inf and the result is
     # exactly 0, as in PyTorch, so no branch is needed.
-    e = np.exp(np.negative(x))
-    if e.__class__ is not _ndarray:
-        return 1 / (1 + e)
+    if not x.ndim:
+        return 1 / (1 + np.exp(-x))
+    e = np.negative(x)
+    np.exp(e, out=e)
     e += 1
     return np.reciprocal(e, out=e)
 
@@ -1735,10 +1752,12 @@ class FracBackward0(Node):
 # maximum / minimum / clamp
 # =============================================================================================
 def _minmax_operands(fname: str, input, other):
-    _check_tensor(input, fname)
-    _tensor_arg(fname, other)
+    if input.__class__ is not Tensor:
+        _check_tensor(input, fname)
+    if other.__class__ is not Tensor:
+        _tensor_arg(fname, other)
     x, y = binary_arrays(input, other)
-    if np.asarray(x).dtype.kind == "c":
+    if x.dtype.kind == "c":
         raise RuntimeError(f"{fname} not implemented for complex tensors.")
     return x, y
 
@@ -1746,7 +1765,7 @@ def _minmax_operands(fname: str, input, other):
 def maximum(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     """Elementwise max (NaN propagates); ties split the gradient in half, as in PyTorch."""
     x, y = _minmax_operands("maximum", input, other)
-    r = _zero_ties(_call_broadcast(np.maximum, x, y), x)
+    r = _zero_ties(_broadcasting(np.maximum, x, y), x)
     if STATE.enabled and (input._rg or other._rg):
         node = MaximumBackward0()
         t = record2(node, r, input, other)
@@ -1758,7 +1777,7 @@ def maximum(input: Tensor, other: Tensor, *, out=None) -> Tensor:
 def minimum(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     """Elementwise min (NaN propagates); ties split the gradient in half."""
     x, y = _minmax_operands("minimum", input, other)
-    r = _zero_ties(_call_broadcast(np.minimum, x, y), x)
+    r = _zero_ties(_broadcasting(np.minimum, x, y), x)
     if STATE.enabled and (input._rg or other._rg):
         node = MinimumBackward0()
         t = record2(node, r, input, other)
@@ -1800,7 +1819,7 @@ def _masked_zero(g: Tensor, m: np.ndarray) -> Tensor:
 def fmax(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     """Elementwise max ignoring NaN (NaN only where both are NaN)."""
     x, y = _minmax_operands("fmax", input, other)
-    r = _zero_ties(_call_broadcast(np.fmax, x, y), x)
+    r = _zero_ties(_broadcasting(np.fmax, x, y), x)
     if STATE.enabled and (input._rg or other._rg):
         node = FmaxBackward0()
         t = record2(node, r, input, other)
@@ -1812,7 +1831,7 @@ def fmax(input: Tensor, other: Tensor, *, out=None) -> Tensor:
 def fmin(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     """Elementwise min ignoring NaN."""
     x, y = _minmax_operands("fmin", input, other)
-    r = _zero_ties(_call_broadcast(np.fmin, x, y), x)
+    r = _zero_ties(_broadcasting(np.fmin, x, y), x)
     if STATE.enabled and (input._rg or other._rg):
         node = FminBackward0()
         t = record2(node, r, input, other)
@@ -1862,8 +1881,10 @@ def _clamp_bound(v, d: np.ndarray, fname: str, arg: str):
     return v
 
 
-def _is_number(v) -> bool:
-    return isinstance(v, _NUMBER)
+def _plain_bound(v) -> bool:
+    """None or a Python float/int that a float tensor takes without any conversion check."""
+    c = v.__class__
+    return v is None or c is float or c is int and -2 ** 63 <= v < 2 ** 63
 
 
 def clamp(input: Tensor, min=None, max=None, *, out=None) -> Tensor:
@@ -1887,27 +1908,25 @@ def clamp(input: Tensor, min=None, max=None, *, out=None) -> Tensor:
                             "max = None)\n * (Tensor input, Number min = None, Number max = "
                             "None)")
         return _out(_clamp_tensor(input, min, max), out)
-    if d.dtype.kind == "c":
-        raise NotImplementedError("clamp is not supported for complex types")
-    lo = None if min is None else _clamp_bound(min, d, "clamp", "min")
-    hi = None if max is None else _clamp_bound(max, d, "clamp", "max")
-    rt = _dtype.result_type(input, *[v for v in (lo, hi) if v is not None]).np
-    if rt == np.bool_:
-        raise _not_impl("clamp_scalar_cpu", rt)
-    if rt != d.dtype:
-        d = d.astype(rt)
-    r = d
-    tok = _quiet_on(_QUIET)
-    try:
-        if lo is not None:
-            r = np.maximum(r, lo)
+    if d.dtype.kind == "f" and _plain_bound(min) and _plain_bound(max):
+        lo, hi = min, max       # a float tensor keeps its dtype with Python-number bounds
+    else:
+        if d.dtype.kind == "c":
+            raise NotImplementedError("clamp is not supported for complex types")
+        lo = None if min is None else _clamp_bound(min, d, "clamp", "min")
+        hi = None if max is None else _clamp_bound(max, d, "clamp", "max")
+        rt = _dtype.result_type(input, *[v for v in (lo, hi) if v is not None]).np
+        if rt == np.bool_:
+            raise _not_impl("clamp_scalar_cpu", rt)
+        if rt != d.dtype:
+            d = d.astype(rt)
+    if lo is None:
+        r = np.minimum(d, hi)
+    else:
+        r = np.maximum(d, lo)
         if hi is not None:
-            r = np.minimum(r, hi)
-    finally:
-        _quiet_off(tok)
-    if r is d:
-        r = d.copy()
-    elif lo == 0 or hi == 0:
+            r = np.minimum(r, hi, out=r) if r.__class__ is _ndarray else np.minimum(r, hi)
+    if lo == 0 or hi == 0:
         r = _zero_ties(r, d)
     if STATE.enabled and input._rg:
         node = ClampBackward1()
@@ -3108,22 +3127,62 @@ def _check_inplace_broadcast(x, other) -> None:
                                    f"shape {list(s)}")
 
 
+def _fast_inplace(x, other, ufunc) -> bool:
+    """The common case of ``x op= other`` with no autograd to record, written straight into
+    x's memory: a float tensor with a same-dtype, same-shape tensor or a Python number."""
+    if not isinstance(x, Tensor):
+        return False
+    xd = x._data
+    if xd.dtype.kind != "f" or not xd.ndim or not xd.flags.writeable or 0 in xd.strides:
+        return False
+    oc = other.__class__
+    if oc is float or oc is int and -2 ** 53 <= other <= 2 ** 53:
+        od = other
+    elif oc is Tensor or isinstance(other, Tensor):
+        od = other._data
+        if od.dtype != xd.dtype or od.shape != xd.shape or other._rg and STATE.enabled:
+            return False
+    else:
+        return False
+    if STATE.enabled and (x._rg or x._base is not None and x._base._rg):
+        return False
+    tok = _quiet_on(_QUIET)
+    try:
+        ufunc(xd, od, out=xd)
+    finally:
+        _quiet_off(tok)
+    x._bump()
+    return True
+
+
+def _quiet_inplace_op(input, other, ufunc, fn):
+    tok = _quiet_on(_QUIET)
+    try:
+        return _ip.inplace_op(input, other, ufunc, fn)
+    finally:
+        _quiet_off(tok)
+
+
 def add_(input: Tensor, other, *, alpha=1) -> Tensor:
     """In-place :func:`add`."""
+    if alpha.__class__ is int and alpha == 1 and _fast_inplace(input, other, np.add):
+        return input
     _check_inplace_broadcast(input, other)
     if alpha.__class__ is not int or alpha != 1:
         return _apply_inplace(input, lambda x: add(x, other, alpha=alpha), other, "add_")
-    return _ip.inplace_op(input, other, np.add, add)
+    return _quiet_inplace_op(input, other, np.add, add)
 
 
 def sub_(input: Tensor, other, *, alpha=1) -> Tensor:
     """In-place :func:`sub`."""
+    if alpha.__class__ is int and alpha == 1 and _fast_inplace(input, other, np.subtract):
+        return input
     _check_inplace_broadcast(input, other)
     if isinstance(input, Tensor) and (input._data.dtype == np.bool_ or _is_bool(other)):
         _check_sub(input, other)
     if alpha.__class__ is not int or alpha != 1:
         return _apply_inplace(input, lambda x: sub(x, other, alpha=alpha), other, "sub_")
-    return _ip.inplace_op(input, other, np.subtract, sub)
+    return _quiet_inplace_op(input, other, np.subtract, sub)
 
 
 def _is_bool(v) -> bool:
@@ -3133,22 +3192,22 @@ def _is_bool(v) -> bool:
 
 def mul_(input: Tensor, other) -> Tensor:
     """In-place :func:`mul`."""
+    if _fast_inplace(input, other, np.multiply):
+        return input
     _check_inplace_broadcast(input, other)
-    return _ip.inplace_op(input, other, np.multiply, mul)
+    return _quiet_inplace_op(input, other, np.multiply, mul)
 
 
 def div_(input: Tensor, other, *, rounding_mode=None) -> Tensor:
     """In-place :func:`div`."""
+    if rounding_mode is None and _fast_inplace(input, other, np.true_divide):
+        return input
     _check_inplace_broadcast(input, other)
     if rounding_mode is not None or isinstance(input, Tensor) and \
             input._data.dtype.kind not in "fc":
         return _apply_inplace(input, lambda x: div(x, other, rounding_mode=rounding_mode),
                               other, "div_")
-    tok = _quiet_on(_QUIET)
-    try:
-        return _ip.inplace_op(input, other, np.true_divide, div)
-    finally:
-        _quiet_off(tok)
+    return _quiet_inplace_op(input, other, np.true_divide, div)
 
 
 true_divide_ = divide_ = div_
