@@ -87,17 +87,24 @@ def _child(code: str) -> tuple:
     return float(secs), int(rss)
 
 
-_IMPORT = ("import resource, time; t = time.perf_counter(); import {mod}; "
-           "d = time.perf_counter() - t; "
-           "print(d, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
-_TRAIN = ("import resource, time, benchmarks.workloads as W, {mod} as lib; "
+# Peak RSS from VmHWM: ru_maxrss would include the (large) parent this child was forked from.
+_PEAK = ("[int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM')]"
+         "[0]")
+_IMPORT = ("import time; t = time.perf_counter(); import {mod}; d = time.perf_counter() - t; "
+           "print(d, " + _PEAK + ")")
+_TRAIN = ("import time, benchmarks.workloads as W, {mod} as lib; "
           "s = W.make_mlp(lib); t = time.perf_counter(); [s() for _ in range(20)]; "
-          "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+          "print(time.perf_counter() - t, " + _PEAK + ")")
 
 
 def bench_processes(libs, quick):
     rows = []
     reps = 3 if quick else 7
+    # Measure ember as an installed package runs: with its bytecode compiled, like torch's
+    # (an editable install under PYTHONDONTWRITEBYTECODE would recompile every module).
+    import compileall
+    import ember
+    compileall.compile_dir(os.path.dirname(ember.__file__), quiet=1)
     imp = {k: [_child(_IMPORT.format(mod=k)) for _ in range(reps)] for k in libs}
     times = {k: statistics.median(v[0] for v in vals) for k, vals in imp.items()}
     rss = {k: max(v[1] for v in vals) / 1024 for k, vals in imp.items()}
