@@ -47,14 +47,8 @@ class Adagrad(Optimizer):
             for p in group["params"]:
                 _init_state(self.state[p], p, initial_accumulator_value)
 
-    def __setstate__(self, state: dict) -> None:
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("fused", None)
-        self._steps_to_tensors()
+    _group_defaults = {"foreach": None, "maximize": False, "differentiable": False, "fused": None}
+    _tensor_state_keys = ("step",)
 
     def share_memory(self) -> None:
         """A no-op on one process (torch moves ``sum`` to shared memory)."""

@@ -34,15 +34,9 @@ class NAdam(Optimizer):
                     "differentiable": differentiable}
         super().__init__(params, defaults)
 
-    def __setstate__(self, state: dict) -> None:
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("capturable", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("decoupled_weight_decay", False)
-        self._steps_to_tensors(("step", "mu_product"))
+    _group_defaults = {"maximize": False, "foreach": None, "capturable": False,
+                       "differentiable": False, "decoupled_weight_decay": False}
+    _tensor_state_keys = ("step", "mu_product")
 
     def step(self, closure=None):
         """One NAdam step over every parameter that has a gradient; returns the closure's

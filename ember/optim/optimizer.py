@@ -193,11 +193,21 @@ class Optimizer:
         return {"defaults": self.defaults, "state": self.state,
                 "param_groups": self.param_groups}
 
+    # Unpickling an optimizer saved by an older version fills the options it lacked with these
+    # (per optimizer), and turns these state entries from numbers into scalar tensors.
+    _group_defaults: dict = {}
+    _tensor_state_keys: tuple = ()
+
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self.__dict__.pop("_flat", None)   # flat buffers describe the replaced state
         self._init_hooks()
         self.defaults.setdefault("differentiable", False)
+        for group in self.param_groups:
+            for key, value in self._group_defaults.items():
+                group.setdefault(key, value)
+        if self._tensor_state_keys:
+            self._steps_to_tensors(self._tensor_state_keys)
 
     def __repr__(self) -> str:
         s = self.__class__.__name__ + " ("
