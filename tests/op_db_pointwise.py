@@ -55,6 +55,10 @@ def _inplace_pairs(gen_a, gen_b=None, tensors_only=False):
     return lambda rng: [s for s in full(rng) if ok(s)]
 
 
+def _inplace_tensors(gen_a, gen_b=None):
+    return _inplace_pairs(gen_a, gen_b, tensors_only=True)
+
+
 def _inplace_error():
     return [ErrorCase((np.ones(3), np.ones((2, 3))), exc=RuntimeError,
                       match="output with shape [3] doesn't match the broadcast shape [2, 3]")]
@@ -305,7 +309,7 @@ OPS += [
     OpInfo("abs_", lambda lib, a: (a * 1).abs_(), _unary_samples(anyreal)),
     OpInfo("neg_", lambda lib, a: (a * 1).neg_(), _unary_samples(anyreal)),
     OpInfo("clamp_", lambda lib, a: (a * 1).clamp_(-0.5, 0.5), _unary_samples(anyreal)),
-    OpInfo("clamp_tensor_", lambda lib, a, b: (a * 1).clamp_(min=b), _inplace_pairs(anyreal, tensors_only=True),
+    OpInfo("clamp_tensor_", lambda lib, a, b: (a * 1).clamp_(min=b), _inplace_tensors(anyreal),
            grad_fn="ClampBackward0"),
     OpInfo("pow_", lambda lib, a: (a * 1).pow_(3), _unary_samples(anyreal)),
     OpInfo("mul_", lambda lib, a, b: (a * 1).mul_(b), _inplace_pairs(anyreal),
@@ -313,13 +317,13 @@ OPS += [
     OpInfo("div_", lambda lib, a, b: (a * 1).div_(b), _inplace_pairs(anyreal),
            errors=_inplace_error),
     OpInfo("add_alpha_", lambda lib, a, b: (a * 1).add_(b, alpha=-2), _inplace_pairs(anyreal)),
-    OpInfo("lerp_", lambda lib, a, b: (a * 1).lerp_(b, 0.7), _inplace_pairs(anyreal, tensors_only=True),
+    OpInfo("lerp_", lambda lib, a, b: (a * 1).lerp_(b, 0.7), _inplace_tensors(anyreal),
            grad_fn="LerpBackward0"),
     OpInfo("addcmul_", lambda lib, a, b: (a * 1).addcmul_(b, b, value=2),
-           _inplace_pairs(anyreal, tensors_only=True)),
-    OpInfo("addcdiv_", lambda lib, a, b: (a * 1).addcdiv_(a, b), _inplace_pairs(anyreal, tensors_only=True)),
-    OpInfo("xlogy_", lambda lib, a, b: (a * 1).xlogy_(b), _inplace_pairs(anyreal, positive, tensors_only=True)),
-    OpInfo("atan2_", lambda lib, a, b: (a * 1).atan2_(b), _inplace_pairs(anyreal, tensors_only=True)),
+           _inplace_tensors(anyreal)),
+    OpInfo("addcdiv_", lambda lib, a, b: (a * 1).addcdiv_(a, b), _inplace_tensors(anyreal)),
+    OpInfo("xlogy_", lambda lib, a, b: (a * 1).xlogy_(b), _inplace_tensors(anyreal, positive)),
+    OpInfo("atan2_", lambda lib, a, b: (a * 1).atan2_(b), _inplace_tensors(anyreal)),
     OpInfo("erf_", lambda lib, a: (a * 1).erf_(), _unary_samples(anyreal)),
     OpInfo("floor_", lambda lib, a: (a * 1).floor_() * a, _unary_samples(fractional)),
     OpInfo("square_", lambda lib, a: (a * 1).square_(), _unary_samples(anyreal),
@@ -334,13 +338,13 @@ OPS += [
                            np.ones(2), np.ones(2))),
     OpInfo("fill_tensor_", lambda lib, a, b: (a * 1).fill_(b.sum()), _tensor_pairs(anyreal),
            grad_fn="FillBackward3"),
-    OpInfo("eq_", lambda lib, a, b: (a * 1).eq_(b), _inplace_pairs(anyreal, tensors_only=True),
+    OpInfo("eq_", lambda lib, a, b: (a * 1).eq_(b), _inplace_tensors(anyreal),
            grad_fn="EqBackward1"),
     OpInfo("lt_scalar_", lambda lib, a: (a * 1).lt_(0.5), _unary_samples(anyreal),
            grad_fn="LtBackward0"),
     OpInfo("conj_real", lambda lib, a: a.conj() * 2, _unary_samples(anyreal)),
     OpInfo("iadd_view", lambda lib, a, b: _iadd_view(a, b),
-           _inplace_pairs(anyreal, tensors_only=True),
+           _inplace_tensors(anyreal),
            errors=lambda: [ErrorCase((np.ones((2, 1, 3)), np.ones((4, 1))), exc=RuntimeError,
                                      match="doesn't match the broadcast shape")]),
     # -- no gradient: comparisons, logical and bitwise ops, predicates ---------------------
@@ -365,7 +369,7 @@ OPS += [
     OpInfo("heaviside", lambda lib, a, b: lib.heaviside(a, b), _tensor_pairs(anyreal),
            differentiable=False),
     OpInfo("logical_inplace", lambda lib, a, b: (a > 0).logical_and_(b > 0).logical_xor_(a > b),
-           _inplace_pairs(anyreal, tensors_only=True), differentiable=False),
+           _inplace_tensors(anyreal), differentiable=False),
     OpInfo("bitwise_not", lambda lib, a, raw=False: lib.bitwise_not(a) if raw else
            ~(a > 0) ^ lib.bitwise_not((a < 1).long()),
            _unary_samples(anyreal), differentiable=False,

@@ -105,13 +105,6 @@ def _fdata(x, fname: str) -> np.ndarray:
     return d.astype(_dtype.get_default_dtype().np)
 
 
-def _floating(x: Tensor) -> np.ndarray:
-    d = x._data
-    if d.dtype.kind in "fc":
-        return d
-    return d.astype(_dtype.get_default_dtype().np)
-
-
 def _real_fdata(x, fname: str, kernel: str) -> np.ndarray:
     """Like ``_fdata``, refusing complex input (erf, ...) with PyTorch's error."""
     d = _fdata(x, fname)
@@ -3302,17 +3295,6 @@ rad2deg_ = _unary_inplace(rad2deg, "rad2deg_")
 
 
 # -- operator forms -----------------------------------------------------------------------------
-def _arith_dunder(fn):
-    """An operator: objects that are neither tensors nor numbers are left to Python, which
-    then raises its usual "unsupported operand type(s)" TypeError."""
-    def op(self, other):
-        if other.__class__ is not Tensor and not isinstance(other, (Tensor,) + _NUMBER):
-            return NotImplemented
-        return fn(self, other)
-    op.__name__ = op.__qualname__ = f"__{fn.__name__}__"
-    return op
-
-
 def _rpow(self, other):
     if not isinstance(other, _NUMBER):
         return NotImplemented

@@ -287,8 +287,7 @@ def test_division_rounding_semantics():
 
 def test_integer_powers():
     b = np.array([2, 3, -1, 1, 0, -2])
-    for f in (lambda lib, b: b ** np.array([-1, 2, -3, -5, 2, 3]) if False else
-              lib.pow(b, lib.tensor([-1, 2, -3, -5, 2, 3])),
+    for f in (lambda lib, b: lib.pow(b, lib.tensor([-1, 2, -3, -5, 2, 3])),
               lambda lib, b: b ** -1, lambda lib, b: b ** 0, lambda lib, b: b ** 2,
               lambda lib, b: b ** 0.5, lambda lib, b: 2 ** b, lambda lib, b: 2.0 ** b,
               lambda lib, b: b.to(lib.uint8) ** 9, lambda lib, b: (b > 0) ** 2,
@@ -412,7 +411,8 @@ def test_isclose_allclose_equal():
     inf, nan = math.inf, math.nan
     a = np.array([1.0, inf, -inf, nan, 1e-9, 100.0])
     b = np.array([1.0 + 1e-6, inf, inf, nan, 0.0, 100.1])
-    for f in (lambda lib, a, b: lib.isclose(a, b), lambda lib, a, b: lib.isclose(a, b, equal_nan=True),
+    for f in (lambda lib, a, b: lib.isclose(a, b),
+              lambda lib, a, b: lib.isclose(a, b, equal_nan=True),
               lambda lib, a, b: lib.isclose(a, b, rtol=1e-2),
               lambda lib, a, b: lib.isclose(a, b, rtol=0, atol=0),
               lambda lib, a, b: lib.isclose(a, b.float()),
