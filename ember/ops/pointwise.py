@@ -545,7 +545,7 @@ def _rounded_div(a, b, mode: str) -> Tensor:
                            f"'floor' but found '{mode}'")
     x, y = binary_arrays(a, b)
     dt = _res_dtype(x, y)
-    if dt == np.bool_:
+    if dt.kind in "bc":
         raise _not_impl("div_floor_cpu" if mode == "floor" else "div_trunc_cpu", dt)
     _int_zero_check(x, y)
     if mode == "floor":
@@ -578,7 +578,7 @@ def floor_divide(input, other, *, out=None) -> Tensor:
         raise _type_error("floor_divide", input)
     x, y = binary_arrays(input, other)
     dt = _res_dtype(x, y)
-    if dt == np.bool_:
+    if dt.kind in "bc":
         raise _not_impl("div_floor_cpu", dt)
     _int_zero_check(x, y)
     r = _call_broadcast(np.floor_divide, x, y)
@@ -588,6 +588,7 @@ def floor_divide(input, other, *, out=None) -> Tensor:
 
 
 def rfloordiv(input: Tensor, other) -> Tensor:
+    """``other // input`` (what ``2 // x`` calls)."""
     return floor_divide(other, input)
 
 
@@ -609,8 +610,8 @@ def remainder(input, other, *, out=None) -> Tensor:
         if not isinstance(other, Tensor):
             raise _type_error("remainder", input)
         x, y = binary_arrays(input, other)
-        if np.asarray(y).dtype == np.bool_:
-            raise _not_impl("remainder_cpu", np.bool_)
+        if y.dtype.kind in "bc":
+            raise _not_impl("remainder_cpu", y.dtype)
         _int_zero_check(x, y)
         r = _call_broadcast(_remainder_np, x, y)
         if STATE.enabled and other._rg:
@@ -618,7 +619,7 @@ def remainder(input, other, *, out=None) -> Tensor:
         return _out(_wrap(r), out)
     x, y = binary_arrays(input, other)
     dt = _res_dtype(x, y)
-    if dt == np.bool_:
+    if dt.kind in "bc":
         raise _not_impl("remainder_cpu", dt)
     _int_zero_check(x, y)
     r = _call_broadcast(_remainder_np, x, y)
@@ -653,6 +654,7 @@ class RemainderBackward1(Node):
 
 
 def rremainder(input: Tensor, other) -> Tensor:
+    """``other % input`` (what ``2 % x`` calls)."""
     return remainder(other, input)
 
 
@@ -661,7 +663,7 @@ def fmod(input: Tensor, other, *, out=None) -> Tensor:
     _check_tensor(input, "fmod")
     x, y = binary_arrays(input, other)
     dt = _res_dtype(x, y)
-    if dt == np.bool_:
+    if dt.kind in "bc":
         raise _not_impl("fmod_cpu", dt)
     _int_zero_check(x, y)
     r = _call_broadcast(np.fmod, x, y)
@@ -772,8 +774,8 @@ def sign(input: Tensor, *, out=None) -> Tensor:
     d = _data(input, "sign")
     k = d.dtype.kind
     if k == "c":
-        raise RuntimeError("Unlike NumPy, torch.sign is not intended to support complex "
-                           "numbers. Please use torch.sgn instead.")
+        raise NotImplementedError("Unlike NumPy, torch.sign is not intended to support "
+                                  "complex numbers. Please use torch.sgn instead.")
     if k == "b":
         r = d.copy()
     elif k == "f":
@@ -845,6 +847,14 @@ def _int_power(x, y):
     return np.where(neg, fill, r).astype(r.dtype)
 
 
+def _float_power_np(x, y):
+    # complex powers as exp(y log x), as PyTorch (0 ** 0 is then NaN, not NumPy's 1)
+    if np.asarray(x).dtype.kind == "c" or np.asarray(y).dtype.kind == "c":
+        r = np.exp(y * np.log(x))
+        return r.astype(np.result_type(x, y), copy=False) if hasattr(r, "astype") else r
+    return np.power(x, y)
+
+
 def pow(input, exponent, *, out=None) -> Tensor:
     """``input ** exponent``: tensor ** number, tensor ** tensor, or number ** tensor."""
     if not isinstance(input, Tensor):
@@ -858,7 +868,7 @@ def pow(input, exponent, *, out=None) -> Tensor:
             raise _not_impl("pow", dt)
         tok = _quiet_on(_QUIET)
         try:
-            r = _int_power(x, y) if dt.kind in "iu" else np.power(x, y)
+            r = _int_power(x, y) if dt.kind in "iu" else _float_power_np(x, y)
         except ValueError:
             broadcast_shapes(np.shape(x), np.shape(y))
             raise
@@ -886,7 +896,7 @@ def pow(input, exponent, *, out=None) -> Tensor:
         if e == 2:
             r = np.multiply(x, x) if x.dtype.kind in "iub" else _q2(np.multiply, x, x)
         else:
-            r = _q2(np.power, x, e)
+            r = _q2(_float_power_np, x, e)
     if STATE.enabled and input._rg:
         node = PowBackward0()
         t = record1(node, r, input)
@@ -938,7 +948,7 @@ def _scalar_pow(base, exponent: Tensor) -> Tensor:
     if dt.kind in "iu":
         r = _int_power(np.asarray(b, dtype=dt), y)
     else:
-        r = _q2(np.power, np.asarray(b, dtype=dt), y)
+        r = _q2(_float_power_np, np.asarray(b, dtype=dt), y)
     if STATE.enabled and exponent._rg:
         node = PowBackward2()
         t = record1(node, r, exponent)
@@ -980,6 +990,7 @@ def float_power(input, exponent, *, out=None) -> Tensor:
 
 
 def float_power_(input: Tensor, exponent) -> Tensor:
+    """In-place :func:`float_power`; the tensor must already be float64 (or complex128)."""
     cplx = input._data.dtype.kind == "c" or isinstance(exponent, complex) or \
         isinstance(exponent, Tensor) and exponent._data.dtype.kind == "c"
     need = np.dtype(np.complex128 if cplx else np.float64)
@@ -1073,6 +1084,7 @@ class LogBackward0(Node):
 
 
 def log2(input: Tensor, *, out=None) -> Tensor:
+    """Base-2 logarithm."""
     return _float_unary(input, np.log2, Log2Backward0, _SAVE_INPUT, out, "log2")
 
 
@@ -1086,6 +1098,7 @@ class Log2Backward0(Node):
 
 
 def log10(input: Tensor, *, out=None) -> Tensor:
+    """Base-10 logarithm."""
     return _float_unary(input, np.log10, Log10Backward0, _SAVE_INPUT, out, "log10")
 
 
@@ -1116,6 +1129,7 @@ class Log1PBackward0(Node):
 # trigonometric and hyperbolic functions
 # =============================================================================================
 def sin(input: Tensor, *, out=None) -> Tensor:
+    """Sine (radians)."""
     return _float_unary(input, np.sin, SinBackward0, _SAVE_INPUT, out, "sin")
 
 
@@ -1129,6 +1143,7 @@ class SinBackward0(Node):
 
 
 def cos(input: Tensor, *, out=None) -> Tensor:
+    """Cosine (radians)."""
     return _float_unary(input, np.cos, CosBackward0, _SAVE_INPUT, out, "cos")
 
 
@@ -1142,6 +1157,7 @@ class CosBackward0(Node):
 
 
 def tan(input: Tensor, *, out=None) -> Tensor:
+    """Tangent (radians)."""
     return _float_unary(input, np.tan, TanBackward0, _SAVE_RESULT, out, "tan")
 
 
@@ -1154,6 +1170,7 @@ class TanBackward0(Node):
 
 
 def asin(input: Tensor, *, out=None) -> Tensor:
+    """Inverse sine (NaN outside [-1, 1])."""
     return _float_unary(input, np.arcsin, AsinBackward0, _SAVE_INPUT, out, "asin")
 
 
@@ -1170,6 +1187,7 @@ class AsinBackward0(Node):
 
 
 def acos(input: Tensor, *, out=None) -> Tensor:
+    """Inverse cosine (NaN outside [-1, 1])."""
     return _float_unary(input, np.arccos, AcosBackward0, _SAVE_INPUT, out, "acos")
 
 
@@ -1186,6 +1204,7 @@ class AcosBackward0(Node):
 
 
 def atan(input: Tensor, *, out=None) -> Tensor:
+    """Inverse tangent."""
     return _float_unary(input, np.arctan, AtanBackward0, _SAVE_INPUT, out, "atan")
 
 
@@ -1202,6 +1221,7 @@ class AtanBackward0(Node):
 
 
 def sinh(input: Tensor, *, out=None) -> Tensor:
+    """Hyperbolic sine."""
     return _float_unary(input, np.sinh, SinhBackward0, _SAVE_INPUT, out, "sinh")
 
 
@@ -1215,6 +1235,7 @@ class SinhBackward0(Node):
 
 
 def cosh(input: Tensor, *, out=None) -> Tensor:
+    """Hyperbolic cosine."""
     return _float_unary(input, np.cosh, CoshBackward0, _SAVE_INPUT, out, "cosh")
 
 
@@ -1228,6 +1249,7 @@ class CoshBackward0(Node):
 
 
 def tanh(input: Tensor, *, out=None) -> Tensor:
+    """Hyperbolic tangent."""
     return _float_unary(input, np.tanh, TanhBackward0, _SAVE_RESULT, out, "tanh")
 
 
@@ -1240,6 +1262,7 @@ class TanhBackward0(Node):
 
 
 def asinh(input: Tensor, *, out=None) -> Tensor:
+    """Inverse hyperbolic sine."""
     return _float_unary(input, np.arcsinh, AsinhBackward0, _SAVE_INPUT, out, "asinh")
 
 
@@ -1256,6 +1279,7 @@ class AsinhBackward0(Node):
 
 
 def acosh(input: Tensor, *, out=None) -> Tensor:
+    """Inverse hyperbolic cosine (NaN below 1)."""
     return _float_unary(input, np.arccosh, AcoshBackward0, _SAVE_INPUT, out, "acosh")
 
 
@@ -1272,6 +1296,7 @@ class AcoshBackward0(Node):
 
 
 def atanh(input: Tensor, *, out=None) -> Tensor:
+    """Inverse hyperbolic tangent (±inf at ±1, NaN outside)."""
     return _float_unary(input, np.arctanh, AtanhBackward0, _SAVE_INPUT, out, "atanh")
 
 
@@ -1291,7 +1316,7 @@ def atan2(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     """The angle of the point (other, input): ``atan(input / other)`` in the right quadrant."""
     _check_tensor(input, "atan2")
     _tensor_arg("atan2", other)
-    x, y = _float_pair(input, other)
+    x, y = _float_pair(input, other, real="atan2_cpu")
     r = _call_broadcast(np.arctan2, x, y)
     if STATE.enabled and (input._rg or other._rg):
         node = Atan2Backward0()
@@ -1317,12 +1342,15 @@ class Atan2Backward0(Node):
                 grad * -a * rec if fb[0] is not None else None)
 
 
-def _float_pair(a, b, kernel: str | None = None):
+def _float_pair(a, b, kernel: str | None = None, real: str | None = None):
     """Operands promoted as PyTorch does. When that type is integral, each operand goes
     straight to the default float dtype (a negative int64 0-d tensor next to a uint8 tensor
-    stays negative), or, with ``kernel``, PyTorch's NotImplementedError is raised."""
+    stays negative), or, with ``kernel``, PyTorch's NotImplementedError is raised; ``real``
+    names the kernel that refuses complex operands."""
     x, y = binary_arrays(a, b)
     dt = _res_dtype(x, y)
+    if dt.kind == "c" and real is not None:
+        raise _not_impl(real, dt)
     if dt.kind not in "fc":
         if kernel is not None:
             raise _not_impl(kernel, dt)
@@ -2111,10 +2139,12 @@ clip_ = clamp_
 
 
 def clamp_min_(input: Tensor, min) -> Tensor:
+    """In-place :func:`clamp_min`."""
     return _apply_inplace(input, lambda x: clamp_min(x, min), min, "clamp_min_")
 
 
 def clamp_max_(input: Tensor, max) -> Tensor:
+    """In-place :func:`clamp_max`."""
     return _apply_inplace(input, lambda x: clamp_max(x, max), max, "clamp_max_")
 
 
@@ -2125,7 +2155,7 @@ def hypot(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     """``sqrt(input^2 + other^2)`` without intermediate overflow."""
     _check_tensor(input, "hypot")
     _tensor_arg("hypot", other)
-    x, y = _float_pair(input, other, "hypot_cpu")
+    x, y = _float_pair(input, other, "hypot_cpu", "hypot_cpu")
     r = _call_broadcast(np.hypot, x, y)
     if STATE.enabled and (input._rg or other._rg):
         node = HypotBackward0()
@@ -2153,13 +2183,20 @@ def logaddexp(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     _check_tensor(input, "logaddexp")
     _tensor_arg("logaddexp", other)
     x, y = _float_pair(input, other, "logaddexp_cpu")
-    r = _call_broadcast(np.logaddexp, x, y)
+    r = _call_broadcast(np.logaddexp if x.dtype.kind == "f" else _logaddexp_complex, x, y)
     if STATE.enabled and (input._rg or other._rg):
         node = LogaddexpBackward0()
         t = record2(node, r, input, other)
         node.save(input, other)
         return _out(t, out)
     return _out(_wrap(r), out)
+
+
+def _logaddexp_complex(x, y):
+    # log(e^x + e^y) around the operand with the larger real part
+    big = np.where(x.real >= y.real, x, y)
+    small = np.where(x.real >= y.real, y, x)
+    return big + np.log1p(np.exp(small - big))
 
 
 class LogaddexpBackward0(Node):
@@ -2177,7 +2214,7 @@ def logaddexp2(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     """``log2(2^input + 2^other)`` without overflow."""
     _check_tensor(input, "logaddexp2")
     _tensor_arg("logaddexp2", other)
-    x, y = _float_pair(input, other, "logaddexp2_cpu")
+    x, y = _float_pair(input, other, "logaddexp2_cpu", "logaddexp2_cpu")
     r = _call_broadcast(np.logaddexp2, x, y)
     if STATE.enabled and (input._rg or other._rg):
         node = Logaddexp2Backward0()
@@ -2209,7 +2246,7 @@ def xlogy(input, other, *, out=None) -> Tensor:
     """``input * log(other)``, 0 where input is 0 (unless other is NaN)."""
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
         raise _type_error("xlogy", input)
-    x, y = _float_pair(input, other)
+    x, y = _float_pair(input, other, real="xlogy_cpu")
     r = _call_broadcast(_xlogy_np, x, y)
     if STATE.enabled and (_rg(input) or _rg(other)):
         if not isinstance(input, Tensor):
@@ -2277,7 +2314,7 @@ class XlogyBackward2(Node):
 def copysign(input: Tensor, other, *, out=None) -> Tensor:
     """``|input|`` with the sign of ``other`` (integers give floats)."""
     _check_tensor(input, "copysign")
-    x, y = _float_pair(input, other)
+    x, y = _float_pair(input, other, real="copysign_cpu")
     r = _call_broadcast(np.copysign, x, y)
     if STATE.enabled and (input._rg or _rg(other)):
         node = CopysignBackward0() if isinstance(other, Tensor) else CopysignBackward1()
@@ -2443,6 +2480,7 @@ class LerpBackward1(Node):
 
 
 def lerp_(input: Tensor, end: Tensor, weight) -> Tensor:
+    """In-place :func:`lerp`."""
     other = end if _rg(end) else weight
     return _apply_inplace(input, lambda x: lerp(x, end, weight), other, "lerp_")
 
@@ -2537,12 +2575,14 @@ class AddcdivBackward0(Node):
 
 
 def addcmul_(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:
+    """In-place :func:`addcmul`."""
     other = tensor1 if _rg(tensor1) else tensor2
     return _apply_inplace(input, lambda x: addcmul(x, tensor1, tensor2, value=value), other,
                           "addcmul_")
 
 
 def addcdiv_(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:
+    """In-place :func:`addcdiv`."""
     other = tensor1 if _rg(tensor1) else tensor2
     return _apply_inplace(input, lambda x: addcdiv(x, tensor1, tensor2, value=value), other,
                           "addcdiv_")
@@ -2552,14 +2592,18 @@ def addcdiv_(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Ten
 # comparisons (no gradient)
 # =============================================================================================
 def _compare(np_fn, name: str):
+    ordering = name not in ("eq", "ne")
+
     def fn(input: Tensor, other, *, out=None) -> Tensor:
         if not isinstance(input, Tensor):
             raise TypeError(f"{name}() received an invalid combination of arguments - got "
                             f"({type(input).__name__}, {type(other).__name__}), but expected "
                             f"one of:\n * (Tensor input, Tensor other, *, Tensor out = None)\n"
                             f" * (Tensor input, Number other, *, Tensor out = None)")
-        r = _binary(np_fn, input, other)
-        t = _wrap(r)
+        x, y = binary_arrays(input, other)
+        if ordering and x.dtype.kind == "c":
+            raise _not_impl(f"{name}_cpu", x.dtype)
+        t = _wrap(_broadcasting(np_fn, x, y))
         return t if out is None else _out(t, out)
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"Elementwise ``{name}`` comparison, giving a bool tensor."
@@ -2666,6 +2710,7 @@ logical_xor_ = _logical_inplace(logical_xor, "logical_xor_")
 
 
 def logical_not_(input: Tensor) -> Tensor:
+    """In-place :func:`logical_not` (writes 1/0 in the tensor's dtype)."""
     return _apply_inplace(input, lambda x: _wrap(logical_not(x.detach())._data), None,
                           "logical_not_")
 
@@ -2755,6 +2800,7 @@ bitwise_right_shift_ = _bit_inplace(bitwise_right_shift, "bitwise_right_shift_")
 
 
 def bitwise_not_(input: Tensor) -> Tensor:
+    """In-place :func:`bitwise_not`."""
     return _apply_inplace(input, bitwise_not, None, "bitwise_not_")
 
 
@@ -2811,7 +2857,7 @@ def signbit(input: Tensor, *, out=None) -> Tensor:
     """Where the sign bit is set (including -0.0)."""
     d = _data(input, "signbit")
     if d.dtype.kind == "c":
-        raise RuntimeError("signbit is not implemented for complex tensors.")
+        raise NotImplementedError("signbit is not implemented for complex tensors.")
     return _out(_wrap(np.signbit(d) if d.dtype.kind != "b" else np.zeros(d.shape, bool)), out)
 
 
@@ -2838,6 +2884,7 @@ class NanToNumBackward0(Node):
 
 
 def nan_to_num_(input: Tensor, nan: float = 0.0, posinf=None, neginf=None) -> Tensor:
+    """In-place :func:`nan_to_num`."""
     return _apply_inplace(input, lambda x: nan_to_num(x, nan, posinf, neginf), None,
                           "nan_to_num_")
 
@@ -3038,6 +3085,8 @@ class ConjBackward0(Node):
 def deg2rad(input: Tensor, *, out=None) -> Tensor:
     """Degrees to radians (integers give floats)."""
     d = _fdata(input, "deg2rad")
+    if d.dtype.kind == "c":
+        raise RuntimeError("deg2rad is not supported for complex tensors.")
     return _finish(input, d * d.dtype.type(math.pi / 180), Deg2RadBackward0, _SAVE_NONE, out)
 
 
@@ -3051,6 +3100,8 @@ class Deg2RadBackward0(Node):
 def rad2deg(input: Tensor, *, out=None) -> Tensor:
     """Radians to degrees (integers give floats)."""
     d = _fdata(input, "rad2deg")
+    if d.dtype.kind == "c":
+        raise RuntimeError("rad2deg is not supported for complex tensors.")
     return _finish(input, d * d.dtype.type(180 / math.pi), Rad2DegBackward0, _SAVE_NONE, out)
 
 
@@ -3063,7 +3114,7 @@ class Rad2DegBackward0(Node):
 
 def logit(input: Tensor, eps=None, *, out=None) -> Tensor:
     """``log(p / (1 - p))``, with p clamped to [eps, 1 - eps] when eps is given."""
-    d = _fdata(input, "logit")
+    d = _real_fdata(input, "logit", "logit_cpu")
     x = d if eps is None else np.clip(d, eps, 1 - eps)
     tok = _quiet_on(_QUIET)
     try:
@@ -3096,6 +3147,8 @@ def heaviside(input: Tensor, values: Tensor, *, out=None) -> Tensor:
     """0 where input < 0, 1 where input > 0, ``values`` where input == 0."""
     _check_tensor(input, "heaviside")
     _tensor_arg("heaviside", values, "values")
+    if input._data.dtype.kind == "c" or values._data.dtype.kind == "c":
+        raise RuntimeError("heaviside is not yet implemented for complex tensors.")
     if input._data.dtype != values._data.dtype:
         raise RuntimeError("heaviside is not yet implemented for tensors with different "
                            "dtypes")
@@ -3224,14 +3277,17 @@ heaviside_ = _binary_inplace(heaviside, "heaviside_")
 
 
 def square_(input: Tensor) -> Tensor:
+    """In-place :func:`square`."""
     return _apply_inplace(input, square, None, "square_")
 
 
 def round_(input: Tensor, *, decimals: int | None = None) -> Tensor:
+    """In-place :func:`round`."""
     return _apply_inplace(input, lambda x: round(x, decimals=decimals), None, "round_")
 
 
 def logit_(input: Tensor, eps=None) -> Tensor:
+    """In-place :func:`logit`."""
     return _apply_inplace(input, lambda x: logit(x, eps), None, "logit_")
 
 
