@@ -266,6 +266,7 @@ def _apply_inplace(input: Tensor, compute, other=None, name: str | None = None) 
     if not isinstance(input, Tensor):
         raise _type_error(name or "inplace", input)
     check_inplace(input)
+    _check_inplace_broadcast(input, other)
     if _ip.needs_graph(input, other):
         y = compute(_ip.snapshot(input))
         _check_inplace_result(input, y)
@@ -376,7 +377,7 @@ def _check_sub(a, b) -> None:
     if ba and bb:
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
                            "supported. Use the `^` or `logical_xor()` operator instead.")
-    if (ba and da is not None) or (bb and db is not None):
+    if ba or bb:
         raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not "
                            "supported. If you are trying to invert a mask, use the `~` or "
                            "`logical_not()` operator instead.")
@@ -946,7 +947,8 @@ def _scalar_pow(base, exponent: Tensor) -> Tensor:
     if dt == np.bool_ and isinstance(b, bool):
         raise _not_impl("pow", dt)
     if dt.kind in "iu":
-        r = _int_power(np.asarray(b, dtype=dt), y)
+        # the base wraps into the tensor's integer type, as a C cast does
+        r = _int_power(np.asarray(b).astype(dt), y)
     else:
         r = _q2(_float_power_np, np.asarray(b, dtype=dt), y)
     if STATE.enabled and exponent._rg:
@@ -2782,6 +2784,8 @@ def _bit_dunder(fn, reverse: bool = False):
 def _bit_inplace(fn, name: str):
     def op(input: Tensor, other) -> Tensor:
         if isinstance(input, Tensor) and isinstance(other, (Tensor,) + _NUMBER):
+            check_inplace(input)
+            _check_inplace_broadcast(input, other)
             # PyTorch checks that the result fits the tensor before the kernel's dtype
             rt = _dtype.result_type(input, scalar_value(other)).np
             if not _can_store(rt, input._data.dtype):

@@ -155,12 +155,11 @@ def _operand(kind: str):
     return vals[kind]
 
 
-PAIRS = [("bool", "bool"), ("int64", "int64"), ("int32", "float32"), ("uint8", "int8"),
-         ("int32", "int64"), ("float32", "float64"), ("float16", "int64"),
-         ("int64", "pyfloat"), ("bool", "pyint"), ("int32", "pyint"), ("int32", "pyneg"),
-         ("float32", "pyfloat"), ("bool", "pybool"), ("pyint", "int32"), ("pyfloat", "int64"),
-         ("int32", "0d_float64"), ("float32", "0d_float64"), ("float16", "0d_float32"),
-         ("0d_int64", "uint8"), ("uint8", "pyint")]
+KINDS = ["bool", "uint8", "int8", "int32", "int64", "float16", "float32", "float64", "0d_bool",
+         "0d_uint8", "0d_int64", "0d_float16", "0d_float32", "0d_float64", "pyint", "pyneg",
+         "pyfloat", "pybool"]
+# every pairing of dims, 0-d tensors and Python scalars (PyTorch's three promotion tiers)
+PAIRS = [(a, b) for a in KINDS for b in KINDS if not (a.startswith("py") and b.startswith("py"))]
 
 
 @pytest.mark.parametrize("name", BINARY)
