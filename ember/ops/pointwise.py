@@ -186,14 +186,15 @@ def _mask(m, g: Tensor) -> Tensor:
 
 
 def _select(cond: np.ndarray, grad: Tensor) -> Tensor:
-    """``where(cond, grad, 0)``, differentiable in ``grad``."""
-    return where(_const(cond), grad, 0.0)
-
-
-def _as_tensor_like(x, like: Tensor) -> Tensor:
-    if isinstance(x, Tensor):
-        return x
-    return _wrap(np.asarray(x, dtype=_dtype.result_type(like, x).np))
+    """``where(cond, grad, 0)`` (0 even for inf/NaN grads), differentiable in ``grad``."""
+    if STATE.enabled:
+        return where(_const(cond), grad, 0.0)
+    # a product is many times faster than np.where on scattered masks; it differs only
+    # where the gradient is not finite
+    g = grad._data
+    if np.isfinite(g).all():
+        return _wrap(np.multiply(g, cond, dtype=g.dtype))
+    return _wrap(np.where(cond, g, 0).astype(g.dtype, copy=False))
 
 
 _SAVE_NONE, _SAVE_INPUT, _SAVE_RESULT = 0, 1, 2
@@ -1392,7 +1393,7 @@ class ReluBackward0(Node):
 
     def backward(self, grad):          # passes grad where the output is > 0, else 0
         r = self.saved_result()
-        return grad * _mask(r._data > 0, grad),
+        return _select(r._data > 0, grad),
 
 
 def relu_(input: Tensor) -> Tensor:
@@ -1836,7 +1837,7 @@ def _masked_zero(g: Tensor, m: np.ndarray) -> Tensor:
     """``g`` with zeros where ``m`` (differentiable in g)."""
     if not np.any(m):
         return g
-    return where(_const(m), 0.0, g)
+    return _select(~m, g)
 
 
 def fmax(input: Tensor, other: Tensor, *, out=None) -> Tensor:

@@ -572,6 +572,27 @@ def test_gradients_at_special_points(expr, inputs):
     grads(expr, *inputs)
 
 
+@pytest.mark.parametrize("expr", [
+    lambda lib, x, y: x.relu(), lambda lib, x, y: x.clamp(0, 1), lambda lib, x, y: x.clamp(y),
+    lambda lib, x, y: lib.maximum(x, y), lambda lib, x, y: lib.fmin(x, y),
+    lambda lib, x, y: lib.where(x > 0, x, y), lambda lib, x, y: x.abs() + x.sign(),
+    lambda lib, x, y: lib.nan_to_num(x), lambda lib, x, y: x.floor() + x.round(),
+    lambda lib, x, y: x.clamp_min(y) * 2, lambda lib, x, y: lib.hypot(x, y)])
+def test_nonfinite_incoming_gradients(expr):
+    """Masked gradients are 0 even where the incoming gradient is inf or NaN, as PyTorch."""
+    res = []
+    for lib in (ember, torch):
+        x = lib.tensor([-1.0, 2.0, 0.5, 0.0], requires_grad=True)
+        y = lib.tensor([0.0, 0.0, 0.5, 1.0], requires_grad=True)
+        out = expr(lib, x, y)
+        g = lib.tensor([math.nan, math.inf, math.nan, -math.inf])
+        res.append(lib.autograd.grad(out, [x, y], g, allow_unused=True))
+    for a, b in zip(*res):
+        assert (a is None) == (b is None) or (a is None and not b.numpy().any())
+        if a is not None:
+            same(a, b)
+
+
 def test_float32_gradients_keep_dtype():
     grads(lambda lib, x, y: lib.maximum(x, y) * x.sigmoid() + lib.hypot(x, y),
           [1.0, 2.0], [1.0, 0.5], dtype="float32")
