@@ -749,19 +749,10 @@ def fill_tensor_(input: Tensor, value: Tensor) -> Tensor:
                            f"{value._data.ndim} dimensions.")
     if _ip.needs_graph(input, value):
         data = np.full(input._data.shape, value._data, input._data.dtype)
+        from .pointwise import FillBackward3  # fill_ with a 0-d tensor value: one class
         return _ip.commit(input, record2(FillBackward3(), data, input, value))
     _ip.write(input, value._data)
     return input
-
-
-class FillBackward3(Node):
-    __slots__ = ()
-
-    def backward(self, grad):
-        fs = self.next_functions
-        return (_wrap(np.zeros(grad._data.shape, grad._data.dtype))
-                if fs[0][0] is not None else None,
-                grad.sum() if fs[1][0] is not None else None)
 
 
 _ip.CopySlices.__module__ = __name__
