@@ -323,20 +323,20 @@ class Tensor:
             return a.astype(dtype)
         return a.copy() if copy else a
 
-    def _scalar(self, kind: str):
+    def _scalar(self):
         if self._data.size != 1:
             raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted "
                                "to Scalar")
         return self._data.reshape(()).item()
 
     def __float__(self) -> float:
-        return float(self._scalar("float"))
+        return float(self._scalar())
 
     def __int__(self) -> int:
-        return int(self._scalar("int"))
+        return int(self._scalar())
 
     def __complex__(self) -> complex:
-        return complex(self._scalar("complex"))
+        return complex(self._scalar())
 
     def __index__(self) -> int:
         if self._data.dtype.kind not in "iub" or self._data.size != 1:
@@ -345,9 +345,10 @@ class Tensor:
         return int(self._data.reshape(()).item())
 
     def __bool__(self) -> bool:
-        if self._data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with {'more than one' if self._data.size else 'no'} "
-                               "value is ambiguous")
+        n = self._data.size
+        if n != 1:
+            many = "more than one value" if n else "no values"
+            raise RuntimeError(f"Boolean value of Tensor with {many} is ambiguous")
         return bool(self._data.reshape(()).item())
 
     def __hash__(self) -> int:

@@ -227,3 +227,11 @@ def test_explicit_float64_dtype_keeps_python_float_precision():
     t = ember.tensor([0.1, 0.2], dtype=ember.float64)
     assert t.tolist() == [0.1, 0.2]
     assert ember.tensor([[1, 2]], dtype=ember.float32).dtype is ember.float32
+
+
+def test_bool_of_many_or_no_elements_is_ambiguous_like_torch():
+    with pytest.raises(RuntimeError, match="with more than one value is ambiguous"):
+        bool(ember.ones(2))
+    with pytest.raises(RuntimeError, match="with no values is ambiguous"):
+        bool(ember.tensor([]))
+    assert bool(ember.tensor([2.0])) and not bool(ember.tensor(0))
