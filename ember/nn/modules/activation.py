@@ -21,6 +21,23 @@ def _inplace_str(inplace: bool, lead: str = ", ") -> str:
     return f"{lead}inplace=True" if inplace else ""
 
 
+class _InplaceActivation(Module):
+    """An activation whose only option is ``inplace``: ``forward`` is ``_fn(input, inplace)``.
+    PyTorch shows ``inplace=True`` in the repr of some of them (``_show_inplace``)."""
+
+    _show_inplace = True
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return self._fn(input, self.inplace)
+
+    def extra_repr(self) -> str:
+        return _inplace_str(self.inplace, "") if self._show_inplace else ""
+
+
 class Threshold(Module):
     """``x`` where ``x > threshold``, else ``value``."""
 
@@ -37,18 +54,10 @@ class Threshold(Module):
         return f"threshold={self.threshold}, value={self.value}{_inplace_str(self.inplace)}"
 
 
-class ReLU(Module):
+class ReLU(_InplaceActivation):
     """``max(x, 0)`` elementwise; ``inplace=True`` overwrites the input."""
 
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input: Tensor) -> Tensor:
-        return F.relu(input, inplace=self.inplace)
-
-    def extra_repr(self) -> str:
-        return _inplace_str(self.inplace, "")
+    _fn = staticmethod(F.relu)
 
 
 class RReLU(Module):
@@ -113,15 +122,11 @@ class Sigmoid(Module):
         return F.sigmoid(input)
 
 
-class Hardsigmoid(Module):
+class Hardsigmoid(_InplaceActivation):
     """``relu6(x + 3) / 6``."""
 
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input: Tensor) -> Tensor:
-        return F.hardsigmoid(input, self.inplace)
+    _fn = staticmethod(F.hardsigmoid)
+    _show_inplace = False
 
 
 class Tanh(Module):
@@ -131,43 +136,23 @@ class Tanh(Module):
         return F.tanh(input)
 
 
-class SiLU(Module):
+class SiLU(_InplaceActivation):
     """``x * sigmoid(x)``."""
 
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input: Tensor) -> Tensor:
-        return F.silu(input, inplace=self.inplace)
-
-    def extra_repr(self) -> str:
-        return _inplace_str(self.inplace, "")
+    _fn = staticmethod(F.silu)
 
 
-class Mish(Module):
+class Mish(_InplaceActivation):
     """``x * tanh(softplus(x))``."""
 
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input: Tensor) -> Tensor:
-        return F.mish(input, inplace=self.inplace)
-
-    def extra_repr(self) -> str:
-        return _inplace_str(self.inplace, "")
+    _fn = staticmethod(F.mish)
 
 
-class Hardswish(Module):
+class Hardswish(_InplaceActivation):
     """``x * relu6(x + 3) / 6``."""
 
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input: Tensor) -> Tensor:
-        return F.hardswish(input, self.inplace)
+    _fn = staticmethod(F.hardswish)
+    _show_inplace = False
 
 
 class ELU(Module):
@@ -200,18 +185,10 @@ class CELU(Module):
         return f"alpha={self.alpha}{_inplace_str(self.inplace)}"
 
 
-class SELU(Module):
+class SELU(_InplaceActivation):
     """Scaled ELU with the self-normalising constants."""
 
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input: Tensor) -> Tensor:
-        return F.selu(input, self.inplace)
-
-    def extra_repr(self) -> str:
-        return _inplace_str(self.inplace, "")
+    _fn = staticmethod(F.selu)
 
 
 class GLU(Module):
