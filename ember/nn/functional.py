@@ -1168,28 +1168,27 @@ def _softmax_check(input: Tensor, dim: int, name: str) -> None:
                                   f"'{_tname(input)}'")
 
 
+def _softmax_call(op, name: str, input: Tensor, dim, stacklevel: int, dtype) -> Tensor:
+    # The functional forms' checks (dim inference, integer errors) before the reduction op.
+    _check_tensor(input, name)
+    if dim is None:
+        dim = _get_softmax_dim(name, input._data.ndim, stacklevel)
+    if dtype is not None:
+        input = input.to(dtype)
+    _softmax_check(input, dim, name)
+    return op(input, dim)
+
+
 def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
             dtype=None) -> Tensor:
     """``exp(x) / sum(exp(x))`` along ``dim`` (computed without overflow)."""
-    _check_tensor(input, "softmax")
-    if dim is None:
-        dim = _get_softmax_dim("softmax", input._data.ndim, _stacklevel)
-    if dtype is not None:
-        input = input.to(dtype)
-    _softmax_check(input, dim, "softmax")
-    return _rd.softmax(input, dim)
+    return _softmax_call(_rd.softmax, "softmax", input, dim, _stacklevel + 1, dtype)
 
 
 def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
                 dtype=None) -> Tensor:
     """``x - logsumexp(x)`` along ``dim``."""
-    _check_tensor(input, "log_softmax")
-    if dim is None:
-        dim = _get_softmax_dim("log_softmax", input._data.ndim, _stacklevel)
-    if dtype is not None:
-        input = input.to(dtype)
-    _softmax_check(input, dim, "log_softmax")
-    return _rd.log_softmax(input, dim)
+    return _softmax_call(_rd.log_softmax, "log_softmax", input, dim, _stacklevel + 1, dtype)
 
 
 def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
