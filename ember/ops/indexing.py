@@ -788,11 +788,18 @@ def index_select(input: Tensor, dim: int, index: Tensor, *, out=None) -> Tensor:
         r = d.reshape(1)[flat].reshape(a.shape)
     else:
         r = np.take(d, flat, axis=dim)
+    return _selection_result(IndexSelectBackward0, r, input, dim, flat, out)
+
+
+def _selection_result(node_cls, r: np.ndarray, input: Tensor, dim: int, index: np.ndarray,
+                      out) -> Tensor:
+    """The result of a selection along ``dim`` (index_select, gather): its backward node keeps
+    the dim, the index and the input's shape to scatter the gradient back; honours ``out=``."""
     if STATE.enabled and input._rg:
-        node = IndexSelectBackward0()
+        node = node_cls()
         node.dim = dim
-        node.index = flat
-        node.shape = d.shape
+        node.index = index
+        node.shape = input._data.shape
         res = record1(node, r, input)
     else:
         res = _wrap(r)
@@ -854,18 +861,7 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False,
         _bounds(a, d.shape[dim], dim)
         r = d[_coords(a, dim)] if a.size else np.zeros(a.shape, d.dtype)
     r = np.asarray(r, order="C")
-    if STATE.enabled and input._rg:
-        node = GatherBackward0()
-        node.dim = dim
-        node.index = a
-        node.shape = d.shape
-        res = record1(node, r, input)
-    else:
-        res = _wrap(r)
-    if out is not None:
-        from .pointwise import _out
-        return _out(res, out)
-    return res
+    return _selection_result(GatherBackward0, r, input, dim, a, out)
 
 
 class GatherBackward0(Node):
