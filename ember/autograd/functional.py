@@ -161,6 +161,20 @@ def _fill_in_zeros(grads, refs, strict: bool, create_graph: bool, stage: str) ->
     return tuple(res)
 
 
+def _product_result(outputs, is_outputs_tuple: bool, of, wrt, v, zeros_for, res_is_tuple: bool,
+                    create_graph: bool, strict: bool, stage: str):
+    """The tail shared by vjp, jvp, vhp and hvp: differentiate ``of`` w.r.t. ``wrt`` against
+    ``v``, fill unused entries with zeros shaped like ``zeros_for``, and pack
+    ``(outputs, result)`` as the caller's arguments were packed."""
+    with set_grad_enabled(True if create_graph else STATE.enabled):
+        grad_res = _autograd_grad(of, wrt, v, create_graph=create_graph)
+        res = _fill_in_zeros(grad_res, zeros_for, strict, create_graph, stage)
+    outputs = _grad_postprocess(outputs, create_graph)
+    res = _grad_postprocess(res, create_graph)
+    return (_tuple_postprocess(outputs, is_outputs_tuple),
+            _tuple_postprocess(res, res_is_tuple))
+
+
 def vjp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
     """``(func(inputs), v^T J)``: the outputs and the vector-Jacobian product."""
     with enable_grad():
@@ -177,13 +191,8 @@ def vjp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
         elif len(outputs) != 1 or outputs[0].numel() != 1:
             raise RuntimeError("The vector v can only be None if the user-provided function "
                                "returns a single Tensor with a single element.")
-    with set_grad_enabled(True if create_graph else STATE.enabled):
-        grad_res = _autograd_grad(outputs, inputs, v, create_graph=create_graph)
-        res = _fill_in_zeros(grad_res, inputs, strict, create_graph, "back")
-    outputs = _grad_postprocess(outputs, create_graph)
-    res = _grad_postprocess(res, create_graph)
-    return (_tuple_postprocess(outputs, is_outputs_tuple),
-            _tuple_postprocess(res, is_inputs_tuple))
+    return _product_result(outputs, is_outputs_tuple, outputs, inputs, v, inputs, is_inputs_tuple,
+                           create_graph, strict, "back")
 
 
 def jvp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
@@ -207,13 +216,8 @@ def jvp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
         grad_outputs = tuple(zeros_like(out, requires_grad=True) for out in outputs)
         grad_inputs = _autograd_grad(outputs, inputs, grad_outputs, create_graph=True)
         _check_requires_grad(grad_inputs, "grad_inputs", strict=strict)
-    with set_grad_enabled(True if create_graph else STATE.enabled):
-        grad_res = _autograd_grad(grad_inputs, grad_outputs, v, create_graph=create_graph)
-        res = _fill_in_zeros(grad_res, outputs, strict, create_graph, "back_trick")
-    outputs = _grad_postprocess(outputs, create_graph)
-    res = _grad_postprocess(res, create_graph)
-    return (_tuple_postprocess(outputs, is_outputs_tuple),
-            _tuple_postprocess(res, is_outputs_tuple))
+    return _product_result(outputs, is_outputs_tuple, grad_inputs, grad_outputs, v, outputs,
+                           is_outputs_tuple, create_graph, strict, "back_trick")
 
 
 def _standard_basis(tensors, numels) -> tuple:
@@ -419,13 +423,8 @@ def vhp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
     with enable_grad():
         is_inputs_tuple, inputs, v, outputs, is_outputs_tuple, jac = _hv_setup(
             func, inputs, v, create_graph, strict, "vhp")
-    with set_grad_enabled(True if create_graph else STATE.enabled):
-        grad_res = _autograd_grad(jac, inputs, v, create_graph=create_graph)
-        res = _fill_in_zeros(grad_res, inputs, strict, create_graph, "double_back")
-    outputs = _grad_postprocess(outputs, create_graph)
-    res = _grad_postprocess(res, create_graph)
-    return (_tuple_postprocess(outputs, is_outputs_tuple),
-            _tuple_postprocess(res, is_inputs_tuple))
+    return _product_result(outputs, is_outputs_tuple, jac, inputs, v, inputs, is_inputs_tuple,
+                           create_graph, strict, "double_back")
 
 
 def hvp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
@@ -437,10 +436,5 @@ def hvp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
         grad_jac = tuple(zeros_like(inp, requires_grad=True) for inp in inputs)
         double_back = _autograd_grad(jac, inputs, grad_jac, create_graph=True)
         _check_requires_grad(jac, "hessian", strict=strict)
-    with set_grad_enabled(True if create_graph else STATE.enabled):
-        grad_res = _autograd_grad(double_back, grad_jac, v, create_graph=create_graph)
-        res = _fill_in_zeros(grad_res, inputs, strict, create_graph, "double_back_trick")
-    outputs = _grad_postprocess(outputs, create_graph)
-    res = _grad_postprocess(res, create_graph)
-    return (_tuple_postprocess(outputs, is_outputs_tuple),
-            _tuple_postprocess(res, is_inputs_tuple))
+    return _product_result(outputs, is_outputs_tuple, double_back, grad_jac, v, inputs,
+                           is_inputs_tuple, create_graph, strict, "double_back_trick")
