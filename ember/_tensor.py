@@ -8,7 +8,7 @@ import numpy as np
 from . import _dtype
 from ._dtype import dtype as _DType, from_np
 from ._size import CPU, Size, check_device
-from .autograd import graph as _graph
+from .autograd import engine as _engine, graph as _graph
 from .autograd.grad_mode import STATE
 from .autograd.graph import _Meta, AccumulateGrad, add_hook, _HookDict
 
@@ -600,3 +600,4 @@ def check_inplace(t: Tensor) -> None:
 
 
 _graph._Tensor = Tensor
+_engine._wrap = Tensor._wrap

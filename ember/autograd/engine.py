@@ -14,18 +14,22 @@ post-hooks (which see gradients already reduced to the inputs' shapes).
 """
 from __future__ import annotations
 
-import heapq
-import sys
 import itertools
+import sys
+from heapq import heappop, heappush
 import warnings
 from collections.abc import Mapping
 
 import numpy as np
 
 from .._dtype import from_np
+from .._errstate import QUIET, quiet_off, quiet_on
 from .._size import Size
 from .graph import AccumulateGrad, Node, edge
 from .grad_mode import ANOMALY, STATE
+
+_ndarray = np.ndarray
+_wrap = None   # Tensor._wrap, set by ember._tensor (which imports this package first)
 
 __all__ = ["backward", "grad"]
 
@@ -236,30 +240,46 @@ def _batched(outputs, inputs, grads, retain_graph, create_graph, allow_unused) -
     return result
 
 
-# References to a gradient at _owned_by_engine when only the engine holds it: the buffer list,
-# _run_accumulate's and _accumulate_into's arguments, this function's argument, getrefcount's.
-# (Its array: the tensor's slot, the local ``d`` and getrefcount's argument.)
-_ENGINE_REFS = 5
+# References to a gradient array when only the engine holds it: the list it arrived in,
+# _accumulate_raw's argument and getrefcount's own.
+_ENGINE_REFS = 3
 
 
-def _owned_by_engine(g) -> bool:
-    """Whether ``g`` is a fresh gradient nothing else can see, so a leaf may keep it as its
-    ``.grad`` without a copy (PyTorch steals such buffers too). Any doubt means a copy."""
-    d = g._data
-    return (g.grad_fn is None and g._meta is None and g._base is None and g._vc is None
-            and d.base is None and d.flags.owndata and d.flags.writeable
-            and sys.getrefcount(d) == 3 and sys.getrefcount(g) <= _ENGINE_REFS)
+def _private(d) -> bool:
+    """Whether the gradient array ``d`` is fresh and seen by nothing else, so a leaf may keep
+    it as its ``.grad`` without a copy (PyTorch steals such buffers too). A full contiguous
+    view of such a buffer (a transposed weight gradient) qualifies as well; any doubt means a
+    copy."""
+    if d.__class__ is not _ndarray or not d.flags.writeable or \
+            sys.getrefcount(d) > _ENGINE_REFS + 1:
+        return False
+    b = d.base
+    if b is None:
+        return d.flags.owndata
+    # referenced only by d (and getrefcount): no other view of it is alive anywhere
+    return (b.__class__ is _ndarray and b.base is None and b.flags.owndata
+            and b.size == d.size and d.flags.c_contiguous and sys.getrefcount(b) == 2)
+
+
+def _accumulate_raw(t, g) -> None:
+    """Add the gradient array ``g`` into the leaf ``t``'s ``.grad``."""
+    old = t._grad
+    if old is None:
+        if g.__class__ is not _ndarray:
+            t._grad = _wrap(np.array(g))       # a NumPy scalar from a 0-d formula
+        elif _private(g):
+            t._grad = _wrap(g)
+        else:
+            t._grad = _wrap(g.copy())
+    elif old._rg:
+        t._grad = old + _wrap(g)
+    else:
+        old._data += g
 
 
 def _accumulate_into(t, g, create_graph: bool) -> None:
-    Tensor = type(g)
     if t._grad is None:
-        if create_graph:
-            t._grad = g
-        elif type(g) is _tensor_cls() and _owned_by_engine(g):
-            t._grad = g
-        else:
-            t._grad = Tensor._wrap(g._data.copy())
+        t._grad = g if create_graph else type(g)._wrap(g._data.copy())
     elif create_graph or t._grad._rg:
         t._grad = t._grad + g
     else:
@@ -267,6 +287,8 @@ def _accumulate_into(t, g, create_graph: bool) -> None:
 
 
 def _run_accumulate(node: AccumulateGrad, g, create_graph: bool) -> None:
+    """A leaf's accumulator with hooks (or building a graph): tensor hooks, accumulate,
+    post-accumulate hooks."""
     t = node._var()
     if t is None:
         return
@@ -409,28 +431,39 @@ def _prune(deps: dict, roots: list, targets: set, accumulate: bool) -> set:
     return execute
 
 
-def _execute(roots: list, root_grads: list, retain_graph: bool, create_graph: bool,
-             targets, accumulate: bool = False):
-    """Run the graph. With ``targets`` (a list of edges) only what leads to them runs, and
-    their gradients are captured and returned (``accumulate``: left to the accumulators and
-    retain_grad of ``backward(inputs=...)``)."""
-    # 1. dependency counts, iteratively
+def _dependencies(roots: list) -> tuple:
+    """The distinct root nodes, and how many edges reach each node below them (iteratively:
+    no recursion limit)."""
     root_nodes = []
     for node, _ in roots:
         if node is not None and node not in root_nodes:
             root_nodes.append(node)
     deps: dict = {}
-    seen = set(root_nodes)
     stack = list(root_nodes)
     while stack:
-        node = stack.pop()
-        for nxt, _ in node.next_functions:
+        for nxt, _ in stack.pop().next_functions:
             if nxt is not None:
-                deps[nxt] = deps.get(nxt, 0) + 1
-                if nxt not in seen:
-                    seen.add(nxt)
-                    stack.append(nxt)
+                n = deps.get(nxt)
+                if n is None:
+                    deps[nxt] = 1
+                    if nxt not in root_nodes:
+                        stack.append(nxt)
+                else:
+                    deps[nxt] = n + 1
+    return root_nodes, deps
 
+
+def _execute(roots: list, root_grads: list, retain_graph: bool, create_graph: bool,
+             targets, accumulate: bool = False):
+    """Run the graph. With ``targets`` (a list of edges) only what leads to them runs, and
+    their gradients are captured and returned (``accumulate``: left to the accumulators and
+    retain_grad of ``backward(inputs=...)``).
+
+    Without ``create_graph`` gradients travel as NumPy arrays and each node runs its
+    ``_np_backward``; tensors are made only where user code sees them (hooks, ``.grad``,
+    the returned gradients). With it, they are tensors and ``backward`` records a graph."""
+    root_nodes, deps = _dependencies(roots)
+    raw = not create_graph
     capture = None
     execute = None
     results = None
@@ -442,28 +475,33 @@ def _execute(roots: list, root_grads: list, retain_graph: bool, create_graph: bo
         execute = _prune(deps, root_nodes, set(capture), accumulate)
         results = [None] * len(targets)
 
-    # 2. seed the buffers with the root gradients
     buffers: dict = {}
     for (node, nr), g in zip(roots, root_grads):
         if node is None:
             continue
+        if raw and g is not None:
+            g = g._data
         buf = buffers.get(node)
         if buf is None:
             buf = buffers[node] = [None] * node._n_out
         buf[nr] = g if buf[nr] is None else buf[nr] + g
 
+    # Ready nodes run latest-created first; accumulators (sequence -1) as soon as they are
+    # ready, in the order they became so. Keys are unique, so nodes are never compared.
     heap: list = []
-    tie = itertools.count()
+    tie = itertools.count(_FIRST)
     for node in root_nodes:
         if deps.get(node, 0) == 0:
-            heapq.heappush(heap, (_FIRST if node._seq < 0 else -node._seq, next(tie), node))
+            s = node._seq
+            heappush(heap, (-s if s >= 0 else next(tie), node))
 
     check_nan = ANOMALY.enabled and ANOMALY.check_nan
     prev_mode = STATE.enabled
     STATE.enabled = create_graph
+    quiet = quiet_on(QUIET)    # NumPy formulas must not warn where PyTorch's kernels do not
     try:
         while heap:
-            node = heapq.heappop(heap)[2]
+            node = heappop(heap)[1]
             grads = buffers.pop(node, None)
             if grads is None:
                 grads = [None] * node._n_out
@@ -472,7 +510,7 @@ def _execute(roots: list, root_grads: list, retain_graph: bool, create_graph: bo
                 if node not in execute:
                     # a target that need not run (nothing else below it runs either)
                     if hit is not None:
-                        grads = _capture_only(node, grads, create_graph)
+                        grads = _user(_capture_only, raw, node, grads, create_graph)
                         if not accumulate:
                             _store(results, hit, grads)
                     continue
@@ -480,51 +518,103 @@ def _execute(roots: list, root_grads: list, retain_graph: bool, create_graph: bo
                     _store(results, hit, grads)   # before its hooks: PyTorch's order here
             hooks = node._hooks
             if hooks is not None:
-                grads = _pre_hooks(node, grads, hooks, create_graph)
+                grads = _user(_pre_hooks, raw, node, grads, hooks, create_graph)
             if node.__class__ is AccumulateGrad:
                 if grads[0] is not None:
-                    _run_accumulate(node, grads[0], create_graph)
+                    t = node._var()
+                    m = None if t is None else t._meta
+                    if t is None:
+                        pass                   # the leaf is gone; its gradient with it
+                    elif raw and (m is None or not (m.hooks or m.post_acc_hooks)):
+                        _accumulate_raw(t, grads[0])
+                    else:
+                        _run_accumulate(node, _tensor(grads[0]) if raw else grads[0],
+                                        create_graph)
                     if hooks is not None and hooks.post:
-                        _post_hooks(node, (), grads, hooks)
+                        _post_hooks(node, (), _tensors(grads) if raw else grads, hooks)
                 continue
-            if all(g is None for g in grads) and not node._run_without_grads:
-                _skip(node, deps, heap, tie, retain_graph)
-                continue
-            grad_in = node.backward(grads[0] if node._n_out == 1 else grads)
+            if node._n_out == 1:
+                if grads[0] is None and not node._run_without_grads:
+                    _skip(node, deps, heap, tie, retain_graph)
+                    continue
+                grad_in = node._np_backward(grads[0]) if raw else node.backward(grads[0])
+            else:
+                if not node._run_without_grads and all(g is None for g in grads):
+                    _skip(node, deps, heap, tie, retain_graph)
+                    continue
+                grad_in = node._np_backward(grads) if raw else node.backward(grads)
             if hooks is not None and hooks.post:
-                grad_in = _post_hooks(node, grad_in, grads, hooks)
+                if raw:
+                    grad_in = _arrays(_post_hooks(node, _tensors(grad_in), _tensors(grads),
+                                                  hooks))
+                else:
+                    grad_in = _post_hooks(node, grad_in, grads, hooks)
             if check_nan:
                 _check_nan(node, grad_in)
             if not retain_graph:
                 node._release()
             metas = node._in_meta
-            for i, (nxt, nr) in enumerate(node.next_functions):
+            i = -1
+            for nxt, nr in node.next_functions:
+                i += 1
                 if nxt is None:
                     continue
                 g = grad_in[i]
                 if g is not None:
                     shape, dt = metas[i]
-                    gd = g._data
-                    if gd.shape != shape:
-                        g = _reduce(g, shape, node, i)
-                    if gd.dtype != dt:
-                        g = g.to(from_np(dt))
+                    if raw:
+                        if g.shape != shape:
+                            g = _reduce_array(g, shape, node, i)
+                        if g.dtype is not dt and g.dtype != dt:
+                            g = g.astype(dt)
+                    else:
+                        gd = g._data
+                        if gd.shape != shape:
+                            g = _reduce(g, shape, node, i)
+                        if gd.dtype != dt:
+                            g = g.to(from_np(dt))
                     buf = buffers.get(nxt)
                     if buf is None:
-                        buf = buffers[nxt] = [None] * nxt._n_out
-                    old = buf[nr]
-                    buf[nr] = g if old is None else old + g
+                        buffers[nxt] = buf = [None] * nxt._n_out
+                        buf[nr] = g
+                    else:
+                        old = buf[nr]
+                        buf[nr] = g if old is None else old + g
                 d = deps[nxt] - 1
                 deps[nxt] = d
                 if d == 0:
-                    heapq.heappush(heap, (_FIRST if nxt._seq < 0 else -nxt._seq, next(tie),
-                                          nxt))
+                    s = nxt._seq
+                    heappush(heap, (-s if s >= 0 else next(tie), nxt))
             # Drop this node's references, so a gradient held only by a buffer can be handed
-            # to a leaf without a copy (see _owned_by_engine).
+            # to a leaf without a copy (see _private).
             grad_in = g = gd = old = buf = None
     finally:
+        quiet_off(quiet)
         STATE.enabled = prev_mode
+    if raw and results is not None:
+        results = _tensors(results)
     return results
+
+
+def _tensor(g):
+    return _wrap(g if g.__class__ is _ndarray else np.asarray(g))
+
+
+def _tensors(grads) -> list:
+    """Arrays (or None) as tensors, for user code in a graph-free backward."""
+    return [None if g is None else _tensor(g) for g in grads]
+
+
+def _arrays(grads) -> list:
+    return [None if g is None else g._data for g in grads]
+
+
+def _user(fn, raw: bool, node: Node, grads: list, *args) -> list:
+    """``fn(node, grads, *args)`` (hooks and captures) on tensors, whichever form the
+    gradients travel in."""
+    if raw:
+        return _arrays(fn(node, _tensors(grads), *args))
+    return fn(node, grads, *args)
 
 
 def _store(results: list, hit: list, grads: list) -> None:
@@ -536,7 +626,8 @@ def _store(results: list, hit: list, grads: list) -> None:
 
 def _check_nan(node: Node, grad_in) -> None:
     for i, g in enumerate(grad_in):
-        if g is not None and g._data.dtype.kind in "fc" and np.isnan(g._data).any():
+        d = g if g is None or g.__class__ is _ndarray else getattr(g, "_data", g)
+        if d is not None and d.dtype.kind in "fc" and np.isnan(d).any():
             raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th "
                                "output.")
 
@@ -551,15 +642,39 @@ def _skip(node: Node, deps: dict, heap: list, tie, retain_graph: bool) -> None:
         d = deps[nxt] - 1
         deps[nxt] = d
         if d == 0:
-            heapq.heappush(heap, (_FIRST if nxt._seq < 0 else -nxt._seq, next(tie), nxt))
+            s = nxt._seq
+            heappush(heap, (-s if s >= 0 else next(tie), nxt))
 
 
-def _reduce(g, shape: tuple, node: Node, i: int):
-    from ..ops._util import sum_to
-    gshape = g._data.shape
+def _check_reducible(gshape: tuple, shape: tuple, node: Node, i: int) -> None:
     if len(gshape) < len(shape) or any(
             s != gs and s != 1 for s, gs in zip(shape[::-1], gshape[::-1])):
         raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index {i} "
                            f"- got {list(gshape)} but expected shape compatible with "
                            f"{list(shape)}")
+
+
+def _reduce(g, shape: tuple, node: Node, i: int):
+    """Sum a broadcast gradient tensor back to its input's shape (differentiably)."""
+    from ..ops._util import sum_to
+    _check_reducible(g._data.shape, shape, node, i)
     return sum_to(g, shape)
+
+
+def _reduce_array(g, shape: tuple, node: Node, i: int):
+    """``_reduce`` for a gradient array."""
+    gshape = g.shape
+    _check_reducible(gshape, shape, node, i)
+    lead = len(gshape) - len(shape)
+    dims = tuple(range(lead)) + tuple(
+        j + lead for j, s in enumerate(shape) if s == 1 and gshape[j + lead] != 1)
+    if dims:
+        g = _sum_array(g, dims)
+    return g.reshape(shape)
+
+
+def _sum_array(g, dims: tuple):
+    # float16 sums accumulate in float32, as the tensor path's sum does
+    if g.dtype == np.float16:
+        return np.sum(g, axis=dims, dtype=np.float32, keepdims=True).astype(np.float16)
+    return np.sum(g, axis=dims, keepdims=True)

@@ -89,6 +89,18 @@ class Node:
     def backward(self, grad):
         raise NotImplementedError(f"{self.name()} does not implement backward")
 
+    def _np_backward(self, grad):
+        """The formula on NumPy arrays, run when no graph of the backward is built
+        (``create_graph=False``): ``grad`` is an array (a list of arrays or None for several
+        outputs); returns an array or None per input. Hot nodes override it with NumPy code;
+        this default runs ``backward`` on tensors."""
+        wrap = _Tensor._wrap
+        if self._n_out == 1:
+            g = None if grad is None else wrap(grad)
+        else:
+            g = [None if x is None else wrap(x) for x in grad]
+        return [None if r is None else r._data for r in self.backward(g)]
+
     def __call__(self, *grads):
         """Apply the backward formula directly, like calling a PyTorch grad_fn."""
         if STATE.enabled:
@@ -141,6 +153,16 @@ class Node:
             t.grad_fn = self
             t._rg = True
         return t
+
+    def _result_array(self):
+        """The saved output's array for a NumPy formula, after the same checks."""
+        res = self._result
+        if res is None:
+            raise RuntimeError(_SECOND_TIME)
+        data, vc, v = res
+        if vc.v != v:
+            _raise_modified_output(self, data, vc.v, v)
+        return data
 
     def _release(self) -> None:
         if self._saved:

@@ -1230,10 +1230,11 @@ class _Elementwise(Node):
 
     def backward(self, grad):
         x, = self.saved_tensors()
-        if STATE.enabled:
-            return grad * self.deriv(x),
-        g = grad._data
-        return _wrap((g * self.deriv_np(x._data)).astype(g.dtype, copy=False)),
+        return grad * self.deriv(x),
+
+    def _np_backward(self, grad):
+        x, = self.saved_tensors()
+        return (grad * self.deriv_np(x._data)).astype(grad.dtype, copy=False),
 
 
 def _stable_sigmoid(x: np.ndarray) -> np.ndarray:
@@ -1960,16 +1961,20 @@ class _PointwiseLoss(Node):
         want_x, want_t = _wants(self, 0), _wants(self, 1)
         if self.reduction == "mean":
             grad = grad / self.numel
-        if STATE.enabled:
-            dx, dt = self.derivs(x, t, want_x, want_t)
-            return (grad * dx if want_x else None), (grad * dt if want_t else None)
+        dx, dt = self.derivs(x, t, want_x, want_t)
+        return (grad * dx if want_x else None), (grad * dt if want_t else None)
+
+    def _np_backward(self, grad):
+        x, t = self.saved_tensors()
+        want_x, want_t = _wants(self, 0), _wants(self, 1)
+        if self.reduction == "mean":
+            grad = grad / self.numel
         xd, td = x._data, t._data
         if xd.dtype != td.dtype:
             dt_ = np.result_type(xd, td)
             xd, td = xd.astype(dt_), td.astype(dt_)
         dx, dt = self.derivs_np(xd, td, want_x, want_t)
-        g = grad._data
-        return (_wrap(g * dx) if want_x else None), (_wrap(g * dt) if want_t else None)
+        return (grad * dx if want_x else None), (grad * dt if want_t else None)
 
 
 def _pointwise_loss(node_cls, loss: np.ndarray, input: Tensor, target: Tensor,
@@ -2127,10 +2132,14 @@ class SoftMarginLossBackward0(_PointwiseLoss):
         x, t = self.saved_tensors()
         if self.reduction == "mean":
             grad = grad / self.numel
-        if STATE.enabled:
-            return grad * -t * (-t * x).sigmoid(),
+        return grad * -t * (-t * x).sigmoid(),
+
+    def _np_backward(self, grad):
+        x, t = self.saved_tensors()
+        if self.reduction == "mean":
+            grad = grad / self.numel
         xd, td = x._data, t._data
-        return _wrap(grad._data * (-td * _stable_sigmoid((-td * xd).astype(xd.dtype)))),
+        return grad * (-td * _stable_sigmoid((-td * xd).astype(xd.dtype))),
 
 
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
@@ -2325,19 +2334,28 @@ class NllLossBackward0(Node):
 
     __slots__ = ("target", "coef", "reduction", "shape")
 
-    def backward(self, grad):
+    def _scatter(self) -> np.ndarray:
+        """The per-element coefficient: ``coef`` at the target positions, 0 elsewhere."""
         shape = self.shape
-        cdim = 0 if len(shape) == 1 else 1
         m = np.zeros(shape if len(shape) > 1 else (1,) + shape, self.coef.dtype)
         if m.ndim == 2:
             m[np.arange(m.shape[0]), self.target[:, 0]] = self.coef.reshape(-1)
         else:
             np.put_along_axis(m, self.target, self.coef.reshape(self.target.shape), axis=1)
-        m = m.reshape(shape)
-        g = grad.unsqueeze(cdim) if self.reduction == "none" and len(shape) > 1 else grad
-        if STATE.enabled:
-            return g * _const(m),
-        return _wrap(g._data * m),
+        return m.reshape(shape)
+
+    def _expands(self) -> bool:
+        # a per-sample gradient ('none') gets the class dim back to broadcast over it
+        return self.reduction == "none" and len(self.shape) > 1
+
+    def backward(self, grad):
+        g = grad.unsqueeze(1) if self._expands() else grad
+        return g * _const(self._scatter()),
+
+    def _np_backward(self, grad):
+        m = self._scatter()
+        m *= np.expand_dims(grad, 1) if self._expands() else grad
+        return m,
 
 
 class NllLoss2DBackward0(NllLossBackward0):

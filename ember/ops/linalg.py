@@ -119,6 +119,12 @@ class MmBackward0(Node):
         return (grad.mm(b.t()) if fa[0] is not None else None,
                 a.t().mm(grad) if fb[0] is not None else None)
 
+    def _np_backward(self, grad):
+        a, b = self.saved_tensors()
+        fa, fb = self.next_functions
+        return (_np_mm(grad, b._data.T) if fa[0] is not None else None,
+                _grad_mat2(a._data, grad) if fb[0] is not None else None)
+
 
 def bmm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
     """Batched matrix product of two 3-d tensors with the same batch size."""
@@ -453,25 +459,38 @@ class AddmmBackward0(Node):
     def backward(self, grad):          # bias: grad; mat1: grad @ mat2^T; mat2: mat1^T @ grad
         m1, m2 = self.saved_tensors()
         f0, f1, f2 = self.next_functions
-        if not STATE.enabled and self.alpha == 1 and self.beta == 1:
-            # A plain backward (the Linear layer's hot path) stays in NumPy; a vector bias is
-            # summed over the rows here, once, instead of by the engine's generic reduction.
-            g = grad._data
-            gb = None
-            if f0[0] is not None:
-                gb = _wrap(g.sum(0)) if self._in_meta[0][0] == g.shape[1:] else grad
-            return (gb,
-                    _wrap(_np_mm(g, m2._data.T)) if f1[0] is not None else None,
-                    _wrap(_np_mm(m1._data.T, g)) if f2[0] is not None else None)
         g = grad if self.alpha == 1 else grad * self.alpha
         return (_beta_grad(grad, self.beta) if f0[0] is not None else None,
                 g.mm(m2.t()) if f1[0] is not None else None,
                 m1.t().mm(g) if f2[0] is not None else None)
 
+    def _np_backward(self, grad):
+        m1, m2 = self.saved_tensors()
+        f0, f1, f2 = self.next_functions
+        if self.alpha == 1 and self.beta == 1:
+            gb = None
+            if f0[0] is not None:
+                # a vector bias (a Linear layer's) is summed over the rows here, once,
+                # instead of by the engine's generic reduction
+                gb = grad.sum(0) if self._in_meta[0][0] == grad.shape[1:] else grad
+            return (gb,
+                    _np_mm(grad, m2._data.T) if f1[0] is not None else None,
+                    _grad_mat2(m1._data, grad) if f2[0] is not None else None)
+        return Node._np_backward(self, grad)
+
 
 def _np_mm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     # k == 1 as a broadcast product keeps the sign of zero products, like mm
     return a * b if a.shape[1] == 1 else a @ b
+
+
+def _grad_mat2(m1: np.ndarray, grad: np.ndarray) -> np.ndarray:
+    """``m1.T @ grad``, computed as ``(grad.T @ m1).T``: when ``mat2`` is a transposed weight
+    (a Linear layer's), its transpose, the weight's gradient, is then a contiguous fresh
+    array the leaf can keep without a copy."""
+    if m1.shape[0] == 1:
+        return m1.T * grad
+    return (grad.T @ m1).T
 
 
 def _beta_grad(grad: Tensor, beta) -> Tensor:

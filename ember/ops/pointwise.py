@@ -15,6 +15,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype
+from .._errstate import QUIET as _QUIET, quiet_off as _quiet_off, quiet_on as _quiet_on
 from .._tensor import Tensor, check_inplace
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import Node, record, record1, record2
@@ -24,25 +25,6 @@ from ._util import binary_arrays, broadcast_shapes, scalar_value
 _wrap = Tensor._wrap
 _ndarray = np.ndarray
 _NUMBER = (bool, int, float, complex, np.number, np.bool_)
-
-try:
-    # NumPy >= 2 keeps its floating-point error state in a context variable: setting it
-    # directly silences overflow/divide warnings (PyTorch has none) at a fraction of the
-    # cost of entering np.errstate around every ufunc.
-    from numpy._core._ufunc_config import _extobj_contextvar as _ERRSTATE, _make_extobj
-    _QUIET = _make_extobj(all="ignore")
-    _quiet_on, _quiet_off = _ERRSTATE.set, _ERRSTATE.reset
-except ImportError:  # pragma: no cover - older NumPy
-    _QUIET = None
-
-    def _quiet_on(_):
-        e = np.errstate(all="ignore")
-        e.__enter__()
-        return e
-
-    def _quiet_off(e):
-        e.__exit__(None, None, None)
-
 
 def _q1(fn, x):
     """``fn(x)`` without NumPy's floating-point warnings."""
@@ -189,12 +171,26 @@ def _select(cond: np.ndarray, grad: Tensor) -> Tensor:
     """``where(cond, grad, 0)`` (0 even for inf/NaN grads), differentiable in ``grad``."""
     if STATE.enabled:
         return where(_const(cond), grad, 0.0)
+    return _wrap(_select_np(cond, grad._data))
+
+
+def _select_np(cond: np.ndarray, g):
+    """``_select`` on arrays."""
     # a product is many times faster than np.where on scattered masks; it differs only
     # where the gradient is not finite
-    g = grad._data
     if np.isfinite(g).all():
-        return _wrap(np.multiply(g, cond, dtype=g.dtype))
-    return _wrap(np.where(cond, g, 0).astype(g.dtype, copy=False))
+        return np.multiply(g, cond, dtype=g.dtype)
+    return np.where(cond, g, 0).astype(g.dtype, copy=False)
+
+
+def _promoted(g, x):
+    """A gradient array and a saved array in the dtype ember's promotion gives ``g * x``
+    (NumPy promotes integer and 0-d operands differently), for the NumPy formulas."""
+    dx = x.dtype
+    if dx is g.dtype or dx == g.dtype:
+        return g, x
+    rt = _dtype.result_type(_wrap(np.asarray(g)), _wrap(x)).np
+    return g.astype(rt), x.astype(rt)
 
 
 _SAVE_NONE, _SAVE_INPUT, _SAVE_RESULT = 0, 1, 2
@@ -369,6 +365,8 @@ class AddBackward0(Node):
         a = self.alpha
         return grad, (grad if a == 1 else grad * a)
 
+    _np_backward = backward
+
 
 def _check_sub(a, b) -> None:
     da = a._data.dtype if isinstance(a, Tensor) else None
@@ -413,6 +411,8 @@ class SubBackward0(Node):
         a = self.alpha
         return grad, (-grad if a == 1 else grad * -a)
 
+    _np_backward = backward
+
 
 def rsub(input: Tensor, other, *, alpha=1) -> Tensor:
     """``other - alpha * input`` (what ``2 - x`` calls)."""
@@ -439,12 +439,16 @@ class RsubBackward0(Node):
     def backward(self, grad):          # d(b - alpha a) = -alpha grad, grad
         return (-grad if self.alpha == 1 else grad * -self.alpha), grad
 
+    _np_backward = backward
+
 
 class RsubBackward1(Node):
     __slots__ = ("alpha",)
 
     def backward(self, grad):
         return (-grad if self.alpha == 1 else grad * -self.alpha),
+
+    _np_backward = backward
 
 
 def mul(input, other, *, out=None) -> Tensor:
@@ -479,6 +483,23 @@ class MulBackward0(Node):
         fa, fb = self.next_functions
         return (grad * b if fa[0] is not None else None,
                 grad * a if fb[0] is not None else None)
+
+    def _np_backward(self, grad):
+        a, b = self.saved_tensors()
+        if a is None and b is None:
+            return grad * self.other, None
+        ga = gb = None
+        if b is not None:
+            ga = _mul_np(grad, b._data)
+        if a is not None:
+            gb = _mul_np(grad, a._data)
+        return ga, gb
+
+
+def _mul_np(g, x):
+    if x.dtype is not g.dtype:
+        g, x = _promoted(g, x)
+    return g * x
 
 
 def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
@@ -521,6 +542,19 @@ class DivBackward0(Node):
             if a is None:
                 a = self.self_scalar
             gb = -grad * ((a / b) / b)
+        return ga, gb
+
+    def _np_backward(self, grad):
+        a, b = self.saved_tensors()
+        if b is None:
+            return grad / self.other, None
+        fa, fb = self.next_functions
+        g, bd = _promoted(grad, b._data)
+        ga = g / bd if fa[0] is not None else None
+        gb = None
+        if fb[0] is not None:
+            ad = self.self_scalar if a is None else _promoted(grad, a._data)[1]
+            gb = -g * ((ad / bd) / bd)
         return ga, gb
 
 
@@ -720,6 +754,8 @@ class NegBackward0(Node):
 
     def backward(self, grad):
         return -grad,
+
+    _np_backward = backward
 
 
 def positive(input: Tensor) -> Tensor:
@@ -921,6 +957,16 @@ class PowBackward0(Node):
             return grad * (a * 2),
         return grad * (pow(a, e - 1) * e),
 
+    def _np_backward(self, grad):
+        a, = self.saved_tensors()
+        a = a._data
+        e = self.exponent
+        if e == 0:
+            return np.zeros(np.shape(grad), grad.dtype),
+        if e == 2:
+            return grad * (a * 2),
+        return grad * ((a * a if e == 3 else _float_power_np(a, e - 1)) * e),
+
 
 class PowBackward1(Node):
     __slots__ = ()
@@ -1046,6 +1092,9 @@ class ExpBackward0(Node):
 
     def backward(self, grad):          # d exp(a) = exp(a)
         return grad * self.saved_result(),
+
+    def _np_backward(self, grad):
+        return grad * self._result_array(),
 
 
 def exp2(input: Tensor, *, out=None) -> Tensor:
@@ -1263,6 +1312,10 @@ class TanhBackward0(Node):
         t = self.saved_result()
         return grad * (1 - t * t),
 
+    def _np_backward(self, grad):
+        t = self._result_array()
+        return grad * (1 - t * t),
+
 
 def asinh(input: Tensor, *, out=None) -> Tensor:
     """Inverse hyperbolic sine."""
@@ -1395,6 +1448,9 @@ class ReluBackward0(Node):
         r = self.saved_result()
         return _select(r._data > 0, grad),
 
+    def _np_backward(self, grad):
+        return _select_np(self._result_array() > 0, grad),
+
 
 def relu_(input: Tensor) -> Tensor:
     """In-place ReLU (``nn.ReLU(inplace=True)``)."""
@@ -1442,6 +1498,10 @@ class SigmoidBackward0(Node):
 
     def backward(self, grad):          # d sigmoid = (1 - s) s
         s = self.saved_result()
+        return grad * ((1 - s) * s),
+
+    def _np_backward(self, grad):
+        s = self._result_array()
         return grad * ((1 - s) * s),
 
 

@@ -226,6 +226,9 @@ class SumBackward0(Node):
     def backward(self, grad):          # every element contributed once
         return _restore(grad, self.dims, self.keepdim).expand(self.shape),
 
+    def _np_backward(self, grad):
+        return np.broadcast_to(_restore_np(grad, self.dims, self.keepdim), self.shape),
+
 
 class SumBackward1(SumBackward0):
     __slots__ = ()
@@ -263,6 +266,9 @@ class MeanBackward0(Node):
 
     def backward(self, grad):          # each element contributed 1/n
         return _restore(grad, self.dims, self.keepdim).expand(self.shape) / self.n,
+
+    def _np_backward(self, grad):
+        return np.broadcast_to(_restore_np(grad, self.dims, self.keepdim), self.shape) / self.n,
 
 
 class MeanBackward1(MeanBackward0):
@@ -1317,6 +1323,12 @@ class SoftmaxBackward0(Node):
             return grad * 0,
         return y * (grad - (grad * y).sum(self.dim, keepdim=True)),
 
+    def _np_backward(self, grad):
+        y = self._result_array()
+        if y.ndim == 0:
+            return grad * 0,
+        return y * (grad - _sum_np(grad * y, self.dim, True, None)),
+
 
 def log_softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
     """``x - logsumexp(x)`` along ``dim``."""
@@ -1349,6 +1361,14 @@ class LogSoftmaxBackward0(Node):
         if y._data.ndim == 0:
             return grad * 0,
         return grad - y.exp() * grad.sum(self.dim, keepdim=True),
+
+    def _np_backward(self, grad):
+        y = self._result_array()
+        if y.ndim == 0:
+            return grad * 0,
+        p = np.exp(y)
+        p *= _sum_np(grad, self.dim, True, None)
+        return np.subtract(grad, p, out=p),
 
 
 def cumsum_(input: Tensor, dim: int, *, dtype=None) -> Tensor:

@@ -289,6 +289,9 @@ class ViewBackward0(Node):
     def backward(self, grad):
         return grad.reshape(self.shape),
 
+    def _np_backward(self, grad):
+        return grad.reshape(self.shape),
+
 
 def reshape(input: Tensor, *shape) -> Tensor:
     """Like ``view`` when the strides allow it, otherwise a contiguous copy."""
@@ -307,11 +310,8 @@ def reshape(input: Tensor, *shape) -> Tensor:
     return _wrap(data)
 
 
-class UnsafeViewBackward0(Node):
-    __slots__ = ("shape",)
-
-    def backward(self, grad):
-        return grad.reshape(self.shape),
+class UnsafeViewBackward0(ViewBackward0):
+    __slots__ = ()
 
 
 def view_as(input: Tensor, other: Tensor) -> Tensor:
@@ -380,11 +380,8 @@ def squeeze(input: Tensor, dim=None) -> Tensor:
     return make_view(input, data, node, lambda b: b.squeeze(dim))
 
 
-class SqueezeBackward0(Node):
-    __slots__ = ("shape",)
-
-    def backward(self, grad):
-        return grad.reshape(self.shape),
+class SqueezeBackward0(ViewBackward0):
+    __slots__ = ()
 
 
 class SqueezeBackward1(SqueezeBackward0):
@@ -423,6 +420,11 @@ class UnsqueezeBackward0(Node):
             return index_put_zeros(grad, self.shape, self.index, False),
         return grad.squeeze(self.dim),
 
+    def _np_backward(self, grad):
+        if self.dim is None:
+            return Node._np_backward(self, grad)
+        return np.squeeze(grad, self.dim),
+
 
 # -- transposes ----------------------------------------------------------------------------------
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
@@ -444,6 +446,9 @@ class TransposeBackward0(Node):
     def backward(self, grad):
         return grad.transpose(*self.dims),
 
+    def _np_backward(self, grad):
+        return np.swapaxes(grad, *self.dims),
+
 
 def t(input: Tensor) -> Tensor:
     """Transpose a tensor of at most 2 dims."""
@@ -459,6 +464,9 @@ class TBackward0(Node):
 
     def backward(self, grad):
         return grad.t(),
+
+    def _np_backward(self, grad):
+        return grad.T,
 
 
 def _dims_arg(dims) -> tuple:
@@ -492,6 +500,9 @@ class PermuteBackward0(Node):
         for i, d in enumerate(self.dims):
             inv[d] = i
         return grad.permute(inv),
+
+    def _np_backward(self, grad):
+        return np.transpose(grad, np.argsort(self.dims)),
 
 
 def movedim(input: Tensor, source, destination) -> Tensor:
@@ -613,6 +624,8 @@ class ExpandBackward0(Node):
 
     def backward(self, grad):          # the engine sums the broadcast dims back
         return grad,
+
+    _np_backward = backward
 
 
 def expand_as(input: Tensor, other: Tensor) -> Tensor:
@@ -783,6 +796,23 @@ class CatBackward0(Node):
             out.append(grad.narrow(self.dim, start, size) if fns[i][0] is not None else None)
             start += size
         return tuple(out)
+
+    def _np_backward(self, grad):
+        out = []
+        start = 0
+        fns = self.next_functions
+        index = [slice(None)] * grad.ndim
+        for i, (size, skip) in enumerate(zip(self.sizes, self.skip)):
+            if skip:
+                out.append(np.zeros(0, grad.dtype))
+                continue
+            if fns[i][0] is None:
+                out.append(None)
+            else:
+                index[self.dim] = slice(start, start + size)
+                out.append(grad[tuple(index)])
+            start += size
+        return out
 
 
 def stack(tensors, dim: int = 0, *, out=None) -> Tensor:
