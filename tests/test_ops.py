@@ -205,3 +205,26 @@ def test_errors(op, j):
         t_inputs = [torch.tensor(a) if isinstance(a, np.ndarray) else a for a in case.inputs]
         with pytest.raises(case.exc):
             op.fn(torch, *t_inputs, **case.kwargs)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("op,i", GRAD_CASES, ids=GRAD_IDS)
+def test_numpy_formulas_match(op, i, dtype):
+    """A backward without create_graph runs each node's NumPy formula (``_np_backward``); with
+    it, the ember-op formula. Both give the same gradients, dtypes and shapes."""
+    sample = _samples(op)[i]
+    idx = _grad_indices(sample)
+    results = []
+    for create_graph in (False, True):
+        inputs, out = _run(op, ember, sample, dtype)
+        v = ember.tensor(_weights(out.shape)).to(out.dtype)
+        results.append(ember.autograd.grad(out, [inputs[k] for k in idx], v,
+                                           create_graph=create_graph, allow_unused=True))
+    for k, fast, slow in zip(idx, *results):
+        assert (fast is None) == (slow is None), f"input {k}"
+        if fast is None:
+            continue
+        assert fast.dtype == slow.dtype and fast.shape == slow.shape, f"input {k}"
+        np.testing.assert_allclose(fast._data, slow._data.astype(fast._data.dtype),
+                                   rtol=1e-6 if dtype == "float32" else 1e-13, atol=0,
+                                   err_msg=f"gradient of input {k}")

@@ -240,9 +240,9 @@ def _batched(outputs, inputs, grads, retain_graph, create_graph, allow_unused) -
     return result
 
 
-# References to a gradient array when only the engine holds it: the list it arrived in,
-# _accumulate_raw's argument and getrefcount's own.
-_ENGINE_REFS = 3
+# References to a gradient array when only the engine holds it: the list it arrived in, the
+# arguments of _accumulate_raw and _private, and getrefcount's own.
+_ENGINE_REFS = 4
 
 
 def _private(d) -> bool:
@@ -251,14 +251,14 @@ def _private(d) -> bool:
     view of such a buffer (a transposed weight gradient) qualifies as well; any doubt means a
     copy."""
     if d.__class__ is not _ndarray or not d.flags.writeable or \
-            sys.getrefcount(d) > _ENGINE_REFS + 1:
+            sys.getrefcount(d) > _ENGINE_REFS:
         return False
     b = d.base
     if b is None:
         return d.flags.owndata
-    # referenced only by d (and getrefcount): no other view of it is alive anywhere
+    # referenced only by d (and here): no other view of it is alive anywhere
     return (b.__class__ is _ndarray and b.base is None and b.flags.owndata
-            and b.size == d.size and d.flags.c_contiguous and sys.getrefcount(b) == 2)
+            and b.size == d.size and d.flags.c_contiguous and sys.getrefcount(b) == 3)
 
 
 def _accumulate_raw(t, g) -> None:

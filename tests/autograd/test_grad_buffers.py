@@ -48,3 +48,77 @@ def test_linear_bias_gradient_buffer_is_owned_by_the_bias():
     assert g.tolist() == [4.0, 4.0] and g.numpy().flags.owndata
     lin(x).sum().backward()
     assert lin.bias.grad is g and g.tolist() == [8.0, 8.0]
+
+
+def test_linear_weight_gradient_is_a_private_contiguous_buffer():
+    lin = ember.nn.Linear(3, 2)
+    x = ember.ones(4, 3)
+    h = lin(x)
+    h.sum().backward()
+    g = lin.weight.grad
+    assert g.tolist() == [[4.0] * 3] * 2 and g.numpy().flags.c_contiguous
+    for other in (x, lin.weight, lin.bias.grad, h):
+        assert not np.shares_memory(g.numpy(), other.detach().numpy())
+    lin(x).sum().backward()
+    assert lin.weight.grad is g and g.tolist() == [[8.0] * 3] * 2
+
+
+def test_transposed_gradient_of_a_saved_tensor_is_copied():
+    # mm's gradient for b is a.T @ grad; when a itself is b's transpose view of a leaf...
+    w = ember.ones(2, 2, requires_grad=True)
+    v = ember.ones(2, 2)
+    (v.t() @ w.t()).sum().backward()        # w's gradient arrives through TBackward0
+    w.grad.mul_(0)
+    assert v.tolist() == [[1.0, 1.0], [1.0, 1.0]]
+    assert w.grad.tolist() == [[0.0, 0.0], [0.0, 0.0]]
+
+
+def test_view_gradients_of_one_buffer_are_not_shared():
+    # a gradient viewed twice (two slices of one buffer) must not be kept by either leaf
+    base = ember.ones(4, requires_grad=True)
+    a = ember.ones(2, requires_grad=True)
+    b = ember.ones(2, requires_grad=True)
+    y = ember.cat([a, b]) * base
+    y.sum().backward()
+    a.grad.add_(5)
+    assert b.grad.tolist() == [1.0, 1.0] and a.grad.tolist() == [6.0, 6.0]
+
+
+def test_scalar_graph_gradients_are_zero_dim_tensors():
+    w = ember.tensor(0.5, requires_grad=True)
+    b = ember.tensor(-1.0, requires_grad=True)
+    out = (w * 3.0 + b).tanh() * w
+    out.backward()
+    for t in (w, b):
+        assert t.grad.shape == () and t.grad.dtype == ember.float32
+        assert isinstance(t.grad.numpy(), np.ndarray) and t.grad.numpy().flags.writeable
+    t = np.tanh(np.float32(0.5))
+    assert abs(w.grad.item() - (t + 0.5 * 3 * (1 - t * t))) < 1e-6
+
+
+def test_private_accepts_only_unshared_buffers():
+    from ember.autograd.engine import _private
+
+    def accumulate(g):                # the engine's call depth: list -> accumulate -> _private
+        return _private(g)
+
+    def check(make) -> bool:
+        # (built inside, so that pytest's assertion rewriting holds no extra references)
+        grads = [make()]
+        return accumulate(grads[0])
+    held = np.ones(3)
+    other = np.ones((2, 3))
+    results = {
+        "fresh": check(lambda: np.ones((3, 2))),
+        "full view of a fresh buffer": check(
+            lambda: np.ascontiguousarray(np.ones((2, 3)).T).T.T),
+        "held elsewhere": check(lambda: held),
+        "part of a bigger buffer": check(lambda: np.ones(6)[:3]),
+        "broadcast": check(lambda: np.broadcast_to(np.ones(1), (3,))),
+        "NumPy scalar": check(lambda: np.float32(1.0)),
+        "view of a held buffer": check(lambda: other.T),
+    }
+    assert results == {"fresh": True, "full view of a fresh buffer": True,
+                       "held elsewhere": False, "part of a bigger buffer": False,
+                       "broadcast": False, "NumPy scalar": False,
+                       "view of a held buffer": False}

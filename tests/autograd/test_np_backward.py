@@ -1,0 +1,38 @@
+"""Each node's NumPy formula (``_np_backward``, run without create_graph) belongs with its
+ember-op formula (``backward``). The op table checks that the two agree op by op
+(tests/test_ops.py::test_numpy_formulas_match); this checks the class structure."""
+import ember  # noqa: F401  (imports every module that defines nodes)
+import ember.nn.functional  # noqa: F401
+from ember.autograd.graph import Node
+
+
+def _subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+def _owner(cls, name: str):
+    return next(k for k in cls.__mro__ if name in k.__dict__)
+
+
+def test_no_node_inherits_a_numpy_formula_for_another_backward():
+    """A subclass that overrides ``backward`` must not inherit its parent's ``_np_backward``
+    (it would compute the parent's gradient whenever no graph is built)."""
+    wrong = []
+    for cls in set(_subclasses(Node)):
+        fast, slow = _owner(cls, "_np_backward"), _owner(cls, "backward")
+        if fast is not Node and not issubclass(fast, slow):
+            wrong.append(f"{cls.__name__}: backward from {slow.__name__}, _np_backward from "
+                         f"{fast.__name__}")
+    assert not wrong, wrong
+
+
+def test_the_default_numpy_formula_wraps_backward():
+    class TwiceBackward(Node):
+        def backward(self, grad):
+            return grad * 2,
+    node = TwiceBackward()
+    import numpy as np
+    out = node._np_backward(np.array([1.0, 2.0], np.float32))
+    assert len(out) == 1 and out[0].dtype == np.float32 and out[0].tolist() == [2.0, 4.0]
