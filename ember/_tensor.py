@@ -366,9 +366,12 @@ class Tensor:
     def backward(self, gradient=None, retain_graph=None, create_graph: bool = False,
                  inputs=None) -> None:
         """Compute gradients of this tensor w.r.t. the graph leaves (into their ``.grad``)."""
-        from .autograd import engine
-        engine.backward((self,), None if gradient is None else (gradient,), retain_graph,
-                        create_graph, inputs=inputs)
+        if gradient is None and inputs is None and not create_graph and self._rg and \
+                self._data.size == 1 and self._data.dtype.kind == "f":
+            _engine.backward_scalar(self, retain_graph)
+            return
+        _engine.backward((self,), None if gradient is None else (gradient,), retain_graph,
+                         create_graph, inputs=inputs)
 
     def retain_grad(self) -> None:
         """Keep ``.grad`` for this non-leaf tensor after backward."""

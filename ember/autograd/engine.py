@@ -25,6 +25,7 @@ import numpy as np
 from .._dtype import from_np
 from .._errstate import QUIET, quiet_off, quiet_on
 from .._size import Size
+from . import graph as _graph
 from .graph import AccumulateGrad, Node, edge
 from .grad_mode import ANOMALY, STATE
 
@@ -46,8 +47,7 @@ _CREATE_GRAPH_WARNING = (
 
 
 def _tensor_cls():
-    from .._tensor import Tensor
-    return Tensor
+    return _graph._Tensor
 
 
 def _make_grads(outputs, grad_outputs, Tensor, create_graph: bool,
@@ -89,6 +89,13 @@ def _make_grads(outputs, grad_outputs, Tensor, create_graph: bool,
                 g = g.detach()
         grads.append(g)
     return grads
+
+
+def backward_scalar(t, retain_graph) -> None:
+    """``t.backward()`` of a floating one-element tensor that requires grad: the common call,
+    without the general entry's argument handling (the same work otherwise)."""
+    d = t._data
+    _execute([edge(t)], [np.ones(d.shape, d.dtype)], bool(retain_graph), False, None)
 
 
 def _check_outputs(outputs) -> None:
@@ -137,6 +144,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool =
         _WARNED_CREATE_GRAPH.append(True)   # PyTorch warns once per process
         warnings.warn(_CREATE_GRAPH_WARNING, UserWarning, stacklevel=2)
     roots = [edge(t) for t in tensors]
+    if not create_graph:
+        grads = _arrays(grads)
     if inputs is None:
         _execute(roots, grads, retain_graph, create_graph, None)
         return
@@ -204,8 +213,8 @@ def _zeros_for(t, requires_grad: bool):
 
 
 def _grad_once(outputs, inputs, grads, retain_graph, create_graph, allow_unused) -> list:
-    captured = _execute([edge(t) for t in outputs], grads, retain_graph, create_graph,
-                        [edge(t) for t in inputs])
+    captured = _execute([edge(t) for t in outputs], grads if create_graph else _arrays(grads),
+                        retain_graph, create_graph, [edge(t) for t in inputs])
     result = []
     for i, g in enumerate(captured):
         if g is None:
@@ -459,9 +468,11 @@ def _execute(roots: list, root_grads: list, retain_graph: bool, create_graph: bo
     their gradients are captured and returned (``accumulate``: left to the accumulators and
     retain_grad of ``backward(inputs=...)``).
 
-    Without ``create_graph`` gradients travel as NumPy arrays and each node runs its
-    ``_np_backward``; tensors are made only where user code sees them (hooks, ``.grad``,
-    the returned gradients). With it, they are tensors and ``backward`` records a graph."""
+    Without ``create_graph`` gradients travel as NumPy arrays (``root_grads`` too) and each
+    node runs its ``_np_backward``; tensors are made only where user code sees them (hooks,
+    ``.grad``, the returned gradients). With it, they are tensors and ``backward`` records a
+    graph. A node's pending gradient is the gradient itself, or for a node with several
+    outputs a list of one per output."""
     root_nodes, deps = _dependencies(roots)
     raw = not create_graph
     capture = None
@@ -477,14 +488,8 @@ def _execute(roots: list, root_grads: list, retain_graph: bool, create_graph: bo
 
     buffers: dict = {}
     for (node, nr), g in zip(roots, root_grads):
-        if node is None:
-            continue
-        if raw and g is not None:
-            g = g._data
-        buf = buffers.get(node)
-        if buf is None:
-            buf = buffers[node] = [None] * node._n_out
-        buf[nr] = g if buf[nr] is None else buf[nr] + g
+        if node is not None:
+            _add_to_buffer(buffers, node, nr, g)
 
     # Ready nodes run latest-created first; accumulators (sequence -1) as soon as they are
     # ready, in the order they became so. Keys are unique, so nodes are never compared.
@@ -502,9 +507,11 @@ def _execute(roots: list, root_grads: list, retain_graph: bool, create_graph: bo
     try:
         while heap:
             node = heappop(heap)[1]
-            grads = buffers.pop(node, None)
-            if grads is None:
-                grads = [None] * node._n_out
+            single = node._n_out == 1
+            if single:
+                grads = [buffers.pop(node, None)]
+            else:
+                grads = buffers.pop(node, None) or [None] * node._n_out
             if execute is not None:
                 hit = capture.get(node)
                 if node not in execute:
@@ -521,28 +528,16 @@ def _execute(roots: list, root_grads: list, retain_graph: bool, create_graph: bo
                 grads = _user(_pre_hooks, raw, node, grads, hooks, create_graph)
             if node.__class__ is AccumulateGrad:
                 if grads[0] is not None:
-                    t = node._var()
-                    m = None if t is None else t._meta
-                    if t is None:
-                        pass                   # the leaf is gone; its gradient with it
-                    elif raw and (m is None or not (m.hooks or m.post_acc_hooks)):
-                        _accumulate_raw(t, grads[0])
-                    else:
-                        _run_accumulate(node, _tensor(grads[0]) if raw else grads[0],
-                                        create_graph)
+                    _accumulate(node, grads, raw)
                     if hooks is not None and hooks.post:
                         _post_hooks(node, (), _tensors(grads) if raw else grads, hooks)
                 continue
-            if node._n_out == 1:
-                if grads[0] is None and not node._run_without_grads:
-                    _skip(node, deps, heap, tie, retain_graph)
-                    continue
-                grad_in = node._np_backward(grads[0]) if raw else node.backward(grads[0])
-            else:
-                if not node._run_without_grads and all(g is None for g in grads):
-                    _skip(node, deps, heap, tie, retain_graph)
-                    continue
-                grad_in = node._np_backward(grads) if raw else node.backward(grads)
+            if not node._run_without_grads and (
+                    grads[0] is None if single else all(g is None for g in grads)):
+                _skip(node, deps, heap, tie, retain_graph)
+                continue
+            g = grads[0] if single else grads
+            grad_in = node._np_backward(g) if raw else node.backward(g)
             if hooks is not None and hooks.post:
                 if raw:
                     grad_in = _arrays(_post_hooks(node, _tensors(grad_in), _tensors(grads),
@@ -573,13 +568,11 @@ def _execute(roots: list, root_grads: list, retain_graph: bool, create_graph: bo
                             g = _reduce(g, shape, node, i)
                         if gd.dtype != dt:
                             g = g.to(from_np(dt))
-                    buf = buffers.get(nxt)
-                    if buf is None:
-                        buffers[nxt] = buf = [None] * nxt._n_out
-                        buf[nr] = g
+                    if nxt._n_out == 1:
+                        old = buffers.get(nxt)
+                        buffers[nxt] = g if old is None else old + g
                     else:
-                        old = buf[nr]
-                        buf[nr] = g if old is None else old + g
+                        _add_to_buffer(buffers, nxt, nr, g)
                 d = deps[nxt] - 1
                 deps[nxt] = d
                 if d == 0:
@@ -587,13 +580,38 @@ def _execute(roots: list, root_grads: list, retain_graph: bool, create_graph: bo
                     heappush(heap, (-s if s >= 0 else next(tie), nxt))
             # Drop this node's references, so a gradient held only by a buffer can be handed
             # to a leaf without a copy (see _private).
-            grad_in = g = gd = old = buf = None
+            grads = grad_in = g = gd = old = None
     finally:
         quiet_off(quiet)
         STATE.enabled = prev_mode
     if raw and results is not None:
         results = _tensors(results)
     return results
+
+
+def _add_to_buffer(buffers: dict, node: Node, nr: int, g) -> None:
+    """Add ``g`` to the pending gradient of ``node``'s output ``nr``."""
+    if node._n_out == 1:
+        old = buffers.get(node)
+        buffers[node] = g if old is None else old + g
+        return
+    buf = buffers.get(node)
+    if buf is None:
+        buf = buffers[node] = [None] * node._n_out
+    old = buf[nr]
+    buf[nr] = g if old is None else old + g
+
+
+def _accumulate(node: AccumulateGrad, grads: list, raw: bool) -> None:
+    """Run a leaf's accumulator on ``grads[0]`` (hooks first, when it has any)."""
+    t = node._var()
+    if t is None:
+        return                         # the leaf is gone; its gradient with it
+    m = t._meta
+    if raw and (m is None or not (m.hooks or m.post_acc_hooks)):
+        _accumulate_raw(t, grads[0])
+    else:
+        _run_accumulate(node, _tensor(grads[0]) if raw else grads[0], not raw)
 
 
 def _tensor(g):
