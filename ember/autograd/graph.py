@@ -123,7 +123,20 @@ class Node:
     def save(self, *tensors) -> None:
         """Save input tensors (or None) for backward, remembering their versions."""
         self._saved = tensors
-        self._versions = tuple(None if t is None else t._version_counter().v for t in tensors)
+        self._versions = tuple(_version(t) for t in tensors)
+
+    # A tensor without a version counter is at version 0: the counter is made by its first
+    # in-place write or alias (which then sees the change), not here.
+    def save1(self, t) -> None:
+        """``save(t)`` without the generic packing (hot ops)."""
+        self._saved = (t,)
+        self._versions = (0 if t._vc is None else t._vc.v,)
+
+    def save2(self, a, b) -> None:
+        """``save(a, b)`` without the generic packing (hot ops); either may be None."""
+        self._saved = (a, b)
+        self._versions = (None if a is None else 0 if a._vc is None else a._vc.v,
+                          None if b is None else 0 if b._vc is None else b._vc.v)
 
     def save_result(self, out) -> None:
         """Save this node's own output; only its data is kept, so no reference cycle forms."""
@@ -135,7 +148,7 @@ class Node:
         if saved is None:
             raise RuntimeError(_SECOND_TIME)
         for t, v in zip(saved, self._versions):
-            if t is not None and t._vc.v != v:
+            if t is not None and t._vc is not None and t._vc.v != v:
                 _raise_modified(t, v)
         return saved
 
@@ -155,14 +168,15 @@ class Node:
         return t
 
     def _result_array(self):
-        """The saved output's array for a NumPy formula, after the same checks."""
+        """The saved output's array for a NumPy formula, after the same checks (a NumPy
+        scalar for a 0-d output: arithmetic on those is many times faster)."""
         res = self._result
         if res is None:
             raise RuntimeError(_SECOND_TIME)
         data, vc, v = res
         if vc.v != v:
             _raise_modified_output(self, data, vc.v, v)
-        return data
+        return data if data.ndim else data[()]
 
     def _release(self) -> None:
         if self._saved:
@@ -201,6 +215,10 @@ class Node:
     def register_prehook(self, fn) -> RemovableHandle:
         """``fn(grad_outputs)`` runs before this node; may return new grad_outputs."""
         return add_hook(self._hook_state().pre, fn)
+
+
+def _version(t):
+    return None if t is None else 0 if t._vc is None else t._vc.v
 
 
 def _describe(t) -> str:

@@ -165,7 +165,7 @@ def _vector_norm(x: Tensor, p: float, dim: int, keepdim: bool) -> Tensor:
         node = NormBackward1()
         node.p, node.dim, node.keepdim = p, ax, keepdim
         t = record1(node, r, x)
-        node.save(x)
+        node.save1(x)
         node.save_result(t)
         return t
     return _wrap(r)
@@ -645,7 +645,7 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
         node.axes, node.eps = axes, eps
         node.mean, node.rstd = mean, rstd
         t = record(node, y, (input, weight, bias))
-        node.save(input, weight)
+        node.save2(input, weight)
         return t
     return _wrap(y)
 
@@ -776,7 +776,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         node.axes, node.bshape, node.eps, node.training = axes, bshape, eps, bool(training)
         node.mean, node.rstd = mean, rstd
         t = record(node, y, (input, weight, bias))
-        node.save(input, weight)
+        node.save2(input, weight)
         return t
     return _wrap(y)
 
@@ -900,7 +900,7 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
         node.groups, node.eps, node.bshape = num_groups, eps, bshape
         node.mean, node.rstd = mean, rstd
         t = record(node, y, (input, weight, bias))
-        node.save(input, weight)
+        node.save2(input, weight)
         return t
     return _wrap(y)
 
@@ -1217,7 +1217,7 @@ _F32_SIXTH = float(np.float32(1.0 / 6.0))
 
 def _saved_unary(node: Node, r: np.ndarray, input: Tensor) -> Tensor:
     t = record1(node, r, input)
-    node.save(input)
+    node.save1(input)
     return t
 
 
@@ -1535,7 +1535,7 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
         node = PreluKernelBackward0()
         node.bshape = bshape
         t = record2(node, r, input, weight)
-        node.save(input, weight)
+        node.save2(input, weight)
         return t
     return _wrap(r)
 
@@ -1984,7 +1984,7 @@ def _pointwise_loss(node_cls, loss: np.ndarray, input: Tensor, target: Tensor,
         node = node_cls()
         node.reduction, node.numel = reduction, loss.size
         t = record2(node, r, input, target)
-        node.save(input, target)
+        node.save2(input, target)
         return t
     return _wrap(r)
 
@@ -2120,7 +2120,7 @@ def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=No
         node = SoftMarginLossBackward0()
         node.reduction, node.numel = red, loss.size
         out = record1(node, r, input)
-        node.save(input, target)
+        node.save2(input, target)
         return out
     return _wrap(r)
 
@@ -2171,7 +2171,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
         node = BinaryCrossEntropyBackward0()
         node.reduction, node.numel, node.weight = red, loss.size, w
         out = record2(node, r, input, target)
-        node.save(input, target)
+        node.save2(input, target)
         return out
     return _wrap(r)
 
@@ -2236,7 +2236,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
         node.reduction, node.numel = red, loss.size
         node.weight, node.pos_weight = w, pw
         out = record2(node, r, input, target)
-        node.save(input, target)
+        node.save2(input, target)
         return out
     return _wrap(r)
 

@@ -1078,7 +1078,7 @@ def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: 
         node.reduce = reduce
         node.include_self = include_self
         t = record2(node, out, input, src)
-        node.save(input, src)
+        node.save2(input, src)
         node.save_result(t)
         return t
     return _wrap(out)

@@ -104,7 +104,7 @@ def mm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
     if STATE.enabled and (input._rg or mat2._rg):
         node = MmBackward0()
         t = record2(node, r, input, mat2)
-        node.save(input, mat2)
+        node.save2(input, mat2)
         return _out(t, out, "mm")
     return _out(_wrap(r), out, "mm")
 
@@ -144,7 +144,7 @@ def bmm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
     if STATE.enabled and (input._rg or mat2._rg):
         node = BmmBackward0()
         t = record2(node, r, input, mat2)
-        node.save(input, mat2)
+        node.save2(input, mat2)
         return _out(t, out, "bmm")
     return _out(_wrap(r), out, "bmm")
 
@@ -183,7 +183,7 @@ def dot(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     if _need(input, other):
         node = DotBackward0()
         t = record2(node, r, input, other)
-        node.save(input, other)
+        node.save2(input, other)
         return _out(t, out, "dot")
     return _out(_wrap(r), out, "dot")
 
@@ -207,7 +207,7 @@ def vdot(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     if _need(input, other):
         node = VdotBackward0()
         t = record2(node, r, input, other)
-        node.save(input, other)
+        node.save2(input, other)
         return _out(t, out, "vdot")
     return _out(_wrap(r), out, "vdot")
 
@@ -240,7 +240,7 @@ def mv(input: Tensor, vec: Tensor, *, out=None) -> Tensor:
     if _need(input, vec):
         node = MvBackward0()
         t = record2(node, r, input, vec)
-        node.save(input, vec)
+        node.save2(input, vec)
         return _out(t, out, "mv")
     return _out(_wrap(r), out, "mv")
 
@@ -447,7 +447,7 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1, out=Non
         node = AddmmBackward0()
         node.alpha, node.beta = alpha, beta
         t = record(node, r, (input, mat1, mat2))
-        node.save(mat1, mat2)
+        node.save2(mat1, mat2)
         return _out(t, out, "addmm")
     return _out(_wrap(r), out, "addmm")
 
@@ -515,7 +515,7 @@ def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta=1, alpha=1, out=None)
         node = AddmvBackward0()
         node.alpha, node.beta = alpha, beta
         t = record(node, r, (input, mat, vec))
-        node.save(mat, vec)
+        node.save2(mat, vec)
         return _out(t, out, "addmv")
     return _out(_wrap(r), out, "addmv")
 
@@ -545,7 +545,7 @@ def addr(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta=1, alpha=1, out=None
         node = AddrBackward0()
         node.alpha, node.beta = alpha, beta
         t = record(node, r, (input, vec1, vec2))
-        node.save(vec1, vec2)
+        node.save2(vec1, vec2)
         return _out(t, out, "addr")
     return _out(_wrap(r), out, "addr")
 
@@ -591,7 +591,7 @@ def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1,
         node = BaddbmmBackward0()
         node.alpha, node.beta = alpha, beta
         t = record(node, r, (input, batch1, batch2))
-        node.save(batch1, batch2)
+        node.save2(batch1, batch2)
         return _out(t, out, "baddbmm")
     return _out(_wrap(r), out, "baddbmm")
 
@@ -622,7 +622,7 @@ def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1,
         node.alpha, node.beta = alpha, beta
         node.n = a.shape[0]
         t = record(node, r, (input, batch1, batch2))
-        node.save(batch1, batch2)
+        node.save2(batch1, batch2)
         return _out(t, out, "addbmm")
     return _out(_wrap(r), out, "addbmm")
 
@@ -874,7 +874,7 @@ def linalg_cross(input: Tensor, other: Tensor, *, dim: int = -1, out=None) -> Te
         node = LinalgCrossBackward0()
         node.dim = k
         t = record2(node, r, input, other)
-        node.save(input, other)
+        node.save2(input, other)
         return _out(t, out, "linalg_cross")
     return _out(_wrap(r), out, "linalg_cross")
 
@@ -1375,7 +1375,7 @@ def det(A: Tensor, *, out=None) -> Tensor:
     if _need(A):
         node = LinalgDetBackward0()
         t = record1(node, r, A)
-        node.save(A)
+        node.save1(A)
         node.save_result(t)
         return _out(t, out, "det")
     return _out(_wrap(r), out, "det")
@@ -1416,7 +1416,7 @@ def slogdet(A: Tensor, *, out=None):
         node = LinalgSlogdetBackward0()
         node._n_out = 2
         res = record(node, (sign, logabs), (A,))
-        node.save(A)
+        node.save1(A)
         return linalg_slogdet_type(*res)
     return linalg_slogdet_type(_wrap(sign), _wrap(logabs))
 
@@ -1466,7 +1466,7 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True, out=None) -> Tensor:
         node = LinalgSolveExBackward0()
         node.vector, node.left = vector, left
         t = record2(node, x, A, B)
-        node.save(A)
+        node.save1(A)
         node.save_result(t)
         return _out(t, out, "solve")
     return _out(_wrap(x), out, "solve")

@@ -176,6 +176,8 @@ def _select(cond: np.ndarray, grad: Tensor) -> Tensor:
 
 def _select_np(cond: np.ndarray, g):
     """``_select`` on arrays."""
+    if g.__class__ is not _ndarray:     # a NumPy scalar (the gradient of a 0-d tensor)
+        return g if cond else g.dtype.type(0)
     # a product is many times faster than np.where on scattered masks; it differs only
     # where the gradient is not finite
     if np.isfinite(g).all():
@@ -202,7 +204,7 @@ def _finish(input: Tensor, r, node_cls, save: int, out) -> Tensor:
         node = node_cls()
         t = record1(node, r, input)
         if save == _SAVE_INPUT:
-            node.save(input)
+            node.save1(input)
         elif save == _SAVE_RESULT:
             node.save_result(t)
         return t if out is None else _out(t, out)
@@ -460,9 +462,9 @@ def mul(input, other, *, out=None) -> Tensor:
         node = MulBackward0()
         t = record2(node, r, input, other)
         if isinstance(other, Tensor):
-            node.save(input if other._rg else None, other if input._rg else None)
+            node.save2(input if other._rg else None, other if input._rg else None)
         else:
-            node.save(None, None)
+            node.save2(None, None)
             node.other = scalar_value(other)
         return t if out is None else _out(t, out)
     t = _wrap(r)
@@ -499,7 +501,7 @@ class MulBackward0(Node):
 def _mul_np(g, x):
     if x.dtype is not g.dtype:
         g, x = _promoted(g, x)
-    return g * x
+    return g * (x if x.ndim else x[()])
 
 
 def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
@@ -512,12 +514,12 @@ def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
         node = DivBackward0()
         t = record2(node, r, input, other)
         if not isinstance(other, Tensor):
-            node.save(None, None)
+            node.save2(None, None)
             node.other = scalar_value(other)
         elif isinstance(input, Tensor):
-            node.save(input if other._rg else None, other)
+            node.save2(input if other._rg else None, other)
         else:
-            node.save(None, other)
+            node.save2(None, other)
             node.self_scalar = scalar_value(input)
         return t if out is None else _out(t, out)
     t = _wrap(r)
@@ -663,7 +665,7 @@ def remainder(input, other, *, out=None) -> Tensor:
         if isinstance(other, Tensor):
             node = RemainderBackward1()
             t = record2(node, r, input, other)
-            node.save(input, other)
+            node.save2(input, other)
         else:
             t = record1(RemainderBackward0(), r, input)
         return _out(t, out)
@@ -707,7 +709,7 @@ def fmod(input: Tensor, other, *, out=None) -> Tensor:
         if isinstance(other, Tensor):
             node = FmodBackward1()
             t = record2(node, r, input, other)
-            node.save(input, other)
+            node.save2(input, other)
         else:
             t = record1(FmodBackward0(), r, input)
         return _out(t, out)
@@ -774,7 +776,7 @@ def abs(input: Tensor, *, out=None) -> Tensor:
     if STATE.enabled and input._rg:
         node = AbsBackward0()
         t = record1(node, np.abs(d), input)
-        node.save(input)
+        node.save1(input)
         return _out(t, out)
     return _out(_wrap(np.abs(d)), out)
 
@@ -842,7 +844,7 @@ def sgn(input: Tensor, *, out=None) -> Tensor:
     if STATE.enabled and input._rg:
         node = SgnBackward0()
         t = record1(node, r, input)
-        node.save(input)
+        node.save1(input)
         node.save_result(t)
         return _out(t, out)
     return _out(_wrap(r), out)
@@ -915,7 +917,7 @@ def pow(input, exponent, *, out=None) -> Tensor:
         if STATE.enabled and (input._rg or exponent._rg):
             node = PowBackward1()
             t = record2(node, r, input, exponent)
-            node.save(input, exponent)
+            node.save2(input, exponent)
             node.save_result(t)
             return _out(t, out)
         return _out(_wrap(r), out)
@@ -938,7 +940,7 @@ def pow(input, exponent, *, out=None) -> Tensor:
     if STATE.enabled and input._rg:
         node = PowBackward0()
         t = record1(node, r, input)
-        node.save(input)
+        node.save1(input)
         node.exponent = e
         return _out(t, out)
     return _out(_wrap(r), out)
@@ -1002,7 +1004,7 @@ def _scalar_pow(base, exponent: Tensor) -> Tensor:
         node = PowBackward2()
         t = record1(node, r, exponent)
         node.base = b
-        node.save(exponent)
+        node.save1(exponent)
         node.save_result(t)
         return t
     return _wrap(r)
@@ -1377,7 +1379,7 @@ def atan2(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     if STATE.enabled and (input._rg or other._rg):
         node = Atan2Backward0()
         t = record2(node, r, input, other)
-        node.save(input, other)
+        node.save2(input, other)
         return _out(t, out)
     return _out(_wrap(r), out)
 
@@ -1853,7 +1855,7 @@ def maximum(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     if STATE.enabled and (input._rg or other._rg):
         node = MaximumBackward0()
         t = record2(node, r, input, other)
-        node.save(input, other)
+        node.save2(input, other)
         return _out(t, out)
     return _out(_wrap(r), out)
 
@@ -1865,7 +1867,7 @@ def minimum(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     if STATE.enabled and (input._rg or other._rg):
         node = MinimumBackward0()
         t = record2(node, r, input, other)
-        node.save(input, other)
+        node.save2(input, other)
         return _out(t, out)
     return _out(_wrap(r), out)
 
@@ -1907,7 +1909,7 @@ def fmax(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     if STATE.enabled and (input._rg or other._rg):
         node = FmaxBackward0()
         t = record2(node, r, input, other)
-        node.save(input, other)
+        node.save2(input, other)
         return _out(t, out)
     return _out(_wrap(r), out)
 
@@ -1919,7 +1921,7 @@ def fmin(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     if STATE.enabled and (input._rg or other._rg):
         node = FminBackward0()
         t = record2(node, r, input, other)
-        node.save(input, other)
+        node.save2(input, other)
         return _out(t, out)
     return _out(_wrap(r), out)
 
@@ -2016,7 +2018,7 @@ def clamp(input: Tensor, min=None, max=None, *, out=None) -> Tensor:
         node = ClampBackward1()
         node.lo, node.hi = lo, hi
         t = record1(node, r, input)
-        node.save(input)
+        node.save1(input)
         return _out(t, out)
     return _out(_wrap(r), out)
 
@@ -2130,7 +2132,7 @@ def _clamp_one(input: Tensor, bound, is_min: bool) -> Tensor:
         if STATE.enabled and (input._rg or bound._rg):
             node = ClampMinBackward1() if is_min else ClampMaxBackward1()
             t = record2(node, r, input, bound)
-            node.save(input, bound)
+            node.save2(input, bound)
             return t
         return _wrap(r)
     if d.dtype.kind == "c":
@@ -2146,7 +2148,7 @@ def _clamp_one(input: Tensor, bound, is_min: bool) -> Tensor:
         node = ClampMinBackward0() if is_min else ClampMaxBackward0()
         node.bound = v
         t = record1(node, r, input)
-        node.save(input)
+        node.save1(input)
         return t
     return _wrap(r)
 
@@ -2223,7 +2225,7 @@ def hypot(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     if STATE.enabled and (input._rg or other._rg):
         node = HypotBackward0()
         t = record2(node, r, input, other)
-        node.save(input, other)
+        node.save2(input, other)
         node.save_result(t)
         return _out(t, out)
     return _out(_wrap(r), out)
@@ -2250,7 +2252,7 @@ def logaddexp(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     if STATE.enabled and (input._rg or other._rg):
         node = LogaddexpBackward0()
         t = record2(node, r, input, other)
-        node.save(input, other)
+        node.save2(input, other)
         return _out(t, out)
     return _out(_wrap(r), out)
 
@@ -2282,7 +2284,7 @@ def logaddexp2(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     if STATE.enabled and (input._rg or other._rg):
         node = Logaddexp2Backward0()
         t = record2(node, r, input, other)
-        node.save(input, other)
+        node.save2(input, other)
         return _out(t, out)
     return _out(_wrap(r), out)
 
@@ -2316,16 +2318,16 @@ def xlogy(input, other, *, out=None) -> Tensor:
             node = XlogyBackward1()
             node.scalar = scalar_value(input)
             t = record1(node, r, other)
-            node.save(other)
+            node.save1(other)
         elif not isinstance(other, Tensor):
             node = XlogyBackward2()
             node.scalar = scalar_value(other)
             t = record1(node, r, input)
-            node.save(input)
+            node.save1(input)
         else:
             node = XlogyBackward0()
             t = record2(node, r, input, other)
-            node.save(input, other)
+            node.save2(input, other)
         return _out(t, out)
     return _out(_wrap(r), out)
 
@@ -2383,7 +2385,7 @@ def copysign(input: Tensor, other, *, out=None) -> Tensor:
         node = CopysignBackward0() if isinstance(other, Tensor) else CopysignBackward1()
         t = record2(node, r, input, other) if isinstance(other, Tensor) else \
             record1(node, r, input)
-        node.save(input)
+        node.save1(input)
         node.save_result(t)
         return _out(t, out)
     return _out(_wrap(r), out)
@@ -2576,7 +2578,7 @@ def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1, out=Non
         node = AddcmulBackward0()
         node.value = v
         t = record(node, r, (input, tensor1, tensor2))
-        node.save(tensor1 if tensor2._rg else None, tensor2 if tensor1._rg else None)
+        node.save2(tensor1 if tensor2._rg else None, tensor2 if tensor1._rg else None)
         return _out(t, out)
     return _out(_wrap(r), out)
 
@@ -2619,7 +2621,7 @@ def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1, out=Non
         node = AddcdivBackward0()
         node.value = v
         t = record(node, r, (input, tensor1, tensor2))
-        node.save(tensor1 if tensor2._rg else None, tensor2)
+        node.save2(tensor1 if tensor2._rg else None, tensor2)
         return _out(t, out)
     return _out(_wrap(r), out)
 
@@ -3190,7 +3192,7 @@ def logit(input: Tensor, eps=None, *, out=None) -> Tensor:
         node = LogitBackward0()
         node.eps = eps
         t = record1(node, r.astype(d.dtype, copy=False), input)
-        node.save(input)
+        node.save1(input)
         return _out(t, out)
     return _out(_wrap(r.astype(d.dtype, copy=False)), out)
 

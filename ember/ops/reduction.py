@@ -286,7 +286,7 @@ def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out=No
         node = NansumBackward0()
         node.shape, node.dims, node.keepdim = d.shape, dims, keepdim
         t = record1(node, r, input)
-        node.save(input)
+        node.save1(input)
         return _out(t, out, "nansum")
     return _out(_wrap(r), out, "nansum")
 
@@ -341,7 +341,7 @@ def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out=None
         node = ProdBackward0() if dim is None else ProdBackward1()
         node.dim, node.keepdim = axis, keepdim
         t = record1(node, r, input)
-        node.save(input)
+        node.save1(input)
         node.save_result(t)
         return _out(t, out, "prod")
     return _out(_wrap(r), out, "prod")
@@ -444,7 +444,7 @@ def _extreme(input: Tensor, dim, keepdim: bool, other, out, is_max: bool):
         if STATE.enabled and input._rg:
             node = MaxBackward1() if is_max else MinBackward1()
             t = record1(node, r, input)
-            node.save(input)
+            node.save1(input)
             node.save_result(t)
             return _out(t, out, name)
         return _out(_wrap(np.asarray(r)), out, name)
@@ -521,7 +521,7 @@ def _amaxmin(input: Tensor, dim, keepdim: bool, out, is_max: bool) -> Tensor:
         node = AmaxBackward0() if is_max else AminBackward0()
         t = record1(node, r, input)
         node.dims, node.keepdim = dims, keepdim
-        node.save(input)
+        node.save1(input)
         node.save_result(t)
         return _out(t, out, name)
     return _out(_wrap(r), out, name)
@@ -566,7 +566,7 @@ def aminmax(input: Tensor, *, dim=None, keepdim: bool = False, out=None):
         node._n_out = 2
         node.dims, node.keepdim = dims, keepdim
         res = aminmax_type(*record(node, (lo, hi), (input,)))
-        node.save(input)
+        node.save1(input)
         node.lo, node.hi = lo, hi
         return _fill_out(res, out)
     return _fill_out(aminmax_type(_wrap(lo), _wrap(hi)), out)
@@ -632,7 +632,7 @@ def _median_all(input: Tensor, ignore_nan: bool) -> Tensor:
     if STATE.enabled and input._rg:
         node = NanmedianBackward0() if ignore_nan else MedianBackward0()
         t = record1(node, r, input)
-        node.save(input)
+        node.save1(input)
         node.save_result(t)
         return t
     return _wrap(r)
@@ -778,7 +778,7 @@ def _var_std(input: Tensor, dim, unbiased, keepdim: bool, correction, is_std: bo
         t = record1(node, r, input)
         node.dims, node.keepdim = dims, keepdim
         node.denom = builtins.max(0.0, _count(d.shape, dims) - corr)
-        node.save(input)
+        node.save1(input)
         node.save_result(t)
         return t
     return _wrap(r)
@@ -846,7 +846,7 @@ def _var_std_mean(input: Tensor, dim, unbiased, keepdim: bool, correction, is_st
         node.shape = d.shape
         node.denom = builtins.max(0.0, n - corr)
         a, b = record(node, (v, m), (input,))
-        node.save(input)
+        node.save1(input)
         node.corr = corr if is_std else None
         return a, b
     return _wrap(v), _wrap(m)
@@ -942,7 +942,7 @@ def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None
         node = LinalgVectorNormBackward0()
         t = record1(node, r, x)
         node.p, node.dims, node.keepdim = p, dims, keepdim
-        node.save(x)
+        node.save1(x)
         node.save_result(t)
         return _out(t, out, "linalg_vector_norm")
     return _out(_wrap(r), out, "linalg_vector_norm")
@@ -1042,7 +1042,7 @@ def logsumexp(input: Tensor, dim, keepdim: bool = False, *, out=None) -> Tensor:
         node = LogsumexpBackward0()
         t = record1(node, r, input)
         node.dims, node.keepdim = dims, keepdim
-        node.save(input)
+        node.save1(input)
         node.save_result(t)
         return _out(t, out, "logsumexp")
     return _out(_wrap(r), out, "logsumexp")
@@ -1104,7 +1104,7 @@ def cumprod(input: Tensor, dim: int, *, dtype=None, out=None) -> Tensor:
         node = CumprodBackward0()
         node.dim = k
         t = record1(node, r, input)
-        node.save(input)
+        node.save1(input)
         node.save_result(t)
         return _out(t, out, "cumprod")
     return _out(_wrap(r), out, "cumprod")
