@@ -122,10 +122,11 @@ class Tensor:
         return m
 
     def _accumulator(self) -> AccumulateGrad:
+        m = self._meta
+        if m is not None and m.accum is not None:
+            return m.accum
         m = self._meta_state()
-        acc = m.accum
-        if acc is None:
-            acc = m.accum = AccumulateGrad(self)
+        acc = m.accum = AccumulateGrad(self)
         return acc
 
     # -- attributes the slides teach -------------------------------------------------------

@@ -501,6 +501,10 @@ def _execute(roots: list, root_grads: list, retain_graph: bool, create_graph: bo
             heappush(heap, (-s if s >= 0 else next(tie), node))
 
     check_nan = ANOMALY.enabled and ANOMALY.check_nan
+    # Accumulators made ready by a node run right after it, before anything else, as they
+    # would from the heap; those without hooks skip the heap when no targets are pruned.
+    direct = raw and execute is None
+    ready: list = []
     prev_mode = STATE.enabled
     STATE.enabled = create_graph
     quiet = quiet_on(QUIET)    # NumPy formulas must not warn where PyTorch's kernels do not
@@ -577,10 +581,17 @@ def _execute(roots: list, root_grads: list, retain_graph: bool, create_graph: bo
                 deps[nxt] = d
                 if d == 0:
                     s = nxt._seq
-                    heappush(heap, (-s if s >= 0 else next(tie), nxt))
+                    if s < 0 and direct and nxt._hooks is None:
+                        ready.append(nxt)
+                    else:
+                        heappush(heap, (-s if s >= 0 else next(tie), nxt))
             # Drop this node's references, so a gradient held only by a buffer can be handed
             # to a leaf without a copy (see _private).
             grads = grad_in = g = gd = old = None
+            if ready:
+                for nxt in ready:
+                    _accumulate_direct(nxt, buffers.pop(nxt, None))
+                ready.clear()
     finally:
         quiet_off(quiet)
         STATE.enabled = prev_mode
@@ -600,6 +611,18 @@ def _add_to_buffer(buffers: dict, node: Node, nr: int, g) -> None:
         buf = buffers[node] = [None] * node._n_out
     old = buf[nr]
     buf[nr] = g if old is None else old + g
+
+
+def _accumulate_direct(node: AccumulateGrad, g) -> None:
+    """A hook-free accumulator run straight from the node that made it ready."""
+    t = node._var()
+    if t is None or g is None:
+        return
+    m = t._meta
+    if m is None or not (m.hooks or m.post_acc_hooks):
+        _accumulate_raw(t, g)
+    else:
+        _run_accumulate(node, _tensor(g), False)
 
 
 def _accumulate(node: AccumulateGrad, grads: list, raw: bool) -> None:

@@ -315,8 +315,10 @@ def _meta_of(t):
 
 def record1(node: Node, out, a):
     """Attach ``node`` (one input ``a``) and wrap the NumPy result ``out`` as its output."""
-    node.next_functions = (edge(a),)
-    node._in_meta = ((a._data.shape, a._data.dtype),)
+    fn = a.grad_fn
+    node.next_functions = ((fn, a._out_nr) if fn is not None else edge(a),)
+    d = a._data
+    node._in_meta = ((d.shape, d.dtype),)
     node._saved = ()
     node._result = None
     node._seq = next(_sequence)
@@ -326,8 +328,25 @@ def record1(node: Node, out, a):
 
 def record2(node: Node, out, a, b):
     """Attach ``node`` with two inputs (either may be a Python number or a constant tensor)."""
-    node.next_functions = (edge(a), edge(b))
-    node._in_meta = (_meta_of(a), _meta_of(b))
+    # edge() and _meta_of() written out: every binary op of a graph comes through here
+    if isinstance(a, _Tensor) and a._rg:
+        fn = a.grad_fn
+        ea = (fn, a._out_nr) if fn is not None else (a._accumulator(), 0)
+        d = a._data
+        ma = (d.shape, d.dtype)
+    else:
+        ea = _NO_EDGE
+        ma = None
+    if isinstance(b, _Tensor) and b._rg:
+        fn = b.grad_fn
+        eb = (fn, b._out_nr) if fn is not None else (b._accumulator(), 0)
+        d = b._data
+        mb = (d.shape, d.dtype)
+    else:
+        eb = _NO_EDGE
+        mb = None
+    node.next_functions = (ea, eb)
+    node._in_meta = (ma, mb)
     node._saved = ()
     node._result = None
     node._seq = next(_sequence)

@@ -122,3 +122,31 @@ def test_private_accepts_only_unshared_buffers():
                        "held elsewhere": False, "part of a bigger buffer": False,
                        "broadcast": False, "NumPy scalar": False,
                        "view of a held buffer": False}
+
+
+def _kept_without_copy(direct: bool) -> bool:
+    """Whether a fresh gradient array a node returns becomes the leaf's .grad itself."""
+    import weakref
+    from ember.autograd.graph import Node, record1
+    made = []
+
+    class FreshBackward(Node):
+        def backward(self, grad):
+            return grad * 2,
+
+        def _np_backward(self, grad):
+            g = grad * 2
+            made.append(weakref.ref(g))
+            return g,
+    w = ember.ones(3, requires_grad=True)
+    y = record1(FreshBackward(), w._data * 2, w)
+    if direct:
+        y.sum().backward()
+    else:
+        ember.autograd.backward(y.sum(), inputs=[w])    # targets: the heap path
+    return w.grad.numpy() is made[0]()
+
+
+def test_fresh_gradients_are_kept_without_a_copy():
+    assert _kept_without_copy(direct=True)
+    assert _kept_without_copy(direct=False)
