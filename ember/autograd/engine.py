@@ -508,9 +508,19 @@ def _execute(roots: list, root_grads: list, retain_graph: bool, create_graph: bo
     prev_mode = STATE.enabled
     STATE.enabled = create_graph
     quiet = quiet_on(QUIET)    # NumPy formulas must not warn where PyTorch's kernels do not
+    # The ready node of highest priority is often the one just made ready (a chain, a tree):
+    # it waits in ``top`` instead of going through the heap.
+    top = None
     try:
-        while heap:
-            node = heappop(heap)[1]
+        while heap or top is not None:
+            if top is not None and (not heap or top[0] < heap[0][0]):
+                node = top[1]
+                top = None
+            else:
+                if top is not None:
+                    heappush(heap, top)
+                    top = None
+                node = heappop(heap)[1]
             single = node._n_out == 1
             if single:
                 grads = [buffers.pop(node, None)]
@@ -551,7 +561,13 @@ def _execute(roots: list, root_grads: list, retain_graph: bool, create_graph: bo
             if check_nan:
                 _check_nan(node, grad_in)
             if not retain_graph:
-                node._release()
+                # node._release(), written out
+                if node._saved:
+                    node._saved = None
+                if node._result is not None:
+                    node._result = None
+                if node._holds_extra:
+                    node._release_extra()
             metas = node._in_meta
             i = -1
             for nxt, nr in node.next_functions:
@@ -583,8 +599,15 @@ def _execute(roots: list, root_grads: list, retain_graph: bool, create_graph: bo
                     s = nxt._seq
                     if s < 0 and direct and nxt._hooks is None:
                         ready.append(nxt)
+                    elif top is None:
+                        top = (-s if s >= 0 else next(tie), nxt)
                     else:
-                        heappush(heap, (-s if s >= 0 else next(tie), nxt))
+                        key = -s if s >= 0 else next(tie)
+                        if key < top[0]:
+                            heappush(heap, top)
+                            top = (key, nxt)
+                        else:
+                            heappush(heap, (key, nxt))
             # Drop this node's references, so a gradient held only by a buffer can be handed
             # to a leaf without a copy (see _private).
             grads = grad_in = g = gd = old = None

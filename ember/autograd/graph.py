@@ -185,6 +185,13 @@ class Node:
             self._result = None
         self._release_extra()
 
+    _holds_extra = False   # whether the class overrides _release_extra (set just below)
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        # lets the engine skip a call per node for the classes with nothing extra to drop
+        cls._holds_extra = cls._release_extra is not Node._release_extra
+
     def _release_extra(self) -> None:
         """Subclasses holding other large buffers drop them here."""
 
