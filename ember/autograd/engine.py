@@ -95,7 +95,8 @@ def backward_scalar(t, retain_graph) -> None:
     """``t.backward()`` of a floating one-element tensor that requires grad: the common call,
     without the general entry's argument handling (the same work otherwise)."""
     d = t._data
-    _execute([edge(t)], [np.ones(d.shape, d.dtype)], bool(retain_graph), False, None)
+    g = np.ones(d.shape, d.dtype) if d.ndim else np.array(1, d.dtype)
+    _execute([edge(t)], [g], bool(retain_graph), False, None)
 
 
 def _check_outputs(outputs) -> None:
@@ -447,7 +448,7 @@ def _dependencies(roots: list) -> tuple:
     for node, _ in roots:
         if node is not None and node not in root_nodes:
             root_nodes.append(node)
-    deps: dict = {}
+    deps = dict.fromkeys(root_nodes, 0)    # (a root reached from another is not walked twice)
     stack = list(root_nodes)
     while stack:
         for nxt, _ in stack.pop().next_functions:
@@ -455,8 +456,7 @@ def _dependencies(roots: list) -> tuple:
                 n = deps.get(nxt)
                 if n is None:
                     deps[nxt] = 1
-                    if nxt not in root_nodes:
-                        stack.append(nxt)
+                    stack.append(nxt)
                 else:
                     deps[nxt] = n + 1
     return root_nodes, deps

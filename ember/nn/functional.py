@@ -1921,7 +1921,10 @@ def _reduce_np(loss: np.ndarray, reduction: str) -> np.ndarray:
     if reduction == "mean":
         if loss.size == 0:  # nan, as PyTorch (and without NumPy's empty-slice warning)
             return np.asarray(np.nan, loss.dtype)
-        return np.asarray(loss.mean(), loss.dtype)
+        if loss.dtype == np.float16:
+            return np.asarray(loss.mean(), loss.dtype)    # accumulates in float32
+        # what loss.mean() computes, without its Python-level wrapper
+        return np.asarray(np.add.reduce(loss, axis=None) / loss.size, loss.dtype)
     if reduction == "sum":
         return np.asarray(loss.sum(), loss.dtype)
     return loss
@@ -1937,8 +1940,9 @@ def _size_warning(input: Tensor, target: Tensor) -> None:
 def _loss_arrays(input: Tensor, target: Tensor, kernel: str):
     """Both operands promoted to one floating dtype and broadcast (PyTorch's message when the
     shapes do not broadcast)."""
-    _check_tensor(input, kernel.split("_cpu")[0])
-    _check_tensor(target, kernel.split("_cpu")[0], "target", 2)
+    if not (isinstance(input, Tensor) and isinstance(target, Tensor)):
+        _check_tensor(input, kernel.split("_cpu")[0])
+        _check_tensor(target, kernel.split("_cpu")[0], "target", 2)
     x, t = binary_arrays(input, target)
     if x.dtype.kind != "f":
         raise NotImplementedError(f'"{kernel}" not implemented for '

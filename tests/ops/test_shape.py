@@ -177,6 +177,23 @@ def test_cat_out_and_legacy_empty():
         assert r is out and out.shape == (3, 2)
 
 
+def test_cat_of_mixed_layouts_and_grads_matches_torch():
+    def run(lib):
+        a = lib.arange(6.).reshape(3, 2).t().requires_grad_()     # transposed: not contiguous
+        b = lib.ones(2, 1)
+        c = lib.arange(4.).reshape(2, 2)[:, ::2].requires_grad_()  # strided
+        r = lib.cat([a, b, c], dim=-1)
+        (r * lib.arange(10.).reshape(2, 5)).sum().backward()
+        return (r.tolist(), r.stride(), r.grad_fn.name(), a.grad.tolist(), c.grad.tolist(),
+                [lib.cat([lib.ones(2, 3), lib.ones(2, 2)], 1).shape[1]])
+    assert run(torch) == run(ember)
+    for lib in (torch, ember):
+        with pytest.raises(RuntimeError, match="Sizes of tensors must match except in dimension 0"):
+            lib.cat([lib.ones(2, 3), lib.ones(2, 2)])
+        with pytest.raises(IndexError):
+            lib.cat([lib.ones(2, 3), lib.ones(2, 3)], 2)
+
+
 def test_split_chunk_counts_match_torch():
     for n, k in [(5, 2), (6, 4), (0, 3), (4, 4), (7, 3)]:
         t = [tuple(p.shape) for p in torch.zeros(n).chunk(k)]
