@@ -365,7 +365,8 @@ def add(input, other, *, alpha=1, out=None) -> Tensor:
         r = _binary(np.add, input, other, _operator.add)
     else:
         r = _call_broadcast(np.add, *_scaled_operands(input, other, alpha))
-    if STATE.enabled and (_rg(input) or _rg(other)):
+    if STATE.enabled and (isinstance(input, Tensor) and input._rg or
+                          isinstance(other, Tensor) and other._rg):
         node = AddBackward0()
         node.alpha = alpha
         return _out(record2(node, r, input, other), out)
@@ -408,7 +409,8 @@ def sub(input, other, *, alpha=1, out=None) -> Tensor:
         r = _binary(np.subtract, input, other, _operator.sub)
     else:
         r = _call_broadcast(np.subtract, *_scaled_operands(input, other, alpha))
-    if STATE.enabled and (_rg(input) or _rg(other)):
+    if STATE.enabled and (isinstance(input, Tensor) and input._rg or
+                          isinstance(other, Tensor) and other._rg):
         node = SubBackward0()
         node.alpha = alpha
         return _out(record2(node, r, input, other), out)
@@ -469,7 +471,8 @@ class RsubBackward1(Node):
 def mul(input, other, *, out=None) -> Tensor:
     """Elementwise product, broadcasting."""
     r = _binary(np.multiply, input, other, _operator.mul)
-    if STATE.enabled and (_rg(input) or _rg(other)):
+    if STATE.enabled and (isinstance(input, Tensor) and input._rg or
+                          isinstance(other, Tensor) and other._rg):
         if not isinstance(input, Tensor):
             input, other = other, input
         node = MulBackward0()
