@@ -17,7 +17,7 @@ from .._tensor import Tensor
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import Node, record, record1
 from . import pointwise as _pw
-from ._util import wrap_dim, wrap_dims
+from ._util import expand_np, wrap_dim, wrap_dims
 
 _wrap = Tensor._wrap
 _ndarray = np.ndarray
@@ -227,7 +227,7 @@ class SumBackward0(Node):
         return _restore(grad, self.dims, self.keepdim).expand(self.shape),
 
     def _np_backward(self, grad):
-        return np.broadcast_to(_restore_np(grad, self.dims, self.keepdim), self.shape),
+        return expand_np(_restore_np(grad, self.dims, self.keepdim), self.shape),
 
 
 class SumBackward1(SumBackward0):
@@ -268,7 +268,7 @@ class MeanBackward0(Node):
         return _restore(grad, self.dims, self.keepdim).expand(self.shape) / self.n,
 
     def _np_backward(self, grad):
-        return np.broadcast_to(_restore_np(grad, self.dims, self.keepdim), self.shape) / self.n,
+        return expand_np(_restore_np(grad, self.dims, self.keepdim), self.shape) / self.n,
 
 
 class MeanBackward1(MeanBackward0):

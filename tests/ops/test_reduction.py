@@ -447,3 +447,16 @@ def test_in_place_scans():
         return y, z, g, i
     check(run(ember), run(torch))
     raises_alike(lambda lib, x: x.requires_grad_().cumsum_(0), A)
+
+
+def test_expand_np_is_a_read_only_broadcast():
+    from ember.ops._util import expand_np
+    cases = [(np.array(2.0), (3, 4)), (np.float32(1), ()), (np.ones((3, 1)), (3, 5)),
+             (np.arange(3.).reshape(1, 3), (4, 3)), (np.ones((2, 1, 3)), (2, 4, 3)),
+             (np.ones((3, 4)).T[:, :1], (4, 3))]
+    for a, shape in cases:
+        r, b = expand_np(a, shape), np.broadcast_to(a, shape)
+        assert r.shape == b.shape and r.dtype == b.dtype and (r == b).all()
+        assert not r.flags.writeable
+    with pytest.raises(ValueError):
+        expand_np(np.ones((2, 3)), (4, 3))
