@@ -2,10 +2,13 @@
 
 1. Count each node's incoming edges from the roots (iteratively: no recursion limit).
 2. Seed the roots' gradients; run ready nodes, latest-created first (a heap on sequence number).
+   Without ``create_graph`` gradients are NumPy arrays and nodes run ``_np_backward``; with it
+   they are tensors and nodes run ``backward`` (ember ops, recording a graph).
 3. Reduce each returned gradient to its input's shape and dtype (broadcasting is undone here,
    once, for every op), and add it out of place into the next node's buffer.
-4. AccumulateGrad nodes write leaves' ``.grad``; unless ``retain_graph``, each node's saved
-   tensors are released once it has run.
+4. AccumulateGrad nodes write leaves' ``.grad`` (keeping a fresh, unshared gradient array
+   without a copy); unless ``retain_graph``, each node's saved tensors are released once it
+   has run.
 
 With targets (``autograd.grad``, ``backward(inputs=...)``) only the nodes leading to them run;
 the others are neither called nor released, and their hooks do not fire, as in PyTorch.
