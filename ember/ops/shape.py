@@ -248,6 +248,9 @@ def view_strides(oldshape: tuple, oldstride: tuple, newshape: tuple):
 
 
 def _try_view(d: np.ndarray, shape: tuple):
+    if d.flags.c_contiguous and d.size:
+        # NumPy's view of a contiguous array already has PyTorch's contiguous strides
+        return d.reshape(shape)
     if d.flags.c_contiguous:
         st = view_strides(d.shape, elem_strides(d), shape) if d.size == 0 else \
             contiguous_strides(shape)
