@@ -499,7 +499,7 @@ def _execute(roots: list, root_grads: list, retain_graph: bool, create_graph: bo
     heap: list = []
     tie = itertools.count(_FIRST)
     for node in root_nodes:
-        if deps.get(node, 0) == 0:
+        if deps[node] == 0:
             s = node._seq
             heappush(heap, (-s if s >= 0 else next(tie), node))
 

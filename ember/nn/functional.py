@@ -2026,7 +2026,7 @@ class MseLossBackward0(_PointwiseLoss):
 
     def derivs_np(self, x, t, wx, wt):
         d = 2 * (x - t)
-        return d, -d
+        return d, (-d if wt else None)
 
 
 def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
