@@ -101,7 +101,10 @@ def _to_array(data, dt, copy: bool) -> np.ndarray:
                     not -(1 << 63) <= data < (1 << 63):
                 raise RuntimeError(f"value cannot be converted to type int64 without overflow")
             a = np.asarray(data)
-            a = a.astype(_infer_np(a), copy=False)
+            if dt is None:
+                # a float beyond float32's range becomes inf, quietly (as in PyTorch)
+                with np.errstate(over="ignore"):
+                    a = a.astype(_infer_np(a), copy=False)
     elif hasattr(data, "__array__"):
         a = np.asarray(data)
     else:

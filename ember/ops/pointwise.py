@@ -110,6 +110,11 @@ def _rg(x) -> bool:
     return isinstance(x, Tensor) and x._rg
 
 
+# Below these magnitudes a double result converts to the float dtype without overflowing.
+_FINITE = {np.dtype(np.float16): 65000.0, np.dtype(np.float32): 3.4e38,
+           np.dtype(np.float64): math.inf}
+
+
 def _binary(np_fn, a, b, py_fn=None):
     """Apply a NumPy binary ufunc with PyTorch's promotion and broadcast error.
 
@@ -122,7 +127,10 @@ def _binary(np_fn, a, b, py_fn=None):
         if x.dtype is not y.dtype:
             x, y = binary_arrays(a, b)
         elif py_fn is not None and not x.ndim and not y.ndim and x.dtype.kind == "f":
-            return np.array(py_fn(x.item(), y.item()), x.dtype)
+            v = py_fn(x.item(), y.item())
+            lim = _FINITE.get(x.dtype, 0.0)
+            if -lim < v < lim:      # (else NumPy below: inf and NaN without a cast warning)
+                return np.array(v, x.dtype)
     else:
         x, y = binary_arrays(a, b)
     tok = _quiet_on(_QUIET)

@@ -920,3 +920,40 @@ def test_out_argument():
             lib.exp(x, out=lib.zeros(2))
         with lib.no_grad():
             assert lib.exp(x, out=lib.zeros(2)).tolist() == pytest.approx([math.e] * 2)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_zero_dim_arithmetic_is_exact_and_quiet(dtype):
+    """Two 0-d float tensors add, subtract and multiply in Python floats (a fast path): the
+    results must be NumPy's (and torch's) to the bit, overflow to inf without a warning."""
+    rng = np.random.default_rng(0)
+    npdt = np.dtype(dtype)
+    big = float(np.finfo(npdt).max)
+    values = list(rng.standard_normal(200) * 10.0 ** rng.integers(-8, 8, 200))
+    values += [0.0, -0.0, big, -big, big / 3, float("inf"), float("nan"), 1e-300]
+    pairs = list(zip(values, values[1:] + values[:1])) + [(big, big), (big, 2.0), (-big, big)]
+    with np.errstate(all="ignore"):
+        pairs = [(np.array(x).astype(npdt), np.array(y).astype(npdt)) for x, y in pairs]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for xa, ya in pairs:
+            x, y = xa.item(), ya.item()
+            a = ember.tensor(xa)
+            b = ember.tensor(ya)
+            for op in ("__add__", "__sub__", "__mul__"):
+                with np.errstate(all="ignore"):
+                    want = getattr(xa, op)(ya)
+                got = getattr(a, op)(b).numpy()
+                assert got.dtype == npdt and got.shape == ()
+                assert np.array_equal(got, want, equal_nan=True), (x, y, op)
+                assert np.signbit(got) == np.signbit(want) or np.isnan(want)
+    t = torch.tensor(3e38) * torch.tensor(10.0)
+    assert str((ember.tensor(3e38) * ember.tensor(10.0)).item()) == str(t.item())
+
+
+def test_python_scalar_creation_keeps_the_requested_dtype():
+    for lib in (torch, ember):
+        assert lib.tensor(1e308, dtype=lib.float64).item() == 1e308
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert ember.tensor(1e308).item() == torch.tensor(1e308).item() == math.inf
