@@ -179,11 +179,13 @@ class Node:
         return data if data.ndim else data[()]
 
     def _release(self) -> None:
+        """Drop the saved tensors and result (the engine's loop has this written out)."""
         if self._saved:
             self._saved = None
         if self._result is not None:
             self._result = None
-        self._release_extra()
+        if self._holds_extra:
+            self._release_extra()
 
     _holds_extra = False   # whether the class overrides _release_extra (set just below)
 
