@@ -741,15 +741,57 @@ def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
     tensors = _tensor_list(tensors, "cat")
     if not tensors:
         raise ValueError("torch.cat(): expected a non-empty list of Tensors")
-    if out is None:
-        res = _cat_same(tensors, dim)
-        if res is not None:
-            return res
+    arrays = [x._data for x in tensors]
+    d = _cat_plain(arrays, dim)
+    if d is not None:
+        parts, skip, rt = arrays, None, arrays[0].dtype
+    else:
+        d, parts, skip = _cat_checked(tensors, dim)
+        rt = _dtype.result_type(*parts).np if len(parts) > 1 else parts[0]._data.dtype
+        parts = [x._data for x in parts]
+    shape = list(parts[0].shape)
+    shape[d] = sum(a.shape[d] for a in parts)
+    data = np.empty(shape, rt)   # C order whatever the inputs' layouts
+    np.concatenate(parts, axis=d, out=data, casting="unsafe")
+    if STATE.enabled and any(x._rg for x in tensors):
+        node = CatBackward0()
+        node.dim = d
+        node.sizes = [a.shape[d] if a.ndim > d else 0 for a in arrays]
+        node.skip = skip or [False] * len(arrays)
+        res = record(node, data, tensors)
+    else:
+        res = _wrap(data)
+    if out is not None:
+        from .pointwise import _out
+        return _out(res, out)
+    return res
+
+
+def _cat_plain(arrays: list, dim: int):
+    """The wrapped dim when the arrays share one dtype and rank (at least 1, no legacy empty
+    1-d one) and agree off ``dim``: the common case, which needs none of the general checks;
+    None otherwise."""
+    ref = arrays[0]
+    nd, dt = ref.ndim, ref.dtype
+    if nd == 0:
+        return None
+    d = wrap_dim(dim, nd)
+    for a in arrays:
+        if a.ndim != nd or a.dtype is not dt or (nd == 1 and not a.shape[0]):
+            return None
+        for k in range(nd):
+            if k != d and a.shape[k] != ref.shape[k]:
+                return None
+    return d
+
+
+def _cat_checked(tensors: list, dim: int) -> tuple:
+    """PyTorch's checks of a general ``cat``: the wrapped dim, the tensors that take part and
+    which are skipped (the legacy rule: empty 1-d tensors are)."""
     for i, x in enumerate(tensors):
         if x._data.ndim == 0:
             raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be "
                                "concatenated")
-    # Legacy rule: 1-d empty tensors are skipped.
     empty = [x._data.ndim == 1 and x._data.shape[0] == 0 for x in tensors]
     parts = [x for x, e in zip(tensors, empty) if not e] or tensors
     skip = [e and len(parts) != len(tensors) for e in empty]
@@ -767,60 +809,10 @@ def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
                 raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. "
                                    f"Expected size {ref.shape[k]} but got size {xd.shape[k]} "
                                    f"for tensor number {i} in the list.")
-    rt = _dtype.result_type(*parts).np if len(parts) > 1 else ref.dtype
-    shape = list(ref.shape)
-    shape[d] = sum(x._data.shape[d] for x in parts)
-    data = np.empty(shape, rt)   # C order whatever the inputs' layouts
-    np.concatenate([x._data for x in parts], axis=d, out=data, casting="unsafe")
-    if STATE.enabled and any(x._rg for x in tensors):
-        node = CatBackward0()
-        node.dim = d
-        node.sizes = [x._data.shape[d] if x._data.ndim > d else 0 for x in tensors]
-        node.skip = skip
-        res = record(node, data, tensors)
-    else:
-        res = _wrap(data)
-    if out is not None:
-        from .pointwise import _out
-        return _out(res, out)
-    return res
+    return d, parts, skip
 
 
 concat = concatenate = cat
-
-
-def _cat_same(tensors: list, dim: int):
-    """``cat`` of tensors with one dtype and rank (at least 1, no legacy empty 1-d tensor)
-    whose shapes agree: the common case, without the general checks. None otherwise."""
-    arrays = [x._data for x in tensors]
-    ref = arrays[0]
-    nd, dt = ref.ndim, ref.dtype
-    for a in arrays:
-        if a.ndim != nd or a.dtype is not dt or (nd == 1 and not a.shape[0]):
-            return None
-    if nd == 0:
-        return None
-    d = wrap_dim(dim, nd)
-    shape = list(ref.shape)
-    total = 0
-    for a in arrays:
-        s = a.shape
-        total += s[d]
-        for k in range(nd):
-            if k != d and s[k] != shape[k]:
-                return None
-    shape[d] = total
-    data = np.empty(shape, dt)   # C order whatever the inputs' layouts
-    np.concatenate(arrays, axis=d, out=data)
-    if STATE.enabled:
-        for x in tensors:
-            if x._rg:
-                node = CatBackward0()
-                node.dim = d
-                node.sizes = [a.shape[d] for a in arrays]
-                node.skip = [False] * len(arrays)
-                return record(node, data, tensors)
-    return _wrap(data)
 
 
 class CatBackward0(Node):
