@@ -722,11 +722,9 @@ def _reduce(g, shape: tuple, node: Node, i: int):
 
 def _reduce_array(g, shape: tuple, node: Node, i: int):
     """``_reduce`` for a gradient array."""
-    gshape = g.shape
-    _check_reducible(gshape, shape, node, i)
-    lead = len(gshape) - len(shape)
-    dims = tuple(range(lead)) + tuple(
-        j + lead for j, s in enumerate(shape) if s == 1 and gshape[j + lead] != 1)
+    from ..ops._util import reduced_dims
+    _check_reducible(g.shape, shape, node, i)
+    dims = reduced_dims(g.shape, shape)
     if dims:
         g = _sum_array(g, dims)
     return g.reshape(shape)

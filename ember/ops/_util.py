@@ -141,15 +141,20 @@ def binary_arrays(a, b):
 
 def sum_to(grad: Tensor, shape: tuple) -> Tensor:
     """Sum a broadcast gradient back to ``shape`` (ember ops, so it stays differentiable)."""
-    gshape = grad._data.shape
-    lead = len(gshape) - len(shape)
-    dims = tuple(range(lead)) + tuple(
-        i + lead for i, s in enumerate(shape) if s == 1 and gshape[i + lead] != 1)
+    dims = reduced_dims(grad._data.shape, shape)
     if dims:
         grad = grad.sum(dims, keepdim=True)
-    if lead or grad._data.shape != shape:
+    if grad._data.shape != shape:
         grad = grad.reshape(shape)
     return grad
+
+
+def reduced_dims(gshape: tuple, shape: tuple) -> tuple:
+    """The dims of a gradient of shape ``gshape`` that broadcasting added to ``shape`` (the
+    leading ones and those where ``shape`` has size 1): summed to undo the broadcast."""
+    lead = len(gshape) - len(shape)
+    return tuple(range(lead)) + tuple(
+        i + lead for i, s in enumerate(shape) if s == 1 and gshape[i + lead] != 1)
 
 
 def dtype_of(x) -> "_dtype.dtype":
