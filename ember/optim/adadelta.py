@@ -4,12 +4,11 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import (Optimizer, _check_group_flags, _check_lr, _check_nonneg, _init_step,
-                        _next_step, _Plan, _step_params, _value)
+from .optimizer import (Optimizer, _check_group_flags, _check_lr, _check_nonneg, _counted_items,
+                        _Plan, _step_params, _value)
 
 __all__ = ["Adadelta"]
 
-_zeros_like = np.zeros_like
 
 
 class Adadelta(Optimizer):
@@ -42,20 +41,12 @@ class Adadelta(Optimizer):
         _check_group_flags(group)
         plan = _Plan(_adadelta_core, (group["rho"], group["eps"], _value(group["lr"])),
                      group["maximize"], _value(group["weight_decay"]))
-        states = self.state
-        items = []
-        for p in group["params"]:
-            if p._grad is None:
-                continue
-            st = states[p]
-            if not st:
-                pd = p._data
-                _init_step(st)
-                st["square_avg"] = Tensor._wrap(_zeros_like(pd))
-                st["acc_delta"] = Tensor._wrap(_zeros_like(pd))
-            _next_step(st["step"])
-            items.append((p, st, None))
-        _step_params(self, group, items, ("square_avg", "acc_delta"), lambda _: plan)
+        # (the update does not depend on the step count: one plan for every parameter)
+        items = [(p, st, None) for p, st, _ in _counted_items(self, group, _KEYS)]
+        _step_params(self, group, items, _KEYS, lambda _: plan)
+
+
+_KEYS = ("square_avg", "acc_delta")   # the state buffers, in torch's order
 
 
 def _adadelta_core(arrays: list, plan: _Plan) -> None:

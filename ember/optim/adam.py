@@ -4,13 +4,11 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import (Optimizer, _check_betas, _check_group_flags, _check_lr,
-                        _check_nonneg, _init_step, _lerp_, _next_step, _Plan,
-                        _step_params, _value)
+from .optimizer import (Optimizer, _check_betas, _check_group_flags, _check_lr, _check_nonneg,
+                        _counted_items, _lerp_, _Plan, _step_params, _value)
 
 __all__ = ["Adam"]
 
-_zeros_like = np.zeros_like
 _sqrt = np.sqrt
 _multiply = np.multiply
 _maximum = np.maximum
@@ -76,20 +74,8 @@ class Adam(Optimizer):
         amsgrad = group["amsgrad"]
         maximize = group["maximize"]
         decoupled = group["decoupled_weight_decay"]
-        states = self.state
-        items = []
-        for p in group["params"]:
-            if p._grad is None:
-                continue
-            st = states[p]
-            if not st:
-                pd = p._data
-                _init_step(st)
-                st["exp_avg"] = Tensor._wrap(_zeros_like(pd))
-                st["exp_avg_sq"] = Tensor._wrap(_zeros_like(pd))
-                if amsgrad:
-                    st["max_exp_avg_sq"] = Tensor._wrap(_zeros_like(pd))
-            items.append((p, st, _next_step(st["step"])))
+        keys = _KEYS_AMS if amsgrad else _KEYS
+        items = _counted_items(self, group, keys)
 
         def make_plan(step: float) -> _Plan:
             # torch's single-tensor Adam computes these in Python floats, in this order.
@@ -101,7 +87,7 @@ class Adam(Optimizer):
                 return _Plan(_adam_core, hp, maximize, 0, 1 - lr * wd if wd != 0 else 1)
             return _Plan(_adam_core, hp, maximize, wd)
 
-        _step_params(self, group, items, _KEYS_AMS if amsgrad else _KEYS, make_plan)
+        _step_params(self, group, items, keys, make_plan)
 
 
 _KEYS = ("exp_avg", "exp_avg_sq")

@@ -4,13 +4,11 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import (Optimizer, _check_betas, _check_group_flags, _check_lr,
-                        _check_nonneg, _init_step, _lerp_, _next_step, _Plan,
-                        _step_params, _value)
+from .optimizer import (Optimizer, _check_betas, _check_group_flags, _check_lr, _check_nonneg,
+                        _counted_items, _lerp_, _Plan, _step_params, _value)
 
 __all__ = ["Adamax"]
 
-_zeros_like = np.zeros_like
 
 
 class Adamax(Optimizer):
@@ -46,24 +44,16 @@ class Adamax(Optimizer):
         eps = group["eps"]
         wd = _value(group["weight_decay"])
         maximize = group["maximize"]
-        states = self.state
-        items = []
-        for p in group["params"]:
-            if p._grad is None:
-                continue
-            st = states[p]
-            if not st:
-                pd = p._data
-                _init_step(st)
-                st["exp_avg"] = Tensor._wrap(_zeros_like(pd))
-                st["exp_inf"] = Tensor._wrap(_zeros_like(pd))
-            items.append((p, st, _next_step(st["step"])))
+        items = _counted_items(self, group, _KEYS)
 
         def make_plan(step: float) -> _Plan:
             clr = lr / (1 - beta1 ** step)
             return _Plan(_adamax_core, (beta1, beta2, eps, -clr), maximize, wd)
 
-        _step_params(self, group, items, ("exp_avg", "exp_inf"), make_plan)
+        _step_params(self, group, items, _KEYS, make_plan)
+
+
+_KEYS = ("exp_avg", "exp_inf")   # the state buffers, in torch's order
 
 
 def _adamax_core(arrays: list, plan: _Plan) -> None:

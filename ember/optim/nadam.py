@@ -4,13 +4,11 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import (Optimizer, _check_betas, _check_group_flags, _check_lr,
-                        _check_nonneg, _init_step, _lerp_, _next_step, _Plan,
-                        _scalar_tensor, _step_params, _value)
+from .optimizer import (Optimizer, _check_betas, _check_group_flags, _check_lr, _check_nonneg,
+                        _counted_items, _lerp_, _Plan, _step_params, _value)
 
 __all__ = ["NAdam"]
 
-_zeros_like = np.zeros_like
 
 
 class NAdam(Optimizer):
@@ -52,19 +50,8 @@ class NAdam(Optimizer):
         momentum_decay = group["momentum_decay"]
         decoupled = group["decoupled_weight_decay"]
         maximize = group["maximize"]
-        states = self.state
         items = []
-        for p in group["params"]:
-            if p._grad is None:
-                continue
-            st = states[p]
-            if not st:
-                pd = p._data
-                _init_step(st)
-                st["mu_product"] = _scalar_tensor(1.0)
-                st["exp_avg"] = Tensor._wrap(_zeros_like(pd))
-                st["exp_avg_sq"] = Tensor._wrap(_zeros_like(pd))
-            step = _next_step(st["step"])
+        for p, st, step in _counted_items(self, group, _KEYS, {"mu_product": 1.0}):
             mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
             # mu_product is a scalar tensor: the product rounds in its own dtype.
             mp = st["mu_product"]._data
@@ -84,7 +71,10 @@ class NAdam(Optimizer):
                 return _Plan(_nadam_core, hp, maximize, 0, 1 - lr * wd if wd != 0 else 1, 2)
             return _Plan(_nadam_core, hp, maximize, wd, 1, 2)
 
-        _step_params(self, group, items, ("exp_avg", "exp_avg_sq"), make_plan)
+        _step_params(self, group, items, _KEYS, make_plan)
+
+
+_KEYS = ("exp_avg", "exp_avg_sq")   # the state buffers, in torch's order
 
 
 def _nadam_core(arrays: list, plan: _Plan) -> None:

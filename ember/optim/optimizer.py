@@ -443,6 +443,29 @@ def _init_step(state: dict) -> None:
     state["step"] = _scalar_tensor(0.0)
 
 
+def _counted_items(opt: "Optimizer", group: dict, keys: tuple, scalars: dict | None = None
+                   ) -> list:
+    """``(param, state, step)`` for each parameter of ``group`` that has a gradient, its step
+    counter advanced. A parameter's first step creates its state in torch's order: ``step``,
+    the scalar tensors of ``scalars`` (name -> value), a zero buffer for each of ``keys``."""
+    states = opt.state
+    items = []
+    for p in group["params"]:
+        if p._grad is None:
+            continue
+        st = states[p]
+        if not st:
+            _init_step(st)
+            if scalars:
+                for k, v in scalars.items():
+                    st[k] = _scalar_tensor(v)
+            pd = p._data
+            for k in keys:
+                st[k] = Tensor._wrap(np.zeros_like(pd))
+        items.append((p, st, _next_step(st["step"])))
+    return items
+
+
 def _next_step(step: Tensor) -> float:
     """``step += 1`` on the scalar state tensor; returns the new count as a float."""
     a = step._data

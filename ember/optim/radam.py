@@ -4,13 +4,11 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import (Optimizer, _check_betas, _check_group_flags, _check_lr,
-                        _check_nonneg, _init_step, _lerp_, _next_step, _Plan,
-                        _step_params, _value)
+from .optimizer import (Optimizer, _check_betas, _check_group_flags, _check_lr, _check_nonneg,
+                        _counted_items, _lerp_, _Plan, _step_params, _value)
 
 __all__ = ["RAdam"]
 
-_zeros_like = np.zeros_like
 
 
 class RAdam(Optimizer):
@@ -49,18 +47,7 @@ class RAdam(Optimizer):
         wd = _value(group["weight_decay"])
         decoupled = group["decoupled_weight_decay"]
         maximize = group["maximize"]
-        states = self.state
-        items = []
-        for p in group["params"]:
-            if p._grad is None:
-                continue
-            st = states[p]
-            if not st:
-                pd = p._data
-                _init_step(st)
-                st["exp_avg"] = Tensor._wrap(_zeros_like(pd))
-                st["exp_avg_sq"] = Tensor._wrap(_zeros_like(pd))
-            items.append((p, st, _next_step(st["step"])))
+        items = _counted_items(self, group, _KEYS)
 
         def make_plan(step: float) -> _Plan:
             bias_correction1 = 1 - beta1 ** step
@@ -77,7 +64,10 @@ class RAdam(Optimizer):
                 return _Plan(_radam_core, hp, maximize, 0, 1 - lr * wd if wd != 0 else 1)
             return _Plan(_radam_core, hp, maximize, wd)
 
-        _step_params(self, group, items, ("exp_avg", "exp_avg_sq"), make_plan)
+        _step_params(self, group, items, _KEYS, make_plan)
+
+
+_KEYS = ("exp_avg", "exp_avg_sq")   # the state buffers, in torch's order
 
 
 def _radam_core(arrays: list, plan: _Plan) -> None:

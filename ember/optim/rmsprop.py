@@ -4,12 +4,11 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import (Optimizer, _check_group_flags, _check_lr, _check_nonneg, _init_step,
-                        _lerp_, _next_step, _Plan, _step_params, _value)
+from .optimizer import (Optimizer, _check_group_flags, _check_lr, _check_nonneg, _counted_items,
+                        _lerp_, _Plan, _step_params, _value)
 
 __all__ = ["RMSprop"]
 
-_zeros_like = np.zeros_like
 _multiply = np.multiply
 
 
@@ -50,22 +49,8 @@ class RMSprop(Optimizer):
                      group["maximize"], _value(group["weight_decay"]))
         keys = ("square_avg",) + (("momentum_buffer",) if momentum > 0 else ()) + (
             ("grad_avg",) if centered else ())
-        states = self.state
-        items = []
-        for p in group["params"]:
-            if p._grad is None:
-                continue
-            st = states[p]
-            if not st:
-                pd = p._data
-                _init_step(st)
-                st["square_avg"] = Tensor._wrap(_zeros_like(pd))
-                if momentum > 0:
-                    st["momentum_buffer"] = Tensor._wrap(_zeros_like(pd))
-                if centered:
-                    st["grad_avg"] = Tensor._wrap(_zeros_like(pd))
-            _next_step(st["step"])
-            items.append((p, st, None))
+        # (the update does not depend on the step count: one plan for every parameter)
+        items = [(p, st, None) for p, st, _ in _counted_items(self, group, keys)]
         _step_params(self, group, items, keys, lambda _: plan)
 
 
