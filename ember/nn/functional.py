@@ -83,14 +83,19 @@ def _inplace(input: Tensor, out_of_place, *args) -> Tensor:
 # ---------------------------------------------------------------------------------------------
 # private differentiable ops used by the compositions below (named as PyTorch's nodes)
 # ---------------------------------------------------------------------------------------------
-def _mul_scalar(x: Tensor, s: float) -> Tensor:
-    """``x * s`` as PyTorch's C++ composites record it (``MulBackward1``)."""
-    r = x._data * s
+def _scalar_result(node_cls, r: np.ndarray, x: Tensor, s: float) -> Tensor:
+    """``r`` = ``x`` combined with the number ``s``, recording ``node_cls`` (``other = s``)
+    when a graph is needed."""
     if STATE.enabled and x._rg:
-        node = MulBackward1()
+        node = node_cls()
         node.other = s
         return record1(node, r, x)
     return _wrap(r)
+
+
+def _mul_scalar(x: Tensor, s: float) -> Tensor:
+    """``x * s`` as PyTorch's C++ composites record it (``MulBackward1``)."""
+    return _scalar_result(MulBackward1, x._data * s, x, s)
 
 
 class MulBackward1(Node):
@@ -102,12 +107,7 @@ class MulBackward1(Node):
 
 def _div_scalar(x: Tensor, s: float) -> Tensor:
     """``x / s`` as PyTorch's C++ composites record it (``DivBackward1``)."""
-    r = np.true_divide(x._data, s)
-    if STATE.enabled and x._rg:
-        node = DivBackward1()
-        node.other = s
-        return record1(node, r, x)
-    return _wrap(r)
+    return _scalar_result(DivBackward1, np.true_divide(x._data, s), x, s)
 
 
 class DivBackward1(Node):

@@ -1305,8 +1305,14 @@ def softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
             np.exp(e, out=e)
             e /= e.sum(axis=k, keepdims=True)
             r = e.astype(d.dtype, copy=False)
+    return _softmax_result(SoftmaxBackward0, r, x, k)
+
+
+def _softmax_result(node_cls, r: np.ndarray, x: Tensor, k: int) -> Tensor:
+    """Wrap a (log-)softmax result over dim ``k``, recording ``node_cls`` (which keeps the
+    result for its backward) when a graph is needed."""
     if STATE.enabled and x._rg:
-        node = SoftmaxBackward0()
+        node = node_cls()
         node.dim = k
         t = record1(node, r, x)
         node.save_result(t)
@@ -1344,13 +1350,7 @@ def log_softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
             z = a - a.max(axis=k, keepdims=True)
             z -= np.log(np.exp(z).sum(axis=k, keepdims=True))
             r = z.astype(d.dtype, copy=False)
-    if STATE.enabled and x._rg:
-        node = LogSoftmaxBackward0()
-        node.dim = k
-        t = record1(node, r, x)
-        node.save_result(t)
-        return t
-    return _wrap(r)
+    return _softmax_result(LogSoftmaxBackward0, r, x, k)
 
 
 class LogSoftmaxBackward0(Node):
