@@ -17,6 +17,7 @@ import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor, check_inplace
+from ..autograd import anp
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import Node, record, record1, record2
 from ..ops import inplace as _ip
@@ -93,25 +94,33 @@ def _scalar_result(node_cls, r: np.ndarray, x: Tensor, s: float) -> Tensor:
     return _wrap(r)
 
 
-def _mul_scalar(x: Tensor, s: float) -> Tensor:
-    """``x * s`` as PyTorch's C++ composites record it (``MulBackward1``)."""
+def _mul_scalar(x, s: float):
+    """``x * s`` as PyTorch's C++ composites record it (``MulBackward1``); on an array (a
+    formula in an ordinary backward) the plain product."""
+    if anp.is_array(x):
+        return x * s
     return _scalar_result(MulBackward1, x._data * s, x, s)
 
 
 class MulBackward1(Node):
     __slots__ = ("other",)
+    _wants_tensors = False
 
     def backward(self, grad):
         return _mul_scalar(grad, self.other),
 
 
-def _div_scalar(x: Tensor, s: float) -> Tensor:
-    """``x / s`` as PyTorch's C++ composites record it (``DivBackward1``)."""
+def _div_scalar(x, s: float):
+    """``x / s`` as PyTorch's C++ composites record it (``DivBackward1``); on an array the
+    plain quotient."""
+    if anp.is_array(x):
+        return np.true_divide(x, s)
     return _scalar_result(DivBackward1, np.true_divide(x._data, s), x, s)
 
 
 class DivBackward1(Node):
     __slots__ = ("other",)
+    _wants_tensors = False
 
     def backward(self, grad):
         return _div_scalar(grad, self.other),
@@ -127,6 +136,7 @@ def _add_scalar(x: Tensor, s: float) -> Tensor:
 
 class AddBackward1(Node):
     __slots__ = ()
+    _wants_tensors = False
 
     def backward(self, grad):
         return grad,
@@ -174,28 +184,27 @@ def _vector_norm(x: Tensor, p: float, dim: int, keepdim: bool) -> Tensor:
 class NormBackward1(Node):
     __slots__ = ("p", "dim", "keepdim")
     _saved_names = ("self",)
+    _wants_tensors = False
 
     def backward(self, grad):          # PyTorch's norm_backward: 0 where the norm is 0
-        x, = self.saved_tensors()
-        n = self.saved_result()
+        x, = self.saved()
+        n = self.result()
         p, dim = self.p, self.dim
         if not self.keepdim:
-            grad = grad.unsqueeze(dim)
-            n = n.unsqueeze(dim)
-        zero = _const(n._data == 0)
+            grad = anp.unsqueeze(grad, dim)
+            n = anp.unsqueeze(n, dim)
         if p == 0:
             return grad * 0 * x,
         if p == 1:
-            return grad * x.sign(),
+            return grad * anp.sign(x),
         if p == 2:
-            return _pw.where(zero, 0.0, grad * x / n),
+            return anp.where(n == 0, 0.0, grad * x / n),
         if math.isinf(p):
-            hit = _const((np.abs(x._data) == n._data).astype(x._data.dtype))
-            count = hit.sum(dim, keepdim=True)
-            return grad * x.sign() * hit / count,
-        a = x.abs()
-        scale = x * a ** (p - 2) / n ** (p - 1)
-        return _pw.where(zero, 0.0, grad * scale),
+            hit = anp.as_dtype_of(anp.abs(x) == n, x)
+            count = anp.sum(hit, dim, keepdim=True)
+            return grad * anp.sign(x) * hit / count,
+        scale = x * anp.abs(x) ** (p - 2) / n ** (p - 1)
+        return anp.where(n == 0, 0.0, grad * scale),
 
 
 # ---------------------------------------------------------------------------------------------
@@ -268,9 +277,11 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return record1(node, m._data.reshape(lead + (nout,)), m)
 
 
-def _einsum3(spec: str, a: Tensor, b: Tensor, c: Tensor) -> Tensor:
+def _einsum3(spec: str, a, b, c):
     """A three-operand contraction ``spec`` ('ij,jk,k->i' style), differentiable to any
-    order: each operand's gradient is again such a contraction."""
+    order: each operand's gradient is again such a contraction (on arrays: NumPy's)."""
+    if anp.is_array(a):
+        return np.asarray(np.einsum(spec, a, b, c, optimize=True))
     r = np.einsum(spec, a._data, b._data, c._data, optimize=True)
     if _needs(a, b, c):
         node = TrilinearBackward0()
@@ -284,9 +295,10 @@ def _einsum3(spec: str, a: Tensor, b: Tensor, c: Tensor) -> Tensor:
 class TrilinearBackward0(Node):
     __slots__ = ("spec",)
     _saved_names = ("i1", "i2", "i3")
+    _wants_tensors = False
 
     def backward(self, grad):
-        ops = self.saved_tensors()
+        ops = self.saved()
         ins, out = self.spec.split("->")
         subs = ins.split(",")
         res = []
@@ -529,27 +541,31 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
 
 class EmbeddingBackward0(Node):
     __slots__ = ("indices", "num_weights", "padding_idx", "scale_grad_by_freq")
+    _wants_tensors = False
 
     def backward(self, grad):          # scatter-add each row's gradient into its weight row
         idx = self.indices.reshape(-1)
-        dim = grad._data.shape[-1]
+        dim = grad.shape[-1]
+        g = grad.reshape((idx.size, dim))
         scale = None
         if self.padding_idx >= 0:
-            scale = (idx != self.padding_idx).astype(grad._data.dtype)
+            scale = (idx != self.padding_idx).astype(np.float64)
         if self.scale_grad_by_freq:
-            counts = np.bincount(idx, minlength=self.num_weights)[idx]
-            f = (1.0 / counts).astype(grad._data.dtype)
+            f = 1.0 / np.bincount(idx, minlength=self.num_weights)[idx]
             scale = f if scale is None else scale * f
-        g = grad.reshape(idx.size, dim)
-        if STATE.enabled:
-            from ..ops.indexing import index_put_zeros
-            if scale is not None:
-                g = g * _const(scale[:, None])
-            return index_put_zeros(g, (self.num_weights, dim), (idx,), True),
-        gd = g._data if scale is None else g._data * scale[:, None]
-        out = np.zeros((self.num_weights, dim), gd.dtype)
-        np.add.at(out, idx, gd)
-        return _wrap(out),
+        if scale is not None:
+            g = g * anp.constant(scale[:, None], g)
+        return _rows_add(g, idx, self.num_weights),
+
+
+def _rows_add(g, idx: np.ndarray, n: int):
+    """An ``(n, dim)`` zero matrix with row ``g[i]`` added into row ``idx[i]`` for each i."""
+    if anp.is_array(g):
+        out = np.zeros((n, g.shape[1]), g.dtype)
+        np.add.at(out, idx, g)
+        return out
+    from ..ops.indexing import index_put_zeros
+    return index_put_zeros(g, (n, g.shape[1]), (idx,), True)
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
@@ -579,25 +595,27 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
 # ---------------------------------------------------------------------------------------------
 # normalization
 # ---------------------------------------------------------------------------------------------
-def _standardize_grad_np(gw: np.ndarray, xhat: np.ndarray, rstd: np.ndarray, axes) -> np.ndarray:
-    """d(xhat)/dx applied to ``gw`` where xhat = (x - mean(x)) * rstd over ``axes``."""
-    return rstd * (gw - gw.mean(axes, keepdims=True)
-                   - xhat * (gw * xhat).mean(axes, keepdims=True))
 
 
-def _standardize_grad(gw: Tensor, x: Tensor, axes, eps: float):
-    """The same with ember ops, statistics recomputed from ``x`` (differentiable)."""
+def _standardize_grad(g, xhat, rstd, axes):
+    """d(xhat)/dx applied to ``g``, where xhat = (x - mean(x)) * rstd over ``axes``."""
+    return rstd * (g - anp.mean(g, axes, keepdim=True)
+                   - xhat * anp.mean(g * xhat, axes, keepdim=True))
+
+
+def _moments(node, x, axes):
+    """The forward's mean and 1/std of ``x`` over ``axes``: kept from the forward in an
+    ordinary backward, recomputed with ember ops under create_graph so that second-order
+    gradients flow through them."""
+    if anp.is_array(x):
+        return node.mean, node.rstd
     mean = x.mean(axes, keepdim=True)
     xc = x - mean
-    rstd = ((xc * xc).mean(axes, keepdim=True) + eps) ** -0.5
-    xhat = xc * rstd
-    gx = rstd * (gw - gw.mean(axes, keepdim=True)
-                 - xhat * (gw * xhat).mean(axes, keepdim=True))
-    return gx, xhat
+    return mean, ((xc * xc).mean(axes, keepdim=True) + node.eps) ** -0.5
 
 
-def _sum_dims(t: Tensor, dims: tuple) -> Tensor:
-    return t.sum(dims) if dims else t
+def _sum_dims(t, dims: tuple):
+    return anp.sum(t, dims) if dims else t
 
 
 def _int_tuple(v, fname: str, arg: str, pos: int) -> tuple:
@@ -653,30 +671,21 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
 class NativeLayerNormBackward0(Node):
     __slots__ = ("axes", "eps", "mean", "rstd")
     _saved_names = ("input", "weight")
+    _wants_tensors = False
 
     def backward(self, grad):
-        x, w = self.saved_tensors()
+        x, w = self.saved()
         axes = self.axes
         lead = tuple(range(axes[0]))
+        mean, rstd = _moments(self, x, axes)
+        xhat = (x - mean) * rstd
         gx = gw = gb = None
-        if STATE.enabled:
-            g = grad * w if w is not None else grad
-            dx, xhat = _standardize_grad(g, x, axes, self.eps)
-            gx = dx if _wants(self, 0) else None
-            if _wants(self, 1):
-                gw = _sum_dims(grad * xhat, lead)
-            if _wants(self, 2):
-                gb = _sum_dims(grad, lead)
-            return gx, gw, gb
-        g = grad._data
-        xhat = (x._data - self.mean) * self.rstd
         if _wants(self, 0):
-            gwd = g * w._data if w is not None else g
-            gx = _wrap(_standardize_grad_np(gwd, xhat, self.rstd, axes))
+            gx = _standardize_grad(grad if w is None else grad * w, xhat, rstd, axes)
         if _wants(self, 1):
-            gw = _wrap(np.sum(g * xhat, axis=lead))
+            gw = _sum_dims(grad * xhat, lead)
         if _wants(self, 2):
-            gb = _wrap(np.sum(g, axis=lead))
+            gb = _sum_dims(grad, lead)
         return gx, gw, gb
 
     def _release_extra(self) -> None:
@@ -784,38 +793,24 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
 class NativeBatchNormBackward0(Node):
     __slots__ = ("axes", "bshape", "eps", "training", "mean", "rstd")
     _saved_names = ("input", "weight")
+    _wants_tensors = False
 
     def backward(self, grad):
-        x, w = self.saved_tensors()
-        axes, bshape = self.axes, self.bshape
+        x, w = self.saved()
+        axes = self.axes
+        if self.training:
+            mean, rstd = _moments(self, x, axes)
+        else:                          # running statistics: constants
+            mean, rstd = anp.constant(self.mean, x), anp.constant(self.rstd, x)
+        xhat = (x - mean) * rstd
         gx = gw = gb = None
-        if STATE.enabled:
-            wb = w.reshape(bshape) if w is not None else None
-            g = grad * wb if wb is not None else grad
-            if self.training:
-                dx, xhat = _standardize_grad(g, x, axes, self.eps)
-            else:
-                rstd = _const(self.rstd)
-                xhat = (x - _const(self.mean)) * rstd
-                dx = g * rstd
-            gx = dx if _wants(self, 0) else None
-            if _wants(self, 1):
-                gw = (grad * xhat).sum(axes)
-            if _wants(self, 2):
-                gb = grad.sum(axes)
-            return gx, gw, gb
-        g = grad._data
-        xhat = (x._data - self.mean) * self.rstd
         if _wants(self, 0):
-            gwd = g * w._data.reshape(bshape) if w is not None else g
-            if self.training:
-                gx = _wrap(_standardize_grad_np(gwd, xhat, self.rstd, axes))
-            else:
-                gx = _wrap(gwd * self.rstd)
+            g = grad if w is None else grad * w.reshape(self.bshape)
+            gx = _standardize_grad(g, xhat, rstd, axes) if self.training else g * rstd
         if _wants(self, 1):
-            gw = _wrap(np.sum(g * xhat, axis=axes))
+            gw = anp.sum(grad * xhat, axes)
         if _wants(self, 2):
-            gb = _wrap(np.sum(g, axis=axes))
+            gb = anp.sum(grad, axes)
         return gx, gw, gb
 
     def _release_extra(self) -> None:
@@ -908,35 +903,26 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
 class NativeGroupNormBackward0(Node):
     __slots__ = ("groups", "eps", "bshape", "mean", "rstd")
     _saved_names = ("input", "weight")
+    _wants_tensors = False
 
     def backward(self, grad):
-        x, w = self.saved_tensors()
-        shape = x._data.shape
-        n, gcount, bshape = shape[0], self.groups, self.bshape
+        x, w = self.saved()
+        shape = tuple(x.shape)
+        n = shape[0]
+        gs = (n, self.groups, math.prod(shape) // (n * self.groups) if n * self.groups else 0)
         red = (0,) + tuple(range(2, len(shape)))
+        xg = x.reshape(gs)
+        mean, rstd = _moments(self, xg, (2,))
+        xhat = (xg - mean) * rstd
         gx = gw = gb = None
-        if STATE.enabled:
-            g = grad * w.reshape(bshape) if w is not None else grad
-            gs = (n, gcount, x._data.size // (n * gcount) if n * gcount else 0)
-            dx, xhat = _standardize_grad(g.reshape(gs), x.reshape(gs), (2,), self.eps)
-            xhat = xhat.reshape(shape)
-            gx = dx.reshape(shape) if _wants(self, 0) else None
-            if _wants(self, 1):
-                gw = (grad * xhat).sum(red)
-            if _wants(self, 2):
-                gb = grad.sum(red)
-            return gx, gw, gb
-        g = grad._data
-        xhat = ((x._data.reshape(n, gcount, -1) - self.mean) * self.rstd)
         if _wants(self, 0):
-            gwd = g * w._data.reshape(bshape) if w is not None else g
-            gx = _wrap(_standardize_grad_np(gwd.reshape(n, gcount, -1), xhat, self.rstd,
-                                            (2,)).reshape(shape))
+            g = grad if w is None else grad * w.reshape(self.bshape)
+            gx = _standardize_grad(g.reshape(gs), xhat, rstd, (2,)).reshape(shape)
         xhat = xhat.reshape(shape)
         if _wants(self, 1):
-            gw = _wrap(np.sum(g * xhat, axis=red))
+            gw = anp.sum(grad * xhat, red)
         if _wants(self, 2):
-            gb = _wrap(np.sum(g, axis=red))
+            gb = anp.sum(grad, red)
         return gx, gw, gb
 
     def _release_extra(self) -> None:
@@ -1222,25 +1208,16 @@ def _saved_unary(node: Node, r: np.ndarray, input: Tensor) -> Tensor:
 
 
 class _Elementwise(Node):
-    """An elementwise activation: backward is ``grad * f'(x)``, with ``f'`` from NumPy
-    (``deriv_np``) or, under create_graph, from differentiable ember ops (``deriv``)."""
+    """An elementwise activation of the saved input ``self``: ``backward`` is ``grad * f'(x)``
+    written once with operators and ``anp``."""
 
     __slots__ = ()
     _saved_names = ("self",)
-
-    def backward(self, grad):
-        x, = self.saved_tensors()
-        return grad * self.deriv(x),
-
-    def _np_backward(self, grad):
-        x, = self.saved_tensors()
-        return (grad * self.deriv_np(x._data)).astype(grad.dtype, copy=False),
+    _wants_tensors = False
 
 
 def _stable_sigmoid(x: np.ndarray) -> np.ndarray:
-    with np.errstate(over="ignore"):
-        e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+    return anp.sigmoid(x)
 
 
 def _softplus_np(x: np.ndarray) -> np.ndarray:
@@ -1248,12 +1225,25 @@ def _softplus_np(x: np.ndarray) -> np.ndarray:
     return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
 
 
-def _erf_np(x: np.ndarray) -> np.ndarray:
-    return _pw.erf(_wrap(x))._data
 
 
-def _erf(x: Tensor) -> Tensor:
+def _erf(x):
+    """ember's erf, on a tensor or (in a formula) an array."""
+    if anp.is_array(x):
+        return _pw.erf(_wrap(np.asarray(x)))._data
     return _pw.erf(x)
+
+
+def _softplus(x):
+    """log(1 + exp(x)), on a tensor or an array."""
+    return _softplus_np(x) if anp.is_array(x) else softplus(x)
+
+
+def _logsigmoid(x):
+    """log(sigmoid(x)), on a tensor or an array."""
+    if anp.is_array(x):
+        return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
+    return logsigmoid(x)
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
@@ -1283,7 +1273,7 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
         raise RuntimeError("approximate argument must be either none or tanh.")
     x = _float_data(input, "GeluKernelImpl")
     if approximate == "none":
-        r = x * 0.5 * (1 + _erf_np(x * _SQRT1_2))
+        r = x * 0.5 * (1 + _erf(x * _SQRT1_2))
     else:
         with np.errstate(over="ignore", invalid="ignore"):
             r = 0.5 * x * (1 + np.tanh(_SQRT_2_PI * (x + 0.044715 * x * x * x)))
@@ -1297,23 +1287,14 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
 class GeluBackward0(_Elementwise):
     __slots__ = ("approximate",)
 
-    def deriv(self, x):
+    def backward(self, grad):
+        x, = self.saved()
         if self.approximate == "none":
-            cdf = (_erf(x * _SQRT1_2) + 1) * 0.5
-            return cdf + x * (x * x * -0.5).exp() * _INV_SQRT_2PI
-        inner = (x + x * x * x * 0.044715) * _SQRT_2_PI
-        t = inner.tanh()
-        dinner = (x * x * (3 * 0.044715) + 1) * _SQRT_2_PI
-        return (t + 1) * 0.5 + x * 0.5 * (1 - t * t) * dinner
-
-    def deriv_np(self, x):
-        with np.errstate(over="ignore", invalid="ignore"):
-            if self.approximate == "none":
-                cdf = 0.5 * (1 + _erf_np(x * _SQRT1_2))
-                return cdf + x * np.exp(-0.5 * x * x) * _INV_SQRT_2PI
-            t = np.tanh(_SQRT_2_PI * (x + 0.044715 * x * x * x))
-            dinner = _SQRT_2_PI * (1 + 3 * 0.044715 * x * x)
-            return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * dinner
+            cdf = 0.5 * (1 + _erf(x * _SQRT1_2))
+            return grad * (cdf + x * anp.exp(-0.5 * x * x) * _INV_SQRT_2PI),
+        t = anp.tanh(_SQRT_2_PI * (x + 0.044715 * x * x * x))
+        dinner = _SQRT_2_PI * (1 + 3 * 0.044715 * x * x)
+        return grad * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * dinner),
 
 
 def _silu(input: Tensor) -> Tensor:
@@ -1327,13 +1308,10 @@ def _silu(input: Tensor) -> Tensor:
 class SiluBackward0(_Elementwise):
     __slots__ = ()
 
-    def deriv(self, x):
-        s = x.sigmoid()
-        return s * (x * (1 - s) + 1)
-
-    def deriv_np(self, x):
-        s = _stable_sigmoid(x)
-        return s * (1 + x * (1 - s))
+    def backward(self, grad):
+        x, = self.saved()
+        s = anp.sigmoid(x)
+        return grad * (s * (1 + x * (1 - s))),
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
@@ -1353,13 +1331,10 @@ def _mish(input: Tensor) -> Tensor:
 class MishBackward0(_Elementwise):
     __slots__ = ()
 
-    def deriv(self, x):
-        t = softplus(x).tanh()
-        return t + x * x.sigmoid() * (1 - t * t)
-
-    def deriv_np(self, x):
-        t = np.tanh(_softplus_np(x))
-        return t + x * _stable_sigmoid(x) * (1 - t * t)
+    def backward(self, grad):
+        x, = self.saved()
+        t = anp.tanh(_softplus(x))
+        return grad * (t + x * anp.sigmoid(x) * (1 - t * t)),
 
 
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
@@ -1385,16 +1360,16 @@ def _elu(input: Tensor, alpha: float, scale: float, input_scale: float, node_cls
 class EluBackward0(_Elementwise):
     __slots__ = ("alpha", "scale", "input_scale")
 
-    def deriv(self, x):
-        neg = _const(x._data <= 0)
-        e = (x * self.input_scale).exp() * (self.alpha * self.scale * self.input_scale)
-        return _pw.where(neg, e, self.scale)
+    def _input_scale(self) -> float:
+        return self.input_scale
 
-    def deriv_np(self, x):
+    def backward(self, grad):
+        x, = self.saved()
+        s = self._input_scale()
         neg = x <= 0
-        with np.errstate(over="ignore"):
-            e = np.exp(np.where(neg, x, 0) * self.input_scale)
-        return np.where(neg, e * (self.alpha * self.scale * self.input_scale), self.scale)
+        # exp of the negative part only: no overflow where the branch is not taken
+        e = anp.exp(anp.where(neg, x, 0) * s)
+        return grad * anp.where(neg, e * (self.alpha * self.scale * s), self.scale),
 
 
 class EluBackward1(EluBackward0):
@@ -1441,24 +1416,12 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 
 class _CeluBackward(EluBackward0):
     """CELU's backward: PyTorch's scale there is ``1.0 / float32(alpha)`` (in forward it is
-    ``1 / alpha`` in double)."""
+    ``1 / alpha`` in double), and ``scale`` is 1."""
 
     __slots__ = ()
 
-    def _scale(self) -> float:
+    def _input_scale(self) -> float:
         return 1.0 / float(np.float32(self.alpha))
-
-    def deriv(self, x):
-        s = self._scale()
-        neg = _const(x._data <= 0)
-        return _pw.where(neg, (x * s).exp() * (self.alpha * s), 1.0)
-
-    def deriv_np(self, x):
-        s = self._scale()
-        neg = x <= 0
-        with np.errstate(over="ignore"):
-            e = np.exp(np.where(neg, x, 0) * s)
-        return np.where(neg, e * (self.alpha * s), 1.0)
 
 
 class CeluBackward0(_CeluBackward):
@@ -1487,11 +1450,9 @@ def _leaky_relu(input: Tensor, slope: float, node_cls) -> Tensor:
 class LeakyReluBackward0(_Elementwise):
     __slots__ = ("slope",)
 
-    def deriv(self, x):
-        return _const(np.where(x._data > 0, 1.0, self.slope).astype(x._data.dtype))
-
-    def deriv_np(self, x):
-        return np.where(x > 0, 1.0, self.slope)
+    def backward(self, grad):
+        x, = self.saved()
+        return anp.where(x > 0, grad, grad * self.slope),
 
 
 class LeakyReluBackward1(LeakyReluBackward0):
@@ -1543,27 +1504,18 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
 class PreluKernelBackward0(Node):
     __slots__ = ("bshape",)
     _saved_names = ("self", "weight")
+    _wants_tensors = False
 
     def backward(self, grad):
-        x, w = self.saved_tensors()
-        pos = x._data > 0
-        wshape = w._data.shape
-        red = tuple(i for i in range(x._data.ndim) if i != 1 or not self.bshape)
+        x, w = self.saved()
+        pos = x > 0
         gx = gw = None
-        if STATE.enabled:
-            mask = _const(pos)
-            if _wants(self, 0):
-                gx = _pw.where(mask, grad, grad * w.reshape(self.bshape))
-            if _wants(self, 1):
-                gw = _pw.where(mask, 0.0, grad * x).sum(red).reshape(wshape) if red else \
-                    _pw.where(mask, 0.0, grad * x).reshape(wshape)
-            return gx, gw
-        g = grad._data
         if _wants(self, 0):
-            gx = _wrap(np.where(pos, g, g * w._data.reshape(self.bshape)).astype(g.dtype))
+            gx = anp.where(pos, grad, grad * w.reshape(self.bshape))
         if _wants(self, 1):
-            part = np.where(pos, 0, g * x._data).astype(g.dtype)
-            gw = _wrap(np.sum(part, axis=red).reshape(wshape))
+            red = tuple(i for i in range(x.ndim) if i != 1 or not self.bshape)
+            part = anp.where(pos, 0, grad * x)
+            gw = (anp.sum(part, red) if red else part).reshape(tuple(w.shape))
         return gx, gw
 
 
@@ -1596,9 +1548,10 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
 
 class RreluWithNoiseBackward0(Node):
     __slots__ = ("noise",)
+    _wants_tensors = False
 
     def backward(self, grad):
-        return grad * _const(self.noise),
+        return grad * anp.constant(self.noise, grad),
 
 
 class RreluWithNoiseBackward1(RreluWithNoiseBackward0):
@@ -1624,11 +1577,9 @@ def _hardtanh(input: Tensor, min_val: float, max_val: float) -> Tensor:
 class HardtanhBackward0(_Elementwise):
     __slots__ = ("min_val", "max_val")
 
-    def deriv(self, x):
-        return _const(self.deriv_np(x._data).astype(x._data.dtype))
-
-    def deriv_np(self, x):
-        return ((x > self.min_val) & (x < self.max_val)).astype(x.dtype)
+    def backward(self, grad):
+        x, = self.saved()
+        return anp.where((x > self.min_val) & (x < self.max_val), grad, 0),
 
 
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
@@ -1663,12 +1614,10 @@ def _hardsigmoid(input: Tensor) -> Tensor:
 class HardsigmoidBackward0(_Elementwise):
     __slots__ = ()
 
-    def deriv(self, x):
-        return _const(self.deriv_np(x._data).astype(x._data.dtype))
-
-    def deriv_np(self, x):
+    def backward(self, grad):
+        x, = self.saved()
         # PyTorch's kernel multiplies by the float32 constant 1/6 for every dtype
-        return np.where((x > -3) & (x < 3), _F32_SIXTH, 0.0)
+        return anp.where((x > -3) & (x < 3), grad * _F32_SIXTH, 0),
 
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
@@ -1688,13 +1637,9 @@ def _hardswish(input: Tensor) -> Tensor:
 class HardswishBackward0(_Elementwise):
     __slots__ = ()
 
-    def deriv(self, x):
-        mid = _const((x._data >= -3) & (x._data <= 3))
-        high = _const((x._data > 3).astype(x._data.dtype))
-        return _pw.where(mid, x / 3 + 0.5, high)
-
-    def deriv_np(self, x):
-        return np.where(x < -3, 0.0, np.where(x <= 3, x / 3 + 0.5, 1.0))
+    def backward(self, grad):
+        x, = self.saved()
+        return anp.where(x < -3, 0, anp.where(x <= 3, grad * (x / 3 + 0.5), grad)),
 
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
@@ -1716,11 +1661,9 @@ def logsigmoid(input: Tensor) -> Tensor:
 class LogSigmoidBackward0(_Elementwise):
     __slots__ = ()
 
-    def deriv(self, x):
-        return (-x).sigmoid()
-
-    def deriv_np(self, x):
-        return _stable_sigmoid(-x)
+    def backward(self, grad):
+        x, = self.saved()
+        return grad * anp.sigmoid(-x),
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
@@ -1740,13 +1683,10 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
 class SoftplusBackward0(_Elementwise):
     __slots__ = ("beta", "threshold")
 
-    def deriv(self, x):
-        lin = _const(x._data * self.beta > self.threshold)
-        return _pw.where(lin, 1.0, (x * self.beta).sigmoid())
-
-    def deriv_np(self, x):
+    def backward(self, grad):
+        x, = self.saved()
         bx = x * self.beta
-        return np.where(bx > self.threshold, 1.0, _stable_sigmoid(bx))
+        return anp.where(bx > self.threshold, grad, grad * anp.sigmoid(bx)),
 
 
 def softsign(input: Tensor) -> Tensor:
@@ -1772,11 +1712,9 @@ def _threshold(input: Tensor, threshold: float, value: float, node_cls) -> Tenso
 class ThresholdBackward0(_Elementwise):
     __slots__ = ("threshold",)
 
-    def deriv(self, x):
-        return _const((x._data > self.threshold).astype(x._data.dtype))
-
-    def deriv_np(self, x):
-        return (x > self.threshold).astype(x.dtype)
+    def backward(self, grad):
+        x, = self.saved()
+        return anp.where(x > self.threshold, grad, 0),
 
 
 class ThresholdBackward1(ThresholdBackward0):
@@ -1819,11 +1757,9 @@ def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
 class HardshrinkBackward0(_Elementwise):
     __slots__ = ("lambd",)
 
-    def deriv(self, x):
-        return _const(self.deriv_np(x._data).astype(x._data.dtype))
-
-    def deriv_np(self, x):
-        return ((x < -self.lambd) | (x > self.lambd)).astype(x.dtype)
+    def backward(self, grad):
+        x, = self.saved()
+        return anp.where((x < -self.lambd) | (x > self.lambd), grad, 0),
 
 
 def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
@@ -1866,19 +1802,23 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
 class GluBackward0(Node):
     __slots__ = ("dim",)
     _saved_names = ("self",)
+    _wants_tensors = False
 
     def backward(self, grad):          # d(a*s(b)): s(b), a*s(b)*(1-s(b))
-        x, = self.saved_tensors()
+        x, = self.saved()
         ax = self.dim
-        if STATE.enabled:
-            h = x._data.shape[ax] // 2
-            a, b = x.narrow(ax, 0, h), x.narrow(ax, h, h)
-            s = b.sigmoid()
-            return _sh.cat([grad * s, grad * a * s * (1 - s)], ax),
-        a, b = np.split(x._data, 2, axis=ax)
-        s = _stable_sigmoid(b)
-        g = grad._data
-        return _wrap(np.concatenate([g * s, g * a * s * (1 - s)], axis=ax)),
+        h = x.shape[ax] // 2
+        a, b = _narrow(x, ax, 0, h), _narrow(x, ax, h, h)
+        s = anp.sigmoid(b)
+        return anp.cat([grad * s, grad * a * s * (1 - s)], ax),
+
+
+def _narrow(x, dim: int, start: int, length: int):
+    if anp.is_array(x):
+        index = [slice(None)] * x.ndim
+        index[dim] = slice(start, start + length)
+        return x[tuple(index)]
+    return x.narrow(dim, start, length)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1954,30 +1894,19 @@ def _loss_arrays(input: Tensor, target: Tensor, kernel: str):
 
 
 class _PointwiseLoss(Node):
-    """A loss ``reduce(l(x, t))``: backward scales ``dl/dx`` and ``dl/dt`` by the incoming
-    gradient (divided by the element count for 'mean')."""
+    """A loss ``reduce(l(x, t))``: backward scales ``dl/dx`` and ``dl/dt`` (``derivs``) by the
+    incoming gradient (divided by the element count for 'mean')."""
 
     __slots__ = ("reduction", "numel")
     _saved_names = ("self", "target")
+    _wants_tensors = False
 
     def backward(self, grad):
-        x, t = self.saved_tensors()
+        x, t = self.saved()
         want_x, want_t = _wants(self, 0), _wants(self, 1)
         if self.reduction == "mean":
             grad = grad / self.numel
         dx, dt = self.derivs(x, t, want_x, want_t)
-        return (grad * dx if want_x else None), (grad * dt if want_t else None)
-
-    def _np_backward(self, grad):
-        x, t = self.saved_tensors()
-        want_x, want_t = _wants(self, 0), _wants(self, 1)
-        if self.reduction == "mean":
-            grad = grad / self.numel
-        xd, td = x._data, t._data
-        if xd.dtype != td.dtype:
-            dt_ = np.result_type(xd, td)
-            xd, td = xd.astype(dt_), td.astype(dt_)
-        dx, dt = self.derivs_np(xd, td, want_x, want_t)
         return (grad * dx if want_x else None), (grad * dt if want_t else None)
 
 
@@ -2021,10 +1950,6 @@ class MseLossBackward0(_PointwiseLoss):
     __slots__ = ()
 
     def derivs(self, x, t, wx, wt):
-        d = (x - t) * 2
-        return d, -d
-
-    def derivs_np(self, x, t, wx, wt):
         d = 2 * (x - t)
         return d, (-d if wt else None)
 
@@ -2063,12 +1988,7 @@ class SmoothL1LossBackward0(_PointwiseLoss):
 
     def derivs(self, x, t, wx, wt):
         d = x - t
-        g = _pw.where(_const(np.abs(d._data) < self.beta), d / self.beta, d.sign())
-        return g, -g
-
-    def derivs_np(self, x, t, wx, wt):
-        d = x - t
-        g = np.where(np.abs(d) < self.beta, d / self.beta, np.sign(d)).astype(d.dtype)
+        g = anp.where(anp.abs(d) < self.beta, d / self.beta, anp.sign(d))
         return g, -g
 
 
@@ -2101,12 +2021,7 @@ class HuberLossBackward0(_PointwiseLoss):
 
     def derivs(self, x, t, wx, wt):
         d = x - t
-        g = _pw.where(_const(np.abs(d._data) < self.delta), d, d.sign() * self.delta)
-        return g, -g
-
-    def derivs_np(self, x, t, wx, wt):
-        d = x - t
-        g = np.where(np.abs(d) < self.delta, d, self.delta * np.sign(d)).astype(d.dtype)
+        g = anp.where(anp.abs(d) < self.delta, d, self.delta * anp.sign(d))
         return g, -g
 
 
@@ -2133,17 +2048,10 @@ class SoftMarginLossBackward0(_PointwiseLoss):
     __slots__ = ()
 
     def backward(self, grad):
-        x, t = self.saved_tensors()
+        x, t = self.saved()
         if self.reduction == "mean":
             grad = grad / self.numel
-        return grad * -t * (-t * x).sigmoid(),
-
-    def _np_backward(self, grad):
-        x, t = self.saved_tensors()
-        if self.reduction == "mean":
-            grad = grad / self.numel
-        xd, td = x._data, t._data
-        return grad * (-td * _stable_sigmoid((-td * xd).astype(xd.dtype))),
+        return grad * (-t * anp.sigmoid(-t * x)),
 
 
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
@@ -2184,27 +2092,14 @@ class BinaryCrossEntropyBackward0(_PointwiseLoss):
     __slots__ = ("weight",)
 
     def derivs(self, x, t, wx, wt):
-        w = None if self.weight is None else _const(self.weight)
+        w = None if self.weight is None else anp.constant(self.weight, x)
         dx = dt = None
         if wx:
-            dx = (x - t) / _pw.clamp((1 - x) * x, min=1e-12)
+            dx = (x - t) / anp.clamp_min((1 - x) * x, 1e-12)
             dx = dx if w is None else dx * w
         if wt:
-            dt = (1 - x).log() - x.log()
+            dt = anp.log1p(-x) - anp.log(x)
             dt = dt if w is None else dt * w
-        return dx, dt
-
-    def derivs_np(self, x, t, wx, wt):
-        dx = dt = None
-        if wx:
-            dx = (x - t) / np.maximum((1 - x) * x, 1e-12)
-            if self.weight is not None:
-                dx = dx * self.weight
-        if wt:
-            with np.errstate(divide="ignore"):
-                dt = np.log1p(-x) - np.log(x)
-            if self.weight is not None:
-                dt = dt * self.weight
         return dx, dt
 
 
@@ -2249,37 +2144,21 @@ class BinaryCrossEntropyWithLogitsBackward0(_PointwiseLoss):
     __slots__ = ("weight", "pos_weight")
 
     def derivs(self, x, t, wx, wt):
-        pw = None if self.pos_weight is None else _const(self.pos_weight)
+        pw = None if self.pos_weight is None else anp.constant(self.pos_weight, x)
         dx = dt = None
         if wx:
-            if pw is None:
-                dx = x.sigmoid() - t
-            else:
-                pt = pw * t
-                dx = (pt + 1 - t) * x.sigmoid() - pt
-        if wt:
-            dt = -x if pw is None else logsigmoid(-x) - logsigmoid(x) * pw
-        if self.weight is not None:
-            w = _const(self.weight)
-            dx = None if dx is None else dx * w
-            dt = None if dt is None else dt * w
-        return dx, dt
-
-    def derivs_np(self, x, t, wx, wt):
-        pw = self.pos_weight
-        dx = dt = None
-        if wx:
-            s = _stable_sigmoid(x)
+            s = anp.sigmoid(x)
             dx = s - t if pw is None else (pw * t + 1 - t) * s - pw * t
         if wt:
             if pw is None:
                 dt = -x
             else:
-                ls = np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
+                ls = _logsigmoid(x)
                 dt = (ls - x) - ls * pw
         if self.weight is not None:
-            dx = None if dx is None else dx * self.weight
-            dt = None if dt is None else dt * self.weight
+            w = anp.constant(self.weight, x)
+            dx = None if dx is None else dx * w
+            dt = None if dt is None else dt * w
         return dx, dt
 
 
@@ -2337,6 +2216,7 @@ class NllLossBackward0(Node):
     target positions; the gradient is linear in ``grad``, so double backward is a multiply."""
 
     __slots__ = ("target", "coef", "reduction", "shape")
+    _wants_tensors = False
 
     def _scatter(self) -> np.ndarray:
         """The per-element coefficient: ``coef`` at the target positions, 0 elsewhere."""
@@ -2348,18 +2228,11 @@ class NllLossBackward0(Node):
             np.put_along_axis(m, self.target, self.coef.reshape(self.target.shape), axis=1)
         return m.reshape(shape)
 
-    def _expands(self) -> bool:
-        # a per-sample gradient ('none') gets the class dim back to broadcast over it
-        return self.reduction == "none" and len(self.shape) > 1
-
     def backward(self, grad):
-        g = grad.unsqueeze(1) if self._expands() else grad
-        return g * _const(self._scatter()),
-
-    def _np_backward(self, grad):
-        m = self._scatter()
-        m *= np.expand_dims(grad, 1) if self._expands() else grad
-        return m,
+        # a per-sample gradient ('none') gets the class dim back to broadcast over it
+        if self.reduction == "none" and len(self.shape) > 1:
+            grad = anp.unsqueeze(grad, 1)
+        return grad * anp.constant(self._scatter(), grad),
 
 
 class NllLoss2DBackward0(NllLossBackward0):
