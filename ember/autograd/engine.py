@@ -2,13 +2,15 @@
 
 1. Count each node's incoming edges from the roots (iteratively: no recursion limit).
 2. Seed the roots' gradients; run ready nodes, latest-created first (a heap on sequence number).
-   Without ``create_graph`` gradients are NumPy arrays and nodes run ``_np_backward``; with it
-   they are tensors and nodes run ``backward`` (ember ops, recording a graph).
+   Each node's ``backward`` formula is written once: without ``create_graph`` gradients are
+   NumPy arrays and it runs on arrays; with it they are tensors and it records a graph.
 3. Reduce each returned gradient to its input's shape and dtype (broadcasting is undone here,
    once, for every op), and add it out of place into the next node's buffer.
-4. AccumulateGrad nodes write leaves' ``.grad`` (keeping a fresh, unshared gradient array
-   without a copy); unless ``retain_graph``, each node's saved tensors are released once it
-   has run.
+4. AccumulateGrad nodes write leaves' ``.grad``; unless ``retain_graph``, each node's saved
+   tensors are released once it has run.
+
+``_reference`` is exactly these steps, written to be read; ``_fast`` (the default) is the
+same algorithm with shortcuts that measurably pay off; the tests run both.
 
 With targets (``autograd.grad``, ``backward(inputs=...)``) only the nodes leading to them run;
 the others are neither called nor released, and their hooks do not fire, as in PyTorch.
@@ -623,10 +625,16 @@ def _fast(roots: list, root_grads: list, retain_graph: bool, create_graph: bool,
     retain_grad of ``backward(inputs=...)``).
 
     Without ``create_graph`` gradients travel as NumPy arrays (``root_grads`` too) and each
-    node runs its ``_np_backward``; tensors are made only where user code sees them (hooks,
-    ``.grad``, the returned gradients). With it, they are tensors and ``backward`` records a
+    node's formula runs on arrays; tensors are made only where user code sees them (hooks,
+    ``.grad``, the returned gradients). With it, they are tensors and the formula records a
     graph. A node's pending gradient is the gradient itself, or for a node with several
-    outputs a list of one per output."""
+    outputs a list of one per output.
+
+    Its shortcuts over ``_reference`` (``python -m benchmarks.bench_engine`` measures them):
+    the ready node of highest priority waits outside the heap, accumulators made ready run
+    straight from the node that readied them, release and buffer addition are written out,
+    and locals are cleared so a fresh gradient held only here can become a leaf's ``.grad``
+    without a copy (``_private``)."""
     root_nodes, deps = _dependencies(roots)
     raw = not create_graph
     capture = None
