@@ -17,7 +17,7 @@ import numpy as np
 
 __all__ = ["is_array", "constant", "where", "exp", "log", "log1p", "sqrt", "sign", "abs",
            "tanh", "sigmoid", "clamp_min", "sum", "mean", "sum_to", "expand", "unsqueeze",
-           "transpose", "cat", "zeros_like", "ones_like", "maximum", "minimum", "as_dtype_of"]
+           "transpose", "cat", "zeros", "zeros_like", "ones_like", "maximum", "minimum", "as_dtype_of"]
 
 _ARRAY = (np.ndarray, np.generic)
 
@@ -142,6 +142,12 @@ def cat(xs: list, dim: int):
         return np.concatenate(xs, axis=dim)
     from ..ops.shape import cat as _cat   # ops import this module: resolved at call time
     return _cat(xs, dim)
+
+
+def zeros(shape: tuple, dtype: np.dtype, like):
+    """Zeros of ``shape`` and NumPy ``dtype``, in ``like``'s form (array or tensor)."""
+    z = np.zeros(shape, dtype)
+    return z if isinstance(like, _ARRAY) else like._wrap(z)
 
 
 def zeros_like(x):
