@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import warnings
 
-
 from ..._tensor import Tensor
 from ...autograd import anp
 from ...autograd.graph import Node, record
