@@ -114,19 +114,15 @@ def repeated_blocks(g) -> dict:
     for p in paths:
         parent = p.rsplit(".", 1)[0] if "." in p else ""
         by_parent.setdefault(parent, []).append(p)
+    members = {p: _members(g, p) for p in paths}
+    sigs = {p: _signature(g, p, members[p]) for p in paths}
     chosen = {}
     for p in sorted(paths, key=lambda s: (s.count("."), s)):
-        if any(p.startswith(c + ".") for c in chosen):
+        if any(p.startswith(c + ".") for c in chosen) or len(members[p]) < 2:
             continue
         parent = p.rsplit(".", 1)[0] if "." in p else ""
-        mem = _members(g, p)
-        if len(mem) < 2:
-            continue
-        sig = _signature(g, p, mem)
-        twins = [q for q in by_parent[parent] if q != p
-                 and _signature(g, q, _members(g, q)) == sig]
-        if twins:
-            chosen[p] = mem
+        if any(q != p and sigs[q] == sigs[p] for q in by_parent[parent]):
+            chosen[p] = members[p]
     return chosen
 
 

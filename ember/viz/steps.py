@@ -219,7 +219,8 @@ def explain_lines(g: Graph, steps) -> list:
             target = inp[1] or "leaf"
             if f:
                 nums = _numbers(f, values)
-                text = f"{f}" + (f" = {nums}" if nums else "") + f" = {_val(produced)}"
+                done = _val(produced)
+                text = f + (f" = {nums}" if nums and nums != done else "") + f" = {done}"
             else:
                 text = f"gradient for input {i} = {_val(produced)}"
             lines.append(f"    {text}   -> {target}")
