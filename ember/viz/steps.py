@@ -108,10 +108,15 @@ class _Recorder:
         self.handles.clear()
 
 
-def _run(g: Graph, loss, gradient, retain_graph):
+def _run(g: Graph, loss, gradient, retain_graph, backward=None):
+    """Record the steps of one backward pass (``backward(loss, gradient, retain_graph)``,
+    by default ``loss.backward``)."""
     rec = _Recorder(g)
     try:
-        loss.backward(gradient, retain_graph=retain_graph)
+        if backward is None:
+            loss.backward(gradient, retain_graph=retain_graph)
+        else:
+            backward(loss, gradient, retain_graph)
     finally:
         rec.remove()
     yield from rec.steps
