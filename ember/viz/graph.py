@@ -8,7 +8,6 @@ carried in the next ``backward()``; backward passes of graphs nobody draws are u
 """
 from __future__ import annotations
 
-import html
 import sys
 import weakref
 

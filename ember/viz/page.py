@@ -172,10 +172,13 @@ function render(){
     detail = ['computes its output from its inputs and saves what backward needs:']
       .concat(n.saved.length ? n.saved : ['(nothing saved)']);
     const el = nodeEl(n.id); if (el) el.classList.add('current');
-    D.edges.forEach(e => { if (e.dst === n.id) edgeEls(e.id).forEach(x => x.classList.add('current')); });
+    for (const e of D.edges) {
+      if (e.dst === n.id) edgeEls(e.id).forEach(x => x.classList.add('current'));
+    }
   } else if (pos > nF) {
     const s = D.steps[pos - nF - 1];
-    status = 'Backward ' + (pos - nF) + '/' + nB + ': ' + (s.label ? s.label + ' (AccumulateGrad)' : s.name);
+    const who = s.label ? s.label + ' (AccumulateGrad)' : s.name;
+    status = 'Backward ' + (pos - nF) + '/' + nB + ': ' + who;
     detail = s.text.length ? s.text : ['received ' + s.received.map(fmt).join(', ')];
     const el = nodeEl(s.gid); if (el) el.classList.add('current');
   }

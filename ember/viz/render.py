@@ -211,15 +211,21 @@ def svg_parts(g, nodes, edges, blocks: dict, lay, pre: str = "", arrow: str = "a
     for j, e in enumerate(edges):
         pts = [(px + MARGIN, py + MARGIN) for px, py in lay.paths[j]]
         a, b = pts[-2], pts[-1]
-        mx, my = (a[0] + b[0]) / 2 + 4, (a[1] + b[1]) / 2
+        # labels go on the outer side of edges converging on a node, below the middle of
+        # the S-shaped curve, where the curve has already turned away from them
+        dx = b[0] - a[0]
+        left = dx > 2
+        mx = (a[0] + b[0]) / 2 + (-4 if left else 4)
+        my = (a[1] + b[1]) / 2 + (10 if abs(dx) > 2 else 0)
+        anchor = ' text-anchor="end"' if left else ""
         meta = "" if e.shape is None else f"{fmt_shape(e.shape)} {fmt_dtype(e.dtype)}"
         grad = fmt_values(e.grad, 3) if (g.show_grads and e.grad is not None) else ""
         edge_svg.append(
             f'<g class="edge" id="{pre}edge-{e.id}" data-eid="{e.id}" data-src="{e.src}" '
             f'data-dst="{e.dst}"><path d="{_path_d(pts)}" fill="none" stroke="#777" '
             f'marker-end="url(#{arrow})"/>'
-            f'<text class="meta" x="{mx:.1f}" y="{my - 2:.1f}">{escape(meta)}</text>'
-            f'<text class="grad" x="{mx:.1f}" y="{my + 10:.1f}">'
+            f'<text class="meta" x="{mx:.1f}" y="{my - 2:.1f}"{anchor}>{escape(meta)}</text>'
+            f'<text class="grad" x="{mx:.1f}" y="{my + 10:.1f}"{anchor}>'
             f'{escape("grad " + grad) if grad else ""}</text></g>')
     return node_svg, edge_svg
 

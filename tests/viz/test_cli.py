@@ -1,11 +1,17 @@
 """``ember run --graph OUT_DIR [--graph-every N] script.py``: the script runs unchanged
 (same output as under PyTorch) and the graphs of the chosen backward() calls are written."""
+import contextlib
+import io
+import pathlib
+import runpy
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
 import pytest
+import torch  # noqa: F401  (the script's "import torch" gets PyTorch)
 
+import ember
 from ember.viz.cli import graph_options
 
 SCRIPT = '''import torch
@@ -35,12 +41,13 @@ def _python(args, cwd):
 def test_run_with_graph_writes_the_chosen_calls(tmp_path):
     script = tmp_path / "train.py"
     script.write_text(SCRIPT)
-    import ember
-    root = str(__import__("pathlib").Path(ember.__file__).parent.parent)
-    plain = _python([str(script)], cwd=root)      # real PyTorch
+    root = str(pathlib.Path(ember.__file__).parent.parent)
+    plain = io.StringIO()
+    with contextlib.redirect_stdout(plain):          # real PyTorch, in this process
+        runpy.run_path(str(script), run_name="__main__")
     drawn = _python(["-m", "ember", "run", "--graph", str(tmp_path / "out"), "--graph-every",
                      "2", str(script)], cwd=root)
-    assert drawn.stdout == plain.stdout
+    assert drawn.stdout == plain.getvalue()
     names = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert names == [f"backward_000{k}.{s}" for k in (1, 3, 5) for s in ("html", "svg")]
     svg = (tmp_path / "out" / "backward_0001.svg").read_text()

@@ -8,6 +8,7 @@ import pytest
 import torch
 
 import ember
+from ember.viz.cli import tour_main
 from ember.viz.tour import LESSONS, execute, run_lessons
 
 NAMES = ["tensor", "backward", "graph", "relu-grad", "inplace", "numpy-relu", "rectifier",
@@ -48,16 +49,13 @@ def test_tour_runs_every_lesson_and_writes_its_pictures(tmp_path):
     assert (tmp_path / "linear_regression.pth").exists()
 
 
-def test_command_line_list_and_pick(tmp_path):
-    def ember_cli(*args):
-        return subprocess.run([sys.executable, "-m", "ember", "tour", *args],
-                              capture_output=True, text=True, timeout=120)
-    listed = ember_cli("--list")
-    assert listed.returncode == 0
-    assert [line.split()[0] for line in listed.stdout.splitlines()] == NAMES
-    one = ember_cli("--out", str(tmp_path), "relu-grad")
+def test_command_line_list_and_pick(tmp_path, capsys):
+    assert tour_main(["--list"]) == 0
+    assert [line.split()[0] for line in capsys.readouterr().out.splitlines()] == NAMES
+    assert tour_main(["nope"]) == 2
+    assert "no lesson named nope" in capsys.readouterr().err
+    one = subprocess.run([sys.executable, "-m", "ember", "tour", "--out", str(tmp_path),
+                          "relu-grad"], capture_output=True, text=True, timeout=120)
     assert one.returncode == 0, one.stderr
     assert "Lesson 1/1: relu-grad" in one.stdout and "d relu/dx = 1.0" in one.stdout
     assert (tmp_path / "relu_gradient.png").exists()
-    bad = ember_cli("nope")
-    assert bad.returncode == 2 and "no lesson named nope" in bad.stderr
