@@ -450,6 +450,10 @@ def _post_hook(ref, edges: list):
             for e in edges:
                 if e.index < len(grad_inputs):
                     e.grad = _array(grad_inputs[e.index])
+                    if e.shape is None and e.grad is not None:
+                        # no record of the forward value: its gradient has its shape and dtype
+                        e.shape = e.grad.shape
+                        e.dtype = grad_inputs[e.index].dtype
     return hook
 
 

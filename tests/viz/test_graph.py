@@ -258,3 +258,14 @@ def test_300_node_graph_renders_quickly():
         spans.sort()
         for (a0, a1), (b0, b1) in zip(spans, spans[1:]):
             assert a1 <= b0 + 1e-6
+
+
+def test_graph_of_a_freed_graph_still_draws():
+    x = ember.tensor([1.0, 2.0], requires_grad=True)
+    y = (x.exp() * x).sum()
+    y.backward()                       # frees the saved tensors
+    g = viz.graph(y)
+    assert [n.name for n in g.nodes] == ["output", "SumBackward0", "MulBackward0",
+                                         "ExpBackward0", "AccumulateGrad"]
+    assert all(n.saved == [] for n in g.nodes)     # nothing left to show, and no error
+    ET.fromstring(g.to_svg())
