@@ -1,9 +1,9 @@
 """The command line's "see inside" parts: ``ember run --graph OUT_DIR [--graph-every N]``
 and ``ember tour``.
 
-``--graph`` wraps ``Tensor.backward`` while the script runs: the first call (and, with
-``--graph-every N``, calls 1, N+1, 2N+1, ...) builds the graph before the pass, runs the pass
-step by step and writes ``backward_0001.svg`` and ``backward_0001.html`` (the page) to
+``--graph`` wraps ``Tensor.backward`` and ``torch.autograd.backward`` while the script runs:
+the first call (and, with ``--graph-every N``, calls 1, N+1, 2N+1, ...) builds the graph
+before the pass, runs the pass step by step and writes ``backward_0001.svg`` and ``backward_0001.html`` (the page) to
 OUT_DIR. The script itself runs unchanged and computes the same numbers.
 """
 from __future__ import annotations
@@ -32,27 +32,42 @@ class GraphOptions:
         return self.every > 0 and (call - 1) % self.every == 0
 
     def install(self) -> None:
-        """Wrap ember's ``Tensor.backward`` for the rest of the process."""
+        """Wrap ``Tensor.backward`` and ``autograd.backward`` for the rest of the process."""
+        from .. import autograd
         from .._tensor import Tensor
-        original = Tensor.backward
+        tensor_backward = Tensor.backward
+        autograd_backward = autograd.backward
         opts = self
 
         def backward(self, gradient=None, retain_graph=None, create_graph=False,
                      inputs=None):
             opts.calls += 1
             if not opts.wanted(opts.calls) or create_graph or inputs is not None:
-                return original(self, gradient, retain_graph, create_graph, inputs)
-            return opts.draw(self, original, gradient, retain_graph)
+                return tensor_backward(self, gradient, retain_graph, create_graph, inputs)
+            opts.draw((self,), lambda: tensor_backward(self, gradient, retain_graph))
 
-        backward.__doc__ = original.__doc__
+        def backward_all(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
+                         grad_variables=None, inputs=None):
+            opts.calls += 1
+            if not opts.wanted(opts.calls) or create_graph or inputs is not None:
+                return autograd_backward(tensors, grad_tensors, retain_graph, create_graph,
+                                         grad_variables, inputs)
+            roots = (tensors,) if isinstance(tensors, Tensor) else tuple(tensors)
+            opts.draw(roots, lambda: autograd_backward(tensors, grad_tensors, retain_graph,
+                                                       create_graph, grad_variables))
+
+        backward.__doc__ = tensor_backward.__doc__
+        backward_all.__doc__ = autograd_backward.__doc__
         Tensor.backward = backward
+        autograd.backward = backward_all
 
-    def draw(self, loss, original, gradient, retain_graph) -> None:
+    def draw(self, roots: tuple, run) -> None:
+        """Draw the graph of ``roots`` while ``run()`` does the backward pass."""
         from .graph import Graph
         from .page import render_page
         from .steps import _run
-        g = Graph((loss,), names=_script_names(sys._getframe(2)), show_grads=True)
-        steps = list(_run(g, loss, gradient, retain_graph, original))
+        g = Graph(roots, names=_script_names(sys._getframe(2)), show_grads=True)
+        steps = list(_run(g, None, None, None, lambda *_: run()))
         os.makedirs(self.out_dir, exist_ok=True)
         base = os.path.join(self.out_dir, f"backward_{self.calls:04d}")
         with open(base + ".svg", "w", encoding="utf-8") as f:

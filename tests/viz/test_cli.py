@@ -25,7 +25,10 @@ y = x.sum(dim=1, keepdim=True)
 for step in range(5):
     loss = nn.functional.mse_loss(model(x), y)
     opt.zero_grad()
-    loss.backward()
+    if step < 4:
+        loss.backward()
+    else:
+        torch.autograd.backward([loss])
     opt.step()
     print(f"step {step} loss {loss.item():.6f}")
 '''
@@ -57,6 +60,7 @@ def test_run_with_graph_writes_the_chosen_calls(tmp_path):
     html = (tmp_path / "out" / "backward_0003.html").read_text()
     assert "model.0.weight" in html and "MseLossBackward0" in html
     assert "backward() call 1 written to" in drawn.stderr
+    assert "MseLossBackward0" in (tmp_path / "out" / "backward_0005.html").read_text()
 
 
 def test_graph_options_parsing():
