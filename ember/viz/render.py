@@ -41,26 +41,24 @@ def to_text(g) -> str:
                 s += "  [" + "; ".join(f"{k}: {d}" for k, d, _ in n.saved) + "]"
         return f"#{n.id} {s}"
 
-    def walk(nid: int, prefix: str, edge, last: bool, top: bool) -> None:
-        n = g.nodes[nid]
-        info = ""
-        if edge is not None:
-            info = edge.label(g.show_grads)
+    # depth first with an explicit stack: a long chain must not hit the recursion limit
+    for root in (n.id for n in g.nodes if n.kind == "output"):
+        stack = [(root, "", None, True, True)]
+        while stack:
+            nid, prefix, edge, last, top = stack.pop()
+            info = edge.label(g.show_grads) if edge is not None else ""
             info = f"  <- {info}" if info else ""
-        branch = "" if top else ("`-- " if last else "|-- ")
-        again = nid in shown
-        out.append(prefix + branch + (f"#{nid} (see above)" if again else head(n)) + info)
-        if again:
-            return
-        shown.add(nid)
-        kids = sorted(ins.get(nid, []), key=lambda e: e.index)
-        sub = prefix + ("" if top else ("    " if last else "|   "))
-        for k, e in enumerate(kids):
-            walk(e.src, sub, e, k == len(kids) - 1, False)
-
-    for n in g.nodes:
-        if n.kind == "output":
-            walk(n.id, "", None, True, True)
+            branch = "" if top else ("`-- " if last else "|-- ")
+            again = nid in shown
+            out.append(prefix + branch + (f"#{nid} (see above)" if again else
+                                          head(g.nodes[nid])) + info)
+            if again:
+                continue
+            shown.add(nid)
+            kids = sorted(ins.get(nid, []), key=lambda e: e.index)
+            sub = prefix + ("" if top else ("    " if last else "|   "))
+            for k in range(len(kids) - 1, -1, -1):
+                stack.append((kids[k].src, sub, kids[k], k == len(kids) - 1, False))
     return "\n".join(out) + "\n"
 
 
