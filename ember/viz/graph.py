@@ -187,6 +187,9 @@ class Graph:
 
     def __init__(self, roots: tuple, params=None, show_saved: bool = True,
                  show_grads: bool = True, names=None) -> None:
+        """Read the graph behind the tensors ``roots``; ``params`` maps names to tensors,
+        ``names`` maps ``id(tensor)`` to a name (both label leaves, saved tensors and
+        outputs). See :func:`graph`."""
         self.show_saved = show_saved
         self.show_grads = show_grads
         self.nodes: list = []
@@ -416,6 +419,8 @@ class Graph:
         return path
 
     def layout(self, nodes=None, edges=None):
+        """The layered layout of the nodes and edges (by default all of them): a
+        :class:`~ember.viz.layout.Layout` whose entries follow ``nodes``' order."""
         from .render import node_size
         nodes = self.nodes if nodes is None else nodes
         edges = self.edges if edges is None else edges
