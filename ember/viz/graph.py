@@ -43,11 +43,13 @@ def _array(g):
 
 
 def fmt_shape(shape) -> str:
+    if shape is None:
+        return "(?)"        # a leaf already freed: its accumulator holds it weakly
     return "(" + ", ".join(str(int(s)) for s in shape) + ")"
 
 
 def fmt_dtype(dtype) -> str:
-    return str(dtype).replace("torch.", "")
+    return "?" if dtype is None else str(dtype).replace("torch.", "")
 
 
 def fmt_values(a, limit: int = 6) -> str:

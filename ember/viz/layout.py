@@ -14,6 +14,8 @@ LAYER_GAP = 64.0      # vertical space between layers (room for the edge labels)
 NODE_GAP = 24.0       # horizontal space between neighbours
 DUMMY_WIDTH = 12.0    # the width an edge's bend point takes in its layer
 SWEEPS = 8            # ordering sweeps (each one down and one up)
+PROMOTE_PASSES = 4    # rounds of moving nodes up to shorten edges
+PROMOTE_LIMIT = 64    # largest group of nodes moved together in one promotion
 
 
 class Layout:
@@ -54,7 +56,39 @@ def _layers(n: int, edges: list) -> list:
                 ready.append(u)
     if seen != n:
         raise ValueError("the graph has a cycle; a layered layout needs a DAG")
+    _promote(rank, ins, outs)
     return rank
+
+
+def _promote(rank: list, ins: list, outs: list) -> None:
+    """Shorten edges by moving nodes up (Nikolov and Tarassov's promotion): lifting a node one
+    layer lifts the producers right above it too, and is kept when the edges leaving the
+    lifted set get shorter in total than the edges entering it get longer. This pulls up a
+    side chain that the longest-path layering left hanging at the bottom (a running sum of
+    per-step losses, say), instead of drawing long edges down to it."""
+    for _ in range(PROMOTE_PASSES):
+        improved = False
+        # upper nodes first, each lifted as far as it pays, so a chain rises in one pass
+        for v in sorted(range(len(rank)), key=rank.__getitem__, reverse=True):
+            while ins[v]:
+                # the set that must move with v, abandoned if it grows past PROMOTE_LIMIT
+                moved = {v}
+                stack = [v]
+                gain = 0
+                while stack and len(moved) <= PROMOTE_LIMIT:
+                    w = stack.pop()
+                    gain += len(outs[w]) - len(ins[w])
+                    for u in ins[w]:
+                        if rank[u] == rank[w] + 1 and u not in moved:
+                            moved.add(u)
+                            stack.append(u)
+                if stack or gain >= 0:
+                    break
+                for w in moved:
+                    rank[w] += 1
+                improved = True
+        if not improved:
+            break
 
 
 def _order(layers: list, up: dict, down: dict, pos: dict) -> None:

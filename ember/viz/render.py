@@ -209,12 +209,12 @@ def svg_parts(g, nodes, edges, blocks: dict, lay, pre: str = "", arrow: str = "a
     for j, e in enumerate(edges):
         pts = [(px + MARGIN, py + MARGIN) for px, py in lay.paths[j]]
         a, b = pts[-2], pts[-1]
-        # labels go on the outer side of edges converging on a node, below the middle of
-        # the S-shaped curve, where the curve has already turned away from them
+        # the label sits 70% along the last piece of the S-shaped curve (edges leaving one
+        # node have spread apart there), on the side the curve has turned away from
         dx = b[0] - a[0]
         left = dx > 2
-        mx = (a[0] + b[0]) / 2 + (-4 if left else 4)
-        my = (a[1] + b[1]) / 2 + (10 if abs(dx) > 2 else 0)
+        mx = a[0] + 0.784 * dx + (-4 if left else 4)
+        my = a[1] + 0.65 * (b[1] - a[1])
         anchor = ' text-anchor="end"' if left else ""
         meta = "" if e.shape is None else f"{fmt_shape(e.shape)} {fmt_dtype(e.dtype)}"
         grad = fmt_values(e.grad, 3) if (g.show_grads and e.grad is not None) else ""
