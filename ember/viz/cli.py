@@ -63,10 +63,10 @@ class GraphOptions:
 
     def draw(self, roots: tuple, run) -> None:
         """Draw the graph of ``roots`` while ``run()`` does the backward pass."""
-        from .graph import Graph
+        from .graph import Graph, frame_names
         from .page import render_page
         from .steps import _run
-        g = Graph(roots, names=_script_names(sys._getframe(2)), show_grads=True)
+        g = Graph(roots, names=frame_names(sys._getframe(2)), show_grads=True)
         steps = list(_run(g, None, None, None, lambda *_: run()))
         os.makedirs(self.out_dir, exist_ok=True)
         base = os.path.join(self.out_dir, f"backward_{self.calls:04d}")
@@ -78,25 +78,6 @@ class GraphOptions:
         self.written.append(base)
         print(f"ember: graph of backward() call {self.calls} written to {base}.svg and "
               f"{base}.html", file=sys.stderr)
-
-
-def _script_names(frame) -> dict:
-    """id(tensor) -> name from the calling frame: its tensors by variable name, and the
-    parameters of the modules it can see by ``model.layer.weight``-style names."""
-    from .._tensor import Tensor
-    from ..nn import Module
-    names = {}
-    scopes = [frame.f_locals, frame.f_globals] if frame is not None else []
-    for scope in scopes:
-        for k, v in list(scope.items()):
-            if k.startswith("_"):
-                continue
-            if isinstance(v, Tensor):
-                names.setdefault(id(v), k)
-            elif isinstance(v, Module):
-                for pn, p in v.named_parameters():
-                    names.setdefault(id(p), f"{k}.{pn}")
-    return names
 
 
 def graph_options(argv: list) -> tuple:

@@ -169,17 +169,33 @@ def _saved_of(fn, names: dict) -> list:
 
 
 def _caller_names(depth: int) -> dict:
-    """id(tensor) -> variable name, from the calling frame's local variables, so a picture
-    of ``x * w + b`` says x, w and b without being told."""
+    """id(tensor) -> variable name, from the calling frame, so a picture of ``x * w + b``
+    says x, w and b without being told (see :func:`frame_names`)."""
     try:
         frame = sys._getframe(depth)
     except ValueError:
         return {}
+    return frame_names(frame)
+
+
+def frame_names(frame) -> dict:
+    """id(tensor) -> name for the tensors a frame can see: its variables (local first, then
+    global), and the parameters of the modules among them as ``model.0.weight``."""
+    from ..nn import Module
     Tensor = _tensor_cls()
     names = {}
-    for k, v in list(frame.f_locals.items()):
-        if isinstance(v, Tensor) and not k.startswith("_"):
-            names.setdefault(id(v), k)
+    scopes = [frame.f_locals]
+    if frame.f_globals is not frame.f_locals:
+        scopes.append(frame.f_globals)
+    for scope in scopes:
+        for k, v in list(scope.items()):
+            if k.startswith("_"):
+                continue
+            if isinstance(v, Tensor):
+                names.setdefault(id(v), k)
+            elif isinstance(v, Module):
+                for pn, p in v.named_parameters():
+                    names.setdefault(id(p), f"{k}.{pn}")
     return names
 
 

@@ -288,3 +288,15 @@ def test_layout_keeps_side_chains_next_to_their_source():
     # the longest-path layering alone leaves 64 bend points here; what remains is the
     # sigmoid beside mul -> tanh and the sum chain keeping pace with the 3-layer steps
     assert sum(len(p) - 2 for p in lay.paths) <= 24
+
+
+def test_a_model_in_scope_names_its_parameters_and_collapses():
+    ember.manual_seed(0)
+    net = ember.nn.Sequential(ember.nn.Linear(2, 2), ember.nn.ReLU(), ember.nn.Linear(2, 2))
+    loss = net(ember.randn(3, 2)).sum()
+    g = viz.graph(loss)
+    labels = {n.label for n in g.nodes if n.kind == "leaf"}
+    assert labels == {"net.0.weight", "net.0.bias", "net.2.weight", "net.2.bias"}
+    blocks = [el.get("data-label") for el in ET.fromstring(g.to_svg()).iter(SVG + "g")
+              if "block" in el.get("class", "").split()]
+    assert sorted(blocks) == ["net.0", "net.2"]
