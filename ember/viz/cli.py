@@ -4,7 +4,8 @@ and ``ember tour``.
 ``--graph`` wraps ``Tensor.backward`` and ``torch.autograd.backward`` while the script runs:
 the first call (and, with ``--graph-every N``, calls 1, N+1, 2N+1, ...) builds the graph
 before the pass, runs the pass step by step and writes ``backward_0001.svg`` and
-``backward_0001.html`` (the page) to OUT_DIR. The script itself runs unchanged and computes the same numbers.
+``backward_0001.html`` (the page) to OUT_DIR. The script itself runs unchanged and computes
+the same numbers.
 """
 from __future__ import annotations
 
