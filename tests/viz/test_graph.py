@@ -300,3 +300,12 @@ def test_a_model_in_scope_names_its_parameters_and_collapses():
     blocks = [el.get("data-label") for el in ET.fromstring(g.to_svg()).iter(SVG + "g")
               if "block" in el.get("class", "").split()]
     assert sorted(blocks) == ["net.0", "net.2"]
+
+
+def test_ember_viz_is_reachable_after_import_ember():
+    import subprocess
+    import sys
+    code = ("import sys, ember; assert 'ember.viz' not in sys.modules; "
+            "print(ember.viz.graph.__module__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "ember.viz.graph", out.stderr
