@@ -221,7 +221,8 @@ def explain_lines(g: Graph, steps) -> list:
                 continue
             f = formula(s.name, i)
             produced = s.grad_inputs[i] if i < len(s.grad_inputs) else None
-            target = inp[1] or "leaf"
+            leaf = g.nodes[inp[0]].kind == "leaf"
+            target = f"leaf {inp[1] or '#' + str(inp[0])}" if leaf else inp[1]
             if f:
                 nums = _numbers(f, values)
                 done = _val(produced)

@@ -35,7 +35,7 @@ def test_tour_runs_every_lesson_and_writes_its_pictures(tmp_path):
     text = out.getvalue()
     for k, name in enumerate(NAMES, 1):
         assert f"Lesson {k}/8: {name} - " in text
-    assert "d(a*b)/db = grad * a = 1 * 3 = 3   -> w" in text     # the backward in words
+    assert "d(a*b)/db = grad * a = 1 * 3 = 3   -> leaf w" in text     # the backward in words
     assert "mid.grad_fn is out.grad_fn: True" in text
     expected = {"graph": ["graph_relu_wx_b.svg", "graph_relu_wx_b.html"],
                 "relu-grad": ["relu_gradient.png"], "rectifier": ["relu_rectifier.png"],
