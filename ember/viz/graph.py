@@ -64,8 +64,8 @@ def fmt_values(a, limit: int = 6) -> str:
 
 
 class GNode:
-    """One node of the picture: an autograd node (``kind`` "op" or "leaf") or a root tensor
-    (``kind`` "output")."""
+    """One node of the picture: an autograd node (``kind`` "op" or "leaf"), a root tensor
+    (``kind`` "output") or a collapsed block of them (``kind`` "block")."""
 
     __slots__ = ("id", "kind", "name", "label", "shape", "dtype", "saved", "fn", "group",
                  "value")
@@ -92,6 +92,10 @@ class GNode:
         elif self.kind == "output":
             out.append(self.label or "output")
             out.append(f"{fmt_shape(self.shape)} {fmt_dtype(self.dtype)}")
+        elif self.kind == "block":
+            # a collapsed module: its path, then what it holds (kept in ``saved``)
+            out.append(f"[+] {self.label}")
+            out.extend(f"{k}: {d}" for k, d, _ in self.saved)
         else:
             out.append(self.name)
             if show_saved:

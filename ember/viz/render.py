@@ -187,8 +187,7 @@ def svg_parts(g, nodes, edges, blocks: dict, lay, pre: str = "", arrow: str = "a
         w, h = lay.size[k]
         x += MARGIN
         y += MARGIN
-        lines = n.lines(g.show_saved) if n.kind != "block" else [
-            f"[+] {n.label}", f"{n.saved[0][0]}: {n.saved[0][1]}"]
+        lines = n.lines(g.show_saved)
         extra = ""
         if n.kind == "block":
             extra = f' data-members="{",".join(str(v) for v in blocks[n.id])}"'
