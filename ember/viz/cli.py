@@ -121,7 +121,7 @@ def graph_options(argv: list) -> tuple:
 
 
 def tour_main(argv: list) -> int:
-    """``ember tour [--list] [--out DIR] [NAME ...]``."""
+    """``ember tour [--list] [--out DIR] [--pause] [NAME ...]``."""
     import argparse
     from .tour import LESSONS, run_lessons
     parser = argparse.ArgumentParser(prog="ember tour", description="A guided tour of the "
@@ -130,6 +130,8 @@ def tour_main(argv: list) -> int:
     parser.add_argument("names", nargs="*", help="lessons to run (default: all)")
     parser.add_argument("--list", action="store_true", help="list the lessons")
     parser.add_argument("--out", default="ember_tour", help="folder for the pictures")
+    parser.add_argument("--pause", action="store_true",
+                        help="wait for Enter between lessons (in a terminal)")
     args = parser.parse_args(argv)
     if args.list:
         for lesson in LESSONS:
@@ -141,5 +143,5 @@ def tour_main(argv: list) -> int:
         print(f"ember tour: no lesson named {', '.join(bad)}; see ember tour --list",
               file=sys.stderr)
         return 2
-    run_lessons(args.names or None, args.out)
+    run_lessons(args.names or None, args.out, pause=args.pause)
     return 0

@@ -91,8 +91,10 @@ def run_lesson(lesson: Lesson, index: int, total: int, out_dir: str, file=None) 
     return paths
 
 
-def run_lessons(names=None, out_dir: str = "ember_tour", file=None) -> dict:
-    """Run the named lessons (all by default) in order; returns name -> picture paths."""
+def run_lessons(names=None, out_dir: str = "ember_tour", file=None,
+                pause: bool = False) -> dict:
+    """Run the named lessons (all by default) in order; returns name -> picture paths.
+    ``pause`` waits for Enter before each lesson after the first (when reading a terminal)."""
     chosen = [lesson for lesson in LESSONS if names is None or lesson.name in names]
     out = file if file is not None else sys.stdout
     print(f"ember tour: {len(chosen)} lesson(s); pictures go to {os.path.abspath(out_dir)}",
@@ -100,6 +102,8 @@ def run_lessons(names=None, out_dir: str = "ember_tour", file=None) -> dict:
     print(file=out)
     result = {}
     for k, lesson in enumerate(chosen, 1):
+        if pause and k > 1 and sys.stdin.isatty():
+            input(f"[Enter] for lesson {k}/{len(chosen)}: {lesson.name} ")
         result[lesson.name] = run_lesson(lesson, k, len(chosen), out_dir, out)
     return result
 
