@@ -13,7 +13,7 @@ PAD_X = 10.0
 PAD_Y = 7.0
 MARGIN = 16.0
 FILL = {"op": "#e8e8e8", "leaf": "#cfe3ff", "output": "#d5f5d5", "block": "#fff1c9"}
-STROKE = {"op": "#555", "leaf": "#2c5aa0", "output": "#2e7d32", "block": "#b8860b"}
+STROKE = {"op": "#555555", "leaf": "#2c5aa0", "output": "#2e7d32", "block": "#b8860b"}
 
 
 def node_size(n: GNode, show_saved: bool) -> tuple:
