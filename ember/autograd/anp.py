@@ -23,7 +23,7 @@ __all__ = ["is_array", "where", "exp", "log", "sqrt", "sign", "abs", "tanh", "si
            "cat", "conj", "cumsum", "diagonal", "flip", "gather", "index_add", "index_fill",
            "index_select", "masked_fill", "mean", "mm", "permute", "reshape", "roll", "rot90",
            "scatter", "scatter_add", "squeeze", "stack", "tril", "triu", "zeros", "ones",
-           "cumprod", "constant", "value"]
+           "cumprod", "constant", "value", "narrow", "unbind", "t", "astype"]
 
 _ARRAY = (np.ndarray, np.generic)
 
@@ -162,6 +162,16 @@ def as_dtype_of(x, like):
 # (the formulas of ops/shape.py, indexing.py, reduction.py and linalg.py). ``index`` arguments
 # are NumPy integer arrays kept by the node, whichever form the values take.
 
+def astype(x, dtype: np.dtype):
+    """``x`` in the NumPy ``dtype`` (no copy when it already is)."""
+    if isinstance(x, _ARRAY):
+        return x if x.dtype == dtype else x.astype(dtype)
+    if x._data.dtype == dtype:
+        return x
+    from .._dtype import from_np
+    return x.to(from_np(dtype))
+
+
 def cat(xs: list, dim: int):
     if isinstance(xs[0], _ARRAY):
         return np.concatenate(xs, dim)
@@ -280,6 +290,13 @@ def mm(a, b):
     return a.mm(b)
 
 
+def narrow(x, dim: int, start: int, length: int):
+    """The ``length`` elements from ``start`` along ``dim`` (a view)."""
+    if isinstance(x, _ARRAY):
+        return x[(slice(None),) * dim + (slice(start, start + length),)]
+    return x.narrow(dim, start, length)
+
+
 def ones(shape: tuple, like):
     """Ones of ``shape`` in ``like``'s dtype and form."""
     if isinstance(like, _ARRAY):
@@ -332,12 +349,24 @@ def stack(xs: list, dim: int):
     return _stack(xs, dim)
 
 
+def t(x):
+    """The transpose of a matrix (a vector or a number is itself)."""
+    return x.T if isinstance(x, _ARRAY) else x.t()
+
+
 def tril(x, k: int):
     return np.tril(x, k) if isinstance(x, _ARRAY) else x.tril(k)
 
 
 def triu(x, k: int):
     return np.triu(x, k) if isinstance(x, _ARRAY) else x.triu(k)
+
+
+def unbind(x, dim: int) -> tuple:
+    """The slices along ``dim``, one per index."""
+    if isinstance(x, _ARRAY):
+        return tuple(np.moveaxis(x, dim, 0))
+    return x.unbind(dim)
 
 
 def value(x) -> np.ndarray:

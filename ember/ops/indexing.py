@@ -13,6 +13,7 @@ import warnings
 import numpy as np
 
 from .._tensor import Tensor, check_inplace
+from ..autograd import anp
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import Node, record, record1, record2
 from . import inplace as _ip
@@ -456,14 +457,17 @@ class IndexBackward0(SliceBackward0):
         return index_put_zeros(grad, self.shape, self.index, True),
 
 
-def index_put_zeros(values: Tensor, shape: tuple, index, accumulate: bool) -> Tensor:
-    """Zeros of ``shape`` with ``values`` put (or added) at the NumPy ``index``;
-    differentiable."""
-    z = np.zeros(shape, values._data.dtype)
+def index_put_zeros(values, shape: tuple, index, accumulate: bool):
+    """Zeros of ``shape`` with ``values`` put (or added) at the NumPy ``index``: on arrays,
+    or differentiably on tensors (the backward of indexing)."""
+    v = values if anp.is_array(values) else values._data
+    z = np.zeros(shape, v.dtype)
     if accumulate:
-        np.add.at(z, index, values._data)
+        np.add.at(z, index, v)
     else:
-        z[index] = values._data
+        z[index] = v
+    if v is values:
+        return z
     if STATE.enabled and values._rg:
         node = IndexPutZerosBackward()
         node.index = index
@@ -483,8 +487,10 @@ class IndexPutZerosBackward(Node):
         return getitem_np(grad, self.index),
 
 
-def getitem_np(x: Tensor, np_idx) -> Tensor:
-    """Index with an already converted NumPy index (differentiable)."""
+def getitem_np(x, np_idx):
+    """Index an array, or differentiably a tensor, with an already converted NumPy index."""
+    if anp.is_array(x):
+        return x[np_idx]
     data = np.asarray(x._data[np_idx])
     if data.base is not None and np.may_share_memory(data, x._data):
         data = data.copy()

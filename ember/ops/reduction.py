@@ -100,10 +100,6 @@ def _reversed_cumsum(w, dim: int):
     return anp.flip(anp.cumsum(anp.flip(w, (dim,)), dim), (dim,))
 
 
-def _narrow(x, dim: int, start: int, length: int):
-    return x[(slice(None),) * dim + (slice(start, start + length),)]
-
-
 def _scale_by_count(g, mask, dims):
     """``(g / count) * mask`` with the count of hits per reduced slice (amax/amin's rule)."""
     m = anp.as_dtype_of(mask, g)
@@ -356,8 +352,8 @@ def _prod_others(x, dim: int):
     one = anp.ones(tuple(ones_shape), x)
     if n == 1:
         return one
-    before = anp.cumprod(anp.cat([one, _narrow(x, dim, 0, n - 1)], dim), dim)
-    rev = anp.flip(_narrow(x, dim, 1, n - 1), (dim,))
+    before = anp.cumprod(anp.cat([one, anp.narrow(x, dim, 0, n - 1)], dim), dim)
+    rev = anp.flip(anp.narrow(x, dim, 1, n - 1), (dim,))
     after = anp.flip(anp.cumprod(anp.cat([one, rev], dim), dim), (dim,))
     return before * after
 
@@ -1095,12 +1091,11 @@ def cumprod(input: Tensor, dim: int, *, dtype=None, out=None) -> Tensor:
 
 
 class CumprodBackward0(Node):
-    """PyTorch's cumprod_backward: divide when there are no zeros; otherwise an exact O(n) mask
-    formula, or (for higher-order gradients) an O(n^2) differentiable one."""
+    """PyTorch's cumprod_backward: divide when there are no zeros; otherwise its O(n^2)
+    formula without division (differentiable, so higher orders work too)."""
 
     __slots__ = ("dim",)
     _saved_names = ("self",)
-
     _wants_tensors = False
 
     def backward(self, grad):
@@ -1113,17 +1108,19 @@ class CumprodBackward0(Node):
         # With zeros: for each i, sum_{j >= i} g_j * prod_{l <= j, l != i} x_l, the products
         # built without dividing (O(n^2), differentiable: PyTorch's formula under grad mode)
         n = x.shape[k]
+        lead = (slice(None),) * k
         res = anp.zeros(x.shape, grad)
         for i in range(n):
             # omitted[j] = prod_{l <= j, l != i} x_l for j >= i
-            before = anp.ones(x.shape[:k] + (1,) + x.shape[k + 1:], x) if i == 0 else \
-                anp.cumprod(_narrow(x, k, 0, i), k)[(slice(None),) * k + (slice(i - 1, i),)]
-            if i == n - 1:
-                omitted = before
+            if i == 0:
+                before = anp.ones(x.shape[:k] + (1,) + x.shape[k + 1:], x)
             else:
-                omitted = anp.cat([before, before * anp.cumprod(_narrow(x, k, i + 1, n - i - 1),
-                                                                k)], k)
-            res[(slice(None),) * k + (i,)] = anp.sum(_narrow(grad, k, i, n - i) * omitted, k)
+                before = anp.cumprod(anp.narrow(x, k, 0, i), k)[lead + (slice(i - 1, i),)]
+            omitted = before
+            if i < n - 1:
+                rest = anp.cumprod(anp.narrow(x, k, i + 1, n - i - 1), k)
+                omitted = anp.cat([before, before * rest], k)
+            res[lead + (i,)] = anp.sum(anp.narrow(grad, k, i, n - i) * omitted, k)
         return res,
 
 
