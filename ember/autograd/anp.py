@@ -23,7 +23,7 @@ __all__ = ["is_array", "where", "exp", "log", "sqrt", "sign", "abs", "tanh", "si
            "cat", "conj", "cumsum", "diagonal", "flip", "gather", "index_add", "index_fill",
            "index_select", "masked_fill", "mean", "mm", "permute", "reshape", "roll", "rot90",
            "scatter", "scatter_add", "squeeze", "stack", "tril", "triu", "zeros", "ones",
-           "cumprod", "constant", "value", "narrow", "unbind", "t", "astype"]
+           "cumprod", "constant", "value", "narrow", "unbind", "t", "astype", "bmm", "mv"]
 
 _ARRAY = (np.ndarray, np.generic)
 
@@ -172,6 +172,11 @@ def astype(x, dtype: np.dtype):
     return x.to(from_np(dtype))
 
 
+def bmm(a, b):
+    """Batched matrix product of two 3-d values."""
+    return np.matmul(a, b) if isinstance(a, _ARRAY) else a.bmm(b)
+
+
 def cat(xs: list, dim: int):
     if isinstance(xs[0], _ARRAY):
         return np.concatenate(xs, dim)
@@ -232,8 +237,11 @@ def _coords(index: np.ndarray, dim: int) -> tuple:
 
 
 def gather(x, dim: int, index: np.ndarray):
-    """``x`` picked at ``index`` along ``dim`` (``index`` has ``x``'s rank)."""
+    """``x`` picked at ``index`` along ``dim`` (``index`` has ``x``'s rank, or both are at
+    most 1-d)."""
     if isinstance(x, _ARRAY):
+        if x.ndim <= 1 and index.ndim <= 1:
+            return np.reshape(x, -1)[index]
         return x[_coords(index, dim)]
     return x.gather(dim, _index_tensor(index))
 
@@ -241,31 +249,36 @@ def gather(x, dim: int, index: np.ndarray):
 def index_add(x, dim: int, index: np.ndarray, src):
     """``x`` with the slices of ``src`` added at ``index`` along ``dim`` (repeats add up)."""
     if isinstance(x, _ARRAY):
-        out = x.copy()
-        np.add.at(np.moveaxis(out, dim, 0), index, np.moveaxis(src, dim, 0))
-        return out
+        out = np.array(x, ndmin=1)     # a copy (a 0-d value as 1-d, as the op)
+        s = np.moveaxis(src, dim, 0) if np.ndim(src) else np.reshape(src, 1)
+        np.add.at(np.moveaxis(out, dim, 0), index, s)
+        return out.reshape(np.shape(x))
     return x.index_add(dim, _index_tensor(index), src)
 
 
 def index_fill(x, dim: int, index: np.ndarray, value):
+    """``x`` with the slices at ``index`` along ``dim`` set to the number ``value``."""
     if isinstance(x, _ARRAY):
-        out = x.copy()
+        out = np.array(x, ndmin=1)
         np.moveaxis(out, dim, 0)[index] = value
-        return out
+        return out.reshape(np.shape(x))
     return x.index_fill(dim, _index_tensor(index), value)
 
 
 def index_select(x, dim: int, index: np.ndarray):
     if isinstance(x, _ARRAY):
+        if not np.ndim(x):
+            return np.reshape(x, 1)[index]
         return np.take(x, index, axis=dim)
     return x.index_select(dim, _index_tensor(index))
 
 
-def masked_fill(x, mask: np.ndarray, value):
-    """``x`` with ``value`` (a Python number) where the NumPy bool ``mask`` holds."""
+def masked_fill(x, mask, value):
+    """``x`` with the number ``value`` where the bool ``mask`` holds (a NumPy mask, or one in
+    ``x``'s form)."""
     if isinstance(x, _ARRAY):
         return np.where(mask, value, x)
-    return x.masked_fill(_index_tensor(mask), value)
+    return x.masked_fill(mask if not isinstance(mask, _ARRAY) else _index_tensor(mask), value)
 
 
 def mean(x, dim=None, keepdim: bool = False):
@@ -290,10 +303,15 @@ def mm(a, b):
     return a.mm(b)
 
 
+def mv(a, v):
+    """Matrix times vector."""
+    return a @ v if isinstance(a, _ARRAY) else a.mv(v)
+
+
 def narrow(x, dim: int, start: int, length: int):
     """The ``length`` elements from ``start`` along ``dim`` (a view)."""
     if isinstance(x, _ARRAY):
-        return x[(slice(None),) * dim + (slice(start, start + length),)]
+        return x[(slice(None),) * (dim % x.ndim) + (slice(start, start + length),)]
     return x.narrow(dim, start, length)
 
 
@@ -323,18 +341,24 @@ def rot90(x, k: int, dims):
 def scatter(x, dim: int, index: np.ndarray, src):
     """``x`` with ``src`` (values of ``index``'s shape, or a number) written at ``index``."""
     if isinstance(x, _ARRAY):
-        out = x.copy()
-        out[_coords(index, dim)] = src
-        return out
+        out = np.array(x, ndmin=1)
+        if out.ndim == 1 and index.ndim <= 1:
+            out[np.reshape(index, -1)] = np.reshape(src, -1) if np.ndim(src) else src
+        else:
+            out[_coords(index, dim)] = src
+        return out.reshape(np.shape(x))
     return x.scatter(dim, _index_tensor(index), src)
 
 
 def scatter_add(x, dim: int, index: np.ndarray, src):
     """``x`` with ``src`` added at ``index`` along ``dim`` (repeats add up)."""
     if isinstance(x, _ARRAY):
-        out = x.copy()
-        np.add.at(out, _coords(index, dim), src)
-        return out
+        out = np.array(x, ndmin=1)
+        if out.ndim == 1 and index.ndim <= 1:
+            np.add.at(out, np.reshape(index, -1), np.reshape(src, -1))
+        else:
+            np.add.at(out, _coords(index, dim), src)
+        return out.reshape(np.shape(x))
     return x.scatter_add(dim, _index_tensor(index), src)
 
 

@@ -398,7 +398,7 @@ def _fill_(self: Tensor, sample, node_cls) -> Tensor:
 
 
 def _zero_node(name: str, doc: str):
-    cls = type(name, (Node,), {"__slots__": (), "__doc__": doc,
+    cls = type(name, (Node,), {"__slots__": (), "__doc__": doc, "_wants_tensors": False,
                                "backward": lambda self, grad: (anp.zeros_like(grad),)})
     cls.__module__ = __name__
     return cls
