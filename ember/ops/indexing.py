@@ -17,7 +17,7 @@ from ..autograd import anp
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import Node, record, record1, record2
 from . import inplace as _ip
-from ._util import wrap_dim
+from ._util import tname, wrap_dim
 from .shape import (UnsqueezeBackward0, contiguous_strides, elem_strides, make_view, restride)
 
 _wrap = Tensor._wrap
@@ -629,11 +629,7 @@ def _put_values(data: np.ndarray, idx: tuple, v: np.ndarray, accumulate: bool) -
 def _dtype_match(x: Tensor, v: Tensor) -> None:
     if x._data.dtype != v._data.dtype:
         raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
-                           f"{_cat(x)} for the destination and {_cat(v)} for the source.")
-
-
-def _cat(t: Tensor) -> str:
-    return _ip._cat_name(t.dtype)
+                           f"{tname(x)} for the destination and {tname(v)} for the source.")
 
 
 def _index_put(input: Tensor, idx: tuple, values: Tensor, accumulate: bool) -> Tensor:
@@ -889,7 +885,7 @@ def take_along_dim(input: Tensor, indices: Tensor, dim=None, *, out=None) -> Ten
     """``gather`` with ``indices`` broadcast against ``input`` (flattened without ``dim``)."""
     if indices._data.dtype != np.int64:
         raise RuntimeError(f"torch.take_along_dim(): dtype of indices should be Long but got "
-                           f"{_cat(indices)}")
+                           f"{tname(indices)}")
     if dim is None:
         from .shape import reshape
         return gather(reshape(input, (-1,)), 0, reshape(indices, (-1,)), out=out)
@@ -1202,7 +1198,7 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1
     d, dim, a = _index_along(input, dim, index, "index_add")
     s = source._data
     if s.dtype != d.dtype:
-        raise RuntimeError(f"index_add_(): self ({_cat(input)}) and source ({_cat(source)}) "
+        raise RuntimeError(f"index_add_(): self ({tname(input)}) and source ({tname(source)}) "
                            "must have the same scalar type")
     _source_check(d, dim, a, s, "index_add_")
     size = d.shape[dim] if d.ndim else 1
@@ -1246,7 +1242,7 @@ def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor
     s = source._data
     if s.dtype != d.dtype:
         raise RuntimeError(f"index_copy_(): self and source expected to have the same dtype, "
-                           f"but got (self) {_cat(input)} and (source) {_cat(source)}")
+                           f"but got (self) {tname(input)} and (source) {tname(source)}")
     if d.ndim and s.ndim and d.ndim != s.ndim:
         raise IndexError(f"index_copy_(): When source and destination are not scalars, their "
                          f"dimensionality must match. Source dimensionality ({s.ndim}), "
@@ -1444,7 +1440,7 @@ def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
     s = source._data
     if s.dtype != d.dtype:
         raise RuntimeError(f"masked_scatter: expected self and source to have same dtypes but "
-                           f"got{_cat(input)} and {_cat(source)}")
+                           f"got{tname(input)} and {tname(source)}")
     from ._util import broadcast_shapes
     shape = broadcast_shapes(d.shape, m.shape)
     mb = np.broadcast_to(m, shape)
@@ -1482,7 +1478,7 @@ class MaskedScatterBackward0(Node):
 def take(input: Tensor, index: Tensor) -> Tensor:
     """Elements of the flattened ``input`` at ``index`` (shape of ``index``)."""
     if index._data.dtype != np.int64:
-        raise RuntimeError(f"take(): Expected a long tensor for index, but got {_cat(index)}")
+        raise RuntimeError(f"take(): Expected a long tensor for index, but got {tname(index)}")
     d = input._data
     a = index._data
     n = d.size

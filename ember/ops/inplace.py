@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._dtype import from_np
 from .._tensor import Tensor, check_inplace
 from ..autograd import anp
 from ..autograd.grad_mode import STATE, no_grad
@@ -318,12 +317,12 @@ def inplace_op(x: Tensor, other, np_fn, graph_fn) -> Tensor:
     check_inplace(x)
     if needs_graph(x, other):
         return commit(x, graph_fn(snapshot(x), other))
-    from ._util import binary_arrays, broadcast_shapes
+    from ._util import binary_arrays, broadcast_shapes, tname
     a, b = binary_arrays(x, other)
     xd = x._data
     if a.dtype != xd.dtype and not _can_store(a.dtype, xd.dtype):
-        raise RuntimeError(f"result type {_cat_name(from_np(a.dtype))} can't be cast to the "
-                           f"desired output type {_cat_name(from_np(xd.dtype))}")
+        raise RuntimeError(f"result type {tname(a.dtype)} can't be cast to the "
+                           f"desired output type {tname(xd.dtype)}")
     if isinstance(b, np.ndarray) and b.shape != xd.shape:
         if broadcast_shapes(xd.shape, b.shape) != xd.shape:
             raise RuntimeError(f"output with shape {list(xd.shape)} doesn't match the "
@@ -339,10 +338,3 @@ def inplace_op(x: Tensor, other, np_fn, graph_fn) -> Tensor:
 def _can_store(src, dst) -> bool:
     order = "biufc"
     return order.index(src.kind) <= order.index(dst.kind)
-
-
-def _cat_name(dt) -> str:
-    return {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-            "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-            "bool": "Bool", "complex64": "ComplexFloat",
-            "complex128": "ComplexDouble"}[dt.name]

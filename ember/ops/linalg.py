@@ -17,7 +17,7 @@ from ..autograd import anp
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import Node, record, record1, record2
 from . import reduction as _rd
-from ._util import broadcast_shapes, wrap_dim
+from ._util import broadcast_shapes, check_tensor, tname, wrap_dim
 
 _wrap = Tensor._wrap
 
@@ -38,10 +38,6 @@ def _cname(t: Tensor) -> str:
             "complex128": "c10::complex<double>"}.get(t.dtype.name, t.dtype.name)
 
 
-def _tname(t: Tensor) -> str:
-    return _rd._tname(t._data.dtype)
-
-
 def _need(*ts) -> bool:
     if not STATE.enabled:
         return False
@@ -58,11 +54,6 @@ def _on(op, *args, **kwargs):
         args = [_wrap(np.asarray(a)) if anp.is_array(a) else a for a in args]
         return op(*args, **kwargs)._data
     return op(*args, **kwargs)
-
-
-def _check_tensor(x, fname: str, arg: str) -> None:
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{fname}(): argument '{arg}' must be Tensor, not {type(x).__name__}")
 
 
 def _no_bool(t: Tensor, kernel: str) -> None:
@@ -90,7 +81,7 @@ def _unsafe_view(t: Tensor, shape: tuple) -> Tensor:
 # -- products of vectors and matrices -------------------------------------------------------
 def mm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
     """Matrix product of two 2-d tensors."""
-    _check_tensor(mat2, "mm", "mat2")
+    check_tensor(mat2, "mm", "mat2")
     a, b = input._data, mat2._data
     if a.ndim != 2:
         raise RuntimeError("self must be a matrix")
@@ -136,7 +127,7 @@ def _grad_mat2(m1, grad):
 
 def bmm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
     """Batched matrix product of two 3-d tensors with the same batch size."""
-    _check_tensor(mat2, "bmm", "mat2")
+    check_tensor(mat2, "bmm", "mat2")
     a, b = input._data, mat2._data
     if a.ndim != 3:
         raise RuntimeError("batch1 must be a 3D tensor")
@@ -146,7 +137,7 @@ def bmm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
                            f"[{a.shape[0]}, {a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}].")
     if a.dtype != b.dtype:
-        raise RuntimeError(f"expected scalar type {_tname(input)} but found {_tname(mat2)}")
+        raise RuntimeError(f"expected scalar type {tname(input)} but found {tname(mat2)}")
     _no_bool(input, "bmm")
     r = np.matmul(a, b)
     if STATE.enabled and (input._rg or mat2._rg):
@@ -176,7 +167,7 @@ def _vec_checks(a: Tensor, b: Tensor, name: str) -> None:
         raise RuntimeError(f"1D tensors expected, but got {da.ndim}D and {db.ndim}D tensors")
     if da.dtype != db.dtype:
         raise RuntimeError(f"{name} : expected both vectors to have same dtype, but found "
-                           f"{_tname(a)} and {_tname(b)}")
+                           f"{tname(a)} and {tname(b)}")
     if da.shape[0] != db.shape[0]:
         raise RuntimeError(f"inconsistent tensor size, expected tensor [{da.shape[0]}] and src "
                            f"[{db.shape[0]}] to have the same number of elements, but got "
@@ -185,7 +176,7 @@ def _vec_checks(a: Tensor, b: Tensor, name: str) -> None:
 
 def dot(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     """Inner product of two 1-d tensors."""
-    _check_tensor(other, "dot", "tensor")
+    check_tensor(other, "dot", "tensor")
     _vec_checks(input, other, "dot")
     _no_bool(input, "dot")
     # np.dot of two vectors is a NumPy scalar: keep it a 0-d array
@@ -213,7 +204,7 @@ class DotBackward0(Node):
 
 def vdot(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     """``sum(conj(x) * y)`` of two 1-d tensors."""
-    _check_tensor(other, "vdot", "other")
+    check_tensor(other, "vdot", "other")
     _vec_checks(input, other, "vdot")
     r = np.asarray(np.vdot(input._data, other._data))
     if _need(input, other):
@@ -239,7 +230,7 @@ class VdotBackward0(Node):
 
 def mv(input: Tensor, vec: Tensor, *, out=None) -> Tensor:
     """Matrix (n x m) times vector (m)."""
-    _check_tensor(vec, "mv", "vec")
+    check_tensor(vec, "mv", "vec")
     a, v = input._data, vec._data
     if a.ndim != 2 or v.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {a.ndim}, {v.ndim}")
@@ -248,7 +239,7 @@ def mv(input: Tensor, vec: Tensor, *, out=None) -> Tensor:
                            f"({a.shape[0]}x{a.shape[1]}), vec ({v.shape[0]})")
     if a.dtype != v.dtype:
         raise RuntimeError(f"addmv input tensors must have the same dtype, but got "
-                           f"{_tname(vec)}, {_tname(input)}, and {_tname(vec)}")
+                           f"{tname(vec)}, {tname(input)}, and {tname(vec)}")
     _no_bool(input, "addmv_impl_cpu")
     r = a @ v
     if _need(input, vec):
@@ -274,7 +265,7 @@ class MvBackward0(Node):
 
 def outer(input: Tensor, vec2: Tensor, *, out=None) -> Tensor:
     """Outer product of two 1-d tensors (``input[:, None] * vec2``)."""
-    _check_tensor(vec2, "outer", "vec2")
+    check_tensor(vec2, "outer", "vec2")
     for name, t in (("self", input), ("vec2", vec2)):
         if t._data.ndim != 1:
             raise RuntimeError(f"outer: Expected 1-D argument {name}, but got "
@@ -326,8 +317,8 @@ def _should_fold(t1: Tensor, t2: Tensor) -> bool:
 def matmul(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     """PyTorch's matmul: dot, matrix-vector, matrix-matrix, and batched products with the
     batch dims broadcast."""
-    _check_tensor(input, "matmul", "input")
-    _check_tensor(other, "matmul", "other")
+    check_tensor(input, "matmul", "input")
+    check_tensor(other, "matmul", "other")
     na, nb = input._data.ndim, other._data.ndim
     if na == 0 or nb == 0:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
@@ -401,7 +392,7 @@ def _matmul_batched(input: Tensor, other: Tensor) -> Tensor:
 
 def inner(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     """Sum of products over the last dims (a product with a 0-d operand)."""
-    _check_tensor(other, "inner", "other")
+    check_tensor(other, "inner", "other")
     if input._data.ndim == 0 or other._data.ndim == 0:
         return _out(input * other, out, "inner")
     if input._data.shape[-1] != other._data.shape[-1]:
@@ -445,11 +436,11 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1, out=Non
     """``beta * input + alpha * (mat1 @ mat2)`` (what a Linear layer computes)."""
     a, b = mat1._data, mat2._data
     if input._data.dtype != b.dtype:
-        raise RuntimeError(f"self and mat2 must have the same dtype, but got {_tname(input)} "
-                           f"and {_tname(mat2)}")
+        raise RuntimeError(f"self and mat2 must have the same dtype, but got {tname(input)} "
+                           f"and {tname(mat2)}")
     if a.dtype != b.dtype:
-        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {_tname(mat1)} "
-                           f"and {_tname(mat2)}")
+        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {tname(mat1)} "
+                           f"and {tname(mat2)}")
     for name, d in (("mat1", a), ("mat2", b)):
         if d.ndim != 2:
             raise RuntimeError(f"{name} must be a matrix, got {d.ndim}-D tensor")
@@ -501,7 +492,7 @@ def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta=1, alpha=1, out=None)
                            f"({a.shape[0]}x{a.shape[1]}), vec ({v.shape[0]})")
     if not input._data.dtype == a.dtype == v.dtype:
         raise RuntimeError(f"addmv input tensors must have the same dtype, but got "
-                           f"{_tname(input)}, {_tname(mat)}, and {_tname(vec)}")
+                           f"{tname(input)}, {tname(mat)}, and {tname(vec)}")
     r = _combine(input._data, a @ v, beta, alpha)
     if _need(input, mat, vec):
         node = AddmvBackward0()
@@ -569,7 +560,7 @@ def _batch_checks(batch1: Tensor, batch2: Tensor) -> None:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
                            f"[{a.shape[0]}, {a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}].")
     if a.dtype != b.dtype:
-        raise RuntimeError(f"expected scalar type {_tname(batch1)} but found {_tname(batch2)}")
+        raise RuntimeError(f"expected scalar type {tname(batch1)} but found {tname(batch2)}")
 
 
 def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1,
@@ -694,7 +685,7 @@ def tensordot(a: Tensor, b: Tensor, dims=2, out=None) -> Tensor:
 
 def kron(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     """Kronecker product (blocks ``input[i, j] * other``), for any number of dims."""
-    _check_tensor(other, "kron", "other")
+    check_tensor(other, "kron", "other")
     sa, sb = input._data.shape, other._data.shape
     # interleave the dims (a0, 1, a1, 1...) * (1, b0, 1, b1...): the broadcast product laid
     # out row-major is exactly the Kronecker product
@@ -975,11 +966,11 @@ def einsum(*args) -> Tensor:
                            "equation")
     ops = list(ops)
     for i, t in enumerate(ops):
-        _check_tensor(t, "einsum", f"operands[{i}]")
+        check_tensor(t, "einsum", f"operands[{i}]")
     dt = ops[0]._data.dtype
     for t in ops[1:]:
         if t._data.dtype != dt:
-            raise RuntimeError(f"expected scalar type {_tname(ops[0])} but found {_tname(t)}")
+            raise RuntimeError(f"expected scalar type {tname(ops[0])} but found {tname(t)}")
     spec, out_labels, sizes = _einsum_spec(ops, terms, out)
     return _einsum_apply(ops, spec, out_labels)
 
@@ -1155,7 +1146,7 @@ def _check_matrix(A: Tensor, name: str, square: bool = True, floating: bool = Tr
                            f"{d.shape[-2]} by {d.shape[-1]} matrices")
     if floating and d.dtype.kind not in "fc":
         raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. "
-                           f"Got {_tname(A)}")
+                           f"Got {tname(A)}")
 
 
 def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dtype=None,
@@ -1470,7 +1461,7 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True, out=None) -> Tensor:
     a, b = A._data, B._data
     if a.dtype != b.dtype:
         raise RuntimeError(f"linalg.solve: Expected A and B to have the same dtype, but found "
-                           f"A of type {_tname(A)} and B of type {_tname(B)} instead")
+                           f"A of type {tname(A)} and B of type {tname(B)} instead")
     vector = b.ndim == 1 or (b.ndim == a.ndim - 1 and b.shape == a.shape[:-1])
     n = a.shape[-1]
     bm = b[..., None] if vector else b       # a vector is a column, even for XA = B

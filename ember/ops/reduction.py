@@ -18,7 +18,7 @@ from ..autograd.grad_mode import STATE
 from ..autograd import anp
 from ..autograd.graph import Node, record, record1
 from . import pointwise as _pw
-from ._util import wrap_dim, wrap_dims
+from ._util import tname, wrap_dim, wrap_dims
 
 _wrap = Tensor._wrap
 _ndarray = np.ndarray
@@ -38,14 +38,6 @@ _NODIM = _NoDim()
 
 
 # -- helpers ----------------------------------------------------------------------------------
-def _tname(npdt) -> str:
-    """PyTorch's short dtype name as its messages print it: Float, Long, Bool..."""
-    return _dtype.from_np(np.dtype(npdt))._legacy[:-6]
-
-
-from_np_name = _tname  # older name, used by other modules
-
-
 def _dims(dim, ndim: int):
     """Wrapped, sorted reduction dims, or None for "all" (None, (), [] or a 0-d tensor)."""
     if dim is None or dim is _NODIM:
@@ -87,7 +79,7 @@ def _out(result, out, name: str):
 
 def _check_grad_dtype(input: Tensor, r: np.ndarray) -> None:
     if STATE.enabled and input._rg and r.dtype.kind not in "fc":
-        raise RuntimeError(f"Autograd not support dtype: {_tname(r.dtype)}")
+        raise RuntimeError(f"Autograd not support dtype: {tname(r.dtype)}")
 
 
 # -- pieces of the backward formulas (arrays or tensors alike, see autograd/anp.py) ---------
@@ -212,7 +204,7 @@ def mean(input: Tensor, dim=_NODIM, keepdim: bool = False, *, dtype=None, out=No
     d = input._data
     if dtype is None and d.dtype.kind not in "fc":
         raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a "
-                           f"floating point or complex dtype. Got: {_tname(d.dtype)}")
+                           f"floating point or complex dtype. Got: {tname(d.dtype)}")
     target = d.dtype if dtype is None else dtype.np
     dims = _dims(dim, d.ndim)
     n = _count(d.shape, dims)
@@ -275,7 +267,7 @@ def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None,
     d = input._data
     if d.dtype.kind not in "fc":
         raise RuntimeError("nanmean(): expected input to have floating point or complex dtype "
-                           f"but got {_tname(d.dtype)}")
+                           f"but got {tname(d.dtype)}")
     count = sum(_wrap(~np.isnan(d)), dim, keepdim)
     return _out(_pw.div(nansum(input, dim, keepdim, dtype=dtype), count), out, "nanmean")
 
@@ -876,7 +868,7 @@ def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None
     d = x._data
     if d.dtype.kind not in "fc":
         raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
-                           f"input. Got {_tname(d.dtype)}")
+                           f"input. Got {tname(d.dtype)}")
     if dtype is not None:
         _check_norm_dtype(dtype, d.dtype, "linalg.vector_norm")
         x = x.to(dtype)
@@ -1241,7 +1233,7 @@ def _softmax_input(input: Tensor, dim, dtype, name: str):
     if d.dtype.kind not in "fc":
         last = "_lastdim" if d.ndim == 0 or k == d.ndim - 1 else ""
         raise NotImplementedError(f'"{name}{last}_kernel_impl" not implemented for '
-                                  f"'{_tname(d.dtype)}'")
+                                  f"'{tname(d.dtype)}'")
     return x, d, k
 
 
