@@ -20,10 +20,10 @@ __all__ = ["is_array", "where", "exp", "log", "sqrt", "sign", "abs", "tanh", "si
            "maximum", "minimum", "as_dtype_of",
            # shape, indexing, scans and matrix products (ops/shape, indexing, reduction,
            # linalg)
-           "cat", "conj", "cumsum", "diagonal", "flip", "gather", "index_add", "index_fill",
-           "index_select", "masked_fill", "mean", "mm", "permute", "reshape", "roll", "rot90",
-           "scatter", "scatter_add", "squeeze", "stack", "tril", "triu", "zeros", "ones",
-           "cumprod", "constant", "value", "narrow", "unbind", "t", "astype", "bmm", "mv"]
+           "astype", "bmm", "cat", "conj", "constant", "cumprod", "cumsum", "diagonal", "flip",
+           "gather", "index_add", "index_fill", "index_select", "masked_fill", "mean", "mm",
+           "mv", "narrow", "ones", "permute", "reshape", "roll", "rot90", "scatter",
+           "scatter_add", "squeeze", "stack", "t", "tril", "triu", "unbind", "value", "zeros"]
 
 _ARRAY = (np.ndarray, np.generic)
 
@@ -92,9 +92,12 @@ def sum_to(x, shape: tuple):
     if tuple(x.shape) == tuple(shape):
         return x
     lead = len(x.shape) - len(shape)
-    dims = tuple(range(lead)) + tuple(
-        i + lead for i, s in enumerate(shape) if s == 1 and x.shape[i + lead] != 1)
-    r = sum(x, dims, keepdim=True)
+    ones = tuple(i + lead for i, s in enumerate(shape) if s == 1 and x.shape[i + lead] != 1)
+    if not ones and isinstance(x, _ARRAY):
+        # only leading dims: summed away, a fresh array (not a view of one, which a leaf
+        # could not keep as its .grad without a copy)
+        return sum(x, tuple(range(lead)))
+    r = sum(x, tuple(range(lead)) + ones, keepdim=True)
     return r.reshape(tuple(shape))
 
 

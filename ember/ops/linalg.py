@@ -470,14 +470,15 @@ class AddmmBackward0(Node):
         m1, m2 = self.saved()
         f0, f1, f2 = self.next_functions
         g = grad if self.alpha == 1 else grad * self.alpha
-        return (_beta_grad(grad, self.beta) if f0[0] is not None else None,
+        return (_beta_grad(self, grad, self.beta) if f0[0] is not None else None,
                 anp.mm(g, anp.t(m2)) if f1[0] is not None else None,
                 _grad_mat2(m1, g) if f2[0] is not None else None)
 
 
-def _beta_grad(grad, beta):
-    # (a broadcast bias, a Linear layer's vector, is summed back by the engine)
-    return grad if beta == 1 else grad * beta
+def _beta_grad(node: Node, grad, beta):
+    """The gradient of the added input (a Linear layer's bias vector, broadcast over the
+    rows: summed back here into a fresh array its .grad keeps)."""
+    return anp.sum_to(grad if beta == 1 else grad * beta, node._in_meta[0][0])
 
 
 def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta=1, alpha=1, out=None) -> Tensor:
@@ -513,7 +514,7 @@ class AddmvBackward0(Node):
         m, v = self.saved()
         f0, f1, f2 = self.next_functions
         g = grad if self.alpha == 1 else grad * self.alpha
-        return (_beta_grad(grad, self.beta) if f0[0] is not None else None,
+        return (_beta_grad(self, grad, self.beta) if f0[0] is not None else None,
                 anp.unsqueeze(g, 1) * v if f1[0] is not None else None,
                 anp.mv(anp.t(m), g) if f2[0] is not None else None)
 
@@ -545,7 +546,7 @@ class AddrBackward0(Node):
         v1, v2 = self.saved()
         f0, f1, f2 = self.next_functions
         g = grad if self.alpha == 1 else grad * self.alpha
-        return (_beta_grad(grad, self.beta) if f0[0] is not None else None,
+        return (_beta_grad(self, grad, self.beta) if f0[0] is not None else None,
                 anp.mv(g, v2) if f1[0] is not None else None,
                 anp.mv(anp.t(g), v1) if f2[0] is not None else None)
 
@@ -593,7 +594,7 @@ class BaddbmmBackward0(Node):
         b1, b2 = self.saved()
         f0, f1, f2 = self.next_functions
         g = grad if self.alpha == 1 else grad * self.alpha
-        return (_beta_grad(grad, self.beta) if f0[0] is not None else None,
+        return (_beta_grad(self, grad, self.beta) if f0[0] is not None else None,
                 anp.bmm(g, anp.transpose(b2, 1, 2)) if f1[0] is not None else None,
                 anp.bmm(anp.transpose(b1, 1, 2), g) if f2[0] is not None else None)
 
@@ -627,7 +628,7 @@ class AddbmmBackward0(Node):
         f0, f1, f2 = self.next_functions
         g = grad if self.alpha == 1 else grad * self.alpha
         ge = anp.expand(anp.unsqueeze(g, 0), (self.n,) + tuple(g.shape))
-        return (_beta_grad(grad, self.beta) if f0[0] is not None else None,
+        return (_beta_grad(self, grad, self.beta) if f0[0] is not None else None,
                 anp.bmm(ge, anp.transpose(b2, 1, 2)) if f1[0] is not None else None,
                 anp.bmm(anp.transpose(b1, 1, 2), ge) if f2[0] is not None else None)
 
