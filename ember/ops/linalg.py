@@ -1251,7 +1251,7 @@ def svdvals(A: Tensor, *, driver=None, out=None) -> Tensor:
 
 
 class LinalgSvdBackward0(Node):
-    """PyTorch's svd_backward (distinct singular values assumed), written with ember ops."""
+    """PyTorch's svd_backward (distinct singular values assumed)."""
 
     __slots__ = ("full", "_n_out", "_outs")
     _wants_tensors = False

@@ -1,7 +1,8 @@
 """Reductions over all elements or over dims (``dim`` an int or a tuple, negative allowed),
 scans (cumsum, cummax...), selections (max, median, mode...) and softmax.
 
-Every backward is written with ember ops so that it can itself be differentiated.
+Every backward is written once against ``ember.autograd.anp``: it runs on NumPy arrays in an
+ordinary backward and on tensors (so it can itself be differentiated) under create_graph.
 """
 from __future__ import annotations
 
