@@ -119,10 +119,13 @@ class MmBackward0(Node):
 
 
 def _grad_mat2(m1, grad):
-    """``m1.T @ grad``, computed as ``(grad.T @ m1).T``: when ``mat2`` is a transposed weight
-    (a Linear layer's), its transpose, the weight's gradient, is then a fresh contiguous array
-    the leaf keeps as its ``.grad`` without a copy."""
-    return anp.t(anp.mm(anp.t(grad), m1))
+    """``m1.T @ grad``, the gradient of ``mat2``. On arrays it is computed as
+    ``(grad.T @ m1).T``: when ``mat2`` is a transposed weight (a Linear layer's), its
+    transpose, the weight's gradient, is then a fresh contiguous array the leaf keeps as its
+    ``.grad`` without a copy. On tensors it is the product PyTorch records (MmBackward0)."""
+    if anp.is_array(m1):
+        return anp.mm(grad.T, m1).T
+    return anp.mm(anp.t(m1), grad)
 
 
 def bmm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
