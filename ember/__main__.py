@@ -1,4 +1,4 @@
-"""Command line: ``ember run SCRIPT [ARGS]`` and ``ember demo``."""
+"""Command line: ``ember run [--nproc-per-node N] SCRIPT [ARGS]`` and ``ember demo``."""
 from __future__ import annotations
 
 import argparse
@@ -8,8 +8,13 @@ import sys
 
 def _run(argv: list) -> int:
     if not argv:
-        print("usage: ember run SCRIPT [ARGS...]", file=sys.stderr)
+        print("usage: ember run [--nproc-per-node N ...] SCRIPT [ARGS...]", file=sys.stderr)
         return 2
+    # Launcher options (torchrun's): start the ranks through MPI, or set this rank's env.
+    from .distributed.run import prepare
+    argv = prepare(argv)
+    if isinstance(argv, int):
+        return argv
     from ._torch_alias import install
     install()
     script = argv[0]

@@ -45,6 +45,9 @@ class RedOpType(enum.IntEnum):
     PREMUL_SUM = 8
     UNUSED = 9
 
+    def __str__(self) -> str:
+        return f"RedOpType.{self.name}"
+
 
 class ReduceOp:
     """The reductions of ``all_reduce``, ``reduce`` and ``reduce_scatter``."""
@@ -154,10 +157,21 @@ class Work:
             try:
                 wait_all(self._reqs, limit, self._what, self._statuses)
             except _mpi.mpi().Exception as e:
-                raise RuntimeError(f"{self._what} failed in MPI: {e.Get_error_string()}") \
-                    from None
+                raise RuntimeError(f"{self._what} failed in MPI: {self._error(e)}") from None
             self._complete()
         return True
+
+    def _error(self, e) -> str:
+        MPI = _mpi.mpi()
+        if e.Get_error_class() == MPI.ERR_IN_STATUS:     # the cause is in the statuses
+            for st in self._statuses:
+                code = st.Get_error()
+                if code == MPI.ERR_TRUNCATE:
+                    return ("the message sent is larger than the receiving tensor "
+                            f"({MPI.Get_error_string(code)})")
+                if code != MPI.SUCCESS:
+                    return MPI.Get_error_string(code)
+        return e.Get_error_string()
 
     def is_completed(self) -> bool:
         if not self._done and _mpi.mpi().Request.Testall(self._reqs, self._statuses):
