@@ -6,6 +6,7 @@ rank hung forever when a peer never arrives.
 """
 from __future__ import annotations
 
+import os
 import sys
 import time
 import traceback
@@ -47,10 +48,12 @@ class DistTimeoutError(RuntimeError):
 
 
 # Poll without sleeping for this long (MPI's own blocking waits spin too: a reply from a
-# peer on the same machine comes in microseconds), then back off to at most 2 ms sleeps so
-# that a rank idling in a barrier does not burn a core.
+# peer on the same machine comes in microseconds), yielding the core between polls in case
+# the peer is waiting for it (more ranks than cores); then back off to at most 2 ms sleeps
+# so that a rank idling in a barrier does not burn a core.
 _SPIN_S = 0.05
 _MAX_SLEEP_S = 0.002
+_yield = getattr(os, "sched_yield", lambda: None)
 
 
 def wait_all(reqs: list, timeout: float, what: str, statuses: list | None = None) -> None:
@@ -72,6 +75,8 @@ def wait_all(reqs: list, timeout: float, what: str, statuses: list | None = None
         if now > spin_until:
             time.sleep(delay)
             delay = min(delay * 2, _MAX_SLEEP_S)
+        else:
+            _yield()
 
 
 def progress(reqs: list) -> None:
