@@ -43,7 +43,23 @@ def loaded():
     return _MPI
 
 
-class DistTimeoutError(RuntimeError):
+class DistError(RuntimeError):
+    """An error of the distributed package (``torch.distributed.DistError``)."""
+
+
+class DistBackendError(DistError):
+    """An error in the communication backend (here MPI)."""
+
+
+class DistNetworkError(DistError):
+    """A network error."""
+
+
+class DistStoreError(DistError):
+    """An error of the key-value store (unused: MPI needs no store)."""
+
+
+class DistTimeoutError(DistBackendError):
     """A collective or point-to-point operation did not finish within the group's timeout."""
 
 

@@ -18,10 +18,12 @@ import numpy as np
 
 from .._tensor import Tensor
 from . import _mpi
-from ._mpi import DistTimeoutError, byte_view, reducible, wait_all
+from ._mpi import (DistBackendError, DistError, DistNetworkError, DistStoreError,
+                   DistTimeoutError, byte_view, reducible, wait_all)
 
-__all__ = ["Backend", "GroupMember", "ProcessGroup", "ReduceOp", "Work", "DistTimeoutError",
-           "all_gather", "all_gather_into_tensor", "all_gather_object", "all_reduce",
+__all__ = ["Backend", "GroupMember", "ProcessGroup", "ReduceOp", "Work", "DistBackendError",
+           "DistError", "DistNetworkError", "DistStoreError", "DistTimeoutError",
+           "all_gather", "all_to_all", "all_to_all_single", "all_gather_into_tensor", "all_gather_object", "all_reduce",
            "barrier", "broadcast", "broadcast_object_list", "destroy_process_group", "gather",
            "gather_object", "get_backend", "get_global_rank", "get_group_rank",
            "get_process_group_ranks", "get_rank", "get_world_size", "group",
@@ -668,6 +670,91 @@ def reduce_scatter(output: Tensor, input_list: list, op=ReduceOp.SUM, group=None
     _same_as(input_list, output, "input_list", "reduce_scatter")
     stacked = Tensor._wrap(np.stack([t._data for t in input_list]))
     return reduce_scatter_tensor(output, stacked, op, group, async_op)
+
+
+def all_to_all_single(output: Tensor, input: Tensor, output_split_sizes=None,
+                      input_split_sizes=None, group=None, async_op: bool = False):
+    """Rank i's j-th block of ``input`` (split along dim 0) into rank j's i-th block of
+    ``output``; equal blocks, or the given split sizes."""
+    _tensor_arg(output, "output")
+    _tensor_arg(input, "input")
+    pg = _group(group)
+    if pg is None:
+        return None
+    n = pg.size()
+    if output._data.dtype != input._data.dtype:
+        raise ValueError(f"all_to_all_single: output {_desc(output)} and input {_desc(input)} "
+                         "must have the same dtype")
+    what = f"all_to_all_single({_desc(input)}, {_desc(output)})"
+
+    def counts(t: Tensor, splits, name: str) -> np.ndarray:
+        rows = t._data.shape[0] if t._data.ndim else 1
+        if splits is None:
+            if rows % n:
+                raise ValueError(f"all_to_all_single: {name} {_desc(t)} does not split into "
+                                 f"{n} equal blocks along dim 0")
+            splits = [rows // n] * n
+        if len(splits) != n or sum(splits) != rows:
+            raise ValueError(f"all_to_all_single: {name} split sizes {list(splits)} must be "
+                             f"{n} sizes adding up to {rows}")
+        row_bytes = t._data.nbytes // max(rows, 1)
+        return np.asarray(splits, dtype=np.int64) * row_bytes
+    send_counts = counts(input, input_split_sizes, "input")
+    recv_counts = counts(output, output_split_sizes, "output")
+    _agree(pg, "all_to_all_single")
+    # Every rank must receive what its peers send it: check, on all ranks together, before
+    # moving any byte.
+    MPI = _mpi.mpi()
+    sent_to_me = np.empty(n, np.int64)
+    wait_all([pg._comm.Ialltoall(send_counts, sent_to_me)], pg._timeout, what)
+    fits = np.array_equal(sent_to_me, recv_counts)
+    ok = np.array([int(fits)], np.int64)
+    wait_all([pg._comm.Iallreduce(MPI.IN_PLACE, ok, op=MPI.MIN)], pg._timeout, what)
+    if not ok[0]:
+        raise RuntimeError(
+            f"{what}: peers send {sent_to_me.tolist()} bytes, but the output blocks hold "
+            f"{recv_counts.tolist()} bytes" if not fits else
+            f"{what}: another rank's output blocks do not match what is sent to it")
+    out = _contig(output)
+
+    def displs(c: np.ndarray) -> np.ndarray:
+        return np.concatenate([[0], np.cumsum(c)[:-1]])
+    req = pg._comm.Ialltoallv(
+        [byte_view(_contig(input)), send_counts, displs(send_counts), MPI.BYTE],
+        [byte_view(out), recv_counts, displs(recv_counts), MPI.BYTE])
+    return _run([req], lambda _w: _write_back(output, out), pg, what, async_op, [output])
+
+
+def all_to_all(output_tensor_list: list, input_tensor_list: list, group=None,
+               async_op: bool = False):
+    """``input_tensor_list[j]`` of rank i into ``output_tensor_list[i]`` of rank j."""
+    outs = _list_arg(output_tensor_list, "output_tensor_list")
+    ins = _list_arg(input_tensor_list, "input_tensor_list")
+    pg = _group(group)
+    if pg is None:
+        return None
+    if len(outs) != pg.size() or len(ins) != pg.size():
+        raise ValueError(f"all_to_all: the tensor lists must hold {pg.size()} tensors, got "
+                         f"{len(outs)} outputs and {len(ins)} inputs")
+    flat_in = Tensor._wrap(np.concatenate([t._data.reshape(-1) for t in ins]))
+    flat_out = Tensor._wrap(np.empty(sum(t._data.size for t in outs), flat_in._data.dtype))
+    work = all_to_all_single(flat_out, flat_in, [t._data.size for t in outs],
+                             [t._data.size for t in ins], group, async_op=True)
+    write_flat = work._finish
+
+    def finish(w):
+        write_flat(w)
+        offset = 0
+        for t in outs:
+            k = t._data.size
+            t._data[...] = flat_out._data[offset:offset + k].reshape(t._data.shape)
+            t._bump()
+            offset += k
+    work._finish = finish
+    if async_op:
+        return work
+    work.wait()
+    return None
 
 
 def barrier(group=None, async_op: bool = False, device_ids=None):

@@ -70,6 +70,14 @@ res["reduce_scatter_tensor"] = o.numpy().copy()
 o = torch.zeros(2)
 dist.reduce_scatter(o, [torch.full((2,), float(i * 10 + r)) for i in range(n)])
 res["reduce_scatter"] = o.numpy().copy()
+o = torch.zeros(2 * n)
+dist.all_to_all_single(o, torch.arange(2. * n) + 10 * r)
+res["all_to_all_single"] = o.numpy().copy()
+outs = [torch.zeros(r + 1) for _ in range(n)]
+dist.all_to_all(outs, [torch.full((j + 1,), float(r)) for j in range(n)])
+res["all_to_all"] = [x.numpy().copy() for x in outs]
+res["all_to_all_mismatch"] = caught(lambda: dist.all_to_all_single(torch.zeros(2 * n + 2 * r),
+                                                                   torch.zeros(2 * n)))
 # point to point: a ring, blocking and non-blocking
 nxt, prv = (r + 1) % n, (r - 1) % n
 got = torch.zeros(3)

@@ -81,6 +81,9 @@ def test_not_initialized_errors_match_torch():
         assert str(ours.value) == str(theirs.value)
     assert str(dist.ReduceOp.SUM) == str(torch.distributed.ReduceOp.SUM)
     assert dist.Backend("GLOO") == torch.distributed.Backend("GLOO") == "gloo"
+    # a timeout is a backend error, as in PyTorch, and a RuntimeError
+    assert issubclass(dist.DistTimeoutError, dist.DistBackendError)
+    assert dist.DistBackendError.__mro__[1:3] == (dist.DistError, RuntimeError)
 
 
 @pytest.mark.parametrize("n", [0, 1, 7, 10, 23])
@@ -156,6 +159,11 @@ def test_collectives_two_processes(tmp_path):
         full = sum(np.arange(4.) + k for k in range(n))
         np.testing.assert_array_equal(d["reduce_scatter_tensor"], full[2 * r:2 * r + 2])
         np.testing.assert_array_equal(d["reduce_scatter"], [20 * r + 1] * 2)
+        np.testing.assert_array_equal(d["all_to_all_single"],
+                                      [2 * r + 10 * k + j for k in range(n) for j in (0, 1)])
+        for k, x in enumerate(d["all_to_all"]):
+            np.testing.assert_array_equal(x, [k] * (r + 1))
+        assert d["all_to_all_mismatch"][0] == "RuntimeError"
         sender, got = d["recv"]
         assert sender == (r - 1) % n
         np.testing.assert_array_equal(got, [float((r - 1) % n)] * 3)
