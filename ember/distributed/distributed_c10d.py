@@ -23,7 +23,8 @@ from ._mpi import (DistBackendError, DistError, DistNetworkError, DistStoreError
 
 __all__ = ["Backend", "GroupMember", "ProcessGroup", "ReduceOp", "Work", "DistBackendError",
            "DistError", "DistNetworkError", "DistStoreError", "DistTimeoutError",
-           "all_gather", "all_to_all", "all_to_all_single", "all_gather_into_tensor", "all_gather_object", "all_reduce",
+           "all_gather", "all_gather_into_tensor", "all_gather_object", "all_reduce",
+           "all_to_all", "all_to_all_single",
            "barrier", "broadcast", "broadcast_object_list", "destroy_process_group", "gather",
            "gather_object", "get_backend", "get_global_rank", "get_group_rank",
            "get_process_group_ranks", "get_rank", "get_world_size", "group",

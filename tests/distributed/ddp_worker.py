@@ -73,7 +73,7 @@ def main():
     from torch.utils.data import DistributedSampler
 
     dist.init_process_group("gloo")
-    r, n = dist.get_rank(), dist.get_world_size()
+    r = dist.get_rank()
     res = {"env": {k: os.environ[k] for k in ("RANK", "LOCAL_RANK", "WORLD_SIZE",
                                               "LOCAL_WORLD_SIZE", "MASTER_ADDR",
                                               "MASTER_PORT", "GROUP_RANK")}}
