@@ -130,6 +130,9 @@ class group:
     WORLD = None
 
 
+_group_ns = group          # the functions' ``group`` parameters shadow the class
+
+
 _default_pg: ProcessGroup | None = None
 
 
@@ -297,16 +300,16 @@ def init_process_group(backend: str | None = None, init_method: str | None = Non
     pg = ProcessGroup(comm, list(range(mpi_size)), str(name), secs)
     _default_pg = pg
     GroupMember.WORLD = pg
-    group.WORLD = pg
+    _group_ns.WORLD = pg
 
 
-def destroy_process_group(group_=None) -> None:
+def destroy_process_group(group: ProcessGroup | None = None) -> None:
     """Leave the default group (and every group made from it)."""
     global _default_pg
-    if group_ is None or group_ is _default_pg:
+    if group is None or group is _default_pg:
         _default_pg = None
         GroupMember.WORLD = None
-        group.WORLD = None
+        _group_ns.WORLD = None
 
 
 def _default() -> ProcessGroup:
@@ -651,8 +654,6 @@ def reduce_scatter_tensor(output: Tensor, input: Tensor, op=ReduceOp.SUM, group=
     _agree(pg, what)
     src = _reduce_buffer(input)
     w = _reduce_buffer(output)
-    if w is output._data and not reducible(w.dtype):
-        w = w.astype(np.float32)
     req = pg._comm.Ireduce_scatter_block(src, w, op=_mpi_op(op, src.dtype))
     return _run([req], _finish_reduce(output, w, op, pg.size()), pg, what, async_op, [output])
 
@@ -763,6 +764,7 @@ def barrier(group=None, async_op: bool = False, device_ids=None):
     pg = _group(group)
     if pg is None:
         return None
+    _agree(pg, "barrier()")
     req = pg._comm.Ibarrier()
     return _run([req], None, pg, "barrier()", async_op)
 
@@ -851,6 +853,7 @@ def all_gather_object(object_list: list, obj, group=None) -> None:
     pg = _group(group)
     if pg is None:
         return
+    _agree(pg, "all_gather_object()")
     for i, b in enumerate(_gather_bytes(pg, _pickled(obj), "all_gather_object")):
         object_list[i] = pickle.loads(b.tobytes())
 
@@ -862,6 +865,7 @@ def gather_object(obj, object_gather_list: list | None = None, dst: int = 0,
     if pg is None:
         return
     root = _root(pg, dst, "gather_object")
+    _agree(pg, f"gather_object(dst={dst})")
     parts = _gather_bytes(pg, _pickled(obj), "gather_object")
     if pg.rank() == root:
         for i, b in enumerate(parts):
@@ -874,6 +878,7 @@ def broadcast_object_list(object_list: list, src: int = 0, group=None, device=No
     if pg is None:
         return
     root = _root(pg, src, "broadcast_object_list")
+    _agree(pg, f"broadcast_object_list(src={src})")
     data = _pickled(list(object_list)) if pg.rank() == root else None
     got = pickle.loads(_bcast_bytes(pg, data, root, "broadcast_object_list").tobytes())
     if len(got) != len(object_list):
@@ -890,6 +895,7 @@ def scatter_object_list(scatter_object_output_list: list, scatter_object_input_l
     if pg is None:
         return
     root = _root(pg, src, "scatter_object_list")
+    _agree(pg, f"scatter_object_list(src={src})")
     data = _pickled(list(scatter_object_input_list)) if pg.rank() == root else None
     got = pickle.loads(_bcast_bytes(pg, data, root, "scatter_object_list").tobytes())
     scatter_object_output_list[0] = got[pg.rank()]
