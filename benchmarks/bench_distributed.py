@@ -144,6 +144,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="sizes up to 4 MB, fewer repeats")
     ap.add_argument("--nproc", type=int, default=2)
+    ap.add_argument("--out", default=os.path.join(ROOT, "benchmarks", "RESULTS_distributed.md"),
+                    help="also write the tables here (markdown)")
     ap.add_argument("--worker", choices=["allreduce", "ddp"], help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker == "allreduce":
@@ -154,33 +156,45 @@ def main() -> None:
     me = os.path.abspath(__file__)
     extra = ["--quick"] if args.quick else []
     n = args.nproc
-    print(f"machine: {os.cpu_count()} cores; {n} processes, one BLAS thread each\n")
+    lines = []
+
+    def emit(line: str = "") -> None:     # to the terminal and to --out
+        lines.append(line)
+        sys.stdout.write(line + "\n")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    emit("# ember.distributed benchmarks\n")
+    emit(f"Machine: {os.cpu_count()} cores, load average {load:.1f} at the start; {n} "
+         f"processes, one BLAS thread each; {time.strftime('%Y-%m-%d')}. Run: `python "
+         f"benchmarks/bench_distributed.py{' --quick' if args.quick else ''}`.\n")
     res = _launch(["--nproc-per-node", str(n), me, "--worker", "allreduce", *extra])
-    print(f"all_reduce (SUM, float32) on {n} processes vs a local copy of the buffer\n")
-    print("| size | all_reduce | bandwidth | local copy | all_reduce / copy |")
-    print("|---:|---:|---:|---:|---:|")
+    emit(f"## all_reduce (SUM, float32) on {n} processes vs a local copy of the buffer")
+    emit("\n| size | all_reduce | bandwidth | local copy | all_reduce / copy |")
+    emit("|---:|---:|---:|---:|---:|")
     for r in res["rows"]:
         bw = r["bytes"] / r["all_reduce"] / 1e9
-        print(f"| {_fmt_bytes(r['bytes'])} | {_fmt_time(r['all_reduce'])} | {bw:.2f} GB/s | "
-              f"{_fmt_time(r['copy'])} | {r['all_reduce'] / r['copy']:.1f} |")
+        emit(f"| {_fmt_bytes(r['bytes'])} | {_fmt_time(r['all_reduce'])} | {bw:.2f} GB/s | "
+             f"{_fmt_time(r['copy'])} | {r['all_reduce'] / r['copy']:.1f} |")
 
     one = _launch([me, "--worker", "ddp", *extra])["step"]
     one_default = _launch([me, "--worker", "ddp", *extra], threads=None)["step"]
     ddp = _launch(["--nproc-per-node", str(n), me, "--worker", "ddp", *extra])
     eff = one / ddp["ddp"] / n
-    print(f"\nDDP step, MLP 784-512-512-10, SGD momentum, global batch 128 "
-          f"({ddp['grad_bytes'] / 2**20:.1f} MB of gradients in {ddp['buckets']} buckets)\n")
-    print("| run | step | speedup | scaling efficiency |")
-    print("|---|---:|---:|---:|")
-    print(f"| 1 process, 1 thread, batch 128 | {_fmt_time(one)} | 1.00 | |")
-    print(f"| 1 process, default threads, batch 128 | {_fmt_time(one_default)} | "
-          f"{one / one_default:.2f} | |")
-    print(f"| {n} processes DDP, batch {128 // n} each | {_fmt_time(ddp['ddp'])} | "
-          f"{one / ddp['ddp']:.2f} | {eff:.0%} |")
-    print(f"| {n} processes, compute only (no_sync) | {_fmt_time(ddp['local'])} | "
-          f"{one / ddp['local']:.2f} | {one / ddp['local'] / n:.0%} |")
-    print(f"| {n} processes, all_reduce of all gradients alone | "
-          f"{_fmt_time(ddp['allreduce'])} | | |")
+    emit(f"\n## DDP step, MLP 784-512-512-10, SGD momentum, global batch 128 "
+         f"({ddp['grad_bytes'] / 2**20:.1f} MB of gradients in {ddp['buckets']} buckets)\n")
+    emit("| run | step | speedup | scaling efficiency |")
+    emit("|---|---:|---:|---:|")
+    emit(f"| 1 process, 1 thread, batch 128 | {_fmt_time(one)} | 1.00 | |")
+    emit(f"| 1 process, default threads, batch 128 | {_fmt_time(one_default)} | "
+         f"{one / one_default:.2f} | |")
+    emit(f"| {n} processes DDP, batch {128 // n} each | {_fmt_time(ddp['ddp'])} | "
+         f"{one / ddp['ddp']:.2f} | {eff:.0%} |")
+    emit(f"| {n} processes, compute only (no_sync) | {_fmt_time(ddp['local'])} | "
+         f"{one / ddp['local']:.2f} | {one / ddp['local'] / n:.0%} |")
+    emit(f"| {n} processes, all_reduce of all gradients alone | "
+         f"{_fmt_time(ddp['allreduce'])} | | |")
+    if args.out:
+        with open(args.out, "w") as f:
+            f.write("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":
