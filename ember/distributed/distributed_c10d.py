@@ -27,6 +27,7 @@ __all__ = ["Backend", "GroupMember", "ProcessGroup", "ReduceOp", "Work", "DistBa
            "all_to_all", "all_to_all_single",
            "barrier", "broadcast", "broadcast_object_list", "destroy_process_group", "gather",
            "gather_object", "get_backend", "get_global_rank", "get_group_rank",
+           "get_node_local_rank", "monitored_barrier",
            "get_process_group_ranks", "get_rank", "get_world_size", "group",
            "init_process_group", "irecv", "is_gloo_available", "is_initialized",
            "is_mpi_available", "is_nccl_available", "is_torchelastic_launched", "isend",
@@ -767,6 +768,28 @@ def barrier(group=None, async_op: bool = False, device_ids=None):
     _agree(pg, "barrier()")
     req = pg._comm.Ibarrier()
     return _run([req], None, pg, "barrier()", async_op)
+
+
+def monitored_barrier(group=None, timeout: timedelta | None = None,
+                      wait_all_ranks: bool = False) -> None:
+    """A barrier that raises :class:`DistTimeoutError` when a rank does not arrive within
+    ``timeout`` (the group's by default)."""
+    pg = _group(group)
+    if pg is None:
+        return
+    limit = pg._timeout if timeout is None else _seconds(timeout)
+    wait_all([pg._comm.Ibarrier()], limit, "monitored_barrier()")
+
+
+def get_node_local_rank(fallback_rank: int | None = None) -> int:
+    """This process's rank on its machine: ``LOCAL_RANK``, set by the launcher."""
+    if "LOCAL_RANK" in os.environ:
+        return int(os.environ["LOCAL_RANK"])
+    if fallback_rank is not None:
+        return int(fallback_rank)
+    raise RuntimeError("LOCAL_RANK is not in the environment. Consider passing fallback_rank "
+                       "to allow `get_node_local_rank` to work, assuming you are not running "
+                       "in a multi-device context and want the code to run locally instead.")
 
 
 # -- point to point ----------------------------------------------------------------------------

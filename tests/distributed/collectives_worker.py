@@ -125,6 +125,8 @@ t = torch.ones(1) * r
 dist.all_reduce(t, group=evens)
 res["group_evens"] = t.numpy().copy()
 dist.barrier()
+dist.monitored_barrier(timeout=timedelta(seconds=10))
+res["node_local_rank"] = dist.get_node_local_rank()
 dist.destroy_process_group()
 res["after_destroy"] = dist.is_initialized()
 with open(os.path.join(out_dir, f"rank{r}.pkl"), "wb") as f:

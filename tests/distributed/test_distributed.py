@@ -181,6 +181,7 @@ def test_collectives_two_processes(tmp_path):
         assert d["scatter_object_list"] == [{"to": r}]
         assert d["group0"] == ((0, 1) if r == 0 else (-1, -1))
         np.testing.assert_array_equal(d["group_evens"], [r])
+        assert d["node_local_rank"] == r
     kind, msg = res[1]["recv_mismatch"]
     assert kind == "RuntimeError" and "larger than the receiving tensor" in msg
 
