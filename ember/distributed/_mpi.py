@@ -129,15 +129,15 @@ def install_abort_hook() -> None:
 
     def hook(kind, value, tb):
         MPI = _MPI
-        rank = MPI.COMM_WORLD.Get_rank() if MPI is not None and MPI.Is_initialized() else "?"
+        if MPI is None or not MPI.Is_initialized() or MPI.Is_finalized() \
+                or MPI.COMM_WORLD.Get_size() == 1:
+            return previous(kind, value, tb)
+        rank = MPI.COMM_WORLD.Get_rank()
         sys.stderr.write(f"[rank {rank}] uncaught {kind.__name__}; aborting all ranks:\n")
         sys.stderr.write("".join(traceback.format_exception(kind, value, tb)))
         sys.stderr.flush()
         sys.stdout.flush()
-        if MPI is not None and MPI.Is_initialized() and not MPI.Is_finalized() \
-                and MPI.COMM_WORLD.Get_size() > 1:
-            MPI.COMM_WORLD.Abort(130 if kind is KeyboardInterrupt else 1)
-        previous(kind, value, tb)
+        MPI.COMM_WORLD.Abort(130 if kind is KeyboardInterrupt else 1)
 
     hook._ember_abort = True
     sys.excepthook = hook
