@@ -1,5 +1,5 @@
-"""Command line: ``ember run [--graph OUT_DIR] SCRIPT [ARGS]``, ``ember demo`` and
-``ember tour``."""
+"""Command line: ``ember run [--graph OUT_DIR] [--nproc-per-node N] SCRIPT [ARGS]``,
+``ember demo`` and ``ember tour``."""
 from __future__ import annotations
 
 import argparse
@@ -11,8 +11,13 @@ def _run(argv: list) -> int:
     from .viz.cli import graph_options
     argv, graph = graph_options(argv)
     if not argv:
-        print("usage: ember run SCRIPT [ARGS...]", file=sys.stderr)
+        print("usage: ember run [--nproc-per-node N ...] SCRIPT [ARGS...]", file=sys.stderr)
         return 2
+    # Launcher options (torchrun's): start the ranks through MPI, or set this rank's env.
+    from .distributed.run import prepare
+    argv = prepare(argv)
+    if isinstance(argv, int):
+        return argv
     from ._torch_alias import install
     install()
     if graph is not None:
