@@ -209,9 +209,10 @@ def test_errors(op, j):
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("op,i", GRAD_CASES, ids=GRAD_IDS)
-def test_numpy_formulas_match(op, i, dtype):
-    """A backward without create_graph runs each node's NumPy formula (``_np_backward``); with
-    it, the ember-op formula. Both give the same gradients, dtypes and shapes."""
+def test_backward_modes_agree(op, i, dtype):
+    """Each node's formula runs on NumPy arrays in an ordinary backward and on tensors (ember
+    ops, recording a graph) with create_graph=True. Both give identical gradients: the same
+    values bit for bit, dtypes and shapes."""
     sample = _samples(op)[i]
     idx = _grad_indices(sample)
     results = []
@@ -220,11 +221,26 @@ def test_numpy_formulas_match(op, i, dtype):
         v = ember.tensor(_weights(out.shape)).to(out.dtype)
         results.append(ember.autograd.grad(out, [inputs[k] for k in idx], v,
                                            create_graph=create_graph, allow_unused=True))
-    for k, fast, slow in zip(idx, *results):
-        assert (fast is None) == (slow is None), f"input {k}"
-        if fast is None:
+    for k, arrays, tensors in zip(idx, *results):
+        assert (arrays is None) == (tensors is None), f"input {k}"
+        if arrays is None:
             continue
-        assert fast.dtype == slow.dtype and fast.shape == slow.shape, f"input {k}"
-        np.testing.assert_allclose(fast._data, slow._data.astype(fast._data.dtype),
-                                   rtol=1e-6 if dtype == "float32" else 1e-13, atol=0,
-                                   err_msg=f"gradient of input {k}")
+        assert arrays.dtype == tensors.dtype and arrays.shape == tensors.shape, f"input {k}"
+        a, t = arrays._data, tensors._data
+        if op.name in _SECOND_COPY:
+            np.testing.assert_allclose(a, t, rtol=1e-6 if dtype == "float32" else 1e-13,
+                                       atol=0, err_msg=f"gradient of input {k}")
+            continue
+        assert _identical(a, t), f"gradient of input {k}: {a} (arrays) != {t} (tensors)"
+
+
+# Ops whose node still has a second, NumPy copy of its formula (_np_backward) that rounds
+# differently or gives -0.0 for +0.0: close, not identical, until written once (issue 9).
+_SECOND_COPY = ("setitem_slice_list", "prod_two_zeros", "cumprod")
+
+
+def _identical(a: np.ndarray, b: np.ndarray) -> bool:
+    """Equal values, NaN where NaN, and zeros of the same sign."""
+    if a.dtype.kind == "c":
+        return _identical(a.real, b.real) and _identical(a.imag, b.imag)
+    return np.array_equal(a, b, equal_nan=True) and bool((np.signbit(a) == np.signbit(b)).all())

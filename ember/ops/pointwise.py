@@ -18,6 +18,7 @@ import numpy as np
 from .. import _dtype
 from .._errstate import QUIET as _QUIET, quiet_off as _quiet_off, quiet_on as _quiet_on
 from .._tensor import Tensor, check_inplace
+from ..autograd import anp
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import Node, record, record1, record2
 from . import inplace as _ip
@@ -175,47 +176,6 @@ def _broadcasting(np_fn, x, y):
         raise
 
 
-def _const(a) -> Tensor:
-    return _wrap(np.asarray(a))
-
-
-def _zeros_like(g: Tensor) -> Tensor:
-    return _wrap(np.zeros(g._data.shape, g._data.dtype))
-
-
-def _mask(m, g: Tensor) -> Tensor:
-    """A 0/1 tensor in the gradient's dtype (multiplying by it keeps NaN grads where 1)."""
-    return _wrap(np.asarray(m, dtype=g._data.dtype))
-
-
-def _select(cond: np.ndarray, grad: Tensor) -> Tensor:
-    """``where(cond, grad, 0)`` (0 even for inf/NaN grads), differentiable in ``grad``."""
-    if STATE.enabled:
-        return where(_const(cond), grad, 0.0)
-    return _wrap(_select_np(cond, grad._data))
-
-
-def _select_np(cond: np.ndarray, g):
-    """``_select`` on arrays."""
-    if g.__class__ is not _ndarray:     # a NumPy scalar (the gradient of a 0-d tensor)
-        return g if cond else g.dtype.type(0)
-    # a product is many times faster than np.where on scattered masks; it differs only
-    # where the gradient is not finite
-    if np.isfinite(g).all():
-        return np.multiply(g, cond, dtype=g.dtype)
-    return np.where(cond, g, 0).astype(g.dtype, copy=False)
-
-
-def _promoted(g, x):
-    """A gradient array and a saved array in the dtype ember's promotion gives ``g * x``
-    (NumPy promotes integer and 0-d operands differently), for the NumPy formulas."""
-    dx = x.dtype
-    if dx is g.dtype or dx == g.dtype:
-        return g, x
-    rt = _dtype.result_type(_wrap(np.asarray(g)), _wrap(x)).np
-    return g.astype(rt), x.astype(rt)
-
-
 _SAVE_NONE, _SAVE_INPUT, _SAVE_RESULT = 0, 1, 2
 
 
@@ -329,6 +289,7 @@ class _NotImplementedBackward(Node):
     """PyTorch's node for ops without a derivative formula: backward raises."""
 
     __slots__ = ("op",)
+    _wants_tensors = False
 
     def name(self) -> str:
         return "torch::autograd::NotImplemented"
@@ -384,12 +345,11 @@ def add(input, other, *, alpha=1, out=None) -> Tensor:
 
 class AddBackward0(Node):
     __slots__ = ("alpha",)
+    _wants_tensors = False
 
     def backward(self, grad):          # d(a + alpha b) = grad, alpha grad
         a = self.alpha
         return grad, (grad if a == 1 else grad * a)
-
-    _np_backward = backward
 
 
 def _check_sub(a, b) -> None:
@@ -431,12 +391,11 @@ subtract = sub
 
 class SubBackward0(Node):
     __slots__ = ("alpha",)
+    _wants_tensors = False
 
     def backward(self, grad):          # d(a - alpha b) = grad, -alpha grad
         a = self.alpha
         return grad, (-grad if a == 1 else grad * -a)
-
-    _np_backward = backward
 
 
 def rsub(input: Tensor, other, *, alpha=1) -> Tensor:
@@ -460,20 +419,18 @@ def rsub(input: Tensor, other, *, alpha=1) -> Tensor:
 
 class RsubBackward0(Node):
     __slots__ = ("alpha",)
+    _wants_tensors = False
 
     def backward(self, grad):          # d(b - alpha a) = -alpha grad, grad
         return (-grad if self.alpha == 1 else grad * -self.alpha), grad
 
-    _np_backward = backward
-
 
 class RsubBackward1(Node):
     __slots__ = ("alpha",)
+    _wants_tensors = False
 
     def backward(self, grad):
         return (-grad if self.alpha == 1 else grad * -self.alpha),
-
-    _np_backward = backward
 
 
 def mul(input, other, *, out=None) -> Tensor:
@@ -504,7 +461,7 @@ class MulBackward0(Node):
     _wants_tensors = False
 
     def backward(self, grad):          # d(a*b) = grad*b, grad*a
-        a, b = self.saved()
+        a, b = self.saved(like=grad)
         if a is None and b is None:    # times a Python number
             return grad * self.other, None
         return (None if b is None else grad * b,
@@ -539,32 +496,19 @@ divide = true_divide = div
 class DivBackward0(Node):
     __slots__ = ("other", "self_scalar")
     _saved_names = ("self", "other")
+    _wants_tensors = False
 
     def backward(self, grad):          # d(a/b) = grad/b, -grad*a/b^2
-        a, b = self.saved_tensors()
-        if b is None:
+        a, b = self.saved(like=grad)
+        if b is None:                  # divided by a Python number
             return grad / self.other, None
         fa, fb = self.next_functions
         ga = grad / b if fa[0] is not None else None
-        gb = None
-        if fb[0] is not None:
-            if a is None:
-                a = self.self_scalar
-            gb = -grad * ((a / b) / b)
-        return ga, gb
-
-    def _np_backward(self, grad):
-        a, b = self.saved_tensors()
-        if b is None:
-            return grad / self.other, None
-        fa, fb = self.next_functions
-        g, bd = _promoted(grad, b._data)
-        ga = g / bd if fa[0] is not None else None
-        gb = None
-        if fb[0] is not None:
-            ad = self.self_scalar if a is None else _promoted(grad, a._data)[1]
-            gb = -g * ((ad / bd) / bd)
-        return ga, gb
+        if fb[0] is None:
+            return ga, None
+        if a is None:                  # a Python number divided by b
+            a = self.self_scalar
+        return ga, -grad * ((a / b) / b)
 
 
 def rdiv(input: Tensor, other) -> Tensor:
@@ -611,9 +555,10 @@ class DivBackward2(Node):
     """Rounded division is piecewise constant: its gradient is zero, as in PyTorch."""
 
     __slots__ = ()
+    _wants_tensors = False
 
     def backward(self, grad):
-        z = _zeros_like(grad)
+        z = anp.zeros_like(grad)
         return z, z
 
 
@@ -681,6 +626,7 @@ def remainder(input, other, *, out=None) -> Tensor:
 
 class RemainderBackward0(Node):
     __slots__ = ()
+    _wants_tensors = False
 
     def backward(self, grad):
         return grad,
@@ -689,12 +635,13 @@ class RemainderBackward0(Node):
 class RemainderBackward1(Node):
     __slots__ = ()
     _saved_names = ("self", "other")
+    _wants_tensors = False
 
     def backward(self, grad):          # a - floor(a/b) b
-        a, b = self.saved_tensors()
+        a, b = self.saved(like=grad)
         gb = None
         if self.next_functions[1][0] is not None:
-            gb = -grad * div(a, b, rounding_mode="floor")
+            gb = -grad * anp.div(a, b, rounding_mode="floor")
         return grad, gb
 
 
@@ -725,6 +672,7 @@ def fmod(input: Tensor, other, *, out=None) -> Tensor:
 
 class FmodBackward0(Node):
     __slots__ = ()
+    _wants_tensors = False
 
     def backward(self, grad):
         return grad,
@@ -733,18 +681,15 @@ class FmodBackward0(Node):
 class FmodBackward1(Node):
     __slots__ = ()
     _saved_names = ("self", "other")
+    _wants_tensors = False
 
     def backward(self, grad):          # a - trunc(a/b) b
-        a, b = self.saved_tensors()
+        a, b = self.saved(like=grad)
         gb = None
         if self.next_functions[1][0] is not None:
-            gb = -grad * div(a, b, rounding_mode="trunc")
+            gb = -grad * anp.div(a, b, rounding_mode="trunc")
         return grad, gb
 
-
-# =============================================================================================
-# unary arithmetic
-# =============================================================================================
 def neg(input: Tensor, *, out=None) -> Tensor:
     """``-input``."""
     d = _data(input, "neg")
@@ -760,11 +705,10 @@ negative = neg
 
 class NegBackward0(Node):
     __slots__ = ()
+    _wants_tensors = False
 
     def backward(self, grad):
         return -grad,
-
-    _np_backward = backward
 
 
 def positive(input: Tensor) -> Tensor:
@@ -794,10 +738,11 @@ absolute = abs
 class AbsBackward0(Node):
     __slots__ = ()
     _saved_names = ("self",)
+    _wants_tensors = False
 
     def backward(self, grad):          # d|a| = sgn(a): 0 at 0
-        a, = self.saved_tensors()
-        return grad * sgn(a),
+        a, = self.saved()
+        return grad * anp.sgn(a),
 
 
 def reciprocal(input: Tensor, *, out=None) -> Tensor:
@@ -808,12 +753,11 @@ def reciprocal(input: Tensor, *, out=None) -> Tensor:
 
 class ReciprocalBackward0(Node):
     __slots__ = ()
+    _wants_tensors = False
 
-    def backward(self, grad):          # d(1/a) = -grad / a^2 = -grad * r^2
-        r = self.saved_result()
-        if r._data.dtype.kind == "c":
-            return -grad * (r * r).conj(),
-        return -grad * (r * r),
+    def backward(self, grad):          # d(1/a) = -grad / a^2 = -grad * r^2 (conjugated)
+        r = self.result()
+        return -grad * anp.conj(r * r),
 
 
 def sign(input: Tensor, *, out=None) -> Tensor:
@@ -835,9 +779,10 @@ def sign(input: Tensor, *, out=None) -> Tensor:
 
 class SignBackward0(Node):
     __slots__ = ()
+    _wants_tensors = False
 
     def backward(self, grad):
-        return _zeros_like(grad),
+        return anp.zeros_like(grad),
 
 
 def sgn(input: Tensor, *, out=None) -> Tensor:
@@ -859,18 +804,18 @@ def sgn(input: Tensor, *, out=None) -> Tensor:
 
 class SgnBackward0(Node):
     __slots__ = ()
+    _wants_tensors = False
 
     def backward(self, grad):
-        if not self._saved:
-            return _zeros_like(grad),
+        if not self._saved:            # real input: sgn is sign, piecewise constant
+            return anp.zeros_like(grad),
         # complex: (grad - Re(grad conj(sgn)) sgn) / |x|, 0 where x == 0
-        x, = self.saved_tensors()
-        s = self.saved_result()
-        a = abs(x)
-        proj = (grad * s.conj())
-        proj = _wrap(proj._data.real.astype(grad._data.dtype)) if not STATE.enabled else proj
-        g = (grad - proj * s) / where(a == 0, 1.0, a)
-        return where(a == 0, 0.0, g),
+        x, = self.saved()
+        s = self.result()
+        a = anp.abs(x)
+        proj = anp.real(grad * anp.conj(s))
+        g = (grad - proj * s) / anp.where(a == 0, 1.0, a)
+        return anp.where(a == 0, 0.0, g),
 
 
 def square(input: Tensor, *, out=None) -> Tensor:
@@ -956,41 +901,32 @@ def pow(input, exponent, *, out=None) -> Tensor:
 class PowBackward0(Node):
     __slots__ = ("exponent",)
     _saved_names = ("self",)
+    _wants_tensors = False
 
     def backward(self, grad):          # d(a^e) = e a^(e-1); 0 when e == 0
-        a, = self.saved_tensors()
+        a, = self.saved()
         e = self.exponent
         if e == 0:
-            return _zeros_like(grad),
+            return anp.zeros_like(grad),
         if e == 2:
             return grad * (a * 2),
-        return grad * (pow(a, e - 1) * e),
-
-    def _np_backward(self, grad):
-        a, = self.saved_tensors()
-        a = a._data
-        e = self.exponent
-        if e == 0:
-            return np.zeros(np.shape(grad), grad.dtype),
-        if e == 2:
-            return grad * (a * 2),
-        return grad * ((a * a if e == 3 else _float_power_np(a, e - 1)) * e),
+        return grad * (anp.pow(a, e - 1) * e),
 
 
 class PowBackward1(Node):
     __slots__ = ()
     _saved_names = ("self", "exponent")
+    _wants_tensors = False
 
     def backward(self, grad):          # d(a^b): b a^(b-1) (0 where b == 0), a^b log(a)
-        a, b = self.saved_tensors()
+        a, b = self.saved(like=grad)
         fa, fb = self.next_functions
         ga = gb = None
         if fa[0] is not None:
-            ga = where(_const(b._data == 0), 0.0, grad * (b * pow(a, b - 1)))
+            ga = anp.where(b == 0, 0.0, grad * (b * anp.pow(a, b - 1)))
         if fb[0] is not None:
-            r = self.saved_result()
-            zero = _const((a._data == 0) & (b._data >= 0))
-            gb = where(zero, 0.0, grad * (r * log(a)))
+            r = self.result()
+            gb = anp.where((a == 0) & (b >= 0), 0.0, grad * (r * anp.log(a)))
         return ga, gb
 
 
@@ -1020,13 +956,14 @@ def _scalar_pow(base, exponent: Tensor) -> Tensor:
 class PowBackward2(Node):
     __slots__ = ("base",)
     _saved_names = ("exponent",)
+    _wants_tensors = False
 
     def backward(self, grad):          # d(c^b) = c^b log(c); 0 where c == 0 <= b
-        e, = self.saved_tensors()
-        r = self.saved_result()
+        e, = self.saved(like=grad)
+        r = self.result()
         c = self.base
         if c == 0:
-            return where(_const(e._data >= 0), 0.0, grad * (r * -math.inf)),
+            return anp.where(e >= 0, 0.0, grad * (r * -math.inf)),
         lc = math.log(c) if c > 0 else math.nan
         return grad * (r * lc),
 
@@ -1068,9 +1005,11 @@ def sqrt(input: Tensor, *, out=None) -> Tensor:
 
 class SqrtBackward0(Node):
     __slots__ = ()
+    _wants_tensors = False
 
     def backward(self, grad):          # d sqrt(a) = grad / (2 sqrt(a)): inf at 0
-        return grad / (self.saved_result() * 2),
+        r = self.result()
+        return grad / (r * 2),
 
 
 def _rsqrt_np(d):
@@ -1085,9 +1024,10 @@ def rsqrt(input: Tensor, *, out=None) -> Tensor:
 
 class RsqrtBackward0(Node):
     __slots__ = ()
+    _wants_tensors = False
 
     def backward(self, grad):          # d a^-1/2 = -1/2 a^-3/2 = -r^3 / 2
-        r = self.saved_result()
+        r = self.result()
         return grad * (r * r * r) * -0.5,
 
 
@@ -1098,12 +1038,11 @@ def exp(input: Tensor, *, out=None) -> Tensor:
 
 class ExpBackward0(Node):
     __slots__ = ()
+    _wants_tensors = False
 
     def backward(self, grad):          # d exp(a) = exp(a)
-        return grad * self.saved_result(),
-
-    def _np_backward(self, grad):
-        return grad * self._result_array(),
+        r = self.result()
+        return grad * r,
 
 
 def exp2(input: Tensor, *, out=None) -> Tensor:
@@ -1113,9 +1052,11 @@ def exp2(input: Tensor, *, out=None) -> Tensor:
 
 class Exp2Backward0(Node):
     __slots__ = ()
+    _wants_tensors = False
 
     def backward(self, grad):          # d 2^a = 2^a ln 2
-        return grad * (self.saved_result() * math.log(2.0)),
+        r = self.result()
+        return grad * (r * math.log(2.0)),
 
 
 def expm1(input: Tensor, *, out=None) -> Tensor:
@@ -1125,9 +1066,11 @@ def expm1(input: Tensor, *, out=None) -> Tensor:
 
 class Expm1Backward0(Node):
     __slots__ = ()
+    _wants_tensors = False
 
     def backward(self, grad):          # d expm1(a) = expm1(a) + 1
-        return grad * (self.saved_result() + 1),
+        r = self.result()
+        return grad * (r + 1),
 
 
 def log(input: Tensor, *, out=None) -> Tensor:
@@ -1138,9 +1081,10 @@ def log(input: Tensor, *, out=None) -> Tensor:
 class LogBackward0(Node):
     __slots__ = ()
     _saved_names = ("self",)
+    _wants_tensors = False
 
     def backward(self, grad):          # d log(a) = 1 / a
-        a, = self.saved_tensors()
+        a, = self.saved()
         return grad / a,
 
 
@@ -1152,9 +1096,10 @@ def log2(input: Tensor, *, out=None) -> Tensor:
 class Log2Backward0(Node):
     __slots__ = ()
     _saved_names = ("self",)
+    _wants_tensors = False
 
     def backward(self, grad):          # 1 / (a ln 2)
-        a, = self.saved_tensors()
+        a, = self.saved()
         return grad / (a * math.log(2.0)),
 
 
@@ -1166,9 +1111,10 @@ def log10(input: Tensor, *, out=None) -> Tensor:
 class Log10Backward0(Node):
     __slots__ = ()
     _saved_names = ("self",)
+    _wants_tensors = False
 
     def backward(self, grad):          # 1 / (a ln 10)
-        a, = self.saved_tensors()
+        a, = self.saved()
         return grad / (a * math.log(10.0)),
 
 
@@ -1180,15 +1126,11 @@ def log1p(input: Tensor, *, out=None) -> Tensor:
 class Log1PBackward0(Node):
     __slots__ = ()
     _saved_names = ("self",)
+    _wants_tensors = False
 
     def backward(self, grad):          # 1 / (1 + a)
-        a, = self.saved_tensors()
+        a, = self.saved()
         return grad / (a + 1),
-
-
-# =============================================================================================
-# trigonometric and hyperbolic functions
-# =============================================================================================
 def sin(input: Tensor, *, out=None) -> Tensor:
     """Sine (radians)."""
     return _float_unary(input, np.sin, SinBackward0, _SAVE_INPUT, out, "sin")
@@ -1197,10 +1139,11 @@ def sin(input: Tensor, *, out=None) -> Tensor:
 class SinBackward0(Node):
     __slots__ = ()
     _saved_names = ("self",)
+    _wants_tensors = False
 
     def backward(self, grad):
-        a, = self.saved_tensors()
-        return grad * cos(a),
+        a, = self.saved()
+        return grad * anp.cos(a),
 
 
 def cos(input: Tensor, *, out=None) -> Tensor:
@@ -1211,10 +1154,11 @@ def cos(input: Tensor, *, out=None) -> Tensor:
 class CosBackward0(Node):
     __slots__ = ()
     _saved_names = ("self",)
+    _wants_tensors = False
 
     def backward(self, grad):
-        a, = self.saved_tensors()
-        return grad * -sin(a),
+        a, = self.saved()
+        return grad * -anp.sin(a),
 
 
 def tan(input: Tensor, *, out=None) -> Tensor:
@@ -1224,9 +1168,10 @@ def tan(input: Tensor, *, out=None) -> Tensor:
 
 class TanBackward0(Node):
     __slots__ = ()
+    _wants_tensors = False
 
     def backward(self, grad):          # d tan = 1 + tan^2
-        r = self.saved_result()
+        r = self.result()
         return grad * (r * r + 1),
 
 
@@ -1241,10 +1186,11 @@ arcsin = asin
 class AsinBackward0(Node):
     __slots__ = ()
     _saved_names = ("self",)
+    _wants_tensors = False
 
     def backward(self, grad):          # 1 / sqrt(1 - a^2)
-        a, = self.saved_tensors()
-        return grad * rsqrt(1 - a * a),
+        a, = self.saved()
+        return grad * anp.rsqrt(1 - a * a),
 
 
 def acos(input: Tensor, *, out=None) -> Tensor:
@@ -1258,10 +1204,11 @@ arccos = acos
 class AcosBackward0(Node):
     __slots__ = ()
     _saved_names = ("self",)
+    _wants_tensors = False
 
     def backward(self, grad):          # -1 / sqrt(1 - a^2)
-        a, = self.saved_tensors()
-        return grad * -rsqrt(1 - a * a),
+        a, = self.saved()
+        return grad * -anp.rsqrt(1 - a * a),
 
 
 def atan(input: Tensor, *, out=None) -> Tensor:
@@ -1275,9 +1222,10 @@ arctan = atan
 class AtanBackward0(Node):
     __slots__ = ()
     _saved_names = ("self",)
+    _wants_tensors = False
 
     def backward(self, grad):          # 1 / (1 + a^2)
-        a, = self.saved_tensors()
+        a, = self.saved()
         return grad / (a * a + 1),
 
 
@@ -1289,10 +1237,11 @@ def sinh(input: Tensor, *, out=None) -> Tensor:
 class SinhBackward0(Node):
     __slots__ = ()
     _saved_names = ("self",)
+    _wants_tensors = False
 
     def backward(self, grad):
-        a, = self.saved_tensors()
-        return grad * cosh(a),
+        a, = self.saved()
+        return grad * anp.cosh(a),
 
 
 def cosh(input: Tensor, *, out=None) -> Tensor:
@@ -1303,10 +1252,11 @@ def cosh(input: Tensor, *, out=None) -> Tensor:
 class CoshBackward0(Node):
     __slots__ = ()
     _saved_names = ("self",)
+    _wants_tensors = False
 
     def backward(self, grad):
-        a, = self.saved_tensors()
-        return grad * sinh(a),
+        a, = self.saved()
+        return grad * anp.sinh(a),
 
 
 def tanh(input: Tensor, *, out=None) -> Tensor:
@@ -1316,14 +1266,11 @@ def tanh(input: Tensor, *, out=None) -> Tensor:
 
 class TanhBackward0(Node):
     __slots__ = ()
+    _wants_tensors = False
 
     def backward(self, grad):          # d tanh = 1 - tanh^2
-        t = self.saved_result()
-        return grad * (1 - t * t),
-
-    def _np_backward(self, grad):
-        t = self._result_array()
-        return grad * (1 - t * t),
+        r = self.result()
+        return grad * (1 - r * r),
 
 
 def asinh(input: Tensor, *, out=None) -> Tensor:
@@ -1337,10 +1284,11 @@ arcsinh = asinh
 class AsinhBackward0(Node):
     __slots__ = ()
     _saved_names = ("self",)
+    _wants_tensors = False
 
     def backward(self, grad):          # 1 / sqrt(a^2 + 1)
-        a, = self.saved_tensors()
-        return grad * rsqrt(a * a + 1),
+        a, = self.saved()
+        return grad * anp.rsqrt(a * a + 1),
 
 
 def acosh(input: Tensor, *, out=None) -> Tensor:
@@ -1354,10 +1302,11 @@ arccosh = acosh
 class AcoshBackward0(Node):
     __slots__ = ()
     _saved_names = ("self",)
+    _wants_tensors = False
 
     def backward(self, grad):          # 1 / sqrt(a^2 - 1)
-        a, = self.saved_tensors()
-        return grad * rsqrt(a * a - 1),
+        a, = self.saved()
+        return grad * anp.rsqrt(a * a - 1),
 
 
 def atanh(input: Tensor, *, out=None) -> Tensor:
@@ -1371,9 +1320,10 @@ arctanh = atanh
 class AtanhBackward0(Node):
     __slots__ = ()
     _saved_names = ("self",)
+    _wants_tensors = False
 
     def backward(self, grad):          # 1 / (1 - a^2)
-        a, = self.saved_tensors()
+        a, = self.saved()
         return grad / (1 - a * a),
 
 
@@ -1397,11 +1347,12 @@ arctan2 = atan2
 class Atan2Backward0(Node):
     __slots__ = ()
     _saved_names = ("self", "other")
+    _wants_tensors = False
 
     def backward(self, grad):          # (b, -a) / (a^2 + b^2); 0 at the origin
-        a, b = self.saved_tensors()
-        rec = reciprocal(a * a + b * b)
-        rec = where(_const(np.isinf(rec._data)), 0.0, rec)
+        a, b = self.saved(like=grad)
+        rec = anp.reciprocal(a * a + b * b)
+        rec = anp.where(anp.isinf(rec), 0.0, rec)
         fa, fb = self.next_functions
         return (grad * b * rec if fa[0] is not None else None,
                 grad * -a * rec if fb[0] is not None else None)
@@ -1452,13 +1403,11 @@ def relu(input: Tensor) -> Tensor:
 
 class ReluBackward0(Node):
     __slots__ = ()
+    _wants_tensors = False
 
-    def backward(self, grad):          # passes grad where the output is > 0, else 0
-        r = self.saved_result()
-        return _select(r._data > 0, grad),
-
-    def _np_backward(self, grad):
-        return _select_np(self._result_array() > 0, grad),
+    def backward(self, grad):          # passes grad where the output is > 0
+        r = self.result()
+        return anp.where(r > 0, grad, 0),
 
 
 def relu_(input: Tensor) -> Tensor:
@@ -1504,24 +1453,11 @@ def sigmoid(input: Tensor, *, out=None) -> Tensor:
 
 class SigmoidBackward0(Node):
     __slots__ = ()
+    _wants_tensors = False
 
     def backward(self, grad):          # d sigmoid = (1 - s) s
-        s = self.saved_result()
-        return grad * ((1 - s) * s),
-
-    def _np_backward(self, grad):
-        s = self._result_array()
-        return grad * ((1 - s) * s),
-
-
-# -- erf and friends -----------------------------------------------------------------------------
-# NumPy has no erf. These are polynomial fits derived for ember (Chebyshev interpolation in
-# 50-digit arithmetic, converted to monomials; see tests/ops/test_pointwise.py, which
-# re-derives them and checks the functions against mpmath and math.erf):
-#   |x| < 1:   erf(x) = x + x * P(x^2)
-#   [0.5, 1), [1, 2):  erfc(x) = exp(-x^2) * Q(t), t the interval mapped to [-1, 1]
-#   [2, 4), [4, inf):  erfc(x) = exp(-x^2) / x * R(t), t from s = 1/x^2 mapped to [-1, 1]
-# The results are within 1 ulp (erf) and 3 ulp (erfc) of the exact float64 values.
+        r = self.result()
+        return grad * ((1 - r) * r),
 _ERF_SMALL = (0.12837916709551256, -0.37612638903183754, 0.1128379167095512,
               -0.02686617064512984, 0.0052239776254232985, -0.000854832702193483,
               0.00012055332902888736, -1.4925647567519332e-05, 1.6462045441468418e-06,
@@ -1714,10 +1650,11 @@ def erf(input: Tensor, *, out=None) -> Tensor:
 class ErfBackward0(Node):
     __slots__ = ()
     _saved_names = ("self",)
+    _wants_tensors = False
 
     def backward(self, grad):          # 2/sqrt(pi) exp(-a^2)
-        a, = self.saved_tensors()
-        return grad * (exp(-(a * a)) * _TWO_OVER_SQRT_PI),
+        a, = self.saved()
+        return grad * (anp.exp(-(a * a)) * _TWO_OVER_SQRT_PI),
 
 
 def erfc(input: Tensor, *, out=None) -> Tensor:
@@ -1729,10 +1666,11 @@ def erfc(input: Tensor, *, out=None) -> Tensor:
 class ErfcBackward0(Node):
     __slots__ = ()
     _saved_names = ("self",)
+    _wants_tensors = False
 
     def backward(self, grad):          # -2/sqrt(pi) exp(-a^2)
-        a, = self.saved_tensors()
-        return grad * (exp(-(a * a)) * -_TWO_OVER_SQRT_PI),
+        a, = self.saved()
+        return grad * (anp.exp(-(a * a)) * -_TWO_OVER_SQRT_PI),
 
 
 def erfinv(input: Tensor, *, out=None) -> Tensor:
@@ -1743,15 +1681,11 @@ def erfinv(input: Tensor, *, out=None) -> Tensor:
 
 class ErfinvBackward0(Node):
     __slots__ = ()
+    _wants_tensors = False
 
     def backward(self, grad):          # sqrt(pi)/2 exp(erfinv(a)^2)
-        r = self.saved_result()
-        return grad * (exp(r * r) * (math.sqrt(math.pi) / 2)),
-
-
-# =============================================================================================
-# rounding
-# =============================================================================================
+        r = self.result()
+        return grad * (anp.exp(r * r) * (math.sqrt(math.pi) / 2)),
 def _rounding(input, np_fn, node_cls, kernel: str, fname: str, out) -> Tensor:
     d = _data(input, fname)
     k = d.dtype.kind
@@ -1765,9 +1699,10 @@ def _rounding(input, np_fn, node_cls, kernel: str, fname: str, out) -> Tensor:
 
 class FloorBackward0(Node):
     __slots__ = ()
+    _wants_tensors = False
 
     def backward(self, grad):
-        return _zeros_like(grad),
+        return anp.zeros_like(grad),
 
 
 class CeilBackward0(FloorBackward0):
@@ -1835,15 +1770,10 @@ def frac(input: Tensor, *, out=None) -> Tensor:
 
 class FracBackward0(Node):
     __slots__ = ()
+    _wants_tensors = False
 
     def backward(self, grad):
         return grad,
-
-
-
-# =============================================================================================
-# maximum / minimum / clamp
-# =============================================================================================
 def _minmax_operands(fname: str, input, other):
     if input.__class__ is not Tensor:
         _check_tensor(input, fname)
@@ -1882,31 +1812,22 @@ def minimum(input: Tensor, other: Tensor, *, out=None) -> Tensor:
 class MaximumBackward0(Node):
     __slots__ = ()
     _saved_names = ("self", "other")
-    _loses = staticmethod(np.less)       # where input loses to other (maximum: a < b)
+    _wants_tensors = False
+    _loses = staticmethod(_operator.lt)  # where input loses to other (maximum: a < b)
 
     def backward(self, grad):
         # PyTorch: where(a == b, grad / 2, grad), zeroed where the input lost. With a NaN,
         # neither side lost, so both get the whole gradient.
-        a, b = self.saved_tensors()
-        ad, bd = a._data, b._data
-        tie = ad == bd
-        half = where(_const(tie), grad / 2, grad)
+        a, b = self.saved(like=grad)
+        half = anp.where(a == b, grad / 2, grad)
         fa, fb = self.next_functions
-        ga = _masked_zero(half, self._loses(ad, bd)) if fa[0] is not None else None
-        gb = _masked_zero(half, self._loses(bd, ad)) if fb[0] is not None else None
-        return ga, gb
+        return (anp.where(self._loses(a, b), 0, half) if fa[0] is not None else None,
+                anp.where(self._loses(b, a), 0, half) if fb[0] is not None else None)
 
 
 class MinimumBackward0(MaximumBackward0):
     __slots__ = ()
-    _loses = staticmethod(np.greater)
-
-
-def _masked_zero(g: Tensor, m: np.ndarray) -> Tensor:
-    """``g`` with zeros where ``m`` (differentiable in g)."""
-    if not np.any(m):
-        return g
-    return _select(~m, g)
+    _loses = staticmethod(_operator.gt)
 
 
 def fmax(input: Tensor, other: Tensor, *, out=None) -> Tensor:
@@ -1936,22 +1857,21 @@ def fmin(input: Tensor, other: Tensor, *, out=None) -> Tensor:
 class FmaxBackward0(Node):
     __slots__ = ()
     _saved_names = ("self", "other")
-    _wins = staticmethod(np.greater_equal)
+    _wants_tensors = False
+    _wins = staticmethod(_operator.ge)
 
     def backward(self, grad):
         # the input gets the gradient where it won (ties included) or other is NaN
-        a, b = self.saved_tensors()
-        ad, bd = a._data, b._data
-        to_a = self._wins(ad, bd) | np.isnan(bd)
+        a, b = self.saved(like=grad)
+        to_a = self._wins(a, b) | anp.isnan(b)
         fa, fb = self.next_functions
-        ga = _masked_zero(grad, ~to_a) if fa[0] is not None else None
-        gb = _masked_zero(grad, to_a) if fb[0] is not None else None
-        return ga, gb
+        return (anp.where(to_a, grad, 0) if fa[0] is not None else None,
+                anp.where(to_a, 0, grad) if fb[0] is not None else None)
 
 
 class FminBackward0(FmaxBackward0):
     __slots__ = ()
-    _wins = staticmethod(np.less_equal)
+    _wins = staticmethod(_operator.le)
 
 
 def _check_int_arg(v) -> None:
@@ -2038,17 +1958,17 @@ class ClampBackward1(Node):
 
     __slots__ = ("lo", "hi")
     _saved_names = ("self",)
+    _wants_tensors = False
 
     def backward(self, grad):
-        x, = self.saved_tensors()
-        d = x._data
+        x, = self.saved()
         if self.lo is None:
-            keep = d <= self.hi
+            keep = x <= self.hi
         elif self.hi is None:
-            keep = d >= self.lo
+            keep = x >= self.lo
         else:
-            keep = (d >= self.lo) & (d <= self.hi)
-        return _select(keep, grad),
+            keep = (x >= self.lo) & (x <= self.hi)
+        return anp.where(keep, grad, 0),
 
 
 def _clamp_tensor(input: Tensor, lo, hi) -> Tensor:
@@ -2092,33 +2012,18 @@ class ClampBackward0(Node):
 
     __slots__ = ()
     _saved_names = ("self", "min", "max")
+    _wants_tensors = False
 
     def backward(self, grad):
-        x, lo, hi = self.saved_tensors()
-        xd = x._data
-        fx, fl, fh = self.next_functions
-        gx = gl = gh = None
-        if lo is not None and hi is not None:
-            ld, hd = lo._data, hi._data
-            if fx[0] is not None:
-                gx = _select((xd >= ld) & (xd <= hd), grad)
-            if fl[0] is not None:
-                gl = _select((xd < ld) & (ld < hd), grad)
-            if fh[0] is not None:
-                gh = _select((xd > hd) | (hd < ld), grad)
-        elif lo is not None:
-            ld = lo._data
-            if fx[0] is not None:
-                gx = _select(xd >= ld, grad)
-            if fl[0] is not None:
-                gl = _select(xd < ld, grad)
+        x, lo, hi = self.saved(like=grad)
+        if lo is None:
+            to_x, to_lo, to_hi = x <= hi, None, x > hi
+        elif hi is None:
+            to_x, to_lo, to_hi = x >= lo, x < lo, None
         else:
-            hd = hi._data
-            if fx[0] is not None:
-                gx = _select(xd <= hd, grad)
-            if fh[0] is not None:
-                gh = _select(xd > hd, grad)
-        return gx, gl, gh
+            to_x, to_lo, to_hi = (x >= lo) & (x <= hi), (x < lo) & (lo < hi), (x > hi) | (hi < lo)
+        return tuple(None if m is None or f is None else anp.where(m, grad, 0)
+                     for m, (f, _) in zip((to_x, to_lo, to_hi), self.next_functions))
 
 
 def clamp_min(input: Tensor, min) -> Tensor:
@@ -2163,42 +2068,45 @@ def _clamp_one(input: Tensor, bound, is_min: bool) -> Tensor:
 class ClampMinBackward0(Node):
     __slots__ = ("bound",)
     _saved_names = ("self",)
+    _wants_tensors = False
 
     def backward(self, grad):          # passes where x >= min
-        x, = self.saved_tensors()
-        return _select(x._data >= self.bound, grad),
+        x, = self.saved()
+        return anp.where(x >= self.bound, grad, 0),
 
 
 class ClampMaxBackward0(ClampMinBackward0):
     __slots__ = ()
 
     def backward(self, grad):          # passes where x <= max
-        x, = self.saved_tensors()
-        return _select(x._data <= self.bound, grad),
+        x, = self.saved()
+        return anp.where(x <= self.bound, grad, 0),
 
 
 class ClampMinBackward1(Node):
     __slots__ = ()
     _saved_names = ("self", "min")
+    _wants_tensors = False
 
     def backward(self, grad):          # to x where x >= min, to min where x < min
-        x, b = self.saved_tensors()
-        m = x._data >= b._data
+        x, b = self.saved(like=grad)
+        m = x >= b
         fx, fb = self.next_functions
-        return (_select(m, grad) if fx[0] is not None else None,
-                _select(~m, grad) if fb[0] is not None else None)
+        return (anp.where(m, grad, 0) if fx[0] is not None else None,
+                anp.where(m, 0, grad) if fb[0] is not None else None)
 
 
 class ClampMaxBackward1(Node):
     __slots__ = ()
     _saved_names = ("self", "max")
+    _wants_tensors = False
 
     def backward(self, grad):          # to x where x <= max, to max where x > max
-        x, b = self.saved_tensors()
-        m = x._data <= b._data
+        x, b = self.saved(like=grad)
+        m = x <= b
         fx, fb = self.next_functions
-        return (_select(m, grad) if fx[0] is not None else None,
-                _select(~m, grad) if fb[0] is not None else None)
+        return (anp.where(m, grad, 0) if fx[0] is not None else None,
+                anp.where(m, 0, grad) if fb[0] is not None else None)
 
 
 def clamp_(input: Tensor, min=None, max=None) -> Tensor:
@@ -2241,10 +2149,11 @@ def hypot(input: Tensor, other: Tensor, *, out=None) -> Tensor:
 class HypotBackward0(Node):
     __slots__ = ()
     _saved_names = ("self", "other")
+    _wants_tensors = False
 
     def backward(self, grad):          # (a, b) / hypot(a, b)
-        a, b = self.saved_tensors()
-        r = self.saved_result()
+        a, b = self.saved(like=grad)
+        r = self.result()
         fa, fb = self.next_functions
         return (grad * (a / r) if fa[0] is not None else None,
                 grad * (b / r) if fb[0] is not None else None)
@@ -2274,12 +2183,13 @@ def _logaddexp_complex(x, y):
 class LogaddexpBackward0(Node):
     __slots__ = ()
     _saved_names = ("self", "other")
+    _wants_tensors = False
 
     def backward(self, grad):          # 1 / (1 + exp(b - a)), 1 / (1 + exp(a - b))
-        a, b = self.saved_tensors()
+        a, b = self.saved(like=grad)
         fa, fb = self.next_functions
-        return (grad / (exp(b - a) + 1) if fa[0] is not None else None,
-                grad / (exp(a - b) + 1) if fb[0] is not None else None)
+        return (grad / (anp.exp(b - a) + 1) if fa[0] is not None else None,
+                grad / (anp.exp(a - b) + 1) if fb[0] is not None else None)
 
 
 def logaddexp2(input: Tensor, other: Tensor, *, out=None) -> Tensor:
@@ -2299,12 +2209,13 @@ def logaddexp2(input: Tensor, other: Tensor, *, out=None) -> Tensor:
 class Logaddexp2Backward0(Node):
     __slots__ = ()
     _saved_names = ("self", "other")
+    _wants_tensors = False
 
     def backward(self, grad):          # 1 / (1 + 2^(b - a)), 1 / (1 + 2^(a - b))
-        a, b = self.saved_tensors()
+        a, b = self.saved(like=grad)
         fa, fb = self.next_functions
-        return (grad / (exp2(b - a) + 1) if fa[0] is not None else None,
-                grad / (exp2(a - b) + 1) if fb[0] is not None else None)
+        return (grad / (anp.exp2(b - a) + 1) if fa[0] is not None else None,
+                grad / (anp.exp2(a - b) + 1) if fb[0] is not None else None)
 
 
 def _xlogy_np(x, y):
@@ -2342,23 +2253,17 @@ def xlogy(input, other, *, out=None) -> Tensor:
 class XlogyBackward0(Node):
     __slots__ = ()
     _saved_names = ("self", "other")
+    _wants_tensors = False
 
     def backward(self, grad):          # log(b) (0 where a == 0 and b <= 0), a / b
-        a, b = self.saved_tensors()
+        a, b = self.saved(like=grad)
         fa, fb = self.next_functions
         ga = gb = None
         if fa[0] is not None:
-            ga = grad * _xlogy_self_grad(a._data, b)
+            ga = grad * anp.where((a == 0) & (b <= 0), 0.0, anp.log(b))
         if fb[0] is not None:
             gb = grad * a / b
         return ga, gb
-
-
-def _xlogy_self_grad(a: np.ndarray, b) -> Tensor:
-    """d xlogy(a, b) / da as PyTorch computes it: log(b), but 0 where a == 0 and b <= 0."""
-    if not isinstance(b, Tensor):
-        b = _const(np.asarray(b, dtype=a.dtype))
-    return where(_const((a == 0) & (b._data <= 0)), 0.0, log(b))
 
 
 class XlogyBackward1(Node):
@@ -2366,21 +2271,25 @@ class XlogyBackward1(Node):
 
     __slots__ = ("scalar",)
     _saved_names = ("other",)
+    _wants_tensors = False
 
     def backward(self, grad):
-        b, = self.saved_tensors()
+        b, = self.saved(like=grad)
         return grad * self.scalar / b,
 
 
 class XlogyBackward2(Node):
-    """xlogy(tensor, number): d/da = log(c) (0 where a == 0 and c <= 0)."""
+    """xlogy(tensor, number): d/da = log(c) (0 where a == 0 and c <= 0), log(c) computed in
+    the tensor's dtype."""
 
     __slots__ = ("scalar",)
     _saved_names = ("self",)
+    _wants_tensors = False
 
     def backward(self, grad):
-        a, = self.saved_tensors()
-        return grad * _xlogy_self_grad(a._data, self.scalar),
+        a, = self.saved()
+        c = self.scalar
+        return grad * anp.where((a == 0) & (c <= 0), 0.0, anp.log(anp.full_like(a, c))),
 
 
 def copysign(input: Tensor, other, *, out=None) -> Tensor:
@@ -2401,14 +2310,14 @@ def copysign(input: Tensor, other, *, out=None) -> Tensor:
 class CopysignBackward0(Node):
     __slots__ = ()
     _saved_names = ("self",)
+    _wants_tensors = False
 
     def backward(self, grad):          # result / a (0 where a == 0); no gradient for other
-        a, = self.saved_tensors()
-        r = self.saved_result()
-        z = a._data == 0
-        ratio = where(_const(z), 0.0, r / where(_const(z), 1.0, a))
-        g = grad * ratio
-        return (g, _zeros_like(grad)) if len(self.next_functions) == 2 else (g,)
+        a, = self.saved(like=grad)
+        r = self.result()
+        z = a == 0
+        g = grad * anp.where(z, 0.0, r / anp.where(z, 1.0, a))
+        return (g, anp.zeros_like(grad)) if len(self.next_functions) == 2 else (g,)
 
 
 class CopysignBackward1(CopysignBackward0):
@@ -2452,23 +2361,21 @@ def where(condition: Tensor, input=None, other=None, *, out=None):
     if STATE.enabled and (_rg(input) or _rg(other)):
         node = WhereBackward0()
         t = record2(node, r, input, other)
-        node.condition = condition if c is condition._data else _wrap(c)
+        node.save1(condition if c is condition._data else _wrap(c))
         return _out(t, out)
     return _out(_wrap(r), out)
 
 
 class WhereBackward0(Node):
-    __slots__ = ("condition",)
-
-    @property
-    def _saved_condition(self):
-        return self.condition
+    __slots__ = ()
+    _saved_names = ("condition",)
+    _wants_tensors = False
 
     def backward(self, grad):          # grad where chosen, 0 elsewhere
-        c = self.condition
+        c, = self.saved()
         fa, fb = self.next_functions
-        return (where(c, grad, 0.0) if fa[0] is not None else None,
-                where(c, 0.0, grad) if fb[0] is not None else None)
+        return (anp.where(c, grad, 0) if fa[0] is not None else None,
+                anp.where(c, 0, grad) if fb[0] is not None else None)
 
 
 def _same_dtype(fname: str, base: Tensor, arg: str, t: Tensor) -> None:
@@ -2531,6 +2438,7 @@ def lerp(input: Tensor, end: Tensor, weight, *, out=None) -> Tensor:
 
 class LerpBackward0(Node):
     __slots__ = ("weight",)
+    _wants_tensors = False
 
     def backward(self, grad):
         w = self.weight
@@ -2542,9 +2450,10 @@ class LerpBackward0(Node):
 class LerpBackward1(Node):
     __slots__ = ()
     _saved_names = ("self", "end", "weight")
+    _wants_tensors = False
 
     def backward(self, grad):
-        a, b, w = self.saved_tensors()
+        a, b, w = self.saved(like=grad)
         fa, fb, fw = self.next_functions
         return (grad * (1 - w) if fa[0] is not None else None,
                 grad * w if fb[0] is not None else None,
@@ -2593,9 +2502,10 @@ def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1, out=Non
 class AddcmulBackward0(Node):
     __slots__ = ("value",)
     _saved_names = ("tensor1", "tensor2")
+    _wants_tensors = False
 
     def backward(self, grad):          # grad, grad * t2 * v, grad * t1 * v
-        t1, t2 = self.saved_tensors()
+        t1, t2 = self.saved(like=grad)
         v = self.value
         _, f1, f2 = self.next_functions
         return (grad,
@@ -2636,13 +2546,14 @@ def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1, out=Non
 class AddcdivBackward0(Node):
     __slots__ = ("value",)
     _saved_names = ("tensor1", "tensor2")
+    _wants_tensors = False
 
     def backward(self, grad):          # grad, grad * v / t2, -grad * v * t1 / t2^2
-        t1, t2 = self.saved_tensors()
+        t1, t2 = self.saved(like=grad)
         v = self.value
         _, f1, f2 = self.next_functions
         return (grad,
-                grad * (v / t2) if f1[0] is not None else None,
+                grad * (anp.reciprocal(t2) * v) if f1[0] is not None else None,
                 -grad * (t1 * v / (t2 * t2)) if f2[0] is not None else None)
 
 
@@ -2713,9 +2624,10 @@ class _CompareInplaceBackward(Node):
     """In-place comparison on a tensor that requires grad: the result is constant."""
 
     __slots__ = ()
+    _wants_tensors = False
 
     def backward(self, grad):
-        return (_zeros_like(grad),) * len(self.next_functions)
+        return (anp.zeros_like(grad),) * len(self.next_functions)
 
 
 def _compare_inplace(fn, name: str, node_name: str):
@@ -2951,10 +2863,11 @@ def nan_to_num(input: Tensor, nan: float = 0.0, posinf=None, neginf=None, *,
 class NanToNumBackward0(Node):
     __slots__ = ()
     _saved_names = ("self",)
+    _wants_tensors = False
 
     def backward(self, grad):          # 1 where finite, else 0
-        a, = self.saved_tensors()
-        return grad * _mask(np.isfinite(a._data), grad),
+        a, = self.saved()
+        return grad * anp.isfinite(a),
 
 
 def nan_to_num_(input: Tensor, nan: float = 0.0, posinf=None, neginf=None) -> Tensor:
@@ -3072,16 +2985,18 @@ def fill(input: Tensor, value) -> Tensor:
 
 class FillBackward2(Node):
     __slots__ = ()
+    _wants_tensors = False
 
     def backward(self, grad):
-        return _zeros_like(grad),
+        return anp.zeros_like(grad),
 
 
 class FillBackward3(Node):
     __slots__ = ()
+    _wants_tensors = False
 
     def backward(self, grad):          # the filled value gets the summed gradient
-        return _zeros_like(grad), grad.sum()
+        return anp.zeros_like(grad), anp.sum(grad)
 
 
 def zero_(input: Tensor) -> Tensor:
@@ -3101,14 +3016,10 @@ def zero_(input: Tensor) -> Tensor:
 
 class ZeroBackward0(Node):
     __slots__ = ()
+    _wants_tensors = False
 
     def backward(self, grad):
-        return _zeros_like(grad),
-
-
-# =============================================================================================
-# casts, copies, conj
-# =============================================================================================
+        return anp.zeros_like(grad),
 def _to_dtype(input: Tensor, dt) -> Tensor:
     r = _q1(lambda d: d.astype(dt.np), input._data)
     if STATE.enabled and input._rg and dt.np.kind in "fc":
@@ -3118,6 +3029,7 @@ def _to_dtype(input: Tensor, dt) -> Tensor:
 
 class ToCopyBackward0(Node):
     __slots__ = ()
+    _wants_tensors = False
 
     def backward(self, grad):          # the engine casts back to the input's dtype
         return grad,
@@ -3133,6 +3045,7 @@ def clone(input: Tensor, *, memory_format=None) -> Tensor:
 
 class CloneBackward0(Node):
     __slots__ = ()
+    _wants_tensors = False
 
     def backward(self, grad):
         return grad,
@@ -3148,14 +3061,10 @@ def conj(input: Tensor) -> Tensor:
 
 class ConjBackward0(Node):
     __slots__ = ()
+    _wants_tensors = False
 
     def backward(self, grad):
-        return conj(grad),
-
-
-# =============================================================================================
-# extras: angle conversions, logit, heaviside
-# =============================================================================================
+        return anp.conj(grad),
 def deg2rad(input: Tensor, *, out=None) -> Tensor:
     """Degrees to radians (integers give floats)."""
     d = _fdata(input, "deg2rad")
@@ -3166,6 +3075,7 @@ def deg2rad(input: Tensor, *, out=None) -> Tensor:
 
 class Deg2RadBackward0(Node):
     __slots__ = ()
+    _wants_tensors = False
 
     def backward(self, grad):
         return grad * (math.pi / 180),
@@ -3181,6 +3091,7 @@ def rad2deg(input: Tensor, *, out=None) -> Tensor:
 
 class Rad2DegBackward0(Node):
     __slots__ = ()
+    _wants_tensors = False
 
     def backward(self, grad):
         return grad * (180 / math.pi),
@@ -3207,14 +3118,14 @@ def logit(input: Tensor, eps=None, *, out=None) -> Tensor:
 class LogitBackward0(Node):
     __slots__ = ("eps",)
     _saved_names = ("self",)
+    _wants_tensors = False
 
     def backward(self, grad):          # 1 / (p (1 - p)); 0 outside [eps, 1 - eps]
-        x, = self.saved_tensors()
+        x, = self.saved()
         g = grad / (x * (1 - x))
         if self.eps is None:
             return g,
-        d = x._data
-        return where(_const((d < self.eps) | (d > 1 - self.eps)), 0.0, g),
+        return anp.where((x < self.eps) | (x > 1 - self.eps), 0.0, g),
 
 
 def heaviside(input: Tensor, values: Tensor, *, out=None) -> Tensor:

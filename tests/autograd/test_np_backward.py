@@ -1,6 +1,6 @@
 """Each node's NumPy formula (``_np_backward``, run without create_graph) belongs with its
 ember-op formula (``backward``). The op table checks that the two agree op by op
-(tests/test_ops.py::test_numpy_formulas_match); this checks the class structure."""
+(tests/test_ops.py::test_backward_modes_agree); this checks the class structure."""
 import ember  # noqa: F401  (imports every module that defines nodes)
 import ember.nn.functional  # noqa: F401
 from ember.autograd.graph import Node
