@@ -54,6 +54,9 @@ def _select(cond, g, keep: bool):
     np.where is ~10x slower on a scattered mask (a ReLU's) than this branch-free form: the
     mask as all-ones or all-zeros bit patterns, ANDed with the values' bits, gives exactly
     where's result (+0.0 where dropped; NaN, inf and -0.0 kept where kept)."""
+    if not g.ndim and not cond.ndim:    # 0-d values (a scalar graph's): no ufunc at all
+        zero = g.dtype.type(0)
+        return (g if cond else zero) if keep else (zero if cond else g)
     bits = _BITS.get(g.dtype)
     if bits is not None and cond.__class__ is np.ndarray and cond.shape == g.shape:
         m = cond.astype(bits)
@@ -63,8 +66,6 @@ def _select(cond, g, keep: bool):
             m -= 1                       # 0 -> all bits set
         m &= g.view(bits)
         return m.view(g.dtype)
-    if cond.__class__ is np.bool_ and g.__class__ is not np.ndarray:
-        return g if cond == keep else g.dtype.type(0)     # 0-d values: a scalar graph's
     return np.where(cond, g, 0) if keep else np.where(cond, 0, g)
 
 

@@ -191,9 +191,15 @@ class Node:
 
     def result(self):
         """This node's saved output, as an array or a tensor like ``saved()``."""
-        if STATE.arrays:
-            return self._result_array()
-        return self.saved_result()
+        if not STATE.arrays:
+            return self.saved_result()
+        res = self._result      # _result_array() written out: hot nodes (exp, tanh) call this
+        if res is None:
+            raise RuntimeError(_SECOND_TIME)
+        data, vc, v = res
+        if vc.v != v:
+            _raise_modified_output(self, data, vc.v, v)
+        return data if data.ndim else data[()]
 
     def saved_tensors(self) -> tuple:
         saved = self._saved
