@@ -113,3 +113,12 @@ def numel(input: Tensor) -> int:
 
 def is_floating_point(input: Tensor) -> bool:
     return input.is_floating_point()
+
+
+def __getattr__(name: str):
+    # ember.viz (graph pictures, step-through backward, the tour) is imported on first use,
+    # so "import ember" does not pay for it
+    if name == "viz":
+        import importlib
+        return importlib.import_module(".viz", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
