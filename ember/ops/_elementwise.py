@@ -16,7 +16,7 @@ from .._tensor import Tensor, check_inplace
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import Node, record, record1
 from . import inplace as _ip
-from ._util import binary_arrays, broadcast_shapes, scalar_value
+from ._util import binary_arrays, broadcast_shapes, scalar_value, tname
 
 
 _wrap = Tensor._wrap
@@ -42,22 +42,13 @@ def _q2(fn, x, y):
 
 
 # -- helpers ----------------------------------------------------------------------------------
-_TNAME = {np.dtype(k): v for k, v in (
-    ("float16", "Half"), ("float32", "Float"), ("float64", "Double"), ("int8", "Char"),
-    ("int16", "Short"), ("int32", "Int"), ("int64", "Long"), ("uint8", "Byte"),
-    ("bool", "Bool"), ("complex64", "ComplexFloat"), ("complex128", "ComplexDouble"))}
 _CTYPE = {np.dtype(k): v for k, v in (
     ("uint8", "uint8_t"), ("int8", "int8_t"), ("int16", "int16_t"), ("int32", "int"),
     ("int64", "int64_t"), ("bool", "bool"))}
 
 
-def _tname(dt) -> str:
-    """PyTorch's scalar-type name of a NumPy dtype ('Float', 'Long', ...)."""
-    return _TNAME[np.dtype(dt)]
-
-
 def _not_impl(kernel: str, dt) -> NotImplementedError:
-    return NotImplementedError(f'"{kernel}" not implemented for \'{_tname(dt)}\'')
+    return NotImplementedError(f'"{kernel}" not implemented for \'{tname(dt)}\'')
 
 
 def _type_error(fname: str, x, arg: str = "input", pos: int = 1) -> TypeError:
@@ -91,16 +82,6 @@ def _real_fdata(x, fname: str, kernel: str) -> np.ndarray:
     if d.dtype.kind == "c":
         raise _not_impl(kernel, d.dtype)
     return d
-
-
-def _check_tensor(x, fname: str, arg: str = "input") -> None:
-    if not isinstance(x, Tensor):
-        raise _type_error(fname, x, arg, 1 if arg == "input" else 2)
-
-
-def _tensor_arg(fname: str, other, arg: str = "other", pos: int = 2) -> None:
-    if not isinstance(other, Tensor):
-        raise _type_error(fname, other, arg, pos)
 
 
 def _rg(x) -> bool:
@@ -204,8 +185,8 @@ def _out(t: Tensor, out):
                            "one of the arguments requires grad.")
     src, od = t._data, out._data
     if src.dtype != od.dtype and not _can_store(src.dtype, od.dtype):
-        raise RuntimeError(f"result type {_tname(src.dtype)} can't be cast to the desired "
-                           f"output type {_tname(od.dtype)}")
+        raise RuntimeError(f"result type {tname(src.dtype)} can't be cast to the desired "
+                           f"output type {tname(od.dtype)}")
     if od.shape != src.shape:
         if od.size:
             warnings.warn(
@@ -256,8 +237,8 @@ def _apply_inplace(input: Tensor, compute, other=None, name: str | None = None) 
 def _check_inplace_result(x: Tensor, y: Tensor) -> None:
     xd, yd = x._data, y._data
     if yd.dtype != xd.dtype and not _can_store(yd.dtype, xd.dtype):
-        raise RuntimeError(f"result type {_tname(yd.dtype)} can't be cast to the desired "
-                           f"output type {_tname(xd.dtype)}")
+        raise RuntimeError(f"result type {tname(yd.dtype)} can't be cast to the desired "
+                           f"output type {tname(xd.dtype)}")
     if yd.shape != xd.shape:
         raise RuntimeError(f"output with shape {list(xd.shape)} doesn't match the broadcast "
                            f"shape {list(yd.shape)}")

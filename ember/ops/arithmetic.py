@@ -21,13 +21,12 @@ from ..autograd import anp
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import Node, record, record1, record2
 from . import inplace as _ip
-from ._util import binary_arrays, broadcast_shapes, scalar_value
+from ._util import binary_arrays, broadcast_shapes, check_tensor, scalar_value, tname
 from ._elementwise import (_CTYPE, _NUMBER, _SAVE_NONE, _SAVE_RESULT, _apply_inplace, _binary,
                            _binary_inplace, _call_broadcast, _check_inplace_broadcast,
-                           _check_int_arg, _check_tensor, _data, _fast_inplace, _finish,
-                           _float_pair, _float_unary, _is_bool, _ndarray, _not_impl,
-                           _not_implemented_grad, _out, _q1, _q2, _quiet_inplace_op, _res_dtype,
-                           _rg, _tensor_arg, _tname, _type_error, _unary_inplace, _wrap)
+                           _check_int_arg, _data, _fast_inplace, _finish, _float_pair, _float_unary,
+                           _is_bool, _ndarray, _not_impl, _not_implemented_grad, _out, _q1, _q2,
+                           _quiet_inplace_op, _res_dtype, _rg, _type_error, _unary_inplace, _wrap)
 
 
 # =============================================================================================
@@ -123,7 +122,7 @@ class SubBackward0(Node):
 
 def rsub(input: Tensor, other, *, alpha=1) -> Tensor:
     """``other - alpha * input`` (what ``2 - x`` calls)."""
-    _check_tensor(input, "rsub")
+    check_tensor(input, "rsub", pos=1)
     if input._data.dtype == np.bool_ or isinstance(other, (bool, np.bool_)) or \
             isinstance(other, Tensor) and other._data.dtype == np.bool_:
         _check_sub(other, input)
@@ -370,7 +369,7 @@ def rremainder(input: Tensor, other) -> Tensor:
 
 def fmod(input: Tensor, other, *, out=None) -> Tensor:
     """C-style modulus: the result has the sign of the dividend."""
-    _check_tensor(input, "fmod")
+    check_tensor(input, "fmod", pos=1)
     x, y = binary_arrays(input, other)
     dt = _res_dtype(x, y)
     if dt.kind in "bc":
@@ -712,8 +711,8 @@ def float_power_(input: Tensor, exponent) -> Tensor:
         isinstance(exponent, Tensor) and exponent._data.dtype.kind == "c"
     need = np.dtype(np.complex128 if cplx else np.float64)
     if input._data.dtype != need:
-        raise RuntimeError(f"the base given to float_power_ has dtype {_tname(input._data.dtype)}"
-                           f" but the operation's result requires dtype {_tname(need)}")
+        raise RuntimeError(f"the base given to float_power_ has dtype {tname(input._data.dtype)}"
+                           f" but the operation's result requires dtype {tname(need)}")
     return _apply_inplace(input, lambda x: float_power(x, exponent), exponent, "float_power_")
 
 
@@ -815,7 +814,7 @@ class FracBackward0(Node):
 # =============================================================================================
 def copysign(input: Tensor, other, *, out=None) -> Tensor:
     """``|input|`` with the sign of ``other`` (integers give floats)."""
-    _check_tensor(input, "copysign")
+    check_tensor(input, "copysign", pos=1)
     x, y = _float_pair(input, other, real="copysign_cpu")
     r = _call_broadcast(np.copysign, x, y)
     if STATE.enabled and (input._rg or _rg(other)):
@@ -857,8 +856,8 @@ def _same_dtype(fname: str, base: Tensor, arg: str, t: Tensor) -> None:
 
 def lerp(input: Tensor, end: Tensor, weight, *, out=None) -> Tensor:
     """``input + weight * (end - input)`` (PyTorch's two-sided form for accuracy)."""
-    _check_tensor(input, "lerp")
-    _tensor_arg("lerp", end, "end")
+    check_tensor(input, "lerp", pos=1)
+    check_tensor(end, "lerp", "end", 2)
     _same_dtype("lerp", input, "end", end)
     a, b = input._data, end._data
     if a.dtype.kind not in "fc":

@@ -20,12 +20,11 @@ from ..autograd import anp
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import Node, record, record1, record2
 from . import inplace as _ip
-from ._util import binary_arrays, broadcast_shapes, scalar_value
+from ._util import binary_arrays, broadcast_shapes, check_tensor, scalar_value, tname
 from ._elementwise import (_CTYPE, _NUMBER, _SAVE_INPUT, _apply_inplace, _binary_inplace,
                            _broadcasting, _call_broadcast, _can_store, _check_inplace_broadcast,
-                           _check_int_arg, _check_tensor, _data, _finish, _ndarray, _not_impl,
-                           _not_implemented_grad, _out, _q2, _rg, _tensor_arg, _tname, _type_error,
-                           _wrap, _zero_ties)
+                           _check_int_arg, _data, _finish, _ndarray, _not_impl,
+                           _not_implemented_grad, _out, _q2, _rg, _type_error, _wrap, _zero_ties)
 from .arithmetic import clone
 
 
@@ -93,9 +92,9 @@ def relu_(input: Tensor) -> Tensor:
 # =============================================================================================
 def _minmax_operands(fname: str, input, other):
     if input.__class__ is not Tensor:
-        _check_tensor(input, fname)
+        check_tensor(input, fname, pos=1)
     if other.__class__ is not Tensor:
-        _tensor_arg(fname, other)
+        check_tensor(other, fname, "other", 2)
     x, y = binary_arrays(input, other)
     if x.dtype.kind == "c":
         raise RuntimeError(f"{fname} not implemented for complex tensors.")
@@ -462,7 +461,7 @@ def where(condition: Tensor, input=None, other=None, *, out=None):
             c = c.astype(bool)
         else:
             raise RuntimeError(f"where expected condition to be a boolean tensor, but got a "
-                               f"tensor with dtype {_tname(c.dtype)}")
+                               f"tensor with dtype {tname(c.dtype)}")
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
         dt = _dtype.result_type(scalar_value(input), scalar_value(other)).np
         x, y = np.asarray(input, dt), np.asarray(other, dt)
@@ -584,8 +583,8 @@ ge_, GeBackward0, GeBackward1 = _compare_inplace(ge, "ge_", "Ge")
 # =============================================================================================
 def _logical(np_fn, name: str):
     def fn(input: Tensor, other: Tensor, *, out=None) -> Tensor:
-        _check_tensor(input, name)
-        _tensor_arg(name, other)
+        check_tensor(input, name, pos=1)
+        check_tensor(other, name, "other", 2)
         r = _call_broadcast(np_fn, input._data, other._data)
         return _out(_wrap(r), out)
     fn.__name__ = fn.__qualname__ = name
@@ -693,8 +692,8 @@ def _bit_inplace(fn, name: str):
             # PyTorch checks that the result fits the tensor before the kernel's dtype
             rt = _dtype.result_type(input, scalar_value(other)).np
             if not _can_store(rt, input._data.dtype):
-                raise RuntimeError(f"result type {_tname(rt)} can't be cast to the desired "
-                                   f"output type {_tname(input._data.dtype)}")
+                raise RuntimeError(f"result type {tname(rt)} can't be cast to the desired "
+                                   f"output type {tname(input._data.dtype)}")
         return _apply_inplace(input, lambda x: fn(x, other), None, name)
     op.__name__ = op.__qualname__ = name
     return op
@@ -803,10 +802,10 @@ def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-
     """``|input - other| <= atol + rtol * |other|`` elementwise (infinities equal only to
     themselves; NaN equal to NaN only with ``equal_nan``)."""
     a = _data(input, "isclose")
-    _tensor_arg("isclose", other)
+    check_tensor(other, "isclose", "other", 2)
     b = other._data
     if a.dtype != b.dtype:
-        raise RuntimeError(f"{_tname(a.dtype)} did not match {_tname(b.dtype)}")
+        raise RuntimeError(f"{tname(a.dtype)} did not match {tname(b.dtype)}")
     if rtol < 0:
         raise RuntimeError(f"rtol must be greater than or equal to zero, but got {rtol}")
     if atol < 0:
@@ -843,7 +842,7 @@ def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e
 def equal(input: Tensor, other: Tensor) -> bool:
     """Same shape and the same values (NaN never equal)."""
     a = _data(input, "equal")
-    _tensor_arg("equal", other)
+    check_tensor(other, "equal", "other", 2)
     b = other._data
     if a.shape != b.shape:
         return False
@@ -858,8 +857,8 @@ def equal(input: Tensor, other: Tensor) -> bool:
 # =============================================================================================
 def heaviside(input: Tensor, values: Tensor, *, out=None) -> Tensor:
     """0 where input < 0, 1 where input > 0, ``values`` where input == 0."""
-    _check_tensor(input, "heaviside")
-    _tensor_arg("heaviside", values, "values")
+    check_tensor(input, "heaviside", pos=1)
+    check_tensor(values, "heaviside", "values", 2)
     if input._data.dtype.kind == "c" or values._data.dtype.kind == "c":
         raise RuntimeError("heaviside is not yet implemented for complex tensors.")
     if input._data.dtype != values._data.dtype:

@@ -16,9 +16,10 @@ from .._tensor import Tensor
 from ..autograd import anp
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import Node, record2
+from ._util import check_tensor
 from ._elementwise import (_SAVE_INPUT, _SAVE_NONE, _SAVE_RESULT, _binary_inplace, _call_broadcast,
-                           _check_tensor, _fdata, _finish, _float_pair, _float_unary, _ndarray,
-                           _no_inplace_derivative, _out, _tensor_arg, _unary_inplace, _wrap)
+                           _fdata, _finish, _float_pair, _float_unary, _ndarray,
+                           _no_inplace_derivative, _out, _unary_inplace, _wrap)
 
 
 # =============================================================================================
@@ -360,8 +361,8 @@ class AtanhBackward0(Node):
 
 def atan2(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     """The angle of the point (other, input): ``atan(input / other)`` in the right quadrant."""
-    _check_tensor(input, "atan2")
-    _tensor_arg("atan2", other)
+    check_tensor(input, "atan2", pos=1)
+    check_tensor(other, "atan2", "other", 2)
     x, y = _float_pair(input, other, real="atan2_cpu")
     r = _call_broadcast(np.arctan2, x, y)
     if STATE.enabled and (input._rg or other._rg):
@@ -394,8 +395,8 @@ class Atan2Backward0(Node):
 # =============================================================================================
 def hypot(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     """``sqrt(input^2 + other^2)`` without intermediate overflow."""
-    _check_tensor(input, "hypot")
-    _tensor_arg("hypot", other)
+    check_tensor(input, "hypot", pos=1)
+    check_tensor(other, "hypot", "other", 2)
     x, y = _float_pair(input, other, "hypot_cpu", "hypot_cpu")
     r = _call_broadcast(np.hypot, x, y)
     if STATE.enabled and (input._rg or other._rg):
@@ -422,8 +423,8 @@ class HypotBackward0(Node):
 
 def logaddexp(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     """``log(exp(input) + exp(other))`` without overflow."""
-    _check_tensor(input, "logaddexp")
-    _tensor_arg("logaddexp", other)
+    check_tensor(input, "logaddexp", pos=1)
+    check_tensor(other, "logaddexp", "other", 2)
     x, y = _float_pair(input, other, "logaddexp_cpu")
     r = _call_broadcast(np.logaddexp if x.dtype.kind == "f" else _logaddexp_complex, x, y)
     if STATE.enabled and (input._rg or other._rg):
@@ -455,8 +456,8 @@ class LogaddexpBackward0(Node):
 
 def logaddexp2(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     """``log2(2^input + 2^other)`` without overflow."""
-    _check_tensor(input, "logaddexp2")
-    _tensor_arg("logaddexp2", other)
+    check_tensor(input, "logaddexp2", pos=1)
+    check_tensor(other, "logaddexp2", "other", 2)
     x, y = _float_pair(input, other, "logaddexp2_cpu", "logaddexp2_cpu")
     r = _call_broadcast(np.logaddexp2, x, y)
     if STATE.enabled and (input._rg or other._rg):
