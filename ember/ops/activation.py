@@ -89,7 +89,6 @@ class _Elementwise(Node):
 
     __slots__ = ()
     _saved_names = ("self",)
-    _wants_tensors = False
 
 
 def _stable_sigmoid(x: np.ndarray) -> np.ndarray:
@@ -380,7 +379,6 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
 class PreluKernelBackward0(Node):
     __slots__ = ("bshape",)
     _saved_names = ("self", "weight")
-    _wants_tensors = False
 
     def backward(self, grad):
         x, w = self.saved()
@@ -424,7 +422,6 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
 
 class RreluWithNoiseBackward0(Node):
     __slots__ = ("noise",)
-    _wants_tensors = False
 
     def backward(self, grad):
         return grad * anp.constant(self.noise, grad),
@@ -678,7 +675,6 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
 class GluBackward0(Node):
     __slots__ = ("dim",)
     _saved_names = ("self",)
-    _wants_tensors = False
 
     def backward(self, grad):          # d(a*s(b)): s(b), a*s(b)*(1-s(b))
         x, = self.saved()

@@ -432,7 +432,6 @@ class SliceBackward0(Node):
     """Gradient of a basic-index view: placed into zeros of the input's shape."""
 
     __slots__ = ("shape", "index")
-    _wants_tensors = False
 
     def backward(self, grad):
         return index_put_zeros(grad, self.shape, self.index, False),
@@ -480,7 +479,6 @@ class IndexPutZerosBackward(Node):
     """Backward of scattering a gradient into zeros: gather it back (double backward)."""
 
     __slots__ = ("index",)
-    _wants_tensors = False
 
     def name(self) -> str:
         return "IndexBackward0"
@@ -658,7 +656,6 @@ def _index_put_(x: Tensor, idx: tuple, values: Tensor, accumulate: bool) -> Tens
 class IndexPutBackward0(Node):
     __slots__ = ("index", "accumulate")
 
-    _wants_tensors = False
 
     def backward(self, grad):          # the overwritten positions get no gradient
         fs = self.next_functions
@@ -740,7 +737,6 @@ class CopyBackwards(Node):
     def name(self) -> str:
         return "torch::autograd::CopyBackwards"
 
-    _wants_tensors = False
 
     def backward(self, grad):          # the destination was overwritten: all to the source
         fs = self.next_functions
@@ -819,7 +815,6 @@ def _selection_result(node_cls, r: np.ndarray, input: Tensor, dim: int, index: n
 class IndexSelectBackward0(Node):
     __slots__ = ("dim", "index", "shape")
 
-    _wants_tensors = False
 
     def backward(self, grad):
         if not self.shape:
@@ -875,7 +870,6 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False,
 class GatherBackward0(Node):
     __slots__ = ("dim", "index", "shape")
 
-    _wants_tensors = False
 
     def backward(self, grad):
         return anp.scatter_add(anp.zeros(self.shape, grad), self.dim, self.index, grad),
@@ -987,7 +981,6 @@ def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None,
 class ScatterBackward0(Node):
     __slots__ = ("dim", "index")
 
-    _wants_tensors = False
 
     def backward(self, grad):          # written positions: to src; the rest: to self
         fs = self.next_functions
@@ -1008,7 +1001,6 @@ class _NotImplemented(Node):
     """PyTorch's placeholder node for an op without a derivative formula."""
 
     __slots__ = ("what",)
-    _wants_tensors = False
 
     def name(self) -> str:
         return "torch::autograd::NotImplemented"
@@ -1034,7 +1026,6 @@ def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
 class ScatterAddBackward0(Node):
     __slots__ = ("dim", "index")
 
-    _wants_tensors = False
 
     def backward(self, grad):
         fs = self.next_functions
@@ -1115,7 +1106,6 @@ class ScatterReduceBackward0(Node):
     __slots__ = ("dim", "index", "reduce", "include_self")
     _saved_names = ("self", "src")
 
-    _wants_tensors = False
 
     def backward(self, grad):
         x, s = self.saved()
@@ -1222,7 +1212,6 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1
 class IndexAddBackward0(Node):
     __slots__ = ("dim", "index", "alpha", "shape")
 
-    _wants_tensors = False
 
     def backward(self, grad):
         fs = self.next_functions
@@ -1276,7 +1265,6 @@ def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor
 class IndexCopyBackward0(Node):
     __slots__ = ("dim", "index", "shape")
 
-    _wants_tensors = False
 
     def backward(self, grad):
         fs = self.next_functions
@@ -1315,7 +1303,6 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
 class IndexFillBackward0(Node):
     __slots__ = ("dim", "index")
 
-    _wants_tensors = False
 
     def backward(self, grad):
         fs = self.next_functions
@@ -1369,7 +1356,6 @@ def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
 class MaskedFillBackward0(Node):
     __slots__ = ("mask",)
 
-    _wants_tensors = False
 
     def backward(self, grad):
         fs = self.next_functions
@@ -1426,7 +1412,6 @@ def masked_select(input: Tensor, mask: Tensor) -> Tensor:
 class MaskedSelectBackward0(Node):
     __slots__ = ("mask",)
 
-    _wants_tensors = False
 
     def backward(self, grad):
         return index_put_zeros(grad, self.mask.shape, self.mask, False),
@@ -1460,7 +1445,6 @@ def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
 class MaskedScatterBackward0(Node):
     __slots__ = ("mask", "shape")
 
-    _wants_tensors = False
 
     def backward(self, grad):          # src's leading elements went where the mask holds
         fs = self.next_functions
@@ -1499,7 +1483,6 @@ def take(input: Tensor, index: Tensor) -> Tensor:
 class TakeBackward0(Node):
     __slots__ = ("index", "shape")
 
-    _wants_tensors = False
 
     def backward(self, grad):
         size = int(np.prod(self.shape))
@@ -1657,7 +1640,6 @@ class SortBackward0(Node):
 
     __slots__ = ("dim", "index", "shape", "keepdim")
 
-    _wants_tensors = False
 
     def backward(self, grad):
         if not self.shape:

@@ -109,7 +109,6 @@ class MmBackward0(Node):
     __slots__ = ()
     _saved_names = ("self", "mat2")
 
-    _wants_tensors = False
 
     def backward(self, grad):          # d(A@B): grad@B^T, A^T@grad
         a, b = self.saved()
@@ -155,7 +154,6 @@ class BmmBackward0(Node):
     __slots__ = ()
     _saved_names = ("self", "mat2")
 
-    _wants_tensors = False
 
     def backward(self, grad):
         a, b = self.saved()
@@ -196,7 +194,6 @@ class DotBackward0(Node):
     __slots__ = ()
     _saved_names = ("self", "tensor")
 
-    _wants_tensors = False
 
     def backward(self, grad):
         a, b = self.saved()
@@ -222,7 +219,6 @@ class VdotBackward0(Node):
     __slots__ = ()
     _saved_names = ("self", "other")
 
-    _wants_tensors = False
 
     def backward(self, grad):
         a, b = self.saved()
@@ -257,7 +253,6 @@ class MvBackward0(Node):
     __slots__ = ()
     _saved_names = ("self", "vec")
 
-    _wants_tensors = False
 
     def backward(self, grad):
         a, v = self.saved()
@@ -289,7 +284,6 @@ def _squeeze0(t: Tensor) -> Tensor:
 
 class SqueezeBackward4(Node):
     __slots__ = ()
-    _wants_tensors = False
 
     def backward(self, grad):
         return anp.unsqueeze(grad, 0),
@@ -467,7 +461,6 @@ class AddmmBackward0(Node):
     __slots__ = ("alpha", "beta")
     _saved_names = ("mat1", "mat2")
 
-    _wants_tensors = False
 
     def backward(self, grad):          # bias: grad; mat1: grad @ mat2^T; mat2: mat1^T @ grad
         m1, m2 = self.saved()
@@ -511,7 +504,6 @@ class AddmvBackward0(Node):
     __slots__ = ("alpha", "beta")
     _saved_names = ("mat", "vec")
 
-    _wants_tensors = False
 
     def backward(self, grad):
         m, v = self.saved()
@@ -543,7 +535,6 @@ class AddrBackward0(Node):
     __slots__ = ("alpha", "beta")
     _saved_names = ("vec1", "vec2")
 
-    _wants_tensors = False
 
     def backward(self, grad):
         v1, v2 = self.saved()
@@ -591,7 +582,6 @@ class BaddbmmBackward0(Node):
     __slots__ = ("alpha", "beta")
     _saved_names = ("batch1", "batch2")
 
-    _wants_tensors = False
 
     def backward(self, grad):
         b1, b2 = self.saved()
@@ -624,7 +614,6 @@ class AddbmmBackward0(Node):
     __slots__ = ("alpha", "beta", "n")
     _saved_names = ("batch1", "batch2")
 
-    _wants_tensors = False
 
     def backward(self, grad):          # the batches were summed: each sees the same grad
         b1, b2 = self.saved()
@@ -751,7 +740,6 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
 
 class DiagonalBackward0(Node):
     __slots__ = ("shape", "offset", "dims")
-    _wants_tensors = False
 
     def backward(self, grad):
         return _diag_scatter(grad, self.shape, self.offset, *self.dims),
@@ -778,7 +766,6 @@ def _diag_scatter(g, shape: tuple, offset: int, d1: int, d2: int):
 
 class DiagonalBackwardBackward0(Node):
     __slots__ = ("offset", "dims")
-    _wants_tensors = False
 
     def backward(self, grad):
         return anp.diagonal(grad, self.offset, *self.dims),
@@ -804,7 +791,6 @@ def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -
 
 class DiagEmbedBackward0(Node):
     __slots__ = ("offset", "dims")
-    _wants_tensors = False
 
     def backward(self, grad):
         return anp.diagonal(grad, self.offset, *self.dims),
@@ -842,7 +828,6 @@ def trace(input: Tensor) -> Tensor:
 class TraceBackward0(Node):
     __slots__ = ("shape",)
 
-    _wants_tensors = False
 
     def backward(self, grad):
         return grad * anp.constant(np.eye(*self.shape, dtype=anp.value(grad).dtype), grad),
@@ -887,7 +872,6 @@ class LinalgCrossBackward0(Node):
     __slots__ = ("dim",)
     _saved_names = ("self", "other")
 
-    _wants_tensors = False
 
     def backward(self, grad):
         a, b = self.saved()
@@ -1097,7 +1081,6 @@ class EinsumBackward0(Node):
 
     __slots__ = ("spec", "out_labels")
 
-    _wants_tensors = False
 
     def backward(self, grad):
         ops = self.saved()
@@ -1257,7 +1240,6 @@ class LinalgSvdBackward0(Node):
     """PyTorch's svd_backward (distinct singular values assumed)."""
 
     __slots__ = ("full", "_n_out", "_outs")
-    _wants_tensors = False
 
     def save_outputs(self, res) -> None:
         self._outs = tuple((t._data, t._version_counter(), t._version_counter().v)
@@ -1380,7 +1362,6 @@ def inv(A: Tensor, *, out=None) -> Tensor:
 class LinalgInvExBackward0(Node):
     __slots__ = ()
 
-    _wants_tensors = False
 
     def backward(self, grad):          # d inv(A) = -inv^T grad inv^T
         Ai = self.result().mT
@@ -1406,7 +1387,6 @@ class LinalgDetBackward0(Node):
     __slots__ = ()
     _saved_names = ("A",)
 
-    _wants_tensors = False
 
     def backward(self, grad):
         A, = self.saved()
@@ -1448,7 +1428,6 @@ class LinalgSlogdetBackward0(Node):
     __slots__ = ("_n_out",)
     _saved_names = ("A",)
 
-    _wants_tensors = False
 
     def backward(self, grads):          # d log|det A| = A^{-T}
         A, = self.saved()
@@ -1503,7 +1482,6 @@ class LinalgSolveExBackward0(Node):
     __slots__ = ("vector", "left")
     _saved_names = ("A",)
 
-    _wants_tensors = False
 
     def backward(self, grad):
         A, = self.saved()

@@ -98,7 +98,6 @@ def _einsum3(spec: str, a, b, c):
 class TrilinearBackward0(Node):
     __slots__ = ("spec",)
     _saved_names = ("i1", "i2", "i3")
-    _wants_tensors = False
 
     def backward(self, grad):
         ops = self.saved()

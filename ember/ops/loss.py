@@ -96,7 +96,6 @@ class _PointwiseLoss(Node):
 
     __slots__ = ("reduction", "numel")
     _saved_names = ("self", "target")
-    _wants_tensors = False
 
     def backward(self, grad):
         x, t = self.saved()
@@ -413,7 +412,6 @@ class NllLossBackward0(Node):
     target positions; the gradient is linear in ``grad``, so double backward is a multiply."""
 
     __slots__ = ("target", "coef", "reduction", "shape")
-    _wants_tensors = False
 
     def _scatter(self) -> np.ndarray:
         """The per-element coefficient: ``coef`` at the target positions, 0 elsewhere."""

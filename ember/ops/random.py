@@ -236,7 +236,6 @@ class NormalBackward1(Node):
     """normal(Tensor mean, float std): the sample carries no gradient to ``mean``."""
 
     __slots__ = ()
-    _wants_tensors = False
 
     def backward(self, grad):
         return anp.zeros_like(grad),
@@ -246,7 +245,6 @@ class NormalBackward2(Node):
     """normal(float mean, Tensor std): no gradient to ``std``."""
 
     __slots__ = ()
-    _wants_tensors = False
 
     def backward(self, grad):
         return anp.zeros_like(grad),
@@ -256,7 +254,6 @@ class NormalBackward3(Node):
     """normal(Tensor mean, Tensor std): no gradient to either."""
 
     __slots__ = ()
-    _wants_tensors = False
 
     def backward(self, grad):
         return anp.zeros_like(grad), anp.zeros_like(grad)
@@ -315,7 +312,6 @@ class BernoulliBackward0(Node):
     """bernoulli(input): no gradient to the probabilities."""
 
     __slots__ = ()
-    _wants_tensors = False
 
     def backward(self, grad):
         return anp.zeros_like(grad),
@@ -325,7 +321,6 @@ class PoissonBackward0(Node):
     """poisson(input): no gradient to the rates."""
 
     __slots__ = ()
-    _wants_tensors = False
 
     def backward(self, grad):
         return anp.zeros_like(grad),
@@ -398,7 +393,7 @@ def _fill_(self: Tensor, sample, node_cls) -> Tensor:
 
 
 def _zero_node(name: str, doc: str):
-    cls = type(name, (Node,), {"__slots__": (), "__doc__": doc, "_wants_tensors": False,
+    cls = type(name, (Node,), {"__slots__": (), "__doc__": doc,
                                "backward": lambda self, grad: (anp.zeros_like(grad),)})
     cls.__module__ = __name__
     return cls

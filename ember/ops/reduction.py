@@ -185,7 +185,6 @@ def sum(input: Tensor, dim=_NODIM, keepdim: bool = False, *, dtype=None, out=Non
 class SumBackward0(Node):
     __slots__ = ("shape", "dims", "keepdim")
 
-    _wants_tensors = False
 
     def backward(self, grad):          # every element contributed once
         return anp.expand(_restore(grad, self.dims, self.keepdim), self.shape),
@@ -225,7 +224,6 @@ def mean(input: Tensor, dim=_NODIM, keepdim: bool = False, *, dtype=None, out=No
 class MeanBackward0(Node):
     __slots__ = ("shape", "dims", "keepdim", "n")
 
-    _wants_tensors = False
 
     def backward(self, grad):          # each element contributed 1/n
         return anp.expand(_restore(grad, self.dims, self.keepdim), self.shape) / self.n,
@@ -255,7 +253,6 @@ class NansumBackward0(Node):
     __slots__ = ("shape", "dims", "keepdim")
     _saved_names = ("self",)
 
-    _wants_tensors = False
 
     def backward(self, grad):          # NaN positions get no gradient
         x, = self.saved()
@@ -315,7 +312,6 @@ class ProdBackward0(Node):
     __slots__ = ("dim", "keepdim")
     _saved_names = ("self",)
 
-    _wants_tensors = False
 
     def backward(self, grad):
         x, = self.saved()
@@ -435,7 +431,6 @@ class MaxBackward1(Node):
     __slots__ = ()
     _saved_names = ("self",)
 
-    _wants_tensors = False
 
     def backward(self, grad):          # PyTorch's evenly_distribute_backward
         x, = self.saved()
@@ -453,7 +448,6 @@ class MaxBackward0(Node):
 
     __slots__ = ("shape", "dim", "keepdim", "indices")
 
-    _wants_tensors = False
 
     def backward(self, grad):
         if not self.shape:
@@ -502,7 +496,6 @@ class AmaxBackward0(Node):
     __slots__ = ("dims", "keepdim")
     _saved_names = ("self",)
 
-    _wants_tensors = False
 
     def backward(self, grad):          # ties share the gradient evenly
         x, = self.saved()
@@ -539,7 +532,6 @@ class AminmaxBackward0(Node):
     __slots__ = ("dims", "keepdim", "lo", "hi", "_n_out")
     _saved_names = ("self",)
 
-    _wants_tensors = False
 
     def backward(self, grads):
         x, = self.saved()
@@ -778,7 +770,6 @@ class VarBackward0(Node):
     __slots__ = ("dims", "keepdim", "denom")
     _saved_names = ("self",)
 
-    _wants_tensors = False
 
     def backward(self, grad):
         x, = self.saved()
@@ -834,7 +825,6 @@ class VarMeanBackward0(Node):
     __slots__ = ("dims", "keepdim", "n", "shape", "denom", "corr", "_n_out")
     _saved_names = ("self",)
 
-    _wants_tensors = False
 
     def backward(self, grads):
         x, = self.saved()
@@ -943,7 +933,6 @@ class LinalgVectorNormBackward0(Node):
     __slots__ = ("p", "dims", "keepdim")
     _saved_names = ("self",)
 
-    _wants_tensors = False
 
     def backward(self, grad):
         x, = self.saved()
@@ -1021,7 +1010,6 @@ class LogsumexpBackward0(Node):
     __slots__ = ("dims", "keepdim")
     _saved_names = ("self",)
 
-    _wants_tensors = False
 
     def backward(self, grad):          # d lse / dx = softmax(x)
         x, = self.saved()
@@ -1056,7 +1044,6 @@ def cumsum(input: Tensor, dim: int, *, dtype=None, out=None) -> Tensor:
 class CumsumBackward0(Node):
     __slots__ = ("dim",)
 
-    _wants_tensors = False
 
     def backward(self, grad):          # the reversed running sum of grad
         if self.dim is None:
@@ -1089,7 +1076,6 @@ class CumprodBackward0(Node):
 
     __slots__ = ("dim",)
     _saved_names = ("self",)
-    _wants_tensors = False
 
     def backward(self, grad):
         x, = self.saved()
@@ -1159,7 +1145,6 @@ def cummin(input: Tensor, dim: int, *, out=None):
 class CummaxBackward0(Node):
     __slots__ = ("dim", "indices", "shape")
 
-    _wants_tensors = False
 
     def backward(self, grad):          # each output's grad goes to the element it copied
         if not self.shape:
@@ -1272,7 +1257,6 @@ def _softmax_result(node_cls, r: np.ndarray, x: Tensor, k: int) -> Tensor:
 class SoftmaxBackward0(Node):
     __slots__ = ("dim",)
 
-    _wants_tensors = False
 
     def backward(self, grad):          # y * (g - sum(g * y))
         y = self.result()
@@ -1301,7 +1285,6 @@ def log_softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
 class LogSoftmaxBackward0(Node):
     __slots__ = ("dim",)
 
-    _wants_tensors = False
 
     def backward(self, grad):          # g - softmax * sum(g)
         y = self.result()

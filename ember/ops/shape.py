@@ -289,7 +289,6 @@ def _view_dtype(input: Tensor, dt) -> Tensor:
 
 class ViewBackward0(Node):
     __slots__ = ("shape",)
-    _wants_tensors = False
 
     def backward(self, grad):
         return anp.reshape(grad, self.shape),
@@ -415,7 +414,6 @@ class UnsqueezeBackward0(Node):
     """From ``unsqueeze(dim)``, or from ``x[..., None]`` (then ``index`` is set, ``dim`` None)."""
 
     __slots__ = ("dim", "shape", "index")
-    _wants_tensors = False
 
     def backward(self, grad):
         if self.dim is None:
@@ -440,7 +438,6 @@ swapaxes = swapdims = transpose
 
 class TransposeBackward0(Node):
     __slots__ = ("dims",)
-    _wants_tensors = False
 
     def backward(self, grad):
         return anp.transpose(grad, *self.dims),
@@ -457,7 +454,6 @@ def t(input: Tensor) -> Tensor:
 
 class TBackward0(Node):
     __slots__ = ()
-    _wants_tensors = False
 
     def backward(self, grad):
         return anp.t(grad),
@@ -488,7 +484,6 @@ def permute(input: Tensor, *dims) -> Tensor:
 
 class PermuteBackward0(Node):
     __slots__ = ("dims",)
-    _wants_tensors = False
 
     def backward(self, grad):          # the inverse permutation
         inv = [0] * len(self.dims)
@@ -613,7 +608,6 @@ def expand(input: Tensor, *sizes, implicit: bool = False) -> Tensor:
 
 class ExpandBackward0(Node):
     __slots__ = ()
-    _wants_tensors = False
 
     def backward(self, grad):          # the engine sums the broadcast dims back
         return grad,
@@ -690,7 +684,6 @@ def repeat(input: Tensor, *sizes) -> Tensor:
 
 class RepeatBackward0(Node):
     __slots__ = ("reps", "shape")
-    _wants_tensors = False
 
     def backward(self, grad):          # each dim split into (repeat, size): sum the repeats
         reps, shape = self.reps, self.shape
@@ -805,7 +798,6 @@ concat = concatenate = cat
 
 class CatBackward0(Node):
     __slots__ = ("dim", "sizes", "skip")
-    _wants_tensors = False
 
     def backward(self, grad):          # each input's slice of the gradient
         out = []
@@ -850,7 +842,6 @@ def stack(tensors, dim: int = 0, *, out=None) -> Tensor:
 
 class StackBackward0(Node):
     __slots__ = ("dim",)
-    _wants_tensors = False
 
     def backward(self, grad):
         return anp.unbind(grad, self.dim)
@@ -980,7 +971,6 @@ def _split_views(input: Tensor, d: int, sizes: list, node) -> tuple:
 
 class SplitBackward0(Node):
     __slots__ = ("dim", "sizes", "shape", "_n_out")
-    _wants_tensors = False
 
     def backward(self, grads):         # the pieces joined again (zeros for those without)
         parts = []
@@ -1030,7 +1020,6 @@ def unbind(input: Tensor, dim: int = 0) -> tuple:
 
 class UnbindBackward0(Node):
     __slots__ = ("dim", "shape", "_n_out")
-    _wants_tensors = False
 
     def backward(self, grads):
         ref = next(g for g in grads if g is not None)
@@ -1177,7 +1166,6 @@ def flip(input: Tensor, *dims) -> Tensor:
 
 class FlipBackward0(Node):
     __slots__ = ("dims",)
-    _wants_tensors = False
 
     def backward(self, grad):
         return anp.flip(grad, self.dims),
@@ -1223,7 +1211,6 @@ def roll(input: Tensor, shifts, dims=None) -> Tensor:
 
 class RollBackward0(Node):
     __slots__ = ("shifts", "dims")
-    _wants_tensors = False
 
     def backward(self, grad):          # rolled back
         neg = tuple(-s for s in self.shifts)
@@ -1264,7 +1251,6 @@ def triu(input: Tensor, diagonal: int = 0, *, out=None) -> Tensor:
 
 class TrilBackward0(Node):
     __slots__ = ("k",)
-    _wants_tensors = False
 
     def backward(self, grad):
         return anp.tril(grad, self.k),
@@ -1272,7 +1258,6 @@ class TrilBackward0(Node):
 
 class TriuBackward0(Node):
     __slots__ = ("k",)
-    _wants_tensors = False
 
     def backward(self, grad):
         return anp.triu(grad, self.k),
@@ -1330,7 +1315,6 @@ def rot90(input: Tensor, k: int = 1, dims=(0, 1)) -> Tensor:
 
 class Rot90Backward0(Node):
     __slots__ = ("k", "dims")
-    _wants_tensors = False
 
     def backward(self, grad):
         return anp.rot90(grad, -self.k, self.dims),
@@ -1364,7 +1348,6 @@ def unfold(input: Tensor, dimension: int, size: int, step: int) -> Tensor:
 
 class UnfoldBackward0(Node):
     __slots__ = ("args", "shape")
-    _wants_tensors = False
 
     def backward(self, grad):
         from .inplace import view_scatter
