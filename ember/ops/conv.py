@@ -1,0 +1,395 @@
+"""Convolution and transposed convolution (1-d, 2-d, 3-d), with ``ConvolutionBackward0``.
+
+The forward pass is one GEMM over a strided window view of the zero-padded input (im2col
+without a Python loop over pixels or batch elements). The gradient of a convolution with
+respect to its input is a transposed convolution: one GEMM from the output gradient to the
+window columns, then a scatter-add of the columns into the input, looping only over the
+kernel's offsets (few and fixed). The weight gradient is one more GEMM over the same windows.
+A transposed convolution runs these kernels the other way round, so both share one node.
+
+For double backward the node's formula calls the three kernels through dispatchers that take
+NumPy arrays (an ordinary backward) or tensors (``create_graph=True``); on tensors they are
+convolutions themselves, so the graph of the gradient is differentiable again.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from .._tensor import Tensor
+from ..autograd import anp
+from ..autograd.grad_mode import STATE
+from ..autograd.graph import Node, record
+
+__all__ = ["convolution", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
+           "conv_transpose2d", "conv_transpose3d", "window_view", "ntuple"]
+
+_wrap = Tensor._wrap
+
+
+# -- window helpers (shared with pooling) -----------------------------------------------------
+def ntuple(v, n: int, name: str = "") -> tuple:
+    """``v`` as an ``n``-tuple of ints (an int is repeated)."""
+    if isinstance(v, (int, np.integer)):
+        return (int(v),) * n
+    t = tuple(int(a) for a in v)
+    if len(t) == 1 and n > 1:
+        return t * n
+    if len(t) != n:
+        raise RuntimeError(f"expected {name} to be a single integer value or a list of {n} "
+                           f"values to match the convolution dimensions, but got "
+                           f"{name}={list(t)}")
+    return t
+
+
+def out_size(size: int, k: int, s: int, p: int, d: int, ceil: bool = False) -> int:
+    """Output length of a window sweep (PyTorch's formula, ceil_mode as in pooling)."""
+    span = size + 2 * p - d * (k - 1) - 1
+    if not ceil:
+        return span // s + 1
+    o = -(-span // s) + 1
+    # the last window must start inside the input or left padding (PyTorch's rule)
+    if (o - 1) * s >= size + p:
+        o -= 1
+    return o
+
+
+def window_view(xp: np.ndarray, kernel: tuple, stride: tuple, dilation: tuple,
+                out: tuple | None = None) -> np.ndarray:
+    """Read-only view ``(..., *out, *kernel)`` of the windows of ``xp``'s last dims."""
+    n = len(kernel)
+    sp = xp.shape[-n:]
+    if out is None:
+        out = tuple((sp[i] - dilation[i] * (kernel[i] - 1) - 1) // stride[i] + 1
+                    for i in range(n))
+    st = xp.strides
+    lead = xp.shape[:-n]
+    strides = (st[:-n] + tuple(st[-n + i] * stride[i] for i in range(n))
+               + tuple(st[-n + i] * dilation[i] for i in range(n)))
+    return as_strided(xp, lead + tuple(out) + tuple(kernel), strides, writeable=False)
+
+
+def zero_pad(x: np.ndarray, padding: tuple, value=0) -> np.ndarray:
+    """``x`` with ``padding[i]`` elements of ``value`` on both sides of its last dims."""
+    if not any(padding):
+        return x
+    n = len(padding)
+    out = np.full(x.shape[:-n] + tuple(s + 2 * p for s, p in zip(x.shape[-n:], padding)),
+                  value, dtype=x.dtype)
+    out[(Ellipsis,) + tuple(slice(p, p + s) for s, p in zip(x.shape[-n:], padding))] = x
+    return out
+
+
+def _prod(t) -> int:
+    r = 1
+    for v in t:
+        r *= v
+    return r
+
+
+# -- NumPy kernels ----------------------------------------------------------------------------
+def _columns(x, kernel, stride, padding, dilation, groups, out=None):
+    """The im2col matrix ``(N, G, Cg*prod(kernel), L)`` of ``x`` (one copy of the windows)."""
+    n = len(kernel)
+    v = window_view(zero_pad(x, padding), kernel, stride, dilation, out)
+    N, C = x.shape[:2]
+    perm = (0, 1) + tuple(range(2 + n, 2 + 2 * n)) + tuple(range(2, 2 + n))
+    osz = v.shape[2:2 + n]
+    return v.transpose(perm).reshape(N, groups, (C // groups) * _prod(kernel), _prod(osz)), osz
+
+
+def _conv_np(x, w, stride, padding, dilation, groups):
+    """Cross-correlation of ``x`` (N, C, *S) with ``w`` (O, C/G, *K)."""
+    cols, osz = _columns(x, w.shape[2:], stride, padding, dilation, groups)
+    O = w.shape[0]
+    r = np.matmul(w.reshape(groups, O // groups, -1), cols)      # (N, G, O/G, L)
+    return r.reshape((x.shape[0], O) + osz)
+
+
+def _conv_input_grad_np(g, w, in_size, stride, padding, dilation, groups):
+    """The adjoint of ``_conv_np`` in ``x``: ``g`` (N, O, *out) to (N, C, *in_size)."""
+    N, O = g.shape[:2]
+    osz = g.shape[2:]
+    kernel = w.shape[2:]
+    n = len(kernel)
+    cg = w.shape[1]
+    wg = w.reshape(groups, O // groups, -1).transpose(0, 2, 1)      # (G, Cg*K, O/G)
+    cols = np.matmul(wg, g.reshape(N, groups, O // groups, _prod(osz)))
+    cols = cols.reshape((N, groups * cg) + tuple(kernel) + tuple(osz))
+    gx = np.zeros((N, groups * cg) + tuple(s + 2 * p for s, p in zip(in_size, padding)),
+                  dtype=g.dtype)
+    # scatter-add each kernel offset's columns into the strided input positions it read
+    for kk in np.ndindex(*kernel):
+        dst = tuple(slice(kk[i] * dilation[i], kk[i] * dilation[i]
+                          + stride[i] * (osz[i] - 1) + 1, stride[i]) for i in range(n))
+        gx[(slice(None), slice(None)) + dst] += cols[(slice(None), slice(None)) + kk]
+    if any(padding):
+        gx = np.ascontiguousarray(
+            gx[(Ellipsis,) + tuple(slice(p, p + s) for s, p in zip(in_size, padding))])
+    return gx
+
+
+def _conv_weight_grad_np(x, g, kernel, stride, padding, dilation, groups):
+    """The adjoint of ``_conv_np`` in ``w``: sum over batch and positions of g x windows."""
+    N, O = g.shape[:2]
+    cols, osz = _columns(x, kernel, stride, padding, dilation, groups, g.shape[2:])
+    gg = g.reshape(N, groups, O // groups, _prod(osz))
+    gw = np.matmul(gg, cols.transpose(0, 1, 3, 2)).sum(0)      # (G, O/G, Cg*K)
+    return gw.reshape((O, x.shape[1] // groups) + tuple(kernel))
+
+
+# -- dispatchers: NumPy kernels on arrays, differentiable convolutions on tensors --------------
+def _conv_fwd(x, w, stride, padding, dilation, groups):
+    if anp.is_array(x):
+        return _conv_np(x, w, stride, padding, dilation, groups)
+    return _convolution(x, w, None, stride, padding, dilation, False,
+                        (0,) * len(stride), groups)
+
+
+def _conv_input_grad(g, w, in_size, stride, padding, dilation, groups):
+    if anp.is_array(g):
+        return _conv_input_grad_np(g, w, in_size, stride, padding, dilation, groups)
+    k = w.shape[2:]
+    # the output_padding that makes the transposed convolution reach in_size
+    op = tuple(in_size[i] - ((g.shape[2 + i] - 1) * stride[i] - 2 * padding[i]
+                             + dilation[i] * (k[i] - 1) + 1) for i in range(len(k)))
+    return _convolution(g, w, None, stride, padding, dilation, True, op, groups)
+
+
+def _conv_weight_grad(x, g, kernel, stride, padding, dilation, groups):
+    if anp.is_array(x):
+        return _conv_weight_grad_np(x, g, kernel, stride, padding, dilation, groups)
+    # As a convolution: batch and channels of x swap roles, g becomes the kernel, and the
+    # stride and dilation exchange places; the result is cut back to the kernel's size.
+    n = len(kernel)
+    N, C = x.shape[:2]
+    O = g.shape[1]
+    cg, og = C // groups, O // groups
+    sp = tuple(range(3, 3 + n))
+    xs = x.reshape((N, groups, cg) + tuple(x.shape[2:])).permute((2, 1, 0) + sp)
+    xs = xs.reshape((cg, groups * N) + tuple(x.shape[2:]))
+    gs = g.reshape((N, groups, og) + tuple(g.shape[2:])).permute((1, 2, 0) + sp)
+    gs = gs.reshape((O, N) + tuple(g.shape[2:]))
+    r = _convolution(xs, gs, None, dilation, padding, stride, False, (0,) * n, groups)
+    r = r[(slice(None), slice(None)) + tuple(slice(0, k) for k in kernel)]
+    return r.permute((1, 0) + tuple(range(2, 2 + n)))
+
+
+# -- the op -----------------------------------------------------------------------------------
+def _convolution(input, weight, bias, stride, padding, dilation, transposed, output_padding,
+                 groups) -> Tensor:
+    """Convolution on checked arguments (PyTorch's ``aten::convolution``)."""
+    x, w = input._data, weight._data
+    if transposed:
+        k = w.shape[2:]
+        size = tuple((x.shape[2 + i] - 1) * stride[i] - 2 * padding[i]
+                     + dilation[i] * (k[i] - 1) + 1 + output_padding[i] for i in range(len(k)))
+        r = _conv_input_grad_np(x, w, size, stride, padding, dilation, groups)
+    else:
+        r = _conv_np(x, w, stride, padding, dilation, groups)
+    if bias is not None:
+        r += bias._data.reshape((-1,) + (1,) * (r.ndim - 2))
+    inputs = (input, weight, bias)
+    if STATE.enabled and any(t is not None and t._rg for t in inputs):
+        node = ConvolutionBackward0()
+        node.stride, node.padding, node.dilation = stride, padding, dilation
+        node.transposed, node.output_padding, node.groups = transposed, output_padding, groups
+        node.has_bias = bias is not None
+        t = record(node, r, inputs)
+        node.in_size, node.kernel = x.shape[2:], w.shape[2:]
+        node.save(input if weight._rg else None, weight if input._rg else None)
+        return t
+    return _wrap(r)
+
+
+class ConvolutionBackward0(Node):
+    __slots__ = ("stride", "padding", "dilation", "transposed", "output_padding", "groups",
+                 "has_bias", "in_size", "kernel")
+    _saved_names = ("input", "weight")
+    _wants_tensors = False
+
+    def backward(self, grad):
+        x, w = self.saved()
+        s, p, d, g = self.stride, self.padding, self.dilation, self.groups
+        need = self.next_functions
+        gx = gw = gb = None
+        if self.transposed:      # y = adjoint of conv(., w) applied to x
+            if need[0][0] is not None:
+                gx = _conv_fwd(grad, w, s, p, d, g)
+            if need[1][0] is not None:
+                gw = _conv_weight_grad(grad, x, self.kernel, s, p, d, g)
+        else:
+            if need[0][0] is not None:
+                gx = _conv_input_grad(grad, w, self.in_size, s, p, d, g)
+            if need[1][0] is not None:
+                gw = _conv_weight_grad(x, grad, self.kernel, s, p, d, g)
+        if self.has_bias and need[2][0] is not None:
+            gb = anp.sum(grad, (0,) + tuple(range(2, grad.ndim)))
+        return gx, gw, gb
+
+
+def _check(input, weight, bias, stride, padding, dilation, groups, transposed,
+           output_padding, n: int, fname: str):
+    """PyTorch's argument checks; returns the arguments as tuples and the batched input."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{fname}() received an invalid combination of arguments - got "
+                        f"({type(input).__name__}, ...)")
+    nd = input.ndim
+    if nd not in (n + 1, n + 2):
+        raise RuntimeError(f"Expected {n + 1}D (unbatched) or {n + 2}D (batched) input to "
+                           f"{fname}, but got input of size: {list(input.shape)}")
+    if weight.ndim != n + 2:
+        raise RuntimeError(f"weight should have at least three dimensions" if weight.ndim < 3
+                           else f"Expected {n + 2}-dimensional input for {n + 2}-dimensional "
+                           f"weight {list(weight.shape)}, but got {nd}-dimensional input of "
+                           f"size {list(input.shape)} instead")
+    batched = nd == n + 2
+    x = input if batched else input.unsqueeze(0)
+    stride = ntuple(stride, n, "stride")
+    dilation = ntuple(dilation, n, "dilation")
+    output_padding = ntuple(output_padding, n, "output_padding")
+    ws = list(weight.shape)
+    if isinstance(padding, str):
+        if padding not in ("same", "valid"):
+            raise RuntimeError(f"Invalid padding string: '{padding}'")
+        if transposed:
+            raise RuntimeError("padding string is not supported for transposed convolution")
+        if padding == "same" and any(s != 1 for s in stride):
+            raise RuntimeError("padding='same' is not supported for strided convolutions")
+    else:
+        padding = ntuple(padding, n, "padding")
+        if any(p < 0 for p in padding):
+            raise RuntimeError("negative padding is not supported")
+    if any(s <= 0 for s in stride):
+        raise RuntimeError("non-positive stride is not supported")
+    if any(d <= 0 for d in dilation):
+        raise RuntimeError(f"dilation should be greater than zero, but got {list(dilation)}")
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    if x.dtype != weight.dtype:
+        raise RuntimeError(f"expected scalar type {x.dtype._legacy[:-6]} but found "
+                           f"{weight.dtype._legacy[:-6]}")
+    if x._data.dtype.kind != "f":
+        raise RuntimeError(f'"slow_conv2d_cpu" not implemented for \'{x.dtype._legacy[:-6]}\'')
+    c = x.shape[1]
+    if transposed:
+        if ws[0] != c:
+            raise RuntimeError(f"Given transposed=1, weight of size {ws}, expected input"
+                               f"{list(x.shape)} to have {ws[0]} channels, but got {c} "
+                               f"channels instead")
+        if ws[0] % groups:
+            raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by "
+                               f"{groups} at dimension 0, but got weight of size [{ws}] instead")
+        out_c = ws[1] * groups
+        if any(op >= s and op >= d for op, s, d in zip(output_padding, stride, dilation)):
+            hw = ("height", "width") if n == 2 else ("depth", "height", "width")[-n:] \
+                if n == 3 else ("width",)
+            raise RuntimeError(
+                "output padding must be smaller than either stride or dilation, but got "
+                + " ".join(f"output_padding_{h}: {v}" for h, v in zip(hw, output_padding))
+                + " " + " ".join(f"stride_{h}: {v}" for h, v in zip(hw, stride))
+                + " " + " ".join(f"dilation_{h}: {v}" for h, v in zip(hw, dilation)))
+    else:
+        if ws[0] % groups:
+            raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by "
+                               f"{groups} at dimension 0, but got weight of size [{ws}] instead")
+        if ws[1] * groups != c:
+            raise RuntimeError(f"Given groups={groups}, weight of size {ws}, expected input"
+                               f"{list(x.shape)} to have {ws[1] * groups} channels, but got "
+                               f"{c} channels instead")
+        out_c = ws[0]
+    if bias is not None and (bias.ndim != 1 or bias.shape[0] != out_c):
+        raise RuntimeError(f"Given weight of size {ws}, expected bias to be 1-dimensional with "
+                           f"{out_c} elements, but got bias of size {list(bias.shape)} instead")
+    if bias is not None and bias.dtype != x.dtype:
+        raise RuntimeError(f"expected scalar type {x.dtype._legacy[:-6]} but found "
+                           f"{bias.dtype._legacy[:-6]}")
+    k = ws[2:]
+    if isinstance(padding, str):
+        if padding == "valid":
+            padding = (0,) * n
+        else:
+            # 'same': total padding d*(k-1); an odd total puts the extra element on the right,
+            # which a symmetric convolution cannot express, so pad that side explicitly
+            total = [d * (kk - 1) for d, kk in zip(dilation, k)]
+            if any(t % 2 for t in total):
+                extra = []
+                for t in reversed(total):
+                    extra += [0, t % 2]
+                from .padding import pad as _pad
+                x = _pad(x, extra)
+            padding = tuple(t // 2 for t in total)
+    if not transposed:
+        sp = x.shape[2:]
+        if any(s + 2 * p < d * (kk - 1) + 1 for s, p, d, kk in zip(sp, padding, dilation, k)):
+            padded = " x ".join(str(s + 2 * p) for s, p in zip(sp, padding))
+            ks = " x ".join(str(d * (kk - 1) + 1) for d, kk in zip(dilation, k))
+            raise RuntimeError(f"Calculated padded input size per channel: ({padded}). Kernel "
+                               f"size: ({ks}). Kernel size can't be greater than actual input "
+                               f"size")
+    return x, batched, stride, padding, dilation, output_padding
+
+
+def _conv(input, weight, bias, stride, padding, dilation, groups, n, fname):
+    x, batched, stride, padding, dilation, op = _check(
+        input, weight, bias, stride, padding, dilation, groups, False, 0, n, fname)
+    r = _convolution(x, weight, bias, stride, padding, dilation, False, op, groups)
+    return r if batched else r.squeeze(0)
+
+
+def _conv_t(input, weight, bias, stride, padding, output_padding, groups, dilation, n, fname):
+    x, batched, stride, padding, dilation, op = _check(
+        input, weight, bias, stride, padding, dilation, groups, True, output_padding, n, fname)
+    r = _convolution(x, weight, bias, stride, padding, dilation, True, op, groups)
+    return r if batched else r.squeeze(0)
+
+
+def convolution(input: Tensor, weight: Tensor, bias: Tensor | None, stride, padding, dilation,
+                transposed: bool, output_padding, groups: int) -> Tensor:
+    """``torch.convolution``: any of the convolutions below, chosen by its arguments."""
+    n = weight.ndim - 2
+    if transposed:
+        return _conv_t(input, weight, bias, stride, padding, output_padding, groups, dilation,
+                       n, "conv_transpose")
+    return _conv(input, weight, bias, stride, padding, dilation, groups, n, f"conv{n}d")
+
+
+def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
+           dilation=1, groups: int = 1) -> Tensor:
+    """1-d cross-correlation of ``input`` (N, C, L) with ``weight`` (O, C/groups, k)."""
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 1, "conv1d")
+
+
+def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
+           dilation=1, groups: int = 1) -> Tensor:
+    """2-d cross-correlation of ``input`` (N, C, H, W) with ``weight`` (O, C/groups, kh, kw)."""
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
+
+
+def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
+           dilation=1, groups: int = 1) -> Tensor:
+    """3-d cross-correlation of ``input`` (N, C, D, H, W) with ``weight`` (O, C/groups, *k)."""
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 3, "conv3d")
+
+
+def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1,
+                     padding=0, output_padding=0, groups: int = 1, dilation=1) -> Tensor:
+    """The transposed (fractionally strided) 1-d convolution; ``weight`` is (C, O/groups, k)."""
+    return _conv_t(input, weight, bias, stride, padding, output_padding, groups, dilation, 1,
+                   "conv_transpose1d")
+
+
+def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1,
+                     padding=0, output_padding=0, groups: int = 1, dilation=1) -> Tensor:
+    """The transposed 2-d convolution (gradient of conv2d in its input), plus ``bias``."""
+    return _conv_t(input, weight, bias, stride, padding, output_padding, groups, dilation, 2,
+                   "conv_transpose2d")
+
+
+def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1,
+                     padding=0, output_padding=0, groups: int = 1, dilation=1) -> Tensor:
+    """The transposed 3-d convolution."""
+    return _conv_t(input, weight, bias, stride, padding, output_padding, groups, dilation, 3,
+                   "conv_transpose3d")
