@@ -225,6 +225,11 @@ def _divisor(size, k, s, p, out, count_include_pad) -> np.ndarray:
 
 def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
               divisor_override, n: int, fname: str) -> Tensor:
+    if isinstance(input, Tensor) and input.ndim < n + 1:
+        # PyTorch reads the channel dim before checking the rank
+        nd = input.ndim
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-max(nd, 1)}, "
+                         f"{max(nd, 1) - 1}], but got {-n - 1})")
     kernel, stride, padding, dilation, out = _pool_args(
         input, kernel_size, stride, padding, 1, ceil_mode, n, fname)
     if divisor_override is not None and divisor_override == 0:
