@@ -192,3 +192,59 @@ OPS = [
         (((1, 2, 3, 4),), dict(pad=(1, -2, 2, 1), mode="circular")),
         (((1, 1, 2, 3, 3),), dict(pad=(1, 1, 2, 0, 1, 1), mode="circular")))),
 ]
+
+
+def _interp_errors():
+    x = np.ones((1, 3, 5, 5))
+    return [ErrorCase((x,), {}, ValueError, "either size or scale_factor should be defined"),
+            ErrorCase((x,), dict(size=3, scale_factor=2), ValueError,
+                      "only one of size or scale_factor should be defined"),
+            ErrorCase((x,), dict(scale_factor=2, mode="linear"), NotImplementedError,
+                      "Got 4D input, but linear mode needs 3D input"),
+            ErrorCase((x,), dict(scale_factor=2, align_corners=True), ValueError,
+                      "align_corners option can only be set with the interpolating modes"),
+            ErrorCase((x,), dict(size=(2, 3, 4)), ValueError,
+                      "Input and output must have the same number of spatial dimensions")]
+
+
+def _interp(mode, *specs):
+    return _op(f"interpolate_{mode}", _F("interpolate"), _samples(
+        *((shapes, dict(mode=mode, **kw)) for shapes, kw in specs)),
+        errors=_interp_errors if mode == "nearest" else None)
+
+
+OPS += [
+    _interp("nearest", (((1, 2, 3, 4),), dict(scale_factor=2)),
+            (((2, 2, 5),), dict(size=3)), (((1, 1, 2, 3, 2),), dict(scale_factor=(1.5, 1, 2)))),
+    _interp("nearest-exact", (((1, 2, 3, 4),), dict(size=(5, 3)))),
+    _interp("linear", (((2, 2, 4),), dict(scale_factor=1.5)),
+            (((2, 2, 4),), dict(size=7, align_corners=True))),
+    _interp("bilinear", (((1, 2, 3, 4),), dict(scale_factor=2)),
+            (((1, 2, 4, 3),), dict(size=(3, 5), align_corners=True))),
+    _interp("bicubic", (((1, 1, 3, 4),), dict(scale_factor=1.5)),
+            (((1, 1, 4, 3),), dict(size=(3, 5), align_corners=True))),
+    _interp("trilinear", (((1, 1, 2, 3, 2),), dict(scale_factor=(2, 1, 1.5)))),
+    _interp("area", (((1, 2, 5, 4),), dict(size=(3, 2)))),
+    _op("pixel_shuffle", _F("pixel_shuffle"), _samples((((1, 8, 2, 3),), dict(upscale_factor=2))),
+        grad_fn="PixelShuffleBackward0",
+        errors=_err(ErrorCase((np.ones((1, 6, 2, 2)), 2), {}, RuntimeError,
+                              "pixel_shuffle expects its input's 'channel' dimension to be "
+                              "divisible by the square of upscale_factor, but input.size(-3)=6 "
+                              "is not divisible by 4"))),
+    _op("pixel_unshuffle", _F("pixel_unshuffle"),
+        _samples((((1, 2, 4, 6),), dict(downscale_factor=2))),
+        grad_fn="PixelUnshuffleBackward0"),
+    _op("channel_shuffle", _F("channel_shuffle"), _samples((((1, 6, 2, 2),), dict(groups=3))),
+        grad_fn="ChannelShuffleBackward0"),
+    _op("nn_unfold", _F("unfold"), _samples(
+        (((1, 2, 4, 5),), dict(kernel_size=(2, 3), padding=1, stride=(2, 1))),
+        (((2, 4, 4),), dict(kernel_size=2, dilation=2))),
+        grad_fn="Im2ColBackward0"),
+    _op("nn_fold", _F("fold"), _samples(
+        (((1, 8, 6),), dict(output_size=(3, 4), kernel_size=2)),
+        (((4, 9),), dict(output_size=(5, 5), kernel_size=2, stride=2, padding=1))),
+        grad_fn="Col2ImBackward0",
+        errors=_err(ErrorCase((np.ones((1, 8, 5)), (3, 4), 2), {}, RuntimeError,
+                              "expected size of input's dimension 2 to match the calculated "
+                              "number of sliding blocks 2 * 3 = 6, but got input.size(2)=5."))),
+]

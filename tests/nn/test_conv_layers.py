@@ -266,3 +266,40 @@ def test_conv_double_backward_gradient_penalty():
         (gw,) = lib.autograd.grad((gx ** 2).sum(), wt)
         res.append(gw.detach().numpy())
     np.testing.assert_allclose(res[0], res[1], rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("name,args,kwargs,shape", [
+    ("Upsample", (), dict(scale_factor=2), (2, 3, 4, 5)),
+    ("Upsample", (), dict(size=(7, 3), mode="bilinear"), (2, 3, 4, 5)),
+    ("Upsample", (), dict(scale_factor=1.5, mode="bicubic", align_corners=True), (1, 2, 4, 5)),
+    ("Upsample", (), dict(scale_factor=(2, 1, 3), mode="trilinear"), (1, 2, 2, 3, 2)),
+    ("Upsample", (), dict(size=9, mode="linear"), (2, 3, 5)),
+    ("Upsample", (), dict(scale_factor=0.5, mode="area"), (2, 3, 8, 6)),
+    ("Upsample", (), dict(scale_factor=1.7, mode="nearest-exact"), (2, 3, 5, 4)),
+    ("UpsamplingNearest2d", (), dict(scale_factor=3), (1, 2, 3, 3)),
+    ("UpsamplingBilinear2d", (), dict(size=(5, 7)), (1, 2, 3, 4)),
+    ("PixelShuffle", (2,), {}, (2, 8, 3, 4)),
+    ("PixelUnshuffle", (3,), {}, (2, 1, 6, 9)),
+    ("ChannelShuffle", (2,), {}, (2, 6, 3, 3)),
+    ("Unfold", ((2, 3),), dict(padding=1, stride=2), (2, 3, 6, 7)),
+    ("Fold", ((5, 6), 2), dict(stride=(1, 2), padding=(0, 1)), (2, 12, 16)),
+])
+def test_resampling_modules_match_torch(name, args, kwargs, shape):
+    _check_module(name, args, kwargs, shape)
+
+
+@pytest.mark.parametrize("mode", ["nearest", "nearest-exact", "bilinear", "bicubic", "area"])
+def test_interpolate_many_sizes(mode):
+    """Sizes and scale factors whose source indices fall on rounding boundaries."""
+    rng = np.random.default_rng(0)
+    ac = dict(align_corners=False) if mode in ("bilinear", "bicubic") else {}
+    for dtype in (np.float32, np.float64):
+        x = rng.standard_normal((1, 2, 7, 10)).astype(dtype)
+        for kw in (dict(size=(3, 19)), dict(size=(14, 5)), dict(scale_factor=1.3),
+                   dict(scale_factor=(0.7, 2.5)), dict(scale_factor=3.0),
+                   dict(scale_factor=1.9, recompute_scale_factor=True)):
+            got = ember.nn.functional.interpolate(ember.tensor(x), mode=mode, **ac, **kw)
+            want = torch.nn.functional.interpolate(torch.tensor(x), mode=mode, **ac, **kw)
+            tol = 1e-5 if dtype == np.float32 else 1e-12
+            np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=tol, atol=tol,
+                                       err_msg=f"{mode} {kw} {dtype}")
