@@ -90,54 +90,100 @@ def _prod(t) -> int:
 
 
 # -- NumPy kernels ----------------------------------------------------------------------------
-def _columns(x, kernel, stride, padding, dilation, groups, out=None):
-    """The im2col matrix ``(N, G, Cg*prod(kernel), L)`` of ``x`` (one copy of the windows)."""
-    n = len(kernel)
-    v = window_view(zero_pad(x, padding), kernel, stride, dilation, out)
+# Layout: the window matrix is (G, N*L, K*Cg) -- one row per output position, one column per
+# (kernel offset, input channel) -- so each product below is one large GEMM per group. It is
+# built from a channels-last copy of the padded input, whose windows then copy in contiguous
+# runs of channels (several times faster than gathering NCHW windows).
+def _channels_last(x, padding, groups, hi=None):
+    """``x`` (N, C, *S) zero-padded and laid out as (N, *Sp, G, Cg)."""
+    n = x.ndim - 2
     N, C = x.shape[:2]
-    perm = (0, 1) + tuple(range(2 + n, 2 + 2 * n)) + tuple(range(2, 2 + n))
-    osz = v.shape[2:2 + n]
-    return v.transpose(perm).reshape(N, groups, (C // groups) * _prod(kernel), _prod(osz)), osz
+    hi = padding if hi is None else hi
+    sp = tuple(s + p + h for s, p, h in zip(x.shape[2:], padding, hi))
+    xh = np.zeros((N,) + sp + (C,), dtype=x.dtype) if any(padding) or any(hi) else None
+    moved = np.moveaxis(x, 1, -1)
+    if xh is None:
+        xh = np.ascontiguousarray(moved)
+    else:
+        xh[(slice(None),) + tuple(slice(p, p + s) for p, s in zip(padding, x.shape[2:]))] = moved
+    return xh.reshape((N,) + sp + (groups, C // groups)), n
+
+
+def _columns(x, kernel, stride, padding, dilation, groups, out=None):
+    """The im2col matrix ``(G, N*L, K*Cg)`` of ``x`` (one copy of the windows)."""
+    xh, n = _channels_last(x, padding, groups)
+    N = x.shape[0]
+    sp = xh.shape[1:1 + n]
+    if out is None:
+        out = tuple((sp[i] - dilation[i] * (kernel[i] - 1) - 1) // stride[i] + 1
+                    for i in range(n))
+    st = xh.strides
+    v = as_strided(xh, (N,) + tuple(out) + tuple(kernel) + xh.shape[-2:],
+                   (st[0],) + tuple(st[1 + i] * stride[i] for i in range(n))
+                   + tuple(st[1 + i] * dilation[i] for i in range(n)) + st[-2:],
+                   writeable=False)
+    # (N, *out, *K, G, Cg) -> (G, N, *out, *K, Cg)
+    perm = (1 + 2 * n,) + tuple(range(1 + 2 * n)) + (2 + 2 * n,)
+    cg = xh.shape[-1]
+    return v.transpose(perm).reshape(groups, N * _prod(out), _prod(kernel) * cg), tuple(out)
+
+
+def _weight_matrix(w, groups):
+    """(O, Cg, *K) -> (G, O/G, K*Cg), the weight in the columns' order."""
+    O, cg = w.shape[:2]
+    return np.moveaxis(w, 1, -1).reshape(groups, O // groups, -1)
+
+
+def _by_group(g, groups):
+    """(N, O, *out) -> (G, N*L, O/G), the layout of the GEMM results."""
+    N, O = g.shape[:2]
+    L = _prod(g.shape[2:])
+    return g.reshape(N, groups, O // groups, L).transpose(1, 0, 3, 2).reshape(
+        groups, N * L, O // groups)
 
 
 def _conv_np(x, w, stride, padding, dilation, groups):
     """Cross-correlation of ``x`` (N, C, *S) with ``w`` (O, C/G, *K)."""
     cols, osz = _columns(x, w.shape[2:], stride, padding, dilation, groups)
-    O = w.shape[0]
-    r = np.matmul(w.reshape(groups, O // groups, -1), cols)      # (N, G, O/G, L)
-    return r.reshape((x.shape[0], O) + osz)
+    N, O = x.shape[0], w.shape[0]
+    r = np.matmul(cols, _weight_matrix(w, groups).transpose(0, 2, 1))   # (G, NL, O/G)
+    r = r.reshape(groups, N, _prod(osz), O // groups).transpose(1, 0, 3, 2)
+    return np.ascontiguousarray(r).reshape((N, O) + osz)
 
 
 def _conv_input_grad_np(g, w, in_size, stride, padding, dilation, groups):
     """The adjoint of ``_conv_np`` in ``x``: ``g`` (N, O, *out) to (N, C, *in_size)."""
     N, O = g.shape[:2]
-    osz = g.shape[2:]
-    kernel = w.shape[2:]
+    osz = tuple(g.shape[2:])
+    kernel = tuple(w.shape[2:])
     n = len(kernel)
     cg = w.shape[1]
-    wg = w.reshape(groups, O // groups, -1).transpose(0, 2, 1)      # (G, Cg*K, O/G)
-    cols = np.matmul(wg, g.reshape(N, groups, O // groups, _prod(osz)))
-    cols = cols.reshape((N, groups * cg) + tuple(kernel) + tuple(osz))
-    gx = np.zeros((N, groups * cg) + tuple(s + 2 * p for s, p in zip(in_size, padding)),
+    cols = np.matmul(_by_group(g, groups), _weight_matrix(w, groups))   # (G, NL, K*Cg)
+    cols = cols.reshape((groups, N) + osz + kernel + (cg,))
+    # accumulate channels-last: (N, *Sp, G, Cg), each kernel offset one strided add
+    gx = np.zeros((N,) + tuple(s + 2 * p for s, p in zip(in_size, padding)) + (groups, cg),
                   dtype=g.dtype)
-    # scatter-add each kernel offset's columns into the strided input positions it read
+    perm = (1,) + tuple(range(2, 2 + n)) + (0, 2 + n)
     for kk in np.ndindex(*kernel):
         dst = tuple(slice(kk[i] * dilation[i], kk[i] * dilation[i]
                           + stride[i] * (osz[i] - 1) + 1, stride[i]) for i in range(n))
-        gx[(slice(None), slice(None)) + dst] += cols[(slice(None), slice(None)) + kk]
-    if any(padding):
-        gx = np.ascontiguousarray(
-            gx[(Ellipsis,) + tuple(slice(p, p + s) for s, p in zip(in_size, padding))])
-    return gx
+        gx[(slice(None),) + dst] += cols[(slice(None),) * (2 + n) + kk].transpose(perm)
+    gx = gx[(slice(None),) + tuple(slice(p, p + s) for s, p in zip(in_size, padding))]
+    gx = gx.reshape(gx.shape[:1 + n] + (groups * cg,))
+    return np.ascontiguousarray(np.moveaxis(gx, -1, 1))
 
 
 def _conv_weight_grad_np(x, g, kernel, stride, padding, dilation, groups):
     """The adjoint of ``_conv_np`` in ``w``: sum over batch and positions of g x windows."""
-    N, O = g.shape[:2]
-    cols, osz = _columns(x, kernel, stride, padding, dilation, groups, g.shape[2:])
-    gg = g.reshape(N, groups, O // groups, _prod(osz))
-    gw = np.matmul(gg, cols.transpose(0, 1, 3, 2)).sum(0)      # (G, O/G, Cg*K)
-    return gw.reshape((O, x.shape[1] // groups) + tuple(kernel))
+    O = g.shape[1]
+    cg = x.shape[1] // groups
+    cols, _ = _columns(x, kernel, stride, padding, dilation, groups, g.shape[2:])
+    gw = np.matmul(cols.transpose(0, 2, 1), _by_group(g, groups))     # (G, K*Cg, O/G)
+    gw = gw.reshape((groups,) + tuple(kernel) + (cg, O // groups))
+    n = len(kernel)
+    # -> (G, O/G, Cg, *K)
+    gw = gw.transpose((0, 2 + n, 1 + n) + tuple(range(1, 1 + n)))
+    return np.ascontiguousarray(gw).reshape((O, cg) + tuple(kernel))
 
 
 # -- dispatchers: NumPy kernels on arrays, differentiable convolutions on tensors --------------

@@ -17,7 +17,7 @@ from .._tensor import Tensor
 from ..autograd import anp
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import Node, record1
-from .conv import _columns, ntuple, out_size
+from .conv import ntuple, out_size, window_view, zero_pad
 from .pooling import (_SeparableBackward, _scatter_windows_np, adaptive_avg_pool1d,
                       adaptive_avg_pool2d, adaptive_avg_pool3d, apply_separable)
 
@@ -351,8 +351,9 @@ def channel_shuffle(input: Tensor, groups: int) -> Tensor:
 def _im2col_np(x, kernel, dilation, padding, stride):
     if x.ndim == 3:                   # unbatched
         return _im2col_np(x[None], kernel, dilation, padding, stride)[0]
-    cols, _ = _columns(x, kernel, stride, padding, dilation, 1)
-    return cols.reshape(x.shape[0], cols.shape[2], cols.shape[3])
+    v = window_view(zero_pad(x, padding), kernel, stride, dilation)   # (N, C, oh, ow, kh, kw)
+    n, c, oh, ow, kh, kw = v.shape
+    return v.transpose(0, 1, 4, 5, 2, 3).reshape(n, c * kh * kw, oh * ow)
 
 
 def _col2im_np(cols, out_size_, kernel, dilation, padding, stride):
