@@ -141,6 +141,7 @@ OPS = [
         (((2, 2, 7),), dict(kernel_size=3, stride=2, padding=1)), fill=_distinct)),
     _op("max_pool2d", _F("max_pool2d"), _samples(
         (((1, 2, 5, 5),), dict(kernel_size=2)),
+        (((1, 2, 4, 6),), dict(kernel_size=2)),           # windows tile the input
         (((1, 2, 5, 6),), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True)),
         (((2, 5, 5),), dict(kernel_size=(2, 3), stride=1, dilation=2)), fill=_distinct),
         grad_fn="MaxPool2DWithIndicesBackward0", errors=lambda: _pool_errors("max_pool2d")),
@@ -155,6 +156,7 @@ OPS = [
         (((2, 2, 7),), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True)))),
     _op("avg_pool2d", _F("avg_pool2d"), _samples(
         (((1, 2, 5, 5),), dict(kernel_size=2)),
+        (((1, 2, 4, 6),), dict(kernel_size=(2, 3))),
         (((1, 2, 5, 6),), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True,
                                count_include_pad=False)),
         (((2, 4, 4),), dict(kernel_size=2, stride=1, divisor_override=3))),

@@ -158,6 +158,16 @@ def _conv_input_grad_np(g, w, in_size, stride, padding, dilation, groups):
     kernel = tuple(w.shape[2:])
     n = len(kernel)
     cg = w.shape[1]
+    full = tuple(d * (k - 1) - p for d, k, p in zip(dilation, kernel, padding))
+    if all(s == 1 for s in stride) and min(full) >= 0 and all(
+            o + 2 * f - d * (k - 1) == s
+            for o, f, d, k, s in zip(osz, full, dilation, kernel, in_size)):
+        # unit stride: a plain convolution of the padded gradient with the flipped,
+        # channel-swapped kernel (one GEMM, no scatter)
+        wt = w.reshape((groups, O // groups, cg) + kernel).swapaxes(1, 2)
+        wt = wt.reshape((groups * cg, O // groups) + kernel)[
+            (Ellipsis,) + (slice(None, None, -1),) * n]
+        return _conv_np(g, np.ascontiguousarray(wt), stride, full, dilation, groups)
     cols = np.matmul(_by_group(g, groups), _weight_matrix(w, groups))   # (G, NL, K*Cg)
     cols = cols.reshape((groups, N) + osz + kernel + (cg,))
     # accumulate channels-last: (N, *Sp, G, Cg), each kernel offset one strided add

@@ -78,6 +78,12 @@ def _scatter_windows_np(cols, kernel, stride, padding, dilation, in_size, out):
     """Add ``cols`` (..., *out, *kernel) into the (padded) input positions each window read."""
     n = len(kernel)
     lead = cols.shape[:-2 * n]
+    if (tuple(stride) == tuple(kernel) and not any(padding) and all(d == 1 for d in dilation)
+            and all(o * k == s for o, k, s in zip(out, kernel, in_size))):
+        # windows tile the input exactly: interleave (out, kernel) pairs back into place
+        m = len(lead)
+        perm = tuple(range(m)) + tuple(a for i in range(n) for a in (m + i, m + n + i))
+        return np.ascontiguousarray(cols.transpose(perm)).reshape(lead + tuple(in_size))
     ext = tuple(max((out[i] - 1) * stride[i] + dilation[i] * (kernel[i] - 1) + 1,
                     in_size[i] + padding[i]) for i in range(n))
     gx = np.zeros(lead + ext, dtype=cols.dtype)
