@@ -121,7 +121,9 @@ OPS = [
         (((2, 2, 5, 4), (2, 1, 3, 2)), dict(stride=(2, 1), padding=(1, 0), groups=2)),
         (((1, 2, 5, 5), (2, 2, 2, 2)), dict(dilation=2, padding=1)),
         (((2, 4, 4), (2, 2, 3, 2)), dict(padding="same")),
-        (((1, 3, 4, 4), (3, 1, 3, 3), (3,)), dict(padding=1, groups=3))),     # depthwise
+        (((1, 3, 4, 4), (3, 1, 3, 3), (3,)), dict(padding=1, groups=3)),      # depthwise
+        # 16 channels per group: the channels-last window layout
+        (((1, 32, 3, 3), (4, 16, 2, 2)), dict(groups=2, padding=(1, 0)))),
         grad_fn="ConvolutionBackward0", errors=_conv_errors),
     _op("conv3d", _F("conv3d"), _samples(
         (((1, 2, 3, 4, 3), (2, 2, 2, 2, 2), (2,)), dict(padding=(1, 0, 1), stride=(1, 2, 1)))),

@@ -128,6 +128,31 @@ def _columns(x, kernel, stride, padding, dilation, groups, out=None):
     return v.transpose(perm).reshape(groups, N * _prod(out), _prod(kernel) * cg), tuple(out)
 
 
+def _columns_t(x, kernel, stride, padding, dilation, groups, out=None):
+    """The transposed im2col matrix ``(G, Cg*K, N*L)``, filled one kernel offset at a time
+    (copies in runs along the input's rows: the faster layout when channels are few)."""
+    n = len(kernel)
+    N, C = x.shape[:2]
+    xp = zero_pad(x, padding)
+    sp = xp.shape[2:]
+    if out is None:
+        out = tuple((sp[i] - dilation[i] * (kernel[i] - 1) - 1) // stride[i] + 1
+                    for i in range(n))
+    cg = C // groups
+    xp = xp.reshape((N, groups, cg) + sp)
+    cols = np.empty((groups, cg) + tuple(kernel) + (N,) + tuple(out), dtype=x.dtype)
+    perm = (1, 2, 0) + tuple(range(3, 3 + n))
+    for kk in np.ndindex(*kernel):
+        src = tuple(slice(kk[i] * dilation[i], kk[i] * dilation[i]
+                          + stride[i] * (out[i] - 1) + 1, stride[i]) for i in range(n))
+        cols[(slice(None), slice(None)) + kk] = xp[(slice(None),) * 3 + src].transpose(perm)
+    return cols.reshape(groups, cg * _prod(kernel), N * _prod(out)), tuple(out)
+
+
+# below this many channels per group, the row-run layout (_columns_t) copies faster
+_FEW_CHANNELS = 16
+
+
 def _weight_matrix(w, groups):
     """(O, Cg, *K) -> (G, O/G, K*Cg), the weight in the columns' order."""
     O, cg = w.shape[:2]
@@ -144,8 +169,13 @@ def _by_group(g, groups):
 
 def _conv_np(x, w, stride, padding, dilation, groups):
     """Cross-correlation of ``x`` (N, C, *S) with ``w`` (O, C/G, *K)."""
-    cols, osz = _columns(x, w.shape[2:], stride, padding, dilation, groups)
     N, O = x.shape[0], w.shape[0]
+    if w.shape[1] < _FEW_CHANNELS:
+        cols, osz = _columns_t(x, w.shape[2:], stride, padding, dilation, groups)
+        r = np.matmul(w.reshape(groups, O // groups, -1), cols)          # (G, O/G, NL)
+        r = r.reshape(groups, O // groups, N, _prod(osz)).transpose(2, 0, 1, 3)
+        return np.ascontiguousarray(r).reshape((N, O) + osz)
+    cols, osz = _columns(x, w.shape[2:], stride, padding, dilation, groups)
     r = np.matmul(cols, _weight_matrix(w, groups).transpose(0, 2, 1))   # (G, NL, O/G)
     r = r.reshape(groups, N, _prod(osz), O // groups).transpose(1, 0, 3, 2)
     return np.ascontiguousarray(r).reshape((N, O) + osz)
@@ -187,6 +217,12 @@ def _conv_weight_grad_np(x, g, kernel, stride, padding, dilation, groups):
     """The adjoint of ``_conv_np`` in ``w``: sum over batch and positions of g x windows."""
     O = g.shape[1]
     cg = x.shape[1] // groups
+    if cg < _FEW_CHANNELS:
+        cols, _ = _columns_t(x, kernel, stride, padding, dilation, groups, g.shape[2:])
+        N, og = g.shape[0], O // groups
+        gt = g.reshape(N, groups, og, -1).transpose(1, 2, 0, 3).reshape(groups, og, -1)
+        gw = np.matmul(gt, cols.transpose(0, 2, 1))                    # (G, O/G, Cg*K)
+        return gw.reshape((O, cg) + tuple(kernel))
     cols, _ = _columns(x, kernel, stride, padding, dilation, groups, g.shape[2:])
     gw = np.matmul(cols.transpose(0, 2, 1), _by_group(g, groups))     # (G, K*Cg, O/G)
     gw = gw.reshape((groups,) + tuple(kernel) + (cg, O // groups))

@@ -58,6 +58,9 @@ def _check_module(name, args, kwargs, shape, forward_kw=None, seed=0):
     ("Conv2d", (3, 5, 3), dict(padding=(1, 2), padding_mode="replicate"), (2, 3, 8, 7)),
     ("Conv2d", (3, 5, 3), dict(padding=1, padding_mode="circular"), (2, 3, 8, 7)),
     ("Conv3d", (2, 4, 3), dict(padding=1, stride=(1, 2, 1)), (2, 2, 5, 6, 4)),
+    ("Conv2d", (32, 24, 3), dict(padding=1, groups=2), (2, 32, 6, 5)),       # >= 16 per group
+    ("Conv2d", (16, 20, 3), dict(stride=2, dilation=2, padding=2), (2, 16, 9, 8)),
+    ("ConvTranspose2d", (16, 32, 3), dict(stride=2), (2, 16, 4, 3)),
     ("ConvTranspose1d", (3, 4, 3), dict(stride=2), (2, 3, 6)),
     ("ConvTranspose2d", (4, 6, 3), dict(stride=2, padding=1, output_padding=1, groups=2),
      (2, 4, 5, 4)),
