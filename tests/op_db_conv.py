@@ -175,6 +175,19 @@ OPS = [
         grad_fn="AdaptiveAvgPool2DBackward0",
         errors=_err(ErrorCase((np.ones((5, 5)), 3), {}, RuntimeError,
                               "adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got [5, 5]"))),
+    _op("adaptive_max_pool1d", _F("adaptive_max_pool1d"), _samples(
+        (((2, 2, 7),), dict(output_size=3)), fill=_distinct)),
+    _op("adaptive_max_pool2d", _F("adaptive_max_pool2d"), _samples(
+        (((1, 2, 5, 7),), dict(output_size=(3, 4))),
+        (((2, 5, 4),), dict(output_size=(2, None))), fill=_distinct),
+        grad_fn="AdaptiveMaxPool2DBackward0"),
+    _op("adaptive_max_pool2d_indices", lambda lib, x, **kw: lib.nn.functional.adaptive_max_pool2d(
+        x, return_indices=True, **kw)[1],
+        _samples((((1, 2, 5, 7),), dict(output_size=(3, 4))), fill=_distinct),
+        differentiable=False),
+    _op("adaptive_max_pool3d", _F("adaptive_max_pool3d"), _samples(
+        (((1, 2, 3, 5, 4),), dict(output_size=(2, 3, 2))), fill=_distinct),
+        grad_fn="AdaptiveMaxPool3DBackward0"),
     _op("adaptive_avg_pool3d", _F("adaptive_avg_pool3d"), _samples(
         (((1, 2, 3, 5, 4),), dict(output_size=(2, 3, 2)))),
         grad_fn="AdaptiveAvgPool3DBackward0"),

@@ -30,7 +30,8 @@ from ..ops.conv import (conv1d, conv2d, conv3d, conv_transpose1d,  # noqa: F401
                         conv_transpose2d, conv_transpose3d)
 from ..ops.padding import pad  # noqa: F401
 from ..ops.pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d,  # noqa: F401
-                           adaptive_avg_pool3d, avg_pool1d, avg_pool2d, avg_pool3d,
+                           adaptive_avg_pool3d, adaptive_max_pool1d, adaptive_max_pool2d,
+                           adaptive_max_pool3d, avg_pool1d, avg_pool2d, avg_pool3d,
                            max_pool1d, max_pool1d_with_indices, max_pool2d,
                            max_pool2d_with_indices, max_pool3d, max_pool3d_with_indices)
 from ..ops.sampling import (channel_shuffle, fold, interpolate, pixel_shuffle,  # noqa: F401

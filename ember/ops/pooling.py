@@ -20,7 +20,8 @@ from .conv import _conv_input_grad, _prod, ntuple, out_size, window_view
 __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d",
            "avg_pool3d", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
            "separable", "max_pool1d_with_indices", "max_pool2d_with_indices",
-           "max_pool3d_with_indices"]
+           "max_pool3d_with_indices", "adaptive_max_pool1d", "adaptive_max_pool2d",
+           "adaptive_max_pool3d"]
 
 _wrap = Tensor._wrap
 
@@ -430,3 +431,111 @@ def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
 def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:
     """Average over nearly equal ranges so the last three dims become ``output_size``."""
     return _adaptive_avg(input, output_size, 3, AdaptiveAvgPool3DBackward0)
+
+
+# -- adaptive max pooling ---------------------------------------------------------------------
+def _adaptive_ranges(size: int, out: int) -> np.ndarray:
+    """(out, kmax) input indices of each adaptive window, its last index repeated to pad."""
+    i = np.arange(out)
+    start = (i * size) // out
+    end = -((-(i + 1) * size) // out)
+    kmax = int((end - start).max())
+    return np.minimum(start[:, None] + np.arange(kmax), end[:, None] - 1)
+
+
+def _adaptive_max(input, output_size, n: int, fname: str):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{fname}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+    if input.ndim not in (n + 1, n + 2):
+        raise RuntimeError(f"{fname}(): Expected {n + 1}D or {n + 2}D tensor, but got: "
+                           f"{list(input.shape)}")
+    x = input._data
+    if x.dtype.kind != "f":
+        raise RuntimeError(f'"{fname}" not implemented for \'{input.dtype._legacy[:-6]}\'')
+    sp = x.shape[-n:]
+    osz = (output_size,) * n if isinstance(output_size, int) else tuple(
+        sp[i] if o is None else int(o) for i, o in enumerate(output_size))
+    if any(s == 0 for s in x.shape[-n - 1:]) or any(o <= 0 for o in osz):
+        raise RuntimeError(f"{fname}(): Expected input to have non-zero size for non-batch "
+                           f"dimensions, but input has sizes {list(x.shape)}")
+    ranges = [_adaptive_ranges(s, o) for s, o in zip(sp, osz)]
+    # gather every window: (..., o1, k1, o2, k2, ...) by broadcasting one index per dim
+    idx = []
+    for i, r in enumerate(ranges):
+        shape = [1] * (2 * n)
+        shape[2 * i], shape[2 * i + 1] = r.shape
+        idx.append(r.reshape(shape))
+    win = x[(Ellipsis,) + tuple(idx)]
+    lead = x.ndim - n
+    perm = tuple(range(lead)) + tuple(lead + 2 * i for i in range(n)) + tuple(
+        lead + 2 * i + 1 for i in range(n))
+    win = win.transpose(perm)
+    ks = tuple(r.shape[1] for r in ranges)
+    flat = win.reshape(win.shape[:lead + n] + (-1,))
+    arg = flat.argmax(-1)             # first maximum in window order, as PyTorch
+    val = np.take_along_axis(flat, arg[..., None], -1)[..., 0]
+    koff = np.unravel_index(arg, ks)
+    index = np.zeros(arg.shape, dtype=np.int64)
+    for i in range(n):
+        o = np.arange(osz[i]).reshape((-1,) + (1,) * (n - 1 - i))
+        index = index * sp[i] + ranges[i][o, koff[i]]
+    if STATE.enabled and input._rg:
+        node = _ADAPTIVE_MAX_NODES[n]()
+        node.index, node.in_shape = index, x.shape
+        return record1(node, val, input), _wrap(index)
+    return _wrap(val), _wrap(index)
+
+
+def _index_scatter(grad, index, in_shape, n: int):
+    """Add each output gradient into the input element ``index`` names in its plane."""
+    lead = in_shape[:-n]
+    plane = _prod(in_shape[-n:])
+    if anp.is_array(grad):
+        base = (np.arange(_prod(lead)) * plane).reshape(lead + (1,) * n)
+        r = np.bincount((index + base).ravel(), weights=grad.ravel(),
+                        minlength=_prod(in_shape))
+        return r.astype(grad.dtype, copy=False).reshape(in_shape)
+    idx = _wrap(index.reshape(lead + (-1,)))
+    z = grad.new_zeros(lead + (plane,))
+    return z.scatter_add(-1, idx, grad.reshape(lead + (-1,))).reshape(in_shape)
+
+
+class _AdaptiveMaxBackward(Node):
+    __slots__ = ("index", "in_shape")
+    _wants_tensors = False
+
+    def backward(self, grad):
+        return (_index_scatter(grad, self.index, self.in_shape, self._n),)
+
+
+class AdaptiveMaxPool2DBackward0(_AdaptiveMaxBackward):
+    __slots__ = ()
+    _n = 2
+
+
+class AdaptiveMaxPool3DBackward0(_AdaptiveMaxBackward):
+    __slots__ = ()
+    _n = 3
+
+
+_ADAPTIVE_MAX_NODES = {2: AdaptiveMaxPool2DBackward0, 3: AdaptiveMaxPool3DBackward0}
+
+
+def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False):
+    """Max over ``output_size`` nearly equal ranges of the last dim."""
+    o = output_size if isinstance(output_size, int) else output_size[0]
+    r = _pool1d(lambda x: _adaptive_max(x, (1, o), 2, "adaptive_max_pool1d"), input)
+    return r if return_indices else r[0]
+
+
+def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False):
+    """Max over nearly equal ranges so the last two dims become ``output_size``."""
+    r = _adaptive_max(input, output_size, 2, "adaptive_max_pool2d")
+    return r if return_indices else r[0]
+
+
+def adaptive_max_pool3d(input: Tensor, output_size, return_indices: bool = False):
+    """Max over nearly equal ranges so the last three dims become ``output_size``."""
+    r = _adaptive_max(input, output_size, 3, "adaptive_max_pool3d")
+    return r if return_indices else r[0]

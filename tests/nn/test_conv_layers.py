@@ -122,6 +122,9 @@ def test_conv_module_errors(kwargs, msg):
     ("AdaptiveAvgPool2d", ((3, None),), {}, (2, 3, 7, 5)),
     ("AdaptiveAvgPool2d", (1,), {}, (2, 3, 7, 5)),
     ("AdaptiveAvgPool3d", ((2, 3, 1),), {}, (1, 2, 5, 4, 5)),
+    ("AdaptiveMaxPool1d", (4,), {}, (2, 3, 10)),
+    ("AdaptiveMaxPool2d", ((3, None),), {}, (2, 3, 7, 5)),
+    ("AdaptiveMaxPool3d", ((2, 3, 1),), {}, (1, 2, 5, 4, 5)),
 ])
 def test_pool_modules_match_torch(name, args, kwargs, shape):
     _check_module(name, args, kwargs, shape)
