@@ -15,7 +15,7 @@ from ..autograd import anp
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import Node, record1
 
-__all__ = ["pad"]
+__all__ = ["pad", "constant_pad_nd"]
 
 _wrap = Tensor._wrap
 
@@ -48,6 +48,14 @@ def constant_pad(input: Tensor, pad: tuple, value=0) -> Tensor:
         node.pad = pad
         return record1(node, out, input)
     return _wrap(out)
+
+
+def constant_pad_nd(input: Tensor, pad, value=0) -> Tensor:
+    """``torch.constant_pad_nd``: ``F.pad`` in constant mode (negative amounts crop)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"constant_pad_nd(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+    return constant_pad(input, tuple(int(p) for p in pad), value)
 
 
 def _crop(grad, pad: tuple):

@@ -309,3 +309,23 @@ def test_interpolate_many_sizes(mode):
             tol = 1e-5 if dtype == np.float32 else 1e-12
             np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=tol, atol=tol,
                                        err_msg=f"{mode} {kw} {dtype}")
+
+
+def test_top_level_functions_match_torch():
+    """torch.conv2d, torch.max_pool2d, torch.constant_pad_nd... exist and agree."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 3, 8, 8)).astype(np.float32)
+    w = rng.standard_normal((4, 3, 3, 3)).astype(np.float32)
+
+    def calls(lib):
+        X, W = lib.tensor(x), lib.tensor(w)
+        return [lib.conv2d(X, W, padding=1), lib.conv1d(X[0], W[:, :, 0], stride=2),
+                lib.conv_transpose2d(X, W.transpose(0, 1)), lib.max_pool2d(X, 2),
+                lib.max_pool1d(X[0], 2), lib.max_pool1d_with_indices(X[0], 3)[1],
+                lib.max_pool3d(X, 2), lib.avg_pool1d(X[0], 2), lib.adaptive_avg_pool1d(X[0], 3),
+                lib.constant_pad_nd(X, (1, -1), 2.0), lib.channel_shuffle(X[:, :2], 2),
+                lib.pixel_shuffle(lib.cat([X, X[:, :1]], 1), 2), lib.pixel_unshuffle(X, 2),
+                lib.convolution(X, W, None, [2, 1], [0, 1], [1, 1], False, [0, 0], 1)]
+    for a, b in zip(calls(ember), calls(torch)):
+        assert tuple(a.shape) == tuple(b.shape) and str(a.dtype) == str(b.dtype)
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-5)
