@@ -319,7 +319,7 @@ def test_top_level_functions_match_torch():
 
     def calls(lib):
         X, W = lib.tensor(x), lib.tensor(w)
-        return [lib.conv2d(X, W, padding=1), lib.conv1d(X[0], W[:, :, 0], stride=2),
+        return [lib.conv2d(X, W, padding=1), lib.conv1d(X[:, :, 0], W[:, :, 0], stride=2),
                 lib.conv_transpose2d(X, W.transpose(0, 1)), lib.max_pool2d(X, 2),
                 lib.max_pool1d(X[0], 2), lib.max_pool1d_with_indices(X[0], 3)[1],
                 lib.max_pool3d(X, 2), lib.avg_pool1d(X[0], 2), lib.adaptive_avg_pool1d(X[0], 3),
