@@ -167,15 +167,20 @@ def _by_group(g, groups):
         groups, N * L, O // groups)
 
 
-def _conv_np(x, w, stride, padding, dilation, groups):
-    """Cross-correlation of ``x`` (N, C, *S) with ``w`` (O, C/G, *K)."""
+def _conv_np(x, w, stride, padding, dilation, groups, keep=None):
+    """Cross-correlation of ``x`` (N, C, *S) with ``w`` (O, C/G, *K); the window matrix is
+    appended to the list ``keep`` when one is given (the weight gradient reuses it)."""
     N, O = x.shape[0], w.shape[0]
     if w.shape[1] < _FEW_CHANNELS:
         cols, osz = _columns_t(x, w.shape[2:], stride, padding, dilation, groups)
+        if keep is not None:
+            keep.append(cols)
         r = np.matmul(w.reshape(groups, O // groups, -1), cols)          # (G, O/G, NL)
         r = r.reshape(groups, O // groups, N, _prod(osz)).transpose(2, 0, 1, 3)
         return np.ascontiguousarray(r).reshape((N, O) + osz)
     cols, osz = _columns(x, w.shape[2:], stride, padding, dilation, groups)
+    if keep is not None:
+        keep.append(cols)
     r = np.matmul(cols, _weight_matrix(w, groups).transpose(0, 2, 1))   # (G, NL, O/G)
     r = r.reshape(groups, N, _prod(osz), O // groups).transpose(1, 0, 3, 2)
     return np.ascontiguousarray(r).reshape((N, O) + osz)
@@ -213,17 +218,20 @@ def _conv_input_grad_np(g, w, in_size, stride, padding, dilation, groups):
     return np.ascontiguousarray(np.moveaxis(gx, -1, 1))
 
 
-def _conv_weight_grad_np(x, g, kernel, stride, padding, dilation, groups):
-    """The adjoint of ``_conv_np`` in ``w``: sum over batch and positions of g x windows."""
+def _conv_weight_grad_np(x, g, kernel, stride, padding, dilation, groups, cols=None):
+    """The adjoint of ``_conv_np`` in ``w``: sum over batch and positions of g x windows
+    (``cols``: the forward's window matrix, if it was kept)."""
     O = g.shape[1]
     cg = x.shape[1] // groups
     if cg < _FEW_CHANNELS:
-        cols, _ = _columns_t(x, kernel, stride, padding, dilation, groups, g.shape[2:])
+        if cols is None:
+            cols, _ = _columns_t(x, kernel, stride, padding, dilation, groups, g.shape[2:])
         N, og = g.shape[0], O // groups
         gt = g.reshape(N, groups, og, -1).transpose(1, 2, 0, 3).reshape(groups, og, -1)
         gw = np.matmul(gt, cols.transpose(0, 2, 1))                    # (G, O/G, Cg*K)
         return gw.reshape((O, cg) + tuple(kernel))
-    cols, _ = _columns(x, kernel, stride, padding, dilation, groups, g.shape[2:])
+    if cols is None:
+        cols, _ = _columns(x, kernel, stride, padding, dilation, groups, g.shape[2:])
     gw = np.matmul(cols.transpose(0, 2, 1), _by_group(g, groups))     # (G, K*Cg, O/G)
     gw = gw.reshape((groups,) + tuple(kernel) + (cg, O // groups))
     n = len(kernel)
@@ -250,9 +258,9 @@ def _conv_input_grad(g, w, in_size, stride, padding, dilation, groups):
     return _convolution(g, w, None, stride, padding, dilation, True, op, groups)
 
 
-def _conv_weight_grad(x, g, kernel, stride, padding, dilation, groups):
+def _conv_weight_grad(x, g, kernel, stride, padding, dilation, groups, cols=None):
     if anp.is_array(x):
-        return _conv_weight_grad_np(x, g, kernel, stride, padding, dilation, groups)
+        return _conv_weight_grad_np(x, g, kernel, stride, padding, dilation, groups, cols)
     # As a convolution: batch and channels of x swap roles, g becomes the kernel, and the
     # stride and dilation exchange places; the result is cut back to the kernel's size.
     n = len(kernel)
@@ -280,7 +288,9 @@ def _convolution(input, weight, bias, stride, padding, dilation, transposed, out
                      + dilation[i] * (k[i] - 1) + 1 + output_padding[i] for i in range(len(k)))
         r = _conv_input_grad_np(x, w, size, stride, padding, dilation, groups)
     else:
-        r = _conv_np(x, w, stride, padding, dilation, groups)
+        # the window matrix is kept for the weight gradient (one im2col less per step)
+        keep = [] if STATE.enabled and weight._rg else None
+        r = _conv_np(x, w, stride, padding, dilation, groups, keep)
     if bias is not None:
         r += bias._data.reshape((-1,) + (1,) * (r.ndim - 2))
     inputs = (input, weight, bias)
@@ -291,6 +301,7 @@ def _convolution(input, weight, bias, stride, padding, dilation, transposed, out
         node.has_bias = bias is not None
         t = record(node, r, inputs)
         node.in_size, node.kernel = x.shape[2:], w.shape[2:]
+        node.cols = keep[0] if not transposed and keep else None
         node.save(input if weight._rg else None, weight if input._rg else None)
         return t
     return _wrap(r)
@@ -298,9 +309,12 @@ def _convolution(input, weight, bias, stride, padding, dilation, transposed, out
 
 class ConvolutionBackward0(Node):
     __slots__ = ("stride", "padding", "dilation", "transposed", "output_padding", "groups",
-                 "has_bias", "in_size", "kernel")
+                 "has_bias", "in_size", "kernel", "cols")
     _saved_names = ("input", "weight")
     _wants_tensors = False
+
+    def _release_extra(self) -> None:
+        self.cols = None
 
     def backward(self, grad):
         x, w = self.saved()
@@ -316,7 +330,7 @@ class ConvolutionBackward0(Node):
             if need[0][0] is not None:
                 gx = _conv_input_grad(grad, w, self.in_size, s, p, d, g)
             if need[1][0] is not None:
-                gw = _conv_weight_grad(x, grad, self.kernel, s, p, d, g)
+                gw = _conv_weight_grad(x, grad, self.kernel, s, p, d, g, self.cols)
         if self.has_bias and need[2][0] is not None:
             gb = anp.sum(grad, (0,) + tuple(range(2, grad.ndim)))
         return gx, gw, gb
