@@ -13,8 +13,6 @@ convolutions themselves, so the graph of the gradient is differentiable again.
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
@@ -347,7 +345,7 @@ def _check(input, weight, bias, stride, padding, dilation, groups, transposed,
         raise RuntimeError(f"Expected {n + 1}D (unbatched) or {n + 2}D (batched) input to "
                            f"{fname}, but got input of size: {list(input.shape)}")
     if weight.ndim != n + 2:
-        raise RuntimeError(f"weight should have at least three dimensions" if weight.ndim < 3
+        raise RuntimeError("weight should have at least three dimensions" if weight.ndim < 3
                            else f"Expected {n + 2}-dimensional input for {n + 2}-dimensional "
                            f"weight {list(weight.shape)}, but got {nd}-dimensional input of "
                            f"size {list(input.shape)} instead")

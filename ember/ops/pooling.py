@@ -275,7 +275,6 @@ def _avg_scatter(grad, node):
                                    node.in_shape[-n:], g.shape[-n:])
     # on tensors: the window scatter is a transposed convolution with a kernel of ones
     g = grad / _wrap(node.div)
-    lead = node.in_shape[:-n]
     out = g.shape[-n:]
     ext = tuple(max((out[i] - 1) * node.stride[i] + node.kernel[i] - node.padding[i],
                     node.in_shape[-n + i]) for i in range(n))
