@@ -188,6 +188,15 @@ OPS = [
     _op("adaptive_max_pool3d", _F("adaptive_max_pool3d"), _samples(
         (((1, 2, 3, 5, 4),), dict(output_size=(2, 3, 2))), fill=_distinct),
         grad_fn="AdaptiveMaxPool3DBackward0"),
+    _op("max_unpool2d", lambda lib, x, i, **kw: lib.nn.functional.max_unpool2d(x, i, **kw),
+        lambda rng: [Sample((_r(rng, 1, 2, 2, 3), np.array([[[[1, 2, 10], [13, 20, 23]],
+                                                             [[0, 5, 9], [12, 19, 22]]]])),
+                            dict(kernel_size=2))],
+        grad_fn="MaxUnpool2DBackward0"),
+    _op("lp_pool2d", _F("lp_pool2d"), lambda rng: [
+        Sample((np.asarray(rng.uniform(0.5, 1.5, (1, 2, 4, 5))), 2.0, 2), dict(stride=1))]),
+    _op("lp_pool1d", _F("lp_pool1d"), lambda rng: [
+        Sample((np.asarray(rng.uniform(0.5, 1.5, (2, 2, 6))), 1.5, 2), {})]),
     _op("adaptive_avg_pool3d", _F("adaptive_avg_pool3d"), _samples(
         (((1, 2, 3, 5, 4),), dict(output_size=(2, 3, 2)))),
         grad_fn="AdaptiveAvgPool3DBackward0"),

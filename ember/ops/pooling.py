@@ -21,7 +21,8 @@ __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d",
            "avg_pool3d", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
            "separable", "max_pool1d_with_indices", "max_pool2d_with_indices",
            "max_pool3d_with_indices", "adaptive_max_pool1d", "adaptive_max_pool2d",
-           "adaptive_max_pool3d"]
+           "adaptive_max_pool3d", "max_unpool1d", "max_unpool2d", "max_unpool3d", "lp_pool1d",
+           "lp_pool2d", "lp_pool3d"]
 
 _wrap = Tensor._wrap
 
@@ -538,3 +539,126 @@ def adaptive_max_pool3d(input: Tensor, output_size, return_indices: bool = False
     """Max over nearly equal ranges so the last three dims become ``output_size``."""
     r = _adaptive_max(input, output_size, 3, "adaptive_max_pool3d")
     return r if return_indices else r[0]
+
+
+# -- max unpooling --------------------------------------------------------------------------
+def _unpool_size(input, kernel, stride, padding, output_size, n: int) -> tuple:
+    """PyTorch's _unpool_output_size: the default, or ``output_size`` checked against it."""
+    sp = input.shape[-n:]
+    default = tuple((sp[i] - 1) * stride[i] + kernel[i] - 2 * padding[i] for i in range(n))
+    if output_size is None:
+        return default
+    size = tuple(int(s) for s in output_size)
+    if len(size) == n + 2:
+        size = size[2:]
+    elif len(size) == n + 1:
+        size = size[1:]
+    if len(size) != n:
+        raise ValueError(f"output_size should be a sequence containing {n} or {n + 2} elements, "
+                         f"but it has a length of '{len(size)}'")
+    for d in range(n):
+        lo, hi = default[d] - stride[d], default[d] + stride[d]
+        if not lo < size[d] < hi:
+            raise ValueError(f'invalid output_size "{size}" (dim {d} must be between {lo} and '
+                             f'{hi})')
+    return size
+
+
+def _max_unpool(input, indices, kernel_size, stride, padding, output_size, n: int) -> Tensor:
+    kernel = ntuple(kernel_size, n, "kernel_size")
+    stride = kernel if stride is None else ntuple(stride, n, "stride")
+    padding = ntuple(padding, n, "padding")
+    size = _unpool_size(input, kernel, stride, padding, output_size, n)
+    x, idx = input._data, indices._data
+    lead = x.shape[:-n]
+    plane = _prod(size)
+    if idx.size and (idx.min() < 0 or idx.max() >= plane):
+        raise RuntimeError(f"Found an invalid max index: {int(idx.max())} (output volumes are "
+                           f"of size {'x'.join(str(s) for s in size)}")
+    out = np.zeros(lead + (plane,), dtype=x.dtype)
+    np.put_along_axis(out, idx.reshape(lead + (-1,)), x.reshape(lead + (-1,)), -1)
+    out = out.reshape(lead + size)
+    if STATE.enabled and input._rg:
+        node = _UNPOOL_NODES[n]()
+        node.index, node.in_shape = idx, x.shape
+        return record1(node, out, input)
+    return _wrap(out)
+
+
+class _MaxUnpoolBackward(Node):
+    __slots__ = ("index", "in_shape")
+    _wants_tensors = False
+    _n = 2
+
+    def backward(self, grad):
+        n = self._n
+        lead = self.in_shape[:-n]
+        idx = self.index.reshape(lead + (-1,))
+        flat = grad.reshape(lead + (-1,))
+        if anp.is_array(grad):
+            return (np.take_along_axis(flat, idx, -1).reshape(self.in_shape),)
+        return (flat.gather(-1, _wrap(idx)).reshape(self.in_shape),)
+
+
+class MaxUnpool2DBackward0(_MaxUnpoolBackward):
+    __slots__ = ()
+    _n = 2
+
+
+class MaxUnpool3DBackward0(_MaxUnpoolBackward):
+    __slots__ = ()
+    _n = 3
+
+
+_UNPOOL_NODES = {2: MaxUnpool2DBackward0, 3: MaxUnpool3DBackward0}
+
+
+def max_unpool1d(input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0,
+                 output_size=None) -> Tensor:
+    """The partial inverse of max_pool1d: values back at their indices, zeros elsewhere."""
+    k = ntuple(kernel_size, 1, "kernel_size")
+    s = k if stride is None else ntuple(stride, 1, "stride")
+    p = ntuple(padding, 1, "padding")
+    size = None if output_size is None else (list(output_size)[-1], 1)
+    return _max_unpool(input.unsqueeze(-1), indices.unsqueeze(-1), k + (1,), s + (1,), p + (0,),
+                       size, 2).squeeze(-1)
+
+
+def max_unpool2d(input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0,
+                 output_size=None) -> Tensor:
+    """The partial inverse of max_pool2d: values back at their indices, zeros elsewhere."""
+    return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 2)
+
+
+def max_unpool3d(input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0,
+                 output_size=None) -> Tensor:
+    """The partial inverse of max_pool3d."""
+    return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 3)
+
+
+# -- power-average pooling ------------------------------------------------------------------
+def _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, avg, n: int) -> Tensor:
+    # composed from public ops exactly as PyTorch does, so grad_fn names match
+    kernel = ntuple(kernel_size, n, "kernel_size")
+    out = avg(input.pow(norm_type), kernel_size, stride if stride is not None else kernel,
+              0, ceil_mode)
+    from ..nn.functional import relu
+    return (out.sign() * relu(out.abs())).mul(_prod(kernel)).pow(1.0 / norm_type)
+
+
+def lp_pool1d(input: Tensor, norm_type: float, kernel_size, stride=None,
+              ceil_mode: bool = False) -> Tensor:
+    """(sum over each window of x**p) ** (1/p) along the last dim."""
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, avg_pool1d, 1)
+
+
+def lp_pool2d(input: Tensor, norm_type: float, kernel_size, stride=None,
+              ceil_mode: bool = False) -> Tensor:
+    """(sum over each window of x**p) ** (1/p) over the last two dims."""
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, avg_pool2d, 2)
+
+
+def lp_pool3d(input: Tensor, norm_type: float, kernel_size, stride=None,
+              ceil_mode: bool = False) -> Tensor:
+    """(sum over each window of x**p) ** (1/p) over the last three dims."""
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, avg_pool3d, 3)

@@ -123,6 +123,7 @@ def test_conv_module_errors(kwargs, msg):
     ("AdaptiveAvgPool2d", (1,), {}, (2, 3, 7, 5)),
     ("AdaptiveAvgPool3d", ((2, 3, 1),), {}, (1, 2, 5, 4, 5)),
     ("AdaptiveMaxPool1d", (4,), {}, (2, 3, 10)),
+    ("LPPool2d", (2, 3), dict(stride=2), (2, 3, 8, 9)),     # an even power: any sign
     ("AdaptiveMaxPool2d", ((3, None),), {}, (2, 3, 7, 5)),
     ("AdaptiveMaxPool3d", ((2, 3, 1),), {}, (1, 2, 5, 4, 5)),
 ])
@@ -329,3 +330,21 @@ def test_top_level_functions_match_torch():
     for a, b in zip(calls(ember), calls(torch)):
         assert tuple(a.shape) == tuple(b.shape) and str(a.dtype) == str(b.dtype)
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_max_unpool_modules_match_torch(n):
+    shape = (2, 3) + (6,) * n
+    x = np.random.default_rng(n).standard_normal(shape)
+    res = []
+    for lib in (ember, torch):
+        pool = getattr(lib.nn, f"MaxPool{n}d")(2, return_indices=True)
+        unpool = getattr(lib.nn, f"MaxUnpool{n}d")(2)
+        xt = lib.tensor(x, requires_grad=True)
+        y, idx = pool(xt)
+        u = unpool(y, idx, output_size=(7,) * n)
+        (g,) = lib.autograd.grad((u * u).sum(), xt)
+        res.append((repr(unpool), u.detach().numpy(), g.numpy()))
+    assert res[0][0] == res[1][0]
+    np.testing.assert_array_equal(res[0][1], res[1][1])
+    np.testing.assert_allclose(res[0][2], res[1][2], rtol=1e-12)
