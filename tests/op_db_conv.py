@@ -197,6 +197,8 @@ OPS = [
         Sample((np.asarray(rng.uniform(0.5, 1.5, (1, 2, 4, 5))), 2.0, 2), dict(stride=1))]),
     _op("lp_pool1d", _F("lp_pool1d"), lambda rng: [
         Sample((np.asarray(rng.uniform(0.5, 1.5, (2, 2, 6))), 1.5, 2), {})]),
+    _op("local_response_norm", _F("local_response_norm"), _samples(
+        (((1, 4, 2, 3),), dict(size=3, alpha=0.5, k=1.5)), (((2, 3, 4),), dict(size=2)))),
     _op("adaptive_avg_pool3d", _F("adaptive_avg_pool3d"), _samples(
         (((1, 2, 3, 5, 4),), dict(output_size=(2, 3, 2)))),
         grad_fn="AdaptiveAvgPool3DBackward0"),

@@ -34,8 +34,8 @@ from ..ops.pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d,  # noqa: F4
                            adaptive_max_pool3d, avg_pool1d, avg_pool2d, avg_pool3d,
                            max_pool1d, max_pool1d_with_indices, max_pool2d,
                            max_pool2d_with_indices, max_pool3d, max_pool3d_with_indices,
-                           lp_pool1d, lp_pool2d, lp_pool3d, max_unpool1d, max_unpool2d,
-                           max_unpool3d)
+                           local_response_norm, lp_pool1d, lp_pool2d, lp_pool3d,
+                           max_unpool1d, max_unpool2d, max_unpool3d)
 from ..ops.sampling import (channel_shuffle, fold, interpolate, pixel_shuffle,  # noqa: F401
                             pixel_unshuffle, unfold, upsample, upsample_bilinear,
                             upsample_nearest)

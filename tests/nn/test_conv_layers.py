@@ -212,6 +212,8 @@ def test_pad_gradients_match_torch():
     ("InstanceNorm2d", (3,), dict(track_running_stats=True), (2, 3, 5, 4)),
     ("InstanceNorm3d", (2,), dict(affine=True), (2, 2, 3, 4, 3)),
     ("InstanceNorm2d", (3,), {}, (3, 5, 4)),
+    ("LocalResponseNorm", (3,), dict(alpha=0.1, k=2.0), (2, 5, 4, 3)),
+    ("LocalResponseNorm", (2,), {}, (2, 5, 6)),
 ])
 def test_instance_norm_modules_match_torch(name, args, kwargs, shape):
     e, t = _check_module(name, args, kwargs, shape)

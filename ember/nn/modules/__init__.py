@@ -5,7 +5,7 @@ from .activation import *  # noqa: F401,F403  (activation.__all__)
 from .conv import *  # noqa: F401,F403  (conv.__all__)
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d
-from .instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
+from .instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, LocalResponseNorm
 from .flatten import Flatten, Unflatten
 from .fold import Fold, Unfold
 from .linear import Bilinear, Identity, LazyLinear, Linear
@@ -24,7 +24,8 @@ __all__ = ["Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList",
            "Unflatten", "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout",
            "Embedding", "LayerNorm", "RMSNorm", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d",
            "GroupNorm"]
-__all__ += ["InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "Fold", "Unfold",
+__all__ += ["InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "LocalResponseNorm", "Fold",
+            "Unfold",
             "PixelShuffle", "PixelUnshuffle", "ChannelShuffle", "Upsample",
             "UpsamplingNearest2d", "UpsamplingBilinear2d"]
 __all__ += _activation.__all__ + _loss.__all__ + _conv.__all__ + _padding.__all__

@@ -1,12 +1,14 @@
-"""Instance normalisation: each channel of each sample normalised over its spatial dims."""
+"""Instance normalisation (each channel of each sample normalised over its spatial dims) and
+local response normalisation (across neighbouring channels)."""
 from __future__ import annotations
 
 import warnings
 
 from .. import functional as F
+from .module import Module
 from .normalization import _NormBase
 
-__all__ = ["InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"]
+__all__ = ["InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "LocalResponseNorm"]
 
 
 class _InstanceNorm(_NormBase):
@@ -60,3 +62,21 @@ class InstanceNorm3d(_InstanceNorm):
     """Instance normalisation over (N, C, D, H, W) or (C, D, H, W) inputs."""
 
     _no_batch_dim = 4
+
+
+class LocalResponseNorm(Module):
+    """Normalises each element over ``size`` neighbouring channels (AlexNet)."""
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75,
+                 k: float = 1.0) -> None:
+        super().__init__()
+        self.size = size
+        self.alpha = alpha
+        self.beta = beta
+        self.k = k
+
+    def forward(self, input):
+        return F.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self) -> str:
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
