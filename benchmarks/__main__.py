@@ -79,6 +79,21 @@ def bench_workloads(libs, quick):
     steps = {k: W.make_dataloader(m) for k, m in libs.items()}
     rows.append(_row("5. DataLoader epoch, 60000x784", compare(steps, 1, 3 if quick else 5),
                      1.0))
+    rows += bench_cnn(libs, quick)
+    return rows
+
+
+def bench_cnn(libs, quick):
+    r = 3 if quick else 7
+    rows = []
+    steps = {k: W.make_mnist_cnn(m) for k, m in libs.items()}
+    rows.append(_row("8. MNIST convnet step (pytorch/examples), batch 64, Adadelta",
+                     compare(steps, 1, r), 1.25))
+    steps = {k: W.make_lenet(m) for k, m in libs.items()}
+    rows.append(_row("9. LeNet-5 step, 1x32x32, batch 64, SGD", compare(steps, 3, r), 1.0))
+    steps = {k: W.make_conv2d(m) for k, m in libs.items()}
+    rows.append(_row("10. conv2d fwd+bwd, 32x64x32x32, 64 3x3 filters", compare(steps, 1, r),
+                     note="one layer, all three gradients"))
     return rows
 
 
@@ -116,13 +131,20 @@ def bench_processes(libs, quick):
                "peak RSS " + ", ".join(f"{k} {v:.0f} MiB" for k, v in rss.items()))
     rows.append(row)
     mem = {k: _child(_TRAIN.format(mod=k))[1] / 1024 for k in libs}
-    rows.append({"name": "7. peak RSS training workload 3", "ember": None, "torch": None,
-                 "numpy": None, "ratio": mem["ember"] / mem["torch"] if "torch" in mem else None,
-                 "ratio_np": None, "target": 1.0,
-                 "ok": "" if "torch" not in mem else ("yes" if mem["ember"] <= mem["torch"]
-                                                      else "no"),
-                 "note": ", ".join(f"{k} {v:.0f} MiB" for k, v in mem.items())})
+    rows.append(_mem_row("7. peak RSS training workload 3", mem, 1.0))
+    mem = {k: _child(_TRAIN.replace("make_mlp", "make_mnist_cnn").replace("range(20)",
+                                                                          "range(3)")
+                     .format(mod=k))[1] / 1024 for k in libs}
+    rows.append(_mem_row("11. peak RSS training workload 8 (MNIST convnet)", mem, 1.5))
     return rows
+
+
+def _mem_row(name, mem, target):
+    ratio = mem["ember"] / mem["torch"] if "torch" in mem else None
+    return {"name": name, "ember": None, "torch": None, "numpy": None, "ratio": ratio,
+            "ratio_np": None, "target": target,
+            "ok": "" if ratio is None else ("yes" if ratio <= target else "no"),
+            "note": ", ".join(f"{k} {v:.0f} MiB" for k, v in mem.items())}
 
 
 def _cell(v):
@@ -145,7 +167,7 @@ def _table(rows) -> str:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks")
     ap.add_argument("--quick", action="store_true", help="fewer repeats (a rough look)")
-    ap.add_argument("--only", nargs="*", choices=["ops", "workloads", "processes"])
+    ap.add_argument("--only", nargs="*", choices=["ops", "workloads", "cnn", "processes"])
     ap.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"))
     args = ap.parse_args(argv)
     libs = _libs()
@@ -153,7 +175,7 @@ def main(argv=None) -> int:
     started = time.time()
     sections = []
     for part in parts:
-        rows = {"ops": bench_ops, "workloads": bench_workloads,
+        rows = {"ops": bench_ops, "workloads": bench_workloads, "cnn": bench_cnn,
                 "processes": bench_processes}[part](libs, args.quick)
         table = _table(rows)
         print(f"\n## {part}\n\n{table}", flush=True)

@@ -190,3 +190,77 @@ def make_dataloader(lib):
         for xb, yb in loader:
             pass
     return step
+
+
+# -- 8. pytorch/examples' MNIST convnet --------------------------------------------------------
+def make_mnist_cnn(lib):
+    """One training step of pytorch/examples' MNIST net (batch 64, Adadelta)."""
+    nn, F = lib.nn, lib.nn.functional
+    lib.manual_seed(0)
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(1, 32, 3, 1)
+            self.conv2 = nn.Conv2d(32, 64, 3, 1)
+            self.dropout1 = nn.Dropout(0.25)
+            self.dropout2 = nn.Dropout(0.5)
+            self.fc1 = nn.Linear(9216, 128)
+            self.fc2 = nn.Linear(128, 10)
+
+        def forward(self, x):
+            x = F.relu(self.conv1(x))
+            x = F.relu(self.conv2(x))
+            x = F.max_pool2d(x, 2)
+            x = self.dropout1(x)
+            x = lib.flatten(x, 1)
+            x = F.relu(self.fc1(x))
+            x = self.dropout2(x)
+            return F.log_softmax(self.fc2(x), dim=1)
+
+    model = Net()
+    opt = lib.optim.Adadelta(model.parameters(), lr=1.0)
+    x = lib.randn(64, 1, 28, 28)
+    y = lib.randint(0, 10, (64,))
+
+    def step():
+        opt.zero_grad()
+        loss = F.nll_loss(model(x), y)
+        loss.backward()
+        opt.step()
+    return step
+
+
+# -- 9. LeNet-5 ----------------------------------------------------------------------------------
+def make_lenet(lib):
+    """One SGD step of LeNet-5 on 1x32x32 images, batch 64."""
+    nn = lib.nn
+    lib.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(1, 6, 5), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                          nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
+                          nn.Linear(84, 10))
+    opt = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    loss_fn = nn.CrossEntropyLoss()
+    x = lib.randn(64, 1, 32, 32)
+    y = lib.randint(0, 10, (64,))
+
+    def step():
+        loss = loss_fn(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return step
+
+
+# -- 10. one convolution layer ---------------------------------------------------------------
+def make_conv2d(lib):
+    """conv2d forward and backward, (32, 64, 32, 32) input, 64 3x3 filters, padding 1."""
+    lib.manual_seed(0)
+    x = lib.randn(32, 64, 32, 32, requires_grad=True)
+    w = lib.randn(64, 64, 3, 3, requires_grad=True)
+    b = lib.randn(64, requires_grad=True)
+
+    def step():
+        lib.nn.functional.conv2d(x, w, b, padding=1).sum().backward()
+    return step

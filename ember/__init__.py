@@ -85,6 +85,14 @@ from .ops.indexing import (argsort, argwhere, bucketize, gather, index_add, inde
                            scatter_reduce, searchsorted, sort, take, take_along_dim, topk, unique,
                            unique_consecutive)
 
+# --- the vision family (ember/ops/conv.py, pooling.py, padding.py, sampling.py)
+from .ops.conv import (conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d,
+                       conv_transpose3d, convolution)
+from .ops.padding import constant_pad_nd
+from .ops.pooling import (adaptive_avg_pool1d, avg_pool1d, max_pool1d, max_pool1d_with_indices,
+                          max_pool2d, max_pool3d)
+from .ops.sampling import channel_shuffle, pixel_shuffle, pixel_unshuffle
+
 # --- random (ember/ops/random.py)
 from ._generator import Generator, default_generator
 from .ops.random import (bernoulli, get_rng_state, initial_seed, manual_seed, multinomial,

@@ -44,10 +44,13 @@ def main(argv: list | None = None) -> int:
     demo.add_argument("--epochs", type=int, default=None)
     demo.add_argument("--out", default="ember_demo_out")
     demo.add_argument("--no-plot", action="store_true")
+    demo.add_argument("--model", choices=["mlp", "cnn"], default="mlp",
+                      help="a multilayer perceptron (default) or a small convnet")
     args = parser.parse_args(argv)
     if args.command == "demo":
         from .demo import main as demo_main
-        return demo_main(epochs=args.epochs, out_dir=args.out, plot=not args.no_plot)
+        return demo_main(epochs=args.epochs, out_dir=args.out, plot=not args.no_plot,
+                         model_kind=args.model)
     return 0
 
 
