@@ -596,7 +596,7 @@ def check_inplace(t: Tensor) -> None:
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
                                "an in-place operation.")
     d = t._data
-    if 0 in d.strides and any(s == 0 and n > 1 for s, n in zip(d.strides, d.shape)):
+    if d.size and 0 in d.strides and any(s == 0 and n > 1 for s, n in zip(d.strides, d.shape)):
         # an expanded tensor: several elements share one memory location
         raise RuntimeError("unsupported operation: more than one element of the written-to "
                            "tensor refers to a single memory location. Please clone() the "

@@ -1120,9 +1120,15 @@ class EinsumBackward0(Node):
             sub_ops = [grad] + [ops[j] for j in range(len(ops)) if j != i] + extra_ops
             sub_spec = [out_labels] + [spec[j] for j in range(len(ops)) if j != i] + extra_spec
             g = _einsum_apply(sub_ops, sub_spec, target)
-            if g._data.shape != shape:          # size-1 labels broadcast in the forward
-                g = _rd.sum(g, tuple(k for k, (x, y) in enumerate(zip(g._data.shape, shape))
-                                     if x != y), True)
+            if g._data.shape != shape:
+                # a size-1 label broadcast in the forward: summed where this operand had the
+                # 1, expanded where another operand had it (the label then has size 1 in g)
+                summed = tuple(k for k, (x, y) in enumerate(zip(g._data.shape, shape))
+                               if x != y and y == 1)
+                if summed:
+                    g = _rd.sum(g, summed, True)
+                if g._data.shape != shape:
+                    g = g.expand(shape)
             grads.append(g)
         return tuple(grads)
 
@@ -1169,7 +1175,7 @@ def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dt
         if ord == "nuc":
             r = sv.sum(-1, keepdim)
         else:
-            r = sv.amax(-1, keepdim) if float(ord) > 0 else sv.amin(-1, keepdim)
+            r = _max_or_zero(sv, -1, keepdim) if float(ord) > 0 else sv.amin(-1, keepdim)
         if keepdim:
             r = r.unsqueeze(-1).permute([perm.index(k) for k in range(nd)])
         return _out(r, out, "matrix_norm")
@@ -1179,8 +1185,16 @@ def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dt
     if not keepdim and d0 < d1:
         d1 -= 1
     col = _rd.vector_norm(x, 1.0, (d0,), keepdim)
-    r = col.amax(d1, keepdim) if f > 0 else col.amin(d1, keepdim)
+    r = _max_or_zero(col, d1, keepdim) if f > 0 else col.amin(d1, keepdim)
     return _out(r, out, "matrix_norm")
+
+
+def _max_or_zero(t: Tensor, dim: int, keepdim: bool) -> Tensor:
+    """The max of non-negative values along ``dim``; over an empty dim, a 0 outside the graph,
+    as PyTorch's positive-order matrix norms give (its negative orders raise there)."""
+    if t._data.shape[dim]:
+        return t.amax(dim, keepdim)
+    return t.sum(dim, keepdim).detach()
 
 
 def linalg_norm(A: Tensor, ord=None, dim=None, keepdim: bool = False, *, dtype=None,

@@ -555,10 +555,12 @@ class AminBackward0(AmaxBackward0):
 def aminmax(input: Tensor, *, dim=None, keepdim: bool = False, out=None):
     """(min, max) in one pass, as a named tuple; ties share the gradient evenly."""
     d = input._data
-    if d.size == 0:
+    dims = None if dim is None else _dims(int(dim), d.ndim)
+    if d.size == 0 and dim is None:
         raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the "
                            "operation has no identity.")
-    dims = None if dim is None else _dims(int(dim), d.ndim)
+    if dims is not None and d.ndim and d.shape[dims[0]] == 0:
+        raise IndexError(f"aminmax: Expected reduction dim {dims[0]} to have non-zero size.")
     lo = np.asarray(np.min(d, axis=dims, keepdims=keepdim))
     hi = np.asarray(np.max(d, axis=dims, keepdims=keepdim))
     if STATE.enabled and input._rg:

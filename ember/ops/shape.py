@@ -1008,6 +1008,8 @@ class SplitBackward0(Node):
     __slots__ = ("dim", "sizes", "shape", "_n_out")
 
     def backward(self, grads):
+        if self._n_out == 1:   # one piece: the engine hands over its gradient alone
+            grads = (grads,)
         parts = []
         ref = next(g for g in grads if g is not None)
         for g, s in zip(grads, self.sizes):
@@ -1057,6 +1059,8 @@ class UnbindBackward0(Node):
     __slots__ = ("dim", "shape", "_n_out")
 
     def backward(self, grads):
+        if self._n_out == 1:   # a size-1 dim: the engine hands over the one gradient alone
+            grads = (grads,)
         ref = next(g for g in grads if g is not None)
         parts = [g if g is not None else Tensor._wrap(np.zeros(ref._data.shape, ref._data.dtype))
                  for g in grads]
