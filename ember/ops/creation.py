@@ -265,15 +265,49 @@ def range_(start=0, end=None, step=1, *, dtype=None, device=None,
     return _finish((start + np.arange(n) * step).astype(dt.np), requires_grad)
 
 
-def linspace(start, end, steps: int, *, out=None, dtype=None, layout=None, device=None,
-             requires_grad: bool = False) -> Tensor:
-    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
-    check_device(device)
+def _type_name(v) -> str:
+    return "Tensor" if isinstance(v, Tensor) else type(v).__name__
+
+
+def _spaced_args(name: str, start, end, steps, base: str = ""):
+    """``start``, ``end`` as Python numbers and ``steps`` as an int, checked as PyTorch's
+    argument parser and kernel check them."""
+    number = (int, float, complex, np.number)
+    ok_steps = (isinstance(steps, (int, np.integer)) and not isinstance(steps, bool)) or (
+        isinstance(steps, Tensor) and steps._data.ndim == 0 and steps._data.dtype.kind in "iu")
+    if not ok_steps or not all(isinstance(v, number + (Tensor,)) for v in (start, end)):
+        got = ", ".join(_type_name(v) for v in (start, end, steps))
+        sigs = "".join(f"\n * ({a} start, {b} end, int steps{base}, *, Tensor out = None, "
+                       "torch.dtype dtype = None, torch.layout layout = None, torch.device "
+                       "device = None, bool pin_memory = False, bool requires_grad = False)"
+                       for a, b in (("Tensor", "Tensor"), ("Number", "Tensor"),
+                                    ("Tensor", "Number"), ("Number", "Number")))
+        raise TypeError(f"{name}() received an invalid combination of arguments - got ({got}), "
+                        f"but expected one of:{sigs}\n")
+    for what, v in (("start", start), ("end", end)):
+        if isinstance(v, Tensor) and v._data.ndim:
+            raise RuntimeError(f"{name} only supports 0-dimensional start and end tensors, but "
+                               f"got {what} with {v._data.ndim} dimension(s).")
+    steps = int(steps)
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     start = start.item() if isinstance(start, Tensor) else start
     end = end.item() if isinstance(end, Tensor) else end
+    return start, end, steps
+
+
+def _check_spaced_dtype(name: str, dt) -> None:
+    if dt is _dtype.bool_:
+        raise NotImplementedError(f'"{name}_cpu" not implemented for \'Bool\'')
+
+
+def linspace(start, end, steps: int, *, out=None, dtype=None, layout=None, device=None,
+             requires_grad: bool = False) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    check_device(device)
+    start, end, steps = _spaced_args("linspace", start, end, steps)
     dt = dtype or _dtype.get_default_dtype()
+    _check_spaced_dtype("linspace", dt)
     integral = not (dt.is_floating_point or dt.is_complex)
     # PyTorch's kernel: the step in the output type (double for integers), the first half
     # counted up from start and the second half down from end, for symmetric rounding.
@@ -311,7 +345,10 @@ def _linspace_values(s, e, step, steps: int, ct) -> np.ndarray:
 def logspace(start, end, steps: int, base: float = 10.0, *, out=None, dtype=None,
              layout=None, device=None, requires_grad: bool = False) -> Tensor:
     """``base ** linspace(start, end, steps)``."""
+    check_device(device)
+    start, end, steps = _spaced_args("logspace", start, end, steps, ", float base = 10.0")
     dt = dtype or _dtype.get_default_dtype()
+    _check_spaced_dtype("logspace", dt)
     lin = linspace(start, end, steps, dtype=_dtype.float64)._data
     return _finish(np.power(base, lin).astype(dt.np), requires_grad)
 
