@@ -77,6 +77,7 @@ from .ops.shape import (adjoint, atleast_1d, atleast_2d, atleast_3d, broadcast_s
                         row_stack, select, split, squeeze, stack, swapaxes, swapdims, t,
                         tensor_split, tile, transpose, tril, triu, unbind, unflatten, unsqueeze,
                         vsplit, vstack)
+from .ops.views_inplace import as_strided, as_strided_
 
 # --- indexing (ember/ops/indexing.py)
 from .ops.indexing import (argsort, argwhere, bucketize, gather, index_add, index_copy,

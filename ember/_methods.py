@@ -13,6 +13,7 @@ from .ops import pointwise as _pw
 from .ops import reduction as _rd
 from .ops import shape as _sh
 from .ops import random as _rn
+from .ops import views_inplace as _vi
 
 _TABLE = {
     # --- pointwise (ember/ops/pointwise.py)
@@ -139,6 +140,10 @@ _TABLE = {
     "flipud": _sh.flipud, "roll": _sh.roll, "narrow": _sh.narrow, "select": _sh.select,
     "tril": _sh.tril, "triu": _sh.triu, "tril_": _sh.tril_, "triu_": _sh.triu_,
     "rot90": _sh.rot90, "unfold": _sh.unfold,
+    # --- as_strided and in-place views (ember/ops/views_inplace.py)
+    "as_strided": _vi.as_strided, "as_strided_": _vi.as_strided_, "unsqueeze_": _vi.unsqueeze_,
+    "squeeze_": _vi.squeeze_, "t_": _vi.t_, "transpose_": _vi.transpose_,
+    "swapdims_": _vi.transpose_, "swapaxes_": _vi.transpose_,
     "T": property(_sh.T), "mT": property(_sh.mT), "mH": property(_sh.mH),
     # --- indexing (ember/ops/indexing.py)
     "__getitem__": _ix.getitem, "__setitem__": _ix.setitem, "copy_": _ix.copy_,
