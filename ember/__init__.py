@@ -58,9 +58,9 @@ from .ops.pointwise import (
 
 # --- reduction (ember/ops/reduction.py)
 from .ops.reduction import (all, amax, amin, aminmax, any, argmax, argmin, count_nonzero,
-                            cummax, cummin, cumprod, cumsum, diff, log_softmax, logsumexp, max,
-                            mean, median, min, mode, nanmean, nanmedian, nansum, norm, prod,
-                            softmax, std, std_mean, sum, var, var_mean)
+                            cummax, cummin, cumprod, cumsum, diff, log_softmax, logcumsumexp,
+                            logsumexp, max, mean, median, min, mode, nanmean, nanmedian, nansum,
+                            norm, prod, softmax, std, std_mean, sum, var, var_mean)
 
 # --- linalg (ember/ops/linalg.py)
 from .ops.linalg import (addbmm, addmm, addmv, addr, baddbmm, bmm, cross, det, diag,

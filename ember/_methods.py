@@ -111,6 +111,7 @@ _TABLE = {
     "prod": _rd.prod, "max": _rd.max, "min": _rd.min, "amax": _rd.amax, "amin": _rd.amin,
     "aminmax": _rd.aminmax, "argmax": _rd.argmax, "argmin": _rd.argmin, "var": _rd.var,
     "std": _rd.std, "norm": _rd.norm, "logsumexp": _rd.logsumexp, "cumsum": _rd.cumsum,
+    "logcumsumexp": _rd.logcumsumexp,
     "cumprod": _rd.cumprod, "cummax": _rd.cummax, "cummin": _rd.cummin, "all": _rd.all,
     "any": _rd.any, "count_nonzero": _rd.count_nonzero, "median": _rd.median,
     "nanmedian": _rd.nanmedian, "mode": _rd.mode, "softmax": _rd.softmax,

@@ -17,7 +17,7 @@ import numpy as np
 
 __all__ = ["is_array", "where", "exp", "log", "sqrt", "sign", "abs", "tanh", "sigmoid",
            "sum", "sum_to", "expand", "unsqueeze", "transpose", "zeros_like", "ones_like",
-           "maximum", "minimum", "as_dtype_of"]
+           "maximum", "minimum", "as_dtype_of", "flip", "logcumsumexp", "lowest"]
 
 _ARRAY = (np.ndarray, np.generic)
 
@@ -132,3 +132,23 @@ def as_dtype_of(x, like):
     if isinstance(x, _ARRAY):
         return x if x.dtype == like.dtype else x.astype(like.dtype)
     return x if x.dtype == like.dtype else x.to(like.dtype)
+
+
+def flip(x, dim: int):
+    """``x`` reversed along ``dim``."""
+    if isinstance(x, _ARRAY):
+        return np.flip(x, dim)
+    return x.flip(dim)
+
+
+def logcumsumexp(x, dim: int):
+    """``log(cumsum(exp(x)))`` along ``dim`` without overflow (a running logaddexp)."""
+    if isinstance(x, _ARRAY):
+        return np.logaddexp.accumulate(x, axis=dim) if x.ndim else x
+    return x.logcumsumexp(dim)
+
+
+def lowest(x) -> float:
+    """The most negative finite value of ``x``'s floating dtype (a log of zero that stays
+    finite, so that differences of such logs are not NaN)."""
+    return float(np.finfo(x.dtype if isinstance(x, _ARRAY) else x.dtype.np).min)
