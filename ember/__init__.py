@@ -73,10 +73,10 @@ from . import linalg
 from .ops.shape import (adjoint, atleast_1d, atleast_2d, atleast_3d, broadcast_shapes,
                         broadcast_tensors, broadcast_to, cat, chunk, column_stack, concat,
                         concatenate, dsplit, dstack, flatten, flip, fliplr, flipud, hsplit,
-                        hstack, moveaxis, movedim, narrow, permute, ravel, reshape, roll, rot90,
-                        row_stack, select, split, squeeze, stack, swapaxes, swapdims, t,
-                        tensor_split, tile, transpose, tril, triu, unbind, unflatten, unsqueeze,
-                        vsplit, vstack)
+                        hstack, moveaxis, movedim, narrow, permute, ravel, repeat_interleave,
+                        reshape, roll, rot90, row_stack, select, split, squeeze, stack,
+                        swapaxes, swapdims, t, tensor_split, tile, transpose, tril, triu,
+                        unbind, unflatten, unsqueeze, vsplit, vstack)
 from .ops.views_inplace import as_strided, as_strided_
 
 # --- indexing (ember/ops/indexing.py)

@@ -135,6 +135,7 @@ _TABLE = {
     "t": _sh.t, "permute": _sh.permute, "movedim": _sh.movedim, "moveaxis": _sh.movedim,
     "adjoint": _sh.adjoint, "expand": _sh.expand, "expand_as": _sh.expand_as,
     "broadcast_to": _sh.broadcast_to, "repeat": _sh.repeat, "tile": _sh.tile,
+    "repeat_interleave": _sh.repeat_interleave,
     "contiguous": _sh.contiguous, "split": _sh.split, "chunk": _sh.chunk,
     "unbind": _sh.unbind, "tensor_split": _sh.tensor_split, "hsplit": _sh.hsplit,
     "vsplit": _sh.vsplit, "dsplit": _sh.dsplit, "flip": _sh.flip, "fliplr": _sh.fliplr,
