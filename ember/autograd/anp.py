@@ -17,7 +17,8 @@ import numpy as np
 
 __all__ = ["is_array", "where", "exp", "log", "sqrt", "sign", "abs", "tanh", "sigmoid",
            "sum", "sum_to", "expand", "unsqueeze", "transpose", "zeros_like", "ones_like",
-           "maximum", "minimum", "as_dtype_of", "flip", "logcumsumexp", "lowest"]
+           "maximum", "minimum", "as_dtype_of", "flip", "logcumsumexp", "lowest",
+           "constant"]
 
 _ARRAY = (np.ndarray, np.generic)
 
@@ -152,3 +153,12 @@ def lowest(x) -> float:
     """The most negative finite value of ``x``'s floating dtype (a log of zero that stays
     finite, so that differences of such logs are not NaN)."""
     return float(np.finfo(x.dtype if isinstance(x, _ARRAY) else x.dtype.np).min)
+
+
+def constant(value: np.ndarray, like):
+    """A NumPy constant of the forward (a mask, fixed weights) in ``like``'s kind: the array
+    itself beside arrays, an ember tensor that needs no grad beside tensors."""
+    if isinstance(like, _ARRAY):
+        return value
+    from .._tensor import Tensor
+    return Tensor._wrap(value)

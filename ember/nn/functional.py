@@ -2633,6 +2633,9 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0,
     return _apply_reduction(out_margin + out_self, red)
 
 
+from ._multi_margin import multi_margin_loss, multilabel_margin_loss  # noqa: E402
+
+
 def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
                                 size_average=None, reduce=None,
                                 reduction: str = "mean") -> Tensor:
