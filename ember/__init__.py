@@ -4,7 +4,7 @@
 """
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from .version import __version__  # PyTorch's release with ember's as its local label
 
 # --- core
 from . import _dtype
@@ -20,6 +20,14 @@ from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,
 from .autograd.anomaly_mode import (is_anomaly_check_nan_enabled, is_anomaly_enabled,
                                     set_anomaly_enabled)
 from . import backends, cuda
+
+# --- the CPU-only PyTorch namespace: devices, amp, compile, jit, threads, testing
+from ._size import get_default_device, set_default_device
+from ._threads import (get_num_interop_threads, get_num_threads, set_num_interop_threads,
+                       set_num_threads)
+from . import accelerator, amp, compiler, jit, testing, version
+from .amp.autocast_mode import autocast, get_autocast_dtype, is_autocast_enabled
+from .compiler import compile
 
 half = float16
 float = float32

@@ -13,6 +13,7 @@ from .. import _dtype
 from .._tensor import Tensor
 from ..autograd import anp
 from ..autograd.grad_mode import STATE
+from ..amp.autocast_mode import AUTOCAST, fp32
 from ..autograd.graph import Node, record1
 
 _wrap = Tensor._wrap
@@ -72,6 +73,8 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
                       weight: Tensor | None = None, size_average=None, reduce=None,
                       reduction: str = "mean") -> Tensor:
     """``sum_{i != y} w[y] * max(0, margin - x[y] + x[i]) ** p / C`` per sample, reduced."""
+    if AUTOCAST.enabled:
+        input, weight = fp32(input), fp32(weight)
     from .functional import _reduction
     red = _reduction(reduction, size_average, reduce)
     if p not in (1, 2):
@@ -139,6 +142,8 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, red
                            reduction: str = "mean") -> Tensor:
     """``sum_{j in targets} sum_{i not in targets} max(0, 1 - x[j] + x[i]) / C`` per sample,
     the targets of a sample being its target row up to the first -1; reduced."""
+    if AUTOCAST.enabled:
+        input, = fp32(input)
     from .functional import _reduction
     red = _reduction(reduction, size_average, reduce)
     x = _matrix(input, "multilabel_margin_loss_forward_out_frame")

@@ -18,6 +18,7 @@ import numpy as np
 from .. import _dtype
 from .._tensor import Tensor, check_inplace
 from ..autograd.grad_mode import STATE
+from ..amp.autocast_mode import AUTOCAST, fp32, lower
 from ..autograd.graph import Node, record, record1, record2
 from ..ops import inplace as _ip
 from ..ops import linalg as _la
@@ -213,6 +214,8 @@ def _matmul_error(rows: int, k: int, wrows: int, wcols: int) -> RuntimeError:
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``input @ weight.T + bias`` over the last dim of ``input``."""
+    if AUTOCAST.enabled:
+        input, weight, bias = lower(input), lower(weight), lower(bias)
     _check_tensor(input, "linear")
     _check_tensor(weight, "linear", "weight", 2)
     xd, wd = input._data, weight._data
@@ -1513,6 +1516,8 @@ def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
 
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """``x`` for x > 0, ``weight * x`` otherwise; ``weight`` has 1 or C (dim 1) entries."""
+    if AUTOCAST.enabled:
+        input, weight = lower(input), lower(weight)
     _check_tensor(input, "prelu")
     _check_tensor(weight, "prelu", "weight", 2)
     wd = weight._data
@@ -2008,6 +2013,8 @@ def _weighted_sum_loss(elementwise: Tensor, weight: Tensor, input: Tensor,
 def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
              reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
     """Mean squared error ``(input - target)^2``, reduced."""
+    if AUTOCAST.enabled:
+        input, target = fp32(input), fp32(target)
     _size_warning(input, target)
     red = _reduction(reduction, size_average, reduce)
     if weight is not None:
@@ -2032,6 +2039,8 @@ class MseLossBackward0(_PointwiseLoss):
 def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
             reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
     """Mean absolute error ``|input - target|``, reduced (PyTorch's composite)."""
+    if AUTOCAST.enabled:
+        input, target = fp32(input), fp32(target)
     _size_warning(input, target)
     red = _reduction(reduction, size_average, reduce)
     err = (input - target).abs()
@@ -2043,6 +2052,8 @@ def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
 def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
                    reduction: str = "mean", beta: float = 1.0) -> Tensor:
     """Quadratic below ``beta`` (``0.5 d^2 / beta``), linear above (``|d| - beta / 2``)."""
+    if AUTOCAST.enabled:
+        input, target = fp32(input), fp32(target)
     _size_warning(input, target)
     red = _reduction(reduction, size_average, reduce)
     if beta < 0:
@@ -2075,6 +2086,8 @@ class SmoothL1LossBackward0(_PointwiseLoss):
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
                weight: Tensor | None = None) -> Tensor:
     """Quadratic below ``delta`` (``0.5 d^2``), linear above (``delta (|d| - delta / 2)``)."""
+    if AUTOCAST.enabled:
+        input, target = fp32(input), fp32(target)
     _size_warning(input, target)
     red = _reduction(reduction)
     if delta <= 0:
@@ -2149,6 +2162,8 @@ class SoftMarginLossBackward0(_PointwiseLoss):
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                          size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     """``-w (t log(x) + (1 - t) log(1 - x))`` with each log clamped at -100, reduced."""
+    if AUTOCAST.enabled:
+        input, target, weight = fp32(input), fp32(target), fp32(weight)
     _check_tensor(input, "binary_cross_entropy")
     _check_tensor(target, "binary_cross_entropy", "target", 2)
     red = _reduction(reduction, size_average, reduce)
@@ -2214,6 +2229,8 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
                                      pos_weight: Tensor | None = None) -> Tensor:
     """``binary_cross_entropy(sigmoid(input), target)`` computed stably from the logits;
     ``pos_weight`` scales the positive term."""
+    if AUTOCAST.enabled:
+        input, target, weight, pos_weight = fp32(input), fp32(target), fp32(weight), fp32(pos_weight)
     _check_tensor(input, "binary_cross_entropy_with_logits")
     _check_tensor(target, "binary_cross_entropy_with_logits", "target", 2)
     red = _reduction(reduction, size_average, reduce)
@@ -2414,6 +2431,8 @@ def _nll_nd(input: Tensor, target: Tensor, weight: Tensor | None, reduction: str
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
              ignore_index: int = -100, reduce=None, reduction: str = "mean") -> Tensor:
     """Negative log likelihood of the target classes (``input`` holds log-probabilities)."""
+    if AUTOCAST.enabled:
+        input, weight = fp32(input), fp32(weight)
     _check_tensor(input, "nll_loss")
     _check_tensor(target, "nll_loss", "target", 2)
     red = _reduction(reduction, size_average, reduce)
@@ -2486,6 +2505,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                   reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
     """``nll_loss(log_softmax(input, 1), target)`` for class indices; for class
     probabilities (a target shaped like ``input``), ``-sum(target * log_softmax(input))``."""
+    if AUTOCAST.enabled:
+        input, target, weight = fp32(input), fp32(target), fp32(weight)
     _check_tensor(input, "cross_entropy")
     _check_tensor(target, "cross_entropy", "target", 2)
     red = _reduction(reduction, size_average, reduce)
@@ -2507,6 +2528,8 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None,
            reduction: str = "mean", log_target: bool = False) -> Tensor:
     """``target * (log(target) - input)`` (``input`` holds log-probabilities; with
     ``log_target`` so does ``target``); 'batchmean' divides the sum by the batch size."""
+    if AUTOCAST.enabled:
+        input, target = fp32(input), fp32(target)
     _check_tensor(input, "kl_div")
     _check_tensor(target, "kl_div", "target", 2)
     if size_average is not None or reduce is not None:

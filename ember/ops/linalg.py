@@ -14,6 +14,7 @@ import numpy as np
 from .. import _dtype
 from .._tensor import Tensor
 from ..autograd.grad_mode import STATE
+from ..amp.autocast_mode import AUTOCAST, lower
 from ..autograd.graph import Node, record, record1, record2
 from . import reduction as _rd
 from ._util import broadcast_shapes, wrap_dim
@@ -85,6 +86,8 @@ def _unsafe_view(t: Tensor, shape: tuple) -> Tensor:
 # -- products of vectors and matrices -------------------------------------------------------
 def mm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
     """Matrix product of two 2-d tensors."""
+    if AUTOCAST.enabled:
+        input, mat2 = lower(input), lower(mat2)
     _check_tensor(mat2, "mm", "mat2")
     a, b = input._data, mat2._data
     if a.ndim != 2:
@@ -128,6 +131,8 @@ class MmBackward0(Node):
 
 def bmm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
     """Batched matrix product of two 3-d tensors with the same batch size."""
+    if AUTOCAST.enabled:
+        input, mat2 = lower(input), lower(mat2)
     _check_tensor(mat2, "bmm", "mat2")
     a, b = input._data, mat2._data
     if a.ndim != 3:
@@ -309,6 +314,8 @@ def _should_fold(t1: Tensor, t2: Tensor) -> bool:
 def matmul(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     """PyTorch's matmul: dot, matrix-vector, matrix-matrix, and batched products with the
     batch dims broadcast."""
+    if AUTOCAST.enabled:
+        input, other = lower(input), lower(other)
     _check_tensor(input, "matmul", "input")
     _check_tensor(other, "matmul", "other")
     na, nb = input._data.ndim, other._data.ndim
@@ -426,6 +433,8 @@ def _combine(bias: np.ndarray, prod: np.ndarray, beta, alpha) -> np.ndarray:
 
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1, out=None) -> Tensor:
     """``beta * input + alpha * (mat1 @ mat2)`` (what a Linear layer computes)."""
+    if AUTOCAST.enabled:
+        input, mat1, mat2 = lower(input), lower(mat1), lower(mat2)
     a, b = mat1._data, mat2._data
     if input._data.dtype != b.dtype:
         raise RuntimeError(f"self and mat2 must have the same dtype, but got {_tname(input)} "
@@ -579,6 +588,8 @@ def _batch_checks(batch1: Tensor, batch2: Tensor) -> None:
 def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1,
             out=None) -> Tensor:
     """``beta * input + alpha * bmm(batch1, batch2)``."""
+    if AUTOCAST.enabled:
+        input, batch1, batch2 = lower(input), lower(batch1), lower(batch2)
     _batch_checks(batch1, batch2)
     a, b = batch1._data, batch2._data
     shape = (a.shape[0], a.shape[1], b.shape[2])
@@ -612,6 +623,8 @@ class BaddbmmBackward0(Node):
 def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1,
            out=None) -> Tensor:
     """``beta * input + alpha * sum_b(batch1[b] @ batch2[b])``."""
+    if AUTOCAST.enabled:
+        input, batch1, batch2 = lower(input), lower(batch1), lower(batch2)
     _batch_checks(batch1, batch2)
     a, b = batch1._data, batch2._data
     shape = (a.shape[1], b.shape[2])
