@@ -28,6 +28,14 @@ from ._threads import (get_num_interop_threads, get_num_threads, set_num_interop
 from . import accelerator, amp, compiler, jit, testing, version
 from .amp.autocast_mode import autocast, get_autocast_dtype, is_autocast_enabled
 from .compiler import compile
+from .amp import GradScaler
+from ._flags import (are_deterministic_algorithms_enabled, get_float32_matmul_precision,
+                     is_deterministic_algorithms_warn_only_enabled, is_warn_always_enabled,
+                     set_float32_matmul_precision, set_warn_always,
+                     use_deterministic_algorithms)
+import math as _math
+inf, nan, pi, e = _math.inf, _math.nan, _math.pi, _math.e
+newaxis = None
 
 half = float16
 float = float32
@@ -122,3 +130,31 @@ def numel(input: Tensor) -> int:
 
 def is_floating_point(input: Tensor) -> bool:
     return input.is_floating_point()
+
+
+def is_complex(input: Tensor) -> bool:
+    return input.is_complex()
+
+
+def is_nonzero(input: Tensor) -> bool:
+    return input.is_nonzero()
+
+
+def is_same_size(input: Tensor, other: Tensor) -> bool:
+    return input.is_same_size(other)
+
+
+def typename(obj) -> str:
+    """PyTorch's legacy type name: ``torch.FloatTensor`` for a float32 tensor."""
+    if isinstance(obj, Tensor):
+        return obj.type()
+    return type(obj).__qualname__ if type(obj).__module__ == "builtins" else \
+        f"{type(obj).__module__}.{type(obj).__qualname__}"
+
+
+def is_autocast_cpu_enabled() -> bool:
+    return is_autocast_enabled("cpu")
+
+
+def get_autocast_cpu_dtype():
+    return get_autocast_dtype("cpu")

@@ -172,7 +172,8 @@ _TABLE = {
 
 
 def _bind() -> None:
-    for name, fn in _TABLE.items():
+    from ._tensor_info import TABLE as info
+    for name, fn in list(_TABLE.items()) + list(info.items()):
         setattr(Tensor, name, fn)
 
 

@@ -262,3 +262,33 @@ def test_data_parallel_calls_the_module():
     assert repr(ember.nn.DataParallel(ember.nn.Linear(2, 3))) == \
         repr(torch.nn.DataParallel(torch.nn.Linear(2, 3)))
     assert ember.nn.parallel.DataParallel is ember.nn.DataParallel
+
+
+@pytest.mark.parametrize("expr", [
+    "lib.arange(6.0)[2:].storage_offset()", "lib.arange(6.0)[2:].t().storage_offset()",
+    "lib.arange(6.0).itemsize", "lib.arange(6.0).nbytes", "lib.ones(1).get_device()",
+    "lib.ones(1).is_signed()", "lib.tensor([True]).is_signed()",
+    "lib.tensor([1], dtype=lib.uint8).is_signed()", "lib.tensor([2.0]).is_nonzero()",
+    "lib.tensor([1.0, 2.0]).is_nonzero()", "lib.tensor([]).is_nonzero()",
+    "lib.is_same_size(lib.ones(2), lib.ones(2, 1))", "lib.is_complex(lib.ones(1))",
+    "lib.typename(lib.ones(1))", "lib.typename(3)", "(lib.inf, lib.pi, lib.e, lib.newaxis)",
+    "str(lib.nan)", "lib.ones(1).is_conj()", "lib.ones(1).is_sparse",
+    "lib.get_float32_matmul_precision()", "lib.are_deterministic_algorithms_enabled()",
+    "lib.is_autocast_cpu_enabled()", "str(lib.get_autocast_cpu_dtype()) != ''",
+])
+def test_small_names_scripts_reach(expr):
+    assert _outcome(lambda: eval(expr, {"lib": ember})) == \
+        _outcome(lambda: eval(expr, {"lib": torch}))   # noqa: S307 - fixed expressions
+
+
+def test_process_switches_are_recorded():
+    for lib in (torch, ember):
+        try:
+            lib.set_float32_matmul_precision("high")
+            lib.use_deterministic_algorithms(True, warn_only=True)
+            assert lib.get_float32_matmul_precision() == "high"
+            assert lib.are_deterministic_algorithms_enabled()
+            assert lib.is_deterministic_algorithms_warn_only_enabled()
+        finally:
+            lib.set_float32_matmul_precision("highest")
+            lib.use_deterministic_algorithms(False)
