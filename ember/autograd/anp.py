@@ -18,7 +18,7 @@ import numpy as np
 __all__ = ["is_array", "where", "exp", "log", "sqrt", "sign", "abs", "tanh", "sigmoid",
            "sum", "sum_to", "expand", "unsqueeze", "transpose", "zeros_like", "ones_like",
            "maximum", "minimum", "as_dtype_of", "flip", "logcumsumexp", "lowest",
-           "constant"]
+           "constant", "scatter_add"]
 
 _ARRAY = (np.ndarray, np.generic)
 
@@ -162,3 +162,14 @@ def constant(value: np.ndarray, like):
         return value
     from .._tensor import Tensor
     return Tensor._wrap(value)
+
+
+def scatter_add(n: int, index: np.ndarray, values):
+    """A length-``n`` vector of zeros with ``values`` (1-d) added at ``index`` (a NumPy int
+    array; repeated indices add up)."""
+    if isinstance(values, _ARRAY):
+        out = np.zeros(n, values.dtype)
+        np.add.at(out, index, values)
+        return out
+    from .._tensor import Tensor
+    return values.new_zeros((n,)).index_add(0, Tensor._wrap(index), values)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
+from ..autograd import anp
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import Node
 from . import shape as _sh
@@ -72,13 +73,12 @@ class AsStridedBackward0(Node):
     read back at the input's own positions in that storage."""
 
     __slots__ = ("view", "own", "storage_size")
+    _wants_tensors = False
 
     def backward(self, grad):
-        from .creation import zeros
-        view_pos = Tensor._wrap(_positions(*self.view).reshape(-1))
-        own_pos = Tensor._wrap(_positions(*self.own))
-        storage = zeros(self.storage_size, dtype=grad.dtype)
-        return storage.index_add(0, view_pos, grad.reshape(-1))[own_pos],
+        storage = anp.scatter_add(self.storage_size, _positions(*self.view).reshape(-1),
+                                  grad.reshape(-1))
+        return storage[anp.constant(_positions(*self.own), grad)],
 
 
 class AsStridedBackward1(AsStridedBackward0):
