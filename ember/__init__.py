@@ -25,7 +25,7 @@ from . import backends, cuda
 from ._size import get_default_device, set_default_device
 from ._threads import (get_num_interop_threads, get_num_threads, set_num_interop_threads,
                        set_num_threads)
-from . import accelerator, amp, compiler, jit, testing, version
+from . import accelerator, amp, compiler, cpu, jit, testing, version
 from .amp.autocast_mode import autocast, get_autocast_dtype, is_autocast_enabled
 from .compiler import compile
 from .amp import GradScaler

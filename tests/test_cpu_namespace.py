@@ -296,3 +296,24 @@ def test_process_switches_are_recorded():
         finally:
             lib.set_float32_matmul_precision("highest")
             lib.use_deterministic_algorithms(False)
+
+
+def test_deprecated_amp_spellings():
+    for lib in (torch, ember):
+        with pytest.warns(FutureWarning, match=r"torch.cpu.amp.autocast\(args...\)` is "
+                                               "deprecated"):
+            with lib.cpu.amp.autocast(dtype=lib.float16):
+                assert str((lib.ones(2, 2) @ lib.ones(2, 2)).dtype) == "torch.float16"
+        with pytest.warns(FutureWarning, match=r"torch.cuda.amp.autocast\(args...\)` is "
+                                               "deprecated"):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                with lib.cuda.amp.autocast():
+                    assert not lib.is_autocast_enabled("cpu")
+        with pytest.warns(FutureWarning, match=r"torch.cuda.amp.GradScaler\(args...\)` is "
+                                               "deprecated"):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                assert not lib.cuda.amp.GradScaler().is_enabled()
+        assert lib.cpu.is_available() and lib.cpu.device_count() == 1
+        assert lib.cpu.current_device() == "cpu"
