@@ -158,3 +158,12 @@ def is_autocast_cpu_enabled() -> bool:
 
 def get_autocast_cpu_dtype():
     return get_autocast_dtype("cpu")
+
+
+def __getattr__(name: str):
+    # ember.viz (graph pictures, step-through backward, the tour) is imported on first use,
+    # so "import ember" does not pay for it
+    if name == "viz":
+        import importlib
+        return importlib.import_module(".viz", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

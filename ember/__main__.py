@@ -1,5 +1,6 @@
 """Command line: ``ember run`` (a PyTorch script, ``-m module`` or ``-c code`` with ember
-standing in for torch, as ``python`` runs them), ``ember demo`` and ``ember --version``."""
+standing in for torch, as ``python`` runs them; ``--graph OUT_DIR`` draws its backward
+passes), ``ember demo``, ``ember tour`` and ``ember --version``."""
 from __future__ import annotations
 
 import argparse
@@ -14,7 +15,9 @@ def _run_parser() -> argparse.ArgumentParser:
     """The options of ``ember run`` that come before the script (add new ones here; whether
     an option takes a value is read from this parser when the command line is split)."""
     p = argparse.ArgumentParser(
-        prog="ember run", usage="ember run [options] (SCRIPT | -m MODULE | -c CODE) [ARGS...]",
+        prog="ember run",
+        usage="ember run [--graph OUT_DIR [--graph-every N]] (SCRIPT | -m MODULE | -c CODE) "
+              "[ARGS...]",
         description="Run a PyTorch program with ember standing in for torch (`import torch` "
                     "gives ember), as `python SCRIPT`, `python -m MODULE` or `python -c CODE` "
                     "would run it: ARGS become sys.argv[1:], and the program's exit status is "
@@ -131,11 +134,15 @@ def _run_code(code: str) -> None:
 
 
 def _run(argv: list) -> int:
+    from .viz.cli import graph_options
+    argv, graph = graph_options(argv)        # --graph OUT_DIR [--graph-every N]
     parser = _run_parser()
     options, kind, target, args = _split_run_args(parser, argv)
     parser.parse_args(options)
     from ._torch_alias import install
     install()
+    if graph is not None:
+        graph.install()
     return _execute(kind, target, args)
 
 
@@ -152,6 +159,8 @@ def _main_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("run", help="run a PyTorch script, module (-m) or code (-c) with ember "
                                "standing in for torch (see `ember run --help`)", add_help=False)
+    sub.add_parser("tour", help="a guided tour of the lessons (ember tour --list)",
+                   add_help=False)
     demo = sub.add_parser(
         "demo", help="train a small network on handwritten digits",
         description="Train a small classifier on scikit-learn's bundled 8x8 handwritten "
@@ -171,6 +180,9 @@ def main(argv: list | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "run":
         return _run(argv[1:])
+    if argv and argv[0] == "tour":
+        from .viz.cli import tour_main
+        return tour_main(argv[1:])
     args = _main_parser().parse_args(argv)
     if args.command == "demo":
         from .demo import main as demo_main

@@ -15,6 +15,7 @@ from ..autograd import anp
 from ..autograd.grad_mode import STATE
 from ..amp.autocast_mode import AUTOCAST, fp32
 from ..autograd.graph import Node, record1
+from .loss import _reduction
 
 _wrap = Tensor._wrap
 
@@ -75,7 +76,6 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
     """``sum_{i != y} w[y] * max(0, margin - x[y] + x[i]) ** p / C`` per sample, reduced."""
     if AUTOCAST.enabled:
         input, weight = fp32(input), fp32(weight)
-    from .functional import _reduction
     red = _reduction(reduction, size_average, reduce)
     if p not in (1, 2):
         raise ValueError("only p == 1 and p == 2 supported")
@@ -144,7 +144,6 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, red
     the targets of a sample being its target row up to the first -1; reduced."""
     if AUTOCAST.enabled:
         input, = fp32(input)
-    from .functional import _reduction
     red = _reduction(reduction, size_average, reduce)
     x = _matrix(input, "multilabel_margin_loss_forward_out_frame")
     n, c = x.shape
