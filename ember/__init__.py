@@ -116,6 +116,7 @@ from ._tensor_str import set_printoptions
 from . import nn
 from . import optim
 from . import utils  # torch.utils.data is reachable after a bare "import torch"
+from . import distributed  # imports without mpi4py; MPI starts in init_process_group
 from .serialization import load, save
 
 

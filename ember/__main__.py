@@ -1,6 +1,7 @@
 """Command line: ``ember run`` (a PyTorch script, ``-m module`` or ``-c code`` with ember
 standing in for torch, as ``python`` runs them; ``--graph OUT_DIR`` draws its backward
-passes), ``ember demo``, ``ember tour`` and ``ember --version``."""
+passes; ``--nproc-per-node N`` launches it on several processes as torchrun does),
+``ember demo``, ``ember tour`` and ``ember --version``."""
 from __future__ import annotations
 
 import argparse
@@ -26,13 +27,19 @@ def _run_parser() -> argparse.ArgumentParser:
                    help="run a library module as a script (like python -m)")
     p.add_argument("-c", dest="code", metavar="CODE",
                    help="run the program passed in as a string (like python -c)")
+    p.epilog = ("Launcher options (torchrun's, before SCRIPT): --nproc-per-node N, --nnodes N, "
+                "--hostfile FILE, --master-addr, --master-port, --node-rank, --standalone: "
+                "run SCRIPT on several processes through MPI (see the README). --graph OUT_DIR "
+                "[--graph-every N] draws the script's backward passes.")
     return p
 
 
 def _takes_value(parser: argparse.ArgumentParser, option: str) -> bool:
-    for action in parser._actions:
-        if option in action.option_strings:
-            return action.nargs != 0
+    from .distributed.run import _parser as launcher_parser
+    for p in (parser, launcher_parser()):
+        for action in p._actions:
+            if option in action.option_strings:
+                return action.nargs != 0
     return False
 
 
@@ -138,7 +145,17 @@ def _run(argv: list) -> int:
     argv, graph = graph_options(argv)        # --graph OUT_DIR [--graph-every N]
     parser = _run_parser()
     options, kind, target, args = _split_run_args(parser, argv)
-    parser.parse_args(options)
+    # Launcher options (torchrun's): start the ranks through MPI, or set this rank's env.
+    from .distributed.run import prepare
+    if kind == "script":
+        launch = prepare(options + [target] + args)
+        if isinstance(launch, int):          # the MPI job this process started has ended
+            return launch
+        target, args = launch[0], launch[1:]
+    elif options:
+        parser.error("launcher options (--nproc-per-node...) run a SCRIPT, not -m or -c")
+    else:
+        prepare([target])                    # one rank of ``mpirun -n N ember run -m ...``
     from ._torch_alias import install
     install()
     if graph is not None:

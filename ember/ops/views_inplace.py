@@ -76,8 +76,8 @@ class AsStridedBackward0(Node):
     _wants_tensors = False
 
     def backward(self, grad):
-        storage = anp.scatter_add(self.storage_size, _positions(*self.view).reshape(-1),
-                                  grad.reshape(-1))
+        storage = anp.index_add(anp.zeros((self.storage_size,), grad), 0,
+                                _positions(*self.view).reshape(-1), grad.reshape(-1))
         return storage[_positions(*self.own)],     # a NumPy index serves arrays and tensors
 
 
