@@ -8,7 +8,6 @@ import argparse
 import os
 import runpy
 import sys
-import traceback
 
 
 # -- ember run ------------------------------------------------------------------------------------
@@ -74,7 +73,9 @@ def _print_user_traceback(exc: BaseException) -> None:
     tb = exc.__traceback__
     while tb is not None and _is_runpy(tb.tb_frame.f_code.co_filename, True):
         tb = tb.tb_next
-    traceback.print_exception(type(exc), exc, tb)
+    # through sys.excepthook, as Python reports it: a hook the program or ember.distributed
+    # installed (which aborts the other ranks) runs too
+    sys.excepthook(type(exc), exc.with_traceback(tb), tb)
 
 
 def _is_runpy(filename: str, or_launcher: bool = False) -> bool:

@@ -1073,7 +1073,7 @@ def logcumsumexp(input: Tensor, dim: int, *, out=None) -> Tensor:
     d = input._data
     if d.dtype.kind not in "fc":
         raise NotImplementedError(f'"logcumsumexp_out_cpu" not implemented for '
-                                  f"'{_tname(d.dtype)}'")
+                                  f"'{tname(d.dtype)}'")
     k = wrap_dim(int(dim), d.ndim)
     r = np.logaddexp.accumulate(d, axis=k) if d.ndim else d.copy()
     if STATE.enabled and input._rg:
