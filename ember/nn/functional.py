@@ -46,3 +46,4 @@ from ..ops.sampling import (  # noqa: F401
     channel_shuffle, fold, interpolate, pixel_shuffle, pixel_unshuffle, unfold, upsample,
     upsample_bilinear, upsample_nearest,
 )
+from ..ops.multi_margin import multi_margin_loss, multilabel_margin_loss  # noqa: F401

@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 
 from .._tensor import Tensor
+from ..amp.autocast_mode import AUTOCAST, lower
 from ..autograd import anp
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import Node, record1, record2
@@ -349,6 +350,8 @@ def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
 
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """``x`` for x > 0, ``weight * x`` otherwise; ``weight`` has 1 or C (dim 1) entries."""
+    if AUTOCAST.enabled:
+        input, weight = lower(input), lower(weight)
     _check_tensor(input, "prelu")
     _check_tensor(weight, "prelu", "weight", 2)
     wd = weight._data

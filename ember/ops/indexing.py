@@ -833,10 +833,10 @@ def _gather_check(d: np.ndarray, dim: int, a: np.ndarray, what: str = "gather") 
                                f"apart from dimension {dim}")
 
 
-def _bounds(a: np.ndarray, size: int, dim: int) -> None:
+def _bounds(a: np.ndarray, size: int, dim: int, exc=RuntimeError, prefix: str = "") -> None:
     if a.size and (a.min() < 0 or a.max() >= size):
         bad = a[(a < 0) | (a >= size)].flat[0]
-        raise RuntimeError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
+        raise exc(f"{prefix}index {bad} is out of bounds for dimension {dim} with size {size}")
 
 
 def _coords(a: np.ndarray, dim: int) -> tuple:
@@ -1248,7 +1248,7 @@ def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor
         raise IndexError(f"index_copy_(): Number of indices ({a.size}) should be equal to "
                          f"source.size(dim) ({n_src})")
     size = d.shape[dim] if d.ndim else 1
-    _bounds(a, size, dim)
+    _bounds(a, size, dim, IndexError, "index_copy_(): ")
     out = d.copy() if d.ndim else d.reshape(1).copy()
     sm = np.moveaxis(s, dim, 0) if s.ndim else s.reshape(1)
     np.moveaxis(out, dim, 0)[a] = sm
@@ -1726,6 +1726,8 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
     n = d.ndim
     dim = wrap_dim(dim, n)
     size = d.shape[dim] if n else 1
+    if size == 0:
+        raise IndexError(f"kthvalue(): Expected reduction dim {dim} to have non-zero size.")
     if not 1 <= k <= size:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {dim}")
     if n == 0:

@@ -15,6 +15,7 @@ from .. import _dtype
 from .._tensor import Tensor
 from ..autograd import anp
 from ..autograd.grad_mode import STATE
+from ..amp.autocast_mode import AUTOCAST, lower
 from ..autograd.graph import Node, record, record1, record2
 from . import reduction as _rd
 from ._util import broadcast_shapes, check_tensor, tname, wrap_dim
@@ -81,6 +82,8 @@ def _unsafe_view(t: Tensor, shape: tuple) -> Tensor:
 # -- products of vectors and matrices -------------------------------------------------------
 def mm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
     """Matrix product of two 2-d tensors."""
+    if AUTOCAST.enabled:
+        input, mat2 = lower(input), lower(mat2)
     check_tensor(mat2, "mm", "mat2")
     a, b = input._data, mat2._data
     if a.ndim != 2:
@@ -129,6 +132,8 @@ def _grad_mat2(m1, grad):
 
 def bmm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
     """Batched matrix product of two 3-d tensors with the same batch size."""
+    if AUTOCAST.enabled:
+        input, mat2 = lower(input), lower(mat2)
     check_tensor(mat2, "bmm", "mat2")
     a, b = input._data, mat2._data
     if a.ndim != 3:
@@ -314,6 +319,8 @@ def _should_fold(t1: Tensor, t2: Tensor) -> bool:
 def matmul(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     """PyTorch's matmul: dot, matrix-vector, matrix-matrix, and batched products with the
     batch dims broadcast."""
+    if AUTOCAST.enabled:
+        input, other = lower(input), lower(other)
     check_tensor(input, "matmul", "input")
     check_tensor(other, "matmul", "other")
     na, nb = input._data.ndim, other._data.ndim
@@ -431,6 +438,8 @@ def _combine(bias: np.ndarray, prod: np.ndarray, beta, alpha) -> np.ndarray:
 
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1, out=None) -> Tensor:
     """``beta * input + alpha * (mat1 @ mat2)`` (what a Linear layer computes)."""
+    if AUTOCAST.enabled:
+        input, mat1, mat2 = lower(input), lower(mat1), lower(mat2)
     a, b = mat1._data, mat2._data
     if input._data.dtype != b.dtype:
         raise RuntimeError(f"self and mat2 must have the same dtype, but got {tname(input)} "
@@ -561,6 +570,8 @@ def _batch_checks(batch1: Tensor, batch2: Tensor) -> None:
 def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1,
             out=None) -> Tensor:
     """``beta * input + alpha * bmm(batch1, batch2)``."""
+    if AUTOCAST.enabled:
+        input, batch1, batch2 = lower(input), lower(batch1), lower(batch2)
     _batch_checks(batch1, batch2)
     a, b = batch1._data, batch2._data
     shape = (a.shape[0], a.shape[1], b.shape[2])
@@ -595,6 +606,8 @@ class BaddbmmBackward0(Node):
 def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1,
            out=None) -> Tensor:
     """``beta * input + alpha * sum_b(batch1[b] @ batch2[b])``."""
+    if AUTOCAST.enabled:
+        input, batch1, batch2 = lower(input), lower(batch1), lower(batch2)
     _batch_checks(batch1, batch2)
     a, b = batch1._data, batch2._data
     shape = (a.shape[1], b.shape[2])
@@ -1116,9 +1129,15 @@ class EinsumBackward0(Node):
             sub_ops = [grad] + [ops[j] for j in range(len(ops)) if j != i] + extra_ops
             sub_spec = [out_labels] + [spec[j] for j in range(len(ops)) if j != i] + extra_spec
             g = _einsum_apply(sub_ops, sub_spec, target)
-            if tuple(g.shape) != shape:         # size-1 labels broadcast in the forward
-                g = anp.sum(g, tuple(k for k, (x, y) in enumerate(zip(g.shape, shape))
-                                     if x != y), keepdim=True)
+            if tuple(g.shape) != shape:
+                # a size-1 label broadcast in the forward: summed where this operand had the
+                # 1, expanded where another operand had it (the label then has size 1 in g)
+                summed = tuple(k for k, (x, y) in enumerate(zip(g.shape, shape))
+                               if x != y and y == 1)
+                if summed:
+                    g = anp.sum(g, summed, keepdim=True)
+                if tuple(g.shape) != shape:
+                    g = anp.expand(g, shape)
             grads.append(g)
         return tuple(grads)
 
@@ -1165,7 +1184,7 @@ def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dt
         if ord == "nuc":
             r = sv.sum(-1, keepdim)
         else:
-            r = sv.amax(-1, keepdim) if float(ord) > 0 else sv.amin(-1, keepdim)
+            r = _max_or_zero(sv, -1, keepdim) if float(ord) > 0 else sv.amin(-1, keepdim)
         if keepdim:
             r = r.unsqueeze(-1).permute([perm.index(k) for k in range(nd)])
         return _out(r, out, "matrix_norm")
@@ -1175,8 +1194,16 @@ def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dt
     if not keepdim and d0 < d1:
         d1 -= 1
     col = _rd.vector_norm(x, 1.0, (d0,), keepdim)
-    r = col.amax(d1, keepdim) if f > 0 else col.amin(d1, keepdim)
+    r = _max_or_zero(col, d1, keepdim) if f > 0 else col.amin(d1, keepdim)
     return _out(r, out, "matrix_norm")
+
+
+def _max_or_zero(t: Tensor, dim: int, keepdim: bool) -> Tensor:
+    """The max of non-negative values along ``dim``; over an empty dim, a 0 outside the graph,
+    as PyTorch's positive-order matrix norms give (its negative orders raise there)."""
+    if t._data.shape[dim]:
+        return t.amax(dim, keepdim)
+    return t.sum(dim, keepdim).detach()
 
 
 def linalg_norm(A: Tensor, ord=None, dim=None, keepdim: bool = False, *, dtype=None,

@@ -15,6 +15,7 @@ import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor
+from ..autograd import anp
 from ..autograd.grad_mode import STATE
 from ..autograd import anp
 from ..autograd.graph import Node, record, record1
@@ -511,10 +512,12 @@ class AminBackward0(AmaxBackward0):
 def aminmax(input: Tensor, *, dim=None, keepdim: bool = False, out=None):
     """(min, max) in one pass, as a named tuple; ties share the gradient evenly."""
     d = input._data
-    if d.size == 0:
+    dims = None if dim is None else _dims(int(dim), d.ndim)
+    if d.size == 0 and dim is None:
         raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the "
                            "operation has no identity.")
-    dims = None if dim is None else _dims(int(dim), d.ndim)
+    if dims is not None and d.ndim and d.shape[dims[0]] == 0:
+        raise IndexError(f"aminmax: Expected reduction dim {dims[0]} to have non-zero size.")
     lo = np.asarray(np.min(d, axis=dims, keepdims=keepdim))
     hi = np.asarray(np.max(d, axis=dims, keepdims=keepdim))
     if STATE.enabled and input._rg:
@@ -1049,6 +1052,47 @@ class CumsumBackward0(Node):
         if self.dim is None:
             return grad,
         return _reversed_cumsum(grad, self.dim),
+
+
+def logcumsumexp(input: Tensor, dim: int, *, out=None) -> Tensor:
+    """``log(cumsum(exp(input)))`` along ``dim``, computed as a running ``logaddexp`` so that
+    large values do not overflow."""
+    d = input._data
+    if d.dtype.kind not in "fc":
+        raise NotImplementedError(f'"logcumsumexp_out_cpu" not implemented for '
+                                  f"'{tname(d.dtype)}'")
+    k = wrap_dim(int(dim), d.ndim)
+    r = np.logaddexp.accumulate(d, axis=k) if d.ndim else d.copy()
+    if STATE.enabled and input._rg:
+        node = LogcumsumexpBackward0()
+        node.dim = k
+        t = record1(node, r, input)
+        node.save1(input)
+        node.save_result(t)
+        return _out(t, out, "logcumsumexp")
+    return _out(_wrap(r), out, "logcumsumexp")
+
+
+class LogcumsumexpBackward0(Node):
+    """d out_j / d x_i = exp(x_i - out_j) for j >= i: a reversed running sum, kept in log
+    space, once over the positive and once over the negative part of the gradient."""
+
+    __slots__ = ("dim",)
+    _saved_names = ("self", "result")
+    _wants_tensors = False
+
+    def backward(self, grad):
+        (x,) = self.saved()
+        out, dim = self.result(), self.dim
+        if x.ndim == 0:
+            return grad,
+        low = anp.lowest(grad)
+        log_abs = anp.log(anp.abs(grad))
+        parts = []
+        for log_part in (anp.where(grad > 0, log_abs, low), anp.where(grad < 0, log_abs, low)):
+            rev = anp.flip(anp.logcumsumexp(anp.flip(log_part - out, dim), dim), dim)
+            parts.append(anp.exp(rev + x))
+        return parts[0] - parts[1],
 
 
 def cumprod(input: Tensor, dim: int, *, dtype=None, out=None) -> Tensor:

@@ -659,6 +659,54 @@ def contiguous(input: Tensor, memory_format=None) -> Tensor:
     return _wrap(r)
 
 
+def repeat_interleave(input: Tensor, repeats=None, dim: int | None = None, *,
+                      output_size: int | None = None) -> Tensor:
+    """Each element (or slice along ``dim``; of the flattened tensor when ``dim`` is None)
+    repeated ``repeats`` times in place: an int, or a tensor of counts per slice. With the
+    tensor of counts alone, the indices ``0..n-1`` each repeated by its count."""
+    if repeats is None:
+        counts = input._data
+        if counts.ndim != 1:
+            raise RuntimeError("repeat_interleave only accept 1D vector as repeat")
+        return _wrap(_repeat_indices(counts, output_size))
+    if dim is None:
+        input, dim = input.flatten(), 0
+    d = wrap_dim(dim, input._data.ndim)
+    if isinstance(repeats, Tensor):
+        counts = repeats._data
+        if counts.ndim > 1:
+            raise RuntimeError("repeats must be 0-dim or 1-dim tensor")
+        size = input._data.shape[d] if input._data.ndim else 1
+        if counts.ndim == 0:
+            counts = np.full(size, counts)
+        elif counts.shape[0] != size:
+            raise RuntimeError("repeats must have the same size as input along dim, but got "
+                               f"repeats.size(0) = {counts.shape[0]} and input.size({d}) = "
+                               f"{size}")
+        # PyTorch's composite: an index_select of the repeated positions
+        return input.index_select(d, _wrap(_repeat_indices(counts, output_size)))
+    repeats = int(repeats)
+    if repeats < 0:
+        raise RuntimeError("Repeats must be non-negative")
+    if output_size is not None and output_size != input._data.shape[d] * repeats:
+        raise RuntimeError("allocated size does not match required size")
+    # PyTorch's composite: a new dim expanded, made contiguous, viewed back into dim
+    shape = input._data.shape
+    wide = input.unsqueeze(d + 1).expand(shape[:d + 1] + (repeats,) + shape[d + 1:])
+    return wide.contiguous().view(shape[:d] + (shape[d] * repeats,) + shape[d + 1:])
+
+
+def _repeat_indices(counts: np.ndarray, output_size) -> np.ndarray:
+    if counts.dtype.kind not in "iu":
+        raise NotImplementedError('"repeat_interleave_cpu" not implemented for '
+                                  f"'{_dtype.from_np(counts.dtype)._legacy[:-6]}'")
+    if counts.size and counts.min() < 0:
+        raise RuntimeError("repeats can not be negative")
+    if output_size is not None and output_size != int(counts.sum()):
+        raise RuntimeError("allocated size does not match required size")
+    return np.repeat(np.arange(counts.shape[0], dtype=np.int64), counts)
+
+
 def repeat(input: Tensor, *sizes) -> Tensor:
     """Tile the tensor ``sizes[i]`` times along each dim (new leading dims allowed)."""
     reps = _sizes(sizes, "repeat", "repeats")
@@ -973,6 +1021,8 @@ class SplitBackward0(Node):
     __slots__ = ("dim", "sizes", "shape", "_n_out")
 
     def backward(self, grads):         # the pieces joined again (zeros for those without)
+        if self._n_out == 1:   # one piece: the engine hands over its gradient alone
+            grads = (grads,)
         parts = []
         ref = next(g for g in grads if g is not None)
         for g, s in zip(grads, self.sizes):
@@ -1022,6 +1072,8 @@ class UnbindBackward0(Node):
     __slots__ = ("dim", "shape", "_n_out")
 
     def backward(self, grads):
+        if self._n_out == 1:   # a size-1 dim: the engine hands over the one gradient alone
+            grads = (grads,)
         ref = next(g for g in grads if g is not None)
         return anp.stack([g if g is not None else anp.zeros_like(ref) for g in grads],
                          self.dim),
