@@ -309,7 +309,6 @@ class ConvolutionBackward0(Node):
     __slots__ = ("stride", "padding", "dilation", "transposed", "output_padding", "groups",
                  "has_bias", "in_size", "kernel", "cols")
     _saved_names = ("input", "weight")
-    _wants_tensors = False
 
     def _release_extra(self) -> None:
         self.cols = None

@@ -61,7 +61,6 @@ class _HingeBackward(Node):
     """Shared steps: the input as a matrix, and the incoming gradient per sample."""
 
     __slots__ = ("reduction", "n", "shape")
-    _wants_tensors = False
 
     def _per_sample(self, grad):
         if self.reduction == "none":

@@ -68,7 +68,6 @@ def _crop(grad, pad: tuple):
 
 class ConstantPadNdBackward0(Node):
     __slots__ = ("pad",)
-    _wants_tensors = False
 
     def backward(self, grad):
         return (_crop(grad, self.pad),)
@@ -100,7 +99,6 @@ class _GatherPadBackward(Node):
     input element it was copied from."""
 
     __slots__ = ("plan",)
-    _wants_tensors = False
 
     def backward(self, grad):
         for dim, idx, size, core in reversed(self.plan):

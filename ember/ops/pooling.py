@@ -145,7 +145,6 @@ def _max_scatter(grad, node):
 
 class _MaxPoolBackward(Node):
     __slots__ = ("kernel", "stride", "padding", "dilation", "arg", "index", "in_shape")
-    _wants_tensors = False
 
     def backward(self, grad):
         return (_max_scatter(grad, self),)
@@ -288,7 +287,6 @@ def _avg_scatter(grad, node):
 
 class _AvgPoolBackward(Node):
     __slots__ = ("kernel", "stride", "padding", "div", "in_shape")
-    _wants_tensors = False
 
     def backward(self, grad):
         return (_avg_scatter(grad, self),)
@@ -355,7 +353,6 @@ class _SeparableBackward(Node):
     """Backward of an op that is a linear map per spatial dim: the transposed maps."""
 
     __slots__ = ("mats",)
-    _wants_tensors = False
 
     def backward(self, grad):
         return (separable(grad, tuple(None if m is None else m.T for m in self.mats)),)
@@ -503,7 +500,6 @@ def _index_scatter(grad, index, in_shape, n: int):
 
 class _AdaptiveMaxBackward(Node):
     __slots__ = ("index", "in_shape")
-    _wants_tensors = False
 
     def backward(self, grad):
         return (_index_scatter(grad, self.index, self.in_shape, self._n),)
@@ -587,7 +583,6 @@ def _max_unpool(input, indices, kernel_size, stride, padding, output_size, n: in
 
 class _MaxUnpoolBackward(Node):
     __slots__ = ("index", "in_shape")
-    _wants_tensors = False
     _n = 2
 
     def backward(self, grad):

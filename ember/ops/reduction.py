@@ -1079,7 +1079,6 @@ class LogcumsumexpBackward0(Node):
 
     __slots__ = ("dim",)
     _saved_names = ("self", "result")
-    _wants_tensors = False
 
     def backward(self, grad):
         (x,) = self.saved()

@@ -256,7 +256,6 @@ class _RearrangeBackward(Node):
     """Backward of a reshape-permute-reshape: the inverse permutation."""
 
     __slots__ = ("split", "perm", "in_shape")
-    _wants_tensors = False
 
     def backward(self, grad):
         inv = tuple(int(i) for i in np.argsort(self.perm))
@@ -380,7 +379,6 @@ def _col2im(g, size, args):
 
 class Im2ColBackward0(Node):
     __slots__ = ("args", "in_size")
-    _wants_tensors = False
 
     def backward(self, grad):
         return (_col2im(grad, self.in_size, self.args),)
@@ -388,7 +386,6 @@ class Im2ColBackward0(Node):
 
 class Col2ImBackward0(Node):
     __slots__ = ("args",)
-    _wants_tensors = False
 
     def backward(self, grad):
         return (_im2col(grad, self.args),)

@@ -73,7 +73,6 @@ class AsStridedBackward0(Node):
     read back at the input's own positions in that storage."""
 
     __slots__ = ("view", "own", "storage_size")
-    _wants_tensors = False
 
     def backward(self, grad):
         storage = anp.index_add(anp.zeros((self.storage_size,), grad), 0,
