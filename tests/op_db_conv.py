@@ -276,3 +276,24 @@ OPS += [
                               "expected size of input's dimension 2 to match the calculated "
                               "number of sliding blocks 2 * 3 = 6, but got input.size(2)=5."))),
 ]
+
+
+def _affine_errors():
+    return [ErrorCase((np.ones((1, 2, 3)), (1, 1, 4, 4, 4)), dict(align_corners=False),
+                      ValueError, "Expected a batch of 3D affine matrices of shape Nx3x4"),
+            ErrorCase((np.ones((1, 3, 3)), (1, 1, 4, 4)), dict(align_corners=False), ValueError,
+                      "Expected a batch of 2D affine matrices of shape Nx2x3 for size "
+                      "[1, 1, 4, 4]. Got [1, 3, 3]."),
+            ErrorCase((np.ones((1, 2, 3)), (1, 1, 4)), dict(align_corners=False),
+                      NotImplementedError, "affine_grid only supports 4D and 5D sizes"),
+            ErrorCase((np.ones((1, 2, 3)), (1, 1, 0, 4)), dict(align_corners=False), ValueError,
+                      "Expected non-zero, positive output size. Got [1, 1, 0, 4]")]
+
+
+OPS += [
+    _op("affine_grid", _F("affine_grid"), lambda rng: [
+        Sample((_r(rng, 2, 2, 3), (2, 1, 3, 4)), dict(align_corners=False)),
+        Sample((_r(rng, 1, 2, 3), (1, 3, 2, 5)), dict(align_corners=True)),
+        Sample((_r(rng, 1, 3, 4), (1, 1, 2, 3, 2)), dict(align_corners=False))],
+        grad_fn="AffineGridGeneratorBackward0", errors=_affine_errors),
+]

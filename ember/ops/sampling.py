@@ -22,7 +22,7 @@ from .pooling import (_SeparableBackward, _scatter_windows_np, adaptive_avg_pool
                       adaptive_avg_pool2d, adaptive_avg_pool3d, apply_separable)
 
 __all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "pixel_shuffle",
-           "pixel_unshuffle", "channel_shuffle", "unfold", "fold"]
+           "pixel_unshuffle", "channel_shuffle", "unfold", "fold", "affine_grid"]
 
 _wrap = Tensor._wrap
 
@@ -455,3 +455,78 @@ def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=
                            f"{o[0] * o[1]}, but got input.size(2)={x.shape[-1]}.")
     return _fold(x, size, k, d, p, s)
 
+
+
+# -- affine grids -----------------------------------------------------------------------------
+def _coords(steps: int, align_corners: bool, dtype) -> np.ndarray:
+    """PyTorch's linspace_from_neg_one: pixel centres in [-1, 1] (0 for a single step)."""
+    if steps <= 1:
+        return np.zeros(max(steps, 0), dtype=dtype)
+    r = np.linspace(-1, 1, steps, dtype=dtype)
+    return r if align_corners else r * dtype.type((steps - 1) / steps)
+
+
+def _base_grid(size: tuple, align_corners: bool, dtype) -> np.ndarray:
+    """(prod(spatial), n + 1) rows (x, y[, z], 1), x varying fastest."""
+    spatial = size[2:]
+    axes = [_coords(s, align_corners, dtype) for s in spatial]      # (D,) H, W
+    mesh = np.meshgrid(*axes, indexing="ij")
+    cols = [m.reshape(-1) for m in reversed(mesh)] + [np.ones(_prod_sizes(spatial), dtype)]
+    return np.stack(cols, axis=1)
+
+
+def _prod_sizes(t) -> int:
+    r = 1
+    for v in t:
+        r *= int(v)
+    return r
+
+
+class AffineGridGeneratorBackward0(Node):
+    __slots__ = ("base", "size")
+    _wants_tensors = False
+
+    def backward(self, grad):
+        n = len(self.size) - 2
+        g = grad.reshape((self.size[0], -1, n))                         # (N, L, n)
+        base = self.base if anp.is_array(g) else _wrap(self.base)
+        return (anp.transpose(g, 1, 2) @ base,)                          # (N, n, n + 1)
+
+
+def affine_grid(theta: Tensor, size, align_corners: bool | None = None) -> Tensor:
+    """The sampling grid (N, H, W, 2) (or (N, D, H, W, 3)) of the affine maps ``theta``
+    (N, 2, 3) (or (N, 3, 4)) over an output of ``size``, in [-1, 1] coordinates."""
+    if align_corners is None:
+        import warnings
+        warnings.warn("Default grid_sample and affine_grid behavior has changed to "
+                      "align_corners=False since 1.3.0. Please specify align_corners=True if "
+                      "the old behavior is desired. See the documentation of grid_sample for "
+                      "details.")
+        align_corners = False
+    if theta._data.dtype.kind != "f":
+        raise ValueError(f"Expected theta to have floating point type, but got "
+                         f"{theta.dtype}")
+    size = tuple(int(s) for s in size)
+    if len(size) == 4:
+        if theta.ndim != 3 or tuple(theta.shape[-2:]) != (2, 3):
+            raise ValueError(f"Expected a batch of 2D affine matrices of shape Nx2x3 for size "
+                             f"{list(size)}. Got {list(theta.shape)}.")
+    elif len(size) == 5:
+        if theta.ndim != 3 or tuple(theta.shape[-2:]) != (3, 4):
+            raise ValueError(f"Expected a batch of 3D affine matrices of shape Nx3x4 for size "
+                             f"{list(size)}. Got {list(theta.shape)}.")
+    else:
+        raise NotImplementedError(f"affine_grid only supports 4D and 5D sizes, for 2D and 3D "
+                                  f"affine transforms, respectively. Got size {list(size)}.")
+    if min(size) <= 0:
+        raise ValueError(f"Expected non-zero, positive output size. Got {list(size)}")
+    th = theta._data
+    base = _base_grid(size, align_corners, th.dtype)                      # (L, n + 1)
+    n = len(size) - 2
+    r = np.matmul(base, th.transpose(0, 2, 1))                             # (N, L, n)
+    r = r.reshape((size[0],) + size[2:] + (n,))
+    if STATE.enabled and theta._rg:
+        node = AffineGridGeneratorBackward0()
+        node.base, node.size = base, size
+        return record1(node, r, theta)
+    return _wrap(r)
