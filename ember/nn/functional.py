@@ -36,8 +36,8 @@ from ..ops.pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d,  # noqa: F4
                            max_pool2d_with_indices, max_pool3d, max_pool3d_with_indices,
                            local_response_norm, lp_pool1d, lp_pool2d, lp_pool3d,
                            max_unpool1d, max_unpool2d, max_unpool3d)
-from ..ops.sampling import (affine_grid, channel_shuffle, fold, interpolate,  # noqa: F401
-                            pixel_shuffle, pixel_unshuffle, unfold, upsample,
+from ..ops.sampling import (affine_grid, channel_shuffle, fold, grid_sample,  # noqa: F401
+                            interpolate, pixel_shuffle, pixel_unshuffle, unfold, upsample,
                             upsample_bilinear, upsample_nearest)
 
 _wrap = Tensor._wrap
