@@ -278,3 +278,50 @@ OPS += [
                               "expected size of input's dimension 2 to match the calculated "
                               "number of sliding blocks 2 * 3 = 6, but got input.size(2)=5."))),
 ]
+
+
+def _affine_errors():
+    return [ErrorCase((np.ones((1, 2, 3)), (1, 1, 4, 4, 4)), dict(align_corners=False),
+                      ValueError, "Expected a batch of 3D affine matrices of shape Nx3x4"),
+            ErrorCase((np.ones((1, 3, 3)), (1, 1, 4, 4)), dict(align_corners=False), ValueError,
+                      "Expected a batch of 2D affine matrices of shape Nx2x3 for size "
+                      "[1, 1, 4, 4]. Got [1, 3, 3]."),
+            ErrorCase((np.ones((1, 2, 3)), (1, 1, 4)), dict(align_corners=False),
+                      NotImplementedError, "affine_grid only supports 4D and 5D sizes"),
+            ErrorCase((np.ones((1, 2, 3)), (1, 1, 0, 4)), dict(align_corners=False), ValueError,
+                      "Expected non-zero, positive output size. Got [1, 1, 0, 4]")]
+
+
+OPS += [
+    _op("affine_grid", _F("affine_grid"), lambda rng: [
+        Sample((_r(rng, 2, 2, 3), (2, 1, 3, 4)), dict(align_corners=False)),
+        Sample((_r(rng, 1, 2, 3), (1, 3, 2, 5)), dict(align_corners=True)),
+        Sample((_r(rng, 1, 3, 4), (1, 1, 2, 3, 2)), dict(align_corners=False))],
+        grad_fn="AffineGridGeneratorBackward0", errors=_affine_errors),
+]
+
+
+def _grid_samples(rng):
+    out = []
+    for mode, pm, ac, lim in (("bilinear", "zeros", False, 1.2), ("bilinear", "border", True, 1.2),
+                              ("bilinear", "reflection", False, 1.4),
+                              ("nearest", "zeros", False, 1.0)):
+        out.append(Sample((_r(rng, 1, 2, 3, 4), np.asarray(rng.uniform(-lim, lim, (1, 2, 3, 2)))),
+                          dict(mode=mode, padding_mode=pm, align_corners=ac)))
+    return out
+
+
+def _grid_errors():
+    x = np.ones((1, 2, 3, 3))
+    return [ErrorCase((x, np.zeros((2, 2, 2, 2))), dict(align_corners=False), RuntimeError,
+                      "grid_sampler(): expected grid and input to have same batch size"),
+            ErrorCase((x, np.zeros((1, 2, 2, 3))), dict(align_corners=False), RuntimeError,
+                      "grid_sampler(): expected grid to have size 2 in last dimension"),
+            ErrorCase((x, np.zeros((1, 2, 2, 2))), dict(mode="cubic", align_corners=False),
+                      ValueError, "expected mode to be 'bilinear', 'nearest' or 'bicubic'")]
+
+
+OPS += [
+    _op("grid_sample", _F("grid_sample"), _grid_samples, grad_fn="GridSampler2DBackward0",
+        errors=_grid_errors),
+]

@@ -43,7 +43,7 @@ from ..ops.pooling import (  # noqa: F401
     max_unpool2d, max_unpool3d,
 )
 from ..ops.sampling import (  # noqa: F401
-    channel_shuffle, fold, interpolate, pixel_shuffle, pixel_unshuffle, unfold, upsample,
-    upsample_bilinear, upsample_nearest,
+    affine_grid, channel_shuffle, fold, grid_sample, interpolate, pixel_shuffle, pixel_unshuffle,
+    unfold, upsample, upsample_bilinear, upsample_nearest,
 )
 from ..ops.multi_margin import multi_margin_loss, multilabel_margin_loss  # noqa: F401

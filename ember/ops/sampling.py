@@ -16,13 +16,13 @@ import numpy as np
 from .._tensor import Tensor
 from ..autograd import anp
 from ..autograd.grad_mode import STATE
-from ..autograd.graph import Node, record1
+from ..autograd.graph import Node, record, record1
 from .conv import ntuple, out_size, window_view, zero_pad
 from .pooling import (_SeparableBackward, _scatter_windows_np, adaptive_avg_pool1d,
                       adaptive_avg_pool2d, adaptive_avg_pool3d, apply_separable)
 
 __all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "pixel_shuffle",
-           "pixel_unshuffle", "channel_shuffle", "unfold", "fold"]
+           "pixel_unshuffle", "channel_shuffle", "unfold", "fold", "affine_grid", "grid_sample"]
 
 _wrap = Tensor._wrap
 
@@ -452,3 +452,282 @@ def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=
                            f"{o[0] * o[1]}, but got input.size(2)={x.shape[-1]}.")
     return _fold(x, size, k, d, p, s)
 
+
+
+# -- affine grids -----------------------------------------------------------------------------
+def _coords(steps: int, align_corners: bool, dtype) -> np.ndarray:
+    """PyTorch's linspace_from_neg_one: pixel centres in [-1, 1] (0 for a single step)."""
+    if steps <= 1:
+        return np.zeros(max(steps, 0), dtype=dtype)
+    r = np.linspace(-1, 1, steps, dtype=dtype)
+    return r if align_corners else r * dtype.type((steps - 1) / steps)
+
+
+def _base_grid(size: tuple, align_corners: bool, dtype) -> np.ndarray:
+    """(prod(spatial), n + 1) rows (x, y[, z], 1), x varying fastest."""
+    spatial = size[2:]
+    axes = [_coords(s, align_corners, dtype) for s in spatial]      # (D,) H, W
+    mesh = np.meshgrid(*axes, indexing="ij")
+    cols = [m.reshape(-1) for m in reversed(mesh)] + [np.ones(_prod_sizes(spatial), dtype)]
+    return np.stack(cols, axis=1)
+
+
+def _prod_sizes(t) -> int:
+    r = 1
+    for v in t:
+        r *= int(v)
+    return r
+
+
+class AffineGridGeneratorBackward0(Node):
+    __slots__ = ("base", "size")
+
+    def backward(self, grad):
+        n = len(self.size) - 2
+        g = grad.reshape((self.size[0], -1, n))                         # (N, L, n)
+        base = self.base if anp.is_array(g) else _wrap(self.base)
+        return (anp.transpose(g, 1, 2) @ base,)                          # (N, n, n + 1)
+
+
+def affine_grid(theta: Tensor, size, align_corners: bool | None = None) -> Tensor:
+    """The sampling grid (N, H, W, 2) (or (N, D, H, W, 3)) of the affine maps ``theta``
+    (N, 2, 3) (or (N, 3, 4)) over an output of ``size``, in [-1, 1] coordinates."""
+    if align_corners is None:
+        import warnings
+        warnings.warn("Default grid_sample and affine_grid behavior has changed to "
+                      "align_corners=False since 1.3.0. Please specify align_corners=True if "
+                      "the old behavior is desired. See the documentation of grid_sample for "
+                      "details.")
+        align_corners = False
+    if theta._data.dtype.kind != "f":
+        raise ValueError(f"Expected theta to have floating point type, but got "
+                         f"{theta.dtype}")
+    size = tuple(int(s) for s in size)
+    if len(size) == 4:
+        if theta.ndim != 3 or tuple(theta.shape[-2:]) != (2, 3):
+            raise ValueError(f"Expected a batch of 2D affine matrices of shape Nx2x3 for size "
+                             f"{list(size)}. Got {list(theta.shape)}.")
+    elif len(size) == 5:
+        if theta.ndim != 3 or tuple(theta.shape[-2:]) != (3, 4):
+            raise ValueError(f"Expected a batch of 3D affine matrices of shape Nx3x4 for size "
+                             f"{list(size)}. Got {list(theta.shape)}.")
+    else:
+        raise NotImplementedError(f"affine_grid only supports 4D and 5D sizes, for 2D and 3D "
+                                  f"affine transforms, respectively. Got size {list(size)}.")
+    if min(size) <= 0:
+        raise ValueError(f"Expected non-zero, positive output size. Got {list(size)}")
+    th = theta._data
+    base = _base_grid(size, align_corners, th.dtype)                      # (L, n + 1)
+    n = len(size) - 2
+    r = np.matmul(base, th.transpose(0, 2, 1))                             # (N, L, n)
+    r = r.reshape((size[0],) + size[2:] + (n,))
+    if STATE.enabled and theta._rg:
+        node = AffineGridGeneratorBackward0()
+        node.base, node.size = base, size
+        return record1(node, r, theta)
+    return _wrap(r)
+
+
+# -- grid sampling ----------------------------------------------------------------------------
+def _reflect(v, twice_low: float, twice_high: float):
+    """PyTorch's reflect_coordinates, with the slope (+1 or -1) of the map at each point."""
+    if twice_low == twice_high:
+        return np.zeros_like(v), np.zeros_like(v)
+    lo = twice_low / 2
+    span = (twice_high - twice_low) / 2
+    d = v - lo
+    sign = np.where(d < 0, -1, 1).astype(v.dtype)
+    d = np.abs(d)
+    extra = np.fmod(d, span)
+    flips = np.floor(d / span)
+    even = flips % 2 == 0
+    return (np.where(even, extra + lo, span - extra + lo),
+            np.where(even, sign, -sign).astype(v.dtype))
+
+
+def _source_index(c: np.ndarray, size: int, padding_mode: str, align_corners: bool):
+    """Pixel coordinate of normalised ``c`` as ``a * c + b`` with ``a``, ``b`` constant per
+    element (so the formula's grid derivative is ``a``), after the padding mode's map."""
+    dt = c.dtype.type
+    s = dt((size - 1) / 2) if align_corners else dt(size / 2)
+    t = dt((size - 1) / 2)
+    v = c * s + t
+    slope = np.ones_like(v)
+    if padding_mode == "reflection":
+        if align_corners:
+            v, slope = _reflect(v, 0, 2 * (size - 1))
+        else:
+            v, slope = _reflect(v, -1, 2 * size - 1)
+    if padding_mode in ("border", "reflection"):
+        inside = (v >= 0) & (v <= size - 1)
+        slope = np.where(inside, slope, 0).astype(v.dtype)
+        v = np.clip(v, 0, size - 1)
+    a = s * slope
+    return a, v - a * c
+
+
+def _take(x, idx):
+    """x (N, C, L) gathered at idx (N, C, M) along the last dim (arrays or tensors)."""
+    if anp.is_array(x):
+        return np.take_along_axis(x, idx, -1)
+    return x.gather(-1, _wrap(idx))
+
+
+def _put(v, idx, plane: int):
+    """The adjoint of ``_take``: v (N, C, M) added into (N, C, plane) at idx."""
+    if anp.is_array(v):
+        n, c, _ = v.shape
+        base = (np.arange(n * c) * plane).reshape(n, c, 1)
+        r = np.bincount((idx + base).ravel(), weights=v.ravel(), minlength=n * c * plane)
+        return r.astype(v.dtype, copy=False).reshape(n, c, plane)
+    z = v.new_zeros((v.shape[0], v.shape[1], plane))
+    return z.scatter_add(-1, _wrap(idx), v)
+
+
+class _GridPlan:
+    """What the forward computes once from the grid's values: per corner the flat input
+    index (broadcast over channels) and validity mask, and per axis the affine map."""
+
+    __slots__ = ("corners", "ax", "bx", "ay", "by", "x0", "y0", "mode")
+
+
+def _plan(grid: np.ndarray, h: int, w: int, c: int, mode: str, padding_mode: str,
+          align_corners: bool) -> _GridPlan:
+    n = grid.shape[0]
+    gx = grid[..., 0].reshape(n, -1)
+    gy = grid[..., 1].reshape(n, -1)
+    p = _GridPlan()
+    p.mode = mode
+    p.ax, p.bx = _source_index(gx, w, padding_mode, align_corners)
+    p.ay, p.by = _source_index(gy, h, padding_mode, align_corners)
+    ix, iy = p.ax * gx + p.bx, p.ay * gy + p.by
+    if mode == "nearest":
+        spots = [(np.rint(iy), np.rint(ix))]
+    else:
+        p.x0, p.y0 = np.floor(ix), np.floor(iy)
+        spots = [(p.y0 + dy, p.x0 + dx) for dy in (0, 1) for dx in (0, 1)]
+    # (N, 1, M): broadcast against the channels of (N, C, M) values
+    for name in ("ax", "bx", "ay", "by", "x0", "y0"):
+        v = getattr(p, name, None)
+        setattr(p, name, None if v is None else v[:, None, :])
+    p.corners = []
+    for yy, xx in spots:
+        valid = (xx >= 0) & (xx <= w - 1) & (yy >= 0) & (yy <= h - 1)
+        flat = np.where(valid, yy * w + xx, 0).astype(np.int64)
+        full = np.ascontiguousarray(np.broadcast_to(flat[:, None, :], (n, c, flat.shape[1])))
+        p.corners.append((full, valid[:, None, :].astype(grid.dtype)))
+    return p
+
+
+def _bilinear_weights(p: _GridPlan, gx, gy):
+    """The four corner weights (N, 1, M) and their x / y derivatives, from the grid values
+    (arrays or tensors, so they stay differentiable in the grid)."""
+    wx1 = (gx * p.ax + p.bx) - p.x0 if anp.is_array(gx) else \
+        gx * _wrap(p.ax) + _wrap(p.bx - p.x0)
+    wy1 = (gy * p.ay + p.by) - p.y0 if anp.is_array(gy) else \
+        gy * _wrap(p.ay) + _wrap(p.by - p.y0)
+    wx0, wy0 = 1 - wx1, 1 - wy1
+    weights = (wy0 * wx0, wy0 * wx1, wy1 * wx0, wy1 * wx1)
+    dx = (-wy0, wy0, -wy1, wy1)           # d weight / d ix
+    dy = (-wx0, -wx1, wx0, wx1)           # d weight / d iy
+    return weights, dx, dy
+
+
+def _grid_xy(grid, n: int):
+    gx = grid[..., 0].reshape((n, 1, -1))
+    gy = grid[..., 1].reshape((n, 1, -1))
+    return gx, gy
+
+
+def _const(a, like):
+    return a if anp.is_array(like) else _wrap(a)
+
+
+class GridSampler2DBackward0(Node):
+    __slots__ = ("plan", "in_shape")
+    _saved_names = ("input", "grid")
+
+    def backward(self, grad):
+        x, grid = self.saved()
+        p = self.plan
+        n, c, h, w = self.in_shape
+        g = grad.reshape((n, c, -1))
+        gx_in = gx_grid = None
+        if p.mode == "nearest":
+            (idx, m), = p.corners
+            gx_in = _put(g * _const(m, g), idx, h * w).reshape(self.in_shape)
+            return gx_in, anp.zeros_like(grid)
+        gxv, gyv = _grid_xy(grid, n)
+        weights, dxs, dys = _bilinear_weights(p, gxv, gyv)
+        xf = x.reshape((n, c, h * w))
+        acc_in, acc_x, acc_y = None, None, None
+        for (idx, m), wgt, dx, dy in zip(p.corners, weights, dxs, dys):
+            mm = _const(m, g)
+            part = _put(g * (wgt * mm), idx, h * w)
+            acc_in = part if acc_in is None else acc_in + part
+            v = anp.sum(g * _take(xf, idx) * mm, 1)                    # (N, M)
+            tx, ty = v * dx.reshape(v.shape), v * dy.reshape(v.shape)
+            acc_x = tx if acc_x is None else acc_x + tx
+            acc_y = ty if acc_y is None else acc_y + ty
+        gx_in = acc_in.reshape(self.in_shape)
+        acc_x = acc_x * _const(p.ax[:, 0], acc_x)
+        acc_y = acc_y * _const(p.ay[:, 0], acc_y)
+        gx_grid = _stack_last(acc_x, acc_y).reshape(tuple(grid.shape))
+        return gx_in, gx_grid
+
+
+def _stack_last(a, b):
+    """``stack([a, b], -1)`` on arrays or tensors."""
+    if anp.is_array(a):
+        return np.stack([a, b], -1)
+    from .shape import cat
+    return cat([a.unsqueeze(-1), b.unsqueeze(-1)], -1)
+
+
+def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
+                padding_mode: str = "zeros", align_corners: bool | None = None) -> Tensor:
+    """Sample ``input`` (N, C, H, W) at the [-1, 1] coordinates of ``grid`` (N, Ho, Wo, 2),
+    with bilinear or nearest interpolation and zeros, border or reflection padding."""
+    if mode not in ("bilinear", "nearest", "bicubic"):
+        raise ValueError(f"nn.functional.grid_sample(): expected mode to be 'bilinear', "
+                         f"'nearest' or 'bicubic', but got: '{mode}'")
+    if padding_mode not in ("zeros", "border", "reflection"):
+        raise ValueError(f"nn.functional.grid_sample(): expected padding_mode to be 'zeros', "
+                         f"'border', or 'reflection', but got: '{padding_mode}'")
+    if mode == "bicubic" or input.ndim != 4:
+        raise NotImplementedError("grid_sample: ember supports 4-d inputs with bilinear or "
+                                  "nearest sampling")
+    if align_corners is None:
+        align_corners = False
+    if grid.ndim != 4 or grid.shape[-1] != 2:
+        raise RuntimeError(f"grid_sampler(): expected grid to have size 2 in last dimension, "
+                           f"but got grid with sizes {list(grid.shape)}")
+    if input.shape[0] != grid.shape[0]:
+        raise RuntimeError(f"grid_sampler(): expected grid and input to have same batch size, "
+                           f"but got input with sizes {list(input.shape)} and grid with sizes "
+                           f"{list(grid.shape)}")
+    if input.dtype != grid.dtype:
+        raise RuntimeError(f"grid_sampler(): expected input and grid to have same dtype, but "
+                           f"input has {input.dtype} and grid has {grid.dtype}")
+    x, gd = input._data, grid._data
+    n, c, h, w = x.shape
+    p = _plan(gd, h, w, c, mode, padding_mode, align_corners)
+    xf = x.reshape(n, c, h * w)
+    if mode == "nearest":
+        (idx, m), = p.corners
+        out = _take(xf, idx) * m
+    else:
+        gx, gy = _grid_xy(gd, n)
+        weights, _, _ = _bilinear_weights(p, gx, gy)
+        out = None
+        for (idx, m), wgt in zip(p.corners, weights):
+            term = _take(xf, idx) * (wgt * m)
+            out = term if out is None else out + term
+    out = out.reshape((n, c) + tuple(gd.shape[1:3]))
+    if STATE.enabled and (input._rg or grid._rg):
+        node = GridSampler2DBackward0()
+        node.plan, node.in_shape = p, x.shape
+        t = record(node, out, (input, grid))
+        node.save(input, grid)
+        return t
+    return _wrap(out)
