@@ -14,7 +14,8 @@ from .._tensor import Tensor
 from . import linalg as _la
 from . import shape as _sh
 
-__all__ = ["rnn_tanh_cell", "rnn_relu_cell", "lstm_cell", "gru_cell", "rnn_forward"]
+__all__ = ["rnn_tanh_cell", "rnn_relu_cell", "lstm_cell", "gru_cell", "rnn_forward", "lstm", "gru",
+           "rnn_tanh", "rnn_relu"]
 
 
 # -- cells ---------------------------------------------------------------------------------------
@@ -204,3 +205,55 @@ def rnn_forward(mode: str, input: Tensor, hx: tuple, weights: list, has_biases: 
             layer_output = F.dropout(layer_output, dropout, True)
         layer_input = layer_output
     return layer_input, tuple(_sh.stack(f, 0) for f in finals)
+
+
+# -- torch.lstm / torch.gru / torch.rnn_tanh / torch.rnn_relu ------------------------------------
+def _layer_call(mode: str, input: Tensor, second, rest: tuple, n_states: int) -> tuple:
+    """The two overloads PyTorch's layer functions share: ``(input, hx, params, has_biases,
+    num_layers, dropout, train, bidirectional, batch_first)`` on padded input, and
+    ``(data, batch_sizes, hx, params, has_biases, num_layers, dropout, train, bidirectional)``
+    on packed data. Returns ``(output, *states)``."""
+    packed = isinstance(second, Tensor) and (n_states == 2 or isinstance(rest[0], Tensor))
+    if packed:
+        hx, params, has_biases, num_layers, dropout, train, bidirectional = rest
+        batch_sizes = [int(b) for b in second._data]
+        batch_first = False
+    else:
+        hx = second
+        params, has_biases, num_layers, dropout, train, bidirectional, batch_first = rest
+        batch_sizes = None
+    states = tuple(hx) if n_states == 2 else (hx,)
+    x = _sh.transpose(input, 0, 1) if batch_first else input
+    out, states = rnn_forward(mode, x, states, list(params), has_biases, num_layers, dropout,
+                              train, bidirectional, batch_sizes)
+    if batch_first:
+        out = _sh.transpose(out, 0, 1)
+    return (out,) + tuple(states)
+
+
+def lstm(input: Tensor, hx, params, has_biases, num_layers, dropout, train, bidirectional,
+         batch_first=False) -> tuple:
+    """``torch.lstm``: a stacked LSTM over a whole sequence; returns ``(output, h_n, c_n)``."""
+    return _layer_call("LSTM", input, hx, (params, has_biases, num_layers, dropout, train,
+                                           bidirectional, batch_first)[:7], 2)
+
+
+def gru(input: Tensor, hx, params, has_biases, num_layers, dropout, train, bidirectional,
+        batch_first=False) -> tuple:
+    """``torch.gru``: a stacked GRU over a whole sequence; returns ``(output, h_n)``."""
+    return _layer_call("GRU", input, hx, (params, has_biases, num_layers, dropout, train,
+                                          bidirectional, batch_first)[:7], 1)
+
+
+def rnn_tanh(input: Tensor, hx, params, has_biases, num_layers, dropout, train, bidirectional,
+             batch_first=False) -> tuple:
+    """``torch.rnn_tanh``: a stacked Elman RNN with tanh; returns ``(output, h_n)``."""
+    return _layer_call("RNN_TANH", input, hx, (params, has_biases, num_layers, dropout, train,
+                                               bidirectional, batch_first)[:7], 1)
+
+
+def rnn_relu(input: Tensor, hx, params, has_biases, num_layers, dropout, train, bidirectional,
+             batch_first=False) -> tuple:
+    """``torch.rnn_relu``: a stacked Elman RNN with relu; returns ``(output, h_n)``."""
+    return _layer_call("RNN_RELU", input, hx, (params, has_biases, num_layers, dropout, train,
+                                               bidirectional, batch_first)[:7], 1)
