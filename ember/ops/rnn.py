@@ -43,16 +43,16 @@ def _check_hidden(hx: Tensor, size: int, name: str) -> None:
 def rnn_tanh_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor,
                   b_ih: Tensor | None = None, b_hh: Tensor | None = None) -> Tensor:
     """``tanh(x W_ih^T + b_ih + h W_hh^T + b_hh)``."""
-    _check_cell(input, hx, w_ih, "hidden")
-    _check_hidden(hx, w_hh.shape[0], "hidden")
+    _check_cell(input, hx, w_ih, "hidden0")
+    _check_hidden(hx, w_hh.shape[0], "hidden0")
     return (_proj(input, w_ih, b_ih) + _proj(hx, w_hh, b_hh)).tanh()
 
 
 def rnn_relu_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor,
                   b_ih: Tensor | None = None, b_hh: Tensor | None = None) -> Tensor:
     """``relu(x W_ih^T + b_ih + h W_hh^T + b_hh)``."""
-    _check_cell(input, hx, w_ih, "hidden")
-    _check_hidden(hx, w_hh.shape[0], "hidden")
+    _check_cell(input, hx, w_ih, "hidden0")
+    _check_hidden(hx, w_hh.shape[0], "hidden0")
     return (_proj(input, w_ih, b_ih) + _proj(hx, w_hh, b_hh)).relu()
 
 
@@ -90,8 +90,8 @@ def _gru_gates(gi: Tensor, gh: Tensor, hx: Tensor) -> Tensor:
 def gru_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None,
              b_hh: Tensor | None = None) -> Tensor:
     """One GRU step (PyTorch's gate order r, z, n; ``n`` sees ``r * (h W_hn^T + b_hn)``)."""
-    _check_cell(input, hx, w_ih, "hidden")
-    _check_hidden(hx, w_hh.shape[1], "hidden")
+    _check_cell(input, hx, w_ih, "hidden0")
+    _check_hidden(hx, w_hh.shape[1], "hidden0")
     return _gru_gates(_proj(input, w_ih, b_ih), _proj(hx, w_hh, b_hh), hx)
 
 
