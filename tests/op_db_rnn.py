@@ -160,3 +160,35 @@ OPS = [
     OpInfo("pack_padded_sequence_unsorted", _pack_unsorted,
            lambda rng: [Sample((_r(rng, 3, 3, 2),))]),
 ]
+
+
+def _bag(mode, offsets=True, psw=False, **kw):
+    def fn(lib, w, *rest):
+        F = lib.nn.functional
+        if offsets:
+            ends = [7] if kw.get("include_last_offset") else []
+            idx, off = lib.tensor([1, 2, 4, 4, 3, 0, 2]), lib.tensor([0, 2, 2, 5] + ends)
+        else:
+            idx, off = lib.tensor([[1, 2, 4], [4, 3, 0]]), None
+        return F.embedding_bag(idx, w, off, mode=mode,
+                               per_sample_weights=rest[0] if psw else None, **kw)
+    return fn
+
+
+def _bag_samples(psw=False):
+    def samples(rng):
+        w = _r(rng, 5, 3)
+        return [Sample((w, _r(rng, 7)))] if psw else [Sample((w,))]
+    return samples
+
+
+OPS += [
+    OpInfo("embedding_bag_mean", _bag("mean"), _bag_samples(),
+           grad_fn="EmbeddingBagBackward0"),
+    OpInfo("embedding_bag_sum_2d_padding", _bag("sum", offsets=False, padding_idx=4),
+           _bag_samples()),
+    OpInfo("embedding_bag_max", _bag("max"), _bag_samples()),
+    OpInfo("embedding_bag_per_sample_weights", _bag("sum", psw=True), _bag_samples(psw=True)),
+    OpInfo("embedding_bag_mean_last_offset", _bag("mean", include_last_offset=True),
+           _bag_samples()),
+]

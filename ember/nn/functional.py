@@ -25,6 +25,7 @@ from ..ops import pointwise as _pw
 from ..ops import reduction as _rd
 from ..ops import shape as _sh
 from ..ops.attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: F401
+from ..ops.embedding import embedding_bag  # noqa: F401
 from ..ops._util import binary_arrays, broadcast_shapes, wrap_dim
 
 _wrap = Tensor._wrap
