@@ -17,7 +17,7 @@ import numpy as np
 
 __all__ = ["is_array", "where", "exp", "log", "sqrt", "sign", "abs", "tanh", "sigmoid",
            "sum", "sum_to", "expand", "unsqueeze", "transpose", "zeros_like", "ones_like",
-           "maximum", "minimum", "as_dtype_of"]
+           "maximum", "minimum", "as_dtype_of", "cat"]
 
 _ARRAY = (np.ndarray, np.generic)
 
@@ -132,3 +132,11 @@ def as_dtype_of(x, like):
     if isinstance(x, _ARRAY):
         return x if x.dtype == like.dtype else x.astype(like.dtype)
     return x if x.dtype == like.dtype else x.to(like.dtype)
+
+
+def cat(xs, dim: int = 0):
+    """Join arrays (or tensors) along an existing ``dim``."""
+    if isinstance(xs[0], _ARRAY):
+        return np.concatenate(xs, axis=dim)
+    from ..ops.shape import cat as _cat
+    return _cat(list(xs), dim)

@@ -10,9 +10,16 @@ the final states with one ``stack``, as PyTorch's graph shows (``StackBackward0`
 """
 from __future__ import annotations
 
+import numpy as np
+
 from .._tensor import Tensor
+from ..autograd import anp
+from ..autograd.grad_mode import STATE
+from ..autograd.graph import Node, record
 from . import linalg as _la
 from . import shape as _sh
+
+_wrap = Tensor._wrap
 
 __all__ = ["rnn_tanh_cell", "rnn_relu_cell", "lstm_cell", "gru_cell", "rnn_forward", "lstm", "gru",
            "rnn_tanh", "rnn_relu"]
@@ -95,6 +102,54 @@ def gru_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor
     return _gru_gates(_proj(input, w_ih, b_ih), _proj(hx, w_hh, b_hh), hx)
 
 
+# -- the fused LSTM step of a layer's time loop --------------------------------------------------
+def _gate_activations(gates, H: int) -> tuple:
+    """``sigmoid(i), sigmoid(f), tanh(g), sigmoid(o)`` of the summed pre-activations."""
+    return (anp.sigmoid(gates[:, :H]), anp.sigmoid(gates[:, H:2 * H]),
+            anp.tanh(gates[:, 2 * H:3 * H]), anp.sigmoid(gates[:, 3 * H:]))
+
+
+def _thnn_fused_lstm_cell(input_gates: Tensor, hidden_gates: Tensor, cx: Tensor) -> tuple:
+    """``(h', c')`` from the input and hidden pre-activations of the gates and the previous
+    cell, in one node (PyTorch's ``_thnn_fused_lstm_cell`` without its biases, which the
+    layer has already added to ``input_gates``). A layer's time loop uses it: one node per
+    step instead of the dozen of the composed cell."""
+    gates = input_gates._data + hidden_gates._data
+    c = cx._data
+    i, f, g, o = _gate_activations(gates, c.shape[1])
+    cy = f * c + i * g
+    hy = o * np.tanh(cy)
+    if STATE.enabled and (input_gates._rg or hidden_gates._rg or cx._rg):
+        node = ThnnFusedLstmCellBackward0()
+        out = record(node, (hy, cy), (input_gates, hidden_gates, cx))
+        node.save(input_gates, hidden_gates, cx)
+        return out
+    return _wrap(hy), _wrap(cy)
+
+
+class ThnnFusedLstmCellBackward0(Node):
+    __slots__ = ()
+    _n_out = 2
+    _saved_names = ("input_gates", "hidden_gates", "cx")
+    _wants_tensors = False
+
+    def backward(self, grads):
+        ig, hg, cx = self.saved()
+        gh, gc = grads
+        i, f, g, o = _gate_activations(ig + hg, cx.shape[1])
+        tc = anp.tanh(f * cx + i * g)
+        # the cell's gradient: from c' directly and through h' = o * tanh(c')
+        dc = None if gh is None else gh * o * (1 - tc * tc)
+        if gc is not None:
+            dc = gc if dc is None else dc + gc
+        if dc is None:
+            dc = anp.zeros_like(cx)
+        do = anp.zeros_like(o) if gh is None else gh * tc * o * (1 - o)
+        dgates = anp.cat([dc * g * i * (1 - i), dc * cx * f * (1 - f),
+                          dc * i * (1 - g * g), do], 1)
+        return dgates, dgates, dc * f
+
+
 # -- one layer in one direction -----------------------------------------------------------------
 class _Step:
     """The recurrence of one layer and direction once its inputs are projected: ``__call__``
@@ -115,12 +170,12 @@ class _Step:
             gh = _la.mm(h, self.w_hh_t) if self.b_hh is None else _la.addmm(
                 self.b_hh, h, self.w_hh_t)
             return (_gru_gates(xp, gh, h),)
-        pre = _la.addmm(xp, h, self.w_hh_t)
         if mode == "LSTM":
-            h, c = _lstm_gates(pre, state[1])
+            h, c = _thnn_fused_lstm_cell(xp, _la.mm(h, self.w_hh_t), state[1])
             if self.w_hr_t is not None:
                 h = _la.mm(h, self.w_hr_t)
             return h, c
+        pre = _la.addmm(xp, h, self.w_hh_t)
         return (pre.tanh() if mode == "RNN_TANH" else pre.relu(),)
 
 
