@@ -37,7 +37,7 @@ def _cell_errors(name):
                   "input has inconsistent input_size: got 4 expected 3"),
         ErrorCase((np.ones((3, 3)), np.ones((2, 2)), np.ones((2, 3)), np.ones((2, 2)),
                    np.ones(2), np.ones(2)), {}, RuntimeError,
-                  "Input batch size 3 doesn't match hidden batch size 2")]
+                  "Input batch size 3 doesn't match hidden0 batch size 2")]
 
 
 def _layer(name, n_states, bidirectional=False, batch_first=False, layers=1, bias=True):
