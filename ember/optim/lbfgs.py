@@ -228,7 +228,9 @@ class LBFGS(Optimizer):
                     H_diag = ys / y.dot(y)
                 # two-loop recursion: d = -H g
                 num_old = len(old_dirs)
-                al = [None] * history_size
+                if "al" not in state:
+                    state["al"] = [None] * history_size
+                al = state["al"]
                 q = -flat_grad
                 for i in range(num_old - 1, -1, -1):
                     al[i] = old_stps[i].dot(q) * ro[i]

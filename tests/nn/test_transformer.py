@@ -105,7 +105,7 @@ def test_sdpa_bad_causal_with_mask():
                 attn_mask=lib.ones(2, 2, dtype=lib.bool), is_causal=True)
 
 
-# -- MultiheadAttention ------------------------------------------------------------------------------
+# -- MultiheadAttention ------------
 MHA = [dict(), dict(batch_first=True), dict(kdim=5, vdim=3), dict(bias=False),
        dict(add_bias_kv=True, add_zero_attn=True)]
 
