@@ -5,8 +5,9 @@ As PyTorch does on a CPU, a cell is composed of public ops (a linear map, ``chun
 tanh, products), so its graph shows PyTorch's nodes (an LSTM cell's ``h`` ends in
 ``MulBackward0``) and second-order gradients come for free. A layer projects the inputs of all
 time steps with one GEMM before its time loop; the loop does only the hidden-state GEMM and the
-gates. The outputs of all steps are joined with one ``stack`` (or ``cat`` for packed data) and
-the final states with one ``stack``, as PyTorch's graph shows (``StackBackward0``).
+gates (for an LSTM one fused node per step, ``ThnnFusedLstmCellBackward0``). The outputs of
+all steps are joined with one ``stack`` (or ``cat`` for packed data) and the final states with
+one ``stack``, as PyTorch's graph shows (``StackBackward0``).
 """
 from __future__ import annotations
 
@@ -190,10 +191,10 @@ def _project(mode: str, x: Tensor, w_ih: Tensor, b_ih, b_hh) -> Tensor:
     return p if x.ndim == 2 else p.view(tuple(lead) + (p.shape[-1],))
 
 
-def _run_direction(step: _Step, xs: list, state: tuple, batch_sizes, reverse: bool):
+def _run_direction(step: _Step, xs: list, state: tuple, reverse: bool):
     """Run ``step`` over the projected per-step inputs ``xs``; returns the per-step outputs
-    (in time order) and the final state. With packed data (``batch_sizes`` falling), the rows
-    of sequences that have ended leave the state (forward) or join it (reverse)."""
+    (in time order) and the final state. With packed data (the steps' batch sizes falling),
+    the rows of sequences that have ended leave the state (forward) or join it (reverse)."""
     n = len(xs)
     outs = [None] * n
     if not reverse:
@@ -250,8 +251,7 @@ def rnn_forward(mode: str, input: Tensor, hx: tuple, weights: list, has_biases: 
             else:
                 xs = list(_sh.split(proj, batch_sizes, 0))
             state = tuple(h[idx] for h in hx)
-            outs, state = _run_direction(_Step(mode, w_hh, b_hh, w_hr), xs, state,
-                                         batch_sizes, d == 1)
+            outs, state = _run_direction(_Step(mode, w_hh, b_hh, w_hr), xs, state, d == 1)
             for k, s in enumerate(state):
                 finals[k].append(s)
             outputs.append(_sh.stack(outs, 0) if batch_sizes is None else _sh.cat(outs, 0))
