@@ -97,6 +97,27 @@ def bench_cnn(libs, quick):
     return rows
 
 
+def bench_models(libs, quick):
+    """The language models of issue 11: a word-level LSTM step and a small GPT step."""
+    r = 3 if quick else 7
+    rows = []
+    steps = {k: W.make_lstm_lm(m) for k, m in libs.items()}
+    rows.append(_row("12. word-LM LSTM step (10000 vocab, 2x200, seq 35, batch 20)",
+                     compare(steps, 1, r, warmup=1), 1.5))
+    for sdpa, label in ((False, "attention written out"), (True, "scaled_dot_product_attention")):
+        steps = {k: W.make_gpt(m, sdpa) for k, m in libs.items()}
+        rows.append(_row(f"13. GPT step (4x128, 4 heads, block 64, batch 12), {label}",
+                         compare(steps, 1, r, warmup=1), 1.0))
+    mem = {k: _child(_GPT_PEAK.format(mod=k))[1] / 1024 for k in libs}
+    rows.append({"name": "14. peak RSS, GPT step", "ember": None, "torch": None, "numpy": None,
+                 "ratio": mem["ember"] / mem["torch"] if "torch" in mem else None,
+                 "ratio_np": None, "target": 1.0,
+                 "ok": "" if "torch" not in mem else ("yes" if mem["ember"] <= mem["torch"]
+                                                      else "no"),
+                 "note": ", ".join(f"{k} {v:.0f} MiB" for k, v in mem.items())})
+    return rows
+
+
 def _child(code: str) -> tuple:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=600, cwd=os.path.dirname(HERE))
@@ -114,6 +135,8 @@ _IMPORT = ("import time; t = time.perf_counter(); import {mod}; d = time.perf_co
 _TRAIN = ("import time, benchmarks.workloads as W, {mod} as lib; "
           "s = W.make_mlp(lib); t = time.perf_counter(); [s() for _ in range(20)]; "
           "print(time.perf_counter() - t, " + _PEAK + ")")
+_GPT_PEAK = ("import benchmarks.workloads as W, {mod} as lib; s = W.make_gpt(lib, True); "
+             "[s() for _ in range(3)]; print(0, " + _PEAK + ")")
 
 
 def bench_processes(libs, quick):
@@ -167,16 +190,17 @@ def _table(rows) -> str:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks")
     ap.add_argument("--quick", action="store_true", help="fewer repeats (a rough look)")
-    ap.add_argument("--only", nargs="*", choices=["ops", "workloads", "cnn", "processes"])
+    ap.add_argument("--only", nargs="*", choices=["ops", "workloads", "cnn", "processes",
+                                                   "models"])
     ap.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"))
     args = ap.parse_args(argv)
     libs = _libs()
-    parts = args.only or ["ops", "workloads", "processes"]
+    parts = args.only or ["ops", "workloads", "processes", "models"]
     started = time.time()
     sections = []
     for part in parts:
         rows = {"ops": bench_ops, "workloads": bench_workloads, "cnn": bench_cnn,
-                "processes": bench_processes}[part](libs, args.quick)
+                "processes": bench_processes, "models": bench_models}[part](libs, args.quick)
         table = _table(rows)
         print(f"\n## {part}\n\n{table}", flush=True)
         sections.append((part, table))

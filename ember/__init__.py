@@ -121,6 +121,8 @@ from . import random
 from ._tensor_str import set_printoptions
 
 # --- nn, optim, data, serialization
+from .ops.rnn import (gru, gru_cell, lstm, lstm_cell, rnn_relu, rnn_relu_cell, rnn_tanh,
+                      rnn_tanh_cell)
 from . import nn
 from . import optim
 from . import utils  # torch.utils.data is reachable after a bare "import torch"

@@ -47,3 +47,7 @@ from ..ops.sampling import (  # noqa: F401
     unfold, upsample, upsample_bilinear, upsample_nearest,
 )
 from ..ops.multi_margin import multi_margin_loss, multilabel_margin_loss  # noqa: F401
+from ..ops.attention import (  # noqa: F401
+    multi_head_attention_forward, scaled_dot_product_attention,
+)
+from ..ops.embedding import embedding_bag  # noqa: F401
