@@ -49,6 +49,7 @@ _TNAME = {np.dtype(k): v for k, v in (
     ("float16", "Half"), ("float32", "Float"), ("float64", "Double"), ("int8", "Char"),
     ("int16", "Short"), ("int32", "Int"), ("int64", "Long"), ("uint8", "Byte"),
     ("bool", "Bool"), ("complex64", "ComplexFloat"), ("complex128", "ComplexDouble"))}
+_TNAME[_dtype.BF16] = "BFloat16"
 _CTYPE = {np.dtype(k): v for k, v in (
     ("uint8", "uint8_t"), ("int8", "int8_t"), ("int16", "int16_t"), ("int32", "int"),
     ("int64", "int64_t"), ("bool", "bool"))}
@@ -83,7 +84,7 @@ def _fdata(x, fname: str) -> np.ndarray:
         d = x._data
     except AttributeError:
         raise _type_error(fname, x) from None
-    if d.dtype.kind in "fc":
+    if d.dtype.kind in "fc" or d.dtype == _dtype.BF16:
         return d
     return d.astype(_dtype.get_default_dtype().np)
 
@@ -135,12 +136,23 @@ def _binary(np_fn, a, b, py_fn=None):
         x, y = binary_arrays(a, b)
     tok = _quiet_on(_QUIET)
     try:
+        if getattr(x, "dtype", None) == _dtype.BF16 or getattr(y, "dtype", None) == _dtype.BF16:
+            return _bf16_binary(np_fn, x, y)
         return np_fn(x, y)
     except ValueError:
         broadcast_shapes(np.shape(x), np.shape(y))
         raise
     finally:
         _quiet_off(tok)
+
+
+def _bf16_binary(np_fn, x, y):
+    """A bfloat16 binary op as PyTorch's CPU kernels compute it: both operands (a Python
+    scalar too, which NumPy would round to bfloat16 first) in float32, the result rounded."""
+    bf = _dtype.BF16
+    r = np_fn(x.astype(np.float32) if getattr(x, "dtype", None) == bf else x,
+              y.astype(np.float32) if getattr(y, "dtype", None) == bf else y)
+    return r.astype(bf) if r.dtype == np.float32 else r
 
 
 def _call_broadcast(np_fn, x, y):
@@ -234,7 +246,12 @@ def _finish(input: Tensor, r, node_cls, save: int, out) -> Tensor:
 
 
 def _float_unary(input, np_fn, node_cls, save: int, out, fname: str) -> Tensor:
-    return _finish(input, _q1(np_fn, _fdata(input, fname)), node_cls, save, out)
+    d = _fdata(input, fname)
+    if d.dtype == _dtype.BF16:
+        # bfloat16 in float32, rounded once at the end (PyTorch's kernels; not at every step)
+        return _finish(input, _q1(np_fn, d.astype(np.float32)).astype(d.dtype), node_cls,
+                       save, out)
+    return _finish(input, _q1(np_fn, d), node_cls, save, out)
 
 
 def _out(t: Tensor, out):
@@ -1433,7 +1450,7 @@ def _float_pair(a, b, kernel: str | None = None, real: str | None = None):
     dt = _res_dtype(x, y)
     if dt.kind == "c" and real is not None:
         raise _not_impl(real, dt)
-    if dt.kind not in "fc":
+    if _dtype.kind(dt) not in "fc":
         if kernel is not None:
             raise _not_impl(kernel, dt)
         f = _dtype.get_default_dtype().np
@@ -1845,7 +1862,7 @@ def round(input: Tensor, *, decimals: int | None = None, out=None) -> Tensor:
 def frac(input: Tensor, *, out=None) -> Tensor:
     """``input - trunc(input)``; its gradient is 1."""
     d = _data(input, "frac")
-    if d.dtype.kind != "f":
+    if _dtype.kind(d.dtype) != "f":
         raise _not_impl("frac_cpu", d.dtype)
     return _finish(input, _q2(np.subtract, d, np.trunc(d)), FracBackward0, _SAVE_NONE, out)
 
