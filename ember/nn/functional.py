@@ -46,7 +46,7 @@ def _check_tensor(x, fname: str, arg: str = "input", pos: int = 1) -> None:
 def _float_data(x: Tensor, kernel: str) -> np.ndarray:
     """The data of a floating tensor; PyTorch's NotImplementedError for other dtypes."""
     d = x._data
-    if d.dtype.kind != "f":
+    if d.dtype.kind != "f" and d.dtype != _dtype.BF16:
         raise NotImplementedError(f'"{kernel}" not implemented for \'{_tname(x)}\'')
     return d
 
@@ -247,9 +247,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
                                f"Target sizes: [{rows}, {nout}].  Tensor sizes: {bs}")
     if not _needs(input, weight, bias):
         x2 = xd if xd.ndim == 2 else xd.reshape(rows, k)
-        r = x2 @ wd.T
-        if bias is not None:
-            r += bias._data
+        r = _la._bf16_matmul(x2, wd.T, None if bias is None else bias._data)
         return _wrap(r if xd.ndim == 2 else r.reshape(lead + (nout,)))
     wt = _sh.t(weight)
     if xd.ndim == 2:
@@ -1944,7 +1942,7 @@ def _loss_arrays(input: Tensor, target: Tensor, kernel: str):
         _check_tensor(input, kernel.split("_cpu")[0])
         _check_tensor(target, kernel.split("_cpu")[0], "target", 2)
     x, t = binary_arrays(input, target)
-    if x.dtype.kind != "f":
+    if x.dtype.kind != "f" and x.dtype != _dtype.BF16:
         raise NotImplementedError(f'"{kernel}" not implemented for '
                                   f"'{_dtype.from_np(x.dtype)._legacy[:-6]}'")
     if x.shape != t.shape:
