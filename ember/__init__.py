@@ -8,7 +8,7 @@ __version__ = "0.1.0"
 
 # --- core
 from . import _dtype
-from ._dtype import (bool_ as bool, complex64, complex128, dtype, finfo, float16, float32,
+from ._dtype import (bfloat16, bool_ as bool, complex64, complex128, dtype, finfo, float16, float32,
                      float64, get_default_dtype, iinfo, int8, int16, int32, int64,
                      promote_types, result_type, set_default_dtype, uint8, can_cast)
 from ._size import Size, device

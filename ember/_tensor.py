@@ -11,6 +11,7 @@ from ._size import CPU, Size, check_device
 from .autograd import engine as _engine, graph as _graph
 from .autograd.grad_mode import STATE
 from .autograd.graph import _Meta, AccumulateGrad, add_hook, _HookDict
+from ._dtype import kind as _kind
 
 __all__ = ["Tensor", "check_inplace"]
 
@@ -182,7 +183,7 @@ class Tensor:
                     "use a computed variable in a subgraph that doesn't require "
                     "differentiation use var_no_grad = var.detach().")
             return self
-        if requires_grad and self._data.dtype.kind not in "fc":
+        if requires_grad and _dtype.kind(self._data.dtype) not in "fc":
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self._rg = bool(requires_grad)
         return self
@@ -278,10 +279,10 @@ class Tensor:
         return bool(self._data.flags.c_contiguous)
 
     def is_floating_point(self) -> bool:
-        return self._data.dtype.kind == "f"
+        return _dtype.is_float_np(self._data.dtype)
 
     def is_complex(self) -> bool:
-        return self._data.dtype.kind == "c"
+        return _kind(self._data.dtype) == "c"
 
     def data_ptr(self) -> int:
         return self._data.__array_interface__["data"][0]
@@ -340,7 +341,7 @@ class Tensor:
         return complex(self._scalar())
 
     def __index__(self) -> int:
-        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+        if _kind(self._data.dtype) not in "iub" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an "
                             "index")
         return int(self._data.reshape(()).item())
@@ -368,7 +369,7 @@ class Tensor:
                  inputs=None) -> None:
         """Compute gradients of this tensor w.r.t. the graph leaves (into their ``.grad``)."""
         if gradient is None and inputs is None and not create_graph and self._rg and \
-                self._data.size == 1 and self._data.dtype.kind == "f":
+                self._data.size == 1 and _kind(self._data.dtype) == "f":
             _engine.backward_scalar(self, retain_graph)
             return
         _engine.backward((self,), None if gradient is None else (gradient,), retain_graph,
@@ -481,6 +482,9 @@ class Tensor:
 
     def half(self) -> "Tensor":
         return self.to(_dtype.float16)
+
+    def bfloat16(self) -> "Tensor":
+        return self.to(_dtype.bfloat16)
 
     def long(self) -> "Tensor":
         return self.to(_dtype.int64)

@@ -715,6 +715,10 @@ class Module:
         """Floating point parameters and buffers to float16."""
         return self._apply(lambda t: t.half() if t.is_floating_point() else t)
 
+    def bfloat16(self) -> "Module":
+        """Floating point parameters and buffers to bfloat16."""
+        return self._apply(lambda t: t.bfloat16() if t.is_floating_point() else t)
+
     def type(self, dst_type) -> "Module":
         """Every parameter and buffer to ``dst_type``."""
         return self._apply(lambda t: t.type(dst_type))
