@@ -508,8 +508,9 @@ def _execute(roots: list, root_grads: list, retain_graph: bool, create_graph: bo
     # would from the heap; those without hooks skip the heap when no targets are pruned.
     direct = raw and execute is None
     ready: list = []
-    prev_mode = STATE.enabled
+    prev_mode = STATE.enabled, STATE.arrays
     STATE.enabled = create_graph
+    STATE.arrays = raw
     quiet = quiet_on(QUIET)    # NumPy formulas must not warn where PyTorch's kernels do not
     # The ready node of highest priority is often the one just made ready (a chain, a tree):
     # it waits in ``top`` instead of going through the heap.
@@ -558,7 +559,10 @@ def _execute(roots: list, root_grads: list, retain_graph: bool, create_graph: bo
                 _skip(node, deps, heap, tie, retain_graph)
                 continue
             g = grads[0] if single else grads
-            grad_in = node._np_backward(g) if raw else node.backward(g)
+            if raw and node._wants_tensors:
+                grad_in = node._np_backward(g)
+            else:
+                grad_in = node.backward(g)
             if hooks is not None and hooks.post:
                 if raw:
                     grad_in = _arrays(_post_hooks(node, _tensors(grad_in), _tensors(grads),
@@ -624,7 +628,7 @@ def _execute(roots: list, root_grads: list, retain_graph: bool, create_graph: bo
                 ready.clear()
     finally:
         quiet_off(quiet)
-        STATE.enabled = prev_mode
+        STATE.enabled, STATE.arrays = prev_mode
     if raw and results is not None:
         results = _tensors(results)
     return results

@@ -12,12 +12,15 @@ __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_g
 
 class _GradState:
     # One attribute read per op ("STATE.enabled") is the cheapest global switch in Python.
-    __slots__ = ("enabled", "inference")
+    __slots__ = ("enabled", "inference", "arrays")
 
 
 STATE = _GradState()
 STATE.enabled = True
 STATE.inference = False
+# True while the engine runs a backward without create_graph: backward formulas then see
+# NumPy arrays (``Node.saved``), and with create_graph tensors, so each formula is written once.
+STATE.arrays = False
 
 
 class _AnomalyState:

@@ -89,23 +89,34 @@ class Node:
     def backward(self, grad):
         raise NotImplementedError(f"{self.name()} does not implement backward")
 
+    # A formula written for tensors only (a custom Function's user code) gets its gradients
+    # wrapped as tensors by the engine; every ember node's formula takes arrays as well.
+    _wants_tensors = True
+
     def _np_backward(self, grad):
-        """The formula on NumPy arrays, run when no graph of the backward is built
-        (``create_graph=False``): ``grad`` is an array (a list of arrays or None for several
-        outputs); returns an array or None per input. Hot nodes override it with NumPy code;
-        this default runs ``backward`` on tensors."""
+        """Run a tensor-only ``backward`` on arrays: wrap ``grad`` (an array, or a list of
+        arrays or None for several outputs) as tensors, unwrap the results."""
         wrap = _Tensor._wrap
         if self._n_out == 1:
             g = None if grad is None else wrap(grad)
         else:
             g = [None if x is None else wrap(x) for x in grad]
-        return [None if r is None else r._data for r in self.backward(g)]
+        prev = STATE.arrays
+        STATE.arrays = False
+        try:
+            result = self.backward(g)
+        finally:
+            STATE.arrays = prev
+        return [None if r is None else r._data for r in result]
 
     def __call__(self, *grads):
-        """Apply the backward formula directly, like calling a PyTorch grad_fn."""
-        if STATE.enabled:
+        """Apply the backward formula directly to tensors, like calling a PyTorch grad_fn."""
+        prev = STATE.arrays
+        STATE.arrays = False
+        try:
             return self.backward(grads[0] if self._n_out == 1 else grads)
-        return self.backward(grads[0] if self._n_out == 1 else grads)
+        finally:
+            STATE.arrays = prev
 
     @property
     def needs_input_grad(self) -> tuple:
@@ -142,6 +153,33 @@ class Node:
         """Save this node's own output; only its data is kept, so no reference cycle forms."""
         vc = out._version_counter()
         self._result = (out._data, vc, vc.v)
+
+    def saved(self) -> tuple:
+        """The saved inputs for the formula: NumPy arrays in a backward without create_graph
+        (a 0-d one as a NumPy scalar, whose arithmetic is many times faster), tensors with it.
+        Raises PyTorch's errors if they were freed or modified in place."""
+        saved = self._saved
+        if saved is None:
+            raise RuntimeError(_SECOND_TIME)
+        for t, v in zip(saved, self._versions):
+            if t is not None and t._vc is not None and t._vc.v != v:
+                _raise_modified(t, v)
+        if not STATE.arrays:
+            return saved
+        out = []
+        for t in saved:
+            if t is not None:
+                t = t._data
+                if not t.ndim:
+                    t = t[()]
+            out.append(t)
+        return out
+
+    def result(self):
+        """This node's saved output, as an array or a tensor like ``saved()``."""
+        if STATE.arrays:
+            return self._result_array()
+        return self.saved_result()
 
     def saved_tensors(self) -> tuple:
         saved = self._saved

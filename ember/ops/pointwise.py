@@ -518,31 +518,14 @@ multiply = mul
 class MulBackward0(Node):
     __slots__ = ("other",)
     _saved_names = ("self", "other")
+    _wants_tensors = False
 
     def backward(self, grad):          # d(a*b) = grad*b, grad*a
-        a, b = self.saved_tensors()
-        if a is None and b is None:
+        a, b = self.saved()
+        if a is None and b is None:    # times a Python number
             return grad * self.other, None
-        fa, fb = self.next_functions
-        return (grad * b if fa[0] is not None else None,
-                grad * a if fb[0] is not None else None)
-
-    def _np_backward(self, grad):
-        a, b = self.saved_tensors()
-        if a is None and b is None:
-            return grad * self.other, None
-        ga = gb = None
-        if b is not None:
-            ga = _mul_np(grad, b._data)
-        if a is not None:
-            gb = _mul_np(grad, a._data)
-        return ga, gb
-
-
-def _mul_np(g, x):
-    if x.dtype is not g.dtype:
-        g, x = _promoted(g, x)
-    return g * (x if x.ndim else x[()])
+        return (None if b is None else grad * b,
+                None if a is None else grad * a)
 
 
 def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
