@@ -100,6 +100,7 @@ from . import nn
 from . import optim
 from . import utils  # torch.utils.data is reachable after a bare "import torch"
 from .serialization import load, save
+from . import safetensors
 
 
 def is_tensor(obj) -> bool:
