@@ -14,6 +14,7 @@ from ._dtype import (bfloat16, bool_ as bool, complex64, complex128, dtype, finf
 from ._size import Size, device
 from ._tensor import Tensor
 from . import _methods  # binds Tensor methods and operators
+from ._interop import from_dlpack  # (and binds the operators' NumPy-array rules)
 from . import autograd
 from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,
                                  is_inference_mode_enabled, no_grad, set_grad_enabled)

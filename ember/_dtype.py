@@ -102,9 +102,9 @@ def from_np(np_dtype) -> dtype:
     if nd in _BY_NP:
         return _BY_NP[nd]
     raise TypeError(
-        f"can't convert np.ndarray of type numpy.{nd.name}. The only supported types are: "
-        "float64, float32, float16, bfloat16, complex64, complex128, int64, int32, int16, int8, uint8, "
-        "and bool.")
+        f"can't convert np.ndarray of type numpy.{nd.type.__name__}. The only supported types "
+        "are: float64, float32, float16, bfloat16, complex64, complex128, int64, int32, "
+        "int16, int8, uint8, and bool.")
 
 
 class _Defaults:

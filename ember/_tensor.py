@@ -42,8 +42,8 @@ class Tensor:
 
     __slots__ = ("_data", "_rg", "grad_fn", "_grad", "_vc", "_base", "_view", "_out_nr",
                  "_meta", "__weakref__", "__dict__")
-    # NumPy must hand binary operators back to us (ndarray * tensor -> Tensor.__rmul__).
-    __array_ufunc__ = None
+    # NumPy's operators defer to a higher priority (ndarray * tensor -> Tensor.__rmul__);
+    # NumPy functions see the tensor through __array__ (ember/_interop.py has the rules).
     __array_priority__ = 1000
 
     # -- construction ----------------------------------------------------------------------
@@ -319,11 +319,20 @@ class Tensor:
                                "tensor.detach().numpy() instead.")
         return self._data
 
-    def __array__(self, dtype=None, copy=None):
-        a = self._data
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        """``np.asarray(tensor)``: its memory (PyTorch's error if it requires grad)."""
+        a = self.numpy()
         if dtype is not None and a.dtype != dtype:
             return a.astype(dtype)
         return a.copy() if copy else a
+
+    def __array_wrap__(self, array, context=None, return_scalar=False) -> "Tensor":
+        """A NumPy function's result as a tensor (bool results as uint8, as in PyTorch)."""
+        array = np.asarray(array)
+        if array.dtype == np.bool_:
+            array = array.astype(np.uint8)
+        from_np(array.dtype)
+        return Tensor._wrap(array)
 
     def _scalar(self):
         if self._data.size != 1:
