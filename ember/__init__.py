@@ -101,7 +101,7 @@ from . import nn
 from . import optim
 from . import utils  # torch.utils.data is reachable after a bare "import torch"
 from .serialization import load, save
-from . import safetensors
+from . import onnx, safetensors
 
 
 def is_tensor(obj) -> bool:
