@@ -60,7 +60,8 @@ int64 = dtype("int64", np.int64, _INT, "LongTensor")
 uint8 = dtype("uint8", np.uint8, _INT, "ByteTensor")
 bool_ = dtype("bool", np.bool_, _BOOL, "BoolTensor")
 
-_ALL = (float16, bfloat16, float32, float64, complex64, complex128, int8, int16, int32, int64, uint8, bool_)
+_ALL = (float16, bfloat16, float32, float64, complex64, complex128, int8, int16, int32, int64,
+        uint8, bool_)
 _BY_NAME = {d.name: d for d in _ALL}
 _BY_NP = {d.np: d for d in _ALL}
 BF16 = bfloat16.np

@@ -38,7 +38,11 @@ class _VersionCounter:
 
 
 class Tensor:
-    """A multi-dimensional array with autograd, behaving like ``torch.Tensor``."""
+    """A multi-dimensional array with autograd, behaving like ``torch.Tensor``.
+
+    This class holds the data and the autograd state; its ops (``x.mul(y)``, ``x * y``,
+    ``x.sum()``, ...) are bound in one explicit table, ``ember/_methods.py``, to the functions
+    of ``ember/ops``, each defined beside its backward node."""
 
     __slots__ = ("_data", "_rg", "grad_fn", "_grad", "_vc", "_base", "_view", "_out_nr",
                  "_meta", "__weakref__", "__dict__")

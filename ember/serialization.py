@@ -381,7 +381,8 @@ def _torch_to_ember(module: str) -> str:
 
 _WEIGHTS_ONLY_MESSAGE = (
     "Weights only load failed. This file can still be loaded, to do so you have two options, "
-    "\x1b[1mdo those steps only if you trust the source of the checkpoint\x1b[0m. \n\t(1) In PyTorch 2.6, "
+    "\x1b[1mdo those steps only if you trust the source of the checkpoint\x1b[0m. \n\t(1) In "
+    "PyTorch 2.6, "
     "we changed the default value of the `weights_only` argument in `torch.load` from `False` "
     "to `True`. Re-running `torch.load` with `weights_only` set to `False` will likely "
     "succeed, but it can result in arbitrary code execution. Do it only if you got the file "

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["is_array", "where", "exp", "log", "sqrt", "sign", "abs", "tanh", "sigmoid",
-           "sum", "sum_to", "expand", "unsqueeze", "transpose", "zeros_like", "ones_like",
-           "maximum", "minimum", "as_dtype_of"]
+__all__ = ["is_array", "constant", "where", "exp", "log", "log1p", "sqrt", "sign", "abs",
+           "tanh", "sigmoid", "clamp_min", "sum", "mean", "sum_to", "expand", "unsqueeze",
+           "transpose", "cat", "zeros", "zeros_like", "ones_like", "maximum", "minimum", "as_dtype_of"]
 
 _ARRAY = (np.ndarray, np.generic)
 
@@ -25,6 +25,14 @@ _ARRAY = (np.ndarray, np.generic)
 def is_array(x) -> bool:
     """True for NumPy values (an ordinary backward), False for tensors (create_graph)."""
     return isinstance(x, _ARRAY)
+
+
+def constant(a: np.ndarray, like):
+    """A NumPy array the formula uses as a constant, in ``like``'s form and dtype: the array
+    itself (cast) in an ordinary backward, a tensor that needs no grad under create_graph."""
+    if isinstance(like, _ARRAY):
+        return a if a.dtype == like.dtype else a.astype(like.dtype)
+    return like._wrap(a.astype(like._data.dtype, copy=False))
 
 
 def where(cond, a, b):
@@ -47,6 +55,10 @@ def log(x):
     return np.log(x) if isinstance(x, _ARRAY) else x.log()
 
 
+def log1p(x):
+    return np.log1p(x) if isinstance(x, _ARRAY) else x.log1p()
+
+
 def sqrt(x):
     return np.sqrt(x) if isinstance(x, _ARRAY) else x.sqrt()
 
@@ -65,9 +77,15 @@ def tanh(x):
 
 def sigmoid(x):
     if isinstance(x, _ARRAY):
-        # float32 stays float32: 1 / (1 + exp(-x)) with a weak Python 1
-        return 1 / (1 + np.exp(-x))
+        # exp of -|x| only, so no overflow for large negative x
+        e = np.exp(-np.abs(x))
+        return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
     return x.sigmoid()
+
+
+def clamp_min(x, m: float):
+    """``max(x, m)`` for a number ``m``."""
+    return np.maximum(x, m) if isinstance(x, _ARRAY) else x.clamp(min=m)
 
 
 def sum(x, dim=None, keepdim: bool = False):  # noqa: A001
@@ -79,6 +97,13 @@ def sum(x, dim=None, keepdim: bool = False):  # noqa: A001
     if dim is None:
         return x.sum()
     return x.sum(dim, keepdim=keepdim)
+
+
+def mean(x, dim, keepdim: bool = False):
+    """Mean over ``dim`` (an int or a tuple); float16 accumulates in float32 as in ember."""
+    if isinstance(x, _ARRAY):
+        return x.mean(dim, keepdims=keepdim)
+    return x.mean(dim, keepdim=keepdim)
 
 
 def sum_to(x, shape: tuple):
@@ -109,6 +134,20 @@ def transpose(x, dim0: int, dim1: int):
     if isinstance(x, _ARRAY):
         return np.swapaxes(x, dim0, dim1)
     return x.transpose(dim0, dim1)
+
+
+def cat(xs: list, dim: int):
+    """Concatenate along ``dim``."""
+    if isinstance(xs[0], _ARRAY):
+        return np.concatenate(xs, axis=dim)
+    from ..ops.shape import cat as _cat   # ops import this module: resolved at call time
+    return _cat(xs, dim)
+
+
+def zeros(shape: tuple, dtype: np.dtype, like):
+    """Zeros of ``shape`` and NumPy ``dtype``, in ``like``'s form (array or tensor)."""
+    z = np.zeros(shape, dtype)
+    return z if isinstance(like, _ARRAY) else like._wrap(z)
 
 
 def zeros_like(x):

@@ -2,13 +2,15 @@
 
 1. Count each node's incoming edges from the roots (iteratively: no recursion limit).
 2. Seed the roots' gradients; run ready nodes, latest-created first (a heap on sequence number).
-   Without ``create_graph`` gradients are NumPy arrays and nodes run ``_np_backward``; with it
-   they are tensors and nodes run ``backward`` (ember ops, recording a graph).
+   Each node's ``backward`` formula is written once: without ``create_graph`` gradients are
+   NumPy arrays and it runs on arrays; with it they are tensors and it records a graph.
 3. Reduce each returned gradient to its input's shape and dtype (broadcasting is undone here,
    once, for every op), and add it out of place into the next node's buffer.
-4. AccumulateGrad nodes write leaves' ``.grad`` (keeping a fresh, unshared gradient array
-   without a copy); unless ``retain_graph``, each node's saved tensors are released once it
-   has run.
+4. AccumulateGrad nodes write leaves' ``.grad``; unless ``retain_graph``, each node's saved
+   tensors are released once it has run.
+
+``_reference`` is exactly these steps, written to be read; ``_fast`` (the default) is the
+same algorithm with shortcuts that measurably pay off; the tests run both.
 
 With targets (``autograd.grad``, ``backward(inputs=...)``) only the nodes leading to them run;
 the others are neither called nor released, and their hooks do not fire, as in PyTorch.
@@ -465,17 +467,174 @@ def _dependencies(roots: list) -> tuple:
     return root_nodes, deps
 
 
+def _reference(roots: list, root_grads: list, retain_graph: bool, create_graph: bool,
+               targets, accumulate: bool = False):
+    """The engine's algorithm as plainly as it can be written: the four steps of the module
+    docstring and nothing else. ``_execute`` below computes exactly the same (the tests run
+    both), with shortcuts that make it faster; read this one first."""
+    raw = not create_graph     # gradients travel as NumPy arrays unless a graph is built
+    # 1. Count each node's incoming edges from the roots.
+    root_nodes, deps = _dependencies(roots)
+    execute = capture = results = None
+    if targets is not None:    # autograd.grad: run only what leads to the targets
+        capture = {}
+        for i, (node, nr) in enumerate(targets):
+            if node is not None:
+                capture.setdefault(node, []).append((nr, i))
+        execute = _prune(deps, root_nodes, set(capture), accumulate)
+        results = [None] * len(targets)
+    # 2. Seed the roots' gradients; run ready nodes, latest-created first.
+    buffers: dict = {}
+    for (node, nr), g in zip(roots, root_grads):
+        if node is not None:
+            _add_to_buffer(buffers, node, nr, g)
+    heap: list = []
+    tie = itertools.count(_FIRST)
+    for node in root_nodes:
+        if deps[node] == 0:
+            heappush(heap, (_priority(node, tie), node))
+    with _BackwardMode(create_graph):
+        while heap:
+            node = heappop(heap)[1]
+            grads = buffers.pop(node, None)
+            grads = [grads] if node._n_out == 1 else grads or [None] * node._n_out
+            if execute is not None:
+                hit = capture.get(node)
+                if node not in execute:          # a target that need not run
+                    if hit is not None:
+                        grads = _user(_capture_only, raw, node, grads, create_graph)
+                        if not accumulate:
+                            _store(results, hit, grads)
+                    continue
+                if hit is not None and not accumulate:
+                    _store(results, hit, grads)
+            hooks = node._hooks
+            if hooks is not None:
+                grads = _user(_pre_hooks, raw, node, grads, hooks, create_graph)
+            if node.__class__ is AccumulateGrad:
+                # 4. Accumulators write the leaves' .grad.
+                if grads[0] is not None:
+                    outs = _tensors(grads) if raw else grads
+                    _accumulate(node, grads[0], raw)
+                    if hooks is not None and hooks.post:
+                        _post_hooks(node, (), outs, hooks)
+                continue
+            if not node._run_without_grads and all(g is None for g in grads):
+                _skip(node, deps, heap, tie, retain_graph)
+                continue
+            grad_in = _call(node, grads[0] if node._n_out == 1 else grads, raw)
+            if hooks is not None and hooks.post:
+                grad_in = _user_post(node, grad_in, grads, hooks, raw)
+            if ANOMALY.enabled and ANOMALY.check_nan:
+                _check_nan(node, grad_in)
+            if not retain_graph:
+                node._release()
+            # 3. Reduce each gradient to its input's shape and dtype, add it to the next
+            # node's buffer; a node whose every incoming edge has delivered is ready.
+            for i, (nxt, nr) in enumerate(node.next_functions):
+                if nxt is None:
+                    continue
+                if grad_in[i] is not None:
+                    g = _fit(grad_in[i], node._in_meta[i], node, i, raw)
+                    _add_to_buffer(buffers, nxt, nr, g)
+                deps[nxt] -= 1
+                if deps[nxt] == 0:
+                    heappush(heap, (_priority(nxt, tie), nxt))
+    if raw and results is not None:
+        results = _tensors(results)
+    return results
+
+
+def _priority(node: Node, tie) -> int:
+    """Heap key: latest-created first; accumulators (sequence -1) before everything, in the
+    order they became ready. Keys are unique, so nodes are never compared."""
+    s = node._seq
+    return -s if s >= 0 else next(tie)
+
+
+class _BackwardMode:
+    """Grad mode as ``create_graph`` asks, formulas on arrays without it, NumPy quiet (its
+    floating-point warnings where PyTorch's kernels give none); restored afterwards."""
+
+    __slots__ = ("create_graph", "prev", "quiet")
+
+    def __init__(self, create_graph: bool) -> None:
+        self.create_graph = create_graph
+
+    def __enter__(self) -> None:
+        self.prev = STATE.enabled, STATE.arrays
+        STATE.enabled = self.create_graph
+        STATE.arrays = not self.create_graph
+        self.quiet = quiet_on(QUIET)
+
+    def __exit__(self, *exc) -> None:
+        quiet_off(self.quiet)
+        STATE.enabled, STATE.arrays = self.prev
+
+
+def _call(node: Node, g, raw: bool):
+    """Run the node's formula (a tensor-only custom Function gets tensors)."""
+    if raw and node._wants_tensors:
+        return node._np_backward(g)
+    return node.backward(g)
+
+
+def _user_post(node: Node, grad_in, grads, hooks, raw: bool):
+    """The node's post-hooks, on tensors whichever form the gradients travel in."""
+    if raw:
+        return _arrays(_post_hooks(node, _tensors(grad_in), _tensors(grads), hooks))
+    return _post_hooks(node, grad_in, grads, hooks)
+
+
+def _fit(g, meta: tuple, node: Node, i: int, raw: bool):
+    """Gradient ``g`` for input ``i`` summed to that input's shape (undoing broadcasting) and
+    cast to its dtype."""
+    shape, dt = meta
+    if raw:
+        if g.shape != shape:
+            g = _reduce_array(g, shape, node, i)
+        return g if g.dtype == dt else g.astype(dt)
+    if g._data.shape != shape:
+        g = _reduce(g, shape, node, i)
+    return g if g._data.dtype == dt else g.to(from_np(dt))
+
+
 def _execute(roots: list, root_grads: list, retain_graph: bool, create_graph: bool,
              targets, accumulate: bool = False):
+    """The fast engine (the default): ``_reference``'s algorithm with its shortcuts."""
+    if _USE_REFERENCE:
+        return _reference(roots, root_grads, retain_graph, create_graph, targets, accumulate)
+    return _fast(roots, root_grads, retain_graph, create_graph, targets, accumulate)
+
+
+_USE_REFERENCE = False
+
+
+def use_reference_engine(flag: bool = True) -> bool:
+    """Run every backward on the plain reference engine (``flag=True``) or the fast one;
+    returns the previous setting. For teaching and for the tests that compare the two."""
+    global _USE_REFERENCE
+    prev, _USE_REFERENCE = _USE_REFERENCE, bool(flag)
+    return prev
+
+
+def _fast(roots: list, root_grads: list, retain_graph: bool, create_graph: bool,
+          targets, accumulate: bool = False):
     """Run the graph. With ``targets`` (a list of edges) only what leads to them runs, and
     their gradients are captured and returned (``accumulate``: left to the accumulators and
     retain_grad of ``backward(inputs=...)``).
 
     Without ``create_graph`` gradients travel as NumPy arrays (``root_grads`` too) and each
-    node runs its ``_np_backward``; tensors are made only where user code sees them (hooks,
-    ``.grad``, the returned gradients). With it, they are tensors and ``backward`` records a
+    node's formula runs on arrays; tensors are made only where user code sees them (hooks,
+    ``.grad``, the returned gradients). With it, they are tensors and the formula records a
     graph. A node's pending gradient is the gradient itself, or for a node with several
-    outputs a list of one per output."""
+    outputs a list of one per output.
+
+    Its shortcuts over ``_reference`` (``python -m benchmarks.bench_engine`` measures them):
+    the ready node of highest priority waits outside the heap, accumulators made ready run
+    straight from the node that readied them, release and buffer addition are written out,
+    and locals are cleared so a fresh gradient held only here can become a leaf's ``.grad``
+    without a copy (``_private``)."""
     root_nodes, deps = _dependencies(roots)
     raw = not create_graph
     capture = None

@@ -357,6 +357,7 @@ class Error(Node):
     ``once_differentiable``)."""
 
     __slots__ = ("msg", "_n_out")
+    _wants_tensors = False
 
     def name(self) -> str:
         return "torch::autograd::Error"

@@ -412,17 +412,3 @@ def record(node: Node, out, inputs):
     if isinstance(out, tuple):
         return tuple(_Tensor._from_node(o, node, i) for i, o in enumerate(out))
     return _Tensor._from_node(out, node, 0)
-
-
-def needs_grad1(a) -> bool:
-    return STATE.enabled and a._rg
-
-
-def needs_grad2(a, b) -> bool:
-    if not STATE.enabled:
-        return False
-    return (isinstance(a, _Tensor) and a._rg) or (isinstance(b, _Tensor) and b._rg)
-
-
-def needs_grad(inputs) -> bool:
-    return STATE.enabled and any(isinstance(t, _Tensor) and t._rg for t in inputs)

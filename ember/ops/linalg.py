@@ -486,7 +486,8 @@ class AddmmBackward0(Node):
         return Node._np_backward(self, grad)
 
 
-def _bf16_matmul(a: np.ndarray, b: np.ndarray, bias: np.ndarray | None = None) -> np.ndarray:
+def _bf16_matmul(a: np.ndarray, b: np.ndarray, bias: np.ndarray | None = None
+                 ) -> np.ndarray:
     """``a @ b (+ bias)``; bfloat16 operands are multiplied (and the bias added) in float32 and
     the result rounded once, as PyTorch's CPU GEMM does (ml_dtypes' own matmul has no BLAS
     and returns float32)."""

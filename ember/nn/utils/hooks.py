@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import warnings
 
-import numpy as np
-
 from ..._tensor import Tensor
+from ...autograd import anp
 from ...autograd.graph import Node, record
 from ...autograd.grad_mode import STATE
 
@@ -23,15 +22,17 @@ class BackwardHookFunctionBackward(Node):
     """Identity on several tensors: the place a module's backward hooks attach to."""
 
     __slots__ = ("_n_out", "_like")
+    _wants_tensors = False
 
     def backward(self, grads):
         grads = list(grads) if self._n_out > 1 else [grads]
         # PyTorch materialises missing output gradients as zeros before this identity runs
         # (what the user hook then sees as grad_input; its grad_output stays None).
+        like = next(g for g in grads if g is not None)
         for i, g in enumerate(grads):
             if g is None:
                 shape, dt = self._like[i]
-                grads[i] = Tensor._wrap(np.zeros(shape, dt))
+                grads[i] = anp.zeros(shape, dt, like)
         return tuple(grads)
 
 

@@ -1,0 +1,351 @@
+"""Normalisation: layer, RMS, batch, instance and group norm, each forward beside its
+backward node (statistics kept from the forward; recomputed as ops under create_graph)."""
+from __future__ import annotations
+
+import math
+import numbers
+import numpy as np
+
+from .._tensor import Tensor
+from ..autograd import anp
+from ..autograd.graph import Node, record
+from . import pointwise as _pw
+from . import shape as _sh
+from ._util import wrap_dim
+from ._nn_util import _check_tensor, _float_data, _needs, _wants
+from .composite import _add_scalar
+
+_wrap = Tensor._wrap
+
+
+
+def _standardize_grad(g, xhat, rstd, axes):
+    """d(xhat)/dx applied to ``g``, where xhat = (x - mean(x)) * rstd over ``axes``."""
+    return rstd * (g - anp.mean(g, axes, keepdim=True)
+                   - xhat * anp.mean(g * xhat, axes, keepdim=True))
+
+
+def _moments(node, x, axes):
+    """The forward's mean and 1/std of ``x`` over ``axes``: kept from the forward in an
+    ordinary backward, recomputed with ember ops under create_graph so that second-order
+    gradients flow through them."""
+    if anp.is_array(x):
+        return node.mean, node.rstd
+    mean = x.mean(axes, keepdim=True)
+    xc = x - mean
+    return mean, ((xc * xc).mean(axes, keepdim=True) + node.eps) ** -0.5
+
+
+def _sum_dims(t, dims: tuple):
+    return anp.sum(t, dims) if dims else t
+
+
+def _int_tuple(v, fname: str, arg: str, pos: int) -> tuple:
+    """A sequence of ints as a tuple; PyTorch's TypeError for anything else."""
+    if not isinstance(v, (tuple, list)) and not hasattr(v, "__iter__") or isinstance(v, str):
+        raise TypeError(f"{fname}(): argument '{arg}' (position {pos}) must be tuple of ints, "
+                        f"not {type(v).__name__}")
+    out = []
+    for i, s in enumerate(v):
+        if not isinstance(s, numbers.Integral) or isinstance(s, bool):
+            raise TypeError(f"{fname}(): argument '{arg}' (position {pos}) must be tuple of "
+                            f"ints, but found element of type {type(s).__name__} at pos {i}")
+        out.append(int(s))
+    return tuple(out)
+
+
+def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Normalise over the last ``len(normalized_shape)`` dims, then scale and shift."""
+    _check_tensor(input, "layer_norm")
+    ns = _int_tuple(normalized_shape, "layer_norm", "normalized_shape", 2)
+    x = input._data
+    k = len(ns)
+    if k == 0 or x.ndim < k or x.shape[x.ndim - k:] != ns:
+        want = ", ".join(str(s) for s in ns)
+        raise RuntimeError(f"Given normalized_shape={list(ns)}, expected input with shape "
+                           f"[*, {want}], but got input of size{list(x.shape)}")
+    for name, p in (("weight", weight), ("bias", bias)):
+        if p is not None and p._data.shape != ns:
+            raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but "
+                               f"got {name} of shape {list(p._data.shape)} and "
+                               f"normalized_shape = {list(ns)}")
+    x = _float_data(input, "LayerNormKernelImpl")
+    axes = tuple(range(x.ndim - k, x.ndim))
+    mean = x.mean(axes, keepdims=True)
+    xc = x - mean
+    rstd = 1.0 / np.sqrt((xc * xc).mean(axes, keepdims=True) + eps)
+    y = xc * rstd
+    if weight is not None:
+        y *= weight._data
+    if bias is not None:
+        y += bias._data
+    if _needs(input, weight, bias):
+        node = NativeLayerNormBackward0()
+        node.axes, node.eps = axes, eps
+        node.mean, node.rstd = mean, rstd
+        t = record(node, y, (input, weight, bias))
+        node.save2(input, weight)
+        return t
+    return _wrap(y)
+
+
+class NativeLayerNormBackward0(Node):
+    __slots__ = ("axes", "eps", "mean", "rstd")
+    _saved_names = ("input", "weight")
+    _wants_tensors = False
+
+    def backward(self, grad):
+        x, w = self.saved()
+        axes = self.axes
+        lead = tuple(range(axes[0]))
+        mean, rstd = _moments(self, x, axes)
+        xhat = (x - mean) * rstd
+        gx = gw = gb = None
+        if _wants(self, 0):
+            gx = _standardize_grad(grad if w is None else grad * w, xhat, rstd, axes)
+        if _wants(self, 1):
+            gw = _sum_dims(grad * xhat, lead)
+        if _wants(self, 2):
+            gb = _sum_dims(grad, lead)
+        return gx, gw, gb
+
+    def _release_extra(self) -> None:
+        self.mean = self.rstd = None
+
+
+def rms_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
+             eps: float | None = None) -> Tensor:
+    """``x / sqrt(mean(x^2) + eps) * weight`` over the last dims (PyTorch's composite)."""
+    _check_tensor(input, "rms_norm")
+    ns = _int_tuple(normalized_shape, "rms_norm", "normalized_shape", 2)
+    x = input._data
+    k = len(ns)
+    if x.ndim < k or x.shape[x.ndim - k:] != ns:
+        want = ", ".join(str(s) for s in ns)
+        raise RuntimeError(f"Given normalized_shape={list(ns)}, expected input with shape "
+                           f"[*{want}], but got input of size{list(x.shape)}")
+    if weight is not None and weight._data.shape != ns:
+        raise RuntimeError(f"Expected weight to be of same shape as normalized_shape, but got "
+                           f"weight of shape {list(weight._data.shape)} and normalized_shape "
+                           f"= {list(ns)}")
+    _float_data(input, "rms_norm")
+    if eps is None:
+        eps = float(np.finfo(x.dtype).eps)
+    dims = tuple(range(x.ndim - k, x.ndim))
+    ms = input.pow(2).mean(dims, keepdim=True) if dims else input.pow(2)
+    out = input * _pw.rsqrt(_add_scalar(ms, eps))
+    return out if weight is None else out * weight
+
+
+def _bn_check(t, name: str, c: int) -> None:
+    if t is not None and t._data.size != c:
+        raise RuntimeError(f"{name} should contain {c} elements not {t._data.size}")
+
+
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
+               weight: Tensor | None = None, bias: Tensor | None = None,
+               training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalise each channel (dim 1) with batch statistics (training, updating the running
+    ones in place) or with the running statistics (evaluation)."""
+    _check_tensor(input, "batch_norm")
+    shape = input._data.shape
+    if training:
+        size = list(shape)
+        prod = size[0] if size else 1
+        for s in size[2:]:
+            prod *= s
+        if prod == 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got "
+                             f"input size torch.Size({size})")
+    if training and eps <= 0.0:
+        raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
+    if eps < 0.0:
+        raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
+    c = shape[wrap_dim(1, len(shape))]
+    x = _float_data(input, "batch_norm")
+    for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
+                    ("running_var", running_var)):
+        _bn_check(t, name, c)
+    axes = (0,) + tuple(range(2, x.ndim))
+    bshape = (1, c) + (1,) * (x.ndim - 2)
+    if training:
+        # Statistics accumulate in double, as PyTorch's CPU kernel does.
+        x64 = x.astype(np.float64, copy=False)
+        mean64 = x64.mean(axes)
+        var64 = ((x64 - mean64.reshape(bshape)) ** 2).mean(axes)
+        n = x.size // c if c else 0
+        if running_mean is not None:
+            rm = running_mean._data
+            rm[...] = momentum * mean64 + (1 - momentum) * rm
+            running_mean._bump()
+        if running_var is not None:
+            rv = running_var._data
+            unbiased = var64 * n / (n - 1) if n > 1 else np.full_like(var64, np.nan)
+            rv[...] = momentum * unbiased + (1 - momentum) * rv
+            running_var._bump()
+        mean = mean64.astype(x.dtype).reshape(bshape)
+        rstd = (1.0 / np.sqrt(var64 + eps)).astype(x.dtype).reshape(bshape)
+    else:
+        if running_mean is None:
+            raise RuntimeError("running_mean must be defined in evaluation mode")
+        if running_var is None:
+            raise RuntimeError("running_var must be defined in evaluation mode")
+        mean = running_mean._data.astype(x.dtype, copy=False).reshape(bshape)
+        rv = running_var._data.astype(x.dtype, copy=False).reshape(bshape)
+        rstd = 1.0 / np.sqrt(rv + eps)
+    y = (x - mean) * rstd
+    wb = bb = None
+    if weight is not None:
+        wb = weight._data.reshape(bshape)
+        y *= wb
+    if bias is not None:
+        bb = bias._data.reshape(bshape)
+        y += bb
+    if _needs(input, weight, bias):
+        node = NativeBatchNormBackward0()
+        node.axes, node.bshape, node.eps, node.training = axes, bshape, eps, bool(training)
+        node.mean, node.rstd = mean, rstd
+        t = record(node, y, (input, weight, bias))
+        node.save2(input, weight)
+        return t
+    return _wrap(y)
+
+
+class NativeBatchNormBackward0(Node):
+    __slots__ = ("axes", "bshape", "eps", "training", "mean", "rstd")
+    _saved_names = ("input", "weight")
+    _wants_tensors = False
+
+    def backward(self, grad):
+        x, w = self.saved()
+        axes = self.axes
+        if self.training:
+            mean, rstd = _moments(self, x, axes)
+        else:                          # running statistics: constants
+            mean, rstd = anp.constant(self.mean, x), anp.constant(self.rstd, x)
+        xhat = (x - mean) * rstd
+        gx = gw = gb = None
+        if _wants(self, 0):
+            g = grad if w is None else grad * w.reshape(self.bshape)
+            gx = _standardize_grad(g, xhat, rstd, axes) if self.training else g * rstd
+        if _wants(self, 1):
+            gw = anp.sum(grad * xhat, axes)
+        if _wants(self, 2):
+            gb = anp.sum(grad, axes)
+        return gx, gw, gb
+
+    def _release_extra(self) -> None:
+        self.mean = self.rstd = None
+
+
+def instance_norm(input: Tensor, running_mean: Tensor | None = None,
+                  running_var: Tensor | None = None, weight: Tensor | None = None,
+                  bias: Tensor | None = None, use_input_stats: bool = True,
+                  momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalise each channel of each sample over its spatial dims."""
+    shape = input._data.shape
+    if use_input_stats:
+        prod = 1
+        for s in shape[2:]:
+            prod *= s
+        if prod == 1:
+            raise ValueError(f"Expected more than 1 spatial element when training, got input "
+                             f"size torch.Size({list(shape)})")
+    n, c = shape[0], shape[1]
+    x = input.reshape((1, n * c) + shape[2:])
+    rm = rv = None
+    if running_mean is not None:
+        rm = _wrap(np.tile(running_mean._data, n))
+    if running_var is not None:
+        rv = _wrap(np.tile(running_var._data, n))
+    w = None if weight is None else _cat_repeat(weight, n)
+    b = None if bias is None else _cat_repeat(bias, n)
+    out = batch_norm(x, rm, rv, w, b, use_input_stats, momentum, eps)
+    if use_input_stats:
+        if running_mean is not None:
+            running_mean._data[...] = rm._data.reshape(n, c).mean(0)
+            running_mean._bump()
+        if running_var is not None:
+            running_var._data[...] = rv._data.reshape(n, c).mean(0)
+            running_var._bump()
+    return out.view(shape)
+
+
+def _cat_repeat(t: Tensor, n: int) -> Tensor:
+    return _sh.cat([t] * n, 0)
+
+
+def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Normalise groups of channels of each sample, then scale and shift per channel."""
+    _check_tensor(input, "group_norm")
+    shape = input._data.shape
+    if len(shape) < 2:
+        raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received "
+                           f"{len(shape)}")
+    n, c = shape[0], shape[1]
+    if num_groups <= 0 or c % num_groups:
+        raise RuntimeError(f"Expected number of channels in input to be divisible by "
+                           f"num_groups, but got input of shape {list(shape)} and "
+                           f"num_groups={num_groups}")
+    size = [n * c // num_groups, num_groups] + list(shape[2:])
+    prod = size[0]
+    for s in size[2:]:
+        prod *= s
+    if prod == 1:
+        raise ValueError(f"Expected more than 1 value per channel when training, got input "
+                         f"size {size}")
+    for name, p in (("weight", weight), ("bias", bias)):
+        if p is not None and (p._data.ndim != 1 or p._data.shape[0] != c):
+            raise RuntimeError(f"Expected {name} to be a vector of size equal to the number of "
+                               f"channels in input, but got {name} of shape "
+                               f"{list(p._data.shape)} and input of shape {list(shape)}")
+    x = _float_data(input, "GroupNormKernelImpl")
+    xg = x.reshape(n, num_groups, -1)
+    mean = xg.mean(2, keepdims=True)
+    xc = xg - mean
+    rstd = 1.0 / np.sqrt((xc * xc).mean(2, keepdims=True) + eps)
+    y = (xc * rstd).reshape(shape)
+    bshape = (1, c) + (1,) * (len(shape) - 2)
+    if weight is not None:
+        y = y * weight._data.reshape(bshape)
+    if bias is not None:
+        y = y + bias._data.reshape(bshape)
+    if _needs(input, weight, bias):
+        node = NativeGroupNormBackward0()
+        node.groups, node.eps, node.bshape = num_groups, eps, bshape
+        node.mean, node.rstd = mean, rstd
+        t = record(node, y, (input, weight, bias))
+        node.save2(input, weight)
+        return t
+    return _wrap(y)
+
+
+class NativeGroupNormBackward0(Node):
+    __slots__ = ("groups", "eps", "bshape", "mean", "rstd")
+    _saved_names = ("input", "weight")
+    _wants_tensors = False
+
+    def backward(self, grad):
+        x, w = self.saved()
+        shape = tuple(x.shape)
+        n = shape[0]
+        gs = (n, self.groups, math.prod(shape) // (n * self.groups) if n * self.groups else 0)
+        red = (0,) + tuple(range(2, len(shape)))
+        xg = x.reshape(gs)
+        mean, rstd = _moments(self, xg, (2,))
+        xhat = (xg - mean) * rstd
+        gx = gw = gb = None
+        if _wants(self, 0):
+            g = grad if w is None else grad * w.reshape(self.bshape)
+            gx = _standardize_grad(g.reshape(gs), xhat, rstd, (2,)).reshape(shape)
+        xhat = xhat.reshape(shape)
+        if _wants(self, 1):
+            gw = anp.sum(grad * xhat, red)
+        if _wants(self, 2):
+            gb = anp.sum(grad, red)
+        return gx, gw, gb
+
+    def _release_extra(self) -> None:
+        self.mean = self.rstd = None
