@@ -22,6 +22,7 @@ import importlib
 import io
 import os
 import pickle
+import pickletools
 import struct
 import sys
 import tempfile
@@ -36,7 +37,7 @@ from ._tensor import Tensor
 from .autograd.graph import _HookDict
 
 __all__ = ["save", "load", "add_safe_globals", "clear_safe_globals", "get_safe_globals",
-           "safe_globals"]
+           "get_unsafe_globals_in_checkpoint", "safe_globals"]
 
 _STORAGE_NAMES = {d.np: d._legacy.replace("Tensor", "Storage") for d in _dtype._ALL}
 _NP_BY_STORAGE = {v: k for k, v in _STORAGE_NAMES.items()}
@@ -336,6 +337,40 @@ def safe_globals(safe_globals: list):
         _SAFE_GLOBALS[:] = before
 
 
+def get_unsafe_globals_in_checkpoint(f) -> list:
+    """The ``module.name`` globals a checkpoint names that ``load(weights_only=True)`` would
+    refuse (neither allowed by default nor allow-listed), read without unpickling."""
+    opened = open(os.fspath(f), "rb") if isinstance(f, (str, os.PathLike)) else None
+    try:
+        with zipfile.ZipFile(opened or f) as zf:
+            pkl = next((n for n in zf.namelist() if n.endswith("data.pkl")), None)
+            if pkl is None:
+                raise ValueError("Expected input to be a checkpoint returned by torch.save")
+            raw = zf.read(pkl)
+    except zipfile.BadZipFile:
+        raise ValueError("Expected input to be a checkpoint returned by torch.save") from None
+    finally:
+        if opened is not None:
+            opened.close()
+    allowed = {f"{m}.{n}" for m, n in _allowed()} | set(_user_allowed())
+    found, strings = set(), []
+    for op, arg, _ in pickletools.genops(raw):
+        if op.name == "GLOBAL":
+            found.add("%s.%s" % _py3_name(*arg.split(" ", 1)))
+        elif op.name == "STACK_GLOBAL" and len(strings) >= 2:
+            found.add("%s.%s" % _py3_name(strings[-2], strings[-1]))
+        elif isinstance(arg, str):
+            strings.append(arg)
+    return sorted(found - allowed)
+
+
+def _py3_name(module: str, name: str) -> tuple:
+    """Python 2 names in protocol-2 pickles (``__builtin__.set``) as Python 3's."""
+    if (module, name) in _compat_pickle.NAME_MAPPING:
+        return _compat_pickle.NAME_MAPPING[(module, name)]
+    return _compat_pickle.IMPORT_MAPPING.get(module, module), name
+
+
 def _qualified(obj) -> str:
     return f"{getattr(obj, '__module__', None)}.{getattr(obj, '__qualname__', None)}"
 
@@ -430,10 +465,8 @@ class _Unpickler(pickle._Unpickler):
         self._storages: dict = {}
 
     def find_class(self, module: str, name: str):
-        if self.proto < 3:      # Python 2 names in protocol-2 pickles (__builtin__.set)
-            if (module, name) in _compat_pickle.NAME_MAPPING:
-                module, name = _compat_pickle.NAME_MAPPING[(module, name)]
-            module = _compat_pickle.IMPORT_MAPPING.get(module, module)
+        if self.proto < 3:
+            module, name = _py3_name(module, name)
         key = (_torch_to_ember(module), name)
         found = self._allowed.get((module, name), self._allowed.get(key))
         if found is not None:

@@ -119,6 +119,18 @@ def test_module_saved_by_torch_loads_in_ember():
     assert not back[0].training
 
 
+def test_get_unsafe_globals_in_checkpoint():
+    em, tm = _models()
+    want = sorted(torch.serialization.get_unsafe_globals_in_checkpoint(_buf(torch, tm)))
+    assert ember.serialization.get_unsafe_globals_in_checkpoint(_buf(torch, tm)) == want
+    assert ember.serialization.get_unsafe_globals_in_checkpoint(_buf(ember, em)) == [
+        w.replace("torch.", "ember.") for w in want]
+    with ember.serialization.safe_globals([ember.nn.ReLU]):
+        assert len(ember.serialization.get_unsafe_globals_in_checkpoint(_buf(torch, tm))) == 2
+    assert ember.serialization.get_unsafe_globals_in_checkpoint(
+        _buf(ember, em.state_dict())) == []
+
+
 def test_whole_optimizer():
     em, _ = _models()
     opt = ember.optim.SGD(em.parameters(), lr=0.1, momentum=0.9)
