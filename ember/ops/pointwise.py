@@ -3127,8 +3127,8 @@ class ZeroBackward0(Node):
 # casts, copies, conj
 # =============================================================================================
 def _to_dtype(input: Tensor, dt) -> Tensor:
-    r = _q1(lambda d: d.astype(dt.np), input._data)
-    if STATE.enabled and input._rg and dt.np.kind in "fc":
+    r = _q1(lambda d: _dtype.cast(d, dt.np), input._data)
+    if STATE.enabled and input._rg and dt.kind in "fc":
         return record1(ToCopyBackward0(), r, input)
     return _wrap(r)
 
