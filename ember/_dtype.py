@@ -80,6 +80,14 @@ def is_float_np(np_dtype) -> bool:
     return np_dtype.kind == "f" or np_dtype == BF16
 
 
+def cast(a: np.ndarray, np_dtype) -> np.ndarray:
+    """``a.astype(np_dtype)``, converting to bfloat16 through float32 as PyTorch does (a
+    double is rounded twice; ml_dtypes would round it once)."""
+    if np_dtype == BF16 and a.dtype != np.float32 and a.dtype != BF16:
+        a = a.astype(np.float32)
+    return a.astype(np_dtype)
+
+
 def compute_np(np_dtype):
     """The NumPy dtype that kernels compute in: float32 for bfloat16 (PyTorch's CPU kernels
     upcast it, then round the result back), the dtype itself otherwise."""

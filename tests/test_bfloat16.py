@@ -143,6 +143,23 @@ def test_linear_module_and_autograd():
         same(e, t, ulp=2)
 
 
+def test_double_rounds_through_float32_as_torch():
+    v = np.array([9.21874986, 1.00390625 + 1e-12, -3.0078125000001])
+    for conv in (lambda m: m.tensor(v.tolist(), dtype=m.bfloat16),
+                 lambda m: m.tensor(v, dtype=m.bfloat16),
+                 lambda m: m.tensor(v).to(m.bfloat16)):
+        same(conv(ember), conv(torch))
+
+
+def test_cast_to_bfloat16_keeps_the_graph():
+    for m in (ember, torch):
+        x = m.tensor([1.5, -2.25], requires_grad=True)
+        y = x.bfloat16()
+        assert type(y.grad_fn).__name__ == "ToCopyBackward0"
+        (y * y).sum().backward()
+        assert x.grad.dtype == m.float32 and x.grad.tolist() == [3.0, -4.5]
+
+
 def test_requires_grad_and_module_cast():
     x = ember.ones(2, dtype=ember.bfloat16, requires_grad=True)
     assert x.requires_grad

@@ -112,7 +112,7 @@ def _to_array(data, dt, copy: bool) -> np.ndarray:
         raise TypeError(f"Could not infer dtype of {type(data).__name__}")
     if dt is not None and a.dtype != dt.np:
         with np.errstate(invalid="ignore", over="ignore"):
-            return a.astype(dt.np)
+            return _dtype.cast(a, dt.np)
     if copy:
         return a.copy()
     return a
