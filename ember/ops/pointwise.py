@@ -291,7 +291,7 @@ _KIND_ORDER = "biufc"
 
 def _can_store(src, dst) -> bool:
     """PyTorch's ``can_cast`` for results: never down a category (float into int...)."""
-    return _KIND_ORDER.index(src.kind) <= _KIND_ORDER.index(dst.kind)
+    return _KIND_ORDER.index(_dtype.kind(src)) <= _KIND_ORDER.index(_dtype.kind(dst))
 
 
 # -- in-place machinery -------------------------------------------------------------------------
