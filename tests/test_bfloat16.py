@@ -174,3 +174,26 @@ def test_numpy_roundtrip():
     arr = t.numpy()
     assert str(arr.dtype) == "bfloat16"
     assert ember.from_numpy(arr).dtype == ember.bfloat16
+
+
+@pytest.mark.parametrize("n", [5, 16, 37])
+@pytest.mark.parametrize("draw", [
+    lambda m, n: m.randn(n, dtype=m.bfloat16),
+    lambda m, n: m.rand(n, dtype=m.bfloat16),
+    lambda m, n: m.empty(n, dtype=m.bfloat16).uniform_(-2, 3),
+    lambda m, n: m.empty(n, dtype=m.bfloat16).normal_(1, 2),
+    lambda m, n: m.randint(0, 1000, (n,), dtype=m.bfloat16),
+    lambda m, n: m.empty(n, dtype=m.bfloat16).random_(),
+    lambda m, n: m.empty(n, dtype=m.bfloat16).bernoulli_(0.3),
+    lambda m, n: m.empty(n, dtype=m.bfloat16).exponential_(),
+    lambda m, n: m.randperm(n, dtype=m.bfloat16),
+    lambda m, n: m.nn.functional.dropout(m.ones(n, dtype=m.bfloat16), 0.3),
+    lambda m, n: m.nn.Linear(n, 3, dtype=m.bfloat16).weight,
+])
+def test_random_streams(draw, n):
+    out = []
+    for m in (ember, torch):
+        m.manual_seed(0)
+        out.append((draw(m, n), m.rand(3)))     # and the stream continues alike
+    for e, t in zip(*out):
+        same(e, t)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _dtype
 from .._dtype import from_np
 from .._tensor import Tensor, check_inplace
 from ..autograd.grad_mode import STATE, no_grad
@@ -321,7 +322,7 @@ def inplace_op(x: Tensor, other, np_fn, graph_fn) -> Tensor:
 
 def _can_store(src, dst) -> bool:
     order = "biufc"
-    return order.index(src.kind) <= order.index(dst.kind)
+    return order.index(_dtype.kind(src)) <= order.index(_dtype.kind(dst))
 
 
 def _cat_name(dt) -> str:
