@@ -147,9 +147,13 @@ def _binary(np_fn, a, b, py_fn=None):
 
 
 def _bf16_binary(np_fn, x, y):
-    """A bfloat16 binary op as PyTorch's CPU kernels compute it: both operands (a Python
-    scalar too, which NumPy would round to bfloat16 first) in float32, the result rounded."""
+    """A bfloat16 binary op as PyTorch's CPU kernels compute it: in float32, the result
+    rounded once. A Python number stays float32 for * and /, but + and - first round it to
+    bfloat16 (PyTorch's add kernel takes the scalar in the tensor's dtype)."""
     bf = _dtype.BF16
+    if np_fn is np.add or np_fn is np.subtract:
+        x = x if isinstance(x, _ndarray) else float(np.asarray(x, bf))
+        y = y if isinstance(y, _ndarray) else float(np.asarray(y, bf))
     r = np_fn(x.astype(np.float32) if getattr(x, "dtype", None) == bf else x,
               y.astype(np.float32) if getattr(y, "dtype", None) == bf else y)
     return r.astype(bf) if r.dtype == np.float32 else r
@@ -159,6 +163,8 @@ def _call_broadcast(np_fn, x, y):
     """``np_fn(x, y)`` quietly, with PyTorch's error for shapes that do not broadcast."""
     tok = _quiet_on(_QUIET)
     try:
+        if getattr(x, "dtype", None) == _dtype.BF16 or getattr(y, "dtype", None) == _dtype.BF16:
+            return _bf16_binary(np_fn, x, y)
         return np_fn(x, y)
     except ValueError:
         broadcast_shapes(np.shape(x), np.shape(y))
@@ -2504,7 +2510,10 @@ def lerp(input: Tensor, end: Tensor, weight, *, out=None) -> Tensor:
     _tensor_arg("lerp", end, "end")
     _same_dtype("lerp", input, "end", end)
     a, b = input._data, end._data
-    if a.dtype.kind not in "fc":
+    rt = a.dtype
+    if rt == _dtype.BF16:      # in float32, rounded once (PyTorch's opmath)
+        a, b = a.astype(np.float32), b.astype(np.float32)
+    elif a.dtype.kind not in "fc":
         raise _not_impl("lerp_kernel_tensor" if isinstance(weight, Tensor)
                         else "lerp_kernel_scalar", a.dtype)
     if isinstance(weight, Tensor):
@@ -2530,7 +2539,7 @@ def lerp(input: Tensor, end: Tensor, weight, *, out=None) -> Tensor:
         raise
     finally:
         _quiet_off(tok)
-    r = np.asarray(r, dtype=a.dtype)
+    r = np.asarray(r, dtype=rt)
     if isinstance(weight, Tensor):
         if STATE.enabled and (input._rg or end._rg or weight._rg):
             node = LerpBackward1()
