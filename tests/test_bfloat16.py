@@ -197,3 +197,26 @@ def test_random_streams(draw, n):
         out.append((draw(m, n), m.rand(3)))     # and the stream continues alike
     for e, t in zip(*out):
         same(e, t)
+
+
+_X = _RNG.uniform(0.1, 2, 500).astype(np.float32)
+
+
+@pytest.mark.parametrize("s", [1.3, 0.3337, 1e-3])
+@pytest.mark.parametrize("op", ["add", "sub", "mul", "div", "add_", "sub_", "mul_", "div_",
+                                "__rsub__", "__radd__", "__rmul__", "__rtruediv__", "pow",
+                                "__rpow__"])
+def test_scalar_arithmetic_rounds_as_torch(op, s):
+    # PyTorch rounds the scalar to bfloat16 first for + and -, keeps it float32 for * and /
+    same(getattr(bf(ember, _X), op)(s), getattr(bf(torch, _X), op)(s))
+
+
+@pytest.mark.parametrize("f", [
+    lambda m: m.lerp(bf(m, A), bf(m, B), 0.3),
+    lambda m: m.lerp(bf(m, A), bf(m, B), 0.7),
+    lambda m: bf(m, A).add_(bf(m, B)),
+    lambda m: m.nn.functional.cross_entropy(bf(m, A), m.tensor([0, 1, 2])),
+    lambda m: m.nn.functional.mse_loss(bf(m, A), bf(m, B)),
+])
+def test_more_ops(f):
+    same(f(ember), f(torch))
