@@ -100,6 +100,7 @@ from ._tensor_str import set_printoptions
 from . import nn
 from . import optim
 from . import utils  # torch.utils.data is reachable after a bare "import torch"
+from . import distributed  # imports without mpi4py; MPI starts in init_process_group
 from .serialization import load, save
 from . import onnx, safetensors
 
@@ -115,3 +116,12 @@ def numel(input: Tensor) -> int:
 
 def is_floating_point(input: Tensor) -> bool:
     return input.is_floating_point()
+
+
+def __getattr__(name: str):
+    # ember.viz (graph pictures, step-through backward, the tour) is imported on first use,
+    # so "import ember" does not pay for it
+    if name == "viz":
+        import importlib
+        return importlib.import_module(".viz", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,4 +1,5 @@
-"""Command line: ``ember run SCRIPT [ARGS]`` and ``ember demo``."""
+"""Command line: ``ember run [--graph OUT_DIR] [--nproc-per-node N] SCRIPT [ARGS]``,
+``ember demo`` and ``ember tour``."""
 from __future__ import annotations
 
 import argparse
@@ -7,11 +8,20 @@ import sys
 
 
 def _run(argv: list) -> int:
+    from .viz.cli import graph_options
+    argv, graph = graph_options(argv)
     if not argv:
-        print("usage: ember run SCRIPT [ARGS...]", file=sys.stderr)
+        print("usage: ember run [--nproc-per-node N ...] SCRIPT [ARGS...]", file=sys.stderr)
         return 2
+    # Launcher options (torchrun's): start the ranks through MPI, or set this rank's env.
+    from .distributed.run import prepare
+    argv = prepare(argv)
+    if isinstance(argv, int):
+        return argv
     from ._torch_alias import install
     install()
+    if graph is not None:
+        graph.install()
     script = argv[0]
     sys.argv = list(argv)
     runpy.run_path(script, run_name="__main__")
@@ -22,10 +32,14 @@ def main(argv: list | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "run":
         return _run(argv[1:])
+    if argv and argv[0] == "tour":
+        from .viz.cli import tour_main
+        return tour_main(argv[1:])
     parser = argparse.ArgumentParser(prog="ember", description="Ember: PyTorch-like deep "
                                      "learning on NumPy.")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="run a PyTorch script with ember standing in for torch")
+    sub.add_parser("tour", help="a guided tour of the lessons (ember tour --list)")
     demo = sub.add_parser("demo", help="train a small network on handwritten digits")
     demo.add_argument("--epochs", type=int, default=None)
     demo.add_argument("--out", default="ember_demo_out")

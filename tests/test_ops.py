@@ -210,8 +210,8 @@ def test_errors(op, j):
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("op,i", GRAD_CASES, ids=GRAD_IDS)
 def test_numpy_formulas_match(op, i, dtype):
-    """A backward without create_graph runs each node's NumPy formula (``_np_backward``); with
-    it, the ember-op formula. Both give the same gradients, dtypes and shapes."""
+    """A backward without create_graph runs each node's formula on NumPy arrays; with it, on
+    tensors (ember ops). Both give the same gradients, dtypes and shapes."""
     sample = _samples(op)[i]
     idx = _grad_indices(sample)
     results = []

@@ -15,9 +15,15 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["is_array", "constant", "where", "exp", "log", "log1p", "sqrt", "sign", "abs",
-           "tanh", "sigmoid", "clamp_min", "sum", "mean", "sum_to", "expand", "unsqueeze",
-           "transpose", "cat", "zeros", "zeros_like", "ones_like", "maximum", "minimum", "as_dtype_of"]
+__all__ = ["is_array", "where", "exp", "log", "log1p", "sqrt", "sign", "abs", "tanh",
+           "sigmoid", "clamp_min", "sum", "sum_to", "expand", "unsqueeze", "transpose", "zeros_like", "ones_like",
+           "maximum", "minimum", "as_dtype_of",
+           # shape, indexing, scans and matrix products (ops/shape, indexing, reduction,
+           # linalg)
+           "astype", "bmm", "cat", "conj", "constant", "cumprod", "cumsum", "diagonal", "flip",
+           "gather", "index_add", "index_fill", "index_select", "masked_fill", "mean", "mm",
+           "mv", "narrow", "ones", "permute", "reshape", "roll", "rot90", "scatter",
+           "scatter_add", "squeeze", "stack", "t", "tril", "triu", "unbind", "value", "zeros"]
 
 _ARRAY = (np.ndarray, np.generic)
 
@@ -25,14 +31,6 @@ _ARRAY = (np.ndarray, np.generic)
 def is_array(x) -> bool:
     """True for NumPy values (an ordinary backward), False for tensors (create_graph)."""
     return isinstance(x, _ARRAY)
-
-
-def constant(a: np.ndarray, like):
-    """A NumPy array the formula uses as a constant, in ``like``'s form and dtype: the array
-    itself (cast) in an ordinary backward, a tensor that needs no grad under create_graph."""
-    if isinstance(like, _ARRAY):
-        return a if a.dtype == like.dtype else a.astype(like.dtype)
-    return like._wrap(a.astype(like._data.dtype, copy=False))
 
 
 def where(cond, a, b):
@@ -55,10 +53,6 @@ def log(x):
     return np.log(x) if isinstance(x, _ARRAY) else x.log()
 
 
-def log1p(x):
-    return np.log1p(x) if isinstance(x, _ARRAY) else x.log1p()
-
-
 def sqrt(x):
     return np.sqrt(x) if isinstance(x, _ARRAY) else x.sqrt()
 
@@ -73,6 +67,10 @@ def abs(x):  # noqa: A001 - the namespace mirrors NumPy's names
 
 def tanh(x):
     return np.tanh(x) if isinstance(x, _ARRAY) else x.tanh()
+
+
+def log1p(x):
+    return np.log1p(x) if isinstance(x, _ARRAY) else x.log1p()
 
 
 def sigmoid(x):
@@ -99,29 +97,43 @@ def sum(x, dim=None, keepdim: bool = False):  # noqa: A001
     return x.sum(dim, keepdim=keepdim)
 
 
-def mean(x, dim, keepdim: bool = False):
-    """Mean over ``dim`` (an int or a tuple); float16 accumulates in float32 as in ember."""
-    if isinstance(x, _ARRAY):
-        return x.mean(dim, keepdims=keepdim)
-    return x.mean(dim, keepdim=keepdim)
-
-
 def sum_to(x, shape: tuple):
     """Sum a broadcast value back to ``shape`` (what the engine does for returned grads)."""
     if tuple(x.shape) == tuple(shape):
         return x
     lead = len(x.shape) - len(shape)
-    dims = tuple(range(lead)) + tuple(
-        i + lead for i, s in enumerate(shape) if s == 1 and x.shape[i + lead] != 1)
-    r = sum(x, dims, keepdim=True)
+    ones = tuple(i + lead for i, s in enumerate(shape) if s == 1 and x.shape[i + lead] != 1)
+    if not ones and isinstance(x, _ARRAY):
+        # only leading dims: summed away, a fresh array (not a view of one, which a leaf
+        # could not keep as its .grad without a copy)
+        return sum(x, tuple(range(lead)))
+    r = sum(x, tuple(range(lead)) + ones, keepdim=True)
     return r.reshape(tuple(shape))
 
 
 def expand(x, shape: tuple):
-    """A broadcast view of ``x`` with ``shape``."""
+    """A broadcast view of ``x`` with ``shape`` (read-only for an array)."""
     if isinstance(x, _ARRAY):
-        return np.broadcast_to(x, shape)
+        return _broadcast_array(x, shape)
     return x.expand(*shape)
+
+
+def _broadcast_array(a, shape: tuple) -> np.ndarray:
+    # np.broadcast_to builds an iterator per call; for a 0-d value or one of the same rank
+    # (the gradient of a sum or mean: the hot case) the strided view is made directly
+    if a.__class__ is not np.ndarray:
+        a = np.asarray(a)
+    n = len(shape)
+    if a.ndim == 0:
+        strides = (0,) * n
+    elif a.ndim == n and a.flags.c_contiguous and all(
+            k == m or k == 1 for k, m in zip(a.shape, shape)):
+        strides = tuple(0 if k != m else s for k, m, s in zip(a.shape, shape, a.strides))
+    else:
+        return np.broadcast_to(a, shape)
+    r = np.ndarray(shape, a.dtype, a, 0, strides)
+    r.flags.writeable = False
+    return r
 
 
 def unsqueeze(x, dim: int):
@@ -134,20 +146,6 @@ def transpose(x, dim0: int, dim1: int):
     if isinstance(x, _ARRAY):
         return np.swapaxes(x, dim0, dim1)
     return x.transpose(dim0, dim1)
-
-
-def cat(xs: list, dim: int):
-    """Concatenate along ``dim``."""
-    if isinstance(xs[0], _ARRAY):
-        return np.concatenate(xs, axis=dim)
-    from ..ops.shape import cat as _cat   # ops import this module: resolved at call time
-    return _cat(xs, dim)
-
-
-def zeros(shape: tuple, dtype: np.dtype, like):
-    """Zeros of ``shape`` and NumPy ``dtype``, in ``like``'s form (array or tensor)."""
-    z = np.zeros(shape, dtype)
-    return z if isinstance(like, _ARRAY) else like._wrap(z)
 
 
 def zeros_like(x):
@@ -171,3 +169,256 @@ def as_dtype_of(x, like):
     if isinstance(x, _ARRAY):
         return x if x.dtype == like.dtype else x.astype(like.dtype)
     return x if x.dtype == like.dtype else x.to(like.dtype)
+
+
+# -- shape, indexing, scans and matrix products ---------------------------------------------
+# (the formulas of ops/shape.py, indexing.py, reduction.py and linalg.py). ``index`` arguments
+# are NumPy integer arrays kept by the node, whichever form the values take.
+
+def astype(x, dtype: np.dtype):
+    """``x`` in the NumPy ``dtype`` (no copy when it already is)."""
+    if isinstance(x, _ARRAY):
+        return x if x.dtype == dtype else x.astype(dtype)
+    if x._data.dtype == dtype:
+        return x
+    from .._dtype import from_np
+    return x.to(from_np(dtype))
+
+
+def bmm(a, b):
+    """Batched matrix product of two 3-d values."""
+    return np.matmul(a, b) if isinstance(a, _ARRAY) else a.bmm(b)
+
+
+def cat(xs: list, dim: int):
+    if isinstance(xs[0], _ARRAY):
+        return np.concatenate(xs, dim)
+    from ..ops.shape import cat as _cat
+    return _cat(xs, dim)
+
+
+def conj(x):
+    """The complex conjugate (a real value is its own, with no copy)."""
+    if isinstance(x, _ARRAY):
+        return np.conj(x) if x.dtype.kind == "c" else x
+    return x.conj() if x.is_complex() else x
+
+
+def constant(a: np.ndarray, like):
+    """The NumPy array ``a`` in ``like``'s form: itself, or a constant tensor (a mask or an
+    identity matrix a formula builds from the data)."""
+    if isinstance(like, _ARRAY):
+        return a
+    from .graph import _Tensor
+    return _Tensor._wrap(np.asarray(a))
+
+
+def cumprod(x, dim: int):
+    """Running product along ``dim`` (float16 accumulates in float32, as the op does)."""
+    if isinstance(x, _ARRAY):
+        if x.dtype == np.float16:
+            return np.cumprod(x, axis=dim, dtype=np.float32).astype(np.float16)
+        return np.cumprod(x, axis=dim)
+    return x.cumprod(dim)
+
+
+def cumsum(x, dim: int):
+    """Running sum along ``dim`` (float16 accumulates in float32, as the op does)."""
+    if isinstance(x, _ARRAY):
+        if x.dtype == np.float16:
+            return np.cumsum(x, axis=dim, dtype=np.float32).astype(np.float16)
+        return np.cumsum(x, axis=dim)
+    return x.cumsum(dim)
+
+
+def diagonal(x, offset: int, dim1: int, dim2: int):
+    if isinstance(x, _ARRAY):
+        return np.diagonal(x, offset, dim1, dim2)
+    return x.diagonal(offset, dim1, dim2)
+
+
+def flip(x, dims: tuple):
+    return np.flip(x, dims) if isinstance(x, _ARRAY) else x.flip(dims)
+
+
+def _coords(index: np.ndarray, dim: int) -> tuple:
+    # the fancy index addressing, for each element of ``index``, its position with the
+    # index's value along ``dim`` (gather/scatter's addressing)
+    c = list(np.indices(index.shape, sparse=True))
+    c[dim] = index
+    return tuple(c)
+
+
+def gather(x, dim: int, index: np.ndarray):
+    """``x`` picked at ``index`` along ``dim`` (``index`` has ``x``'s rank, or both are at
+    most 1-d)."""
+    if isinstance(x, _ARRAY):
+        if x.ndim <= 1 and index.ndim <= 1:
+            return np.reshape(x, -1)[index]
+        return x[_coords(index, dim)]
+    return x.gather(dim, _index_tensor(index))
+
+
+def index_add(x, dim: int, index: np.ndarray, src):
+    """``x`` with the slices of ``src`` added at ``index`` along ``dim`` (repeats add up)."""
+    if isinstance(x, _ARRAY):
+        out = np.array(x, ndmin=1)     # a copy (a 0-d value as 1-d, as the op)
+        s = np.moveaxis(src, dim, 0) if np.ndim(src) else np.reshape(src, 1)
+        np.add.at(np.moveaxis(out, dim, 0), index, s)
+        return out.reshape(np.shape(x))
+    return x.index_add(dim, _index_tensor(index), src)
+
+
+def index_fill(x, dim: int, index: np.ndarray, value):
+    """``x`` with the slices at ``index`` along ``dim`` set to the number ``value``."""
+    if isinstance(x, _ARRAY):
+        out = np.array(x, ndmin=1)
+        np.moveaxis(out, dim, 0)[index] = value
+        return out.reshape(np.shape(x))
+    return x.index_fill(dim, _index_tensor(index), value)
+
+
+def index_select(x, dim: int, index: np.ndarray):
+    if isinstance(x, _ARRAY):
+        if not np.ndim(x):
+            return np.reshape(x, 1)[index]
+        return np.take(x, index, axis=dim)
+    return x.index_select(dim, _index_tensor(index))
+
+
+def masked_fill(x, mask, value):
+    """``x`` with the number ``value`` where the bool ``mask`` holds (a NumPy mask, or one in
+    ``x``'s form)."""
+    if isinstance(x, _ARRAY):
+        return np.where(mask, value, x)
+    return x.masked_fill(mask if not isinstance(mask, _ARRAY) else _index_tensor(mask), value)
+
+
+def mean(x, dim=None, keepdim: bool = False):
+    """Mean over ``dim`` (an int, a tuple, or None for all), as ``sum / n`` like the op."""
+    if isinstance(x, _ARRAY):
+        dims = range(np.ndim(x)) if dim is None else (dim,) if isinstance(dim, int) else dim
+        n = 1
+        for k in dims:
+            n *= x.shape[k]
+        acc = np.float32 if x.dtype == np.float16 else x.dtype
+        r = np.sum(x, axis=dim, dtype=acc, keepdims=keepdim) / np.asarray(n, acc)
+        return r.astype(x.dtype, copy=False)
+    if dim is None:
+        return x.mean()
+    return x.mean(dim, keepdim=keepdim)
+
+
+def mm(a, b):
+    """The product of two matrices (an inner size of 1 as a broadcast product, as the op)."""
+    if isinstance(a, _ARRAY):
+        return a * b if a.shape[1] == 1 else a @ b
+    return a.mm(b)
+
+
+def mv(a, v):
+    """Matrix times vector."""
+    return a @ v if isinstance(a, _ARRAY) else a.mv(v)
+
+
+def narrow(x, dim: int, start: int, length: int):
+    """The ``length`` elements from ``start`` along ``dim`` (a view)."""
+    if isinstance(x, _ARRAY):
+        return x[(slice(None),) * (dim % x.ndim) + (slice(start, start + length),)]
+    return x.narrow(dim, start, length)
+
+
+def ones(shape: tuple, like):
+    """Ones of ``shape`` in ``like``'s dtype and form."""
+    if isinstance(like, _ARRAY):
+        return np.ones(shape, like.dtype)
+    return like.new_ones(shape)
+
+
+def permute(x, dims):
+    return np.transpose(x, dims) if isinstance(x, _ARRAY) else x.permute(dims)
+
+
+def reshape(x, shape: tuple):
+    return x.reshape(shape)      # (the same method on arrays and tensors)
+
+
+def roll(x, shifts, dims):
+    return np.roll(x, shifts, dims) if isinstance(x, _ARRAY) else x.roll(shifts, dims)
+
+
+def rot90(x, k: int, dims):
+    return np.rot90(x, k, dims) if isinstance(x, _ARRAY) else x.rot90(k, dims)
+
+
+def scatter(x, dim: int, index: np.ndarray, src):
+    """``x`` with ``src`` (values of ``index``'s shape, or a number) written at ``index``."""
+    if isinstance(x, _ARRAY):
+        out = np.array(x, ndmin=1)
+        if out.ndim == 1 and index.ndim <= 1:
+            out[np.reshape(index, -1)] = np.reshape(src, -1) if np.ndim(src) else src
+        else:
+            out[_coords(index, dim)] = src
+        return out.reshape(np.shape(x))
+    return x.scatter(dim, _index_tensor(index), src)
+
+
+def scatter_add(x, dim: int, index: np.ndarray, src):
+    """``x`` with ``src`` added at ``index`` along ``dim`` (repeats add up)."""
+    if isinstance(x, _ARRAY):
+        out = np.array(x, ndmin=1)
+        if out.ndim == 1 and index.ndim <= 1:
+            np.add.at(out, np.reshape(index, -1), np.reshape(src, -1))
+        else:
+            np.add.at(out, _coords(index, dim), src)
+        return out.reshape(np.shape(x))
+    return x.scatter_add(dim, _index_tensor(index), src)
+
+
+def squeeze(x, dim):
+    return np.squeeze(x, dim) if isinstance(x, _ARRAY) else x.squeeze(dim)
+
+
+def stack(xs: list, dim: int):
+    if isinstance(xs[0], _ARRAY):
+        return np.stack(xs, dim)
+    from ..ops.shape import stack as _stack
+    return _stack(xs, dim)
+
+
+def t(x):
+    """The transpose of a matrix (a vector or a number is itself)."""
+    return x.T if isinstance(x, _ARRAY) else x.t()
+
+
+def tril(x, k: int):
+    return np.tril(x, k) if isinstance(x, _ARRAY) else x.tril(k)
+
+
+def triu(x, k: int):
+    return np.triu(x, k) if isinstance(x, _ARRAY) else x.triu(k)
+
+
+def unbind(x, dim: int) -> tuple:
+    """The slices along ``dim``, one per index."""
+    if isinstance(x, _ARRAY):
+        return tuple(np.moveaxis(x, dim, 0))
+    return x.unbind(dim)
+
+
+def value(x) -> np.ndarray:
+    """The NumPy value of ``x``, for a decision a formula takes on the data (where the zeros
+    are, which branch to take); never part of the differentiated result."""
+    return x if isinstance(x, _ARRAY) else x._data
+
+
+def zeros(shape: tuple, like):
+    """Zeros of ``shape`` in ``like``'s dtype (and form: an array or a constant tensor)."""
+    if isinstance(like, _ARRAY):
+        return np.zeros(shape, like.dtype)
+    return like.new_zeros(shape)
+
+
+def _index_tensor(a: np.ndarray):
+    from .graph import _Tensor
+    return _Tensor._wrap(np.asarray(a))

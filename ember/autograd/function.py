@@ -58,6 +58,7 @@ class BackwardCFunction(Node, FunctionCtx):
     """The backward node of one ``Function.apply`` call (and its ``ctx``)."""
 
     __slots__ = ("_n_out", "_needs", "_tensor_pos", "_n_args", "_out_meta")
+    _wants_tensors = False
     _forward_cls = None
     _run_without_grads = True
 
@@ -109,15 +110,26 @@ class BackwardCFunction(Node, FunctionCtx):
         return self._forward_cls.backward(self, *grads)
 
     def backward(self, grads):
+        """Run the user's ``backward``. User code is written for tensors, so in an ordinary
+        backward (gradients as NumPy arrays) they are wrapped on the way in and unwrapped on
+        the way out, and the saved tensors it reads stay tensors."""
+        Tensor = _tensor_cls()
         grads = (grads,) if self._n_out == 1 else tuple(grads)
+        arrays = STATE.arrays
+        if arrays:
+            grads = tuple(None if g is None else Tensor._wrap(np.asarray(g)) for g in grads)
         if self.__dict__.get("materialize_grads", True):
-            Tensor = _tensor_cls()
             grads = tuple(
                 Tensor._wrap(np.zeros(m[0], m[1])) if g is None and m is not None else g
                 for g, m in zip(grads, self._out_meta))
-        fwd = self._forward_cls
-        result = fwd.backward(self, *grads)
-        return self._check_grads(result)
+        STATE.arrays = False
+        try:
+            result = self._check_grads(self._forward_cls.backward(self, *grads))
+        finally:
+            STATE.arrays = arrays
+        if arrays:
+            result = tuple(None if g is None else g._data for g in result)
+        return result
 
     def _check_grads(self, result) -> tuple:
         """PyTorch's checks of what a custom backward returned; one grad per tensor input."""

@@ -13,6 +13,22 @@ _INT_RANGE = {np.dtype(t): (np.iinfo(t).min, np.iinfo(t).max)
               for t in (np.int8, np.int16, np.int32, np.int64, np.uint8)}
 
 
+def tname(x) -> str:
+    """PyTorch's short scalar-type name ('Float', 'Long', 'Bool'...) of a tensor or a NumPy
+    dtype, as its messages print it."""
+    dt = x._data.dtype if isinstance(x, Tensor) else np.dtype(x)
+    return from_np(dt)._legacy[:-6]
+
+
+def check_tensor(x, fname: str, arg: str = "input", pos: int | None = None) -> None:
+    """PyTorch's TypeError when an argument that must be a tensor is not (naming its
+    position ``pos`` when given, as the messages of the functional forms do)."""
+    if not isinstance(x, Tensor):
+        at = "" if pos is None else f" (position {pos})"
+        raise TypeError(f"{fname}(): argument '{arg}'{at} must be Tensor, not "
+                        f"{type(x).__name__}")
+
+
 def wrap_dim(dim: int, ndim: int) -> int:
     """A possibly negative dim as an index, with PyTorch's IndexError when out of range."""
     n = ndim if ndim > 0 else 1  # a 0-d tensor accepts dims -1 and 0
@@ -160,22 +176,3 @@ def reduced_dims(gshape: tuple, shape: tuple) -> tuple:
 
 def dtype_of(x) -> "_dtype.dtype":
     return from_np(x._data.dtype) if isinstance(x, Tensor) else _dtype._scalar_dtype(x)
-
-
-def expand_np(a, shape: tuple) -> np.ndarray:
-    """``np.broadcast_to(a, shape)`` (read-only, no copy) for ``a`` 0-d or of the same rank,
-    at a fraction of its cost (it builds an iterator per call): the gradient of a sum."""
-    if a.__class__ is not np.ndarray:
-        a = np.asarray(a)
-    n = len(shape)
-    if a.ndim == 0:
-        strides = (0,) * n
-    elif a.ndim == n and a.flags.c_contiguous:
-        strides = tuple(0 if k != m else s for k, m, s in zip(a.shape, shape, a.strides))
-        if any(k != m and k != 1 for k, m in zip(a.shape, shape)):
-            return np.broadcast_to(a, shape)     # (its error)
-    else:
-        return np.broadcast_to(a, shape)
-    r = np.ndarray(shape, a.dtype, a, 0, strides)
-    r.flags.writeable = False
-    return r

@@ -12,13 +12,14 @@ import warnings
 
 import numpy as np
 
+from .._dtype import kind as _kind
 from .._tensor import Tensor, check_inplace
+from ..autograd import anp
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import Node, record, record1, record2
 from . import inplace as _ip
-from ._util import wrap_dim
+from ._util import tname, wrap_dim
 from .shape import (UnsqueezeBackward0, contiguous_strides, elem_strides, make_view, restride)
-from .._dtype import kind as _kind
 
 _wrap = Tensor._wrap
 _I64 = np.int64
@@ -432,6 +433,7 @@ class SliceBackward0(Node):
     """Gradient of a basic-index view: placed into zeros of the input's shape."""
 
     __slots__ = ("shape", "index")
+    _wants_tensors = False
 
     def backward(self, grad):
         return index_put_zeros(grad, self.shape, self.index, False),
@@ -457,14 +459,17 @@ class IndexBackward0(SliceBackward0):
         return index_put_zeros(grad, self.shape, self.index, True),
 
 
-def index_put_zeros(values: Tensor, shape: tuple, index, accumulate: bool) -> Tensor:
-    """Zeros of ``shape`` with ``values`` put (or added) at the NumPy ``index``;
-    differentiable."""
-    z = np.zeros(shape, values._data.dtype)
+def index_put_zeros(values, shape: tuple, index, accumulate: bool):
+    """Zeros of ``shape`` with ``values`` put (or added) at the NumPy ``index``: on arrays,
+    or differentiably on tensors (the backward of indexing)."""
+    v = values if anp.is_array(values) else values._data
+    z = np.zeros(shape, v.dtype)
     if accumulate:
-        np.add.at(z, index, values._data)
+        np.add.at(z, index, v)
     else:
-        z[index] = values._data
+        z[index] = v
+    if v is values:
+        return z
     if STATE.enabled and values._rg:
         node = IndexPutZerosBackward()
         node.index = index
@@ -476,6 +481,7 @@ class IndexPutZerosBackward(Node):
     """Backward of scattering a gradient into zeros: gather it back (double backward)."""
 
     __slots__ = ("index",)
+    _wants_tensors = False
 
     def name(self) -> str:
         return "IndexBackward0"
@@ -484,8 +490,10 @@ class IndexPutZerosBackward(Node):
         return getitem_np(grad, self.index),
 
 
-def getitem_np(x: Tensor, np_idx) -> Tensor:
-    """Index with an already converted NumPy index (differentiable)."""
+def getitem_np(x, np_idx):
+    """Index an array, or differentiably a tensor, with an already converted NumPy index."""
+    if anp.is_array(x):
+        return x[np_idx]
     data = np.asarray(x._data[np_idx])
     if data.base is not None and np.may_share_memory(data, x._data):
         data = data.copy()
@@ -622,11 +630,7 @@ def _put_values(data: np.ndarray, idx: tuple, v: np.ndarray, accumulate: bool) -
 def _dtype_match(x: Tensor, v: Tensor) -> None:
     if x._data.dtype != v._data.dtype:
         raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
-                           f"{_cat(x)} for the destination and {_cat(v)} for the source.")
-
-
-def _cat(t: Tensor) -> str:
-    return _ip._cat_name(t.dtype)
+                           f"{tname(x)} for the destination and {tname(v)} for the source.")
 
 
 def _index_put(input: Tensor, idx: tuple, values: Tensor, accumulate: bool) -> Tensor:
@@ -655,16 +659,18 @@ def _index_put_(x: Tensor, idx: tuple, values: Tensor, accumulate: bool) -> Tens
 class IndexPutBackward0(Node):
     __slots__ = ("index", "accumulate")
 
-    def backward(self, grad):
+    _wants_tensors = False
+
+    def backward(self, grad):          # the overwritten positions get no gradient
         fs = self.next_functions
         g_in = None
         if fs[0][0] is not None:
             if self.accumulate:
                 g_in = grad
             else:
-                mask = np.ones(grad._data.shape, dtype=bool)
+                mask = np.ones(grad.shape, dtype=bool)
                 mask[self.index] = False
-                g_in = grad * _wrap(mask)
+                g_in = grad * anp.constant(mask, grad)
         g_v = getitem_np(grad, self.index) if fs[1][0] is not None else None
         return g_in, g_v
 
@@ -735,10 +741,11 @@ class CopyBackwards(Node):
     def name(self) -> str:
         return "torch::autograd::CopyBackwards"
 
-    def backward(self, grad):
+    _wants_tensors = False
+
+    def backward(self, grad):          # the destination was overwritten: all to the source
         fs = self.next_functions
-        return (_wrap(np.zeros(grad._data.shape, grad._data.dtype))
-                if fs[0][0] is not None else None,
+        return (anp.zeros_like(grad) if fs[0][0] is not None else None,
                 grad if fs[1][0] is not None else None)
 
 
@@ -813,11 +820,12 @@ def _selection_result(node_cls, r: np.ndarray, input: Tensor, dim: int, index: n
 class IndexSelectBackward0(Node):
     __slots__ = ("dim", "index", "shape")
 
+    _wants_tensors = False
+
     def backward(self, grad):
-        z = _wrap(np.zeros(self.shape, grad._data.dtype))
         if not self.shape:
-            return grad.sum().reshape(()),
-        return index_add(z, self.dim, _wrap(self.index), grad),
+            return anp.reshape(anp.sum(grad), ()),
+        return anp.index_add(anp.zeros(self.shape, grad), self.dim, self.index, grad),
 
 
 def _gather_check(d: np.ndarray, dim: int, a: np.ndarray, what: str = "gather") -> None:
@@ -868,16 +876,17 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False,
 class GatherBackward0(Node):
     __slots__ = ("dim", "index", "shape")
 
+    _wants_tensors = False
+
     def backward(self, grad):
-        z = _wrap(np.zeros(self.shape, grad._data.dtype))
-        return scatter_add(z, self.dim, _wrap(self.index), grad),
+        return anp.scatter_add(anp.zeros(self.shape, grad), self.dim, self.index, grad),
 
 
 def take_along_dim(input: Tensor, indices: Tensor, dim=None, *, out=None) -> Tensor:
     """``gather`` with ``indices`` broadcast against ``input`` (flattened without ``dim``)."""
     if indices._data.dtype != np.int64:
         raise RuntimeError(f"torch.take_along_dim(): dtype of indices should be Long but got "
-                           f"{_cat(indices)}")
+                           f"{tname(indices)}")
     if dim is None:
         from .shape import reshape
         return gather(reshape(input, (-1,)), 0, reshape(indices, (-1,)), out=out)
@@ -979,14 +988,17 @@ def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None,
 class ScatterBackward0(Node):
     __slots__ = ("dim", "index")
 
-    def backward(self, grad):
+    _wants_tensors = False
+
+    def backward(self, grad):          # written positions: to src; the rest: to self
         fs = self.next_functions
-        idx = _wrap(self.index)
-        g_self = scatter(grad, self.dim, idx, 0.0 if _kind(grad._data.dtype) == "f" else 0) \
-            if fs[0][0] is not None else None
+        zero = 0.0 if anp.value(grad).dtype.kind == "f" else 0
+        g_self = anp.scatter(grad, self.dim, self.index, zero) if fs[0][0] is not None \
+            else None
         if len(fs) == 1:
             return g_self,
-        return g_self, (gather(grad, self.dim, idx) if fs[1][0] is not None else None)
+        return g_self, (anp.gather(grad, self.dim, self.index) if fs[1][0] is not None
+                        else None)
 
 
 class ScatterBackward1(ScatterBackward0):
@@ -997,6 +1009,7 @@ class _NotImplemented(Node):
     """PyTorch's placeholder node for an op without a derivative formula."""
 
     __slots__ = ("what",)
+    _wants_tensors = False
 
     def name(self) -> str:
         return "torch::autograd::NotImplemented"
@@ -1022,10 +1035,12 @@ def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
 class ScatterAddBackward0(Node):
     __slots__ = ("dim", "index")
 
+    _wants_tensors = False
+
     def backward(self, grad):
         fs = self.next_functions
         return (grad if fs[0][0] is not None else None,
-                gather(grad, self.dim, _wrap(self.index)) if fs[1][0] is not None else None)
+                anp.gather(grad, self.dim, self.index) if fs[1][0] is not None else None)
 
 
 _REDUCES = ("sum", "prod", "mean", "amax", "amin")
@@ -1101,59 +1116,58 @@ class ScatterReduceBackward0(Node):
     __slots__ = ("dim", "index", "reduce", "include_self")
     _saved_names = ("self", "src")
 
+    _wants_tensors = False
+
     def backward(self, grad):
-        x, s = self.saved_tensors()
-        r = self.saved_result()
+        x, s = self.saved()
+        r = self.result()
         dim = self.dim
         a = self.index
-        idx = _wrap(a)
         red = self.reduce
-        sp = _src_part_t(s, a)
+        sp = s if s.shape == a.shape else getitem_np(s, tuple(slice(0, k) for k in a.shape))
         if red == "sum":
             g_self = grad
-            g_src = gather(grad, dim, idx)
-        elif red == "mean":
-            n = _wrap((np.ones if self.include_self else np.zeros)(grad._data.shape,
-                                                                  grad._data.dtype))
-            n = scatter_add(n, dim, idx, _wrap(np.ones(a.shape, grad._data.dtype)))
-            n = masked_fill(n, n == 0, 1)
+            g_src = anp.gather(grad, dim, a)
+        elif red == "mean":                # divided by each position's count
+            n = (anp.ones if self.include_self else anp.zeros)(grad.shape, grad)
+            n = anp.scatter_add(n, dim, a, anp.ones(a.shape, grad))
+            n = anp.masked_fill(n, n == 0, 1)
             g_self = grad / n
-            g_src = gather(grad, dim, idx) / gather(n, dim, idx)
-        elif red == "prod":
-            masked_self = masked_fill(x, x == 0, 1)
-            masked_self_result = scatter_reduce(masked_self, dim, idx, sp, red,
-                                                include_self=self.include_self)
+            g_src = anp.gather(grad, dim, a) / anp.gather(n, dim, a)
+        elif red == "prod":                # the products of the others, zeros handled
+            masked_self = anp.masked_fill(x, x == 0, 1)
+            masked_self_result = _scatter_reduce(masked_self, dim, a, sp, red, self.include_self)
             g_self = grad * masked_self_result / masked_self
             src_zero = sp == 0
-            zeros_x = _wrap(np.zeros(x._data.shape, grad._data.dtype))
-            n_zeros = gather(scatter_add(zeros_x, dim, idx, src_zero.to(grad.dtype)), dim, idx)
+            n_zeros = anp.gather(anp.scatter_add(anp.zeros(x.shape, grad), dim, a,
+                                                 anp.as_dtype_of(src_zero, grad)), dim, a)
             single = src_zero & (n_zeros == 1)
-            masked_src_result = scatter_reduce(x, dim, idx, masked_fill(sp, single, 1), red,
-                                               include_self=self.include_self)
-            from .pointwise import where
-            g_src = where(single, gather(grad * masked_src_result, dim, idx),
-                          gather(grad * r, dim, idx) / masked_fill(sp, src_zero, 1))
-        else:
-            value = gather(r, dim, idx)
-            self_is = (x == r).to(grad.dtype)
-            src_is = (sp == value).to(grad.dtype)
-            g = grad / scatter_add(self_is, dim, idx, src_is)
+            masked_src_result = _scatter_reduce(x, dim, a, anp.masked_fill(sp, single, 1), red,
+                                                self.include_self)
+            g_src = anp.where(single, anp.gather(grad * masked_src_result, dim, a),
+                              anp.gather(grad * r, dim, a) / anp.masked_fill(sp, src_zero, 1))
+        else:                              # amax/amin: ties share evenly
+            value = anp.gather(r, dim, a)
+            self_is = anp.as_dtype_of(x == r, grad)
+            src_is = anp.as_dtype_of(sp == value, grad)
+            g = grad / anp.scatter_add(self_is, dim, a, src_is)
             g_self = self_is * g
-            g_src = src_is * gather(g, dim, idx)
+            g_src = src_is * anp.gather(g, dim, a)
         if not self.include_self:
-            g_self = scatter(g_self, dim, idx, 0)
-        if g_src._data.shape != s._data.shape:
-            g_src = index_put_zeros(g_src, s._data.shape,
-                                    tuple(slice(0, k) for k in a.shape), False)
+            g_self = anp.scatter(g_self, dim, a, 0)
+        if g_src.shape != s.shape:
+            g_src = index_put_zeros(g_src, s.shape, tuple(slice(0, k) for k in a.shape), False)
         fs = self.next_functions
         return (g_self if fs[0][0] is not None else None,
                 g_src if fs[1][0] is not None else None)
 
 
-def _src_part_t(s: Tensor, a: np.ndarray) -> Tensor:
-    if s._data.shape == a.shape:
-        return s
-    return getitem_np(s, tuple(slice(0, k) for k in a.shape))
+def _scatter_reduce(x, dim: int, index: np.ndarray, src, reduce: str, include_self: bool):
+    """``scatter_reduce`` on arrays, or (differentiably) on tensors."""
+    if anp.is_array(x):
+        return scatter_reduce(_wrap(np.asarray(x)), dim, _wrap(index), _wrap(np.asarray(src)),
+                              reduce, include_self=include_self)._data
+    return scatter_reduce(x, dim, _wrap(index), src, reduce, include_self=include_self)
 
 
 def _index_along(input: Tensor, dim: int, index: Tensor, fname: str):
@@ -1185,7 +1199,7 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1
     d, dim, a = _index_along(input, dim, index, "index_add")
     s = source._data
     if s.dtype != d.dtype:
-        raise RuntimeError(f"index_add_(): self ({_cat(input)}) and source ({_cat(source)}) "
+        raise RuntimeError(f"index_add_(): self ({tname(input)}) and source ({tname(source)}) "
                            "must have the same scalar type")
     _source_check(d, dim, a, s, "index_add_")
     size = d.shape[dim] if d.ndim else 1
@@ -1209,15 +1223,17 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1
 class IndexAddBackward0(Node):
     __slots__ = ("dim", "index", "alpha", "shape")
 
+    _wants_tensors = False
+
     def backward(self, grad):
         fs = self.next_functions
         g_src = None
         if fs[1][0] is not None:
-            g_src = index_select(grad, self.dim, _wrap(self.index))
+            g_src = anp.index_select(grad, self.dim, self.index)
             if self.alpha != 1:
                 g_src = g_src * self.alpha
-            if g_src._data.shape != self.shape:
-                g_src = g_src.reshape(self.shape)
+            if g_src.shape != self.shape:
+                g_src = anp.reshape(g_src, self.shape)
         return (grad if fs[0][0] is not None else None), g_src
 
 
@@ -1227,7 +1243,7 @@ def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor
     s = source._data
     if s.dtype != d.dtype:
         raise RuntimeError(f"index_copy_(): self and source expected to have the same dtype, "
-                           f"but got (self) {_cat(input)} and (source) {_cat(source)}")
+                           f"but got (self) {tname(input)} and (source) {tname(source)}")
     if d.ndim and s.ndim and d.ndim != s.ndim:
         raise IndexError(f"index_copy_(): When source and destination are not scalars, their "
                          f"dimensionality must match. Source dimensionality ({s.ndim}), "
@@ -1261,15 +1277,16 @@ def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor
 class IndexCopyBackward0(Node):
     __slots__ = ("dim", "index", "shape")
 
+    _wants_tensors = False
+
     def backward(self, grad):
         fs = self.next_functions
-        idx = _wrap(self.index)
-        g_self = index_fill(grad, self.dim, idx, 0) if fs[0][0] is not None else None
+        g_self = anp.index_fill(grad, self.dim, self.index, 0) if fs[0][0] is not None else None
         g_src = None
         if fs[1][0] is not None:
-            g_src = index_select(grad, self.dim, idx)
-            if g_src._data.shape != self.shape:
-                g_src = g_src.reshape(self.shape)
+            g_src = anp.index_select(grad, self.dim, self.index)
+            if g_src.shape != self.shape:
+                g_src = anp.reshape(g_src, self.shape)
         return g_self, g_src
 
 
@@ -1299,13 +1316,15 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
 class IndexFillBackward0(Node):
     __slots__ = ("dim", "index")
 
+    _wants_tensors = False
+
     def backward(self, grad):
         fs = self.next_functions
-        idx = _wrap(self.index)
-        g_self = index_fill(grad, self.dim, idx, 0) if fs[0][0] is not None else None
+        g_self = anp.index_fill(grad, self.dim, self.index, 0) if fs[0][0] is not None else None
         if len(fs) == 1:
             return g_self,
-        g_v = index_select(grad, self.dim, idx).sum() if fs[1][0] is not None else None
+        g_v = anp.sum(anp.index_select(grad, self.dim, self.index)) if fs[1][0] is not None \
+            else None
         return g_self, g_v
 
 
@@ -1351,15 +1370,15 @@ def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
 class MaskedFillBackward0(Node):
     __slots__ = ("mask",)
 
+    _wants_tensors = False
+
     def backward(self, grad):
         fs = self.next_functions
-        m = _wrap(self.mask)
-        g_self = masked_fill(grad, m, 0) if fs[0][0] is not None else None
+        g_self = anp.masked_fill(grad, self.mask, 0) if fs[0][0] is not None else None
         if len(fs) == 1:
             return g_self,
-        zero = _wrap(np.zeros((), grad._data.dtype))
-        from .pointwise import where
-        g_v = where(m, grad, zero).sum() if fs[1][0] is not None else None
+        g_v = anp.sum(anp.where(anp.constant(self.mask, grad), grad, 0)) \
+            if fs[1][0] is not None else None
         return g_self, g_v
 
 
@@ -1408,6 +1427,8 @@ def masked_select(input: Tensor, mask: Tensor) -> Tensor:
 class MaskedSelectBackward0(Node):
     __slots__ = ("mask",)
 
+    _wants_tensors = False
+
     def backward(self, grad):
         return index_put_zeros(grad, self.mask.shape, self.mask, False),
 
@@ -1420,7 +1441,7 @@ def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
     s = source._data
     if s.dtype != d.dtype:
         raise RuntimeError(f"masked_scatter: expected self and source to have same dtypes but "
-                           f"got{_cat(input)} and {_cat(source)}")
+                           f"got{tname(input)} and {tname(source)}")
     from ._util import broadcast_shapes
     shape = broadcast_shapes(d.shape, m.shape)
     mb = np.broadcast_to(m, shape)
@@ -1440,16 +1461,17 @@ def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
 class MaskedScatterBackward0(Node):
     __slots__ = ("mask", "shape")
 
-    def backward(self, grad):
+    _wants_tensors = False
+
+    def backward(self, grad):          # src's leading elements went where the mask holds
         fs = self.next_functions
-        m = _wrap(self.mask)
-        g_self = masked_fill(grad, m, 0) if fs[0][0] is not None else None
+        g_self = anp.masked_fill(grad, self.mask, 0) if fs[0][0] is not None else None
         g_src = None
         if fs[1][0] is not None:
             sel = getitem_np(grad, self.mask)
             size = int(np.prod(self.shape))
-            g_src = index_put_zeros(sel, (size,), slice(0, sel._data.shape[0]), False)
-            g_src = g_src.reshape(self.shape)
+            g_src = index_put_zeros(sel, (size,), slice(0, sel.shape[0]), False)
+            g_src = anp.reshape(g_src, self.shape)
         return g_self, g_src
 
 
@@ -1457,7 +1479,7 @@ class MaskedScatterBackward0(Node):
 def take(input: Tensor, index: Tensor) -> Tensor:
     """Elements of the flattened ``input`` at ``index`` (shape of ``index``)."""
     if index._data.dtype != np.int64:
-        raise RuntimeError(f"take(): Expected a long tensor for index, but got {_cat(index)}")
+        raise RuntimeError(f"take(): Expected a long tensor for index, but got {tname(index)}")
     d = input._data
     a = index._data
     n = d.size
@@ -1478,11 +1500,13 @@ def take(input: Tensor, index: Tensor) -> Tensor:
 class TakeBackward0(Node):
     __slots__ = ("index", "shape")
 
+    _wants_tensors = False
+
     def backward(self, grad):
         size = int(np.prod(self.shape))
         flat = index_put_zeros(grad, (size,), np.where(self.index < 0, self.index + size,
                                                        self.index), True)
-        return flat.reshape(self.shape),
+        return anp.reshape(flat, self.shape),
 
 
 def put_(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor:
@@ -1634,15 +1658,17 @@ class SortBackward0(Node):
 
     __slots__ = ("dim", "index", "shape", "keepdim")
 
+    _wants_tensors = False
+
     def backward(self, grad):
         if not self.shape:
-            return grad.reshape(()),
+            return anp.reshape(grad, ()),
         idx = self.index
         if not self.keepdim:
             idx = np.expand_dims(idx, self.dim)
-            grad = grad.unsqueeze(self.dim)
-        z = _wrap(np.zeros(self.shape, grad._data.dtype))
-        return scatter(z, self.dim, _wrap(np.asarray(idx, order="C")), grad),
+            grad = anp.unsqueeze(grad, self.dim)
+        return anp.scatter(anp.zeros(self.shape, grad), self.dim, np.asarray(idx, order="C"),
+                           grad),
 
 
 class SortBackward1(SortBackward0):

@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _dtype
-from .._dtype import from_np
 from .._tensor import Tensor, check_inplace
+from ..autograd import anp
 from ..autograd.grad_mode import STATE, no_grad
 from ..autograd.graph import Node, edge, record, record1
 from .shape import DEFAULT, MULTI_OUTPUT
@@ -201,9 +201,21 @@ def put_region(out: np.ndarray, view_fn, values, add: bool) -> None:
         flat[idx] = values
 
 
-def view_scatter(values: Tensor, shape: tuple, view_fn, name: str | None = None) -> Tensor:
+def view_of(x, view_fn):
+    """The view ``view_fn`` (written for tensors) of ``x``, an array or a tensor."""
+    if anp.is_array(x):
+        with no_grad():
+            return view_fn(_wrap(np.asarray(x)))._data
+    return view_fn(x)
+
+
+def view_scatter(values, shape: tuple, view_fn, name: str | None = None):
     """Zeros of ``shape`` with ``values`` added into the region ``view_fn`` selects (the
-    backward of a view); differentiable."""
+    backward of a view); on arrays or (differentiably) on tensors."""
+    if anp.is_array(values):
+        out = np.zeros(shape, values.dtype)
+        put_region(out, view_fn, values, True)
+        return out
     out = np.zeros(shape, values._data.dtype)
     put_region(out, view_fn, values._data, True)
     if STATE.enabled and values._rg:
@@ -218,12 +230,13 @@ class AsStridedScatterBackward0(Node):
     """Backward of ``view_scatter``: read the region back."""
 
     __slots__ = ("view_fn", "_name")
+    _wants_tensors = False
 
     def name(self) -> str:
         return self._name or type(self).__name__
 
     def backward(self, grad):
-        return self.view_fn(grad),
+        return view_of(grad, self.view_fn),
 
 
 class AsStridedBackward0(Node):
@@ -231,6 +244,7 @@ class AsStridedBackward0(Node):
     of zeros shaped like the base."""
 
     __slots__ = ("view_fn", "shape")
+    _wants_tensors = False
 
     def backward(self, grad):
         return view_scatter(grad, self.shape, self.view_fn),
@@ -240,6 +254,7 @@ class _StaleView(Node):
     """History of a no-grad or multi-output view whose base was modified in place since."""
 
     __slots__ = ("error",)
+    _wants_tensors = False
 
     def name(self) -> str:
         return "Invalid"
@@ -248,13 +263,14 @@ class _StaleView(Node):
         raise self.error
 
 
-def _outside(grad: Tensor, view_fn, inside) -> Tensor:
-    """``grad`` with the view's region replaced by ``inside`` (zeros when None)."""
+def _outside(grad, view_fn, inside):
+    """``grad`` with the view's region replaced by ``inside`` (zeros when None): written into
+    a copy of an array; masked and added (differentiably) for a tensor."""
+    if anp.is_array(grad):
+        out = np.array(grad, order="C")
+        put_region(out, view_fn, 0 if inside is None else inside, False)
+        return out
     shape = grad._data.shape
-    if not STATE.enabled:
-        out = np.array(grad._data, order="C")
-        put_region(out, view_fn, 0 if inside is None else inside._data, False)
-        return _wrap(out)
     mask = np.ones(shape, dtype=bool)
     put_region(mask, view_fn, False, False)
     g = grad * _wrap(mask)
@@ -267,24 +283,24 @@ class CopySlices(Node):
     """History of a base tensor after an in-place write through one of its views."""
 
     __slots__ = ("view_fn", "fn", "shape")
+    _wants_tensors = False
 
     def name(self) -> str:
         return "torch::autograd::CopySlices"
 
-    def backward(self, grad):
+    def backward(self, grad):          # outside the view: grad; inside: through fn
         vf = self.view_fn
         fn = self.fn
         if fn is None:
-            return _outside(grad, vf, None), vf(grad)
-        res = tuple(fn.backward(vf(grad)))
+            return _outside(grad, vf, None), view_of(grad, vf)
+        inside = view_of(grad, vf)
+        # fn's formula, as the engine runs it (a custom Function's wants tensors)
+        res = tuple(fn._np_backward(inside) if fn._wants_tensors and anp.is_array(inside)
+                    else fn.backward(inside))
         g0 = res[0]
         meta = fn._in_meta[0]
         if g0 is not None and meta is not None:
-            if g0._data.shape != meta[0]:
-                from ._util import sum_to
-                g0 = sum_to(g0, meta[0])
-            if g0._data.dtype != meta[1]:
-                g0 = g0.to(from_np(meta[1]))
+            g0 = anp.astype(anp.sum_to(g0, meta[0]), meta[1])
         elif meta is None:
             g0 = None
         return (_outside(grad, vf, g0),) + res[1:]
@@ -302,12 +318,12 @@ def inplace_op(x: Tensor, other, np_fn, graph_fn) -> Tensor:
     check_inplace(x)
     if needs_graph(x, other):
         return commit(x, graph_fn(snapshot(x), other))
-    from ._util import binary_arrays, broadcast_shapes
+    from ._util import binary_arrays, broadcast_shapes, tname
     a, b = binary_arrays(x, other)
     xd = x._data
     if a.dtype != xd.dtype and not _can_store(a.dtype, xd.dtype):
-        raise RuntimeError(f"result type {_cat_name(from_np(a.dtype))} can't be cast to the "
-                           f"desired output type {_cat_name(from_np(xd.dtype))}")
+        raise RuntimeError(f"result type {tname(a.dtype)} can't be cast to the "
+                           f"desired output type {tname(xd.dtype)}")
     if isinstance(b, np.ndarray) and b.shape != xd.shape:
         if broadcast_shapes(xd.shape, b.shape) != xd.shape:
             raise RuntimeError(f"output with shape {list(xd.shape)} doesn't match the "
@@ -331,10 +347,3 @@ def inplace_op(x: Tensor, other, np_fn, graph_fn) -> Tensor:
 def _can_store(src, dst) -> bool:
     order = "biufc"
     return order.index(_dtype.kind(src)) <= order.index(_dtype.kind(dst))
-
-
-def _cat_name(dt) -> str:
-    return {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-            "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-            "bool": "Bool", "complex64": "ComplexFloat",
-            "complex128": "ComplexDouble"}[dt.name]

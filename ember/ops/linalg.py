@@ -12,12 +12,13 @@ import warnings
 import numpy as np
 
 from .. import _dtype
+from .._dtype import kind as _kind
 from .._tensor import Tensor
+from ..autograd import anp
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import Node, record, record1, record2
 from . import reduction as _rd
-from ._util import broadcast_shapes, wrap_dim
-from .._dtype import BF16 as _BF16, kind as _kind
+from ._util import broadcast_shapes, check_tensor, tname, wrap_dim
 
 _wrap = Tensor._wrap
 
@@ -38,10 +39,6 @@ def _cname(t: Tensor) -> str:
             "complex128": "c10::complex<double>"}.get(t.dtype.name, t.dtype.name)
 
 
-def _tname(t: Tensor) -> str:
-    return _rd._tname(t._data.dtype)
-
-
 def _need(*ts) -> bool:
     if not STATE.enabled:
         return False
@@ -51,14 +48,13 @@ def _need(*ts) -> bool:
     return False
 
 
-def _conj(t: Tensor) -> Tensor:
-    # Real tensors are their own conjugate (complex autograd is out of ember's scope).
-    return _wrap(np.conj(t._data)) if _kind(t._data.dtype) == "c" else t
-
-
-def _check_tensor(x, fname: str, arg: str) -> None:
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{fname}(): argument '{arg}' must be Tensor, not {type(x).__name__}")
+def _on(op, *args, **kwargs):
+    """The ember ``op`` on tensors, or on arrays (wrapped for the call: the same kernel, so the
+    same dtype rules and errors); the heavy step of a linear-algebra backward formula."""
+    if anp.is_array(args[0]):
+        args = [_wrap(np.asarray(a)) if anp.is_array(a) else a for a in args]
+        return op(*args, **kwargs)._data
+    return op(*args, **kwargs)
 
 
 def _no_bool(t: Tensor, kernel: str) -> None:
@@ -86,7 +82,7 @@ def _unsafe_view(t: Tensor, shape: tuple) -> Tensor:
 # -- products of vectors and matrices -------------------------------------------------------
 def mm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
     """Matrix product of two 2-d tensors."""
-    _check_tensor(mat2, "mm", "mat2")
+    check_tensor(mat2, "mm", "mat2")
     a, b = input._data, mat2._data
     if a.ndim != 2:
         raise RuntimeError("self must be a matrix")
@@ -114,22 +110,44 @@ class MmBackward0(Node):
     __slots__ = ()
     _saved_names = ("self", "mat2")
 
-    def backward(self, grad):          # d(A@B): grad@B^T, A^T@grad
-        a, b = self.saved_tensors()
-        fa, fb = self.next_functions
-        return (grad.mm(b.t()) if fa[0] is not None else None,
-                a.t().mm(grad) if fb[0] is not None else None)
+    _wants_tensors = False
 
-    def _np_backward(self, grad):
-        a, b = self.saved_tensors()
+    def backward(self, grad):          # d(A@B): grad@B^T, A^T@grad
+        a, b = self.saved()
         fa, fb = self.next_functions
-        return (_np_mm(grad, b._data.T) if fa[0] is not None else None,
-                _grad_mat2(a._data, grad) if fb[0] is not None else None)
+        return (anp.mm(grad, anp.t(b)) if fa[0] is not None else None,
+                _grad_mat2(a, grad) if fb[0] is not None else None)
+
+
+def _bf16_matmul(a: np.ndarray, b: np.ndarray, bias: np.ndarray | None = None
+                 ) -> np.ndarray:
+    """``a @ b (+ bias)``; bfloat16 operands are multiplied (and the bias added) in float32 and
+    the result rounded once, as PyTorch's CPU GEMM does (ml_dtypes' own matmul has no BLAS
+    and returns float32)."""
+    if a.dtype == _dtype.BF16:
+        r = np.matmul(a.astype(np.float32), b.astype(np.float32))
+        if bias is not None:
+            r += bias.astype(np.float32)
+        return r.astype(a.dtype)
+    r = np.matmul(a, b)
+    if bias is not None:
+        r += bias
+    return r
+
+
+def _grad_mat2(m1, grad):
+    """``m1.T @ grad``, the gradient of ``mat2``. On arrays it is computed as
+    ``(grad.T @ m1).T``: when ``mat2`` is a transposed weight (a Linear layer's), its
+    transpose, the weight's gradient, is then a fresh contiguous array the leaf keeps as its
+    ``.grad`` without a copy. On tensors it is the product PyTorch records (MmBackward0)."""
+    if anp.is_array(m1):
+        return anp.mm(grad.T, m1).T
+    return anp.mm(anp.t(m1), grad)
 
 
 def bmm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
     """Batched matrix product of two 3-d tensors with the same batch size."""
-    _check_tensor(mat2, "bmm", "mat2")
+    check_tensor(mat2, "bmm", "mat2")
     a, b = input._data, mat2._data
     if a.ndim != 3:
         raise RuntimeError("batch1 must be a 3D tensor")
@@ -139,7 +157,7 @@ def bmm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
                            f"[{a.shape[0]}, {a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}].")
     if a.dtype != b.dtype:
-        raise RuntimeError(f"expected scalar type {_tname(input)} but found {_tname(mat2)}")
+        raise RuntimeError(f"expected scalar type {tname(input)} but found {tname(mat2)}")
     _no_bool(input, "bmm")
     r = _bf16_matmul(a, b)
     if STATE.enabled and (input._rg or mat2._rg):
@@ -154,11 +172,13 @@ class BmmBackward0(Node):
     __slots__ = ()
     _saved_names = ("self", "mat2")
 
+    _wants_tensors = False
+
     def backward(self, grad):
-        a, b = self.saved_tensors()
+        a, b = self.saved()
         fa, fb = self.next_functions
-        return (grad.bmm(b.transpose(1, 2)) if fa[0] is not None else None,
-                a.transpose(1, 2).bmm(grad) if fb[0] is not None else None)
+        return (anp.bmm(grad, anp.transpose(b, 1, 2)) if fa[0] is not None else None,
+                anp.bmm(anp.transpose(a, 1, 2), grad) if fb[0] is not None else None)
 
 
 def _vec_checks(a: Tensor, b: Tensor, name: str) -> None:
@@ -167,7 +187,7 @@ def _vec_checks(a: Tensor, b: Tensor, name: str) -> None:
         raise RuntimeError(f"1D tensors expected, but got {da.ndim}D and {db.ndim}D tensors")
     if da.dtype != db.dtype:
         raise RuntimeError(f"{name} : expected both vectors to have same dtype, but found "
-                           f"{_tname(a)} and {_tname(b)}")
+                           f"{tname(a)} and {tname(b)}")
     if da.shape[0] != db.shape[0]:
         raise RuntimeError(f"inconsistent tensor size, expected tensor [{da.shape[0]}] and src "
                            f"[{db.shape[0]}] to have the same number of elements, but got "
@@ -176,7 +196,7 @@ def _vec_checks(a: Tensor, b: Tensor, name: str) -> None:
 
 def dot(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     """Inner product of two 1-d tensors."""
-    _check_tensor(other, "dot", "tensor")
+    check_tensor(other, "dot", "tensor")
     _vec_checks(input, other, "dot")
     _no_bool(input, "dot")
     # np.dot of two vectors is a NumPy scalar: keep it a 0-d array
@@ -193,16 +213,18 @@ class DotBackward0(Node):
     __slots__ = ()
     _saved_names = ("self", "tensor")
 
+    _wants_tensors = False
+
     def backward(self, grad):
-        a, b = self.saved_tensors()
+        a, b = self.saved()
         fa, fb = self.next_functions
-        return (grad * _conj(b) if fa[0] is not None else None,
-                grad * _conj(a) if fb[0] is not None else None)
+        return (grad * anp.conj(b) if fa[0] is not None else None,
+                grad * anp.conj(a) if fb[0] is not None else None)
 
 
 def vdot(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     """``sum(conj(x) * y)`` of two 1-d tensors."""
-    _check_tensor(other, "vdot", "other")
+    check_tensor(other, "vdot", "other")
     _vec_checks(input, other, "vdot")
     r = np.asarray(np.vdot(input._data, other._data))
     if _need(input, other):
@@ -217,16 +239,18 @@ class VdotBackward0(Node):
     __slots__ = ()
     _saved_names = ("self", "other")
 
+    _wants_tensors = False
+
     def backward(self, grad):
-        a, b = self.saved_tensors()
+        a, b = self.saved()
         fa, fb = self.next_functions
-        return (b * _conj(grad) if fa[0] is not None else None,
+        return (b * anp.conj(grad) if fa[0] is not None else None,
                 a * grad if fb[0] is not None else None)
 
 
 def mv(input: Tensor, vec: Tensor, *, out=None) -> Tensor:
     """Matrix (n x m) times vector (m)."""
-    _check_tensor(vec, "mv", "vec")
+    check_tensor(vec, "mv", "vec")
     a, v = input._data, vec._data
     if a.ndim != 2 or v.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {a.ndim}, {v.ndim}")
@@ -235,7 +259,7 @@ def mv(input: Tensor, vec: Tensor, *, out=None) -> Tensor:
                            f"({a.shape[0]}x{a.shape[1]}), vec ({v.shape[0]})")
     if a.dtype != v.dtype:
         raise RuntimeError(f"addmv input tensors must have the same dtype, but got "
-                           f"{_tname(vec)}, {_tname(input)}, and {_tname(vec)}")
+                           f"{tname(vec)}, {tname(input)}, and {tname(vec)}")
     _no_bool(input, "addmv_impl_cpu")
     r = a @ v
     if _need(input, vec):
@@ -250,16 +274,18 @@ class MvBackward0(Node):
     __slots__ = ()
     _saved_names = ("self", "vec")
 
+    _wants_tensors = False
+
     def backward(self, grad):
-        a, v = self.saved_tensors()
+        a, v = self.saved()
         fa, fv = self.next_functions
-        return (grad.unsqueeze(1) * v if fa[0] is not None else None,
-                a.t().mv(grad) if fv[0] is not None else None)
+        return (anp.unsqueeze(grad, 1) * v if fa[0] is not None else None,
+                anp.mv(anp.t(a), grad) if fv[0] is not None else None)
 
 
 def outer(input: Tensor, vec2: Tensor, *, out=None) -> Tensor:
     """Outer product of two 1-d tensors (``input[:, None] * vec2``)."""
-    _check_tensor(vec2, "outer", "vec2")
+    check_tensor(vec2, "outer", "vec2")
     for name, t in (("self", input), ("vec2", vec2)):
         if t._data.ndim != 1:
             raise RuntimeError(f"outer: Expected 1-D argument {name}, but got "
@@ -280,9 +306,10 @@ def _squeeze0(t: Tensor) -> Tensor:
 
 class SqueezeBackward4(Node):
     __slots__ = ()
+    _wants_tensors = False
 
     def backward(self, grad):
-        return grad.unsqueeze(0),
+        return anp.unsqueeze(grad, 0),
 
 
 def _should_fold(t1: Tensor, t2: Tensor) -> bool:
@@ -310,8 +337,8 @@ def _should_fold(t1: Tensor, t2: Tensor) -> bool:
 def matmul(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     """PyTorch's matmul: dot, matrix-vector, matrix-matrix, and batched products with the
     batch dims broadcast."""
-    _check_tensor(input, "matmul", "input")
-    _check_tensor(other, "matmul", "other")
+    check_tensor(input, "matmul", "input")
+    check_tensor(other, "matmul", "other")
     na, nb = input._data.ndim, other._data.ndim
     if na == 0 or nb == 0:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
@@ -385,7 +412,7 @@ def _matmul_batched(input: Tensor, other: Tensor) -> Tensor:
 
 def inner(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     """Sum of products over the last dims (a product with a 0-d operand)."""
-    _check_tensor(other, "inner", "other")
+    check_tensor(other, "inner", "other")
     if input._data.ndim == 0 or other._data.ndim == 0:
         return _out(input * other, out, "inner")
     if input._data.shape[-1] != other._data.shape[-1]:
@@ -429,11 +456,11 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1, out=Non
     """``beta * input + alpha * (mat1 @ mat2)`` (what a Linear layer computes)."""
     a, b = mat1._data, mat2._data
     if input._data.dtype != b.dtype:
-        raise RuntimeError(f"self and mat2 must have the same dtype, but got {_tname(input)} "
-                           f"and {_tname(mat2)}")
+        raise RuntimeError(f"self and mat2 must have the same dtype, but got {tname(input)} "
+                           f"and {tname(mat2)}")
     if a.dtype != b.dtype:
-        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {_tname(mat1)} "
-                           f"and {_tname(mat2)}")
+        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {tname(mat1)} "
+                           f"and {tname(mat2)}")
     for name, d in (("mat1", a), ("mat2", b)):
         if d.ndim != 2:
             raise RuntimeError(f"{name} must be a matrix, got {d.ndim}-D tensor")
@@ -443,13 +470,14 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1, out=Non
     shape = (a.shape[0], b.shape[1])
     _addmm_bias(input, shape)
     _no_bool(input, "addmm_impl_cpu_")
-    if a.dtype == _BF16:
+    if a.dtype == _dtype.BF16:
         # the bias joins the float32 product before the one rounding, as in PyTorch
         f = np.float32
-        r = _combine(input._data.astype(f), _np_mm(a.astype(f), b.astype(f)), beta, alpha)
-        r = r.astype(_BF16)
+        a32, b32 = a.astype(f), b.astype(f)
+        r = _combine(input._data.astype(f), a32 * b32 if a.shape[1] == 1 else a32 @ b32,
+                     beta, alpha).astype(a.dtype)
     else:
-        r = _combine(input._data, _np_mm(a, b), beta, alpha)
+        r = _combine(input._data, a * b if a.shape[1] == 1 else a @ b, beta, alpha)
     if _need(input, mat1, mat2):
         node = AddmmBackward0()
         node.alpha, node.beta = alpha, beta
@@ -463,61 +491,21 @@ class AddmmBackward0(Node):
     __slots__ = ("alpha", "beta")
     _saved_names = ("mat1", "mat2")
 
+    _wants_tensors = False
+
     def backward(self, grad):          # bias: grad; mat1: grad @ mat2^T; mat2: mat1^T @ grad
-        m1, m2 = self.saved_tensors()
+        m1, m2 = self.saved()
         f0, f1, f2 = self.next_functions
         g = grad if self.alpha == 1 else grad * self.alpha
-        return (_beta_grad(grad, self.beta) if f0[0] is not None else None,
-                g.mm(m2.t()) if f1[0] is not None else None,
-                m1.t().mm(g) if f2[0] is not None else None)
-
-    def _np_backward(self, grad):
-        m1, m2 = self.saved_tensors()
-        f0, f1, f2 = self.next_functions
-        if self.alpha == 1 and self.beta == 1:
-            gb = None
-            if f0[0] is not None:
-                # a vector bias (a Linear layer's) is summed over the rows here, once,
-                # instead of by the engine's generic reduction
-                gb = grad.sum(0) if self._in_meta[0][0] == grad.shape[1:] else grad
-            return (gb,
-                    _np_mm(grad, m2._data.T) if f1[0] is not None else None,
-                    _grad_mat2(m1._data, grad) if f2[0] is not None else None)
-        return Node._np_backward(self, grad)
+        return (_beta_grad(self, grad, self.beta) if f0[0] is not None else None,
+                anp.mm(g, anp.t(m2)) if f1[0] is not None else None,
+                _grad_mat2(m1, g) if f2[0] is not None else None)
 
 
-def _bf16_matmul(a: np.ndarray, b: np.ndarray, bias: np.ndarray | None = None
-                 ) -> np.ndarray:
-    """``a @ b (+ bias)``; bfloat16 operands are multiplied (and the bias added) in float32 and
-    the result rounded once, as PyTorch's CPU GEMM does (ml_dtypes' own matmul has no BLAS
-    and returns float32)."""
-    if a.dtype == _BF16:
-        r = np.matmul(a.astype(np.float32), b.astype(np.float32))
-        if bias is not None:
-            r += bias.astype(np.float32)
-        return r.astype(_BF16)
-    r = np.matmul(a, b)
-    if bias is not None:
-        r += bias
-    return r
-
-
-def _np_mm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    # k == 1 as a broadcast product keeps the sign of zero products, like mm
-    return a * b if a.shape[1] == 1 else _bf16_matmul(a, b)
-
-
-def _grad_mat2(m1: np.ndarray, grad: np.ndarray) -> np.ndarray:
-    """``m1.T @ grad``, computed as ``(grad.T @ m1).T``: when ``mat2`` is a transposed weight
-    (a Linear layer's), its transpose, the weight's gradient, is then a contiguous fresh
-    array the leaf can keep without a copy."""
-    if m1.shape[0] == 1:
-        return m1.T * grad
-    return _bf16_matmul(grad.T, m1).T
-
-
-def _beta_grad(grad: Tensor, beta) -> Tensor:
-    return grad if beta == 1 else grad * beta
+def _beta_grad(node: Node, grad, beta):
+    """The gradient of the added input (a Linear layer's bias vector, broadcast over the
+    rows: summed back here into a fresh array its .grad keeps)."""
+    return anp.sum_to(grad if beta == 1 else grad * beta, node._in_meta[0][0])
 
 
 def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta=1, alpha=1, out=None) -> Tensor:
@@ -532,7 +520,7 @@ def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta=1, alpha=1, out=None)
                            f"({a.shape[0]}x{a.shape[1]}), vec ({v.shape[0]})")
     if not input._data.dtype == a.dtype == v.dtype:
         raise RuntimeError(f"addmv input tensors must have the same dtype, but got "
-                           f"{_tname(input)}, {_tname(mat)}, and {_tname(vec)}")
+                           f"{tname(input)}, {tname(mat)}, and {tname(vec)}")
     r = _combine(input._data, a @ v, beta, alpha)
     if _need(input, mat, vec):
         node = AddmvBackward0()
@@ -547,13 +535,15 @@ class AddmvBackward0(Node):
     __slots__ = ("alpha", "beta")
     _saved_names = ("mat", "vec")
 
+    _wants_tensors = False
+
     def backward(self, grad):
-        m, v = self.saved_tensors()
+        m, v = self.saved()
         f0, f1, f2 = self.next_functions
         g = grad if self.alpha == 1 else grad * self.alpha
-        return (_beta_grad(grad, self.beta) if f0[0] is not None else None,
-                g.unsqueeze(1) * v if f1[0] is not None else None,
-                m.t().mv(g) if f2[0] is not None else None)
+        return (_beta_grad(self, grad, self.beta) if f0[0] is not None else None,
+                anp.unsqueeze(g, 1) * v if f1[0] is not None else None,
+                anp.mv(anp.t(m), g) if f2[0] is not None else None)
 
 
 def addr(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta=1, alpha=1, out=None) -> Tensor:
@@ -577,13 +567,15 @@ class AddrBackward0(Node):
     __slots__ = ("alpha", "beta")
     _saved_names = ("vec1", "vec2")
 
+    _wants_tensors = False
+
     def backward(self, grad):
-        v1, v2 = self.saved_tensors()
+        v1, v2 = self.saved()
         f0, f1, f2 = self.next_functions
         g = grad if self.alpha == 1 else grad * self.alpha
-        return (_beta_grad(grad, self.beta) if f0[0] is not None else None,
-                g.mv(v2) if f1[0] is not None else None,
-                g.t().mv(v1) if f2[0] is not None else None)
+        return (_beta_grad(self, grad, self.beta) if f0[0] is not None else None,
+                anp.mv(g, v2) if f1[0] is not None else None,
+                anp.mv(anp.t(g), v1) if f2[0] is not None else None)
 
 
 def _batch_checks(batch1: Tensor, batch2: Tensor) -> None:
@@ -596,7 +588,7 @@ def _batch_checks(batch1: Tensor, batch2: Tensor) -> None:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
                            f"[{a.shape[0]}, {a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}].")
     if a.dtype != b.dtype:
-        raise RuntimeError(f"expected scalar type {_tname(batch1)} but found {_tname(batch2)}")
+        raise RuntimeError(f"expected scalar type {tname(batch1)} but found {tname(batch2)}")
 
 
 def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1,
@@ -623,13 +615,15 @@ class BaddbmmBackward0(Node):
     __slots__ = ("alpha", "beta")
     _saved_names = ("batch1", "batch2")
 
+    _wants_tensors = False
+
     def backward(self, grad):
-        b1, b2 = self.saved_tensors()
+        b1, b2 = self.saved()
         f0, f1, f2 = self.next_functions
         g = grad if self.alpha == 1 else grad * self.alpha
-        return (_beta_grad(grad, self.beta) if f0[0] is not None else None,
-                g.bmm(b2.transpose(1, 2)) if f1[0] is not None else None,
-                b1.transpose(1, 2).bmm(g) if f2[0] is not None else None)
+        return (_beta_grad(self, grad, self.beta) if f0[0] is not None else None,
+                anp.bmm(g, anp.transpose(b2, 1, 2)) if f1[0] is not None else None,
+                anp.bmm(anp.transpose(b1, 1, 2), g) if f2[0] is not None else None)
 
 
 def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1,
@@ -654,14 +648,16 @@ class AddbmmBackward0(Node):
     __slots__ = ("alpha", "beta", "n")
     _saved_names = ("batch1", "batch2")
 
-    def backward(self, grad):
-        b1, b2 = self.saved_tensors()
+    _wants_tensors = False
+
+    def backward(self, grad):          # the batches were summed: each sees the same grad
+        b1, b2 = self.saved()
         f0, f1, f2 = self.next_functions
         g = grad if self.alpha == 1 else grad * self.alpha
-        ge = g.unsqueeze(0).expand((self.n,) + tuple(g.shape))
-        return (_beta_grad(grad, self.beta) if f0[0] is not None else None,
-                ge.bmm(b2.transpose(1, 2)) if f1[0] is not None else None,
-                b1.transpose(1, 2).bmm(ge) if f2[0] is not None else None)
+        ge = anp.expand(anp.unsqueeze(g, 0), (self.n,) + tuple(g.shape))
+        return (_beta_grad(self, grad, self.beta) if f0[0] is not None else None,
+                anp.bmm(ge, anp.transpose(b2, 1, 2)) if f1[0] is not None else None,
+                anp.bmm(anp.transpose(b1, 1, 2), ge) if f2[0] is not None else None)
 
 
 # -- tensordot / kron -----------------------------------------------------------------------
@@ -717,7 +713,7 @@ def tensordot(a: Tensor, b: Tensor, dims=2, out=None) -> Tensor:
 
 def kron(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     """Kronecker product (blocks ``input[i, j] * other``), for any number of dims."""
-    _check_tensor(other, "kron", "other")
+    check_tensor(other, "kron", "other")
     sa, sb = input._data.shape, other._data.shape
     # interleave the dims (a0, 1, a1, 1...) * (1, b0, 1, b1...): the broadcast product laid
     # out row-major is exactly the Kronecker product
@@ -779,6 +775,7 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
 
 class DiagonalBackward0(Node):
     __slots__ = ("shape", "offset", "dims")
+    _wants_tensors = False
 
     def backward(self, grad):
         return _diag_scatter(grad, self.shape, self.offset, *self.dims),
@@ -788,10 +785,14 @@ class DiagonalBackward0_copy(DiagonalBackward0):
     __slots__ = ()
 
 
-def _diag_scatter(g: Tensor, shape: tuple, offset: int, d1: int, d2: int) -> Tensor:
-    """Zeros of ``shape`` with ``g`` written on a diagonal (differentiable in ``g``)."""
-    out = np.zeros(shape, g._data.dtype)
-    _diag_view_np(out, offset, d1, d2)[...] = g._data
+def _diag_scatter(g, shape: tuple, offset: int, d1: int, d2: int):
+    """Zeros of ``shape`` with ``g`` written on a diagonal: an array, or a tensor
+    (differentiable in ``g``)."""
+    gd = g if anp.is_array(g) else g._data
+    out = np.zeros(shape, gd.dtype)
+    _diag_view_np(out, offset, d1, d2)[...] = gd
+    if gd is g:
+        return out
     if STATE.enabled and g._rg:
         node = DiagonalBackwardBackward0()
         node.offset, node.dims = offset, (d1, d2)
@@ -801,9 +802,10 @@ def _diag_scatter(g: Tensor, shape: tuple, offset: int, d1: int, d2: int) -> Ten
 
 class DiagonalBackwardBackward0(Node):
     __slots__ = ("offset", "dims")
+    _wants_tensors = False
 
     def backward(self, grad):
-        return diagonal(grad, self.offset, *self.dims),
+        return anp.diagonal(grad, self.offset, *self.dims),
 
 
 def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
@@ -826,9 +828,10 @@ def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -
 
 class DiagEmbedBackward0(Node):
     __slots__ = ("offset", "dims")
+    _wants_tensors = False
 
     def backward(self, grad):
-        return diagonal(grad, self.offset, *self.dims),
+        return anp.diagonal(grad, self.offset, *self.dims),
 
 
 def diag(input: Tensor, diagonal: int = 0, *, out=None) -> Tensor:
@@ -863,8 +866,10 @@ def trace(input: Tensor) -> Tensor:
 class TraceBackward0(Node):
     __slots__ = ("shape",)
 
+    _wants_tensors = False
+
     def backward(self, grad):
-        return grad * _wrap(np.eye(*self.shape, dtype=grad._data.dtype)),
+        return grad * anp.constant(np.eye(*self.shape, dtype=anp.value(grad).dtype), grad),
 
 
 def cross(input: Tensor, other: Tensor, dim=None, *, out=None) -> Tensor:
@@ -906,11 +911,13 @@ class LinalgCrossBackward0(Node):
     __slots__ = ("dim",)
     _saved_names = ("self", "other")
 
+    _wants_tensors = False
+
     def backward(self, grad):
-        a, b = self.saved_tensors()
+        a, b = self.saved()
         fa, fb = self.next_functions
-        return (linalg_cross(b, grad, dim=self.dim) if fa[0] is not None else None,
-                linalg_cross(grad, a, dim=self.dim) if fb[0] is not None else None)
+        return (_on(linalg_cross, b, grad, dim=self.dim) if fa[0] is not None else None,
+                _on(linalg_cross, grad, a, dim=self.dim) if fb[0] is not None else None)
 
 
 # -- einsum ---------------------------------------------------------------------------------
@@ -987,11 +994,11 @@ def einsum(*args) -> Tensor:
                            "equation")
     ops = list(ops)
     for i, t in enumerate(ops):
-        _check_tensor(t, "einsum", f"operands[{i}]")
+        check_tensor(t, "einsum", f"operands[{i}]")
     dt = ops[0]._data.dtype
     for t in ops[1:]:
         if t._data.dtype != dt:
-            raise RuntimeError(f"expected scalar type {_tname(ops[0])} but found {_tname(t)}")
+            raise RuntimeError(f"expected scalar type {tname(ops[0])} but found {tname(t)}")
     spec, out_labels, sizes = _einsum_spec(ops, terms, out)
     return _einsum_apply(ops, spec, out_labels)
 
@@ -1089,7 +1096,11 @@ def _np_einsum(arrays, spec, out_labels) -> np.ndarray:
     return np.asarray(np.einsum(*args, optimize=len(arrays) > 2))
 
 
-def _einsum_apply(ops, spec, out_labels) -> Tensor:
+def _einsum_apply(ops, spec, out_labels):
+    """The einsum of tensors (recording its node), or of arrays."""
+    if anp.is_array(ops[0]):
+        r = _np_einsum(ops, spec, out_labels)
+        return r.copy() if r.base is not None or not r.flags.writeable else r
     r = _np_einsum([t._data for t in ops], spec, out_labels)
     # np.einsum may hand back a view of an operand (e.g. a transpose): results own memory
     if r.base is not None or not r.flags.writeable:
@@ -1110,15 +1121,17 @@ class EinsumBackward0(Node):
 
     __slots__ = ("spec", "out_labels")
 
+    _wants_tensors = False
+
     def backward(self, grad):
-        ops = self.saved_tensors()
+        ops = self.saved()
         spec, out_labels = self.spec, self.out_labels
         grads = []
         for i, (fn, _) in enumerate(self.next_functions):
             if fn is None:
                 grads.append(None)
                 continue
-            shape = ops[i]._data.shape
+            shape = tuple(ops[i].shape)
             target = []
             extra_ops, extra_spec = [], []
             fresh = 200
@@ -1129,7 +1142,8 @@ class EinsumBackward0(Node):
             seen = set()
             for lab, n in zip(spec[i], shape):
                 if lab in seen:                 # a repeated label: an identity matrix
-                    extra_ops.append(_wrap(np.eye(n, dtype=grad._data.dtype)))
+                    extra_ops.append(anp.constant(np.eye(n, dtype=anp.value(grad).dtype),
+                                                  grad))
                     extra_spec.append([lab, fresh])
                     target.append(fresh)
                     fresh += 1
@@ -1137,15 +1151,15 @@ class EinsumBackward0(Node):
                 seen.add(lab)
                 target.append(lab)
                 if lab not in avail:            # summed only here: broadcast with ones
-                    extra_ops.append(_wrap(np.ones(n, grad._data.dtype)))
+                    extra_ops.append(anp.ones((n,), grad))
                     extra_spec.append([lab])
                     avail.add(lab)
             sub_ops = [grad] + [ops[j] for j in range(len(ops)) if j != i] + extra_ops
             sub_spec = [out_labels] + [spec[j] for j in range(len(ops)) if j != i] + extra_spec
             g = _einsum_apply(sub_ops, sub_spec, target)
-            if g._data.shape != shape:          # size-1 labels broadcast in the forward
-                g = _rd.sum(g, tuple(k for k, (x, y) in enumerate(zip(g._data.shape, shape))
-                                     if x != y), True)
+            if tuple(g.shape) != shape:         # size-1 labels broadcast in the forward
+                g = anp.sum(g, tuple(k for k, (x, y) in enumerate(zip(g.shape, shape))
+                                     if x != y), keepdim=True)
             grads.append(g)
         return tuple(grads)
 
@@ -1160,7 +1174,7 @@ def _check_matrix(A: Tensor, name: str, square: bool = True, floating: bool = Tr
                            f"{d.shape[-2]} by {d.shape[-1]} matrices")
     if floating and _kind(d.dtype) not in "fc":
         raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. "
-                           f"Got {_tname(A)}")
+                           f"Got {tname(A)}")
 
 
 def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dtype=None,
@@ -1264,9 +1278,10 @@ def svdvals(A: Tensor, *, driver=None, out=None) -> Tensor:
 
 
 class LinalgSvdBackward0(Node):
-    """PyTorch's svd_backward (distinct singular values assumed), written with ember ops."""
+    """PyTorch's svd_backward (distinct singular values assumed)."""
 
     __slots__ = ("full", "_n_out", "_outs")
+    _wants_tensors = False
 
     def save_outputs(self, res) -> None:
         self._outs = tuple((t._data, t._version_counter(), t._version_counter().v)
@@ -1275,11 +1290,14 @@ class LinalgSvdBackward0(Node):
     def _release_extra(self) -> None:
         self._outs = None
 
-    def _out(self, i: int) -> Tensor:
+    def _out(self, i: int):
+        """Output ``i``, as an array or a tensor like ``saved()``."""
         if self._outs is None:
             raise RuntimeError("Trying to backward through the graph a second time (or directly "
                                "access saved tensors after they have already been freed).")
         data, vc, _ = self._outs[i]
+        if STATE.arrays:
+            return data
         t = _wrap(data)
         t._vc = vc
         if STATE.enabled:
@@ -1289,50 +1307,50 @@ class LinalgSvdBackward0(Node):
     def backward(self, grads):
         gU, gS, gVh = grads
         U, S, Vh = self._out(0), self._out(1), self._out(2)
-        m, n = U._data.shape[-2], Vh._data.shape[-1]
-        k = S._data.shape[-1]
+        m, n = U.shape[-2], Vh.shape[-1]
+        k = S.shape[-1]
         if self.full and m != n:
-            U = U.narrow(-1, 0, k)
-            Vh = Vh.narrow(-2, 0, k)
-            gU = None if gU is None else gU.narrow(-1, 0, k)
-            gVh = None if gVh is None else gVh.narrow(-2, 0, k)
+            U = anp.narrow(U, -1, 0, k)
+            Vh = anp.narrow(Vh, -2, 0, k)
+            gU = None if gU is None else anp.narrow(gU, -1, 0, k)
+            gVh = None if gVh is None else anp.narrow(gVh, -2, 0, k)
         if gU is None and gVh is None:
             if gS is None:
                 return None,
-            return (matmul(U, gS.unsqueeze(-1) * Vh) if m >= n else
-                    matmul(U * gS.unsqueeze(-2), Vh)),
+            return (U @ (anp.unsqueeze(gS, -1) * Vh) if m >= n else
+                    (U * anp.unsqueeze(gS, -2)) @ Vh),
         # gA = U [(skew(U^T gU) S + S skew(V^T gV)) / E + diag(gS)] V^T with
         # E_jk = S_k^2 - S_j^2 (1 on the diagonal); extra terms for non-square A
-        eye = _wrap(np.eye(k, dtype=S._data.dtype))
+        eye = anp.constant(np.eye(k, dtype=anp.value(S).dtype), S)
         S2 = S * S
-        E = S2.unsqueeze(-2) - S2.unsqueeze(-1) + eye     # 1 on the diagonal
+        E = anp.unsqueeze(S2, -2) - anp.unsqueeze(S2, -1) + eye     # 1 on the diagonal
         UhgU = VhgV = None
         if gU is not None:
-            x = matmul(U.mT, gU)
+            x = U.mT @ gU
             UhgU = x - x.mT
         if gVh is not None:
-            x = matmul(Vh, gVh.mT)
+            x = Vh @ gVh.mT
             VhgV = x - x.mT
         if gU is not None and gVh is not None:
-            gA = (UhgU * S.unsqueeze(-2) + S.unsqueeze(-1) * VhgV) / E
+            gA = (UhgU * anp.unsqueeze(S, -2) + anp.unsqueeze(S, -1) * VhgV) / E
         elif gU is not None:
-            gA = (UhgU / E) * S.unsqueeze(-2)
+            gA = (UhgU / E) * anp.unsqueeze(S, -2)
         else:
-            gA = S.unsqueeze(-1) * (VhgV / E)
+            gA = anp.unsqueeze(S, -1) * (VhgV / E)
         if gS is not None:
-            gA = gA + gS.unsqueeze(-1) * eye
+            gA = gA + anp.unsqueeze(gS, -1) * eye
         if m > n and gU is not None:
-            gA = matmul(U, gA)
-            gUSinv = gU / S.unsqueeze(-2)
-            gA = gA + gUSinv - matmul(U, matmul(U.mT, gUSinv))
-            gA = matmul(gA, Vh)
+            gA = U @ gA
+            gUSinv = gU / anp.unsqueeze(S, -2)
+            gA = gA + gUSinv - U @ (U.mT @ gUSinv)
+            gA = gA @ Vh
         elif m < n and gVh is not None:
-            gA = matmul(gA, Vh)
-            SinvgVh = gVh / S.unsqueeze(-1)
-            gA = gA + SinvgVh - matmul(matmul(SinvgVh, Vh.mT), Vh)
-            gA = matmul(U, gA)
+            gA = gA @ Vh
+            SinvgVh = gVh / anp.unsqueeze(S, -1)
+            gA = gA + SinvgVh - (SinvgVh @ Vh.mT) @ Vh
+            gA = U @ gA
         else:
-            gA = matmul(U, matmul(gA, Vh)) if m >= n else matmul(matmul(U, gA), Vh)
+            gA = U @ (gA @ Vh) if m >= n else (U @ gA) @ Vh
         return gA,
 
 
@@ -1386,9 +1404,11 @@ def inv(A: Tensor, *, out=None) -> Tensor:
 class LinalgInvExBackward0(Node):
     __slots__ = ()
 
+    _wants_tensors = False
+
     def backward(self, grad):          # d inv(A) = -inv^T grad inv^T
-        Ai = self.saved_result().mT
-        return -matmul(Ai, matmul(grad, Ai)),
+        Ai = self.result().mT
+        return -(Ai @ (grad @ Ai)),
 
 
 def det(A: Tensor, *, out=None) -> Tensor:
@@ -1410,19 +1430,23 @@ class LinalgDetBackward0(Node):
     __slots__ = ()
     _saved_names = ("A",)
 
+    _wants_tensors = False
+
     def backward(self, grad):
-        A, = self.saved_tensors()
-        d = self.saved_result()
-        gd = (grad * d).unsqueeze(-1).unsqueeze(-1)
-        singular = d._data == 0
+        A, = self.saved()
+        d = self.result()
+        gd = anp.unsqueeze(anp.unsqueeze(grad * d, -1), -1)
+        singular = anp.value(d) == 0
         if not singular.any():
-            return gd * inv(A).mT,
-        if not STATE.enabled:
-            # PyTorch solves A^T X = grad * det * I through a perturbed LU: for a singular
-            # matrix the right side is zero, and so is the gradient.
-            eye = np.eye(A._data.shape[-1], dtype=A._data.dtype)
-            safe = np.where(singular[..., None, None], eye, A._data)
-            return gd * _wrap(np.swapaxes(np.linalg.inv(safe), -1, -2)),
+            return gd * _on(inv, A).mT,
+        # A singular matrix: PyTorch's det_backward itself takes two algorithms here, by grad
+        # mode. First order it solves A^T X = grad * det * I through a perturbed LU: the right
+        # side is zero, and so is the gradient.
+        if anp.is_array(A):
+            eye = np.eye(A.shape[-1], dtype=A.dtype)
+            return gd * np.swapaxes(np.linalg.inv(np.where(singular[..., None, None], eye, A)),
+                                    -1, -2),
+        # Under create_graph, through the SVD (the cofactors, differentiable).
         U, S, Vh = svd(A, full_matrices=False)
         alpha = (det(U) * det(Vh)).unsqueeze(-1)
         D = (grad.unsqueeze(-1) * alpha) * _rd._prod_others(S, S._data.ndim - 1)
@@ -1448,12 +1472,14 @@ class LinalgSlogdetBackward0(Node):
     __slots__ = ("_n_out",)
     _saved_names = ("A",)
 
+    _wants_tensors = False
+
     def backward(self, grads):          # d log|det A| = A^{-T}
-        A, = self.saved_tensors()
+        A, = self.saved()
         g = grads[1]
         if g is None:
             return None,
-        return g.unsqueeze(-1).unsqueeze(-1) * inv(A).mT,
+        return anp.unsqueeze(anp.unsqueeze(g, -1), -1) * _on(inv, A).mT,
 
 
 def solve(A: Tensor, B: Tensor, *, left: bool = True, out=None) -> Tensor:
@@ -1463,7 +1489,7 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True, out=None) -> Tensor:
     a, b = A._data, B._data
     if a.dtype != b.dtype:
         raise RuntimeError(f"linalg.solve: Expected A and B to have the same dtype, but found "
-                           f"A of type {_tname(A)} and B of type {_tname(B)} instead")
+                           f"A of type {tname(A)} and B of type {tname(B)} instead")
     vector = b.ndim == 1 or (b.ndim == a.ndim - 1 and b.shape == a.shape[:-1])
     n = a.shape[-1]
     bm = b[..., None] if vector else b       # a vector is a column, even for XA = B
@@ -1501,23 +1527,25 @@ class LinalgSolveExBackward0(Node):
     __slots__ = ("vector", "left")
     _saved_names = ("A",)
 
+    _wants_tensors = False
+
     def backward(self, grad):
-        A, = self.saved_tensors()
-        X = self.saved_result()
-        gB = solve(A.mT, grad, left=self.left)
+        A, = self.saved()
+        X = self.result()
+        gB = _on(solve, A.mT, grad, left=self.left)
         fa, fb = self.next_functions
         if fa[0] is None:
             return None, gB
         if self.vector:
-            gA = -(gB.unsqueeze(-1) * X.unsqueeze(-2))
+            gA = -(anp.unsqueeze(gB, -1) * anp.unsqueeze(X, -2))
         else:
-            gA = -matmul(gB, X.mT) if self.left else -matmul(X.mT, gB)
+            gA = -(gB @ X.mT) if self.left else -(X.mT @ gB)
         return gA, gB if fb[0] is not None else None
 
 
 def vecdot(x: Tensor, y: Tensor, *, dim: int = -1, out=None) -> Tensor:
     """Dot products of vectors along ``dim`` (broadcasting): ``sum(conj(x) * y, dim)``."""
-    return _out(_rd.sum(_conj(x) * y, dim), out, "vecdot")
+    return _out(_rd.sum(anp.conj(x) * y, dim), out, "vecdot")
 
 
 def slogdet_legacy(A: Tensor):

@@ -72,6 +72,7 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
                                f"normalized_shape = {list(ns)}")
     x = _float_data(input, "LayerNormKernelImpl")
     axes = tuple(range(x.ndim - k, x.ndim))
+    # mean and 1/std stay on the node: an ordinary backward reuses them instead of two passes
     mean = x.mean(axes, keepdims=True)
     xc = x - mean
     rstd = 1.0 / np.sqrt((xc * xc).mean(axes, keepdims=True) + eps)
@@ -91,6 +92,9 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
 
 
 class NativeLayerNormBackward0(Node):
+    """y = xhat * w + b with xhat = (x - mean) * rstd over the normalised dims: the bias and
+    weight gradients sum over the leading dims, the input's goes through the standardisation."""
+
     __slots__ = ("axes", "eps", "mean", "rstd")
     _saved_names = ("input", "weight")
     _wants_tensors = False
@@ -213,6 +217,9 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
 
 
 class NativeBatchNormBackward0(Node):
+    """Training: the batch statistics depend on x, so x's gradient is the standardisation's;
+    evaluation: the running statistics are constants and x's gradient is a plain scaling."""
+
     __slots__ = ("axes", "bshape", "eps", "training", "mean", "rstd")
     _saved_names = ("input", "weight")
     _wants_tensors = False
@@ -253,6 +260,8 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
             raise ValueError(f"Expected more than 1 spatial element when training, got input "
                              f"size torch.Size({list(shape)})")
     n, c = shape[0], shape[1]
+    # PyTorch's composite: a batch norm of one sample whose channels are all (sample, channel)
+    # pairs; the per-channel running statistics are tiled over the batch and averaged back
     x = input.reshape((1, n * c) + shape[2:])
     rm = rv = None
     if running_mean is not None:
@@ -302,6 +311,7 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
                                f"channels in input, but got {name} of shape "
                                f"{list(p._data.shape)} and input of shape {list(shape)}")
     x = _float_data(input, "GroupNormKernelImpl")
+    # statistics per (sample, group): the group's channels and spatial dims flattened together
     xg = x.reshape(n, num_groups, -1)
     mean = xg.mean(2, keepdims=True)
     xc = xg - mean

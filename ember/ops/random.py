@@ -17,6 +17,7 @@ from .. import _generator as _g
 from .._generator import Generator
 from .._size import Size, check_device
 from .._tensor import Tensor, check_inplace
+from ..autograd import anp
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import Node, record, record1
 from .._dtype import kind as _kind
@@ -236,31 +237,30 @@ class NormalBackward1(Node):
     """normal(Tensor mean, float std): the sample carries no gradient to ``mean``."""
 
     __slots__ = ()
+    _wants_tensors = False
 
     def backward(self, grad):
-        return _zeros(grad),
+        return anp.zeros_like(grad),
 
 
 class NormalBackward2(Node):
     """normal(float mean, Tensor std): no gradient to ``std``."""
 
     __slots__ = ()
+    _wants_tensors = False
 
     def backward(self, grad):
-        return _zeros(grad),
+        return anp.zeros_like(grad),
 
 
 class NormalBackward3(Node):
     """normal(Tensor mean, Tensor std): no gradient to either."""
 
     __slots__ = ()
+    _wants_tensors = False
 
     def backward(self, grad):
-        return _zeros(grad), _zeros(grad)
-
-
-def _zeros(grad: Tensor) -> Tensor:
-    return _wrap(np.zeros_like(grad._data))
+        return anp.zeros_like(grad), anp.zeros_like(grad)
 
 
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None,
@@ -316,18 +316,20 @@ class BernoulliBackward0(Node):
     """bernoulli(input): no gradient to the probabilities."""
 
     __slots__ = ()
+    _wants_tensors = False
 
     def backward(self, grad):
-        return _zeros(grad),
+        return anp.zeros_like(grad),
 
 
 class PoissonBackward0(Node):
     """poisson(input): no gradient to the rates."""
 
     __slots__ = ()
+    _wants_tensors = False
 
     def backward(self, grad):
-        return _zeros(grad),
+        return anp.zeros_like(grad),
 
 
 def bernoulli(input: Tensor, p=None, *, generator=None, out=None) -> Tensor:
@@ -397,8 +399,8 @@ def _fill_(self: Tensor, sample, node_cls) -> Tensor:
 
 
 def _zero_node(name: str, doc: str):
-    cls = type(name, (Node,), {"__slots__": (), "__doc__": doc,
-                               "backward": lambda self, grad: (_zeros(grad),)})
+    cls = type(name, (Node,), {"__slots__": (), "__doc__": doc, "_wants_tensors": False,
+                               "backward": lambda self, grad: (anp.zeros_like(grad),)})
     cls.__module__ = __name__
     return cls
 

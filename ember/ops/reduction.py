@@ -1,7 +1,8 @@
 """Reductions over all elements or over dims (``dim`` an int or a tuple, negative allowed),
 scans (cumsum, cummax...), selections (max, median, mode...) and softmax.
 
-Every backward is written with ember ops so that it can itself be differentiated.
+Every backward is written once against ``ember.autograd.anp``: it runs on NumPy arrays in an
+ordinary backward and on tensors (so it can itself be differentiated) under create_graph.
 """
 from __future__ import annotations
 
@@ -13,12 +14,13 @@ import warnings
 import numpy as np
 
 from .. import _dtype
+from .._dtype import kind as _kind
 from .._tensor import Tensor
 from ..autograd.grad_mode import STATE
+from ..autograd import anp
 from ..autograd.graph import Node, record, record1
 from . import pointwise as _pw
-from ._util import expand_np, wrap_dim, wrap_dims
-from .._dtype import kind as _kind
+from ._util import tname, wrap_dim, wrap_dims
 
 _wrap = Tensor._wrap
 _ndarray = np.ndarray
@@ -38,14 +40,6 @@ _NODIM = _NoDim()
 
 
 # -- helpers ----------------------------------------------------------------------------------
-def _tname(npdt) -> str:
-    """PyTorch's short dtype name as its messages print it: Float, Long, Bool..."""
-    return _dtype.from_np(np.dtype(npdt))._legacy[:-6]
-
-
-from_np_name = _tname  # older name, used by other modules
-
-
 def _dims(dim, ndim: int):
     """Wrapped, sorted reduction dims, or None for "all" (None, (), [] or a 0-d tensor)."""
     if dim is None or dim is _NODIM:
@@ -62,19 +56,13 @@ def _count(shape: tuple, dims) -> int:
     return math.prod(shape[k] for k in dims)
 
 
-def _restore(g: Tensor, dims, keepdim: bool) -> Tensor:
+def _restore(g, dims, keepdim: bool):
     """Put the reduced dims back into a gradient (as size 1) so it broadcasts over the input."""
     if keepdim or dims is None:
         return g
     for k in dims:
-        g = g.unsqueeze(k)
+        g = anp.unsqueeze(g, k)
     return g
-
-
-def _restore_np(a: np.ndarray, dims, keepdim: bool) -> np.ndarray:
-    if keepdim or dims is None:
-        return a
-    return np.expand_dims(a, dims)
 
 
 def _acc(npdt):
@@ -93,49 +81,23 @@ def _out(result, out, name: str):
 
 def _check_grad_dtype(input: Tensor, r: np.ndarray) -> None:
     if STATE.enabled and input._rg and _kind(r.dtype) not in "fc":
-        raise RuntimeError(f"Autograd not support dtype: {_tname(r.dtype)}")
+        raise RuntimeError(f"Autograd not support dtype: {tname(r.dtype)}")
 
 
-def _bool_mask(a: np.ndarray, like: np.ndarray) -> Tensor:
-    return _wrap(np.asarray(a, dtype=like.dtype))
-
-
-# -- gather / scatter-add / flip along a dim (the backward of selections), via the public ops --
-def _gather(src: Tensor, index: np.ndarray, dim: int) -> Tensor:
-    """``src`` picked at ``index`` along ``dim`` (index has src's rank)."""
-    from .indexing import gather
-    return gather(src, dim, _wrap(np.asarray(index, dtype=np.int64)))
-
-
-def _scatter_add(src: Tensor, index: np.ndarray, dim: int, shape: tuple) -> Tensor:
+# -- pieces of the backward formulas (arrays or tensors alike, see autograd/anp.py) ---------
+def _scatter_add(src, index: np.ndarray, dim: int, shape: tuple):
     """Zeros of ``shape`` with ``src`` added at ``index`` along ``dim`` (repeats add up)."""
-    from .indexing import scatter_add
-    zeros = _wrap(np.zeros(shape, src._data.dtype))
-    return scatter_add(zeros, dim, _wrap(np.asarray(index, dtype=np.int64)), src)
+    return anp.scatter_add(anp.zeros(shape, src), dim, index, src)
 
 
-def _flip(x: Tensor, dim: int) -> Tensor:
-    from .shape import flip
-    return flip(x, (dim,))
+def _reversed_cumsum(w, dim: int):
+    return anp.flip(anp.cumsum(anp.flip(w, (dim,)), dim), (dim,))
 
 
-def _reversed_cumsum(w: Tensor, dim: int) -> Tensor:
-    return _flip(_flip(w, dim).cumsum(dim), dim)
-
-
-def _evenly(grad: Tensor, x: Tensor, value: Tensor) -> Tensor:
-    """The gradient of a value picked from ``x``, shared evenly among the elements equal to it
-    (NaNs when the value is NaN), as PyTorch's evenly_distribute_backward."""
-    xd, vd = x._data, value._data
-    hit = np.isnan(xd) if np.isnan(vd).all() else xd == vd
-    return _pw.where(_wrap(hit), grad / int(np.count_nonzero(hit)), 0.0)
-
-
-def _scale_by_count(g: Tensor, mask: np.ndarray, dims) -> Tensor:
+def _scale_by_count(g, mask, dims):
     """``(g / count) * mask`` with the count of hits per reduced slice (amax/amin's rule)."""
-    count = mask.sum(axis=dims, keepdims=True) if dims is not None else \
-        mask.sum(keepdims=True).reshape(())
-    return (g / _wrap(count.astype(g._data.dtype))) * _wrap(mask.astype(g._data.dtype))
+    m = anp.as_dtype_of(mask, g)
+    return g / anp.sum(m, dims, keepdim=True) * m
 
 
 # -- named tuples -------------------------------------------------------------------------------
@@ -225,11 +187,10 @@ def sum(input: Tensor, dim=_NODIM, keepdim: bool = False, *, dtype=None, out=Non
 class SumBackward0(Node):
     __slots__ = ("shape", "dims", "keepdim")
 
-    def backward(self, grad):          # every element contributed once
-        return _restore(grad, self.dims, self.keepdim).expand(self.shape),
+    _wants_tensors = False
 
-    def _np_backward(self, grad):
-        return expand_np(_restore_np(grad, self.dims, self.keepdim), self.shape),
+    def backward(self, grad):          # every element contributed once
+        return anp.expand(_restore(grad, self.dims, self.keepdim), self.shape),
 
 
 class SumBackward1(SumBackward0):
@@ -246,7 +207,7 @@ def mean(input: Tensor, dim=_NODIM, keepdim: bool = False, *, dtype=None, out=No
     d = input._data
     if dtype is None and _kind(d.dtype) not in "fc":
         raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a "
-                           f"floating point or complex dtype. Got: {_tname(d.dtype)}")
+                           f"floating point or complex dtype. Got: {tname(d.dtype)}")
     target = d.dtype if dtype is None else dtype.np
     dims = _dims(dim, d.ndim)
     n = _count(d.shape, dims)
@@ -266,11 +227,10 @@ def mean(input: Tensor, dim=_NODIM, keepdim: bool = False, *, dtype=None, out=No
 class MeanBackward0(Node):
     __slots__ = ("shape", "dims", "keepdim", "n")
 
-    def backward(self, grad):          # each element contributed 1/n
-        return _restore(grad, self.dims, self.keepdim).expand(self.shape) / self.n,
+    _wants_tensors = False
 
-    def _np_backward(self, grad):
-        return expand_np(_restore_np(grad, self.dims, self.keepdim), self.shape) / self.n,
+    def backward(self, grad):          # each element contributed 1/n
+        return anp.expand(_restore(grad, self.dims, self.keepdim), self.shape) / self.n,
 
 
 class MeanBackward1(MeanBackward0):
@@ -297,10 +257,11 @@ class NansumBackward0(Node):
     __slots__ = ("shape", "dims", "keepdim")
     _saved_names = ("self",)
 
+    _wants_tensors = False
+
     def backward(self, grad):          # NaN positions get no gradient
-        x, = self.saved_tensors()
-        keep = _wrap(~np.isnan(x._data))
-        return _restore(grad, self.dims, self.keepdim).expand(self.shape) * keep,
+        x, = self.saved()
+        return anp.expand(_restore(grad, self.dims, self.keepdim), self.shape) * (x == x),
 
 
 def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None,
@@ -309,7 +270,7 @@ def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None,
     d = input._data
     if _kind(d.dtype) not in "fc":
         raise RuntimeError("nanmean(): expected input to have floating point or complex dtype "
-                           f"but got {_tname(d.dtype)}")
+                           f"but got {tname(d.dtype)}")
     count = sum(_wrap(~np.isnan(d)), dim, keepdim)
     return _out(_pw.div(nansum(input, dim, keepdim, dtype=dtype), count), out, "nanmean")
 
@@ -356,25 +317,20 @@ class ProdBackward0(Node):
     __slots__ = ("dim", "keepdim")
     _saved_names = ("self",)
 
+    _wants_tensors = False
+
     def backward(self, grad):
-        x, = self.saved_tensors()
-        r = self.saved_result()
-        xd = x._data
-        if xd.ndim == 0:
+        x, = self.saved()
+        r = self.result()
+        if x.ndim == 0:
             return grad,
         k = self.dim
-        if k is None:
-            zeros = int(np.count_nonzero(xd == 0))
-            if zeros == 0:
-                return grad * (r / x),
-            if zeros > 1 and not STATE.enabled:    # every product of the others is zero
-                return _wrap(np.zeros_like(xd)),
-            flat = x.reshape(-1)
-            return (grad * _prod_others(flat, 0)).reshape(xd.shape),
-        if not self.keepdim:
-            grad, r = grad.unsqueeze(k), r.unsqueeze(k)
-        if not np.any(xd == 0):
+        if k is not None and not self.keepdim:
+            grad, r = anp.unsqueeze(grad, k), anp.unsqueeze(r, k)
+        if not anp.value(x == 0).any():
             return grad * (r / x),
+        if k is None:
+            return anp.reshape(grad * _prod_others(anp.reshape(x, (-1,)), 0), x.shape),
         return grad * _prod_others(x, k),
 
 
@@ -382,19 +338,18 @@ class ProdBackward1(ProdBackward0):
     __slots__ = ()
 
 
-def _prod_others(x: Tensor, dim: int) -> Tensor:
+def _prod_others(x, dim: int):
     """For each element, the product of the others along ``dim`` (exclusive prefix times
     exclusive suffix products, so zeros need no division)."""
-    from .shape import cat
-    n = x._data.shape[dim]
-    ones_shape = list(x._data.shape)
+    n = x.shape[dim]
+    ones_shape = list(x.shape)
     ones_shape[dim] = 1
-    one = _wrap(np.ones(ones_shape, x._data.dtype))
+    one = anp.ones(tuple(ones_shape), x)
     if n == 1:
         return one
-    before = cat([one, x.narrow(dim, 0, n - 1)], dim).cumprod(dim)
-    rev = _flip(x.narrow(dim, 1, n - 1), dim)
-    after = _flip(cat([one, rev], dim).cumprod(dim), dim)
+    before = anp.cumprod(anp.cat([one, anp.narrow(x, dim, 0, n - 1)], dim), dim)
+    rev = anp.flip(anp.narrow(x, dim, 1, n - 1), (dim,))
+    after = anp.flip(anp.cumprod(anp.cat([one, rev], dim), dim), (dim,))
     return before * after
 
 
@@ -482,9 +437,13 @@ class MaxBackward1(Node):
     __slots__ = ()
     _saved_names = ("self",)
 
-    def backward(self, grad):
-        x, = self.saved_tensors()
-        return _evenly(grad, x, self.saved_result()),
+    _wants_tensors = False
+
+    def backward(self, grad):          # PyTorch's evenly_distribute_backward
+        x, = self.saved()
+        v = self.result()
+        hit = (x != x) if anp.value(v != v).all() else (x == v)   # NaN picks the NaNs
+        return anp.where(hit, grad / int(anp.value(hit).sum()), 0.0),
 
 
 class MinBackward1(MaxBackward1):
@@ -496,10 +455,12 @@ class MaxBackward0(Node):
 
     __slots__ = ("shape", "dim", "keepdim", "indices")
 
+    _wants_tensors = False
+
     def backward(self, grad):
         if not self.shape:
             return grad,
-        g = grad if self.keepdim else grad.unsqueeze(self.dim)
+        g = grad if self.keepdim else anp.unsqueeze(grad, self.dim)
         return _scatter_add(g, self.indices, self.dim, self.shape),
 
 
@@ -543,11 +504,13 @@ class AmaxBackward0(Node):
     __slots__ = ("dims", "keepdim")
     _saved_names = ("self",)
 
-    def backward(self, grad):
-        x, = self.saved_tensors()
-        r = _restore_np(self.saved_result()._data, self.dims, self.keepdim)
+    _wants_tensors = False
+
+    def backward(self, grad):          # ties share the gradient evenly
+        x, = self.saved()
+        r = _restore(self.result(), self.dims, self.keepdim)
         g = _restore(grad, self.dims, self.keepdim)
-        return _scale_by_count(g, x._data == r, self.dims),
+        return _scale_by_count(g, x == r, self.dims),
 
 
 class AminBackward0(AmaxBackward0):
@@ -578,14 +541,16 @@ class AminmaxBackward0(Node):
     __slots__ = ("dims", "keepdim", "lo", "hi", "_n_out")
     _saved_names = ("self",)
 
+    _wants_tensors = False
+
     def backward(self, grads):
-        x, = self.saved_tensors()
+        x, = self.saved()
         total = None
         for g, v in zip(grads, (self.lo, self.hi)):
             if g is None:
                 continue
-            part = _scale_by_count(_restore(g, self.dims, self.keepdim),
-                                   x._data == _restore_np(v, self.dims, self.keepdim), self.dims)
+            hit = anp.constant(anp.value(x) == _restore(v, self.dims, self.keepdim), x)
+            part = _scale_by_count(_restore(g, self.dims, self.keepdim), hit, self.dims)
             total = part if total is None else total + part
         return total,
 
@@ -800,24 +765,25 @@ def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correc
                          keepdim if keepdims is None else keepdims, correction, True), out, "std")
 
 
-def _var_grad(g: Tensor, x: Tensor, dims, denom: float) -> Tensor:
+def _var_grad(g, x, dims, denom: float):
     # d var / dx = 2 (x - mean) / (N - correction)
     scale = 2.0 / denom if denom > 0 else math.inf
-    mean_ = x.mean(dims, keepdim=True) if dims is not None else x.mean()
-    return scale * g * (x - mean_)
+    return scale * g * (x - anp.mean(x, dims, keepdim=True))
 
 
-def _std_scale(g: Tensor, r: Tensor) -> Tensor:
+def _std_scale(g, r):
     # d std = d var / (2 std); zero where std is zero (PyTorch masks those)
-    return _pw.where(_wrap(r._data == 0), 0.0, g / (r * 2))
+    return anp.where(r == 0, 0.0, g / (r * 2))
 
 
 class VarBackward0(Node):
     __slots__ = ("dims", "keepdim", "denom")
     _saved_names = ("self",)
 
+    _wants_tensors = False
+
     def backward(self, grad):
-        x, = self.saved_tensors()
+        x, = self.saved()
         return _var_grad(_restore(grad, self.dims, self.keepdim), x, self.dims, self.denom),
 
 
@@ -825,9 +791,9 @@ class StdBackward0(VarBackward0):
     __slots__ = ()
 
     def backward(self, grad):
-        x, = self.saved_tensors()
+        x, = self.saved()
         g = _restore(grad, self.dims, self.keepdim)
-        r = _restore(self.saved_result(), self.dims, self.keepdim)
+        r = _restore(self.result(), self.dims, self.keepdim)
         return _var_grad(_std_scale(g, r), x, self.dims, self.denom),
 
 
@@ -870,20 +836,22 @@ class VarMeanBackward0(Node):
     __slots__ = ("dims", "keepdim", "n", "shape", "denom", "corr", "_n_out")
     _saved_names = ("self",)
 
+    _wants_tensors = False
+
     def backward(self, grads):
-        x, = self.saved_tensors()
+        x, = self.saved()
         g_spread, g_mean = grads
         total = None
         if g_spread is not None:
             g = _restore(g_spread, self.dims, self.keepdim)
             if self.corr is not None:
                 # the std itself, recomputed so that higher-order gradients see it depend on x
-                s = std(x, self.dims, correction=self.corr, keepdim=True) \
-                    if self.dims is not None else std(x, correction=self.corr)
-                g = _std_scale(g, s)
+                dev = x - anp.mean(x, self.dims, keepdim=True)
+                g = _std_scale(g, anp.sqrt(anp.sum(dev * dev, self.dims, keepdim=True)
+                                           / self.denom))
             total = _var_grad(g, x, self.dims, self.denom)
         if g_mean is not None:
-            part = _restore(g_mean, self.dims, self.keepdim).expand(self.shape) / self.n
+            part = anp.expand(_restore(g_mean, self.dims, self.keepdim), self.shape) / self.n
             total = part if total is None else total + part
         return total,
 
@@ -903,7 +871,7 @@ def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None
     d = x._data
     if _kind(d.dtype) not in "fc":
         raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
-                           f"input. Got {_tname(d.dtype)}")
+                           f"input. Got {tname(d.dtype)}")
     if dtype is not None:
         _check_norm_dtype(dtype, d.dtype, "linalg.vector_norm")
         x = x.to(dtype)
@@ -977,29 +945,30 @@ class LinalgVectorNormBackward0(Node):
     __slots__ = ("p", "dims", "keepdim")
     _saved_names = ("self",)
 
+    _wants_tensors = False
+
     def backward(self, grad):
-        x, = self.saved_tensors()
-        r = self.saved_result()
-        if x._data.ndim:
+        x, = self.saved()
+        r = self.result()
+        if x.ndim:
             grad = _restore(grad, self.dims, self.keepdim)
             r = _restore(r, self.dims, self.keepdim)
         p = self.p
-        zero = _wrap(r._data == 0)
+        zero = r == 0
         if p == 0:                     # PyTorch returns an undefined gradient
             return None,
         if p == 1:
-            return x.sign() * grad,
+            return anp.sign(x) * grad,
         if p == 2:
-            return grad * _pw.where(zero, 0.0, x / _pw.where(zero, 1.0, r)),
+            return grad * anp.where(zero, 0.0, x / anp.where(zero, 1.0, r)),
         if math.isinf(p):
-            ax = x.abs()
-            hit = (ax._data == r._data) | np.isnan(ax._data)
-            return x.sign() * _scale_by_count(grad, hit, self.dims),
+            ax = anp.abs(x)
+            return anp.sign(x) * _scale_by_count(grad, (ax == r) | (ax != ax), self.dims),
         if p < 1:
-            scaled = x.sign() * _pw.where(_wrap(x._data == 0), 0.0, x.abs() ** (p - 1))
+            scaled = anp.sign(x) * anp.where(x == 0, 0.0, anp.abs(x) ** (p - 1))
             return scaled * grad * r ** (1 - p),
-        scaled = x.sign() * x.abs() ** (p - 1) if p < 2 else x * x.abs() ** (p - 2)
-        scale = _pw.where(zero, 0.0, grad / _pw.where(zero, 1.0, r) ** (p - 1))
+        scaled = anp.sign(x) * anp.abs(x) ** (p - 1) if p < 2 else x * anp.abs(x) ** (p - 2)
+        scale = anp.where(zero, 0.0, grad / anp.where(zero, 1.0, r) ** (p - 1))
         return scaled * scale,
 
 
@@ -1054,10 +1023,12 @@ class LogsumexpBackward0(Node):
     __slots__ = ("dims", "keepdim")
     _saved_names = ("self",)
 
+    _wants_tensors = False
+
     def backward(self, grad):          # d lse / dx = softmax(x)
-        x, = self.saved_tensors()
-        r = _restore(self.saved_result(), self.dims, self.keepdim)
-        return _restore(grad, self.dims, self.keepdim) * (x - r).exp(),
+        x, = self.saved()
+        r = _restore(self.result(), self.dims, self.keepdim)
+        return _restore(grad, self.dims, self.keepdim) * anp.exp(x - r),
 
 
 # -- scans ----------------------------------------------------------------------------------
@@ -1087,6 +1058,8 @@ def cumsum(input: Tensor, dim: int, *, dtype=None, out=None) -> Tensor:
 class CumsumBackward0(Node):
     __slots__ = ("dim",)
 
+    _wants_tensors = False
+
     def backward(self, grad):          # the reversed running sum of grad
         if self.dim is None:
             return grad,
@@ -1113,63 +1086,37 @@ def cumprod(input: Tensor, dim: int, *, dtype=None, out=None) -> Tensor:
 
 
 class CumprodBackward0(Node):
-    """PyTorch's cumprod_backward: divide when there are no zeros; otherwise an exact O(n) mask
-    formula, or (for higher-order gradients) an O(n^2) differentiable one."""
+    """PyTorch's cumprod_backward: divide when there are no zeros; otherwise its O(n^2)
+    formula without division (differentiable, so higher orders work too)."""
 
     __slots__ = ("dim",)
     _saved_names = ("self",)
+    _wants_tensors = False
 
     def backward(self, grad):
-        x, = self.saved_tensors()
-        xd = x._data
-        if xd.size <= 1 or xd.ndim == 0 or xd.shape[self.dim] == 1:
-            return grad,
-        out = self.saved_result()
+        x, = self.saved()
         k = self.dim
-        if not np.any(xd == 0):
-            return _reversed_cumsum(grad * out, k) / x,
-        if not STATE.enabled:
-            return _wrap(_cumprod_grad_zeros(xd, out._data, grad._data, k)),
-        from .shape import cat
-        n = xd.shape[k]
-        ones_shape = list(xd.shape)
-        ones_shape[k] = 1
-        one = _wrap(np.ones(ones_shape, xd.dtype))
-        res = _wrap(np.zeros(xd.shape, grad._data.dtype))
+        if x.ndim == 0 or x.shape[k] <= 1 or 0 in x.shape:
+            return grad,
+        if not anp.value(x == 0).any():
+            return _reversed_cumsum(grad * self.result(), k) / x,
+        # With zeros: for each i, sum_{j >= i} g_j * prod_{l <= j, l != i} x_l, the products
+        # built without dividing (O(n^2), differentiable: PyTorch's formula under grad mode)
+        n = x.shape[k]
         lead = (slice(None),) * k
+        res = anp.zeros(x.shape, grad)
         for i in range(n):
             # omitted[j] = prod_{l <= j, l != i} x_l for j >= i
             if i == 0:
-                omitted = cat([one, x.narrow(k, 1, n - 1).cumprod(k)], k)
+                before = anp.ones(x.shape[:k] + (1,) + x.shape[k + 1:], x)
             else:
-                before = x.narrow(k, 0, i).prod(k, keepdim=True)
-                if i == n - 1:
-                    omitted = before
-                else:
-                    omitted = cat([before, before * x.narrow(k, i + 1, n - i - 1).cumprod(k)],
-                                  k)
-            res[lead + (i,)] = (grad.narrow(k, i, n - i) * omitted).sum(k)
+                before = anp.cumprod(anp.narrow(x, k, 0, i), k)[lead + (slice(i - 1, i),)]
+            omitted = before
+            if i < n - 1:
+                rest = anp.cumprod(anp.narrow(x, k, i + 1, n - i - 1), k)
+                omitted = anp.cat([before, before * rest], k)
+            res[lead + (i,)] = anp.sum(anp.narrow(grad, k, i, n - i) * omitted, k)
         return res,
-
-
-def _cumprod_grad_zeros(x: np.ndarray, out: np.ndarray, g: np.ndarray, k: int) -> np.ndarray:
-    """First-order cumprod gradient with zeros in the input (no division by zero).
-
-    Before the first zero z1 the usual formula holds on the zero-free prefix; at z1 the
-    gradient is prefix_product * sum_{z1 <= j < z2} g_j prod_{z1 < l <= j} x_l; after z1 it is
-    zero (every product through z1 vanishes)."""
-    zeros = np.cumsum(x == 0, axis=k)
-    before = zeros == 0
-    w = np.where(before, out * g, 0)
-    rc = np.flip(np.cumsum(np.flip(w, k), axis=k), k)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        res = np.where(before, rc / np.where(before, x, 1), 0)
-    first = (zeros == 1) & (x == 0)
-    between = (zeros == 1) & ~first
-    run = np.cumprod(np.where(between, x, 1), axis=k)
-    prefix = np.prod(np.where(before, x, 1), axis=k, keepdims=True)
-    contrib = np.sum(np.where(zeros == 1, g * run, 0), axis=k, keepdims=True) * prefix
-    return np.where(first, contrib, res).astype(x.dtype, copy=False)
 
 
 def _cum_extreme(input: Tensor, dim: int, is_max: bool):
@@ -1213,6 +1160,8 @@ def cummin(input: Tensor, dim: int, *, out=None):
 
 class CummaxBackward0(Node):
     __slots__ = ("dim", "indices", "shape")
+
+    _wants_tensors = False
 
     def backward(self, grad):          # each output's grad goes to the element it copied
         if not self.shape:
@@ -1287,7 +1236,7 @@ def _softmax_input(input: Tensor, dim, dtype, name: str):
     if _kind(d.dtype) not in "fc":
         last = "_lastdim" if d.ndim == 0 or k == d.ndim - 1 else ""
         raise NotImplementedError(f'"{name}{last}_kernel_impl" not implemented for '
-                                  f"'{_tname(d.dtype)}'")
+                                  f"'{tname(d.dtype)}'")
     return x, d, k
 
 
@@ -1325,17 +1274,13 @@ def _softmax_result(node_cls, r: np.ndarray, x: Tensor, k: int) -> Tensor:
 class SoftmaxBackward0(Node):
     __slots__ = ("dim",)
 
-    def backward(self, grad):          # y * (g - sum(g * y))
-        y = self.saved_result()
-        if y._data.ndim == 0:
-            return grad * 0,
-        return y * (grad - (grad * y).sum(self.dim, keepdim=True)),
+    _wants_tensors = False
 
-    def _np_backward(self, grad):
-        y = self._result_array()
+    def backward(self, grad):          # y * (g - sum(g * y))
+        y = self.result()
         if y.ndim == 0:
             return grad * 0,
-        return y * (grad - _sum_np(grad * y, self.dim, True, None)),
+        return y * (grad - anp.sum(grad * y, self.dim, keepdim=True)),
 
 
 def log_softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
@@ -1358,19 +1303,13 @@ def log_softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
 class LogSoftmaxBackward0(Node):
     __slots__ = ("dim",)
 
-    def backward(self, grad):          # g - softmax * sum(g)
-        y = self.saved_result()
-        if y._data.ndim == 0:
-            return grad * 0,
-        return grad - y.exp() * grad.sum(self.dim, keepdim=True),
+    _wants_tensors = False
 
-    def _np_backward(self, grad):
-        y = self._result_array()
+    def backward(self, grad):          # g - softmax * sum(g)
+        y = self.result()
         if y.ndim == 0:
             return grad * 0,
-        p = np.exp(y)
-        p *= _sum_np(grad, self.dim, True, None)
-        return np.subtract(grad, p, out=p),
+        return grad - anp.exp(y) * anp.sum(grad, self.dim, keepdim=True),
 
 
 def cumsum_(input: Tensor, dim: int, *, dtype=None) -> Tensor:

@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor
+from ..autograd import anp
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import Node, record, record1
 from ._util import wrap_dim
@@ -289,12 +290,10 @@ def _view_dtype(input: Tensor, dt) -> Tensor:
 
 class ViewBackward0(Node):
     __slots__ = ("shape",)
+    _wants_tensors = False
 
     def backward(self, grad):
-        return grad.reshape(self.shape),
-
-    def _np_backward(self, grad):
-        return grad.reshape(self.shape),
+        return anp.reshape(grad, self.shape),
 
 
 def reshape(input: Tensor, *shape) -> Tensor:
@@ -417,17 +416,13 @@ class UnsqueezeBackward0(Node):
     """From ``unsqueeze(dim)``, or from ``x[..., None]`` (then ``index`` is set, ``dim`` None)."""
 
     __slots__ = ("dim", "shape", "index")
+    _wants_tensors = False
 
     def backward(self, grad):
         if self.dim is None:
             from .indexing import index_put_zeros
             return index_put_zeros(grad, self.shape, self.index, False),
-        return grad.squeeze(self.dim),
-
-    def _np_backward(self, grad):
-        if self.dim is None:
-            return Node._np_backward(self, grad)
-        return np.squeeze(grad, self.dim),
+        return anp.squeeze(grad, self.dim),
 
 
 # -- transposes ----------------------------------------------------------------------------------
@@ -446,12 +441,10 @@ swapaxes = swapdims = transpose
 
 class TransposeBackward0(Node):
     __slots__ = ("dims",)
+    _wants_tensors = False
 
     def backward(self, grad):
-        return grad.transpose(*self.dims),
-
-    def _np_backward(self, grad):
-        return np.swapaxes(grad, *self.dims),
+        return anp.transpose(grad, *self.dims),
 
 
 def t(input: Tensor) -> Tensor:
@@ -465,12 +458,10 @@ def t(input: Tensor) -> Tensor:
 
 class TBackward0(Node):
     __slots__ = ()
+    _wants_tensors = False
 
     def backward(self, grad):
-        return grad.t(),
-
-    def _np_backward(self, grad):
-        return grad.T,
+        return anp.t(grad),
 
 
 def _dims_arg(dims) -> tuple:
@@ -498,15 +489,13 @@ def permute(input: Tensor, *dims) -> Tensor:
 
 class PermuteBackward0(Node):
     __slots__ = ("dims",)
+    _wants_tensors = False
 
-    def backward(self, grad):
+    def backward(self, grad):          # the inverse permutation
         inv = [0] * len(self.dims)
         for i, d in enumerate(self.dims):
             inv[d] = i
-        return grad.permute(inv),
-
-    def _np_backward(self, grad):
-        return np.transpose(grad, np.argsort(self.dims)),
+        return anp.permute(grad, inv),
 
 
 def movedim(input: Tensor, source, destination) -> Tensor:
@@ -625,11 +614,10 @@ def expand(input: Tensor, *sizes, implicit: bool = False) -> Tensor:
 
 class ExpandBackward0(Node):
     __slots__ = ()
+    _wants_tensors = False
 
     def backward(self, grad):          # the engine sums the broadcast dims back
         return grad,
-
-    _np_backward = backward
 
 
 def expand_as(input: Tensor, other: Tensor) -> Tensor:
@@ -703,17 +691,17 @@ def repeat(input: Tensor, *sizes) -> Tensor:
 
 class RepeatBackward0(Node):
     __slots__ = ("reps", "shape")
+    _wants_tensors = False
 
-    def backward(self, grad):
+    def backward(self, grad):          # each dim split into (repeat, size): sum the repeats
         reps, shape = self.reps, self.shape
         lead = len(reps) - len(shape)
         full = (1,) * lead + tuple(shape)
         split = []
         for r, s in zip(reps, full):
             split += [r, s]
-        g = grad.reshape(split)
-        g = g.sum(tuple(range(0, 2 * len(reps), 2)))
-        return g.reshape(shape),
+        g = anp.sum(anp.reshape(grad, tuple(split)), tuple(range(0, 2 * len(reps), 2)))
+        return anp.reshape(g, shape),
 
 
 def tile(input: Tensor, dims) -> Tensor:
@@ -818,33 +806,18 @@ concat = concatenate = cat
 
 class CatBackward0(Node):
     __slots__ = ("dim", "sizes", "skip")
+    _wants_tensors = False
 
-    def backward(self, grad):
+    def backward(self, grad):          # each input's slice of the gradient
         out = []
         start = 0
         fns = self.next_functions
         for i, (size, skip) in enumerate(zip(self.sizes, self.skip)):
-            if skip:
-                out.append(Tensor._wrap(np.zeros(0, grad._data.dtype)))
+            if skip:                   # a legacy empty 1-d input, skipped by the forward
+                out.append(anp.zeros((0,), grad))
                 continue
-            out.append(grad.narrow(self.dim, start, size) if fns[i][0] is not None else None)
-            start += size
-        return tuple(out)
-
-    def _np_backward(self, grad):
-        out = []
-        start = 0
-        fns = self.next_functions
-        index = [slice(None)] * grad.ndim
-        for i, (size, skip) in enumerate(zip(self.sizes, self.skip)):
-            if skip:
-                out.append(np.zeros(0, grad.dtype))
-                continue
-            if fns[i][0] is None:
-                out.append(None)
-            else:
-                index[self.dim] = slice(start, start + size)
-                out.append(grad[tuple(index)])
+            out.append(anp.narrow(grad, self.dim, start, size) if fns[i][0] is not None
+                       else None)
             start += size
         return out
 
@@ -878,9 +851,10 @@ def stack(tensors, dim: int = 0, *, out=None) -> Tensor:
 
 class StackBackward0(Node):
     __slots__ = ("dim",)
+    _wants_tensors = False
 
     def backward(self, grad):
-        return tuple(grad.unbind(self.dim))
+        return anp.unbind(grad, self.dim)
 
 
 def atleast_1d(*tensors):
@@ -1007,17 +981,18 @@ def _split_views(input: Tensor, d: int, sizes: list, node) -> tuple:
 
 class SplitBackward0(Node):
     __slots__ = ("dim", "sizes", "shape", "_n_out")
+    _wants_tensors = False
 
-    def backward(self, grads):
+    def backward(self, grads):         # the pieces joined again (zeros for those without)
         parts = []
         ref = next(g for g in grads if g is not None)
         for g, s in zip(grads, self.sizes):
             if g is None:
                 shp = list(self.shape)
                 shp[self.dim] = s
-                g = Tensor._wrap(np.zeros(shp, ref._data.dtype))
+                g = anp.zeros(tuple(shp), ref)
             parts.append(g)
-        return cat(parts, self.dim),
+        return anp.cat(parts, self.dim),
 
 
 class SplitWithSizesBackward0(SplitBackward0):
@@ -1056,12 +1031,12 @@ def unbind(input: Tensor, dim: int = 0) -> tuple:
 
 class UnbindBackward0(Node):
     __slots__ = ("dim", "shape", "_n_out")
+    _wants_tensors = False
 
     def backward(self, grads):
         ref = next(g for g in grads if g is not None)
-        parts = [g if g is not None else Tensor._wrap(np.zeros(ref._data.shape, ref._data.dtype))
-                 for g in grads]
-        return stack(parts, self.dim),
+        return anp.stack([g if g is not None else anp.zeros_like(ref) for g in grads],
+                         self.dim),
 
 
 def tensor_split(input: Tensor, indices_or_sections, dim: int = 0) -> tuple:
@@ -1203,9 +1178,10 @@ def flip(input: Tensor, *dims) -> Tensor:
 
 class FlipBackward0(Node):
     __slots__ = ("dims",)
+    _wants_tensors = False
 
     def backward(self, grad):
-        return grad.flip(self.dims),
+        return anp.flip(grad, self.dims),
 
 
 def fliplr(input: Tensor) -> Tensor:
@@ -1248,10 +1224,11 @@ def roll(input: Tensor, shifts, dims=None) -> Tensor:
 
 class RollBackward0(Node):
     __slots__ = ("shifts", "dims")
+    _wants_tensors = False
 
-    def backward(self, grad):
+    def backward(self, grad):          # rolled back
         neg = tuple(-s for s in self.shifts)
-        return grad.roll(neg if self.dims is not None else neg[0], self.dims),
+        return anp.roll(grad, neg if self.dims is not None else neg[0], self.dims),
 
 
 def _triangle(input: Tensor, k: int, lower: bool) -> Tensor:
@@ -1288,16 +1265,18 @@ def triu(input: Tensor, diagonal: int = 0, *, out=None) -> Tensor:
 
 class TrilBackward0(Node):
     __slots__ = ("k",)
+    _wants_tensors = False
 
     def backward(self, grad):
-        return grad.tril(self.k),
+        return anp.tril(grad, self.k),
 
 
 class TriuBackward0(Node):
     __slots__ = ("k",)
+    _wants_tensors = False
 
     def backward(self, grad):
-        return grad.triu(self.k),
+        return anp.triu(grad, self.k),
 
 
 def _triangle_(input: Tensor, k: int, lower: bool) -> Tensor:
@@ -1352,9 +1331,10 @@ def rot90(input: Tensor, k: int = 1, dims=(0, 1)) -> Tensor:
 
 class Rot90Backward0(Node):
     __slots__ = ("k", "dims")
+    _wants_tensors = False
 
     def backward(self, grad):
-        return grad.rot90(-self.k, self.dims),
+        return anp.rot90(grad, -self.k, self.dims),
 
 
 def unfold(input: Tensor, dimension: int, size: int, step: int) -> Tensor:
@@ -1385,6 +1365,7 @@ def unfold(input: Tensor, dimension: int, size: int, step: int) -> Tensor:
 
 class UnfoldBackward0(Node):
     __slots__ = ("args", "shape")
+    _wants_tensors = False
 
     def backward(self, grad):
         from .inplace import view_scatter

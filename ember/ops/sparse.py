@@ -82,7 +82,7 @@ class EmbeddingBackward0(Node):
             f = 1.0 / np.bincount(idx, minlength=self.num_weights)[idx]
             scale = f if scale is None else scale * f
         if scale is not None:
-            g = g * anp.constant(scale[:, None], g)
+            g = g * anp.constant(scale[:, None].astype(anp.value(g).dtype), g)
         return _rows_add(g, idx, self.num_weights),
 
 

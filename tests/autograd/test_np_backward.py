@@ -36,3 +36,21 @@ def test_the_default_numpy_formula_wraps_backward():
     import numpy as np
     out = node._np_backward(np.array([1.0, 2.0], np.float32))
     assert len(out) == 1 and out[0].dtype == np.float32 and out[0].tolist() == [2.0, 4.0]
+
+
+def test_nodes_of_the_converted_families_are_written_once():
+    """Every node of ops/reduction, shape, indexing, linalg, inplace and random has a single
+    formula (``backward``, run on arrays and on tensors): no NumPy copy beside it."""
+    import ember.ops.indexing
+    import ember.ops.inplace
+    import ember.ops.linalg
+    import ember.ops.random
+    import ember.ops.reduction
+    import ember.ops.shape
+    mods = {m.__name__ for m in (ember.ops.reduction, ember.ops.shape, ember.ops.indexing,
+                                 ember.ops.linalg, ember.ops.inplace, ember.ops.random)}
+    nodes = [c for c in set(_subclasses(Node)) if c.__module__ in mods]
+    assert len(nodes) > 80
+    wrong = [c.__name__ for c in nodes
+             if c._wants_tensors or _owner(c, "_np_backward") is not Node]
+    assert not wrong, wrong

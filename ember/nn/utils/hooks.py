@@ -32,7 +32,7 @@ class BackwardHookFunctionBackward(Node):
         for i, g in enumerate(grads):
             if g is None:
                 shape, dt = self._like[i]
-                grads[i] = anp.zeros(shape, dt, like)
+                grads[i] = anp.astype(anp.zeros(shape, like), dt)
         return tuple(grads)
 
 
