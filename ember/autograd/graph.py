@@ -9,6 +9,9 @@ import itertools
 import weakref
 from collections import OrderedDict
 
+import numpy as np
+
+from .. import _dtype
 from .grad_mode import STATE
 
 __all__ = ["Node", "AccumulateGrad", "RemovableHandle"]
@@ -154,10 +157,16 @@ class Node:
         vc = out._version_counter()
         self._result = (out._data, vc, vc.v)
 
-    def saved(self) -> tuple:
+    def saved(self, like=None) -> tuple:
         """The saved inputs for the formula: NumPy arrays in a backward without create_graph
         (a 0-d one as a NumPy scalar, whose arithmetic is many times faster), tensors with it.
-        Raises PyTorch's errors if they were freed or modified in place."""
+        Raises PyTorch's errors if they were freed or modified in place.
+
+        ``like``, the gradient, is given where a saved input may have another dtype than the
+        gradient (a binary op's 0-d or integer operand): the inputs then come in the dtype
+        ember's promotion gives them next to it, in both forms, so the formula computes alike
+        on arrays and on tensors (NumPy alone would take a float32 gradient times a float64
+        0-d value to float64)."""
         saved = self._saved
         if saved is None:
             raise RuntimeError(_SECOND_TIME)
@@ -165,11 +174,16 @@ class Node:
             if t is not None and t._vc is not None and t._vc.v != v:
                 _raise_modified(t, v)
         if not STATE.arrays:
-            return saved
+            if like is None:
+                return saved
+            return [t if t is None or t.dtype == like.dtype else _promoted_to(t, like)
+                    for t in saved]
         out = []
         for t in saved:
             if t is not None:
                 t = t._data
+                if like is not None and t.dtype is not like.dtype:
+                    t = _promoted_to(t, like)
                 if not t.ndim:
                     t = t[()]
             out.append(t)
@@ -177,9 +191,15 @@ class Node:
 
     def result(self):
         """This node's saved output, as an array or a tensor like ``saved()``."""
-        if STATE.arrays:
-            return self._result_array()
-        return self.saved_result()
+        if not STATE.arrays:
+            return self.saved_result()
+        res = self._result      # _result_array() written out: hot nodes (exp, tanh) call this
+        if res is None:
+            raise RuntimeError(_SECOND_TIME)
+        data, vc, v = res
+        if vc.v != v:
+            _raise_modified_output(self, data, vc.v, v)
+        return data if data.ndim else data[()]
 
     def saved_tensors(self) -> tuple:
         saved = self._saved
@@ -262,6 +282,15 @@ class Node:
     def register_prehook(self, fn) -> RemovableHandle:
         """``fn(grad_outputs)`` runs before this node; may return new grad_outputs."""
         return add_hook(self._hook_state().pre, fn)
+
+
+def _promoted_to(x, grad):
+    """``x`` (an array or a tensor, as ``grad``) in the dtype of ``result_type(grad, x)``."""
+    if isinstance(x, np.ndarray):
+        rt = _dtype.result_type(_Tensor._wrap(np.asarray(grad)), _Tensor._wrap(x)).np
+        return x if x.dtype == rt else x.astype(rt)
+    rt = _dtype.result_type(grad, x)
+    return x if x.dtype == rt else x.to(rt)
 
 
 def _version(t):

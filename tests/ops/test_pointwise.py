@@ -674,10 +674,10 @@ def test_erf_float32_matches_torch_and_erfinv_inverts():
 
 
 def test_erf_coefficients_rederive():
-    """The polynomial coefficients in ops.pointwise come from Chebyshev interpolation in
+    """The polynomial coefficients in ops.special come from Chebyshev interpolation in
     50-digit arithmetic; this re-derives them and compares."""
     mp = pytest.importorskip("mpmath")
-    from ember.ops import pointwise as pw
+    from ember.ops import special as pw
     mp.mp.dps = 50
 
     def cheb_fit(f, a, b, n):

@@ -1,0 +1,417 @@
+"""Special functions: the error function family (erf, erfc, erfinv: NumPy has none, so
+ember evaluates its own polynomial fits), the logistic sigmoid and its inverse logit, and
+xlogy, with their in-place forms.
+
+Each forward function is followed by its backward node, named as in PyTorch, its formula
+written once against ember.autograd.anp.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .._errstate import QUIET as _QUIET, quiet_off as _quiet_off, quiet_on as _quiet_on
+from .._tensor import Tensor
+from ..autograd import anp
+from ..autograd.grad_mode import STATE
+from ..autograd.graph import Node, record1, record2
+from ._util import scalar_value
+from ._elementwise import (_SAVE_INPUT, _SAVE_RESULT, _apply_inplace, _binary_inplace,
+                           _call_broadcast, _finish, _float_pair, _float_unary, _out, _real_fdata,
+                           _res_dtype, _rg, _type_error, _unary_inplace, _wrap)
+
+
+# =============================================================================================
+# the logistic sigmoid
+# =============================================================================================
+def _sigmoid_np(x):
+    # 1 / (1 + e^-x): for very negative x the exponential overflows to inf and the result is
+    # exactly 0, as in PyTorch, so no branch is needed.
+    if not x.ndim:
+        return 1 / (1 + np.exp(-x))
+    e = np.negative(x)
+    np.exp(e, out=e)
+    e += 1
+    return np.reciprocal(e, out=e)
+
+
+def sigmoid(input: Tensor, *, out=None) -> Tensor:
+    """``1 / (1 + exp(-input))``, without overflow."""
+    return _float_unary(input, _sigmoid_np, SigmoidBackward0, _SAVE_RESULT, out, "sigmoid")
+
+
+class SigmoidBackward0(Node):
+    __slots__ = ()
+    _wants_tensors = False
+
+    def backward(self, grad):          # d sigmoid = (1 - s) s
+        r = self.result()
+        return grad * ((1 - r) * r),
+
+
+# =============================================================================================
+# erf and friends
+# =============================================================================================
+# NumPy has no erf. These are polynomial fits derived for ember (Chebyshev interpolation in
+# 50-digit arithmetic, converted to monomials; see tests/ops/test_pointwise.py, which
+# re-derives them and checks the functions against mpmath and math.erf):
+#   |x| < 1:   erf(x) = x + x * P(x^2)
+#   [0.5, 1), [1, 2):  erfc(x) = exp(-x^2) * Q(t), t the interval mapped to [-1, 1]
+#   [2, 4), [4, inf):  erfc(x) = exp(-x^2) / x * R(t), t from s = 1/x^2 mapped to [-1, 1]
+# The results are within 1 ulp (erf) and 3 ulp (erfc) of the exact float64 values.
+_ERF_SMALL = (0.12837916709551256, -0.37612638903183754, 0.1128379167095512,
+              -0.02686617064512984, 0.0052239776254232985, -0.000854832702193483,
+              0.00012055332902888736, -1.4925647567519332e-05, 1.6462045441468418e-06,
+              -1.6364642158167616e-07, 1.4792401209404813e-08, -1.216456005728345e-09,
+              8.709045129053106e-11, -4.230945824295338e-12)
+_ERFCX_1 = (0.5069376502931449, -0.09199317291394885, 0.014434883221956143,
+            -0.002028688468670017, 0.00026090055674831536, -3.114966996062544e-05,
+            3.4885738930506322e-06, -3.693562193204623e-07, 3.719539429927566e-08,
+            -3.580139366634323e-09, 3.3068719940073687e-10, -2.9410027836191583e-11,
+            2.5256004719947655e-12, -2.098775696242263e-13, 1.6922598911156157e-14,
+            -1.3586639402228971e-15, 1.0350358504999337e-16)
+_ERFCX_2 = (0.3215854164543175, -0.08181145886628004, 0.01903775996386935,
+            -0.0041163631624453285, 0.0008360838095666697, -0.0001608111733745648,
+            2.947085745359352e-05, -5.171328643578382e-06, 8.72304470097022e-07,
+            -1.4191195854702173e-07, 2.232843003399725e-08, -3.405754747088907e-09,
+            5.046311879732297e-10, -7.276837070052906e-11, 1.0226959909395401e-11,
+            -1.398818937040212e-12, 1.8756699565480571e-13, -2.6641436745735938e-14,
+            3.4121119792861588e-15)
+_ERFC_3 = (0.5277490693204527, -0.018393146163290356, 0.0016122840171444964,
+           -0.0002040128479827398, 3.2000956989119594e-05, -5.80647340485303e-06,
+           1.1726816666717486e-06, -2.57341823218384e-07, 6.03739241484745e-08,
+           -1.4968306254531932e-08, 3.88821117180285e-09, -1.0513028048452211e-09,
+           2.943973357279953e-10, -8.500297947547629e-11, 2.51303968060021e-11,
+           -7.63792307868121e-12, 2.485759715573743e-12, -7.922268937337503e-13,
+           1.7347365424950234e-13, -5.533504792730704e-14, 5.3172702658186426e-14,
+           -1.8346127759890997e-14)
+_ERFC_4 = (0.5557581685752836, -0.008073805168515994, 0.0003335970130800048,
+           -2.1861074882065853e-05, 1.914712564892638e-06, -2.064193580990145e-07,
+           2.6102696072636216e-08, -3.751930062113734e-09, 5.996535945133904e-10,
+           -1.048552852969214e-10, 1.981165796402094e-11, -4.0062019084292596e-12,
+           8.63060426516199e-13, -1.9571964613670144e-13, 4.378724399415839e-14,
+           -1.0767355802796814e-14, 4.2475922618130844e-15, -1.1679235255541014e-15)
+
+
+def _economize(coef, n: int) -> tuple:
+    """The first ``n`` Chebyshev terms of the polynomial ``sum coef[i] t^i`` on [-1, 1], back
+    in monomials: a near-minimax fit of lower degree, enough for float32 results."""
+    from numpy.polynomial import chebyshev
+    return tuple(chebyshev.cheb2poly(chebyshev.poly2cheb(np.asarray(coef))[:n]))
+
+
+def _erf_small_in_t(n: int) -> tuple:
+    # erf(x) / x as a polynomial in t = 2 x^2 - 1 (the stored form is x + x * P(x^2))
+    from numpy.polynomial import Polynomial
+    p = Polynomial((_ERF_SMALL[0] + 1,) + _ERF_SMALL[1:])(Polynomial([0.5, 0.5]))
+    return _economize(p.coef, n)
+
+
+class _ErfFit:
+    """Coefficient sets for one working precision: ``small`` for |x| < 1 (None: the float64
+    form x + x P(x^2)), ``pieces`` (lo, hi, in s = 1/x^2?, coefficients) for erfc on x >= 0.5."""
+
+    __slots__ = ("small", "pieces")
+
+    def __init__(self, small, pieces) -> None:
+        self.small = small
+        self.pieces = pieces
+
+
+_FIT64 = _ErfFit(None, ((0.5, 1.0, False, _ERFCX_1), (1.0, 2.0, False, _ERFCX_2),
+                        (2.0, 4.0, True, _ERFC_3), (4.0, math.inf, True, _ERFC_4)))
+# float32/float16 results need ~1e-9: about half the terms (checked in the tests)
+_FIT32 = _ErfFit(_erf_small_in_t(7),
+                 ((0.5, 1.0, False, _economize(_ERFCX_1, 8)),
+                  (1.0, 2.0, False, _economize(_ERFCX_2, 9)),
+                  (2.0, 4.0, True, _economize(_ERFC_3, 8)),
+                  (4.0, math.inf, True, _economize(_ERFC_4, 6))))
+_HI26 = np.uint64(0xFFFFFFFFF8000000)
+_SMALL_SIZE = 64     # below this, math.erf per element is faster than the vector forms
+
+
+def _horner(coef, t: np.ndarray) -> np.ndarray:
+    r = np.full(t.shape, coef[-1])
+    for c in coef[-2::-1]:
+        r *= t
+        r += c
+    return r
+
+
+def _exp_neg_square(x: np.ndarray) -> np.ndarray:
+    """exp(-x^2) to ~1 ulp: x^2 rounds, so x is split as s + (x - s) with s * s exact."""
+    s = (x.view(np.uint64) & _HI26).view(np.float64)
+    return np.exp(-(s * s)) * np.exp((s - x) * (s + x))
+
+
+def _erf_small(x: np.ndarray, fit: _ErfFit) -> np.ndarray:
+    """erf(x) for |x| < 1 (garbage, but no error, elsewhere)."""
+    if fit.small is None:
+        return x + x * _horner(_ERF_SMALL, x * x)
+    return x * _horner(fit.small, x * x * 2 - 1)
+
+
+def _erfc_tail(x: np.ndarray, fit: _ErfFit) -> np.ndarray:
+    """erfc(x) for float64 x >= 0.5 (0 once it underflows; NaN stays NaN)."""
+    x = np.minimum(x, 30.0)
+    out = np.full_like(x, np.nan)
+    for lo, hi, inv, coef in fit.pieces:
+        idx = np.flatnonzero((x >= lo) & (x < hi) if hi != math.inf else (x >= lo))
+        if not idx.size:
+            continue
+        xs = x[idx]
+        if inv:
+            s = 1 / (xs * xs)
+            slo, shi = 1 / (hi * hi), 1 / (lo * lo)
+            t = (s - (slo + shi) / 2) * (2 / (shi - slo))
+            out[idx] = _horner(coef, t) / xs * _exp_neg_square(xs)
+        else:
+            t = (xs - (lo + hi) / 2) * (2 / (hi - lo))
+            out[idx] = _horner(coef, t) * _exp_neg_square(xs)
+    return out
+
+
+def _per_element(fn, d: np.ndarray) -> np.ndarray:
+    vals = [fn(v) if v == v else v for v in d.reshape(-1).tolist()]
+    return np.array(vals, dtype=np.float64).reshape(d.shape).astype(d.dtype, copy=False)
+
+
+def _erf_np(d: np.ndarray) -> np.ndarray:
+    """erf of a float array (computed in float64, returned in d's dtype)."""
+    if d.size <= _SMALL_SIZE:
+        return _per_element(math.erf, d)
+    fit = _FIT64 if d.dtype == np.float64 else _FIT32
+    tok = _quiet_on(_QUIET)
+    try:
+        x = np.asarray(d, dtype=np.float64).reshape(-1)
+        ax = np.abs(x)
+        out = _erf_small(x, fit)
+        big = np.flatnonzero(~(ax < 1))        # NaN included: _erfc_tail keeps it
+        if big.size:
+            xb = x[big]
+            out[big] = np.copysign(1 - _erfc_tail(np.minimum(ax[big], 6.0), fit), xb)
+        return out.reshape(d.shape).astype(d.dtype, copy=False)
+    finally:
+        _quiet_off(tok)
+
+
+def _erfc_np(d: np.ndarray) -> np.ndarray:
+    if d.size <= _SMALL_SIZE:
+        return _per_element(math.erfc, d)
+    fit = _FIT64 if d.dtype == np.float64 else _FIT32
+    tok = _quiet_on(_QUIET)
+    try:
+        x = np.asarray(d, dtype=np.float64).reshape(-1)
+        ax = np.abs(x)
+        out = 1 - _erf_small(x, fit)
+        big = np.flatnonzero(~(ax < 0.5))
+        if big.size:
+            e = _erfc_tail(ax[big], fit)
+            out[big] = np.where(x[big] < 0, 2 - e, e)
+        return out.reshape(d.shape).astype(d.dtype, copy=False)
+    finally:
+        _quiet_off(tok)
+
+
+_TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
+
+
+def _erfinv_np(d: np.ndarray) -> np.ndarray:
+    y = np.asarray(d, dtype=np.float64).reshape(-1)
+    a = np.abs(y)
+    steps = 3 if d.dtype == np.float64 else 2
+    tok = _quiet_on(_QUIET)
+    try:
+        # Winitzki's closed form (relative error < 2e-3) refined by Halley steps (cubic) on
+        # erf(x) = a, or on erfc(x) = 1 - a in the tail, where 1 - a is exact
+        lg = np.log1p(-a) + np.log1p(a)
+        k = 2 / (math.pi * 0.147) + lg / 2
+        x = np.sqrt(np.sqrt(k * k - lg / 0.147) - k)
+        x[~np.isfinite(x)] = 0.0
+        for idx, tail in ((np.flatnonzero(a <= 0.5), False), (np.flatnonzero(a > 0.5), True)):
+            if not idx.size:
+                continue
+            xs, target = x[idx], (1 - a[idx]) if tail else a[idx]
+            for _ in range(steps):
+                f = target - _erfc_np(xs) if tail else _erf_np(xs) - target
+                q = f / (_TWO_OVER_SQRT_PI * np.exp(-xs * xs))
+                xs = xs - q / (1 + xs * q)
+            x[idx] = xs
+        x[a == 1] = np.inf
+        x[(a > 1) | np.isnan(a)] = np.nan
+        return np.copysign(x, y).reshape(d.shape).astype(d.dtype, copy=False)
+    finally:
+        _quiet_off(tok)
+
+
+def erf(input: Tensor, *, out=None) -> Tensor:
+    """The error function."""
+    d = _real_fdata(input, "erf", "erf_vml_cpu")
+    return _finish(input, _erf_np(d), ErfBackward0, _SAVE_INPUT, out)
+
+
+class ErfBackward0(Node):
+    __slots__ = ()
+    _saved_names = ("self",)
+    _wants_tensors = False
+
+    def backward(self, grad):          # 2/sqrt(pi) exp(-a^2)
+        a, = self.saved()
+        return grad * (anp.exp(-(a * a)) * _TWO_OVER_SQRT_PI),
+
+
+def erfc(input: Tensor, *, out=None) -> Tensor:
+    """``1 - erf(input)``, accurate where erf is close to 1."""
+    d = _real_fdata(input, "erfc", "erfc_vml_cpu")
+    return _finish(input, _erfc_np(d), ErfcBackward0, _SAVE_INPUT, out)
+
+
+class ErfcBackward0(Node):
+    __slots__ = ()
+    _saved_names = ("self",)
+    _wants_tensors = False
+
+    def backward(self, grad):          # -2/sqrt(pi) exp(-a^2)
+        a, = self.saved()
+        return grad * (anp.exp(-(a * a)) * -_TWO_OVER_SQRT_PI),
+
+
+def erfinv(input: Tensor, *, out=None) -> Tensor:
+    """The inverse of ``erf`` on (-1, 1) (±inf at ±1, NaN outside)."""
+    d = _real_fdata(input, "erfinv", "erfinv_vml_cpu")
+    return _finish(input, _erfinv_np(d), ErfinvBackward0, _SAVE_RESULT, out)
+
+
+class ErfinvBackward0(Node):
+    __slots__ = ()
+    _wants_tensors = False
+
+    def backward(self, grad):          # sqrt(pi)/2 exp(erfinv(a)^2)
+        r = self.result()
+        return grad * (anp.exp(r * r) * (math.sqrt(math.pi) / 2)),
+
+
+# =============================================================================================
+# xlogy, logit
+# =============================================================================================
+def _xlogy_np(x, y):
+    dt = _res_dtype(x, y)
+    xa, ya = np.asarray(x, dt), np.asarray(y, dt)
+    r = xa * np.log(ya)
+    return np.where((xa == 0) & ~np.isnan(ya), 0, r).astype(dt, copy=False)
+
+
+def xlogy(input, other, *, out=None) -> Tensor:
+    """``input * log(other)``, 0 where input is 0 (unless other is NaN)."""
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        raise _type_error("xlogy", input)
+    x, y = _float_pair(input, other, real="xlogy_cpu")
+    r = _call_broadcast(_xlogy_np, x, y)
+    if STATE.enabled and (_rg(input) or _rg(other)):
+        if not isinstance(input, Tensor):
+            node = XlogyBackward1()
+            node.scalar = scalar_value(input)
+            t = record1(node, r, other)
+            node.save1(other)
+        elif not isinstance(other, Tensor):
+            node = XlogyBackward2()
+            node.scalar = scalar_value(other)
+            t = record1(node, r, input)
+            node.save1(input)
+        else:
+            node = XlogyBackward0()
+            t = record2(node, r, input, other)
+            node.save2(input, other)
+        return _out(t, out)
+    return _out(_wrap(r), out)
+
+
+class XlogyBackward0(Node):
+    __slots__ = ()
+    _saved_names = ("self", "other")
+    _wants_tensors = False
+
+    def backward(self, grad):          # log(b) (0 where a == 0 and b <= 0), a / b
+        a, b = self.saved(like=grad)
+        fa, fb = self.next_functions
+        ga = gb = None
+        if fa[0] is not None:
+            ga = grad * anp.where((a == 0) & (b <= 0), 0.0, anp.log(b))
+        if fb[0] is not None:
+            gb = grad * a / b
+        return ga, gb
+
+
+class XlogyBackward1(Node):
+    """xlogy(number, tensor): d/db = c / b."""
+
+    __slots__ = ("scalar",)
+    _saved_names = ("other",)
+    _wants_tensors = False
+
+    def backward(self, grad):
+        b, = self.saved(like=grad)
+        return grad * self.scalar / b,
+
+
+class XlogyBackward2(Node):
+    """xlogy(tensor, number): d/da = log(c) (0 where a == 0 and c <= 0), log(c) computed in
+    the tensor's dtype."""
+
+    __slots__ = ("scalar",)
+    _saved_names = ("self",)
+    _wants_tensors = False
+
+    def backward(self, grad):
+        a, = self.saved()
+        c = self.scalar
+        return grad * anp.where((a == 0) & (c <= 0), 0.0, anp.log(anp.full_like(a, c))),
+
+
+def logit(input: Tensor, eps=None, *, out=None) -> Tensor:
+    """``log(p / (1 - p))``, with p clamped to [eps, 1 - eps] when eps is given."""
+    d = _real_fdata(input, "logit", "logit_cpu")
+    x = d if eps is None else np.clip(d, eps, 1 - eps)
+    tok = _quiet_on(_QUIET)
+    try:
+        r = np.log(x / (1 - x))
+    finally:
+        _quiet_off(tok)
+    if STATE.enabled and input._rg:
+        node = LogitBackward0()
+        node.eps = eps
+        t = record1(node, r.astype(d.dtype, copy=False), input)
+        node.save1(input)
+        return _out(t, out)
+    return _out(_wrap(r.astype(d.dtype, copy=False)), out)
+
+
+class LogitBackward0(Node):
+    __slots__ = ("eps",)
+    _saved_names = ("self",)
+    _wants_tensors = False
+
+    def backward(self, grad):          # 1 / (p (1 - p)); 0 outside [eps, 1 - eps]
+        x, = self.saved()
+        g = grad / (x * (1 - x))
+        if self.eps is None:
+            return g,
+        return anp.where((x < self.eps) | (x > 1 - self.eps), 0.0, g),
+
+
+# =============================================================================================
+# in-place forms
+# =============================================================================================
+xlogy_ = _binary_inplace(xlogy, "xlogy_")
+
+
+def logit_(input: Tensor, eps=None) -> Tensor:
+    """In-place :func:`logit`."""
+    return _apply_inplace(input, lambda x: logit(x, eps), None, "logit_")
+
+
+sigmoid_ = _unary_inplace(sigmoid, "sigmoid_")
+erf_ = _unary_inplace(erf, "erf_")
+erfc_ = _unary_inplace(erfc, "erfc_")
+erfinv_ = _unary_inplace(erfinv, "erfinv_")
