@@ -86,6 +86,42 @@ def bench_workloads(libs, quick):
     rows.append(_row("5b. DataLoader, CPU-bound transforms, 2 workers", times, 1.0,
                      f"ember with 0 workers: {fmt_time(single)} "
                      f"({single / times['ember']:.2f}x slower)"))
+    rows += bench_cnn(libs, quick)
+    return rows
+
+
+def bench_cnn(libs, quick):
+    r = 3 if quick else 7
+    rows = []
+    steps = {k: W.make_mnist_cnn(m) for k, m in libs.items()}
+    rows.append(_row("8. MNIST convnet step (pytorch/examples), batch 64, Adadelta",
+                     compare(steps, 1, r), 1.25))
+    steps = {k: W.make_lenet(m) for k, m in libs.items()}
+    rows.append(_row("9. LeNet-5 step, 1x32x32, batch 64, SGD", compare(steps, 3, r), 1.0))
+    steps = {k: W.make_conv2d(m) for k, m in libs.items()}
+    rows.append(_row("10. conv2d fwd+bwd, 32x64x32x32, 64 3x3 filters", compare(steps, 1, r),
+                     note="one layer, all three gradients"))
+    return rows
+
+
+def bench_models(libs, quick):
+    """The language models of issue 11: a word-level LSTM step and a small GPT step."""
+    r = 3 if quick else 7
+    rows = []
+    steps = {k: W.make_lstm_lm(m) for k, m in libs.items()}
+    rows.append(_row("12. word-LM LSTM step (10000 vocab, 2x200, seq 35, batch 20)",
+                     compare(steps, 1, r, warmup=1), 1.5))
+    for sdpa, label in ((False, "attention written out"), (True, "scaled_dot_product_attention")):
+        steps = {k: W.make_gpt(m, sdpa) for k, m in libs.items()}
+        rows.append(_row(f"13. GPT step (4x128, 4 heads, block 64, batch 12), {label}",
+                         compare(steps, 1, r, warmup=1), 1.0))
+    mem = {k: _child(_GPT_PEAK.format(mod=k))[1] / 1024 for k in libs}
+    rows.append({"name": "14. peak RSS, GPT step", "ember": None, "torch": None, "numpy": None,
+                 "ratio": mem["ember"] / mem["torch"] if "torch" in mem else None,
+                 "ratio_np": None, "target": 1.0,
+                 "ok": "" if "torch" not in mem else ("yes" if mem["ember"] <= mem["torch"]
+                                                      else "no"),
+                 "note": ", ".join(f"{k} {v:.0f} MiB" for k, v in mem.items())})
     return rows
 
 
@@ -106,6 +142,8 @@ _IMPORT = ("import time; t = time.perf_counter(); import {mod}; d = time.perf_co
 _TRAIN = ("import time, benchmarks.workloads as W, {mod} as lib; "
           "s = W.make_mlp(lib); t = time.perf_counter(); [s() for _ in range(20)]; "
           "print(time.perf_counter() - t, " + _PEAK + ")")
+_GPT_PEAK = ("import benchmarks.workloads as W, {mod} as lib; s = W.make_gpt(lib, True); "
+             "[s() for _ in range(3)]; print(0, " + _PEAK + ")")
 
 
 def bench_processes(libs, quick):
@@ -123,13 +161,20 @@ def bench_processes(libs, quick):
                "peak RSS " + ", ".join(f"{k} {v:.0f} MiB" for k, v in rss.items()))
     rows.append(row)
     mem = {k: _child(_TRAIN.format(mod=k))[1] / 1024 for k in libs}
-    rows.append({"name": "7. peak RSS training workload 3", "ember": None, "torch": None,
-                 "numpy": None, "ratio": mem["ember"] / mem["torch"] if "torch" in mem else None,
-                 "ratio_np": None, "target": 1.0,
-                 "ok": "" if "torch" not in mem else ("yes" if mem["ember"] <= mem["torch"]
-                                                      else "no"),
-                 "note": ", ".join(f"{k} {v:.0f} MiB" for k, v in mem.items())})
+    rows.append(_mem_row("7. peak RSS training workload 3", mem, 1.0))
+    mem = {k: _child(_TRAIN.replace("make_mlp", "make_mnist_cnn").replace("range(20)",
+                                                                          "range(3)")
+                     .format(mod=k))[1] / 1024 for k in libs}
+    rows.append(_mem_row("11. peak RSS training workload 8 (MNIST convnet)", mem, 1.5))
     return rows
+
+
+def _mem_row(name, mem, target):
+    ratio = mem["ember"] / mem["torch"] if "torch" in mem else None
+    return {"name": name, "ember": None, "torch": None, "numpy": None, "ratio": ratio,
+            "ratio_np": None, "target": target,
+            "ok": "" if ratio is None else ("yes" if ratio <= target else "no"),
+            "note": ", ".join(f"{k} {v:.0f} MiB" for k, v in mem.items())}
 
 
 def _cell(v):
@@ -152,16 +197,17 @@ def _table(rows) -> str:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks")
     ap.add_argument("--quick", action="store_true", help="fewer repeats (a rough look)")
-    ap.add_argument("--only", nargs="*", choices=["ops", "workloads", "processes"])
+    ap.add_argument("--only", nargs="*", choices=["ops", "workloads", "cnn", "processes",
+                                                   "models"])
     ap.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"))
     args = ap.parse_args(argv)
     libs = _libs()
-    parts = args.only or ["ops", "workloads", "processes"]
+    parts = args.only or ["ops", "workloads", "processes", "models"]
     started = time.time()
     sections = []
     for part in parts:
-        rows = {"ops": bench_ops, "workloads": bench_workloads,
-                "processes": bench_processes}[part](libs, args.quick)
+        rows = {"ops": bench_ops, "workloads": bench_workloads, "cnn": bench_cnn,
+                "processes": bench_processes, "models": bench_models}[part](libs, args.quick)
         table = _table(rows)
         print(f"\n## {part}\n\n{table}", flush=True)
         sections.append((part, table))

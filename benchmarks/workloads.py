@@ -221,3 +221,157 @@ def make_dataloader_workers(lib, num_workers: int):
         for xb, yb in loader:
             pass
     return step
+
+
+# -- 8. pytorch/examples' MNIST convnet --------------------------------------------------------
+def make_mnist_cnn(lib):
+    """One training step of pytorch/examples' MNIST net (batch 64, Adadelta)."""
+    nn, F = lib.nn, lib.nn.functional
+    lib.manual_seed(0)
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(1, 32, 3, 1)
+            self.conv2 = nn.Conv2d(32, 64, 3, 1)
+            self.dropout1 = nn.Dropout(0.25)
+            self.dropout2 = nn.Dropout(0.5)
+            self.fc1 = nn.Linear(9216, 128)
+            self.fc2 = nn.Linear(128, 10)
+
+        def forward(self, x):
+            x = F.relu(self.conv1(x))
+            x = F.relu(self.conv2(x))
+            x = F.max_pool2d(x, 2)
+            x = self.dropout1(x)
+            x = lib.flatten(x, 1)
+            x = F.relu(self.fc1(x))
+            x = self.dropout2(x)
+            return F.log_softmax(self.fc2(x), dim=1)
+
+    model = Net()
+    opt = lib.optim.Adadelta(model.parameters(), lr=1.0)
+    x = lib.randn(64, 1, 28, 28)
+    y = lib.randint(0, 10, (64,))
+
+    def step():
+        opt.zero_grad()
+        loss = F.nll_loss(model(x), y)
+        loss.backward()
+        opt.step()
+    return step
+
+
+# -- 9. LeNet-5 ----------------------------------------------------------------------------------
+def make_lenet(lib):
+    """One SGD step of LeNet-5 on 1x32x32 images, batch 64."""
+    nn = lib.nn
+    lib.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(1, 6, 5), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                          nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
+                          nn.Linear(84, 10))
+    opt = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    loss_fn = nn.CrossEntropyLoss()
+    x = lib.randn(64, 1, 32, 32)
+    y = lib.randint(0, 10, (64,))
+
+    def step():
+        loss = loss_fn(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return step
+
+
+# -- 10. one convolution layer ---------------------------------------------------------------
+def make_conv2d(lib):
+    """conv2d forward and backward, (32, 64, 32, 32) input, 64 3x3 filters, padding 1."""
+    lib.manual_seed(0)
+    x = lib.randn(32, 64, 32, 32, requires_grad=True)
+    w = lib.randn(64, 64, 3, 3, requires_grad=True)
+    b = lib.randn(64, requires_grad=True)
+
+    def step():
+        lib.nn.functional.conv2d(x, w, b, padding=1).sum().backward()
+    return step
+
+
+# -- 12. word-language-model LSTM step ----------------------------------------------------------
+def make_lstm_lm(lib):
+    """pytorch/examples' word_language_model step: Embedding 10000->200, 2-layer LSTM 200,
+    decoder to 10000, seq 35, batch 20, clip_grad_norm_ then a manual SGD update."""
+    lib.manual_seed(0)
+    nn = lib.nn
+    enc, rnn, dec = nn.Embedding(10000, 200), nn.LSTM(200, 200, 2), nn.Linear(200, 10000)
+    params = list(enc.parameters()) + list(rnn.parameters()) + list(dec.parameters())
+    rng = np.random.default_rng(0)
+    data = lib.tensor(rng.integers(0, 10000, (35, 20)))
+    target = lib.tensor(rng.integers(0, 10000, 35 * 20))
+    crit = nn.CrossEntropyLoss()
+    state = {"h": (lib.zeros(2, 20, 200), lib.zeros(2, 20, 200))}
+
+    def step():
+        h = tuple(s.detach() for s in state["h"])
+        for p in params:
+            p.grad = None
+        out, state["h"] = rnn(enc(data), h)
+        loss = crit(dec(out).view(-1, 10000), target)
+        loss.backward()
+        nn.utils.clip_grad_norm_(params, 0.25)
+        with lib.no_grad():
+            for p in params:
+                p.add_(p.grad, alpha=-20.0)
+    return step
+
+
+# -- 13. a small GPT training step -----------------------------------------------------------------
+def make_gpt(lib, sdpa: bool):
+    """nanoGPT-style: vocab 65, block 64, n_embd 128, 4 heads, 4 layers, batch 12, AdamW;
+    attention written out (softmax of masked q.k^T) or through scaled_dot_product_attention."""
+    lib.manual_seed(0)
+    nn, F = lib.nn, lib.nn.functional
+    V, T, C, H, L, B = 65, 64, 128, 4, 4, 12
+
+    class Block(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.ln1, self.ln2 = nn.LayerNorm(C), nn.LayerNorm(C)
+            self.attn, self.proj = nn.Linear(C, 3 * C), nn.Linear(C, C)
+            self.fc, self.out = nn.Linear(C, 4 * C), nn.Linear(4 * C, C)
+            self.register_buffer("mask", lib.tril(lib.ones(T, T)).view(1, 1, T, T) == 0)
+
+        def forward(self, x):
+            q, k, v = self.attn(self.ln1(x)).split(C, dim=2)
+            q, k, v = (t.view(B, T, H, C // H).transpose(1, 2) for t in (q, k, v))
+            if sdpa:
+                y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+            else:
+                att = (q @ k.transpose(-2, -1)) * (1.0 / (C // H) ** 0.5)
+                y = F.softmax(att.masked_fill(self.mask, float("-inf")), dim=-1) @ v
+            x = x + self.proj(y.transpose(1, 2).contiguous().view(B, T, C))
+            return x + self.out(F.gelu(self.fc(self.ln2(x))))
+
+    class GPT(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.wte, self.wpe = nn.Embedding(V, C), nn.Embedding(T, C)
+            self.blocks = nn.Sequential(*[Block() for _ in range(L)])
+            self.ln_f, self.head = nn.LayerNorm(C), nn.Linear(C, V, bias=False)
+
+        def forward(self, idx):
+            x = self.wte(idx) + self.wpe(lib.arange(T))
+            return self.head(self.ln_f(self.blocks(x)))
+
+    model = GPT()
+    opt = lib.optim.AdamW(model.parameters(), lr=1e-3)
+    rng = np.random.default_rng(0)
+    x = lib.tensor(rng.integers(0, V, (B, T)))
+    y = lib.tensor(rng.integers(0, V, (B, T)))
+
+    def step():
+        loss = F.cross_entropy(model(x).view(-1, V), y.view(-1))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+    return step

@@ -4,7 +4,7 @@
 """
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from .version import __version__  # PyTorch's release with ember's as its local label
 
 # --- core
 from . import _dtype
@@ -21,6 +21,22 @@ from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,
 from .autograd.anomaly_mode import (is_anomaly_check_nan_enabled, is_anomaly_enabled,
                                     set_anomaly_enabled)
 from . import backends, cuda
+
+# --- the CPU-only PyTorch namespace: devices, amp, compile, jit, threads, testing
+from ._size import get_default_device, set_default_device
+from ._threads import (get_num_interop_threads, get_num_threads, set_num_interop_threads,
+                       set_num_threads)
+from . import accelerator, amp, compiler, cpu, jit, testing, version
+from .amp.autocast_mode import autocast, get_autocast_dtype, is_autocast_enabled
+from .compiler import compile
+from .amp import GradScaler
+from ._flags import (are_deterministic_algorithms_enabled, get_float32_matmul_precision,
+                     is_deterministic_algorithms_warn_only_enabled, is_warn_always_enabled,
+                     set_float32_matmul_precision, set_warn_always,
+                     use_deterministic_algorithms)
+import math as _math
+inf, nan, pi, e = _math.inf, _math.nan, _math.pi, _math.e
+newaxis = None
 
 half = float16
 float = float32
@@ -59,9 +75,9 @@ from .ops.pointwise import (
 
 # --- reduction (ember/ops/reduction.py)
 from .ops.reduction import (all, amax, amin, aminmax, any, argmax, argmin, count_nonzero,
-                            cummax, cummin, cumprod, cumsum, diff, log_softmax, logsumexp, max,
-                            mean, median, min, mode, nanmean, nanmedian, nansum, norm, prod,
-                            softmax, std, std_mean, sum, var, var_mean)
+                            cummax, cummin, cumprod, cumsum, diff, log_softmax, logcumsumexp,
+                            logsumexp, max, mean, median, min, mode, nanmean, nanmedian, nansum,
+                            norm, prod, softmax, std, std_mean, sum, var, var_mean)
 
 # --- linalg (ember/ops/linalg.py)
 from .ops.linalg import (addbmm, addmm, addmv, addr, baddbmm, bmm, cross, det, diag,
@@ -74,10 +90,11 @@ from . import linalg
 from .ops.shape import (adjoint, atleast_1d, atleast_2d, atleast_3d, broadcast_shapes,
                         broadcast_tensors, broadcast_to, cat, chunk, column_stack, concat,
                         concatenate, dsplit, dstack, flatten, flip, fliplr, flipud, hsplit,
-                        hstack, moveaxis, movedim, narrow, permute, ravel, reshape, roll, rot90,
-                        row_stack, select, split, squeeze, stack, swapaxes, swapdims, t,
-                        tensor_split, tile, transpose, tril, triu, unbind, unflatten, unsqueeze,
-                        vsplit, vstack)
+                        hstack, moveaxis, movedim, narrow, permute, ravel, repeat_interleave,
+                        reshape, roll, rot90, row_stack, select, split, squeeze, stack,
+                        swapaxes, swapdims, t, tensor_split, tile, transpose, tril, triu,
+                        unbind, unflatten, unsqueeze, vsplit, vstack)
+from .ops.views_inplace import as_strided, as_strided_
 
 # --- indexing (ember/ops/indexing.py)
 from .ops.indexing import (argsort, argwhere, bucketize, gather, index_add, index_copy,
@@ -85,6 +102,14 @@ from .ops.indexing import (argsort, argwhere, bucketize, gather, index_add, inde
                            masked_scatter, masked_select, msort, nonzero, scatter, scatter_add,
                            scatter_reduce, searchsorted, sort, take, take_along_dim, topk, unique,
                            unique_consecutive)
+
+# --- the vision family (ember/ops/conv.py, pooling.py, padding.py, sampling.py)
+from .ops.conv import (conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d,
+                       conv_transpose3d, convolution)
+from .ops.padding import constant_pad_nd
+from .ops.pooling import (adaptive_avg_pool1d, avg_pool1d, max_pool1d, max_pool1d_with_indices,
+                          max_pool2d, max_pool3d)
+from .ops.sampling import channel_shuffle, pixel_shuffle, pixel_unshuffle
 
 # --- random (ember/ops/random.py)
 from ._generator import Generator, default_generator
@@ -97,6 +122,8 @@ from . import random
 from ._tensor_str import set_printoptions
 
 # --- nn, optim, data, serialization
+from .ops.rnn import (gru, gru_cell, lstm, lstm_cell, rnn_relu, rnn_relu_cell, rnn_tanh,
+                      rnn_tanh_cell)
 from . import nn
 from . import optim
 from . import utils  # torch.utils.data is reachable after a bare "import torch"
@@ -116,6 +143,34 @@ def numel(input: Tensor) -> int:
 
 def is_floating_point(input: Tensor) -> bool:
     return input.is_floating_point()
+
+
+def is_complex(input: Tensor) -> bool:
+    return input.is_complex()
+
+
+def is_nonzero(input: Tensor) -> bool:
+    return input.is_nonzero()
+
+
+def is_same_size(input: Tensor, other: Tensor) -> bool:
+    return input.is_same_size(other)
+
+
+def typename(obj) -> str:
+    """PyTorch's legacy type name: ``torch.FloatTensor`` for a float32 tensor."""
+    if isinstance(obj, Tensor):
+        return obj.type()
+    return type(obj).__qualname__ if type(obj).__module__ == "builtins" else \
+        f"{type(obj).__module__}.{type(obj).__qualname__}"
+
+
+def is_autocast_cpu_enabled() -> bool:
+    return is_autocast_enabled("cpu")
+
+
+def get_autocast_cpu_dtype():
+    return get_autocast_dtype("cpu")
 
 
 def __getattr__(name: str):

@@ -13,6 +13,7 @@ from .ops import pointwise as _pw
 from .ops import reduction as _rd
 from .ops import shape as _sh
 from .ops import random as _rn
+from .ops import views_inplace as _vi
 
 _TABLE = {
     # --- pointwise (ember/ops/pointwise.py)
@@ -110,6 +111,7 @@ _TABLE = {
     "prod": _rd.prod, "max": _rd.max, "min": _rd.min, "amax": _rd.amax, "amin": _rd.amin,
     "aminmax": _rd.aminmax, "argmax": _rd.argmax, "argmin": _rd.argmin, "var": _rd.var,
     "std": _rd.std, "norm": _rd.norm, "logsumexp": _rd.logsumexp, "cumsum": _rd.cumsum,
+    "logcumsumexp": _rd.logcumsumexp,
     "cumprod": _rd.cumprod, "cummax": _rd.cummax, "cummin": _rd.cummin, "all": _rd.all,
     "any": _rd.any, "count_nonzero": _rd.count_nonzero, "median": _rd.median,
     "nanmedian": _rd.nanmedian, "mode": _rd.mode, "softmax": _rd.softmax,
@@ -133,12 +135,17 @@ _TABLE = {
     "t": _sh.t, "permute": _sh.permute, "movedim": _sh.movedim, "moveaxis": _sh.movedim,
     "adjoint": _sh.adjoint, "expand": _sh.expand, "expand_as": _sh.expand_as,
     "broadcast_to": _sh.broadcast_to, "repeat": _sh.repeat, "tile": _sh.tile,
+    "repeat_interleave": _sh.repeat_interleave,
     "contiguous": _sh.contiguous, "split": _sh.split, "chunk": _sh.chunk,
     "unbind": _sh.unbind, "tensor_split": _sh.tensor_split, "hsplit": _sh.hsplit,
     "vsplit": _sh.vsplit, "dsplit": _sh.dsplit, "flip": _sh.flip, "fliplr": _sh.fliplr,
     "flipud": _sh.flipud, "roll": _sh.roll, "narrow": _sh.narrow, "select": _sh.select,
     "tril": _sh.tril, "triu": _sh.triu, "tril_": _sh.tril_, "triu_": _sh.triu_,
     "rot90": _sh.rot90, "unfold": _sh.unfold,
+    # --- as_strided and in-place views (ember/ops/views_inplace.py)
+    "as_strided": _vi.as_strided, "as_strided_": _vi.as_strided_, "unsqueeze_": _vi.unsqueeze_,
+    "squeeze_": _vi.squeeze_, "t_": _vi.t_, "transpose_": _vi.transpose_,
+    "swapdims_": _vi.transpose_, "swapaxes_": _vi.transpose_,
     "T": property(_sh.T), "mT": property(_sh.mT), "mH": property(_sh.mH),
     # --- indexing (ember/ops/indexing.py)
     "__getitem__": _ix.getitem, "__setitem__": _ix.setitem, "copy_": _ix.copy_,
@@ -165,7 +172,8 @@ _TABLE = {
 
 
 def _bind() -> None:
-    for name, fn in _TABLE.items():
+    from ._tensor_info import TABLE as info
+    for name, fn in list(_TABLE.items()) + list(info.items()):
         setattr(Tensor, name, fn)
 
 

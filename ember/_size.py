@@ -70,8 +70,45 @@ class device:
     def __reduce__(self):
         return (device, (self.type, self.index))
 
+    # ``with torch.device(...)``: the default device of the tensors made inside
+    def __enter__(self) -> "device":
+        _DEFAULT_STACK.append(_DEFAULT[0])
+        _DEFAULT[0] = self
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        _DEFAULT[0] = _DEFAULT_STACK.pop()
+        return False
+
 
 CPU = device("cpu")
+
+
+_DEFAULT = [None]        # the device set by set_default_device (None: the CPU)
+_DEFAULT_STACK = []
+
+
+def set_default_device(device) -> None:
+    """The device factory functions use when given none. Setting ``"cuda"`` is accepted, as
+    in a CPU-only PyTorch; making a tensor then raises its error."""
+    _DEFAULT[0] = None if device is None else _as_device(device)
+
+
+def get_default_device() -> "device":
+    return _DEFAULT[0] or CPU
+
+
+def _as_device(d) -> "device":
+    if isinstance(d, device):
+        return d
+    if isinstance(d, int) and not isinstance(d, bool):
+        return device("cuda", d)
+    return device(d)
+
+
+def check_factory_device(d) -> None:
+    """``check_device`` for a function that makes a tensor: None means the default device."""
+    check_device(_DEFAULT[0] if d is None else d)
 
 
 def check_device(d) -> None:

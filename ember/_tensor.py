@@ -7,7 +7,7 @@ import numpy as np
 
 from . import _dtype
 from ._dtype import dtype as _DType, from_np
-from ._size import CPU, Size, check_device
+from ._size import CPU, Size, check_device, check_factory_device
 from .autograd import engine as _engine, graph as _graph
 from .autograd.grad_mode import STATE
 from .autograd.graph import _Meta, AccumulateGrad, add_hook, _HookDict
@@ -55,7 +55,7 @@ class Tensor:
         """Legacy constructor: ``Tensor(data)`` copies as the default dtype, ``Tensor(2, 3)``
         allocates an uninitialised tensor of that shape."""
         from .ops import creation
-        check_device(device)
+        check_factory_device(device)
         dt = dtype if dtype is not None else _dtype.get_default_dtype()
         if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
             a = args[0]
@@ -613,7 +613,7 @@ def check_inplace(t: Tensor) -> None:
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
                                "an in-place operation.")
     d = t._data
-    if 0 in d.strides and any(s == 0 and n > 1 for s, n in zip(d.strides, d.shape)):
+    if d.size and 0 in d.strides and any(s == 0 and n > 1 for s, n in zip(d.strides, d.shape)):
         # an expanded tensor: several elements share one memory location
         raise RuntimeError("unsupported operation: more than one element of the written-to "
                            "tensor refers to a single memory location. Please clone() the "

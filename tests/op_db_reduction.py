@@ -196,6 +196,14 @@ OPS = [
     OpInfo("cumsum", lambda lib, a, d: a.cumsum(d),
            lambda rng: [Sample((anyreal(rng, 3, 4), d)) for d in (0, 1, -1)] +
            [Sample((anyreal(rng), 0))]),
+    OpInfo("logcumsumexp", lambda lib, a, d: lib.logcumsumexp(a, d),
+           lambda rng: [Sample((anyreal(rng, 3, 4), d)) for d in (0, 1, -1)] +
+           [Sample((anyreal(rng), 0)), Sample((anyreal(rng, 5) * 300.0, 0))],
+           grad_fn="LogcumsumexpBackward0",
+           errors=lambda: [ErrorCase((np.arange(3),), {"d": 0}, NotImplementedError,
+                                     "\"logcumsumexp_out_cpu\" not implemented for 'Long'"),
+                           ErrorCase((np.ones((2, 2)),), {"d": 2}, IndexError,
+                                     "Dimension out of range")]),
     OpInfo("cumprod", lambda lib, a, d: a.cumprod(d),
            lambda rng: [Sample((anyreal(rng, 3, 4), d)) for d in (0, 1)] +
            [Sample((_with_zeros(rng, (3, 4), [1, 6, 7]), 1)),

@@ -25,7 +25,9 @@ __all__ = ["is_array", "where", "exp", "exp2", "log", "log1p", "sqrt", "rsqrt", 
            "astype", "bmm", "cat", "conj", "constant", "cumprod", "cumsum", "diagonal", "flip",
            "gather", "index_add", "index_fill", "index_select", "masked_fill", "mean", "mm",
            "mv", "narrow", "ones", "permute", "reshape", "roll", "rot90", "scatter",
-           "scatter_add", "squeeze", "stack", "t", "tril", "triu", "unbind", "value", "zeros"]
+           "scatter_add", "squeeze", "stack", "t", "tril", "triu", "unbind", "value", "zeros",
+           # log-space scans (ops/reduction)
+           "logcumsumexp", "lowest"]
 
 _ARRAY = (np.ndarray, np.generic)
 
@@ -544,3 +546,16 @@ def zeros(shape: tuple, like):
 def _index_tensor(a: np.ndarray):
     from .graph import _Tensor
     return _Tensor._wrap(np.asarray(a))
+
+
+def logcumsumexp(x, dim: int):
+    """``log(cumsum(exp(x)))`` along ``dim`` without overflow (a running logaddexp)."""
+    if isinstance(x, _ARRAY):
+        return np.logaddexp.accumulate(x, axis=dim) if x.ndim else x
+    return x.logcumsumexp(dim)
+
+
+def lowest(x) -> float:
+    """The most negative finite value of ``x``'s floating dtype (a log of zero that stays
+    finite, so that differences of such logs are not NaN)."""
+    return float(np.finfo(x.dtype if isinstance(x, _ARRAY) else x.dtype.np).min)

@@ -522,7 +522,7 @@ def _reference(roots: list, root_grads: list, retain_graph: bool, create_graph: 
             if not node._run_without_grads and all(g is None for g in grads):
                 _skip(node, deps, heap, tie, retain_graph)
                 continue
-            grad_in = _call(node, grads[0] if node._n_out == 1 else grads, raw)
+            grad_in = node.backward(grads[0] if node._n_out == 1 else grads)
             if hooks is not None and hooks.post:
                 grad_in = _user_post(node, grad_in, grads, hooks, raw)
             if ANOMALY.enabled and ANOMALY.check_nan:
@@ -570,13 +570,6 @@ class _BackwardMode:
     def __exit__(self, *exc) -> None:
         quiet_off(self.quiet)
         STATE.enabled, STATE.arrays = self.prev
-
-
-def _call(node: Node, g, raw: bool):
-    """Run the node's formula (a tensor-only custom Function gets tensors)."""
-    if raw and node._wants_tensors:
-        return node._np_backward(g)
-    return node.backward(g)
 
 
 def _user_post(node: Node, grad_in, grads, hooks, raw: bool):
@@ -718,10 +711,7 @@ def _fast(roots: list, root_grads: list, retain_graph: bool, create_graph: bool,
                 _skip(node, deps, heap, tie, retain_graph)
                 continue
             g = grads[0] if single else grads
-            if raw and node._wants_tensors:
-                grad_in = node._np_backward(g)
-            else:
-                grad_in = node.backward(g)
+            grad_in = node.backward(g)
             if hooks is not None and hooks.post:
                 if raw:
                     grad_in = _arrays(_post_hooks(node, _tensors(grad_in), _tensors(grads),

@@ -58,7 +58,6 @@ class BackwardCFunction(Node, FunctionCtx):
     """The backward node of one ``Function.apply`` call (and its ``ctx``)."""
 
     __slots__ = ("_n_out", "_needs", "_tensor_pos", "_n_args", "_out_meta")
-    _wants_tensors = False
     _forward_cls = None
     _run_without_grads = True
 
@@ -369,7 +368,6 @@ class Error(Node):
     ``once_differentiable``)."""
 
     __slots__ = ("msg", "_n_out")
-    _wants_tensors = False
 
     def name(self) -> str:
         return "torch::autograd::Error"

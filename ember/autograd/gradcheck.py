@@ -340,7 +340,6 @@ class UndefinedGradBackward(Node):
     """Identity whose backward passes no gradient (an "undefined" one) to its input."""
 
     __slots__ = ()
-    _wants_tensors = False
 
     def backward(self, grad):
         return (None,)

@@ -92,26 +92,6 @@ class Node:
     def backward(self, grad):
         raise NotImplementedError(f"{self.name()} does not implement backward")
 
-    # A formula written for tensors only (a custom Function's user code) gets its gradients
-    # wrapped as tensors by the engine; every ember node's formula takes arrays as well.
-    _wants_tensors = True
-
-    def _np_backward(self, grad):
-        """Run a tensor-only ``backward`` on arrays: wrap ``grad`` (an array, or a list of
-        arrays or None for several outputs) as tensors, unwrap the results."""
-        wrap = _Tensor._wrap
-        if self._n_out == 1:
-            g = None if grad is None else wrap(grad)
-        else:
-            g = [None if x is None else wrap(x) for x in grad]
-        prev = STATE.arrays
-        STATE.arrays = False
-        try:
-            result = self.backward(g)
-        finally:
-            STATE.arrays = prev
-        return [None if r is None else r._data for r in result]
-
     def __call__(self, *grads):
         """Apply the backward formula directly to tensors, like calling a PyTorch grad_fn."""
         prev = STATE.arrays

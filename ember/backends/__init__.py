@@ -1,4 +1,4 @@
 """Backend flags kept for script compatibility (ember has one NumPy backend)."""
-from . import cudnn, mps
+from . import cpu, cuda, cudnn, mkldnn, mps, opt_einsum
 
-__all__ = ["cudnn", "mps"]
+__all__ = ["cpu", "cuda", "cudnn", "mkldnn", "mps", "opt_einsum"]

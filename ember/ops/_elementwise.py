@@ -288,7 +288,6 @@ class _NotImplementedBackward(Node):
     """PyTorch's node for ops without a derivative formula: backward raises."""
 
     __slots__ = ("op",)
-    _wants_tensors = False
 
     def name(self) -> str:
         return "torch::autograd::NotImplemented"

@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor
+from ..amp.autocast_mode import AUTOCAST, lower
 from ..autograd import anp
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import Node, record1, record2
@@ -90,7 +91,6 @@ class _Elementwise(Node):
 
     __slots__ = ()
     _saved_names = ("self",)
-    _wants_tensors = False
 
 
 def _stable_sigmoid(x: np.ndarray) -> np.ndarray:
@@ -351,6 +351,8 @@ def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
 
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """``x`` for x > 0, ``weight * x`` otherwise; ``weight`` has 1 or C (dim 1) entries."""
+    if AUTOCAST.enabled:
+        input, weight = lower(input), lower(weight)
     _check_tensor(input, "prelu")
     _check_tensor(weight, "prelu", "weight", 2)
     wd = weight._data
@@ -381,7 +383,6 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
 class PreluKernelBackward0(Node):
     __slots__ = ("bshape",)
     _saved_names = ("self", "weight")
-    _wants_tensors = False
 
     def backward(self, grad):
         x, w = self.saved()
@@ -425,7 +426,6 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
 
 class RreluWithNoiseBackward0(Node):
     __slots__ = ("noise",)
-    _wants_tensors = False
 
     def backward(self, grad):
         return grad * anp.constant(self.noise, grad),
@@ -679,7 +679,6 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
 class GluBackward0(Node):
     __slots__ = ("dim",)
     _saved_names = ("self",)
-    _wants_tensors = False
 
     def backward(self, grad):          # d(a*s(b)): s(b), a*s(b)*(1-s(b))
         x, = self.saved()

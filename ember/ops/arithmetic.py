@@ -67,7 +67,6 @@ def add(input, other, *, alpha=1, out=None) -> Tensor:
 
 class AddBackward0(Node):
     __slots__ = ("alpha",)
-    _wants_tensors = False
 
     def backward(self, grad):          # d(a + alpha b) = grad, alpha grad
         a = self.alpha
@@ -113,7 +112,6 @@ subtract = sub
 
 class SubBackward0(Node):
     __slots__ = ("alpha",)
-    _wants_tensors = False
 
     def backward(self, grad):          # d(a - alpha b) = grad, -alpha grad
         a = self.alpha
@@ -141,7 +139,6 @@ def rsub(input: Tensor, other, *, alpha=1) -> Tensor:
 
 class RsubBackward0(Node):
     __slots__ = ("alpha",)
-    _wants_tensors = False
 
     def backward(self, grad):          # d(b - alpha a) = -alpha grad, grad
         return (-grad if self.alpha == 1 else grad * -self.alpha), grad
@@ -149,7 +146,6 @@ class RsubBackward0(Node):
 
 class RsubBackward1(Node):
     __slots__ = ("alpha",)
-    _wants_tensors = False
 
     def backward(self, grad):
         return (-grad if self.alpha == 1 else grad * -self.alpha),
@@ -180,7 +176,6 @@ multiply = mul
 class MulBackward0(Node):
     __slots__ = ("other",)
     _saved_names = ("self", "other")
-    _wants_tensors = False
 
     def backward(self, grad):          # d(a*b) = grad*b, grad*a
         a, b = self.saved(like=grad)
@@ -218,7 +213,6 @@ divide = true_divide = div
 class DivBackward0(Node):
     __slots__ = ("other", "self_scalar")
     _saved_names = ("self", "other")
-    _wants_tensors = False
 
     def backward(self, grad):          # d(a/b) = grad/b, -grad*a/b^2
         a, b = self.saved(like=grad)
@@ -272,7 +266,6 @@ class DivBackward2(Node):
     """Rounded division is piecewise constant: its gradient is zero, as in PyTorch."""
 
     __slots__ = ()
-    _wants_tensors = False
 
     def backward(self, grad):
         z = anp.zeros_like(grad)
@@ -343,7 +336,6 @@ def remainder(input, other, *, out=None) -> Tensor:
 
 class RemainderBackward0(Node):
     __slots__ = ()
-    _wants_tensors = False
 
     def backward(self, grad):
         return grad,
@@ -352,7 +344,6 @@ class RemainderBackward0(Node):
 class RemainderBackward1(Node):
     __slots__ = ()
     _saved_names = ("self", "other")
-    _wants_tensors = False
 
     def backward(self, grad):          # a - floor(a/b) b
         a, b = self.saved(like=grad)
@@ -389,7 +380,6 @@ def fmod(input: Tensor, other, *, out=None) -> Tensor:
 
 class FmodBackward0(Node):
     __slots__ = ()
-    _wants_tensors = False
 
     def backward(self, grad):
         return grad,
@@ -398,7 +388,6 @@ class FmodBackward0(Node):
 class FmodBackward1(Node):
     __slots__ = ()
     _saved_names = ("self", "other")
-    _wants_tensors = False
 
     def backward(self, grad):          # a - trunc(a/b) b
         a, b = self.saved(like=grad)
@@ -426,7 +415,6 @@ negative = neg
 
 class NegBackward0(Node):
     __slots__ = ()
-    _wants_tensors = False
 
     def backward(self, grad):
         return -grad,
@@ -459,7 +447,6 @@ absolute = abs
 class AbsBackward0(Node):
     __slots__ = ()
     _saved_names = ("self",)
-    _wants_tensors = False
 
     def backward(self, grad):          # d|a| = sgn(a): 0 at 0
         a, = self.saved()
@@ -474,7 +461,6 @@ def reciprocal(input: Tensor, *, out=None) -> Tensor:
 
 class ReciprocalBackward0(Node):
     __slots__ = ()
-    _wants_tensors = False
 
     def backward(self, grad):          # d(1/a) = -grad / a^2 = -grad * r^2 (conjugated)
         r = self.result()
@@ -500,7 +486,6 @@ def sign(input: Tensor, *, out=None) -> Tensor:
 
 class SignBackward0(Node):
     __slots__ = ()
-    _wants_tensors = False
 
     def backward(self, grad):
         return anp.zeros_like(grad),
@@ -525,7 +510,6 @@ def sgn(input: Tensor, *, out=None) -> Tensor:
 
 class SgnBackward0(Node):
     __slots__ = ()
-    _wants_tensors = False
 
     def backward(self, grad):
         if not self._saved:            # real input: sgn is sign, piecewise constant
@@ -622,7 +606,6 @@ def pow(input, exponent, *, out=None) -> Tensor:
 class PowBackward0(Node):
     __slots__ = ("exponent",)
     _saved_names = ("self",)
-    _wants_tensors = False
 
     def backward(self, grad):          # d(a^e) = e a^(e-1); 0 when e == 0
         a, = self.saved()
@@ -637,7 +620,6 @@ class PowBackward0(Node):
 class PowBackward1(Node):
     __slots__ = ()
     _saved_names = ("self", "exponent")
-    _wants_tensors = False
 
     def backward(self, grad):          # d(a^b): b a^(b-1) (0 where b == 0), a^b log(a)
         a, b = self.saved(like=grad)
@@ -677,7 +659,6 @@ def _scalar_pow(base, exponent: Tensor) -> Tensor:
 class PowBackward2(Node):
     __slots__ = ("base",)
     _saved_names = ("exponent",)
-    _wants_tensors = False
 
     def backward(self, grad):          # d(c^b) = c^b log(c); 0 where c == 0 <= b
         e, = self.saved(like=grad)
@@ -732,7 +713,6 @@ def _rounding(input, np_fn, node_cls, kernel: str, fname: str, out) -> Tensor:
 
 class FloorBackward0(Node):
     __slots__ = ()
-    _wants_tensors = False
 
     def backward(self, grad):
         return anp.zeros_like(grad),
@@ -803,7 +783,6 @@ def frac(input: Tensor, *, out=None) -> Tensor:
 
 class FracBackward0(Node):
     __slots__ = ()
-    _wants_tensors = False
 
     def backward(self, grad):
         return grad,
@@ -830,7 +809,6 @@ def copysign(input: Tensor, other, *, out=None) -> Tensor:
 class CopysignBackward0(Node):
     __slots__ = ()
     _saved_names = ("self",)
-    _wants_tensors = False
 
     def backward(self, grad):          # result / a (0 where a == 0); no gradient for other
         a, = self.saved(like=grad)
@@ -907,7 +885,6 @@ def lerp(input: Tensor, end: Tensor, weight, *, out=None) -> Tensor:
 
 class LerpBackward0(Node):
     __slots__ = ("weight",)
-    _wants_tensors = False
 
     def backward(self, grad):
         w = self.weight
@@ -919,7 +896,6 @@ class LerpBackward0(Node):
 class LerpBackward1(Node):
     __slots__ = ()
     _saved_names = ("self", "end", "weight")
-    _wants_tensors = False
 
     def backward(self, grad):
         a, b, w = self.saved(like=grad)
@@ -971,7 +947,6 @@ def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1, out=Non
 class AddcmulBackward0(Node):
     __slots__ = ("value",)
     _saved_names = ("tensor1", "tensor2")
-    _wants_tensors = False
 
     def backward(self, grad):          # grad, grad * t2 * v, grad * t1 * v
         t1, t2 = self.saved(like=grad)
@@ -1015,7 +990,6 @@ def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1, out=Non
 class AddcdivBackward0(Node):
     __slots__ = ("value",)
     _saved_names = ("tensor1", "tensor2")
-    _wants_tensors = False
 
     def backward(self, grad):          # grad, grad * v / t2, -grad * v * t1 / t2^2
         t1, t2 = self.saved(like=grad)
@@ -1094,7 +1068,6 @@ def fill(input: Tensor, value) -> Tensor:
 
 class FillBackward2(Node):
     __slots__ = ()
-    _wants_tensors = False
 
     def backward(self, grad):
         return anp.zeros_like(grad),
@@ -1102,7 +1075,6 @@ class FillBackward2(Node):
 
 class FillBackward3(Node):
     __slots__ = ()
-    _wants_tensors = False
 
     def backward(self, grad):          # the filled value gets the summed gradient
         return anp.zeros_like(grad), anp.sum(grad)
@@ -1125,7 +1097,6 @@ def zero_(input: Tensor) -> Tensor:
 
 class ZeroBackward0(Node):
     __slots__ = ()
-    _wants_tensors = False
 
     def backward(self, grad):
         return anp.zeros_like(grad),
@@ -1140,7 +1111,6 @@ def _to_dtype(input: Tensor, dt) -> Tensor:
 
 class ToCopyBackward0(Node):
     __slots__ = ()
-    _wants_tensors = False
 
     def backward(self, grad):          # the engine casts back to the input's dtype
         return grad,
@@ -1156,7 +1126,6 @@ def clone(input: Tensor, *, memory_format=None) -> Tensor:
 
 class CloneBackward0(Node):
     __slots__ = ()
-    _wants_tensors = False
 
     def backward(self, grad):
         return grad,
@@ -1172,7 +1141,6 @@ def conj(input: Tensor) -> Tensor:
 
 class ConjBackward0(Node):
     __slots__ = ()
-    _wants_tensors = False
 
     def backward(self, grad):
         return anp.conj(grad),

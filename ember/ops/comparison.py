@@ -55,7 +55,6 @@ def relu(input: Tensor) -> Tensor:
 
 class ReluBackward0(Node):
     __slots__ = ()
-    _wants_tensors = False
 
     def backward(self, grad):          # passes grad where the output is > 0
         r = self.result()
@@ -128,7 +127,6 @@ def minimum(input: Tensor, other: Tensor, *, out=None) -> Tensor:
 class MaximumBackward0(Node):
     __slots__ = ()
     _saved_names = ("self", "other")
-    _wants_tensors = False
     _loses = staticmethod(_operator.lt)  # where input loses to other (maximum: a < b)
 
     def backward(self, grad):
@@ -173,7 +171,6 @@ def fmin(input: Tensor, other: Tensor, *, out=None) -> Tensor:
 class FmaxBackward0(Node):
     __slots__ = ()
     _saved_names = ("self", "other")
-    _wants_tensors = False
     _wins = staticmethod(_operator.ge)
 
     def backward(self, grad):
@@ -268,7 +265,6 @@ class ClampBackward1(Node):
 
     __slots__ = ("lo", "hi")
     _saved_names = ("self",)
-    _wants_tensors = False
 
     def backward(self, grad):
         x, = self.saved()
@@ -322,7 +318,6 @@ class ClampBackward0(Node):
 
     __slots__ = ()
     _saved_names = ("self", "min", "max")
-    _wants_tensors = False
 
     def backward(self, grad):
         x, lo, hi = self.saved(like=grad)
@@ -378,7 +373,6 @@ def _clamp_one(input: Tensor, bound, is_min: bool) -> Tensor:
 class ClampMinBackward0(Node):
     __slots__ = ("bound",)
     _saved_names = ("self",)
-    _wants_tensors = False
 
     def backward(self, grad):          # passes where x >= min
         x, = self.saved()
@@ -396,7 +390,6 @@ class ClampMaxBackward0(ClampMinBackward0):
 class ClampMinBackward1(Node):
     __slots__ = ()
     _saved_names = ("self", "min")
-    _wants_tensors = False
 
     def backward(self, grad):          # to x where x >= min, to min where x < min
         x, b = self.saved(like=grad)
@@ -409,7 +402,6 @@ class ClampMinBackward1(Node):
 class ClampMaxBackward1(Node):
     __slots__ = ()
     _saved_names = ("self", "max")
-    _wants_tensors = False
 
     def backward(self, grad):          # to x where x <= max, to max where x > max
         x, b = self.saved(like=grad)
@@ -483,7 +475,6 @@ def where(condition: Tensor, input=None, other=None, *, out=None):
 class WhereBackward0(Node):
     __slots__ = ()
     _saved_names = ("condition",)
-    _wants_tensors = False
 
     def backward(self, grad):          # grad where chosen, 0 elsewhere
         c, = self.saved()
@@ -545,7 +536,6 @@ class _CompareInplaceBackward(Node):
     """In-place comparison on a tensor that requires grad: the result is constant."""
 
     __slots__ = ()
-    _wants_tensors = False
 
     def backward(self, grad):
         return (anp.zeros_like(grad),) * len(self.next_functions)
@@ -784,7 +774,6 @@ def nan_to_num(input: Tensor, nan: float = 0.0, posinf=None, neginf=None, *,
 class NanToNumBackward0(Node):
     __slots__ = ()
     _saved_names = ("self",)
-    _wants_tensors = False
 
     def backward(self, grad):          # 1 where finite, else 0
         a, = self.saved()

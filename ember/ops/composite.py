@@ -35,7 +35,6 @@ def _mul_scalar(x, s: float):
 
 class MulBackward1(Node):
     __slots__ = ("other",)
-    _wants_tensors = False
 
     def backward(self, grad):
         return _mul_scalar(grad, self.other),
@@ -51,7 +50,6 @@ def _div_scalar(x, s: float):
 
 class DivBackward1(Node):
     __slots__ = ("other",)
-    _wants_tensors = False
 
     def backward(self, grad):
         return _div_scalar(grad, self.other),
@@ -67,7 +65,6 @@ def _add_scalar(x: Tensor, s: float) -> Tensor:
 
 class AddBackward1(Node):
     __slots__ = ()
-    _wants_tensors = False
 
     def backward(self, grad):
         return grad,
@@ -115,7 +112,6 @@ def _vector_norm(x: Tensor, p: float, dim: int, keepdim: bool) -> Tensor:
 class NormBackward1(Node):
     __slots__ = ("p", "dim", "keepdim")
     _saved_names = ("self",)
-    _wants_tensors = False
 
     def backward(self, grad):          # PyTorch's norm_backward: 0 where the norm is 0
         x, = self.saved()

@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import _dtype
 from .._dtype import from_np
-from .._size import check_device
+from .._size import check_device, check_factory_device
 from .._tensor import Tensor
 from ._util import new_shape, shape_arg
 from .._dtype import kind as _kind
@@ -128,7 +128,7 @@ def _finish(data: np.ndarray, requires_grad: bool) -> Tensor:
 def tensor(data, *, dtype=None, device=None, requires_grad: bool = False,
            pin_memory: bool = False) -> Tensor:
     """A new tensor copying ``data`` (nested lists, numbers, NumPy arrays, tensors)."""
-    check_device(device)
+    check_factory_device(device)
     if isinstance(data, Tensor):
         warnings.warn("To copy construct from a tensor, it is recommended to use "
                       "sourceTensor.detach().clone() or sourceTensor.detach().clone()."
@@ -139,7 +139,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad: bool = False,
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:
     """Like ``tensor`` but shares memory with a NumPy array or tensor when it can."""
-    check_device(device)
+    check_factory_device(device)
     if isinstance(data, Tensor) and (dtype is None or data.dtype is dtype):
         return data
     return _wrap(_to_array(data, dtype, copy=False))
@@ -170,28 +170,28 @@ def _filled(size, value, dtype, requires_grad, fill_default) -> Tensor:
 def zeros(*size, out=None, dtype=None, layout=None, device=None,
           requires_grad: bool = False) -> Tensor:
     """A tensor of zeros; sizes as ``zeros(2, 3)``, ``zeros((2, 3))`` or ``zeros([2, 3])``."""
-    check_device(device)
+    check_factory_device(device)
     return _filled(size, 0, dtype, requires_grad, _dtype.get_default_dtype())
 
 
 def ones(*size, out=None, dtype=None, layout=None, device=None,
          requires_grad: bool = False) -> Tensor:
     """A tensor of ones."""
-    check_device(device)
+    check_factory_device(device)
     return _filled(size, 1, dtype, requires_grad, _dtype.get_default_dtype())
 
 
 def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad: bool = False,
           pin_memory: bool = False, memory_format=None) -> Tensor:
     """An uninitialised tensor (ember zero-fills it: as cheap, and reproducible)."""
-    check_device(device)
+    check_factory_device(device)
     return _filled(size, 0, dtype, requires_grad, _dtype.get_default_dtype())
 
 
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
          requires_grad: bool = False) -> Tensor:
     """A tensor filled with ``fill_value`` (its dtype inferred from the value)."""
-    check_device(device)
+    check_factory_device(device)
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
     if isinstance(size, (int, np.integer)):
@@ -205,28 +205,30 @@ def scalar_tensor(s, *, dtype=None, device=None, requires_grad: bool = False) ->
     return _finish(np.asarray(s, dt.np), requires_grad)
 
 
-def _like(input: Tensor, dtype):
+def _like(input: Tensor, dtype, device=None):
+    check_device(device)     # None: the input's device, the CPU
     return (dtype or from_np(input._data.dtype)).np
 
 
 def zeros_like(input: Tensor, *, dtype=None, layout=None, device=None,
                requires_grad: bool = False, memory_format=None) -> Tensor:
-    return _finish(np.zeros(input._data.shape, _like(input, dtype)), requires_grad)
+    return _finish(np.zeros(input._data.shape, _like(input, dtype, device)), requires_grad)
 
 
 def ones_like(input: Tensor, *, dtype=None, layout=None, device=None,
               requires_grad: bool = False, memory_format=None) -> Tensor:
-    return _finish(np.ones(input._data.shape, _like(input, dtype)), requires_grad)
+    return _finish(np.ones(input._data.shape, _like(input, dtype, device)), requires_grad)
 
 
 def empty_like(input: Tensor, *, dtype=None, layout=None, device=None,
                requires_grad: bool = False, memory_format=None) -> Tensor:
-    return _finish(np.zeros(input._data.shape, _like(input, dtype)), requires_grad)
+    return _finish(np.zeros(input._data.shape, _like(input, dtype, device)), requires_grad)
 
 
 def full_like(input: Tensor, fill_value, *, dtype=None, layout=None, device=None,
               requires_grad: bool = False, memory_format=None) -> Tensor:
-    return _finish(np.full(input._data.shape, fill_value, _like(input, dtype)), requires_grad)
+    return _finish(np.full(input._data.shape, fill_value, _like(input, dtype, device)),
+                   requires_grad)
 
 
 def zeros_like_data(a: np.ndarray) -> np.ndarray:
@@ -236,7 +238,7 @@ def zeros_like_data(a: np.ndarray) -> np.ndarray:
 def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
            requires_grad: bool = False) -> Tensor:
     """Values from ``start`` up to (not including) ``end`` by ``step``."""
-    check_device(device)
+    check_factory_device(device)
     if end is None:
         start, end = 0, start
     vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
@@ -266,15 +268,49 @@ def range_(start=0, end=None, step=1, *, dtype=None, device=None,
     return _finish((start + np.arange(n) * step).astype(dt.np), requires_grad)
 
 
-def linspace(start, end, steps: int, *, out=None, dtype=None, layout=None, device=None,
-             requires_grad: bool = False) -> Tensor:
-    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
-    check_device(device)
+def _type_name(v) -> str:
+    return "Tensor" if isinstance(v, Tensor) else type(v).__name__
+
+
+def _spaced_args(name: str, start, end, steps, base: str = ""):
+    """``start``, ``end`` as Python numbers and ``steps`` as an int, checked as PyTorch's
+    argument parser and kernel check them."""
+    number = (int, float, complex, np.number)
+    ok_steps = (isinstance(steps, (int, np.integer)) and not isinstance(steps, bool)) or (
+        isinstance(steps, Tensor) and steps._data.ndim == 0 and steps._data.dtype.kind in "iu")
+    if not ok_steps or not all(isinstance(v, number + (Tensor,)) for v in (start, end)):
+        got = ", ".join(_type_name(v) for v in (start, end, steps))
+        sigs = "".join(f"\n * ({a} start, {b} end, int steps{base}, *, Tensor out = None, "
+                       "torch.dtype dtype = None, torch.layout layout = None, torch.device "
+                       "device = None, bool pin_memory = False, bool requires_grad = False)"
+                       for a, b in (("Tensor", "Tensor"), ("Number", "Tensor"),
+                                    ("Tensor", "Number"), ("Number", "Number")))
+        raise TypeError(f"{name}() received an invalid combination of arguments - got ({got}), "
+                        f"but expected one of:{sigs}\n")
+    for what, v in (("start", start), ("end", end)):
+        if isinstance(v, Tensor) and v._data.ndim:
+            raise RuntimeError(f"{name} only supports 0-dimensional start and end tensors, but "
+                               f"got {what} with {v._data.ndim} dimension(s).")
+    steps = int(steps)
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     start = start.item() if isinstance(start, Tensor) else start
     end = end.item() if isinstance(end, Tensor) else end
+    return start, end, steps
+
+
+def _check_spaced_dtype(name: str, dt) -> None:
+    if dt is _dtype.bool_:
+        raise NotImplementedError(f'"{name}_cpu" not implemented for \'Bool\'')
+
+
+def linspace(start, end, steps: int, *, out=None, dtype=None, layout=None, device=None,
+             requires_grad: bool = False) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    check_factory_device(device)
+    start, end, steps = _spaced_args("linspace", start, end, steps)
     dt = dtype or _dtype.get_default_dtype()
+    _check_spaced_dtype("linspace", dt)
     integral = not (dt.is_floating_point or dt.is_complex)
     # PyTorch's kernel: the step in the output type (double for integers), the first half
     # counted up from start and the second half down from end, for symmetric rounding.
@@ -312,7 +348,10 @@ def _linspace_values(s, e, step, steps: int, ct) -> np.ndarray:
 def logspace(start, end, steps: int, base: float = 10.0, *, out=None, dtype=None,
              layout=None, device=None, requires_grad: bool = False) -> Tensor:
     """``base ** linspace(start, end, steps)``."""
+    check_factory_device(device)
+    start, end, steps = _spaced_args("logspace", start, end, steps, ", float base = 10.0")
     dt = dtype or _dtype.get_default_dtype()
+    _check_spaced_dtype("logspace", dt)
     lin = linspace(start, end, steps, dtype=_dtype.float64)._data
     return _finish(np.power(base, lin).astype(dt.np), requires_grad)
 
@@ -320,7 +359,7 @@ def logspace(start, end, steps: int, base: float = 10.0, *, out=None, dtype=None
 def eye(n: int, m: int | None = None, *, out=None, dtype=None, layout=None, device=None,
         requires_grad: bool = False) -> Tensor:
     """The identity matrix (``n`` x ``m``)."""
-    check_device(device)
+    check_factory_device(device)
     if n < 0:
         raise RuntimeError(f"n must be greater or equal to 0, got {n}")
     dt = dtype or _dtype.get_default_dtype()

@@ -433,7 +433,6 @@ class SliceBackward0(Node):
     """Gradient of a basic-index view: placed into zeros of the input's shape."""
 
     __slots__ = ("shape", "index")
-    _wants_tensors = False
 
     def backward(self, grad):
         return index_put_zeros(grad, self.shape, self.index, False),
@@ -481,7 +480,6 @@ class IndexPutZerosBackward(Node):
     """Backward of scattering a gradient into zeros: gather it back (double backward)."""
 
     __slots__ = ("index",)
-    _wants_tensors = False
 
     def name(self) -> str:
         return "IndexBackward0"
@@ -659,7 +657,6 @@ def _index_put_(x: Tensor, idx: tuple, values: Tensor, accumulate: bool) -> Tens
 class IndexPutBackward0(Node):
     __slots__ = ("index", "accumulate")
 
-    _wants_tensors = False
 
     def backward(self, grad):          # the overwritten positions get no gradient
         fs = self.next_functions
@@ -741,7 +738,6 @@ class CopyBackwards(Node):
     def name(self) -> str:
         return "torch::autograd::CopyBackwards"
 
-    _wants_tensors = False
 
     def backward(self, grad):          # the destination was overwritten: all to the source
         fs = self.next_functions
@@ -820,7 +816,6 @@ def _selection_result(node_cls, r: np.ndarray, input: Tensor, dim: int, index: n
 class IndexSelectBackward0(Node):
     __slots__ = ("dim", "index", "shape")
 
-    _wants_tensors = False
 
     def backward(self, grad):
         if not self.shape:
@@ -839,10 +834,10 @@ def _gather_check(d: np.ndarray, dim: int, a: np.ndarray, what: str = "gather") 
                                f"apart from dimension {dim}")
 
 
-def _bounds(a: np.ndarray, size: int, dim: int) -> None:
+def _bounds(a: np.ndarray, size: int, dim: int, exc=RuntimeError, prefix: str = "") -> None:
     if a.size and (a.min() < 0 or a.max() >= size):
         bad = a[(a < 0) | (a >= size)].flat[0]
-        raise RuntimeError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
+        raise exc(f"{prefix}index {bad} is out of bounds for dimension {dim} with size {size}")
 
 
 def _coords(a: np.ndarray, dim: int) -> tuple:
@@ -876,7 +871,6 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False,
 class GatherBackward0(Node):
     __slots__ = ("dim", "index", "shape")
 
-    _wants_tensors = False
 
     def backward(self, grad):
         return anp.scatter_add(anp.zeros(self.shape, grad), self.dim, self.index, grad),
@@ -988,7 +982,6 @@ def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None,
 class ScatterBackward0(Node):
     __slots__ = ("dim", "index")
 
-    _wants_tensors = False
 
     def backward(self, grad):          # written positions: to src; the rest: to self
         fs = self.next_functions
@@ -1009,7 +1002,6 @@ class _NotImplemented(Node):
     """PyTorch's placeholder node for an op without a derivative formula."""
 
     __slots__ = ("what",)
-    _wants_tensors = False
 
     def name(self) -> str:
         return "torch::autograd::NotImplemented"
@@ -1035,7 +1027,6 @@ def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
 class ScatterAddBackward0(Node):
     __slots__ = ("dim", "index")
 
-    _wants_tensors = False
 
     def backward(self, grad):
         fs = self.next_functions
@@ -1116,7 +1107,6 @@ class ScatterReduceBackward0(Node):
     __slots__ = ("dim", "index", "reduce", "include_self")
     _saved_names = ("self", "src")
 
-    _wants_tensors = False
 
     def backward(self, grad):
         x, s = self.saved()
@@ -1223,7 +1213,6 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1
 class IndexAddBackward0(Node):
     __slots__ = ("dim", "index", "alpha", "shape")
 
-    _wants_tensors = False
 
     def backward(self, grad):
         fs = self.next_functions
@@ -1260,7 +1249,7 @@ def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor
         raise IndexError(f"index_copy_(): Number of indices ({a.size}) should be equal to "
                          f"source.size(dim) ({n_src})")
     size = d.shape[dim] if d.ndim else 1
-    _bounds(a, size, dim)
+    _bounds(a, size, dim, IndexError, "index_copy_(): ")
     out = d.copy() if d.ndim else d.reshape(1).copy()
     sm = np.moveaxis(s, dim, 0) if s.ndim else s.reshape(1)
     np.moveaxis(out, dim, 0)[a] = sm
@@ -1277,7 +1266,6 @@ def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor
 class IndexCopyBackward0(Node):
     __slots__ = ("dim", "index", "shape")
 
-    _wants_tensors = False
 
     def backward(self, grad):
         fs = self.next_functions
@@ -1316,7 +1304,6 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
 class IndexFillBackward0(Node):
     __slots__ = ("dim", "index")
 
-    _wants_tensors = False
 
     def backward(self, grad):
         fs = self.next_functions
@@ -1370,7 +1357,6 @@ def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
 class MaskedFillBackward0(Node):
     __slots__ = ("mask",)
 
-    _wants_tensors = False
 
     def backward(self, grad):
         fs = self.next_functions
@@ -1427,7 +1413,6 @@ def masked_select(input: Tensor, mask: Tensor) -> Tensor:
 class MaskedSelectBackward0(Node):
     __slots__ = ("mask",)
 
-    _wants_tensors = False
 
     def backward(self, grad):
         return index_put_zeros(grad, self.mask.shape, self.mask, False),
@@ -1461,7 +1446,6 @@ def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
 class MaskedScatterBackward0(Node):
     __slots__ = ("mask", "shape")
 
-    _wants_tensors = False
 
     def backward(self, grad):          # src's leading elements went where the mask holds
         fs = self.next_functions
@@ -1500,7 +1484,6 @@ def take(input: Tensor, index: Tensor) -> Tensor:
 class TakeBackward0(Node):
     __slots__ = ("index", "shape")
 
-    _wants_tensors = False
 
     def backward(self, grad):
         size = int(np.prod(self.shape))
@@ -1658,7 +1641,6 @@ class SortBackward0(Node):
 
     __slots__ = ("dim", "index", "shape", "keepdim")
 
-    _wants_tensors = False
 
     def backward(self, grad):
         if not self.shape:
@@ -1745,6 +1727,8 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
     n = d.ndim
     dim = wrap_dim(dim, n)
     size = d.shape[dim] if n else 1
+    if size == 0:
+        raise IndexError(f"kthvalue(): Expected reduction dim {dim} to have non-zero size.")
     if not 1 <= k <= size:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {dim}")
     if n == 0:

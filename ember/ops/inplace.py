@@ -230,7 +230,6 @@ class AsStridedScatterBackward0(Node):
     """Backward of ``view_scatter``: read the region back."""
 
     __slots__ = ("view_fn", "_name")
-    _wants_tensors = False
 
     def name(self) -> str:
         return self._name or type(self).__name__
@@ -244,7 +243,6 @@ class AsStridedBackward0(Node):
     of zeros shaped like the base."""
 
     __slots__ = ("view_fn", "shape")
-    _wants_tensors = False
 
     def backward(self, grad):
         return view_scatter(grad, self.shape, self.view_fn),
@@ -254,7 +252,6 @@ class _StaleView(Node):
     """History of a no-grad or multi-output view whose base was modified in place since."""
 
     __slots__ = ("error",)
-    _wants_tensors = False
 
     def name(self) -> str:
         return "Invalid"
@@ -283,7 +280,6 @@ class CopySlices(Node):
     """History of a base tensor after an in-place write through one of its views."""
 
     __slots__ = ("view_fn", "fn", "shape")
-    _wants_tensors = False
 
     def name(self) -> str:
         return "torch::autograd::CopySlices"
@@ -294,9 +290,7 @@ class CopySlices(Node):
         if fn is None:
             return _outside(grad, vf, None), view_of(grad, vf)
         inside = view_of(grad, vf)
-        # fn's formula, as the engine runs it (a custom Function's wants tensors)
-        res = tuple(fn._np_backward(inside) if fn._wants_tensors and anp.is_array(inside)
-                    else fn.backward(inside))
+        res = tuple(fn.backward(inside))
         g0 = res[0]
         meta = fn._in_meta[0]
         if g0 is not None and meta is not None:

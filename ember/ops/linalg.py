@@ -16,6 +16,7 @@ from .._dtype import kind as _kind
 from .._tensor import Tensor
 from ..autograd import anp
 from ..autograd.grad_mode import STATE
+from ..amp.autocast_mode import AUTOCAST, lower
 from ..autograd.graph import Node, record, record1, record2
 from . import reduction as _rd
 from ._util import broadcast_shapes, check_tensor, tname, wrap_dim
@@ -82,6 +83,8 @@ def _unsafe_view(t: Tensor, shape: tuple) -> Tensor:
 # -- products of vectors and matrices -------------------------------------------------------
 def mm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
     """Matrix product of two 2-d tensors."""
+    if AUTOCAST.enabled:
+        input, mat2 = lower(input), lower(mat2)
     check_tensor(mat2, "mm", "mat2")
     a, b = input._data, mat2._data
     if a.ndim != 2:
@@ -110,7 +113,6 @@ class MmBackward0(Node):
     __slots__ = ()
     _saved_names = ("self", "mat2")
 
-    _wants_tensors = False
 
     def backward(self, grad):          # d(A@B): grad@B^T, A^T@grad
         a, b = self.saved()
@@ -147,6 +149,8 @@ def _grad_mat2(m1, grad):
 
 def bmm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
     """Batched matrix product of two 3-d tensors with the same batch size."""
+    if AUTOCAST.enabled:
+        input, mat2 = lower(input), lower(mat2)
     check_tensor(mat2, "bmm", "mat2")
     a, b = input._data, mat2._data
     if a.ndim != 3:
@@ -172,7 +176,6 @@ class BmmBackward0(Node):
     __slots__ = ()
     _saved_names = ("self", "mat2")
 
-    _wants_tensors = False
 
     def backward(self, grad):
         a, b = self.saved()
@@ -213,7 +216,6 @@ class DotBackward0(Node):
     __slots__ = ()
     _saved_names = ("self", "tensor")
 
-    _wants_tensors = False
 
     def backward(self, grad):
         a, b = self.saved()
@@ -239,7 +241,6 @@ class VdotBackward0(Node):
     __slots__ = ()
     _saved_names = ("self", "other")
 
-    _wants_tensors = False
 
     def backward(self, grad):
         a, b = self.saved()
@@ -274,7 +275,6 @@ class MvBackward0(Node):
     __slots__ = ()
     _saved_names = ("self", "vec")
 
-    _wants_tensors = False
 
     def backward(self, grad):
         a, v = self.saved()
@@ -306,7 +306,6 @@ def _squeeze0(t: Tensor) -> Tensor:
 
 class SqueezeBackward4(Node):
     __slots__ = ()
-    _wants_tensors = False
 
     def backward(self, grad):
         return anp.unsqueeze(grad, 0),
@@ -337,6 +336,8 @@ def _should_fold(t1: Tensor, t2: Tensor) -> bool:
 def matmul(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     """PyTorch's matmul: dot, matrix-vector, matrix-matrix, and batched products with the
     batch dims broadcast."""
+    if AUTOCAST.enabled:
+        input, other = lower(input), lower(other)
     check_tensor(input, "matmul", "input")
     check_tensor(other, "matmul", "other")
     na, nb = input._data.ndim, other._data.ndim
@@ -454,6 +455,8 @@ def _combine(bias: np.ndarray, prod: np.ndarray, beta, alpha) -> np.ndarray:
 
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1, out=None) -> Tensor:
     """``beta * input + alpha * (mat1 @ mat2)`` (what a Linear layer computes)."""
+    if AUTOCAST.enabled:
+        input, mat1, mat2 = lower(input), lower(mat1), lower(mat2)
     a, b = mat1._data, mat2._data
     if input._data.dtype != b.dtype:
         raise RuntimeError(f"self and mat2 must have the same dtype, but got {tname(input)} "
@@ -491,7 +494,6 @@ class AddmmBackward0(Node):
     __slots__ = ("alpha", "beta")
     _saved_names = ("mat1", "mat2")
 
-    _wants_tensors = False
 
     def backward(self, grad):          # bias: grad; mat1: grad @ mat2^T; mat2: mat1^T @ grad
         m1, m2 = self.saved()
@@ -535,7 +537,6 @@ class AddmvBackward0(Node):
     __slots__ = ("alpha", "beta")
     _saved_names = ("mat", "vec")
 
-    _wants_tensors = False
 
     def backward(self, grad):
         m, v = self.saved()
@@ -567,7 +568,6 @@ class AddrBackward0(Node):
     __slots__ = ("alpha", "beta")
     _saved_names = ("vec1", "vec2")
 
-    _wants_tensors = False
 
     def backward(self, grad):
         v1, v2 = self.saved()
@@ -594,6 +594,8 @@ def _batch_checks(batch1: Tensor, batch2: Tensor) -> None:
 def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1,
             out=None) -> Tensor:
     """``beta * input + alpha * bmm(batch1, batch2)``."""
+    if AUTOCAST.enabled:
+        input, batch1, batch2 = lower(input), lower(batch1), lower(batch2)
     _batch_checks(batch1, batch2)
     a, b = batch1._data, batch2._data
     shape = (a.shape[0], a.shape[1], b.shape[2])
@@ -615,7 +617,6 @@ class BaddbmmBackward0(Node):
     __slots__ = ("alpha", "beta")
     _saved_names = ("batch1", "batch2")
 
-    _wants_tensors = False
 
     def backward(self, grad):
         b1, b2 = self.saved()
@@ -629,6 +630,8 @@ class BaddbmmBackward0(Node):
 def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1,
            out=None) -> Tensor:
     """``beta * input + alpha * sum_b(batch1[b] @ batch2[b])``."""
+    if AUTOCAST.enabled:
+        input, batch1, batch2 = lower(input), lower(batch1), lower(batch2)
     _batch_checks(batch1, batch2)
     a, b = batch1._data, batch2._data
     shape = (a.shape[1], b.shape[2])
@@ -648,7 +651,6 @@ class AddbmmBackward0(Node):
     __slots__ = ("alpha", "beta", "n")
     _saved_names = ("batch1", "batch2")
 
-    _wants_tensors = False
 
     def backward(self, grad):          # the batches were summed: each sees the same grad
         b1, b2 = self.saved()
@@ -775,7 +777,6 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
 
 class DiagonalBackward0(Node):
     __slots__ = ("shape", "offset", "dims")
-    _wants_tensors = False
 
     def backward(self, grad):
         return _diag_scatter(grad, self.shape, self.offset, *self.dims),
@@ -802,7 +803,6 @@ def _diag_scatter(g, shape: tuple, offset: int, d1: int, d2: int):
 
 class DiagonalBackwardBackward0(Node):
     __slots__ = ("offset", "dims")
-    _wants_tensors = False
 
     def backward(self, grad):
         return anp.diagonal(grad, self.offset, *self.dims),
@@ -828,7 +828,6 @@ def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -
 
 class DiagEmbedBackward0(Node):
     __slots__ = ("offset", "dims")
-    _wants_tensors = False
 
     def backward(self, grad):
         return anp.diagonal(grad, self.offset, *self.dims),
@@ -866,7 +865,6 @@ def trace(input: Tensor) -> Tensor:
 class TraceBackward0(Node):
     __slots__ = ("shape",)
 
-    _wants_tensors = False
 
     def backward(self, grad):
         return grad * anp.constant(np.eye(*self.shape, dtype=anp.value(grad).dtype), grad),
@@ -911,7 +909,6 @@ class LinalgCrossBackward0(Node):
     __slots__ = ("dim",)
     _saved_names = ("self", "other")
 
-    _wants_tensors = False
 
     def backward(self, grad):
         a, b = self.saved()
@@ -1121,7 +1118,6 @@ class EinsumBackward0(Node):
 
     __slots__ = ("spec", "out_labels")
 
-    _wants_tensors = False
 
     def backward(self, grad):
         ops = self.saved()
@@ -1157,9 +1153,15 @@ class EinsumBackward0(Node):
             sub_ops = [grad] + [ops[j] for j in range(len(ops)) if j != i] + extra_ops
             sub_spec = [out_labels] + [spec[j] for j in range(len(ops)) if j != i] + extra_spec
             g = _einsum_apply(sub_ops, sub_spec, target)
-            if tuple(g.shape) != shape:         # size-1 labels broadcast in the forward
-                g = anp.sum(g, tuple(k for k, (x, y) in enumerate(zip(g.shape, shape))
-                                     if x != y), keepdim=True)
+            if tuple(g.shape) != shape:
+                # a size-1 label broadcast in the forward: summed where this operand had the
+                # 1, expanded where another operand had it (the label then has size 1 in g)
+                summed = tuple(k for k, (x, y) in enumerate(zip(g.shape, shape))
+                               if x != y and y == 1)
+                if summed:
+                    g = anp.sum(g, summed, keepdim=True)
+                if tuple(g.shape) != shape:
+                    g = anp.expand(g, shape)
             grads.append(g)
         return tuple(grads)
 
@@ -1206,7 +1208,7 @@ def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dt
         if ord == "nuc":
             r = sv.sum(-1, keepdim)
         else:
-            r = sv.amax(-1, keepdim) if float(ord) > 0 else sv.amin(-1, keepdim)
+            r = _max_or_zero(sv, -1, keepdim) if float(ord) > 0 else sv.amin(-1, keepdim)
         if keepdim:
             r = r.unsqueeze(-1).permute([perm.index(k) for k in range(nd)])
         return _out(r, out, "matrix_norm")
@@ -1216,8 +1218,16 @@ def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dt
     if not keepdim and d0 < d1:
         d1 -= 1
     col = _rd.vector_norm(x, 1.0, (d0,), keepdim)
-    r = col.amax(d1, keepdim) if f > 0 else col.amin(d1, keepdim)
+    r = _max_or_zero(col, d1, keepdim) if f > 0 else col.amin(d1, keepdim)
     return _out(r, out, "matrix_norm")
+
+
+def _max_or_zero(t: Tensor, dim: int, keepdim: bool) -> Tensor:
+    """The max of non-negative values along ``dim``; over an empty dim, a 0 outside the graph,
+    as PyTorch's positive-order matrix norms give (its negative orders raise there)."""
+    if t._data.shape[dim]:
+        return t.amax(dim, keepdim)
+    return t.sum(dim, keepdim).detach()
 
 
 def linalg_norm(A: Tensor, ord=None, dim=None, keepdim: bool = False, *, dtype=None,
@@ -1281,7 +1291,6 @@ class LinalgSvdBackward0(Node):
     """PyTorch's svd_backward (distinct singular values assumed)."""
 
     __slots__ = ("full", "_n_out", "_outs")
-    _wants_tensors = False
 
     def save_outputs(self, res) -> None:
         self._outs = tuple((t._data, t._version_counter(), t._version_counter().v)
@@ -1404,7 +1413,6 @@ def inv(A: Tensor, *, out=None) -> Tensor:
 class LinalgInvExBackward0(Node):
     __slots__ = ()
 
-    _wants_tensors = False
 
     def backward(self, grad):          # d inv(A) = -inv^T grad inv^T
         Ai = self.result().mT
@@ -1430,7 +1438,6 @@ class LinalgDetBackward0(Node):
     __slots__ = ()
     _saved_names = ("A",)
 
-    _wants_tensors = False
 
     def backward(self, grad):
         A, = self.saved()
@@ -1472,7 +1479,6 @@ class LinalgSlogdetBackward0(Node):
     __slots__ = ("_n_out",)
     _saved_names = ("A",)
 
-    _wants_tensors = False
 
     def backward(self, grads):          # d log|det A| = A^{-T}
         A, = self.saved()
@@ -1527,7 +1533,6 @@ class LinalgSolveExBackward0(Node):
     __slots__ = ("vector", "left")
     _saved_names = ("A",)
 
-    _wants_tensors = False
 
     def backward(self, grad):
         A, = self.saved()

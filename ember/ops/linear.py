@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
+from ..amp.autocast_mode import AUTOCAST, lower
 from ..autograd import anp
 from ..autograd.graph import Node, record, record1
 from . import linalg as _la
@@ -25,6 +26,8 @@ def _matmul_error(rows: int, k: int, wrows: int, wcols: int) -> RuntimeError:
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``input @ weight.T + bias`` over the last dim of ``input``."""
+    if AUTOCAST.enabled:
+        input, weight, bias = lower(input), lower(weight), lower(bias)
     _check_tensor(input, "linear")
     _check_tensor(weight, "linear", "weight", 2)
     xd, wd = input._data, weight._data
@@ -96,7 +99,6 @@ def _einsum3(spec: str, a, b, c):
 class TrilinearBackward0(Node):
     __slots__ = ("spec",)
     _saved_names = ("i1", "i2", "i3")
-    _wants_tensors = False
 
     def backward(self, grad):
         ops = self.saved()

@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor
+from ..amp.autocast_mode import AUTOCAST, fp32
 from ..autograd import anp
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import Node, record1, record2
@@ -96,7 +97,6 @@ class _PointwiseLoss(Node):
 
     __slots__ = ("reduction", "numel")
     _saved_names = ("self", "target")
-    _wants_tensors = False
 
     def backward(self, grad):
         x, t = self.saved()
@@ -134,6 +134,8 @@ def _weighted_sum_loss(elementwise: Tensor, weight: Tensor, input: Tensor,
 def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
              reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
     """Mean squared error ``(input - target)^2``, reduced."""
+    if AUTOCAST.enabled:
+        input, target = fp32(input), fp32(target)
     _size_warning(input, target)
     red = _reduction(reduction, size_average, reduce)
     if weight is not None:
@@ -154,6 +156,8 @@ class MseLossBackward0(_PointwiseLoss):
 def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
             reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
     """Mean absolute error ``|input - target|``, reduced (PyTorch's composite)."""
+    if AUTOCAST.enabled:
+        input, target = fp32(input), fp32(target)
     _size_warning(input, target)
     red = _reduction(reduction, size_average, reduce)
     err = (input - target).abs()
@@ -165,6 +169,8 @@ def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
 def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
                    reduction: str = "mean", beta: float = 1.0) -> Tensor:
     """Quadratic below ``beta`` (``0.5 d^2 / beta``), linear above (``|d| - beta / 2``)."""
+    if AUTOCAST.enabled:
+        input, target = fp32(input), fp32(target)
     _size_warning(input, target)
     red = _reduction(reduction, size_average, reduce)
     if beta < 0:
@@ -192,6 +198,8 @@ class SmoothL1LossBackward0(_PointwiseLoss):
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
                weight: Tensor | None = None) -> Tensor:
     """Quadratic below ``delta`` (``0.5 d^2``), linear above (``delta (|d| - delta / 2)``)."""
+    if AUTOCAST.enabled:
+        input, target = fp32(input), fp32(target)
     _size_warning(input, target)
     red = _reduction(reduction)
     if delta <= 0:
@@ -254,6 +262,8 @@ class SoftMarginLossBackward0(_PointwiseLoss):
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                          size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     """``-w (t log(x) + (1 - t) log(1 - x))`` with each log clamped at -100, reduced."""
+    if AUTOCAST.enabled:
+        input, target, weight = fp32(input), fp32(target), fp32(weight)
     _check_tensor(input, "binary_cross_entropy")
     _check_tensor(target, "binary_cross_entropy", "target", 2)
     red = _reduction(reduction, size_average, reduce)
@@ -306,6 +316,9 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
                                      pos_weight: Tensor | None = None) -> Tensor:
     """``binary_cross_entropy(sigmoid(input), target)`` computed stably from the logits;
     ``pos_weight`` scales the positive term."""
+    if AUTOCAST.enabled:
+        input, target = fp32(input), fp32(target)
+        weight, pos_weight = fp32(weight), fp32(pos_weight)
     _check_tensor(input, "binary_cross_entropy_with_logits")
     _check_tensor(target, "binary_cross_entropy_with_logits", "target", 2)
     red = _reduction(reduction, size_average, reduce)
@@ -413,7 +426,6 @@ class NllLossBackward0(Node):
     target positions; the gradient is linear in ``grad``, so double backward is a multiply."""
 
     __slots__ = ("target", "coef", "reduction", "shape")
-    _wants_tensors = False
 
     def _scatter(self) -> np.ndarray:
         """The per-element coefficient: ``coef`` at the target positions, 0 elsewhere."""
@@ -484,6 +496,8 @@ def _nll_nd(input: Tensor, target: Tensor, weight: Tensor | None, reduction: str
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
              ignore_index: int = -100, reduce=None, reduction: str = "mean") -> Tensor:
     """Negative log likelihood of the target classes (``input`` holds log-probabilities)."""
+    if AUTOCAST.enabled:
+        input, weight = fp32(input), fp32(weight)
     _check_tensor(input, "nll_loss")
     _check_tensor(target, "nll_loss", "target", 2)
     red = _reduction(reduction, size_average, reduce)
@@ -556,6 +570,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                   reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
     """``nll_loss(log_softmax(input, 1), target)`` for class indices; for class
     probabilities (a target shaped like ``input``), ``-sum(target * log_softmax(input))``."""
+    if AUTOCAST.enabled:
+        input, target, weight = fp32(input), fp32(target), fp32(weight)
     _check_tensor(input, "cross_entropy")
     _check_tensor(target, "cross_entropy", "target", 2)
     red = _reduction(reduction, size_average, reduce)
@@ -577,6 +593,8 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None,
            reduction: str = "mean", log_target: bool = False) -> Tensor:
     """``target * (log(target) - input)`` (``input`` holds log-probabilities; with
     ``log_target`` so does ``target``); 'batchmean' divides the sum by the batch size."""
+    if AUTOCAST.enabled:
+        input, target = fp32(input), fp32(target)
     _check_tensor(input, "kl_div")
     _check_tensor(target, "kl_div", "target", 2)
     if size_average is not None or reduce is not None:

@@ -97,7 +97,6 @@ class NativeLayerNormBackward0(Node):
 
     __slots__ = ("axes", "eps", "mean", "rstd")
     _saved_names = ("input", "weight")
-    _wants_tensors = False
 
     def backward(self, grad):
         x, w = self.saved()
@@ -222,7 +221,6 @@ class NativeBatchNormBackward0(Node):
 
     __slots__ = ("axes", "bshape", "eps", "training", "mean", "rstd")
     _saved_names = ("input", "weight")
-    _wants_tensors = False
 
     def backward(self, grad):
         x, w = self.saved()
@@ -335,7 +333,6 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
 class NativeGroupNormBackward0(Node):
     __slots__ = ("groups", "eps", "bshape", "mean", "rstd")
     _saved_names = ("input", "weight")
-    _wants_tensors = False
 
     def backward(self, grad):
         x, w = self.saved()

@@ -15,7 +15,7 @@ import numpy as np
 from .. import _dtype
 from .. import _generator as _g
 from .._generator import Generator
-from .._size import Size, check_device
+from .._size import Size, check_factory_device
 from .._tensor import Tensor, check_inplace
 from ..autograd import anp
 from ..autograd.grad_mode import STATE
@@ -108,7 +108,7 @@ def _complex_view(shape: tuple, dtype: np.dtype, fill) -> np.ndarray:
 def rand(*sizes, size=None, generator=None, out=None, dtype=None, layout=None, device=None,
          requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
     """Uniform samples on [0, 1): ``rand(2, 3)``, ``rand((2, 3))``, ``rand(size=(2, 3))``."""
-    check_device(device)
+    check_factory_device(device)
     _check_generator(generator, "rand")
     shape = _sizes(sizes, size, "rand")
     if dtype is None and out is not None:
@@ -124,7 +124,7 @@ def rand(*sizes, size=None, generator=None, out=None, dtype=None, layout=None, d
 def randn(*sizes, size=None, generator=None, out=None, dtype=None, layout=None, device=None,
           requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
     """Standard normal samples: ``randn(2, 3)``, ``randn((2, 3))``, ``randn(size=(2, 3))``."""
-    check_device(device)
+    check_factory_device(device)
     _check_generator(generator, "randn")
     shape = _sizes(sizes, size, "randn")
     if dtype is None and out is not None:
@@ -151,7 +151,7 @@ def randint(*args, size=None, low=None, high=None, generator=None, out=None, dty
             layout=None, device=None, requires_grad: bool = False,
             pin_memory: bool = False) -> Tensor:
     """Integers uniform on [low, high): ``randint(high, size)`` or ``randint(low, high, size)``."""
-    check_device(device)
+    check_factory_device(device)
     _check_generator(generator, "randint")
     args = list(args)
     if size is None and args and isinstance(args[-1], (tuple, list, Size)):
@@ -183,7 +183,7 @@ def randint(*args, size=None, low=None, high=None, generator=None, out=None, dty
 def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None,
              requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
     """A random permutation of ``0 .. n-1`` (int64 unless ``dtype`` says otherwise)."""
-    check_device(device)
+    check_factory_device(device)
     _check_generator(generator, "randperm")
     n = _int_arg(n, "randperm", "n")
     if dtype is None:
@@ -201,7 +201,7 @@ def _empty_like(input: Tensor, dtype) -> Tensor:
 def rand_like(input: Tensor, *, dtype=None, layout=None, device=None,
               requires_grad: bool = False, memory_format=None) -> Tensor:
     """``rand`` with ``input``'s shape, dtype and memory layout."""
-    check_device(device)
+    check_factory_device(device)
     out = _empty_like(input, dtype)
     if _kind(out._data.dtype) not in "fc":
         raise _g._not_implemented("check_uniform_bounds", out._data.dtype)
@@ -212,7 +212,7 @@ def rand_like(input: Tensor, *, dtype=None, layout=None, device=None,
 def randn_like(input: Tensor, *, dtype=None, layout=None, device=None,
                requires_grad: bool = False, memory_format=None) -> Tensor:
     """``randn`` with ``input``'s shape, dtype and memory layout."""
-    check_device(device)
+    check_factory_device(device)
     out = _empty_like(input, dtype)
     if _kind(out._data.dtype) not in "fc":
         raise _g._not_implemented("normal_kernel_cpu", out._data.dtype)
@@ -224,7 +224,7 @@ def randint_like(input: Tensor, low=0, high=None, *, dtype=None, layout=None, de
                  requires_grad: bool = False, memory_format=None) -> Tensor:
     """``randint`` with ``input``'s shape, dtype and layout: ``randint_like(x, high)`` or
     ``randint_like(x, low, high)``."""
-    check_device(device)
+    check_factory_device(device)
     if high is None:
         low, high = 0, low
     out = _empty_like(input, dtype)
@@ -237,7 +237,6 @@ class NormalBackward1(Node):
     """normal(Tensor mean, float std): the sample carries no gradient to ``mean``."""
 
     __slots__ = ()
-    _wants_tensors = False
 
     def backward(self, grad):
         return anp.zeros_like(grad),
@@ -247,7 +246,6 @@ class NormalBackward2(Node):
     """normal(float mean, Tensor std): no gradient to ``std``."""
 
     __slots__ = ()
-    _wants_tensors = False
 
     def backward(self, grad):
         return anp.zeros_like(grad),
@@ -257,7 +255,6 @@ class NormalBackward3(Node):
     """normal(Tensor mean, Tensor std): no gradient to either."""
 
     __slots__ = ()
-    _wants_tensors = False
 
     def backward(self, grad):
         return anp.zeros_like(grad), anp.zeros_like(grad)
@@ -268,7 +265,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
            pin_memory: bool = False) -> Tensor:
     """Gaussian samples: ``normal(mean, std, size)`` with numbers, or elementwise with a tensor
     ``mean`` and/or ``std`` (broadcast together; the result takes mean's dtype)."""
-    check_device(device)
+    check_factory_device(device)
     _check_generator(generator, "normal")
     m_t = isinstance(mean, Tensor)
     s_t = isinstance(std, Tensor)
@@ -316,7 +313,6 @@ class BernoulliBackward0(Node):
     """bernoulli(input): no gradient to the probabilities."""
 
     __slots__ = ()
-    _wants_tensors = False
 
     def backward(self, grad):
         return anp.zeros_like(grad),
@@ -326,7 +322,6 @@ class PoissonBackward0(Node):
     """poisson(input): no gradient to the rates."""
 
     __slots__ = ()
-    _wants_tensors = False
 
     def backward(self, grad):
         return anp.zeros_like(grad),
@@ -399,7 +394,7 @@ def _fill_(self: Tensor, sample, node_cls) -> Tensor:
 
 
 def _zero_node(name: str, doc: str):
-    cls = type(name, (Node,), {"__slots__": (), "__doc__": doc, "_wants_tensors": False,
+    cls = type(name, (Node,), {"__slots__": (), "__doc__": doc,
                                "backward": lambda self, grad: (anp.zeros_like(grad),)})
     cls.__module__ = __name__
     return cls

@@ -16,6 +16,7 @@ import numpy as np
 from .. import _dtype
 from .._dtype import kind as _kind
 from .._tensor import Tensor
+from ..autograd import anp
 from ..autograd.grad_mode import STATE
 from ..autograd import anp
 from ..autograd.graph import Node, record, record1
@@ -187,7 +188,6 @@ def sum(input: Tensor, dim=_NODIM, keepdim: bool = False, *, dtype=None, out=Non
 class SumBackward0(Node):
     __slots__ = ("shape", "dims", "keepdim")
 
-    _wants_tensors = False
 
     def backward(self, grad):          # every element contributed once
         return anp.expand(_restore(grad, self.dims, self.keepdim), self.shape),
@@ -227,7 +227,6 @@ def mean(input: Tensor, dim=_NODIM, keepdim: bool = False, *, dtype=None, out=No
 class MeanBackward0(Node):
     __slots__ = ("shape", "dims", "keepdim", "n")
 
-    _wants_tensors = False
 
     def backward(self, grad):          # each element contributed 1/n
         return anp.expand(_restore(grad, self.dims, self.keepdim), self.shape) / self.n,
@@ -257,7 +256,6 @@ class NansumBackward0(Node):
     __slots__ = ("shape", "dims", "keepdim")
     _saved_names = ("self",)
 
-    _wants_tensors = False
 
     def backward(self, grad):          # NaN positions get no gradient
         x, = self.saved()
@@ -317,7 +315,6 @@ class ProdBackward0(Node):
     __slots__ = ("dim", "keepdim")
     _saved_names = ("self",)
 
-    _wants_tensors = False
 
     def backward(self, grad):
         x, = self.saved()
@@ -437,7 +434,6 @@ class MaxBackward1(Node):
     __slots__ = ()
     _saved_names = ("self",)
 
-    _wants_tensors = False
 
     def backward(self, grad):          # PyTorch's evenly_distribute_backward
         x, = self.saved()
@@ -455,7 +451,6 @@ class MaxBackward0(Node):
 
     __slots__ = ("shape", "dim", "keepdim", "indices")
 
-    _wants_tensors = False
 
     def backward(self, grad):
         if not self.shape:
@@ -504,7 +499,6 @@ class AmaxBackward0(Node):
     __slots__ = ("dims", "keepdim")
     _saved_names = ("self",)
 
-    _wants_tensors = False
 
     def backward(self, grad):          # ties share the gradient evenly
         x, = self.saved()
@@ -520,10 +514,12 @@ class AminBackward0(AmaxBackward0):
 def aminmax(input: Tensor, *, dim=None, keepdim: bool = False, out=None):
     """(min, max) in one pass, as a named tuple; ties share the gradient evenly."""
     d = input._data
-    if d.size == 0:
+    dims = None if dim is None else _dims(int(dim), d.ndim)
+    if d.size == 0 and dim is None:
         raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the "
                            "operation has no identity.")
-    dims = None if dim is None else _dims(int(dim), d.ndim)
+    if dims is not None and d.ndim and d.shape[dims[0]] == 0:
+        raise IndexError(f"aminmax: Expected reduction dim {dims[0]} to have non-zero size.")
     lo = np.asarray(np.min(d, axis=dims, keepdims=keepdim))
     hi = np.asarray(np.max(d, axis=dims, keepdims=keepdim))
     if STATE.enabled and input._rg:
@@ -541,7 +537,6 @@ class AminmaxBackward0(Node):
     __slots__ = ("dims", "keepdim", "lo", "hi", "_n_out")
     _saved_names = ("self",)
 
-    _wants_tensors = False
 
     def backward(self, grads):
         x, = self.saved()
@@ -780,7 +775,6 @@ class VarBackward0(Node):
     __slots__ = ("dims", "keepdim", "denom")
     _saved_names = ("self",)
 
-    _wants_tensors = False
 
     def backward(self, grad):
         x, = self.saved()
@@ -836,7 +830,6 @@ class VarMeanBackward0(Node):
     __slots__ = ("dims", "keepdim", "n", "shape", "denom", "corr", "_n_out")
     _saved_names = ("self",)
 
-    _wants_tensors = False
 
     def backward(self, grads):
         x, = self.saved()
@@ -945,7 +938,6 @@ class LinalgVectorNormBackward0(Node):
     __slots__ = ("p", "dims", "keepdim")
     _saved_names = ("self",)
 
-    _wants_tensors = False
 
     def backward(self, grad):
         x, = self.saved()
@@ -1023,7 +1015,6 @@ class LogsumexpBackward0(Node):
     __slots__ = ("dims", "keepdim")
     _saved_names = ("self",)
 
-    _wants_tensors = False
 
     def backward(self, grad):          # d lse / dx = softmax(x)
         x, = self.saved()
@@ -1058,12 +1049,51 @@ def cumsum(input: Tensor, dim: int, *, dtype=None, out=None) -> Tensor:
 class CumsumBackward0(Node):
     __slots__ = ("dim",)
 
-    _wants_tensors = False
 
     def backward(self, grad):          # the reversed running sum of grad
         if self.dim is None:
             return grad,
         return _reversed_cumsum(grad, self.dim),
+
+
+def logcumsumexp(input: Tensor, dim: int, *, out=None) -> Tensor:
+    """``log(cumsum(exp(input)))`` along ``dim``, computed as a running ``logaddexp`` so that
+    large values do not overflow."""
+    d = input._data
+    if d.dtype.kind not in "fc":
+        raise NotImplementedError(f'"logcumsumexp_out_cpu" not implemented for '
+                                  f"'{tname(d.dtype)}'")
+    k = wrap_dim(int(dim), d.ndim)
+    r = np.logaddexp.accumulate(d, axis=k) if d.ndim else d.copy()
+    if STATE.enabled and input._rg:
+        node = LogcumsumexpBackward0()
+        node.dim = k
+        t = record1(node, r, input)
+        node.save1(input)
+        node.save_result(t)
+        return _out(t, out, "logcumsumexp")
+    return _out(_wrap(r), out, "logcumsumexp")
+
+
+class LogcumsumexpBackward0(Node):
+    """d out_j / d x_i = exp(x_i - out_j) for j >= i: a reversed running sum, kept in log
+    space, once over the positive and once over the negative part of the gradient."""
+
+    __slots__ = ("dim",)
+    _saved_names = ("self", "result")
+
+    def backward(self, grad):
+        (x,) = self.saved()
+        out, dim = self.result(), self.dim
+        if x.ndim == 0:
+            return grad,
+        low = anp.lowest(grad)
+        log_abs = anp.log(anp.abs(grad))
+        parts = []
+        for log_part in (anp.where(grad > 0, log_abs, low), anp.where(grad < 0, log_abs, low)):
+            rev = anp.flip(anp.logcumsumexp(anp.flip(log_part - out, dim), dim), dim)
+            parts.append(anp.exp(rev + x))
+        return parts[0] - parts[1],
 
 
 def cumprod(input: Tensor, dim: int, *, dtype=None, out=None) -> Tensor:
@@ -1091,7 +1121,6 @@ class CumprodBackward0(Node):
 
     __slots__ = ("dim",)
     _saved_names = ("self",)
-    _wants_tensors = False
 
     def backward(self, grad):
         x, = self.saved()
@@ -1161,7 +1190,6 @@ def cummin(input: Tensor, dim: int, *, out=None):
 class CummaxBackward0(Node):
     __slots__ = ("dim", "indices", "shape")
 
-    _wants_tensors = False
 
     def backward(self, grad):          # each output's grad goes to the element it copied
         if not self.shape:
@@ -1274,7 +1302,6 @@ def _softmax_result(node_cls, r: np.ndarray, x: Tensor, k: int) -> Tensor:
 class SoftmaxBackward0(Node):
     __slots__ = ("dim",)
 
-    _wants_tensors = False
 
     def backward(self, grad):          # y * (g - sum(g * y))
         y = self.result()
@@ -1303,7 +1330,6 @@ def log_softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
 class LogSoftmaxBackward0(Node):
     __slots__ = ("dim",)
 
-    _wants_tensors = False
 
     def backward(self, grad):          # g - softmax * sum(g)
         y = self.result()

@@ -290,7 +290,6 @@ def _view_dtype(input: Tensor, dt) -> Tensor:
 
 class ViewBackward0(Node):
     __slots__ = ("shape",)
-    _wants_tensors = False
 
     def backward(self, grad):
         return anp.reshape(grad, self.shape),
@@ -416,7 +415,6 @@ class UnsqueezeBackward0(Node):
     """From ``unsqueeze(dim)``, or from ``x[..., None]`` (then ``index`` is set, ``dim`` None)."""
 
     __slots__ = ("dim", "shape", "index")
-    _wants_tensors = False
 
     def backward(self, grad):
         if self.dim is None:
@@ -441,7 +439,6 @@ swapaxes = swapdims = transpose
 
 class TransposeBackward0(Node):
     __slots__ = ("dims",)
-    _wants_tensors = False
 
     def backward(self, grad):
         return anp.transpose(grad, *self.dims),
@@ -458,7 +455,6 @@ def t(input: Tensor) -> Tensor:
 
 class TBackward0(Node):
     __slots__ = ()
-    _wants_tensors = False
 
     def backward(self, grad):
         return anp.t(grad),
@@ -489,7 +485,6 @@ def permute(input: Tensor, *dims) -> Tensor:
 
 class PermuteBackward0(Node):
     __slots__ = ("dims",)
-    _wants_tensors = False
 
     def backward(self, grad):          # the inverse permutation
         inv = [0] * len(self.dims)
@@ -614,7 +609,6 @@ def expand(input: Tensor, *sizes, implicit: bool = False) -> Tensor:
 
 class ExpandBackward0(Node):
     __slots__ = ()
-    _wants_tensors = False
 
     def backward(self, grad):          # the engine sums the broadcast dims back
         return grad,
@@ -666,6 +660,54 @@ def contiguous(input: Tensor, memory_format=None) -> Tensor:
     return _wrap(r)
 
 
+def repeat_interleave(input: Tensor, repeats=None, dim: int | None = None, *,
+                      output_size: int | None = None) -> Tensor:
+    """Each element (or slice along ``dim``; of the flattened tensor when ``dim`` is None)
+    repeated ``repeats`` times in place: an int, or a tensor of counts per slice. With the
+    tensor of counts alone, the indices ``0..n-1`` each repeated by its count."""
+    if repeats is None:
+        counts = input._data
+        if counts.ndim != 1:
+            raise RuntimeError("repeat_interleave only accept 1D vector as repeat")
+        return _wrap(_repeat_indices(counts, output_size))
+    if dim is None:
+        input, dim = input.flatten(), 0
+    d = wrap_dim(dim, input._data.ndim)
+    if isinstance(repeats, Tensor):
+        counts = repeats._data
+        if counts.ndim > 1:
+            raise RuntimeError("repeats must be 0-dim or 1-dim tensor")
+        size = input._data.shape[d] if input._data.ndim else 1
+        if counts.ndim == 0:
+            counts = np.full(size, counts)
+        elif counts.shape[0] != size:
+            raise RuntimeError("repeats must have the same size as input along dim, but got "
+                               f"repeats.size(0) = {counts.shape[0]} and input.size({d}) = "
+                               f"{size}")
+        # PyTorch's composite: an index_select of the repeated positions
+        return input.index_select(d, _wrap(_repeat_indices(counts, output_size)))
+    repeats = int(repeats)
+    if repeats < 0:
+        raise RuntimeError("Repeats must be non-negative")
+    if output_size is not None and output_size != input._data.shape[d] * repeats:
+        raise RuntimeError("allocated size does not match required size")
+    # PyTorch's composite: a new dim expanded, made contiguous, viewed back into dim
+    shape = input._data.shape
+    wide = input.unsqueeze(d + 1).expand(shape[:d + 1] + (repeats,) + shape[d + 1:])
+    return wide.contiguous().view(shape[:d] + (shape[d] * repeats,) + shape[d + 1:])
+
+
+def _repeat_indices(counts: np.ndarray, output_size) -> np.ndarray:
+    if counts.dtype.kind not in "iu":
+        raise NotImplementedError('"repeat_interleave_cpu" not implemented for '
+                                  f"'{_dtype.from_np(counts.dtype)._legacy[:-6]}'")
+    if counts.size and counts.min() < 0:
+        raise RuntimeError("repeats can not be negative")
+    if output_size is not None and output_size != int(counts.sum()):
+        raise RuntimeError("allocated size does not match required size")
+    return np.repeat(np.arange(counts.shape[0], dtype=np.int64), counts)
+
+
 def repeat(input: Tensor, *sizes) -> Tensor:
     """Tile the tensor ``sizes[i]`` times along each dim (new leading dims allowed)."""
     reps = _sizes(sizes, "repeat", "repeats")
@@ -691,7 +733,6 @@ def repeat(input: Tensor, *sizes) -> Tensor:
 
 class RepeatBackward0(Node):
     __slots__ = ("reps", "shape")
-    _wants_tensors = False
 
     def backward(self, grad):          # each dim split into (repeat, size): sum the repeats
         reps, shape = self.reps, self.shape
@@ -806,7 +847,6 @@ concat = concatenate = cat
 
 class CatBackward0(Node):
     __slots__ = ("dim", "sizes", "skip")
-    _wants_tensors = False
 
     def backward(self, grad):          # each input's slice of the gradient
         out = []
@@ -851,7 +891,6 @@ def stack(tensors, dim: int = 0, *, out=None) -> Tensor:
 
 class StackBackward0(Node):
     __slots__ = ("dim",)
-    _wants_tensors = False
 
     def backward(self, grad):
         return anp.unbind(grad, self.dim)
@@ -981,9 +1020,10 @@ def _split_views(input: Tensor, d: int, sizes: list, node) -> tuple:
 
 class SplitBackward0(Node):
     __slots__ = ("dim", "sizes", "shape", "_n_out")
-    _wants_tensors = False
 
     def backward(self, grads):         # the pieces joined again (zeros for those without)
+        if self._n_out == 1:   # one piece: the engine hands over its gradient alone
+            grads = (grads,)
         parts = []
         ref = next(g for g in grads if g is not None)
         for g, s in zip(grads, self.sizes):
@@ -1031,9 +1071,10 @@ def unbind(input: Tensor, dim: int = 0) -> tuple:
 
 class UnbindBackward0(Node):
     __slots__ = ("dim", "shape", "_n_out")
-    _wants_tensors = False
 
     def backward(self, grads):
+        if self._n_out == 1:   # a size-1 dim: the engine hands over the one gradient alone
+            grads = (grads,)
         ref = next(g for g in grads if g is not None)
         return anp.stack([g if g is not None else anp.zeros_like(ref) for g in grads],
                          self.dim),
@@ -1178,7 +1219,6 @@ def flip(input: Tensor, *dims) -> Tensor:
 
 class FlipBackward0(Node):
     __slots__ = ("dims",)
-    _wants_tensors = False
 
     def backward(self, grad):
         return anp.flip(grad, self.dims),
@@ -1224,7 +1264,6 @@ def roll(input: Tensor, shifts, dims=None) -> Tensor:
 
 class RollBackward0(Node):
     __slots__ = ("shifts", "dims")
-    _wants_tensors = False
 
     def backward(self, grad):          # rolled back
         neg = tuple(-s for s in self.shifts)
@@ -1265,7 +1304,6 @@ def triu(input: Tensor, diagonal: int = 0, *, out=None) -> Tensor:
 
 class TrilBackward0(Node):
     __slots__ = ("k",)
-    _wants_tensors = False
 
     def backward(self, grad):
         return anp.tril(grad, self.k),
@@ -1273,7 +1311,6 @@ class TrilBackward0(Node):
 
 class TriuBackward0(Node):
     __slots__ = ("k",)
-    _wants_tensors = False
 
     def backward(self, grad):
         return anp.triu(grad, self.k),
@@ -1331,7 +1368,6 @@ def rot90(input: Tensor, k: int = 1, dims=(0, 1)) -> Tensor:
 
 class Rot90Backward0(Node):
     __slots__ = ("k", "dims")
-    _wants_tensors = False
 
     def backward(self, grad):
         return anp.rot90(grad, -self.k, self.dims),
@@ -1365,7 +1401,6 @@ def unfold(input: Tensor, dimension: int, size: int, step: int) -> Tensor:
 
 class UnfoldBackward0(Node):
     __slots__ = ("args", "shape")
-    _wants_tensors = False
 
     def backward(self, grad):
         from .inplace import view_scatter

@@ -69,7 +69,6 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
 
 class EmbeddingBackward0(Node):
     __slots__ = ("indices", "num_weights", "padding_idx", "scale_grad_by_freq")
-    _wants_tensors = False
 
     def backward(self, grad):          # scatter-add each row's gradient into its weight row
         idx = self.indices.reshape(-1)

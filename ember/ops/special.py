@@ -43,7 +43,6 @@ def sigmoid(input: Tensor, *, out=None) -> Tensor:
 
 class SigmoidBackward0(Node):
     __slots__ = ()
-    _wants_tensors = False
 
     def backward(self, grad):          # d sigmoid = (1 - s) s
         r = self.result()
@@ -254,7 +253,6 @@ def erf(input: Tensor, *, out=None) -> Tensor:
 class ErfBackward0(Node):
     __slots__ = ()
     _saved_names = ("self",)
-    _wants_tensors = False
 
     def backward(self, grad):          # 2/sqrt(pi) exp(-a^2)
         a, = self.saved()
@@ -270,7 +268,6 @@ def erfc(input: Tensor, *, out=None) -> Tensor:
 class ErfcBackward0(Node):
     __slots__ = ()
     _saved_names = ("self",)
-    _wants_tensors = False
 
     def backward(self, grad):          # -2/sqrt(pi) exp(-a^2)
         a, = self.saved()
@@ -285,7 +282,6 @@ def erfinv(input: Tensor, *, out=None) -> Tensor:
 
 class ErfinvBackward0(Node):
     __slots__ = ()
-    _wants_tensors = False
 
     def backward(self, grad):          # sqrt(pi)/2 exp(erfinv(a)^2)
         r = self.result()
@@ -330,7 +326,6 @@ def xlogy(input, other, *, out=None) -> Tensor:
 class XlogyBackward0(Node):
     __slots__ = ()
     _saved_names = ("self", "other")
-    _wants_tensors = False
 
     def backward(self, grad):          # log(b) (0 where a == 0 and b <= 0), a / b
         a, b = self.saved(like=grad)
@@ -348,7 +343,6 @@ class XlogyBackward1(Node):
 
     __slots__ = ("scalar",)
     _saved_names = ("other",)
-    _wants_tensors = False
 
     def backward(self, grad):
         b, = self.saved(like=grad)
@@ -361,7 +355,6 @@ class XlogyBackward2(Node):
 
     __slots__ = ("scalar",)
     _saved_names = ("self",)
-    _wants_tensors = False
 
     def backward(self, grad):
         a, = self.saved()
@@ -390,7 +383,6 @@ def logit(input: Tensor, eps=None, *, out=None) -> Tensor:
 class LogitBackward0(Node):
     __slots__ = ("eps",)
     _saved_names = ("self",)
-    _wants_tensors = False
 
     def backward(self, grad):          # 1 / (p (1 - p)); 0 outside [eps, 1 - eps]
         x, = self.saved()

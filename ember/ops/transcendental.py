@@ -32,7 +32,6 @@ def sqrt(input: Tensor, *, out=None) -> Tensor:
 
 class SqrtBackward0(Node):
     __slots__ = ()
-    _wants_tensors = False
 
     def backward(self, grad):          # d sqrt(a) = grad / (2 sqrt(a)): inf at 0
         r = self.result()
@@ -51,7 +50,6 @@ def rsqrt(input: Tensor, *, out=None) -> Tensor:
 
 class RsqrtBackward0(Node):
     __slots__ = ()
-    _wants_tensors = False
 
     def backward(self, grad):          # d a^-1/2 = -1/2 a^-3/2 = -r^3 / 2
         r = self.result()
@@ -65,7 +63,6 @@ def exp(input: Tensor, *, out=None) -> Tensor:
 
 class ExpBackward0(Node):
     __slots__ = ()
-    _wants_tensors = False
 
     def backward(self, grad):          # d exp(a) = exp(a)
         r = self.result()
@@ -79,7 +76,6 @@ def exp2(input: Tensor, *, out=None) -> Tensor:
 
 class Exp2Backward0(Node):
     __slots__ = ()
-    _wants_tensors = False
 
     def backward(self, grad):          # d 2^a = 2^a ln 2
         r = self.result()
@@ -93,7 +89,6 @@ def expm1(input: Tensor, *, out=None) -> Tensor:
 
 class Expm1Backward0(Node):
     __slots__ = ()
-    _wants_tensors = False
 
     def backward(self, grad):          # d expm1(a) = expm1(a) + 1
         r = self.result()
@@ -108,7 +103,6 @@ def log(input: Tensor, *, out=None) -> Tensor:
 class LogBackward0(Node):
     __slots__ = ()
     _saved_names = ("self",)
-    _wants_tensors = False
 
     def backward(self, grad):          # d log(a) = 1 / a
         a, = self.saved()
@@ -123,7 +117,6 @@ def log2(input: Tensor, *, out=None) -> Tensor:
 class Log2Backward0(Node):
     __slots__ = ()
     _saved_names = ("self",)
-    _wants_tensors = False
 
     def backward(self, grad):          # 1 / (a ln 2)
         a, = self.saved()
@@ -138,7 +131,6 @@ def log10(input: Tensor, *, out=None) -> Tensor:
 class Log10Backward0(Node):
     __slots__ = ()
     _saved_names = ("self",)
-    _wants_tensors = False
 
     def backward(self, grad):          # 1 / (a ln 10)
         a, = self.saved()
@@ -153,7 +145,6 @@ def log1p(input: Tensor, *, out=None) -> Tensor:
 class Log1PBackward0(Node):
     __slots__ = ()
     _saved_names = ("self",)
-    _wants_tensors = False
 
     def backward(self, grad):          # 1 / (1 + a)
         a, = self.saved()
@@ -171,7 +162,6 @@ def sin(input: Tensor, *, out=None) -> Tensor:
 class SinBackward0(Node):
     __slots__ = ()
     _saved_names = ("self",)
-    _wants_tensors = False
 
     def backward(self, grad):
         a, = self.saved()
@@ -186,7 +176,6 @@ def cos(input: Tensor, *, out=None) -> Tensor:
 class CosBackward0(Node):
     __slots__ = ()
     _saved_names = ("self",)
-    _wants_tensors = False
 
     def backward(self, grad):
         a, = self.saved()
@@ -200,7 +189,6 @@ def tan(input: Tensor, *, out=None) -> Tensor:
 
 class TanBackward0(Node):
     __slots__ = ()
-    _wants_tensors = False
 
     def backward(self, grad):          # d tan = 1 + tan^2
         r = self.result()
@@ -218,7 +206,6 @@ arcsin = asin
 class AsinBackward0(Node):
     __slots__ = ()
     _saved_names = ("self",)
-    _wants_tensors = False
 
     def backward(self, grad):          # 1 / sqrt(1 - a^2)
         a, = self.saved()
@@ -236,7 +223,6 @@ arccos = acos
 class AcosBackward0(Node):
     __slots__ = ()
     _saved_names = ("self",)
-    _wants_tensors = False
 
     def backward(self, grad):          # -1 / sqrt(1 - a^2)
         a, = self.saved()
@@ -254,7 +240,6 @@ arctan = atan
 class AtanBackward0(Node):
     __slots__ = ()
     _saved_names = ("self",)
-    _wants_tensors = False
 
     def backward(self, grad):          # 1 / (1 + a^2)
         a, = self.saved()
@@ -269,7 +254,6 @@ def sinh(input: Tensor, *, out=None) -> Tensor:
 class SinhBackward0(Node):
     __slots__ = ()
     _saved_names = ("self",)
-    _wants_tensors = False
 
     def backward(self, grad):
         a, = self.saved()
@@ -284,7 +268,6 @@ def cosh(input: Tensor, *, out=None) -> Tensor:
 class CoshBackward0(Node):
     __slots__ = ()
     _saved_names = ("self",)
-    _wants_tensors = False
 
     def backward(self, grad):
         a, = self.saved()
@@ -298,7 +281,6 @@ def tanh(input: Tensor, *, out=None) -> Tensor:
 
 class TanhBackward0(Node):
     __slots__ = ()
-    _wants_tensors = False
 
     def backward(self, grad):          # d tanh = 1 - tanh^2
         r = self.result()
@@ -316,7 +298,6 @@ arcsinh = asinh
 class AsinhBackward0(Node):
     __slots__ = ()
     _saved_names = ("self",)
-    _wants_tensors = False
 
     def backward(self, grad):          # 1 / sqrt(a^2 + 1)
         a, = self.saved()
@@ -334,7 +315,6 @@ arccosh = acosh
 class AcoshBackward0(Node):
     __slots__ = ()
     _saved_names = ("self",)
-    _wants_tensors = False
 
     def backward(self, grad):          # 1 / sqrt(a^2 - 1)
         a, = self.saved()
@@ -352,7 +332,6 @@ arctanh = atanh
 class AtanhBackward0(Node):
     __slots__ = ()
     _saved_names = ("self",)
-    _wants_tensors = False
 
     def backward(self, grad):          # 1 / (1 - a^2)
         a, = self.saved()
@@ -379,7 +358,6 @@ arctan2 = atan2
 class Atan2Backward0(Node):
     __slots__ = ()
     _saved_names = ("self", "other")
-    _wants_tensors = False
 
     def backward(self, grad):          # (b, -a) / (a^2 + b^2); 0 at the origin
         a, b = self.saved(like=grad)
@@ -411,7 +389,6 @@ def hypot(input: Tensor, other: Tensor, *, out=None) -> Tensor:
 class HypotBackward0(Node):
     __slots__ = ()
     _saved_names = ("self", "other")
-    _wants_tensors = False
 
     def backward(self, grad):          # (a, b) / hypot(a, b)
         a, b = self.saved(like=grad)
@@ -445,7 +422,6 @@ def _logaddexp_complex(x, y):
 class LogaddexpBackward0(Node):
     __slots__ = ()
     _saved_names = ("self", "other")
-    _wants_tensors = False
 
     def backward(self, grad):          # 1 / (1 + exp(b - a)), 1 / (1 + exp(a - b))
         a, b = self.saved(like=grad)
@@ -471,7 +447,6 @@ def logaddexp2(input: Tensor, other: Tensor, *, out=None) -> Tensor:
 class Logaddexp2Backward0(Node):
     __slots__ = ()
     _saved_names = ("self", "other")
-    _wants_tensors = False
 
     def backward(self, grad):          # 1 / (1 + 2^(b - a)), 1 / (1 + 2^(a - b))
         a, b = self.saved(like=grad)
@@ -493,7 +468,6 @@ def deg2rad(input: Tensor, *, out=None) -> Tensor:
 
 class Deg2RadBackward0(Node):
     __slots__ = ()
-    _wants_tensors = False
 
     def backward(self, grad):
         return grad * (math.pi / 180),
@@ -509,7 +483,6 @@ def rad2deg(input: Tensor, *, out=None) -> Tensor:
 
 class Rad2DegBackward0(Node):
     __slots__ = ()
-    _wants_tensors = False
 
     def backward(self, grad):
         return grad * (180 / math.pi),

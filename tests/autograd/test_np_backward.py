@@ -1,8 +1,10 @@
-"""Each node's NumPy formula (``_np_backward``, run without create_graph) belongs with its
-ember-op formula (``backward``). The op table checks that the two agree op by op
-(tests/test_ops.py::test_backward_modes_agree); this checks the class structure."""
-import ember  # noqa: F401  (imports every module that defines nodes)
-import ember.nn.functional  # noqa: F401
+"""Each node has one backward formula (``backward``), run on NumPy arrays in an ordinary
+backward and on tensors under create_graph; the op table checks both give the same gradients
+(tests/test_ops.py::test_backward_modes_agree). This checks the class structure."""
+import numpy as np
+
+import ember
+import ember.nn.functional  # noqa: F401  (imports every module that defines nodes)
 from ember.autograd.graph import Node
 
 
@@ -12,54 +14,43 @@ def _subclasses(cls):
         yield from _subclasses(sub)
 
 
-def _owner(cls, name: str):
-    return next(k for k in cls.__mro__ if name in k.__dict__)
-
-
-def test_no_node_inherits_a_numpy_formula_for_another_backward():
-    """A subclass that overrides ``backward`` must not inherit its parent's ``_np_backward``
-    (it would compute the parent's gradient whenever no graph is built)."""
-    wrong = []
-    for cls in set(_subclasses(Node)):
-        fast, slow = _owner(cls, "_np_backward"), _owner(cls, "backward")
-        if fast is not Node and not issubclass(fast, slow):
-            wrong.append(f"{cls.__name__}: backward from {slow.__name__}, _np_backward from "
-                         f"{fast.__name__}")
+def test_every_node_has_one_formula():
+    """No node carries a second copy of its formula: no ``_np_backward``, ``deriv_np`` or
+    ``derivs_np`` beside ``backward``, and no transitional flag."""
+    nodes = [c for c in set(_subclasses(Node)) if c.__module__.startswith("ember.")]
+    assert len(nodes) > 240
+    second = ("_np_backward", "deriv_np", "derivs_np", "_wants_tensors")
+    wrong = [f"{c.__module__}.{c.__name__}.{n}" for c in nodes for n in second
+             if any(n in k.__dict__ for k in c.__mro__)]
     assert not wrong, wrong
 
 
-def test_the_default_numpy_formula_wraps_backward():
-    class TwiceBackward(Node):
-        def backward(self, grad):
-            return grad * 2,
-    node = TwiceBackward()
-    import numpy as np
-    out = node._np_backward(np.array([1.0, 2.0], np.float32))
-    assert len(out) == 1 and out[0].dtype == np.float32 and out[0].tolist() == [2.0, 4.0]
+def test_a_custom_function_sees_tensors_in_an_ordinary_backward():
+    seen = []
+
+    class Twice(ember.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            x, = ctx.saved_tensors
+            seen.append((type(g), type(x)))
+            return g * 2
+
+    x = ember.tensor([1.0, 2.0], requires_grad=True)
+    Twice.apply(x).sum().backward()
+    assert seen == [(ember.Tensor, ember.Tensor)]
+    assert x.grad.tolist() == [2.0, 2.0]
 
 
-def test_nodes_of_the_converted_families_are_written_once():
-    """Every node of ops/reduction, shape, indexing, linalg, inplace, random and the elementwise
-    rooms has a single formula (``backward``, run on arrays and on tensors): no NumPy copy
-    beside it."""
-    import ember.ops._elementwise
-    import ember.ops.arithmetic
-    import ember.ops.comparison
-    import ember.ops.indexing
-    import ember.ops.inplace
-    import ember.ops.linalg
-    import ember.ops.random
-    import ember.ops.reduction
-    import ember.ops.shape
-    import ember.ops.special
-    import ember.ops.transcendental
-    mods = {m.__name__ for m in (ember.ops.reduction, ember.ops.shape, ember.ops.indexing,
-                                 ember.ops.linalg, ember.ops.inplace, ember.ops.random,
-                                 ember.ops._elementwise, ember.ops.arithmetic,
-                                 ember.ops.transcendental, ember.ops.special,
-                                 ember.ops.comparison)}
-    nodes = [c for c in set(_subclasses(Node)) if c.__module__ in mods]
-    assert len(nodes) > 180
-    wrong = [c.__name__ for c in nodes
-             if c._wants_tensors or _owner(c, "_np_backward") is not Node]
-    assert not wrong, wrong
+def test_calling_a_node_directly_uses_tensors():
+    x = ember.tensor([1.0, -2.0], requires_grad=True)
+    w = ember.tensor([3.0, 4.0], requires_grad=True)
+    y = x * w
+    gx, gw = y.grad_fn(ember.ones(2))
+    assert isinstance(gx, ember.Tensor) and gx.tolist() == [3.0, 4.0]
+    assert gw.tolist() == [1.0, -2.0]
+    assert isinstance(np.asarray(gx), np.ndarray)

@@ -444,3 +444,27 @@ def test_module_options_and_errors():
         m = ember.nn.MSELoss(reduce=False)
     assert m.reduction == "none"
     raises_like_torch(lambda L, x: L.nn.MSELoss(reduction="bad")(x, x), X)
+
+
+def test_multi_margin_modules():
+    """MultiMarginLoss / MultiLabelMarginLoss: options, repr, the functional's result."""
+    x = rng.standard_normal((3, 4))
+    labels = np.array([[0, 2, -1, 1], [3, -1, 0, 0], [1, 1, 3, 0]])
+    for make, target in (
+            (lambda lib: lib.nn.MultiMarginLoss(p=2, margin=0.5, weight=lib.tensor(W4),
+                                                reduction="sum"), TGT),
+            (lambda lib: lib.nn.MultiMarginLoss(), TGT),
+            (lambda lib: lib.nn.MultiLabelMarginLoss(reduction="none"), labels)):
+        tm, em = make(torch), make(ember)
+        assert repr(em) == repr(tm)
+        tl, el = tm(torch.tensor(x), torch.tensor(target)), em(ember.tensor(x),
+                                                              ember.tensor(target))
+        np.testing.assert_allclose(el.numpy(), tl.numpy(), rtol=1e-12)
+    for kw in ({"p": 3}, {"weight": np.ones((2, 2))}):
+        msgs = []
+        for lib in (torch, ember):
+            args = {k: lib.tensor(v) if isinstance(v, np.ndarray) else v for k, v in kw.items()}
+            with pytest.raises(ValueError) as info:
+                lib.nn.MultiMarginLoss(**args)
+            msgs.append(str(info.value))
+        assert msgs[0] == msgs[1]

@@ -291,3 +291,16 @@ def test_errors_match_torch(i):
         f(ember)
     assert type(ei.value) is type(ti.value)
     assert str(ei.value) == str(ti.value)
+
+
+def test_repeat_interleave_of_counts_alone():
+    """torch.repeat_interleave(counts): each index repeated by its count (int64)."""
+    for counts, kw in (([1, 2, 3], {}), ([0, 2], {"output_size": 2}), ([], {})):
+        e = ember.repeat_interleave(ember.tensor(counts, dtype=ember.int64), **kw)
+        t = torch.repeat_interleave(torch.tensor(counts, dtype=torch.int64), **kw)
+        assert e.dtype == ember.int64 and e.tolist() == t.tolist()
+    for lib in (ember, torch):
+        with pytest.raises(RuntimeError, match="only accept 1D vector as repeat"):
+            lib.repeat_interleave(lib.tensor([[1, 2]]))
+        with pytest.raises(RuntimeError, match="Repeats must be non-negative"):
+            lib.ones(2).repeat_interleave(-1)

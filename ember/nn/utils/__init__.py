@@ -1,8 +1,10 @@
 """``torch.nn.utils``: gradient clipping and flat parameter vectors."""
-from . import clip_grad, convert_parameters
+from . import clip_grad, convert_parameters, parametrizations, parametrize, rnn
 from .clip_grad import (clip_grad_norm, clip_grad_norm_, clip_grad_value_, clip_grads_with_norm_,
                         get_total_norm)
 from .convert_parameters import parameters_to_vector, vector_to_parameters
+from .weight_norm import remove_weight_norm, weight_norm
 
 __all__ = ["clip_grad_norm", "clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_",
-           "get_total_norm", "parameters_to_vector", "vector_to_parameters"]
+           "get_total_norm", "parameters_to_vector", "vector_to_parameters", "weight_norm",
+           "remove_weight_norm", "rnn", "parametrize", "parametrizations"]

@@ -22,7 +22,6 @@ class BackwardHookFunctionBackward(Node):
     """Identity on several tensors: the place a module's backward hooks attach to."""
 
     __slots__ = ("_n_out", "_like")
-    _wants_tensors = False
 
     def backward(self, grads):
         grads = list(grads) if self._n_out > 1 else [grads]

@@ -1,0 +1,498 @@
+"""Convolution and transposed convolution (1-d, 2-d, 3-d), with ``ConvolutionBackward0``.
+
+The forward pass is one GEMM over a strided window view of the zero-padded input (im2col
+without a Python loop over pixels or batch elements). The gradient of a convolution with
+respect to its input is a transposed convolution: one GEMM from the output gradient to the
+window columns, then a scatter-add of the columns into the input, looping only over the
+kernel's offsets (few and fixed). The weight gradient is one more GEMM over the same windows.
+A transposed convolution runs these kernels the other way round, so both share one node.
+
+For double backward the node's formula calls the three kernels through dispatchers that take
+NumPy arrays (an ordinary backward) or tensors (``create_graph=True``); on tensors they are
+convolutions themselves, so the graph of the gradient is differentiable again.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from .._tensor import Tensor
+from ..autograd import anp
+from ..autograd.grad_mode import STATE
+from ..autograd.graph import Node, record
+
+__all__ = ["convolution", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
+           "conv_transpose2d", "conv_transpose3d", "window_view", "ntuple"]
+
+_wrap = Tensor._wrap
+
+
+# -- window helpers (shared with pooling) -----------------------------------------------------
+def ntuple(v, n: int, name: str = "") -> tuple:
+    """``v`` as an ``n``-tuple of ints (an int is repeated)."""
+    if isinstance(v, (int, np.integer)):
+        return (int(v),) * n
+    t = tuple(int(a) for a in v)
+    if len(t) == 1 and n > 1:
+        return t * n
+    if len(t) != n:
+        raise RuntimeError(f"expected {name} to be a single integer value or a list of {n} "
+                           f"values to match the convolution dimensions, but got "
+                           f"{name}={list(t)}")
+    return t
+
+
+def out_size(size: int, k: int, s: int, p: int, d: int, ceil: bool = False) -> int:
+    """Output length of a window sweep (PyTorch's formula, ceil_mode as in pooling)."""
+    span = size + 2 * p - d * (k - 1) - 1
+    if not ceil:
+        return span // s + 1
+    o = -(-span // s) + 1
+    # the last window must start inside the input or left padding (PyTorch's rule)
+    if (o - 1) * s >= size + p:
+        o -= 1
+    return o
+
+
+def window_view(xp: np.ndarray, kernel: tuple, stride: tuple, dilation: tuple,
+                out: tuple | None = None) -> np.ndarray:
+    """Read-only view ``(..., *out, *kernel)`` of the windows of ``xp``'s last dims."""
+    n = len(kernel)
+    sp = xp.shape[-n:]
+    if out is None:
+        out = tuple((sp[i] - dilation[i] * (kernel[i] - 1) - 1) // stride[i] + 1
+                    for i in range(n))
+    st = xp.strides
+    lead = xp.shape[:-n]
+    strides = (st[:-n] + tuple(st[-n + i] * stride[i] for i in range(n))
+               + tuple(st[-n + i] * dilation[i] for i in range(n)))
+    return as_strided(xp, lead + tuple(out) + tuple(kernel), strides, writeable=False)
+
+
+def zero_pad(x: np.ndarray, padding: tuple, value=0) -> np.ndarray:
+    """``x`` with ``padding[i]`` elements of ``value`` on both sides of its last dims."""
+    if not any(padding):
+        return x
+    n = len(padding)
+    out = np.full(x.shape[:-n] + tuple(s + 2 * p for s, p in zip(x.shape[-n:], padding)),
+                  value, dtype=x.dtype)
+    out[(Ellipsis,) + tuple(slice(p, p + s) for s, p in zip(x.shape[-n:], padding))] = x
+    return out
+
+
+def _prod(t) -> int:
+    r = 1
+    for v in t:
+        r *= v
+    return r
+
+
+# -- NumPy kernels ----------------------------------------------------------------------------
+# Layout: the window matrix is (G, N*L, K*Cg) -- one row per output position, one column per
+# (kernel offset, input channel) -- so each product below is one large GEMM per group. It is
+# built from a channels-last copy of the padded input, whose windows then copy in contiguous
+# runs of channels (several times faster than gathering NCHW windows).
+def _channels_last(x, padding, groups, hi=None):
+    """``x`` (N, C, *S) zero-padded and laid out as (N, *Sp, G, Cg)."""
+    n = x.ndim - 2
+    N, C = x.shape[:2]
+    hi = padding if hi is None else hi
+    sp = tuple(s + p + h for s, p, h in zip(x.shape[2:], padding, hi))
+    xh = np.zeros((N,) + sp + (C,), dtype=x.dtype) if any(padding) or any(hi) else None
+    moved = np.moveaxis(x, 1, -1)
+    if xh is None:
+        xh = np.ascontiguousarray(moved)
+    else:
+        xh[(slice(None),) + tuple(slice(p, p + s) for p, s in zip(padding, x.shape[2:]))] = moved
+    return xh.reshape((N,) + sp + (groups, C // groups)), n
+
+
+def _columns(x, kernel, stride, padding, dilation, groups, out=None):
+    """The im2col matrix ``(G, N*L, K*Cg)`` of ``x`` (one copy of the windows)."""
+    xh, n = _channels_last(x, padding, groups)
+    N = x.shape[0]
+    sp = xh.shape[1:1 + n]
+    if out is None:
+        out = tuple((sp[i] - dilation[i] * (kernel[i] - 1) - 1) // stride[i] + 1
+                    for i in range(n))
+    st = xh.strides
+    v = as_strided(xh, (N,) + tuple(out) + tuple(kernel) + xh.shape[-2:],
+                   (st[0],) + tuple(st[1 + i] * stride[i] for i in range(n))
+                   + tuple(st[1 + i] * dilation[i] for i in range(n)) + st[-2:],
+                   writeable=False)
+    # (N, *out, *K, G, Cg) -> (G, N, *out, *K, Cg)
+    perm = (1 + 2 * n,) + tuple(range(1 + 2 * n)) + (2 + 2 * n,)
+    cg = xh.shape[-1]
+    return v.transpose(perm).reshape(groups, N * _prod(out), _prod(kernel) * cg), tuple(out)
+
+
+def _columns_t(x, kernel, stride, padding, dilation, groups, out=None):
+    """The transposed im2col matrix ``(G, Cg*K, N*L)``, filled one kernel offset at a time
+    (copies in runs along the input's rows: the faster layout when channels are few)."""
+    n = len(kernel)
+    N, C = x.shape[:2]
+    xp = zero_pad(x, padding)
+    sp = xp.shape[2:]
+    if out is None:
+        out = tuple((sp[i] - dilation[i] * (kernel[i] - 1) - 1) // stride[i] + 1
+                    for i in range(n))
+    cg = C // groups
+    xp = xp.reshape((N, groups, cg) + sp)
+    cols = np.empty((groups, cg) + tuple(kernel) + (N,) + tuple(out), dtype=x.dtype)
+    perm = (1, 2, 0) + tuple(range(3, 3 + n))
+    for kk in np.ndindex(*kernel):
+        src = tuple(slice(kk[i] * dilation[i], kk[i] * dilation[i]
+                          + stride[i] * (out[i] - 1) + 1, stride[i]) for i in range(n))
+        cols[(slice(None), slice(None)) + kk] = xp[(slice(None),) * 3 + src].transpose(perm)
+    return cols.reshape(groups, cg * _prod(kernel), N * _prod(out)), tuple(out)
+
+
+# below this many channels per group, the row-run layout (_columns_t) copies faster
+_FEW_CHANNELS = 16
+
+
+def _weight_matrix(w, groups):
+    """(O, Cg, *K) -> (G, O/G, K*Cg), the weight in the columns' order."""
+    O, cg = w.shape[:2]
+    return np.moveaxis(w, 1, -1).reshape(groups, O // groups, -1)
+
+
+def _by_group(g, groups):
+    """(N, O, *out) -> (G, N*L, O/G), the layout of the GEMM results."""
+    N, O = g.shape[:2]
+    L = _prod(g.shape[2:])
+    return g.reshape(N, groups, O // groups, L).transpose(1, 0, 3, 2).reshape(
+        groups, N * L, O // groups)
+
+
+def _conv_np(x, w, stride, padding, dilation, groups, keep=None):
+    """Cross-correlation of ``x`` (N, C, *S) with ``w`` (O, C/G, *K); the window matrix is
+    appended to the list ``keep`` when one is given (the weight gradient reuses it)."""
+    N, O = x.shape[0], w.shape[0]
+    if w.shape[1] < _FEW_CHANNELS:
+        cols, osz = _columns_t(x, w.shape[2:], stride, padding, dilation, groups)
+        if keep is not None:
+            keep.append(cols)
+        r = np.matmul(w.reshape(groups, O // groups, -1), cols)          # (G, O/G, NL)
+        r = r.reshape(groups, O // groups, N, _prod(osz)).transpose(2, 0, 1, 3)
+        return np.ascontiguousarray(r).reshape((N, O) + osz)
+    cols, osz = _columns(x, w.shape[2:], stride, padding, dilation, groups)
+    if keep is not None:
+        keep.append(cols)
+    r = np.matmul(cols, _weight_matrix(w, groups).transpose(0, 2, 1))   # (G, NL, O/G)
+    r = r.reshape(groups, N, _prod(osz), O // groups).transpose(1, 0, 3, 2)
+    return np.ascontiguousarray(r).reshape((N, O) + osz)
+
+
+def _conv_input_grad_np(g, w, in_size, stride, padding, dilation, groups):
+    """The adjoint of ``_conv_np`` in ``x``: ``g`` (N, O, *out) to (N, C, *in_size)."""
+    N, O = g.shape[:2]
+    osz = tuple(g.shape[2:])
+    kernel = tuple(w.shape[2:])
+    n = len(kernel)
+    cg = w.shape[1]
+    full = tuple(d * (k - 1) - p for d, k, p in zip(dilation, kernel, padding))
+    if all(s == 1 for s in stride) and min(full) >= 0 and all(
+            o + 2 * f - d * (k - 1) == s
+            for o, f, d, k, s in zip(osz, full, dilation, kernel, in_size)):
+        # unit stride: a plain convolution of the padded gradient with the flipped,
+        # channel-swapped kernel (one GEMM, no scatter)
+        wt = w.reshape((groups, O // groups, cg) + kernel).swapaxes(1, 2)
+        wt = wt.reshape((groups * cg, O // groups) + kernel)[
+            (Ellipsis,) + (slice(None, None, -1),) * n]
+        return _conv_np(g, np.ascontiguousarray(wt), stride, full, dilation, groups)
+    cols = np.matmul(_by_group(g, groups), _weight_matrix(w, groups))   # (G, NL, K*Cg)
+    cols = cols.reshape((groups, N) + osz + kernel + (cg,))
+    # accumulate channels-last: (N, *Sp, G, Cg), each kernel offset one strided add
+    gx = np.zeros((N,) + tuple(s + 2 * p for s, p in zip(in_size, padding)) + (groups, cg),
+                  dtype=g.dtype)
+    perm = (1,) + tuple(range(2, 2 + n)) + (0, 2 + n)
+    for kk in np.ndindex(*kernel):
+        dst = tuple(slice(kk[i] * dilation[i], kk[i] * dilation[i]
+                          + stride[i] * (osz[i] - 1) + 1, stride[i]) for i in range(n))
+        gx[(slice(None),) + dst] += cols[(slice(None),) * (2 + n) + kk].transpose(perm)
+    gx = gx[(slice(None),) + tuple(slice(p, p + s) for s, p in zip(in_size, padding))]
+    gx = gx.reshape(gx.shape[:1 + n] + (groups * cg,))
+    return np.ascontiguousarray(np.moveaxis(gx, -1, 1))
+
+
+def _conv_weight_grad_np(x, g, kernel, stride, padding, dilation, groups, cols=None):
+    """The adjoint of ``_conv_np`` in ``w``: sum over batch and positions of g x windows
+    (``cols``: the forward's window matrix, if it was kept)."""
+    O = g.shape[1]
+    cg = x.shape[1] // groups
+    if cg < _FEW_CHANNELS:
+        if cols is None:
+            cols, _ = _columns_t(x, kernel, stride, padding, dilation, groups, g.shape[2:])
+        N, og = g.shape[0], O // groups
+        gt = g.reshape(N, groups, og, -1).transpose(1, 2, 0, 3).reshape(groups, og, -1)
+        gw = np.matmul(gt, cols.transpose(0, 2, 1))                    # (G, O/G, Cg*K)
+        return gw.reshape((O, cg) + tuple(kernel))
+    if cols is None:
+        cols, _ = _columns(x, kernel, stride, padding, dilation, groups, g.shape[2:])
+    gw = np.matmul(cols.transpose(0, 2, 1), _by_group(g, groups))     # (G, K*Cg, O/G)
+    gw = gw.reshape((groups,) + tuple(kernel) + (cg, O // groups))
+    n = len(kernel)
+    # -> (G, O/G, Cg, *K)
+    gw = gw.transpose((0, 2 + n, 1 + n) + tuple(range(1, 1 + n)))
+    return np.ascontiguousarray(gw).reshape((O, cg) + tuple(kernel))
+
+
+# -- dispatchers: NumPy kernels on arrays, differentiable convolutions on tensors --------------
+def _conv_fwd(x, w, stride, padding, dilation, groups):
+    if anp.is_array(x):
+        return _conv_np(x, w, stride, padding, dilation, groups)
+    return _convolution(x, w, None, stride, padding, dilation, False,
+                        (0,) * len(stride), groups)
+
+
+def _conv_input_grad(g, w, in_size, stride, padding, dilation, groups):
+    if anp.is_array(g):
+        return _conv_input_grad_np(g, w, in_size, stride, padding, dilation, groups)
+    k = w.shape[2:]
+    # the output_padding that makes the transposed convolution reach in_size
+    op = tuple(in_size[i] - ((g.shape[2 + i] - 1) * stride[i] - 2 * padding[i]
+                             + dilation[i] * (k[i] - 1) + 1) for i in range(len(k)))
+    return _convolution(g, w, None, stride, padding, dilation, True, op, groups)
+
+
+def _conv_weight_grad(x, g, kernel, stride, padding, dilation, groups, cols=None):
+    if anp.is_array(x):
+        return _conv_weight_grad_np(x, g, kernel, stride, padding, dilation, groups, cols)
+    # As a convolution: batch and channels of x swap roles, g becomes the kernel, and the
+    # stride and dilation exchange places; the result is cut back to the kernel's size.
+    n = len(kernel)
+    N, C = x.shape[:2]
+    O = g.shape[1]
+    cg, og = C // groups, O // groups
+    sp = tuple(range(3, 3 + n))
+    xs = x.reshape((N, groups, cg) + tuple(x.shape[2:])).permute((2, 1, 0) + sp)
+    xs = xs.reshape((cg, groups * N) + tuple(x.shape[2:]))
+    gs = g.reshape((N, groups, og) + tuple(g.shape[2:])).permute((1, 2, 0) + sp)
+    gs = gs.reshape((O, N) + tuple(g.shape[2:]))
+    r = _convolution(xs, gs, None, dilation, padding, stride, False, (0,) * n, groups)
+    r = r[(slice(None), slice(None)) + tuple(slice(0, k) for k in kernel)]
+    return r.permute((1, 0) + tuple(range(2, 2 + n)))
+
+
+# -- the op -----------------------------------------------------------------------------------
+def _convolution(input, weight, bias, stride, padding, dilation, transposed, output_padding,
+                 groups) -> Tensor:
+    """Convolution on checked arguments (PyTorch's ``aten::convolution``)."""
+    x, w = input._data, weight._data
+    if transposed:
+        k = w.shape[2:]
+        size = tuple((x.shape[2 + i] - 1) * stride[i] - 2 * padding[i]
+                     + dilation[i] * (k[i] - 1) + 1 + output_padding[i] for i in range(len(k)))
+        r = _conv_input_grad_np(x, w, size, stride, padding, dilation, groups)
+    else:
+        # the window matrix is kept for the weight gradient (one im2col less per step)
+        keep = [] if STATE.enabled and weight._rg else None
+        r = _conv_np(x, w, stride, padding, dilation, groups, keep)
+    if bias is not None:
+        r += bias._data.reshape((-1,) + (1,) * (r.ndim - 2))
+    inputs = (input, weight, bias)
+    if STATE.enabled and any(t is not None and t._rg for t in inputs):
+        node = ConvolutionBackward0()
+        node.stride, node.padding, node.dilation = stride, padding, dilation
+        node.transposed, node.output_padding, node.groups = transposed, output_padding, groups
+        node.has_bias = bias is not None
+        t = record(node, r, inputs)
+        node.in_size, node.kernel = x.shape[2:], w.shape[2:]
+        node.cols = keep[0] if not transposed and keep else None
+        node.save(input if weight._rg else None, weight if input._rg else None)
+        return t
+    return _wrap(r)
+
+
+class ConvolutionBackward0(Node):
+    __slots__ = ("stride", "padding", "dilation", "transposed", "output_padding", "groups",
+                 "has_bias", "in_size", "kernel", "cols")
+    _saved_names = ("input", "weight")
+
+    def _release_extra(self) -> None:
+        self.cols = None
+
+    def backward(self, grad):
+        x, w = self.saved()
+        s, p, d, g = self.stride, self.padding, self.dilation, self.groups
+        need = self.next_functions
+        gx = gw = gb = None
+        if self.transposed:      # y = adjoint of conv(., w) applied to x
+            if need[0][0] is not None:
+                gx = _conv_fwd(grad, w, s, p, d, g)
+            if need[1][0] is not None:
+                gw = _conv_weight_grad(grad, x, self.kernel, s, p, d, g)
+        else:
+            if need[0][0] is not None:
+                gx = _conv_input_grad(grad, w, self.in_size, s, p, d, g)
+            if need[1][0] is not None:
+                gw = _conv_weight_grad(x, grad, self.kernel, s, p, d, g, self.cols)
+        if self.has_bias and need[2][0] is not None:
+            gb = anp.sum(grad, (0,) + tuple(range(2, grad.ndim)))
+        return gx, gw, gb
+
+
+def _check(input, weight, bias, stride, padding, dilation, groups, transposed,
+           output_padding, n: int, fname: str):
+    """PyTorch's argument checks; returns the arguments as tuples and the batched input."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{fname}() received an invalid combination of arguments - got "
+                        f"({type(input).__name__}, ...)")
+    nd = input.ndim
+    if nd not in (n + 1, n + 2):
+        raise RuntimeError(f"Expected {n + 1}D (unbatched) or {n + 2}D (batched) input to "
+                           f"{fname}, but got input of size: {list(input.shape)}")
+    if weight.ndim != n + 2:
+        raise RuntimeError("weight should have at least three dimensions" if weight.ndim < 3
+                           else f"Expected {n + 2}-dimensional input for {n + 2}-dimensional "
+                           f"weight {list(weight.shape)}, but got {nd}-dimensional input of "
+                           f"size {list(input.shape)} instead")
+    batched = nd == n + 2
+    x = input if batched else input.unsqueeze(0)
+    stride = ntuple(stride, n, "stride")
+    dilation = ntuple(dilation, n, "dilation")
+    output_padding = ntuple(output_padding, n, "output_padding")
+    ws = list(weight.shape)
+    if isinstance(padding, str):
+        if padding not in ("same", "valid"):
+            raise RuntimeError(f"Invalid padding string: '{padding}'")
+        if transposed:
+            raise RuntimeError("padding string is not supported for transposed convolution")
+        if padding == "same" and any(s != 1 for s in stride):
+            raise RuntimeError("padding='same' is not supported for strided convolutions")
+    else:
+        padding = ntuple(padding, n, "padding")
+        if any(p < 0 for p in padding):
+            raise RuntimeError("negative padding is not supported")
+    if any(s <= 0 for s in stride):
+        raise RuntimeError("non-positive stride is not supported")
+    if any(d <= 0 for d in dilation):
+        raise RuntimeError(f"dilation should be greater than zero, but got {list(dilation)}")
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    if x.dtype != weight.dtype:
+        raise RuntimeError(f"expected scalar type {x.dtype._legacy[:-6]} but found "
+                           f"{weight.dtype._legacy[:-6]}")
+    if x._data.dtype.kind != "f":
+        raise RuntimeError(f'"slow_conv2d_cpu" not implemented for \'{x.dtype._legacy[:-6]}\'')
+    c = x.shape[1]
+    if transposed:
+        if ws[0] != c:
+            raise RuntimeError(f"Given transposed=1, weight of size {ws}, expected input"
+                               f"{list(x.shape)} to have {ws[0]} channels, but got {c} "
+                               f"channels instead")
+        if ws[0] % groups:
+            raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by "
+                               f"{groups} at dimension 0, but got weight of size [{ws}] instead")
+        out_c = ws[1] * groups
+        if any(op >= s and op >= d for op, s, d in zip(output_padding, stride, dilation)):
+            hw = ("height", "width") if n == 2 else ("depth", "height", "width")[-n:] \
+                if n == 3 else ("width",)
+            raise RuntimeError(
+                "output padding must be smaller than either stride or dilation, but got "
+                + " ".join(f"output_padding_{h}: {v}" for h, v in zip(hw, output_padding))
+                + " " + " ".join(f"stride_{h}: {v}" for h, v in zip(hw, stride))
+                + " " + " ".join(f"dilation_{h}: {v}" for h, v in zip(hw, dilation)))
+    else:
+        if ws[0] % groups:
+            raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by "
+                               f"{groups} at dimension 0, but got weight of size [{ws}] instead")
+        if ws[1] * groups != c:
+            raise RuntimeError(f"Given groups={groups}, weight of size {ws}, expected input"
+                               f"{list(x.shape)} to have {ws[1] * groups} channels, but got "
+                               f"{c} channels instead")
+        out_c = ws[0]
+    if bias is not None and (bias.ndim != 1 or bias.shape[0] != out_c):
+        raise RuntimeError(f"Given weight of size {ws}, expected bias to be 1-dimensional with "
+                           f"{out_c} elements, but got bias of size {list(bias.shape)} instead")
+    if bias is not None and bias.dtype != x.dtype:
+        raise RuntimeError(f"expected scalar type {x.dtype._legacy[:-6]} but found "
+                           f"{bias.dtype._legacy[:-6]}")
+    k = ws[2:]
+    if isinstance(padding, str):
+        if padding == "valid":
+            padding = (0,) * n
+        else:
+            # 'same': total padding d*(k-1); an odd total puts the extra element on the right,
+            # which a symmetric convolution cannot express, so pad that side explicitly
+            total = [d * (kk - 1) for d, kk in zip(dilation, k)]
+            if any(t % 2 for t in total):
+                extra = []
+                for t in reversed(total):
+                    extra += [0, t % 2]
+                from .padding import pad as _pad
+                x = _pad(x, extra)
+            padding = tuple(t // 2 for t in total)
+    if not transposed:
+        sp = x.shape[2:]
+        if any(s + 2 * p < d * (kk - 1) + 1 for s, p, d, kk in zip(sp, padding, dilation, k)):
+            padded = " x ".join(str(s + 2 * p) for s, p in zip(sp, padding))
+            ks = " x ".join(str(d * (kk - 1) + 1) for d, kk in zip(dilation, k))
+            raise RuntimeError(f"Calculated padded input size per channel: ({padded}). Kernel "
+                               f"size: ({ks}). Kernel size can't be greater than actual input "
+                               f"size")
+    return x, batched, stride, padding, dilation, output_padding
+
+
+def _conv(input, weight, bias, stride, padding, dilation, groups, n, fname):
+    x, batched, stride, padding, dilation, op = _check(
+        input, weight, bias, stride, padding, dilation, groups, False, 0, n, fname)
+    r = _convolution(x, weight, bias, stride, padding, dilation, False, op, groups)
+    return r if batched else r.squeeze(0)
+
+
+def _conv_t(input, weight, bias, stride, padding, output_padding, groups, dilation, n, fname):
+    x, batched, stride, padding, dilation, op = _check(
+        input, weight, bias, stride, padding, dilation, groups, True, output_padding, n, fname)
+    r = _convolution(x, weight, bias, stride, padding, dilation, True, op, groups)
+    return r if batched else r.squeeze(0)
+
+
+def convolution(input: Tensor, weight: Tensor, bias: Tensor | None, stride, padding, dilation,
+                transposed: bool, output_padding, groups: int) -> Tensor:
+    """``torch.convolution``: any of the convolutions below, chosen by its arguments."""
+    n = weight.ndim - 2
+    if transposed:
+        return _conv_t(input, weight, bias, stride, padding, output_padding, groups, dilation,
+                       n, "conv_transpose")
+    return _conv(input, weight, bias, stride, padding, dilation, groups, n, f"conv{n}d")
+
+
+def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
+           dilation=1, groups: int = 1) -> Tensor:
+    """1-d cross-correlation of ``input`` (N, C, L) with ``weight`` (O, C/groups, k)."""
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 1, "conv1d")
+
+
+def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
+           dilation=1, groups: int = 1) -> Tensor:
+    """2-d cross-correlation of ``input`` (N, C, H, W) with ``weight`` (O, C/groups, kh, kw)."""
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
+
+
+def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
+           dilation=1, groups: int = 1) -> Tensor:
+    """3-d cross-correlation of ``input`` (N, C, D, H, W) with ``weight`` (O, C/groups, *k)."""
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 3, "conv3d")
+
+
+def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1,
+                     padding=0, output_padding=0, groups: int = 1, dilation=1) -> Tensor:
+    """The transposed (fractionally strided) 1-d convolution; ``weight`` is (C, O/groups, k)."""
+    return _conv_t(input, weight, bias, stride, padding, output_padding, groups, dilation, 1,
+                   "conv_transpose1d")
+
+
+def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1,
+                     padding=0, output_padding=0, groups: int = 1, dilation=1) -> Tensor:
+    """The transposed 2-d convolution (gradient of conv2d in its input), plus ``bias``."""
+    return _conv_t(input, weight, bias, stride, padding, output_padding, groups, dilation, 2,
+                   "conv_transpose2d")
+
+
+def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1,
+                     padding=0, output_padding=0, groups: int = 1, dilation=1) -> Tensor:
+    """The transposed 3-d convolution."""
+    return _conv_t(input, weight, bias, stride, padding, output_padding, groups, dilation, 3,
+                   "conv_transpose3d")
