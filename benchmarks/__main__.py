@@ -79,6 +79,13 @@ def bench_workloads(libs, quick):
     steps = {k: W.make_dataloader(m) for k, m in libs.items()}
     rows.append(_row("5. DataLoader epoch, 60000x784", compare(steps, 1, 3 if quick else 5),
                      1.0))
+    steps = {k: W.make_dataloader_workers(m, 2) for k, m in libs.items()}
+    steps["ember, 0 workers"] = W.make_dataloader_workers(libs["ember"], 0)
+    times = compare(steps, 1, 3 if quick else 5, warmup=1)
+    single = times.pop("ember, 0 workers")
+    rows.append(_row("5b. DataLoader, CPU-bound transforms, 2 workers", times, 1.0,
+                     f"ember with 0 workers: {fmt_time(single)} "
+                     f"({single / times['ember']:.2f}x slower)"))
     rows += bench_cnn(libs, quick)
     return rows
 

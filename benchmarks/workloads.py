@@ -192,6 +192,37 @@ def make_dataloader(lib):
     return step
 
 
+# -- 5b. DataLoader with CPU-bound transforms in worker processes --------------------------------
+class TransformDataset:
+    """64x64 float32 images whose transform costs a few milliseconds of NumPy work each, as
+    augmentations do: loading is CPU-bound, so worker processes pay off."""
+
+    def __init__(self, lib, n: int = 256) -> None:
+        self.lib = lib
+        self.images = np.random.default_rng(0).standard_normal((n, 64, 64)).astype(np.float32)
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def __getitem__(self, i):
+        x = self.images[i]
+        for _ in range(100):
+            x = np.sqrt(np.abs(np.sin(x) * 1.5 + 0.1))
+        return self.lib.from_numpy(x), i % 10
+
+
+def make_dataloader_workers(lib, num_workers: int):
+    """One epoch of 256 transformed samples in batches of 32 with ``num_workers`` workers
+    (started for each epoch, as without persistent_workers)."""
+    loader = lib.utils.data.DataLoader(TransformDataset(lib), batch_size=32,
+                                       num_workers=num_workers)
+
+    def step():
+        for xb, yb in loader:
+            pass
+    return step
+
+
 # -- 8. pytorch/examples' MNIST convnet --------------------------------------------------------
 def make_mnist_cnn(lib):
     """One training step of pytorch/examples' MNIST net (batch 64, Adadelta)."""

@@ -8,12 +8,13 @@ from .version import __version__  # PyTorch's release with ember's as its local 
 
 # --- core
 from . import _dtype
-from ._dtype import (bool_ as bool, complex64, complex128, dtype, finfo, float16, float32,
+from ._dtype import (bfloat16, bool_ as bool, complex64, complex128, dtype, finfo, float16, float32,
                      float64, get_default_dtype, iinfo, int8, int16, int32, int64,
                      promote_types, result_type, set_default_dtype, uint8, can_cast)
 from ._size import Size, device
 from ._tensor import Tensor
 from . import _methods  # binds Tensor methods and operators
+from ._interop import from_dlpack  # (and binds the operators' NumPy-array rules)
 from . import autograd
 from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,
                                  is_inference_mode_enabled, no_grad, set_grad_enabled)
@@ -128,6 +129,7 @@ from . import optim
 from . import utils  # torch.utils.data is reachable after a bare "import torch"
 from . import distributed  # imports without mpi4py; MPI starts in init_process_group
 from .serialization import load, save
+from . import onnx, safetensors
 
 
 def is_tensor(obj) -> bool:

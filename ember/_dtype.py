@@ -1,6 +1,9 @@
 """dtypes, their NumPy counterparts, and PyTorch's type-promotion rules."""
 from __future__ import annotations
 
+import math
+
+import ml_dtypes
 import numpy as np
 
 __all__ = ["dtype", "get_default_dtype", "set_default_dtype", "finfo", "iinfo", "promote_types",
@@ -14,12 +17,14 @@ class dtype:
     """A tensor element type, printed the way PyTorch prints it (``torch.float32``)."""
 
     __slots__ = ("name", "np", "is_floating_point", "is_complex", "is_signed", "itemsize",
-                 "_category", "_legacy")
+                 "_category", "_legacy", "kind")
 
     def __init__(self, name: str, np_dtype, category: int, legacy: str) -> None:
         self.name = name
         self.np = np.dtype(np_dtype)
         self._category = category
+        # NumPy gives ml_dtypes' bfloat16 kind "V"; ``kind`` is the kind PyTorch means.
+        self.kind = "f" if category == _FLOAT else self.np.kind
         self.is_floating_point = category == _FLOAT
         self.is_complex = category == _COMPLEX
         self.is_signed = name not in ("uint8", "bool")
@@ -41,6 +46,9 @@ class dtype:
 
 
 float16 = dtype("float16", np.float16, _FLOAT, "HalfTensor")
+# bfloat16's storage is ml_dtypes' NumPy type; its ufuncs compute each element in float32 and
+# round the result back, as PyTorch's CPU kernels do.
+bfloat16 = dtype("bfloat16", ml_dtypes.bfloat16, _FLOAT, "BFloat16Tensor")
 float32 = dtype("float32", np.float32, _FLOAT, "FloatTensor")
 float64 = dtype("float64", np.float64, _FLOAT, "DoubleTensor")
 complex64 = dtype("complex64", np.complex64, _COMPLEX, "ComplexFloatTensor")
@@ -52,9 +60,38 @@ int64 = dtype("int64", np.int64, _INT, "LongTensor")
 uint8 = dtype("uint8", np.uint8, _INT, "ByteTensor")
 bool_ = dtype("bool", np.bool_, _BOOL, "BoolTensor")
 
-_ALL = (float16, float32, float64, complex64, complex128, int8, int16, int32, int64, uint8, bool_)
+_ALL = (float16, bfloat16, float32, float64, complex64, complex128, int8, int16, int32, int64,
+        uint8, bool_)
 _BY_NAME = {d.name: d for d in _ALL}
 _BY_NP = {d.np: d for d in _ALL}
+BF16 = bfloat16.np
+# The kind of every supported NumPy dtype as PyTorch sees it (bfloat16 is floating).
+_KIND = {d.np: d.kind for d in _ALL}
+
+
+def kind(np_dtype) -> str:
+    """``np_dtype.kind``, except that bfloat16 (kind "V" to NumPy) is "f"."""
+    k = _KIND.get(np_dtype)
+    return np_dtype.kind if k is None else k
+
+
+def is_float_np(np_dtype) -> bool:
+    """Whether a NumPy dtype is floating point (bfloat16 included)."""
+    return np_dtype.kind == "f" or np_dtype == BF16
+
+
+def cast(a: np.ndarray, np_dtype) -> np.ndarray:
+    """``a.astype(np_dtype)``, converting to bfloat16 through float32 as PyTorch does (a
+    double is rounded twice; ml_dtypes would round it once)."""
+    if np_dtype == BF16 and a.dtype != np.float32 and a.dtype != BF16:
+        a = a.astype(np.float32)
+    return a.astype(np_dtype)
+
+
+def compute_np(np_dtype):
+    """The NumPy dtype that kernels compute in: float32 for bfloat16 (PyTorch's CPU kernels
+    upcast it, then round the result back), the dtype itself otherwise."""
+    return np.dtype(np.float32) if np_dtype == BF16 else np_dtype
 # PyTorch's aliases, exported from the package namespace.
 ALIASES = {"half": float16, "float": float32, "double": float64, "short": int16, "int": int32,
            "long": int64, "cfloat": complex64, "cdouble": complex128, "bool": bool_}
@@ -74,9 +111,9 @@ def from_np(np_dtype) -> dtype:
     if nd in _BY_NP:
         return _BY_NP[nd]
     raise TypeError(
-        f"can't convert np.ndarray of type numpy.{nd.name}. The only supported types are: "
-        "float64, float32, float16, complex64, complex128, int64, int32, int16, int8, uint8, "
-        "and bool.")
+        f"can't convert np.ndarray of type numpy.{nd.type.__name__}. The only supported types "
+        "are: float64, float32, float16, bfloat16, complex64, complex128, int64, int32, "
+        "int16, int8, uint8, and bool.")
 
 
 class _Defaults:
@@ -93,7 +130,7 @@ def get_default_dtype() -> dtype:
 
 
 def set_default_dtype(d: dtype) -> None:
-    """Set the default floating dtype; only float32 and float64 (and float16) are allowed."""
+    """Set the default floating dtype (float32, float64, float16 or bfloat16)."""
     if not isinstance(d, dtype) or not d.is_floating_point:
         raise TypeError(f"only floating-point types are supported as the default type, got {d}")
     _defaults.float = d
@@ -115,6 +152,10 @@ def promote_types(a: dtype, b: dtype) -> dtype:
             r = hi
             if hi.is_complex and lo.is_floating_point and lo.itemsize > hi.itemsize // 2:
                 r = complex128
+        elif a._category == _FLOAT and bfloat16 in (a, b):
+            # Neither float16 nor bfloat16 holds the other: they meet in float32.
+            other = b if a is bfloat16 else a
+            r = float32 if other is float16 else other
         else:
             r = from_np(np.promote_types(a.np, b.np))
         _PROMOTE[key] = r
@@ -144,7 +185,7 @@ def _combine(higher, lower):
             return bool_
         return higher
     if lower._category == _COMPLEX and higher._category == _FLOAT:
-        return higher.to_complex() if higher is not float16 else complex64
+        return higher.to_complex() if higher.itemsize > 2 else complex64
     return lower
 
 
@@ -178,7 +219,7 @@ class finfo:
         type = get_default_dtype() if type is None else type
         if not (type.is_floating_point or type.is_complex):
             raise TypeError(f"finfo() requires a floating point input type, got {type}")
-        info = np.finfo(type.np)
+        info = ml_dtypes.finfo(type.np) if type is bfloat16 else np.finfo(type.np)
         self.dtype = type.name
         self.bits = info.bits
         self.eps = float(info.eps)
@@ -186,7 +227,8 @@ class finfo:
         self.min = float(info.min)
         self.tiny = float(info.tiny)
         self.smallest_normal = float(info.smallest_normal)
-        self.resolution = float(info.resolution)
+        # (ml_dtypes rounds bfloat16's resolution to its own precision; PyTorch gives 0.01)
+        self.resolution = 10.0 ** -math.floor(-math.log10(self.eps))
 
     def __repr__(self) -> str:
         return (f"finfo(resolution={self.resolution}, min={self.min:g}, max={self.max:g}, "

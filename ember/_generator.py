@@ -69,7 +69,10 @@ from __future__ import annotations
 import math
 import os
 
+import ml_dtypes
 import numpy as np
+
+from ._dtype import kind as _kind
 
 __all__ = ["Generator", "default_generator", "uniform", "normal", "normal_tensor", "random_",
            "randint", "randperm", "bernoulli", "exponential", "geometric", "log_normal",
@@ -80,6 +83,7 @@ _U32 = np.uint32
 _U64 = np.uint64
 _F32 = np.float32
 _F64 = np.float64
+_BF16 = np.dtype(ml_dtypes.bfloat16)
 _I64 = np.int64
 _TWO32 = 1 << 32
 _DEFAULT_SEED = 67280421310721
@@ -433,7 +437,7 @@ def _numel(shape) -> int:
 
 
 def _float_info(dtype):
-    fi = np.finfo(dtype)
+    fi = ml_dtypes.finfo(dtype) if dtype == _BF16 else np.finfo(dtype)
     return float(fi.min), float(fi.max)
 
 
@@ -896,10 +900,12 @@ def normal(shape, dtype, mean: float = 0.0, std: float = 1.0, generator=None,
 # == dtype facts ===============================================================================
 # PyTorch's two spellings of a dtype in its messages: ScalarType ("Long") and the C++ type
 # name a TypeMeta prints ("long int").
-_SCALAR_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+_SCALAR_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half",
+                 "bfloat16": "BFloat16", "int64": "Long",
                  "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
                  "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
 _CPP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
+              "bfloat16": "c10::BFloat16",
               "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
               "uint8": "unsigned char", "bool": "bool"}
 
@@ -914,7 +920,7 @@ def _not_implemented(kernel: str, dtype) -> NotImplementedError:
 
 def _require_float(kernel: str, dtype) -> np.dtype:
     dtype = np.dtype(dtype)
-    if dtype.kind != "f":
+    if _kind(dtype) != "f" and dtype != _BF16:
         raise _not_implemented(kernel, dtype)
     return dtype
 
@@ -922,7 +928,7 @@ def _require_float(kernel: str, dtype) -> np.dtype:
 def _from_double(v: np.ndarray, dtype: np.dtype) -> np.ndarray:
     """static_cast<scalar_t>(double): c10::Half converts through float."""
     with np.errstate(over="ignore", invalid="ignore"):
-        if dtype == np.float16:
+        if dtype == np.float16 or dtype == _BF16:
             return v.astype(_F32).astype(dtype)
         return v.astype(dtype, copy=False)
 
@@ -940,7 +946,7 @@ def _int_limits(dtype: np.dtype):
 
 
 def _digits(dtype: np.dtype) -> int:
-    return {"float16": 11, "float32": 24, "float64": 53}[dtype.name]
+    return {"float16": 11, "bfloat16": 8, "float32": 24, "float64": 53}[dtype.name]
 
 
 def _float_to_int64(v) -> int:
@@ -974,7 +980,7 @@ def _update_to(to: int, dtype: np.dtype) -> int:
 
 def _check_from_to(frm: int, to_inc: int, dtype: np.dtype) -> None:
     name = _CPP_NAMES.get(dtype.name, dtype.name)
-    if dtype.kind == "f":
+    if _kind(dtype) == "f":
         fi = np.finfo(dtype)
         lo, hi = float(fi.min), float(fi.max)
     else:
@@ -983,7 +989,7 @@ def _check_from_to(frm: int, to_inc: int, dtype: np.dtype) -> None:
         raise RuntimeError(f"from is out of bounds for {name}")
     if not lo <= to_inc <= hi:
         raise RuntimeError(f"to - 1 is out of bounds for {name}")
-    if dtype.kind == "f":
+    if _kind(dtype) == "f":
         import warnings
         d = _digits(dtype)
         for v, what in ((frm, "from"), (to_inc, "to - 1")):
@@ -1022,7 +1028,7 @@ def random_(shape, dtype, low=None, high=None, generator=None) -> np.ndarray:
     ``random_()`` is ``low=None, high=None``; ``random_(to)`` is ``low=0, high=to``.
     """
     dtype = np.dtype(dtype)
-    if dtype.kind not in "biuf":
+    if _kind(dtype) not in "biuf":
         raise _not_implemented("random_", dtype)
     n = _numel(shape)
     g = _gen(generator)
@@ -1037,7 +1043,7 @@ def random_(shape, dtype, low=None, high=None, generator=None) -> np.ndarray:
         if not frm < to:
             raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got "
                                f"from={frm} >= to={to}")
-        if dtype.kind == "f":
+        if _kind(dtype) == "f":
             frm = _update_from(frm, dtype)
             to = _update_to(to, dtype)
             if not frm < to:
@@ -1048,7 +1054,7 @@ def random_(shape, dtype, low=None, high=None, generator=None) -> np.ndarray:
             return np.empty(shape, dtype)
         return _from_range(g, n, to - frm, frm, dtype).reshape(shape)
     if frm != _INT64_MIN:
-        if dtype.kind == "f":
+        if _kind(dtype) == "f":
             to_inc = 1 << _digits(dtype)
             frm = _update_from(frm, dtype)
             if not frm < to_inc:
@@ -1063,7 +1069,7 @@ def random_(shape, dtype, low=None, high=None, generator=None) -> np.ndarray:
         return _from_range(g, n, to_inc - frm + 1, frm, dtype).reshape(shape)
     if dtype == np.bool_ or dtype == np.float16:
         raise _not_implemented("random_full_64_bits_range_kernel_cpu", dtype)
-    if dtype not in (_I64, _F32, _F64):
+    if dtype not in (_I64, _F32, _F64, _BF16):
         raise RuntimeError("random_full_64_bits_range_kernel_cpu handles only int64, double, "
                            "float and bfloat16")
     if n == 0:
@@ -1079,7 +1085,7 @@ def _random_plain(g: Generator, n: int, dtype: np.dtype) -> np.ndarray:
         return (g._u64(n) & _U64(_INT64_MAX)).view(_I64)
     if dtype == _F64:
         return (g._u64(n) % _U64((1 << 53) + 1)).astype(_F64)
-    if dtype.kind == "f":
+    if _kind(dtype) == "f":
         return (g._u32(n) % _U32((1 << _digits(dtype)) + 1)).astype(dtype)
     hi = _int_limits(dtype)[1]
     return (g._u32(n).astype(_U64) % _U64(hi + 1)).astype(dtype)
@@ -1103,12 +1109,12 @@ def randperm(n: int, dtype=_I64, generator=None) -> np.ndarray:
     n = int(n)
     if n < 0:
         raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
-    if dtype == np.bool_ or dtype.kind not in "iuf":
+    if dtype == np.bool_ or _kind(dtype) not in "iuf":
         raise _not_implemented("randperm", dtype)
-    if dtype.kind == "f":
+    if _kind(dtype) == "f":
         lim = 1 << _digits(dtype)
         if n > lim + 1:
-            kind = {"float16": "Half", "float32": "Float", "float64": "Double"}[dtype.name]
+            kind = _scalar_name(dtype)
             raise RuntimeError(f"n cannot be greater than {lim + 1} for {kind} type.")
     else:
         lim = _int_limits(dtype)[1]
@@ -1184,7 +1190,7 @@ def bernoulli(p, shape, dtype, generator=None) -> np.ndarray:
     doubles when it is float64 and 24-bit floats otherwise, one draw per element.
     """
     dtype = np.dtype(dtype)
-    if dtype.kind not in "biuf":
+    if _kind(dtype) not in "biuf":
         raise _not_implemented("bernoulli_scalar_cpu_", dtype)
     g = _gen(generator)
     n = _numel(shape)
@@ -1195,7 +1201,7 @@ def bernoulli(p, shape, dtype, generator=None) -> np.ndarray:
         if n == 0:
             return np.empty(shape, dtype)
         return (_unit_f64(g, n) < p).astype(dtype).reshape(shape)
-    if p.dtype.kind != "f":
+    if _kind(p.dtype) != "f":
         raise _not_implemented("bernoulli_tensor_cpu_p_", p.dtype)
     if n == 0:
         return np.empty(shape, dtype)
@@ -1232,7 +1238,7 @@ def _expand_message(target, sizes) -> str:
 def exponential(shape, dtype, lambd: float = 1.0, generator=None) -> np.ndarray:
     """``exponential_(lambd)``: ``-1/lambd * log1p(-u)`` for uniform doubles u."""
     dtype = np.dtype(dtype)
-    if dtype.kind != "f":
+    if _kind(dtype) != "f":
         raise RuntimeError("Exponential distribution is a continuous probability distribution. "
                            f"dtype must be a floating point but you specified "
                            f"{_scalar_name(dtype)}")
@@ -1254,7 +1260,7 @@ def exponential(shape, dtype, lambd: float = 1.0, generator=None) -> np.ndarray:
 def geometric(shape, dtype, p: float, generator=None) -> np.ndarray:
     """``geometric_(p)``: ``ceil(log(u) / log1p(-p))`` for uniform doubles u."""
     dtype = np.dtype(dtype)
-    if dtype.kind not in "iuf":
+    if _kind(dtype) not in "iuf":
         raise _not_implemented("geometric_cpu", dtype)
     p = float(p)
     if not 0.0 < p < 1.0:
@@ -1297,7 +1303,7 @@ def cauchy(shape, dtype, median: float = 0.0, sigma: float = 1.0,
     sigma = float(sigma)
     if not sigma > 0.0:
         raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={_fmt(sigma)}")
-    if dtype.kind != "f":
+    if _kind(dtype) != "f":
         raise RuntimeError("Cauchy distribution is a continuous probability distribution. "
                            "dtype must be a floating point but you specified "
                            f"{_CPP_NAMES.get(dtype.name, dtype.name)}")
@@ -1317,7 +1323,7 @@ def multinomial(probs: np.ndarray, num_samples: int, replacement: bool = False,
     probs = np.asarray(probs)
     if probs.ndim not in (1, 2):
         raise RuntimeError("prob_dist must be 1 or 2 dim")
-    if probs.dtype.kind != "f":
+    if _kind(probs.dtype) != "f":
         raise RuntimeError("multinomial only supports floating-point dtypes for input, got: "
                            f"{_scalar_name(probs.dtype)}")
     num_samples = int(num_samples)
@@ -1385,7 +1391,7 @@ def poisson(rates: np.ndarray, generator=None) -> np.ndarray:
     transformed rejection above), one element after another, in the rates' dtype."""
     global _lgamma
     rates = np.asarray(rates)
-    if rates.dtype.kind != "f" or rates.dtype == np.float16:
+    if _kind(rates.dtype) != "f" or rates.dtype == np.float16:
         raise _not_implemented("poisson_cpu", rates.dtype)
     g = _gen(generator)
     flat = rates.ravel().tolist()

@@ -11,6 +11,7 @@ from ._size import CPU, Size, check_device, check_factory_device
 from .autograd import engine as _engine, graph as _graph
 from .autograd.grad_mode import STATE
 from .autograd.graph import _Meta, AccumulateGrad, add_hook, _HookDict
+from ._dtype import kind as _kind
 
 __all__ = ["Tensor", "check_inplace"]
 
@@ -45,8 +46,8 @@ class Tensor:
 
     __slots__ = ("_data", "_rg", "grad_fn", "_grad", "_vc", "_base", "_view", "_out_nr",
                  "_meta", "__weakref__", "__dict__")
-    # NumPy must hand binary operators back to us (ndarray * tensor -> Tensor.__rmul__).
-    __array_ufunc__ = None
+    # NumPy's operators defer to a higher priority (ndarray * tensor -> Tensor.__rmul__);
+    # NumPy functions see the tensor through __array__ (ember/_interop.py has the rules).
     __array_priority__ = 1000
 
     # -- construction ----------------------------------------------------------------------
@@ -186,7 +187,7 @@ class Tensor:
                     "use a computed variable in a subgraph that doesn't require "
                     "differentiation use var_no_grad = var.detach().")
             return self
-        if requires_grad and self._data.dtype.kind not in "fc":
+        if requires_grad and _dtype.kind(self._data.dtype) not in "fc":
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self._rg = bool(requires_grad)
         return self
@@ -282,10 +283,10 @@ class Tensor:
         return bool(self._data.flags.c_contiguous)
 
     def is_floating_point(self) -> bool:
-        return self._data.dtype.kind == "f"
+        return _dtype.is_float_np(self._data.dtype)
 
     def is_complex(self) -> bool:
-        return self._data.dtype.kind == "c"
+        return _kind(self._data.dtype) == "c"
 
     def data_ptr(self) -> int:
         return self._data.__array_interface__["data"][0]
@@ -322,11 +323,20 @@ class Tensor:
                                "tensor.detach().numpy() instead.")
         return self._data
 
-    def __array__(self, dtype=None, copy=None):
-        a = self._data
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        """``np.asarray(tensor)``: its memory (PyTorch's error if it requires grad)."""
+        a = self.numpy()
         if dtype is not None and a.dtype != dtype:
             return a.astype(dtype)
         return a.copy() if copy else a
+
+    def __array_wrap__(self, array, context=None, return_scalar=False) -> "Tensor":
+        """A NumPy function's result as a tensor (bool results as uint8, as in PyTorch)."""
+        array = np.asarray(array)
+        if array.dtype == np.bool_:
+            array = array.astype(np.uint8)
+        from_np(array.dtype)
+        return Tensor._wrap(array)
 
     def _scalar(self):
         if self._data.size != 1:
@@ -344,7 +354,7 @@ class Tensor:
         return complex(self._scalar())
 
     def __index__(self) -> int:
-        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+        if _kind(self._data.dtype) not in "iub" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an "
                             "index")
         return int(self._data.reshape(()).item())
@@ -372,7 +382,7 @@ class Tensor:
                  inputs=None) -> None:
         """Compute gradients of this tensor w.r.t. the graph leaves (into their ``.grad``)."""
         if gradient is None and inputs is None and not create_graph and self._rg and \
-                self._data.size == 1 and self._data.dtype.kind == "f":
+                self._data.size == 1 and _kind(self._data.dtype) == "f":
             _engine.backward_scalar(self, retain_graph)
             return
         _engine.backward((self,), None if gradient is None else (gradient,), retain_graph,
@@ -485,6 +495,9 @@ class Tensor:
 
     def half(self) -> "Tensor":
         return self.to(_dtype.float16)
+
+    def bfloat16(self) -> "Tensor":
+        return self.to(_dtype.bfloat16)
 
     def long(self) -> "Tensor":
         return self.to(_dtype.int64)

@@ -13,6 +13,7 @@ import math
 from typing import Any, Iterator
 
 import numpy as np
+from ._dtype import kind as _kind
 
 __all__ = ["set_printoptions", "get_printoptions", "printoptions", "tensor_repr",
            "tensor_format"]
@@ -89,7 +90,7 @@ class _Formatter:
     __slots__ = ("floating", "int_mode", "sci_mode", "max_width")
 
     def __init__(self, values: np.ndarray) -> None:
-        kind = values.dtype.kind
+        kind = _kind(values.dtype)
         self.floating = kind == "f"
         self.int_mode = True
         self.sci_mode = False
@@ -152,7 +153,7 @@ class _Formatter:
 
 def _widest_plain(values: np.ndarray) -> int:
     """Widest ``str()`` among bool or integer elements, from their extremes only."""
-    if values.dtype.kind == "b":
+    if _kind(values.dtype) == "b":
         has_false = not bool(values.all())
         return 5 if has_false else 4
     return max(len(str(values.max().item())), len(str(values.min().item())))
@@ -237,7 +238,7 @@ def _array_str(values: np.ndarray, indent: int) -> str:
     """The bracketed body of a non-empty tensor, starting at column ``indent``."""
     summarize = values.size > PRINT_OPTS.threshold
     shown = _summarized(values) if summarize else values
-    if values.dtype.kind == "c":
+    if _kind(values.dtype) == "c":
         f_real = _Formatter(shown.real)
         f_imag: _Formatter | None = _Formatter(shown.imag)
     else:

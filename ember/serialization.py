@@ -5,15 +5,24 @@ A checkpoint is a zip archive: ``<name>/data.pkl`` (a protocol-2 pickle in which
 ``<name>/data/<key>`` (each storage's raw little-endian bytes, 64-byte aligned). So
 ``torch.load(path, weights_only=True)`` reads ember's files and ``ember.load`` reads PyTorch's.
 
-Loading never runs code from the file: the unpickler resolves only an allow-list of names
-(containers, numbers, tensors, dtypes) and rejects everything else.
+Loading follows PyTorch's ``weights_only`` rules. By default (``weights_only=True``) the
+unpickler resolves only an allow-list of names (containers, numbers, tensors, dtypes) plus
+those the user allow-listed (``add_safe_globals``, ``safe_globals``), and refuses anything
+else before it runs, naming what to allow-list. A class allow-listed by its ember object also
+matches the ``torch.`` path PyTorch's files name it by (``torch.nn.modules.linear.Linear``).
+NumPy arrays are rebuilt from their bytes after their dtype and shape are checked; numpy's
+``_reconstruct`` is never called. ``weights_only=False`` unpickles anything, like PyTorch.
 """
 from __future__ import annotations
 
+import _compat_pickle
 import collections
+import contextlib
+import importlib
 import io
 import os
 import pickle
+import pickletools
 import struct
 import sys
 import tempfile
@@ -25,8 +34,10 @@ import numpy as np
 from . import _dtype
 from ._size import Size, device
 from ._tensor import Tensor
+from .autograd.graph import _HookDict
 
-__all__ = ["save", "load"]
+__all__ = ["save", "load", "add_safe_globals", "clear_safe_globals", "get_safe_globals",
+           "get_unsafe_globals_in_checkpoint", "safe_globals"]
 
 _STORAGE_NAMES = {d.np: d._legacy.replace("Tensor", "Storage") for d in _dtype._ALL}
 _NP_BY_STORAGE = {v: k for k, v in _STORAGE_NAMES.items()}
@@ -98,9 +109,10 @@ class _Pickler(pickle._Pickler):
             return self._save_reduce_of((_TORCH_SIZE, (tuple(obj),)), obj)
         if isinstance(obj, device):
             return self._save_reduce_of((_TORCH_DEVICE, (str(obj),)), obj)
-        if isinstance(obj, np.ndarray):
-            raise pickle.PicklingError("ember.save stores tensors, not NumPy arrays: wrap the "
-                                       "array with ember.from_numpy() first")
+        if obj.__class__ is _HookDict:
+            # hook stores are written as PyTorch writes them, plain OrderedDicts
+            return self._save_reduce_of((collections.OrderedDict, (), None, None,
+                                         iter(obj.items())), obj)
         return super().save(obj, save_persistent_id)
 
     def _save_reduce_of(self, rv, obj):
@@ -166,6 +178,9 @@ def save(obj, f, pickle_module=None, pickle_protocol: int = 2,
     if isinstance(f, (str, os.PathLike)):
         path = os.fspath(f)
         folder = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(folder):
+            raise RuntimeError(f"Parent directory {os.path.dirname(path) or folder} does not "
+                               "exist.")
         fd, tmp = tempfile.mkstemp(prefix=".ember-save-", dir=folder)
         try:
             with os.fdopen(fd, "wb") as out:
@@ -240,6 +255,7 @@ def _rebuild_parameter_with_state(data, requires_grad, backward_hooks, state):
 def _allowed() -> dict:
     table = {
         ("collections", "OrderedDict"): collections.OrderedDict,
+        ("collections", "Counter"): collections.Counter,
         ("builtins", "set"): set, ("builtins", "frozenset"): frozenset,
         ("builtins", "slice"): slice, ("builtins", "complex"): complex,
         ("builtins", "bytearray"): bytearray,
@@ -258,7 +274,15 @@ def _allowed() -> dict:
     # bytes in protocol-2 pickles come as _codecs.encode(str, 'latin1'): harmless, allowed
     import codecs
     table[("_codecs", "encode")] = _safe_encode
+    table[("builtins", "bytes")] = _empty_bytes
     return table
+
+
+def _empty_bytes(*args):
+    # protocol 2 writes b"" as bytes(); nothing else (bytes(n) would allocate n bytes)
+    if args:
+        raise pickle.UnpicklingError("invalid bytes record in checkpoint")
+    return b""
 
 
 def _safe_encode(obj, encoding="utf-8", errors="strict"):
@@ -280,25 +304,206 @@ def _rebuild_from_type_v2(func, new_type, args, state):
     return t
 
 
-class _Unpickler(pickle.Unpickler):
-    """Resolves only allow-listed names; storages come from the archive."""
+# -- allow-lists -------------------------------------------------------------------------------
+_SAFE_GLOBALS: list = []     # what add_safe_globals registered, in order
 
-    def __init__(self, file, zf: zipfile.ZipFile, prefix: str, allowed: dict) -> None:
+
+def add_safe_globals(safe_globals: list) -> None:
+    """Allow-list classes and functions for ``load(weights_only=True)``: each an object, or
+    ``(object, "module.name")`` to match it under another name."""
+    for g in safe_globals:
+        if g not in _SAFE_GLOBALS:
+            _SAFE_GLOBALS.append(g)
+
+
+def get_safe_globals() -> list:
+    """The user's allow-list (``add_safe_globals``, and ``safe_globals`` while inside it)."""
+    return list(_SAFE_GLOBALS)
+
+
+def clear_safe_globals() -> None:
+    """Empty the user's allow-list."""
+    _SAFE_GLOBALS.clear()
+
+
+@contextlib.contextmanager
+def safe_globals(safe_globals: list):
+    """Allow-list ``safe_globals`` for ``load`` inside a ``with`` block."""
+    before = list(_SAFE_GLOBALS)
+    add_safe_globals(safe_globals)
+    try:
+        yield
+    finally:
+        _SAFE_GLOBALS[:] = before
+
+
+def get_unsafe_globals_in_checkpoint(f) -> list:
+    """The ``module.name`` globals a checkpoint names that ``load(weights_only=True)`` would
+    refuse (neither allowed by default nor allow-listed), read without unpickling."""
+    opened = open(os.fspath(f), "rb") if isinstance(f, (str, os.PathLike)) else None
+    try:
+        with zipfile.ZipFile(opened or f) as zf:
+            pkl = next((n for n in zf.namelist() if n.endswith("data.pkl")), None)
+            if pkl is None:
+                raise ValueError("Expected input to be a checkpoint returned by torch.save")
+            raw = zf.read(pkl)
+    except zipfile.BadZipFile:
+        raise ValueError("Expected input to be a checkpoint returned by torch.save") from None
+    finally:
+        if opened is not None:
+            opened.close()
+    allowed = {f"{m}.{n}" for m, n in _allowed()} | set(_user_allowed())
+    found, strings = set(), []
+    for op, arg, _ in pickletools.genops(raw):
+        if op.name == "GLOBAL":
+            found.add("%s.%s" % _py3_name(*arg.split(" ", 1)))
+        elif op.name == "STACK_GLOBAL" and len(strings) >= 2:
+            found.add("%s.%s" % _py3_name(strings[-2], strings[-1]))
+        elif isinstance(arg, str):
+            strings.append(arg)
+    return sorted(found - allowed)
+
+
+def _py3_name(module: str, name: str) -> tuple:
+    """Python 2 names in protocol-2 pickles (``__builtin__.set``) as Python 3's."""
+    if (module, name) in _compat_pickle.NAME_MAPPING:
+        return _compat_pickle.NAME_MAPPING[(module, name)]
+    return _compat_pickle.IMPORT_MAPPING.get(module, module), name
+
+
+def _qualified(obj) -> str:
+    return f"{getattr(obj, '__module__', None)}.{getattr(obj, '__qualname__', None)}"
+
+
+def _user_allowed() -> dict:
+    """"module.name" -> object for the user's allow-list. An ember object also answers to
+    its PyTorch path, and numpy's ``_reconstruct`` to both its NumPy 1 and 2 paths (and then
+    resolves to ember's checked rebuild)."""
+    table = {}
+    for g in _SAFE_GLOBALS:
+        obj, name = (g[0], g[1]) if isinstance(g, tuple) else (g, _qualified(g))
+        if name.endswith("multiarray._reconstruct"):
+            table["numpy.core.multiarray._reconstruct"] = _reconstruct
+            table["numpy._core.multiarray._reconstruct"] = _reconstruct
+            continue
+        table[name] = obj
+        if name.startswith("ember."):
+            table["torch." + name[len("ember."):]] = obj
+    return table
+
+
+def _reconstruct(cls, shape, code):
+    """numpy's ``_reconstruct`` with its arguments checked: an empty ndarray that the pickle's
+    BUILD then fills (``_Unpickler.load_build`` checks that state too)."""
+    if cls is not np.ndarray or tuple(shape) != (0,) or code not in (b"b", "b"):
+        raise pickle.UnpicklingError("corrupt checkpoint: unexpected numpy array header")
+    return np.ndarray((0,), np.uint8)
+
+
+def _numpy_dtype(code, align=False, copy=True):
+    if not isinstance(code, str):
+        raise pickle.UnpicklingError(f"refusing numpy dtype {code!r}")
+    d = np.dtype(code)
+    if d.kind not in "biufcV" or d.fields is not None or d.hasobject:
+        raise pickle.UnpicklingError(f"refusing numpy dtype {code!r}: only numeric arrays "
+                                     "load")
+    return d
+
+
+def _torch_to_ember(module: str) -> str:
+    return "ember" + module[len("torch"):] if module.split(".")[0] == "torch" else module
+
+
+_WEIGHTS_ONLY_MESSAGE = (
+    "Weights only load failed. This file can still be loaded, to do so you have two options, "
+    "\x1b[1mdo those steps only if you trust the source of the checkpoint\x1b[0m. \n\t(1) In "
+    "PyTorch 2.6, "
+    "we changed the default value of the `weights_only` argument in `torch.load` from `False` "
+    "to `True`. Re-running `torch.load` with `weights_only` set to `False` will likely "
+    "succeed, but it can result in arbitrary code execution. Do it only if you got the file "
+    "from a trusted source.\n\t(2) Alternatively, to load with `weights_only=True` please "
+    "check the recommended steps in the following error message.\n\tWeightsUnpickler error: "
+    "Unsupported global: GLOBAL {0} was not an allowed global by default. Please use "
+    "`torch.serialization.add_safe_globals([{1}])` or the "
+    "`torch.serialization.safe_globals([{1}])` context manager to allowlist this global if "
+    "you trust this class/function.\n\nCheck the documentation of torch.load to learn more "
+    "about types accepted by default with weights_only "
+    "https://pytorch.org/docs/stable/generated/torch.load.html.")
+
+
+def _check_array_state(state) -> None:
+    """An ndarray's pickled state must be (version, shape, numeric dtype, fortran, bytes) of
+    exactly the right length: NumPy then only copies those bytes."""
+    try:
+        _, shape, dt, fortran, raw = state
+        ok = (isinstance(dt, np.dtype) and not dt.hasobject and isinstance(fortran, bool)
+              and isinstance(raw, (bytes, bytearray))
+              and all(isinstance(n, int) and n >= 0 for n in shape)
+              and len(raw) == int(np.prod(shape, dtype=np.int64)) * dt.itemsize)
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise pickle.UnpicklingError("refusing a numpy array that is not a numeric array "
+                                     "given by its bytes")
+
+
+class _Unpickler(pickle._Unpickler):
+    """The pure-Python unpickler, resolving names by the ``weights_only`` rules (storages
+    come from the archive). Pure Python so that BUILD of a NumPy array or dtype can be checked
+    before NumPy's ``__setstate__`` sees it."""
+
+    dispatch = dict(pickle._Unpickler.dispatch)
+
+    def __init__(self, file, zf: zipfile.ZipFile, prefix: str, allowed: dict,
+                 weights_only: bool) -> None:
         super().__init__(file)
         self._zf = zf
         self._prefix = prefix
         self._allowed = allowed
+        self._user = _user_allowed()
+        self._weights_only = weights_only
         self._storages: dict = {}
 
     def find_class(self, module: str, name: str):
-        try:
-            return self._allowed[(module, name)]
-        except KeyError:
-            raise pickle.UnpicklingError(
-                f"ember.load refused to load '{module}.{name}': a checkpoint may hold only "
-                "tensors, numbers, strings, dtypes and containers of them, and loading never "
-                "runs code from a file. This file references other code (it may be "
-                "malicious, or saved with objects ember does not know).") from None
+        if self.proto < 3:
+            module, name = _py3_name(module, name)
+        key = (_torch_to_ember(module), name)
+        found = self._allowed.get((module, name), self._allowed.get(key))
+        if found is not None:
+            return found
+        full = f"{module}.{name}"
+        found = self._user.get(full)
+        if found is None and self._weights_only:
+            if module.split(".")[0] == "numpy" and name in ("ndarray", "dtype") and \
+                    "numpy._core.multiarray._reconstruct" in self._user:
+                return np.ndarray if name == "ndarray" else _numpy_dtype
+            raise pickle.UnpicklingError(_WEIGHTS_ONLY_MESSAGE.format(full, full)) from None
+        if found is None:
+            if name == "_reconstruct" and module.split(".")[0] == "numpy":
+                return _reconstruct
+            if module.split(".")[0] == "numpy" and name == "dtype":
+                return _numpy_dtype
+            # weights_only=False: anything, as in PyTorch (torch.* names are ember's)
+            mod = importlib.import_module(_torch_to_ember(module))
+            found = mod
+            for part in name.split("."):
+                found = getattr(found, part)
+        elif found is np.dtype:
+            return _numpy_dtype
+        return found
+
+    def load_build(self):
+        state = self.stack[-1]
+        inst = self.stack[-2]
+        if isinstance(inst, np.ndarray):
+            _check_array_state(state)
+        elif isinstance(inst, np.dtype):
+            if not (isinstance(state, tuple) and all(v is None or isinstance(v, (int, str))
+                                                     for v in state)):
+                raise pickle.UnpicklingError("refusing a structured or object numpy dtype")
+        super().load_build()
+
+    dispatch[pickle.BUILD[0]] = load_build
 
     def persistent_load(self, pid):
         if not (isinstance(pid, tuple) and len(pid) == 5 and pid[0] == "storage"):
@@ -326,8 +531,10 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
          **pickle_load_args):
     """Load an object saved by ``ember.save`` or ``torch.save`` from a path or file object.
 
-    Only tensors, numbers, strings, dtypes and containers are rebuilt; anything else in the
-    file is refused with ``pickle.UnpicklingError``."""
+    ``weights_only`` (True unless False is given, as since PyTorch 2.6) rebuilds only tensors,
+    numbers, strings, dtypes, containers and what ``add_safe_globals`` allowed; anything else
+    is refused with ``pickle.UnpicklingError`` before it runs."""
+    weights_only = weights_only is None or bool(weights_only)
     opened = None
     try:
         if isinstance(f, (str, os.PathLike)):
@@ -349,7 +556,7 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
                 raw = zf.read(pkl)
             except (zipfile.BadZipFile, OSError, EOFError) as e:
                 raise RuntimeError(f"corrupt checkpoint: {e}") from None
-            up = _Unpickler(io.BytesIO(raw), zf, prefix, _allowed())
+            up = _Unpickler(io.BytesIO(raw), zf, prefix, _allowed(), weights_only)
             try:
                 return up.load()
             except (EOFError, zipfile.BadZipFile, struct.error, ValueError, IndexError) as e:

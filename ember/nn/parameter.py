@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _dtype
 from .._tensor import Tensor, _init_fields, _rebuild
 
 __all__ = ["Parameter", "Buffer"]
@@ -18,7 +19,7 @@ class Parameter(Tensor):
             data = Tensor._wrap(np.empty((0,), np.float32))
         if not isinstance(data, Tensor):
             raise AttributeError(f"'{type(data).__name__}' object has no attribute 'detach'")
-        if requires_grad and data._data.dtype.kind not in "fc":
+        if requires_grad and _dtype.kind(data._data.dtype) not in "fc":
             raise RuntimeError("Only Tensors of floating point and complex dtype can require "
                                "gradients")
         p = object.__new__(cls)

@@ -71,7 +71,7 @@ def _fdata(x, fname: str) -> np.ndarray:
         d = x._data
     except AttributeError:
         raise _type_error(fname, x) from None
-    if d.dtype.kind in "fc":
+    if d.dtype.kind in "fc" or d.dtype == _dtype.BF16:
         return d
     return d.astype(_dtype.get_default_dtype().np)
 
@@ -113,6 +113,8 @@ def _binary(np_fn, a, b, py_fn=None):
         x, y = binary_arrays(a, b)
     tok = _quiet_on(_QUIET)
     try:
+        if getattr(x, "dtype", None) == _dtype.BF16 or getattr(y, "dtype", None) == _dtype.BF16:
+            return _bf16_binary(np_fn, x, y)
         return np_fn(x, y)
     except ValueError:
         broadcast_shapes(np.shape(x), np.shape(y))
@@ -121,10 +123,25 @@ def _binary(np_fn, a, b, py_fn=None):
         _quiet_off(tok)
 
 
+def _bf16_binary(np_fn, x, y):
+    """A bfloat16 binary op as PyTorch's CPU kernels compute it: in float32, the result
+    rounded once. A Python number stays float32 for * and /, but + and - first round it to
+    bfloat16 (PyTorch's add kernel takes the scalar in the tensor's dtype)."""
+    bf = _dtype.BF16
+    if np_fn is np.add or np_fn is np.subtract:
+        x = x if isinstance(x, np.ndarray) else float(np.asarray(x, bf))
+        y = y if isinstance(y, np.ndarray) else float(np.asarray(y, bf))
+    r = np_fn(x.astype(np.float32) if getattr(x, "dtype", None) == bf else x,
+              y.astype(np.float32) if getattr(y, "dtype", None) == bf else y)
+    return r.astype(bf) if r.dtype == np.float32 else r
+
+
 def _call_broadcast(np_fn, x, y):
     """``np_fn(x, y)`` quietly, with PyTorch's error for shapes that do not broadcast."""
     tok = _quiet_on(_QUIET)
     try:
+        if getattr(x, "dtype", None) == _dtype.BF16 or getattr(y, "dtype", None) == _dtype.BF16:
+            return _bf16_binary(np_fn, x, y)
         return np_fn(x, y)
     except ValueError:
         broadcast_shapes(np.shape(x), np.shape(y))
@@ -171,7 +188,12 @@ def _finish(input: Tensor, r, node_cls, save: int, out) -> Tensor:
 
 
 def _float_unary(input, np_fn, node_cls, save: int, out, fname: str) -> Tensor:
-    return _finish(input, _q1(np_fn, _fdata(input, fname)), node_cls, save, out)
+    d = _fdata(input, fname)
+    if d.dtype == _dtype.BF16:
+        # bfloat16 in float32, rounded once at the end (PyTorch's kernels; not at every step)
+        return _finish(input, _q1(np_fn, d.astype(np.float32)).astype(d.dtype), node_cls,
+                       save, out)
+    return _finish(input, _q1(np_fn, d), node_cls, save, out)
 
 
 def _out(t: Tensor, out):
@@ -211,7 +233,7 @@ _KIND_ORDER = "biufc"
 
 def _can_store(src, dst) -> bool:
     """PyTorch's ``can_cast`` for results: never down a category (float into int...)."""
-    return _KIND_ORDER.index(src.kind) <= _KIND_ORDER.index(dst.kind)
+    return _KIND_ORDER.index(_dtype.kind(src)) <= _KIND_ORDER.index(_dtype.kind(dst))
 
 
 # -- in-place machinery -------------------------------------------------------------------------
@@ -297,7 +319,7 @@ def _float_pair(a, b, kernel: str | None = None, real: str | None = None):
     dt = _res_dtype(x, y)
     if dt.kind == "c" and real is not None:
         raise _not_impl(real, dt)
-    if dt.kind not in "fc":
+    if _dtype.kind(dt) not in "fc":
         if kernel is not None:
             raise _not_impl(kernel, dt)
         f = _dtype.get_default_dtype().np

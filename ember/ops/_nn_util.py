@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _dtype
 from .._tensor import Tensor, check_inplace
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import Node
@@ -25,7 +26,7 @@ def _check_tensor(x, fname: str, arg: str = "input", pos: int = 1) -> None:
 def _float_data(x: Tensor, kernel: str) -> np.ndarray:
     """The data of a floating tensor; PyTorch's NotImplementedError for other dtypes."""
     d = x._data
-    if d.dtype.kind != "f":
+    if d.dtype.kind != "f" and d.dtype != _dtype.BF16:
         raise NotImplementedError(f'"{kernel}" not implemented for \'{_tname(x)}\'')
     return d
 

@@ -6,6 +6,7 @@ import numpy as np
 from .. import _dtype
 from .._dtype import from_np, result_type
 from .._tensor import Tensor
+from .._dtype import kind as _kind
 
 _ndarray = np.ndarray
 _INT_RANGE = {np.dtype(t): (np.iinfo(t).min, np.iinfo(t).max)
@@ -135,7 +136,7 @@ def binary_arrays(a, b):
                             f"{type(b).__name__}")
     da = a._data
     s = scalar_value(b)
-    kind = da.dtype.kind
+    kind = _kind(da.dtype)
     if isinstance(s, bool):
         pass
     elif isinstance(s, int):

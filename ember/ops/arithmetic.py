@@ -776,7 +776,7 @@ def round(input: Tensor, *, decimals: int | None = None, out=None) -> Tensor:
 def frac(input: Tensor, *, out=None) -> Tensor:
     """``input - trunc(input)``; its gradient is 1."""
     d = _data(input, "frac")
-    if d.dtype.kind != "f":
+    if _dtype.kind(d.dtype) != "f":
         raise _not_impl("frac_cpu", d.dtype)
     return _finish(input, _q2(np.subtract, d, np.trunc(d)), FracBackward0, _SAVE_NONE, out)
 
@@ -838,7 +838,10 @@ def lerp(input: Tensor, end: Tensor, weight, *, out=None) -> Tensor:
     check_tensor(end, "lerp", "end", 2)
     _same_dtype("lerp", input, "end", end)
     a, b = input._data, end._data
-    if a.dtype.kind not in "fc":
+    rt = a.dtype
+    if rt == _dtype.BF16:      # in float32, rounded once (PyTorch's opmath)
+        a, b = a.astype(np.float32), b.astype(np.float32)
+    elif a.dtype.kind not in "fc":
         raise _not_impl("lerp_kernel_tensor" if isinstance(weight, Tensor)
                         else "lerp_kernel_scalar", a.dtype)
     if isinstance(weight, Tensor):
@@ -864,7 +867,7 @@ def lerp(input: Tensor, end: Tensor, weight, *, out=None) -> Tensor:
         raise
     finally:
         _quiet_off(tok)
-    r = np.asarray(r, dtype=a.dtype)
+    r = np.asarray(r, dtype=rt)
     if isinstance(weight, Tensor):
         if STATE.enabled and (input._rg or end._rg or weight._rg):
             node = LerpBackward1()
@@ -1100,8 +1103,8 @@ class ZeroBackward0(Node):
 
 
 def _to_dtype(input: Tensor, dt) -> Tensor:
-    r = _q1(lambda d: d.astype(dt.np), input._data)
-    if STATE.enabled and input._rg and dt.np.kind in "fc":
+    r = _q1(lambda d: _dtype.cast(d, dt.np), input._data)
+    if STATE.enabled and input._rg and dt.kind in "fc":
         return record1(ToCopyBackward0(), r, input)
     return _wrap(r)
 

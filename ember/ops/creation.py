@@ -11,6 +11,7 @@ from .._dtype import from_np
 from .._size import check_device, check_factory_device
 from .._tensor import Tensor
 from ._util import new_shape, shape_arg
+from .._dtype import kind as _kind
 
 _wrap = Tensor._wrap
 _shape_arg = new_shape
@@ -22,7 +23,7 @@ __all__ = ["tensor", "as_tensor", "from_numpy", "asarray", "zeros", "ones", "ful
 
 def _infer_np(a: np.ndarray) -> np.dtype:
     # Python floats become the default dtype; ints int64; bools bool (NumPy arrays keep theirs).
-    k = a.dtype.kind
+    k = _kind(a.dtype)
     if k == "f":
         return _dtype.get_default_dtype().np
     if k in "iu":
@@ -41,7 +42,7 @@ def _from_sequence(data, infer: bool = True) -> np.ndarray:
         raise ValueError(_ragged_message(data)) from e
     if a.dtype == object:
         raise TypeError(f"Could not infer dtype of {type(_first_leaf(data)).__name__}")
-    if a.dtype.kind in "US":
+    if _kind(a.dtype) in "US":
         raise TypeError("new(): invalid data type 'str'")
     if _has_tensor(data) or not infer:
         # Tensors inside a list keep their dtype; an explicit dtype converts from the exact
@@ -94,7 +95,7 @@ def _to_array(data, dt, copy: bool) -> np.ndarray:
     elif isinstance(data, (bool, int, float, complex, np.generic)):
         if isinstance(data, np.generic):
             a = np.asarray(data)
-            if dt is None and a.dtype.kind == "f":
+            if dt is None and _kind(a.dtype) == "f":
                 a = a.astype(a.dtype)
         else:
             if isinstance(data, int) and not isinstance(data, bool) and \
@@ -111,7 +112,7 @@ def _to_array(data, dt, copy: bool) -> np.ndarray:
         raise TypeError(f"Could not infer dtype of {type(data).__name__}")
     if dt is not None and a.dtype != dt.np:
         with np.errstate(invalid="ignore", over="ignore"):
-            return a.astype(dt.np)
+            return _dtype.cast(a, dt.np)
     if copy:
         return a.copy()
     return a

@@ -5,6 +5,7 @@ import math
 import warnings
 import numpy as np
 
+from .. import _dtype
 from .._tensor import Tensor
 from ._nn_util import _check_tensor, _tname
 
@@ -26,6 +27,8 @@ def _dropout_mask(input: Tensor, p: float) -> np.ndarray:
     else:
         from ..ops import random as _rn
         noise = _rn.bernoulli_(_rn._empty_like(input, None), 1 - p)._data
+    if noise.dtype == _dtype.BF16:     # divided in float32 and rounded, as PyTorch
+        return (noise.astype(np.float32) / (1 - p)).astype(noise.dtype)
     if noise.dtype.kind != "f":
         raise RuntimeError(f"result type Float can't be cast to the desired output type "
                            f"{_tname(input)}")

@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 
+from .._dtype import kind as _kind
 from .._tensor import Tensor, check_inplace
 from ..autograd import anp
 from ..autograd.grad_mode import STATE
@@ -62,9 +63,9 @@ def _seq_array(obj) -> np.ndarray:
             if isinstance(v, str):
                 raise TypeError("new(): invalid data type 'str'")
         a = np.asarray(data)
-    if a.dtype.kind == "b" or a.dtype == np.uint8:
+    if _kind(a.dtype) == "b" or a.dtype == np.uint8:
         return a
-    if a.dtype.kind not in "iuf" and a.size:
+    if _kind(a.dtype) not in "iuf" and a.size:
         raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
     return a.astype(_I64)
 
@@ -80,7 +81,7 @@ def _flat(data):
 def _is_int(it) -> bool:
     if isinstance(it, (int, np.integer)) and not isinstance(it, (bool, np.bool_)):
         return True
-    return isinstance(it, Tensor) and it._data.ndim == 0 and it._data.dtype.kind in "iu" \
+    return isinstance(it, Tensor) and it._data.ndim == 0 and _kind(it._data.dtype) in "iu" \
         and it._data.dtype != np.uint8
 
 
@@ -125,7 +126,7 @@ def _plan(d: np.ndarray, items: tuple, single: bool) -> _Plan:
     for it in items:
         if it is None or it is Ellipsis or isinstance(it, bool):
             continue
-        if isinstance(it, Tensor) and (it._data.dtype.kind == "b" or it._data.dtype == np.uint8):
+        if isinstance(it, Tensor) and (_kind(it._data.dtype) == "b" or it._data.dtype == np.uint8):
             spec += it._data.ndim
         else:
             spec += 1
@@ -174,7 +175,7 @@ def _plan(d: np.ndarray, items: tuple, single: bool) -> _Plan:
         else:
             if isinstance(it, Tensor):
                 a = it._data
-                if a.dtype.kind not in "biu":
+                if _kind(a.dtype) not in "biu":
                     raise IndexError("tensors used as indices must be long, int, byte or bool "
                                      "tensors")
             elif isinstance(it, (list, tuple, range, np.ndarray)):
@@ -186,7 +187,7 @@ def _plan(d: np.ndarray, items: tuple, single: bool) -> _Plan:
                 raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long "
                                  "or byte Variables are valid indices (got "
                                  f"{type(it).__name__})")
-            if a.dtype.kind == "b" or a.dtype == np.uint8:
+            if _kind(a.dtype) == "b" or a.dtype == np.uint8:
                 if a.ndim == 0:
                     basic.append(None)
                     p.nones.append((rpos, od))
@@ -507,7 +508,7 @@ def _value_tensor(x: Tensor, value) -> Tensor:
     if isinstance(value, Tensor):
         return value
     if isinstance(value, (bool, int, float, complex, np.number, np.bool_)):
-        if isinstance(value, (complex, np.complexfloating)) and x._data.dtype.kind != "c":
+        if isinstance(value, (complex, np.complexfloating)) and _kind(x._data.dtype) != "c":
             raise RuntimeError(f"value cannot be converted to type "
                                f"{_C_TYPE.get(x._data.dtype.name, 'double')} without overflow")
         return _wrap(np.array(value).astype(x._data.dtype))
@@ -683,7 +684,7 @@ def _indices_arg(x: Tensor, indices) -> tuple:
             dim += 1
             continue
         a = it._data if isinstance(it, Tensor) else _seq_array(it)
-        if a.dtype.kind not in "biu":
+        if _kind(a.dtype) not in "biu":
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
         if a.dtype == np.uint8:
             a = a.astype(bool)
@@ -1073,7 +1074,7 @@ def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: 
             count = np.full(d.shape, 1 if include_self else 0, _I64)
             np.add.at(count, co, 1)
             count = np.maximum(count, 1)
-            if out.dtype.kind in "fc":
+            if _kind(out.dtype) in "fc":
                 out = out / count.astype(out.dtype)
             else:
                 out = np.floor_divide(out, count).astype(out.dtype)
@@ -1554,7 +1555,7 @@ def _has_ties(sorted_rows: np.ndarray) -> bool:
         return False
     a, b = sorted_rows[:, 1:], sorted_rows[:, :-1]
     eq = a == b
-    if sorted_rows.dtype.kind in "fc":
+    if _kind(sorted_rows.dtype) in "fc":
         eq |= np.isnan(a) & np.isnan(b)
     return bool(eq.any())
 
@@ -1588,7 +1589,7 @@ def _sort_indices(d: np.ndarray, dim: int, descending: bool, stable: bool) -> np
     out = _rows(np.asarray(idx, order="C"), dim).copy()
     comp = _cmp_desc if descending else _cmp_asc
     ties = rows[:, 1:] == rows[:, :-1]
-    if rows.dtype.kind in "fc":
+    if _kind(rows.dtype) in "fc":
         ties |= np.isnan(rows[:, 1:]) & np.isnan(rows[:, :-1])
     for r in np.nonzero(ties.any(axis=1))[0]:
         q = list(zip(src[r].tolist(), range(n)))
@@ -1696,15 +1697,15 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     rows = _rows(d, dim)
     out = np.empty((rows.shape[0], k), _I64)
     if k:
-        order = np.argsort(-rows if largest and rows.dtype.kind in "fi" else rows, axis=1,
+        order = np.argsort(-rows if largest and _kind(rows.dtype) in "fi" else rows, axis=1,
                            kind="stable")
-        if largest and rows.dtype.kind not in "fi":
+        if largest and _kind(rows.dtype) not in "fi":
             order = np.argsort(rows, axis=1, kind="stable")[:, ::-1]
         for r in range(rows.shape[0]):
             row = rows[r]
             top = row[order[r, :k + 1]]
-            simple = not (rows.dtype.kind == "f" and np.isnan(row).any()) and \
-                not np.any(top[1:] == top[:-1]) and largest and rows.dtype.kind in "fi"
+            simple = not (_kind(rows.dtype) == "f" and np.isnan(row).any()) and \
+                not np.any(top[1:] == top[:-1]) and largest and _kind(rows.dtype) in "fi"
             if simple:
                 out[r] = order[r, :k]
             else:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _dtype
 from .._tensor import Tensor, check_inplace
 from ..autograd import anp
 from ..autograd.grad_mode import STATE, no_grad
@@ -321,7 +322,15 @@ def inplace_op(x: Tensor, other, np_fn, graph_fn) -> Tensor:
         if broadcast_shapes(xd.shape, b.shape) != xd.shape:
             raise RuntimeError(f"output with shape {list(xd.shape)} doesn't match the "
                                f"broadcast shape {list(broadcast_shapes(xd.shape, b.shape))}")
-    if xd.ndim == 0 or not xd.flags.writeable:
+    if xd.dtype == _dtype.BF16:
+        # in float32, rounded once; a Python number stays float32 for * and / but is rounded
+        # to bfloat16 first for + and - (as by PyTorch's kernels)
+        f = np.float32
+        if not isinstance(b, np.ndarray) and (np_fn is np.add or np_fn is np.subtract):
+            b = float(np.asarray(b, xd.dtype))
+        r = np_fn(a.astype(f), b.astype(f) if isinstance(b, np.ndarray) else b)
+        write(x, r.astype(xd.dtype) if r.dtype == f else r)
+    elif xd.ndim == 0 or not xd.flags.writeable:
         write(x, np_fn(a, b))
     else:
         np_fn(a, b, out=xd, casting="unsafe")
@@ -331,4 +340,4 @@ def inplace_op(x: Tensor, other, np_fn, graph_fn) -> Tensor:
 
 def _can_store(src, dst) -> bool:
     order = "biufc"
-    return order.index(src.kind) <= order.index(dst.kind)
+    return order.index(_dtype.kind(src)) <= order.index(_dtype.kind(dst))

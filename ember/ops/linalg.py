@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype
+from .._dtype import kind as _kind
 from .._tensor import Tensor
 from ..autograd import anp
 from ..autograd.grad_mode import STATE
@@ -99,7 +100,7 @@ def mm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
     _no_bool(input, "addmm_impl_cpu_")
     # An outer product (k == 1) as a broadcast multiply keeps the sign of zero products, as
     # PyTorch's kernels do (BLAS adds them to +0).
-    r = a * b if a.shape[1] == 1 else a @ b
+    r = a * b if a.shape[1] == 1 else _bf16_matmul(a, b)
     if STATE.enabled and (input._rg or mat2._rg):
         node = MmBackward0()
         t = record2(node, r, input, mat2)
@@ -118,6 +119,22 @@ class MmBackward0(Node):
         fa, fb = self.next_functions
         return (anp.mm(grad, anp.t(b)) if fa[0] is not None else None,
                 _grad_mat2(a, grad) if fb[0] is not None else None)
+
+
+def _bf16_matmul(a: np.ndarray, b: np.ndarray, bias: np.ndarray | None = None
+                 ) -> np.ndarray:
+    """``a @ b (+ bias)``; bfloat16 operands are multiplied (and the bias added) in float32 and
+    the result rounded once, as PyTorch's CPU GEMM does (ml_dtypes' own matmul has no BLAS
+    and returns float32)."""
+    if a.dtype == _dtype.BF16:
+        r = np.matmul(a.astype(np.float32), b.astype(np.float32))
+        if bias is not None:
+            r += bias.astype(np.float32)
+        return r.astype(a.dtype)
+    r = np.matmul(a, b)
+    if bias is not None:
+        r += bias
+    return r
 
 
 def _grad_mat2(m1, grad):
@@ -146,7 +163,7 @@ def bmm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
     if a.dtype != b.dtype:
         raise RuntimeError(f"expected scalar type {tname(input)} but found {tname(mat2)}")
     _no_bool(input, "bmm")
-    r = np.matmul(a, b)
+    r = _bf16_matmul(a, b)
     if STATE.enabled and (input._rg or mat2._rg):
         node = BmmBackward0()
         t = record2(node, r, input, mat2)
@@ -456,7 +473,14 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1, out=Non
     shape = (a.shape[0], b.shape[1])
     _addmm_bias(input, shape)
     _no_bool(input, "addmm_impl_cpu_")
-    r = _combine(input._data, a * b if a.shape[1] == 1 else a @ b, beta, alpha)
+    if a.dtype == _dtype.BF16:
+        # the bias joins the float32 product before the one rounding, as in PyTorch
+        f = np.float32
+        a32, b32 = a.astype(f), b.astype(f)
+        r = _combine(input._data.astype(f), a32 * b32 if a.shape[1] == 1 else a32 @ b32,
+                     beta, alpha).astype(a.dtype)
+    else:
+        r = _combine(input._data, a * b if a.shape[1] == 1 else a @ b, beta, alpha)
     if _need(input, mat1, mat2):
         node = AddmmBackward0()
         node.alpha, node.beta = alpha, beta
@@ -579,7 +603,7 @@ def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1,
     if input._data.dtype != a.dtype:
         raise RuntimeError(f"Input dtypes must be the same, got: input {input.dtype}, "
                            f"batch1: {batch1.dtype}, batch2: {batch2.dtype}")
-    r = _combine(input._data, np.matmul(a, b), beta, alpha)
+    r = _combine(input._data, _bf16_matmul(a, b), beta, alpha)
     if _need(input, batch1, batch2):
         node = BaddbmmBackward0()
         node.alpha, node.beta = alpha, beta
@@ -612,7 +636,7 @@ def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1,
     a, b = batch1._data, batch2._data
     shape = (a.shape[1], b.shape[2])
     _addmm_bias(input, shape)
-    r = _combine(input._data, np.matmul(a, b).sum(0), beta, alpha)
+    r = _combine(input._data, _bf16_matmul(a, b).sum(0), beta, alpha)
     if _need(input, batch1, batch2):
         node = AddbmmBackward0()
         node.alpha, node.beta = alpha, beta
@@ -830,7 +854,7 @@ def trace(input: Tensor) -> Tensor:
     if d.ndim != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {d.ndim}")
     _no_bool(input, "trace")
-    r = np.asarray(np.trace(d, dtype=np.int64 if d.dtype.kind in "biu" else None))
+    r = np.asarray(np.trace(d, dtype=np.int64 if _kind(d.dtype) in "biu" else None))
     if STATE.enabled and input._rg:
         node = TraceBackward0()
         node.shape = d.shape
@@ -1150,7 +1174,7 @@ def _check_matrix(A: Tensor, name: str, square: bool = True, floating: bool = Tr
     if square and d.shape[-1] != d.shape[-2]:
         raise RuntimeError(f"{name}: A must be batches of square matrices, but they are "
                            f"{d.shape[-2]} by {d.shape[-1]} matrices")
-    if floating and d.dtype.kind not in "fc":
+    if floating and _kind(d.dtype) not in "fc":
         raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. "
                            f"Got {tname(A)}")
 
@@ -1343,7 +1367,7 @@ def _zero_pivot(a: np.ndarray) -> int:
     """The 1-based index of the first exactly-zero pivot of LU with partial pivoting (LAPACK's
     getrf info), or 0."""
     # only run once NumPy has reported the matrix singular, to word PyTorch's message
-    a = a.astype(np.float64 if a.dtype.kind == "f" else np.complex128, copy=True)
+    a = a.astype(np.float64 if _kind(a.dtype) == "f" else np.complex128, copy=True)
     n = a.shape[0]
     first = 0
     for j in range(n):

@@ -62,9 +62,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
                                f"Target sizes: [{rows}, {nout}].  Tensor sizes: {bs}")
     if not _needs(input, weight, bias):
         x2 = xd if xd.ndim == 2 else xd.reshape(rows, k)
-        r = x2 @ wd.T
-        if bias is not None:
-            r += bias._data
+        r = _la._bf16_matmul(x2, wd.T, None if bias is None else bias._data)
         return _wrap(r if xd.ndim == 2 else r.reshape(lead + (nout,)))
     wt = _sh.t(weight)
     if xd.ndim == 2:

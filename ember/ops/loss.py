@@ -82,7 +82,7 @@ def _loss_arrays(input: Tensor, target: Tensor, kernel: str):
         _check_tensor(input, kernel.split("_cpu")[0])
         _check_tensor(target, kernel.split("_cpu")[0], "target", 2)
     x, t = binary_arrays(input, target)
-    if x.dtype.kind != "f":
+    if x.dtype.kind != "f" and x.dtype != _dtype.BF16:
         raise NotImplementedError(f'"{kernel}" not implemented for '
                                   f"'{_dtype.from_np(x.dtype)._legacy[:-6]}'")
     if x.shape != t.shape:

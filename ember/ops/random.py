@@ -20,6 +20,7 @@ from .._tensor import Tensor, check_inplace
 from ..autograd import anp
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import Node, record, record1
+from .._dtype import kind as _kind
 from . import inplace as _ip
 
 __all__ = ["rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial",
@@ -57,7 +58,7 @@ def _sizes(sizes: tuple, size, fname: str) -> tuple:
     shape = []
     for i, s in enumerate(sizes):
         if isinstance(s, bool) or not isinstance(s, (int, np.integer)) and not (
-                isinstance(s, Tensor) and s._data.ndim == 0 and s._data.dtype.kind in "iu"):
+                isinstance(s, Tensor) and s._data.ndim == 0 and _kind(s._data.dtype) in "iu"):
             raise TypeError(f"{fname}(): argument 'size' (position {i + 1}) must be tuple of "
                             f"ints, not {type(s).__name__}")
         shape.append(int(s))
@@ -89,7 +90,7 @@ def _emit(arr: np.ndarray, out, requires_grad: bool) -> Tensor:
     else:
         t = _wrap(arr)
     if requires_grad:
-        if arr.dtype.kind not in "fc":
+        if _kind(arr.dtype) not in "fc":
             raise RuntimeError("Only Tensors of floating point and complex dtype can require "
                                "gradients")
         t.requires_grad_(True)
@@ -113,7 +114,7 @@ def rand(*sizes, size=None, generator=None, out=None, dtype=None, layout=None, d
     if dtype is None and out is not None:
         dtype = _dtype.from_np(out._data.dtype)
     dt = _float_dtype(dtype, "check_uniform_bounds")
-    if dt.kind == "c":
+    if _kind(dt) == "c":
         arr = _complex_view(shape, dt, lambda s, d: _g.uniform(s, d, 0.0, 1.0, generator))
     else:
         arr = _g.uniform(shape, dt, 0.0, 1.0, generator)
@@ -129,7 +130,7 @@ def randn(*sizes, size=None, generator=None, out=None, dtype=None, layout=None, 
     if dtype is None and out is not None:
         dtype = _dtype.from_np(out._data.dtype)
     dt = _float_dtype(dtype, "normal_kernel_cpu")
-    if dt.kind == "c":
+    if _kind(dt) == "c":
         arr = _complex_view(shape, dt, lambda s, d: _g.normal(s, d, 0.0, 1 / math.sqrt(2),
                                                               generator))
     else:
@@ -139,7 +140,7 @@ def randn(*sizes, size=None, generator=None, out=None, dtype=None, layout=None, 
 
 def _int_arg(v, fname: str, what: str) -> int:
     if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
-        if isinstance(v, Tensor) and v._data.ndim == 0 and v._data.dtype.kind in "iu":
+        if isinstance(v, Tensor) and v._data.ndim == 0 and _kind(v._data.dtype) in "iu":
             return int(v._data)
         raise TypeError(f"{fname}() received an invalid combination of arguments - got "
                         f"{what}={type(v).__name__}, but expected ints for low and high")
@@ -202,7 +203,7 @@ def rand_like(input: Tensor, *, dtype=None, layout=None, device=None,
     """``rand`` with ``input``'s shape, dtype and memory layout."""
     check_factory_device(device)
     out = _empty_like(input, dtype)
-    if out._data.dtype.kind not in "fc":
+    if _kind(out._data.dtype) not in "fc":
         raise _g._not_implemented("check_uniform_bounds", out._data.dtype)
     uniform_(out)
     return _emit(out._data, None, requires_grad) if requires_grad else out
@@ -213,7 +214,7 @@ def randn_like(input: Tensor, *, dtype=None, layout=None, device=None,
     """``randn`` with ``input``'s shape, dtype and memory layout."""
     check_factory_device(device)
     out = _empty_like(input, dtype)
-    if out._data.dtype.kind not in "fc":
+    if _kind(out._data.dtype) not in "fc":
         raise _g._not_implemented("normal_kernel_cpu", out._data.dtype)
     normal_(out)
     return _emit(out._data, None, requires_grad) if requires_grad else out
@@ -291,7 +292,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
                         "only accepted with a float mean and a float std")
     ref = mean if m_t else std
     dt = ref._data.dtype
-    if dt.kind not in "fc":
+    if _kind(dt) not in "fc":
         raise NotImplementedError(f'"normal_kernel_cpu" not implemented for '
                                   f"'{_g._scalar_name(dt)}'")
     arr = _g.normal_tensor(mean._data if m_t else float(mean),
@@ -415,7 +416,7 @@ RandomBackward2 = _zero_node("RandomBackward2", "random_(): no gradient.")
 def _real_fill(fill):
     # Complex tensors are filled through their real view, as PyTorch does.
     def sample(shape, dtype, contiguous):
-        if np.dtype(dtype).kind == "c":
+        if _kind(np.dtype(dtype)) == "c":
             return _complex_view(tuple(shape), np.dtype(dtype),
                                  lambda s, d: fill(s, d, contiguous, True))
         return fill(shape, dtype, contiguous, False)
@@ -428,7 +429,7 @@ def uniform_(self: Tensor, from_: float = 0.0, to: float = 1.0, *, generator=Non
     from_ = kwargs.pop("from", from_)
     _no_extra(kwargs, "uniform_")
     _check_generator(generator, "uniform_")
-    if self._data.dtype.kind not in "fc":
+    if _kind(self._data.dtype) not in "fc":
         raise _g._not_implemented("check_uniform_bounds", self._data.dtype)
     lo, hi = float(from_), float(to)
     return _fill_(self, _real_fill(lambda s, d, c, cplx: _g.uniform(s, d, lo, hi, generator)),
@@ -438,7 +439,7 @@ def uniform_(self: Tensor, from_: float = 0.0, to: float = 1.0, *, generator=Non
 def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator=None) -> Tensor:
     """Fill with Gaussian samples (PyTorch's 16-wide path when contiguous and 16 or more)."""
     _check_generator(generator, "normal_")
-    if self._data.dtype.kind not in "fc":
+    if _kind(self._data.dtype) not in "fc":
         raise _g._not_implemented("normal_kernel_cpu", self._data.dtype)
     m, s = float(mean), float(std)
     return _fill_(self, _real_fill(lambda sh, d, c, cplx: _g.normal(

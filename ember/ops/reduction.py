@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype
+from .._dtype import kind as _kind
 from .._tensor import Tensor
 from ..autograd import anp
 from ..autograd.grad_mode import STATE
@@ -67,7 +68,7 @@ def _restore(g, dims, keepdim: bool):
 
 def _acc(npdt):
     # Half precision accumulates in float32, as PyTorch's CPU kernels do.
-    return np.float32 if npdt == np.float16 else None
+    return np.float32 if npdt == np.float16 or npdt == _dtype.BF16 else None
 
 
 def _out(result, out, name: str):
@@ -80,7 +81,7 @@ def _out(result, out, name: str):
 
 
 def _check_grad_dtype(input: Tensor, r: np.ndarray) -> None:
-    if STATE.enabled and input._rg and r.dtype.kind not in "fc":
+    if STATE.enabled and input._rg and _kind(r.dtype) not in "fc":
         raise RuntimeError(f"Autograd not support dtype: {tname(r.dtype)}")
 
 
@@ -150,7 +151,7 @@ def _sum_np(d: np.ndarray, axis, keepdim: bool, dtype) -> np.ndarray:
     # PyTorch always promotes integers and bools to int64 unless dtype= says otherwise.
     if dtype is not None:
         target = dtype.np
-    elif d.dtype.kind in "biu":
+    elif _kind(d.dtype) in "biu":
         target = np.dtype(np.int64)
     else:
         target = d.dtype
@@ -169,7 +170,8 @@ def sum(input: Tensor, dim=_NODIM, keepdim: bool = False, *, dtype=None, out=Non
     if keepdims is not None:
         keepdim = keepdims
     d = input._data
-    if dim is _NODIM and dtype is None and d.dtype.kind in "fc" and d.dtype != np.float16:
+    if dim is _NODIM and dtype is None and _kind(d.dtype) in "fc" and d.dtype != np.float16 \
+            and d.dtype != _dtype.BF16:
         dims = None                     # the common case, without the dtype rules
         r = d.sum(keepdims=keepdim)
     else:
@@ -203,7 +205,7 @@ def mean(input: Tensor, dim=_NODIM, keepdim: bool = False, *, dtype=None, out=No
     if keepdims is not None:
         keepdim = keepdims
     d = input._data
-    if dtype is None and d.dtype.kind not in "fc":
+    if dtype is None and _kind(d.dtype) not in "fc":
         raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a "
                            f"floating point or complex dtype. Got: {tname(d.dtype)}")
     target = d.dtype if dtype is None else dtype.np
@@ -238,7 +240,7 @@ def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out=No
     """Sum treating NaN as zero."""
     d = input._data
     dims = _dims(dim, d.ndim)
-    src = np.where(np.isnan(d), 0, d) if d.dtype.kind in "fc" else d
+    src = np.where(np.isnan(d), 0, d) if _kind(d.dtype) in "fc" else d
     r = _sum_np(src, dims, keepdim, dtype)
     if STATE.enabled and input._rg:
         _check_grad_dtype(input, r)
@@ -264,7 +266,7 @@ def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None,
             out=None) -> Tensor:
     """Mean over the non-NaN elements (NaN where there are none)."""
     d = input._data
-    if d.dtype.kind not in "fc":
+    if _kind(d.dtype) not in "fc":
         raise RuntimeError("nanmean(): expected input to have floating point or complex dtype "
                            f"but got {tname(d.dtype)}")
     count = sum(_wrap(~np.isnan(d)), dim, keepdim)
@@ -282,7 +284,7 @@ def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out=None
     d = input._data
     if dtype is not None:
         target = dtype.np
-    elif d.dtype.kind in "biu":
+    elif _kind(d.dtype) in "biu":
         target = np.dtype(np.int64)
     else:
         target = d.dtype
@@ -582,9 +584,9 @@ def _median_all(input: Tensor, ignore_nan: bool) -> Tensor:
     d = input._data
     flat = d.reshape(-1)
     if ignore_nan:
-        flat = flat[~np.isnan(flat)] if d.dtype.kind in "fc" else flat
-    if flat.size == 0 or (not ignore_nan and d.dtype.kind in "fc" and np.isnan(flat).any()):
-        r = np.asarray(np.nan if d.dtype.kind in "fc" else 0, d.dtype)
+        flat = flat[~np.isnan(flat)] if _kind(d.dtype) in "fc" else flat
+    if flat.size == 0 or (not ignore_nan and _kind(d.dtype) in "fc" and np.isnan(flat).any()):
+        r = np.asarray(np.nan if _kind(d.dtype) in "fc" else 0, d.dtype)
     else:
         # the lower median (PyTorch never averages the two middle values); partition
         # finds it without a full sort
@@ -609,7 +611,7 @@ def _median_dim(input: Tensor, dim, keepdim: bool, ignore_nan: bool, name: str):
     src = np.moveaxis(d, k, -1)
     n = src.shape[-1]
     order = np.argsort(src, axis=-1, kind="stable")   # NaNs sort last
-    nan = np.isnan(src) if d.dtype.kind in "fc" else None
+    nan = np.isnan(src) if _kind(d.dtype) in "fc" else None
     if ignore_nan and nan is not None:
         valid = n - nan.sum(-1)
         mid = np.maximum(valid - 1, 0) // 2
@@ -703,7 +705,7 @@ def _correction(name: str, dim, unbiased, correction):
 
 
 def _var_np(name: str, d: np.ndarray, dims, corr: float, keepdim: bool) -> np.ndarray:
-    if d.dtype.kind not in "fc":
+    if _kind(d.dtype) not in "fc":
         raise RuntimeError("std and var only support floating point and complex dtypes")
     n = _count(d.shape, dims)
     denom = builtins.max(0.0, n - corr)
@@ -718,7 +720,7 @@ def _var_np(name: str, d: np.ndarray, dims, corr: float, keepdim: bool) -> np.nd
         m = np.sum(x, axis=dims, keepdims=True) / np.asarray(n, x.dtype) if n else \
             np.zeros((1,) * x.ndim, x.dtype)
         dev = x - m
-        sq = (dev * dev.conj()).real if x.dtype.kind == "c" else dev * dev
+        sq = (dev * dev.conj()).real if _kind(x.dtype) == "c" else dev * dev
         ss = np.sum(sq, axis=dims, keepdims=keepdim)
         r = ss / np.asarray(denom, sq.dtype)
         if name == "std":
@@ -860,7 +862,7 @@ def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None
         raise RuntimeError("linalg.vector_norm: Expected a non-complex scalar as the order of "
                            "norm.")
     d = x._data
-    if d.dtype.kind not in "fc":
+    if _kind(d.dtype) not in "fc":
         raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
                            f"input. Got {tname(d.dtype)}")
     if dtype is not None:
@@ -982,7 +984,7 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out=None,
 def logsumexp(input: Tensor, dim, keepdim: bool = False, *, out=None) -> Tensor:
     """``log(sum(exp(x)))`` over ``dim``, computed without overflow."""
     d = input._data
-    if d.dtype.kind not in "fc":
+    if _kind(d.dtype) not in "fc":
         d = d.astype(_dtype.get_default_dtype().np)
     dims = _dims(dim, d.ndim)
     acc = _acc(d.dtype)
@@ -1024,7 +1026,7 @@ class LogsumexpBackward0(Node):
 def _scan_dtype(d: np.ndarray, dtype) -> np.ndarray:
     if dtype is not None:
         return d.astype(dtype.np, copy=False)
-    if d.dtype.kind in "biu" and d.dtype != np.int64:
+    if _kind(d.dtype) in "biu" and d.dtype != np.int64:
         return d.astype(np.int64)
     return d
 
@@ -1161,7 +1163,7 @@ def _cum_extreme(input: Tensor, dim: int, is_max: bool):
         prev = np.concatenate([np.take(vals, [0], axis=k), np.take(vals, range(n - 1), axis=k)],
                               axis=k)
         better = d >= prev if is_max else d <= prev
-        if d.dtype.kind in "fc":
+        if _kind(d.dtype) in "fc":
             # A NaN always takes over, and nothing after it but another NaN does.
             better = (better & ~np.isnan(prev)) | np.isnan(d)
         pos = np.arange(n).reshape((n,) + (1,) * (d.ndim - k - 1))
@@ -1259,7 +1261,7 @@ def _softmax_input(input: Tensor, dim, dtype, name: str):
     x = input if dtype is None else input.to(dtype)
     d = x._data
     k = wrap_dim(int(dim), d.ndim)
-    if d.dtype.kind not in "fc":
+    if _kind(d.dtype) not in "fc":
         last = "_lastdim" if d.ndim == 0 or k == d.ndim - 1 else ""
         raise NotImplementedError(f'"{name}{last}_kernel_impl" not implemented for '
                                   f"'{tname(d.dtype)}'")

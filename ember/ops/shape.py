@@ -18,6 +18,7 @@ from ..autograd import anp
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import Node, record, record1
 from ._util import wrap_dim
+from .._dtype import kind as _kind
 
 _wrap = Tensor._wrap
 _ndarray = np.ndarray
@@ -548,7 +549,7 @@ def mH(input: Tensor) -> Tensor:
     if input._data.ndim < 2:
         raise RuntimeError("tensor.mH is only supported on matrices or batches of matrices. "
                            f"Got {input._data.ndim}-D tensor.")
-    if input._data.dtype.kind == "c":
+    if _kind(input._data.dtype) == "c":
         from .pointwise import conj
         return transpose(conj(input), -2, -1)
     return transpose(input, -2, -1)
@@ -1089,7 +1090,7 @@ def tensor_split(input: Tensor, indices_or_sections, dim: int = 0) -> tuple:
     size = data.shape[d]
     ios = indices_or_sections
     if isinstance(ios, Tensor):
-        if ios._data.dtype.kind not in "iu":
+        if _kind(ios._data.dtype) not in "iu":
             raise RuntimeError("tensor_split expected tensor_indices_or_sections to have "
                                f"integer dtype, but got {ios.dtype}")
         if ios._data.ndim > 1:

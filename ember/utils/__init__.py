@@ -1,4 +1,4 @@
 """``torch.utils``: data loading and hooks."""
-from . import data, hooks
+from . import data, dlpack, hooks
 
-__all__ = ["data", "hooks"]
+__all__ = ["data", "dlpack", "hooks"]

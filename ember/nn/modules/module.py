@@ -715,6 +715,10 @@ class Module:
         """Floating point parameters and buffers to float16."""
         return self._apply(lambda t: t.half() if t.is_floating_point() else t)
 
+    def bfloat16(self) -> "Module":
+        """Floating point parameters and buffers to bfloat16."""
+        return self._apply(lambda t: t.bfloat16() if t.is_floating_point() else t)
+
     def type(self, dst_type) -> "Module":
         """Every parameter and buffer to ``dst_type``."""
         return self._apply(lambda t: t.type(dst_type))
@@ -764,10 +768,14 @@ class Module:
 
     def __setstate__(self, state) -> None:
         self.__dict__.update(state)
-        # Modules pickled by older versions may lack the newer stores.
+        # Modules pickled by older versions may lack the newer stores; files (PyTorch's,
+        # and ember's) hold the hook stores as OrderedDicts.
         for name, factory in _STORES:
-            if name not in self.__dict__:
+            value = self.__dict__.get(name)
+            if value is None and name != "_is_full_backward_hook":
                 self.__dict__[name] = factory()
+            elif factory is _HookDict and value.__class__ is not _HookDict:
+                self.__dict__[name] = _HookDict(value)
 
 
 def _check_name(module: Module, name, what: str, store: dict) -> None:

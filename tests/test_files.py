@@ -1,0 +1,233 @@
+"""Files: torch.save/load of NumPy arrays, whole modules and optimizers under PyTorch's
+weights_only rules and allow-lists; safetensors both ways with safetensors.torch."""
+import collections
+import io
+import pickle
+
+import numpy as np
+import pytest
+import safetensors.torch as st
+import torch
+
+import ember
+
+
+def _buf(lib, obj):
+    b = io.BytesIO()
+    lib.save(obj, b)
+    b.seek(0)
+    return b
+
+
+_NP_GLOBALS = [np._core.multiarray._reconstruct, np.ndarray, np.dtype]
+_ARRAYS = [np.arange(6.0).reshape(2, 3), np.arange(4, dtype=np.int32)[::2],
+           np.zeros((0, 3), np.float32), np.array([True, False]), np.array(3 + 1j),
+           np.asfortranarray(np.arange(6, dtype=np.int16).reshape(2, 3))]
+
+
+@pytest.mark.parametrize("writer", ["ember", "torch"])
+@pytest.mark.parametrize("arr", _ARRAYS, ids=lambda a: str(a.dtype))
+def test_numpy_arrays_round_trip(writer, arr):
+    lib = ember if writer == "ember" else torch
+    b = _buf(lib, {"a": arr, "n": 3})
+    back = ember.load(b, weights_only=False)
+    np.testing.assert_array_equal(back["a"], arr)
+    assert back["a"].dtype == arr.dtype and back["n"] == 3
+    b.seek(0)
+    with ember.serialization.safe_globals(_NP_GLOBALS):
+        np.testing.assert_array_equal(ember.load(b)["a"], arr)
+    if writer == "ember":     # torch reads ember's file too
+        b.seek(0)
+        np.testing.assert_array_equal(torch.load(b, weights_only=False)["a"], arr)
+
+
+def test_numpy_refused_by_default_as_in_torch():
+    b = _buf(ember, np.arange(3.0))
+    with pytest.raises(pickle.UnpicklingError) as e:
+        ember.load(b)
+    b2 = _buf(torch, np.arange(3.0))
+    with pytest.raises(pickle.UnpicklingError) as t:
+        torch.load(b2)
+    assert str(e.value) == str(t.value)
+
+
+def test_object_arrays_and_structured_dtypes_are_refused():
+    for arr in (np.array([1, "x"], dtype=object), np.zeros(2, dtype=[("a", "f4")])):
+        b = _buf(torch, arr)
+        with ember.serialization.safe_globals(_NP_GLOBALS):
+            with pytest.raises(pickle.UnpicklingError):
+                ember.load(b)
+
+
+def test_array_bytes_are_checked():
+    # a header that claims more elements than its bytes hold is refused, not read past
+    arr = np.arange(4.0)
+    raw = pickle.dumps(arr, protocol=2).replace(b"K\x04\x85", b"K\x09\x85")
+    b = io.BytesIO()
+    import zipfile
+    with zipfile.ZipFile(b, "w") as zf:
+        zf.writestr("x/data.pkl", raw)
+    b.seek(0)
+    with pytest.raises(pickle.UnpicklingError, match="numeric array"):
+        ember.load(b, weights_only=False)
+
+
+def _models():
+    ember.manual_seed(0)
+    torch.manual_seed(0)
+    return [lib.nn.Sequential(lib.nn.Linear(3, 4), lib.nn.ReLU(), lib.nn.Linear(4, 2))
+            for lib in (ember, torch)]
+
+
+def test_whole_module_needs_allow_list_like_torch():
+    em, tm = _models()
+    for lib, m in ((ember, em), (torch, tm)):
+        with pytest.raises(pickle.UnpicklingError, match=r"modules.container.Sequential was "
+                                                         r"not an allowed global"):
+            lib.load(_buf(lib, m))
+    allowed = [ember.nn.Sequential, ember.nn.Linear, ember.nn.ReLU]
+    with ember.serialization.safe_globals(allowed):
+        assert ember.serialization.get_safe_globals() == allowed
+        back = ember.load(_buf(ember, em))
+    assert ember.serialization.get_safe_globals() == []
+    x = ember.randn(5, 3)
+    np.testing.assert_array_equal(back(x).detach().numpy(), em(x).detach().numpy())
+    assert repr(back) == repr(tm)
+
+
+def test_module_saved_by_torch_loads_in_ember():
+    _, tm = _models()
+    ember.serialization.add_safe_globals([ember.nn.Sequential, ember.nn.Linear])
+    try:
+        with pytest.raises(pickle.UnpicklingError, match="torch.nn.modules.activation.ReLU"):
+            ember.load(_buf(torch, tm))
+        ember.serialization.add_safe_globals([ember.nn.ReLU])
+        back = ember.load(_buf(torch, tm))
+    finally:
+        ember.serialization.clear_safe_globals()
+    assert ember.serialization.get_safe_globals() == []
+    assert isinstance(back[0], ember.nn.Linear)
+    x = np.random.default_rng(1).standard_normal((5, 3)).astype(np.float32)
+    np.testing.assert_allclose(back(ember.tensor(x)).detach().numpy(),
+                               tm(torch.tensor(x)).detach().numpy(), rtol=1e-6, atol=1e-6)
+    # the rebuilt module is a working module: hooks, state_dict, training
+    h = back.register_forward_hook(lambda m, i, o: o * 2)
+    back(ember.tensor(x))
+    h.remove()
+    assert list(back.state_dict()) == list(tm.state_dict())
+    back.eval()
+    assert not back[0].training
+
+
+def test_get_unsafe_globals_in_checkpoint():
+    em, tm = _models()
+    want = sorted(torch.serialization.get_unsafe_globals_in_checkpoint(_buf(torch, tm)))
+    assert ember.serialization.get_unsafe_globals_in_checkpoint(_buf(torch, tm)) == want
+    assert ember.serialization.get_unsafe_globals_in_checkpoint(_buf(ember, em)) == [
+        w.replace("torch.", "ember.") for w in want]
+    with ember.serialization.safe_globals([ember.nn.ReLU]):
+        assert len(ember.serialization.get_unsafe_globals_in_checkpoint(_buf(torch, tm))) == 2
+    assert ember.serialization.get_unsafe_globals_in_checkpoint(
+        _buf(ember, em.state_dict())) == []
+
+
+def test_whole_optimizer():
+    em, _ = _models()
+    opt = ember.optim.SGD(em.parameters(), lr=0.1, momentum=0.9)
+    em(ember.ones(2, 3)).sum().backward()
+    opt.step()
+    b = _buf(ember, opt)
+    with ember.serialization.safe_globals([ember.optim.SGD]):
+        with pytest.raises(pickle.UnpicklingError, match="collections.defaultdict"):
+            ember.load(b)
+    b.seek(0)
+    with ember.serialization.safe_globals([ember.optim.SGD, collections.defaultdict, dict]):
+        back = ember.load(b)
+    assert isinstance(back, ember.optim.SGD) and repr(back) == repr(opt)
+    want = opt.state_dict()["state"][0]["momentum_buffer"]
+    np.testing.assert_array_equal(back.state_dict()["state"][0]["momentum_buffer"].numpy(),
+                                  want.numpy())
+    b.seek(0)
+    assert isinstance(ember.load(b, weights_only=False), ember.optim.SGD)
+
+
+class Point:
+    def __init__(self, x):
+        self.x = x
+
+
+def test_allow_list_by_name_and_clear():
+    ember.serialization.add_safe_globals([(Point, "mymod.Point")])
+    try:
+        assert ember.serialization.get_safe_globals() == [(Point, "mymod.Point")]
+        raw = pickle.dumps(Point(3), protocol=2).replace(
+            Point.__module__.encode() + b"\n" + Point.__qualname__.encode(),
+            b"mymod\nPoint")
+        b = io.BytesIO()
+        import zipfile
+        with zipfile.ZipFile(b, "w") as zf:
+            zf.writestr("p/data.pkl", raw)
+        b.seek(0)
+        assert ember.load(b).x == 3
+    finally:
+        ember.serialization.clear_safe_globals()
+
+
+def test_save_to_missing_directory(tmp_path):
+    path = tmp_path / "no" / "x.pt"
+    with pytest.raises(RuntimeError) as t:
+        torch.save({}, path)
+    with pytest.raises(RuntimeError) as e:
+        ember.save({}, path)
+    assert str(e.value) == str(t.value)
+
+
+# -- safetensors ---------------------------------------------------------------------------------
+def _pair():
+    rng = np.random.default_rng(0)
+    arrays = {"w": rng.standard_normal((3, 4)).astype(np.float32),
+              "b": rng.standard_normal(4),
+              "idx": np.arange(5), "i32": np.arange(3, dtype=np.int32),
+              "h": np.ones(3, np.float16), "m": np.array([True, False]),
+              "u": np.arange(4, dtype=np.uint8), "s": np.array(2.5, np.float32),
+              "e": np.zeros((0, 2), np.float32)}
+    em = {k: ember.tensor(v) for k, v in arrays.items()}
+    tm = {k: torch.tensor(v) for k, v in arrays.items()}
+    em["bf"], tm["bf"] = ember.tensor(arrays["w"]).bfloat16(), torch.tensor(arrays["w"]).bfloat16()
+    return em, tm
+
+
+def test_safetensors_bytes_equal_to_safetensors_torch():
+    em, tm = _pair()
+    # (one metadata key: safetensors orders several by a hash map, differently each run)
+    assert ember.safetensors.save(em, {"format": "pt"}) == st.save(tm, {"format": "pt"})
+    meta = {"format": "pt", "step": "7"}
+    assert len(ember.safetensors.save(em, meta)) == len(st.save(tm, meta))
+    assert ember.safetensors.save({}) == st.save({})
+
+
+def test_safetensors_both_ways(tmp_path):
+    em, tm = _pair()
+    st.save_file(tm, tmp_path / "t.safetensors")
+    back = ember.safetensors.load_file(tmp_path / "t.safetensors")
+    ember.safetensors.save_file(em, tmp_path / "e.safetensors")
+    tback = st.load_file(tmp_path / "e.safetensors")
+    assert set(back) == set(tm) == set(tback)
+    for k in tm:
+        assert repr(back[k]) == repr(tm[k]) and repr(tback[k]) == repr(tm[k])
+    # and a model's state dict through it
+    lin = ember.nn.Linear(4, 2)
+    ember.safetensors.save_file(lin.state_dict(), tmp_path / "lin.safetensors")
+    lin2 = ember.nn.Linear(4, 2)
+    lin2.load_state_dict(ember.safetensors.load_file(tmp_path / "lin.safetensors"))
+    assert ember.equal(lin2.weight, lin.weight)
+
+
+def test_safetensors_errors():
+    x = ember.ones(4)
+    with pytest.raises(RuntimeError, match="share memory"):
+        ember.safetensors.save({"a": x, "b": x[:2]})
+    with pytest.raises(ValueError, match="complex128"):
+        ember.safetensors.save({"a": ember.ones(2, dtype=ember.complex128)})
+    with pytest.raises(RuntimeError, match="header"):
+        ember.safetensors.load(b"\xff" * 8 + b"{}")
