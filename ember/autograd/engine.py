@@ -27,6 +27,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from .. import _dtype
 from .._dtype import from_np
 from .._errstate import QUIET, quiet_off, quiet_on
 from .._size import Size
@@ -68,7 +69,7 @@ def _make_grads(outputs, grad_outputs, Tensor, create_graph: bool,
                 continue
             if out._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            if out._data.dtype.kind != "f":
+            if not _dtype.is_float_np(out._data.dtype):
                 raise RuntimeError("grad can be implicitly created only for real scalar "
                                    f"outputs but got {out.dtype}")
             g = Tensor._wrap(np.ones_like(out._data))
@@ -839,7 +840,7 @@ def _store(results: list, hit: list, grads: list) -> None:
 def _check_nan(node: Node, grad_in) -> None:
     for i, g in enumerate(grad_in):
         d = getattr(g, "_data", g)       # a tensor's array; an array (or None) itself
-        if d is not None and d.dtype.kind in "fc" and np.isnan(d).any():
+        if d is not None and _dtype.kind(d.dtype) in "fc" and np.isnan(d).any():
             raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th "
                                "output.")
 

@@ -760,3 +760,14 @@ def test_nodes_autograd_grad_does_not_run_keep_their_saved_tensors():
     np.testing.assert_allclose(t[1], e[1], rtol=1e-6)
     np.testing.assert_allclose(t[2], e[2], rtol=1e-6)
     assert t[3] == e[3]
+
+
+def test_bfloat16_scalar_output_gets_an_implicit_gradient():
+    """autograd.grad / backward of a bfloat16 scalar seed ones, as for any floating dtype."""
+    import torch
+    res = []
+    for lib in (ember, torch):
+        x = lib.tensor([1.5, -2.0, 3.25], dtype=lib.bfloat16, requires_grad=True)
+        g, = lib.autograd.grad((x * x).sum(), x)
+        res.append((g.float().tolist(), str(g.dtype)))
+    assert res[0] == res[1]
