@@ -476,24 +476,10 @@ def _reference(roots: list, root_grads: list, retain_graph: bool, create_graph: 
     raw = not create_graph     # gradients travel as NumPy arrays unless a graph is built
     # 1. Count each node's incoming edges from the roots.
     root_nodes, deps = _dependencies(roots)
-    execute = capture = results = None
-    if targets is not None:    # autograd.grad: run only what leads to the targets
-        capture = {}
-        for i, (node, nr) in enumerate(targets):
-            if node is not None:
-                capture.setdefault(node, []).append((nr, i))
-        execute = _prune(deps, root_nodes, set(capture), accumulate)
-        results = [None] * len(targets)
+    # autograd.grad: run only what leads to the targets
+    capture, execute, results = _targets(targets, deps, root_nodes, accumulate)
     # 2. Seed the roots' gradients; run ready nodes, latest-created first.
-    buffers: dict = {}
-    for (node, nr), g in zip(roots, root_grads):
-        if node is not None:
-            _add_to_buffer(buffers, node, nr, g)
-    heap: list = []
-    tie = itertools.count(_FIRST)
-    for node in root_nodes:
-        if deps[node] == 0:
-            heappush(heap, (_priority(node, tie), node))
+    buffers, heap, tie = _seed(roots, root_grads, root_nodes, deps)
     with _BackwardMode(create_graph):
         while heap:
             node = heappop(heap)[1]
@@ -544,6 +530,34 @@ def _reference(roots: list, root_grads: list, retain_graph: bool, create_graph: 
     if raw and results is not None:
         results = _tensors(results)
     return results
+
+
+def _targets(targets, deps: dict, root_nodes: list, accumulate: bool) -> tuple:
+    """For ``autograd.grad`` (``targets``, a list of edges): which nodes' gradients to capture
+    (node -> [(output_nr, result index)]), which nodes must run, and the results list; all
+    None without targets."""
+    if targets is None:
+        return None, None, None
+    capture: dict = {}
+    for i, (node, nr) in enumerate(targets):
+        if node is not None:
+            capture.setdefault(node, []).append((nr, i))
+    return capture, _prune(deps, root_nodes, set(capture), accumulate), [None] * len(targets)
+
+
+def _seed(roots: list, root_grads: list, root_nodes: list, deps: dict) -> tuple:
+    """The roots' gradients in their buffers, and the ready heap holding the roots that no
+    other root reaches (with the tie counter that orders accumulators)."""
+    buffers: dict = {}
+    for (node, nr), g in zip(roots, root_grads):
+        if node is not None:
+            _add_to_buffer(buffers, node, nr, g)
+    heap: list = []
+    tie = itertools.count(_FIRST)
+    for node in root_nodes:
+        if deps[node] == 0:
+            heappush(heap, (_priority(node, tie), node))
+    return buffers, heap, tie
 
 
 def _priority(node: Node, tie) -> int:
@@ -631,30 +645,8 @@ def _fast(roots: list, root_grads: list, retain_graph: bool, create_graph: bool,
     without a copy (``_private``)."""
     root_nodes, deps = _dependencies(roots)
     raw = not create_graph
-    capture = None
-    execute = None
-    results = None
-    if targets is not None:
-        capture = {}
-        for i, (node, nr) in enumerate(targets):
-            if node is not None:
-                capture.setdefault(node, []).append((nr, i))
-        execute = _prune(deps, root_nodes, set(capture), accumulate)
-        results = [None] * len(targets)
-
-    buffers: dict = {}
-    for (node, nr), g in zip(roots, root_grads):
-        if node is not None:
-            _add_to_buffer(buffers, node, nr, g)
-
-    # Ready nodes run latest-created first; accumulators (sequence -1) as soon as they are
-    # ready, in the order they became so. Keys are unique, so nodes are never compared.
-    heap: list = []
-    tie = itertools.count(_FIRST)
-    for node in root_nodes:
-        if deps[node] == 0:
-            s = node._seq
-            heappush(heap, (-s if s >= 0 else next(tie), node))
+    capture, execute, results = _targets(targets, deps, root_nodes, accumulate)
+    buffers, heap, tie = _seed(roots, root_grads, root_nodes, deps)
 
     check_nan = ANOMALY.enabled and ANOMALY.check_nan
     # Accumulators made ready by a node run right after it, before anything else, as they
