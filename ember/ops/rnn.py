@@ -18,6 +18,7 @@ from ..autograd import anp
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import Node, record
 from . import linalg as _la
+from ._util import broadcast_shapes
 from . import shape as _sh
 
 _wrap = Tensor._wrap
@@ -116,14 +117,8 @@ def _gate_activations(gates, H: int) -> tuple:
 
 
 def _inplace_add_shape(out: tuple, other: tuple) -> tuple:
-    """The shape of PyTorch's ``hidden_gates.add_(input_gates)``, with its errors."""
-    try:
-        shape = np.broadcast_shapes(tuple(out), tuple(other))
-    except ValueError:
-        d = next(k for k in range(-1, -min(len(out), len(other)) - 1, -1)
-                 if out[k] != other[k] and 1 not in (out[k], other[k]))
-        raise RuntimeError(f"The size of tensor a ({out[d]}) must match the size of tensor b "
-                           f"({other[d]}) at non-singleton dimension {len(out) + d}") from None
+    """The shape of PyTorch's in-place ``out.add_(other)``, with its errors."""
+    shape = broadcast_shapes(tuple(out), tuple(other))
     if shape != tuple(out):
         raise RuntimeError(f"output with shape {list(out)} doesn't match the broadcast shape "
                            f"{list(shape)}")
