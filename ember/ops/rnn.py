@@ -156,7 +156,7 @@ class ThnnFusedLstmCellBackward0(Node):
     def backward(self, grads):
         ig, hg, cx = self.saved()
         gh, gc = grads
-        i, f, g, o = _gate_activations(ig + hg, ig.shape[1] // 4)
+        i, f, g, o = _gate_activations(ig + hg, hg.shape[1] // 4)
         tc = anp.tanh(f * cx + i * g)
         # the cell's gradient: from c' directly and through h' = o * tanh(c')
         dc = None if gh is None else gh * o * (1 - tc * tc)
