@@ -28,6 +28,10 @@ QUIRKS = {
         "PyTorch returns self's shape (1,) for a 0-row matrix instead of the broadcast (0,)",
     ("multilabel_margin_loss", "sample 0, dim -2 cut to 0"):
         "PyTorch's mean over an empty batch is uninitialised memory; ember gives nan",
+    ("pack_padded_sequence", "sample 0, dim -3 cut to 1"):
+        "PyTorch packs lengths [3, 2, 1] from one step: data has 3 rows, batch_sizes count 6",
+    ("pack_padded_sequence_unsorted", "sample 0, dim -3 cut to 1"):
+        "PyTorch packs lengths [3, 2, 1] from one step: data has 3 rows, batch_sizes count 6",
     ("as_strided_of_view", "sample 0, dim -2 cut to 1"):
         "ember does not know the storage offset of an empty view (here a[1:] of one row)",
 }

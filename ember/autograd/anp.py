@@ -182,9 +182,10 @@ def log1p(x):
 
 def sigmoid(x):
     if isinstance(x, _ARRAY):
-        # exp of -|x| only, so no overflow for large negative x
-        e = np.exp(-np.abs(x))
-        return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+        # ember's sigmoid kernel, so both forms of a formula agree bit for bit: for very
+        # negative x the exponential overflows to inf and the result is exactly 0
+        with np.errstate(over="ignore"):
+            return 1 / (1 + np.exp(-x))
     return x.sigmoid()
 
 

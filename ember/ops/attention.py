@@ -19,6 +19,7 @@ from ..autograd.grad_mode import STATE
 from ..autograd.graph import Node, record1
 from . import linalg as _la
 from . import shape as _sh
+from ._util import broadcast_shapes
 
 __all__ = ["scaled_dot_product_attention"]
 
@@ -28,6 +29,8 @@ _wrap = Tensor._wrap
 # -- _safe_softmax -------------------------------------------------------------------------------
 def _safe_softmax_np(x: np.ndarray, dim: int) -> np.ndarray:
     """Softmax along ``dim`` whose rows that are all ``-inf`` come out as zeros."""
+    if not x.shape[dim]:      # rows of nothing (max has no identity there)
+        return x.copy()
     with np.errstate(invalid="ignore", over="ignore"):
         m = x.max(axis=dim, keepdims=True)
         dead = m == -np.inf
@@ -121,6 +124,17 @@ def _repeat_heads(x: Tensor, groups: int) -> Tensor:
         *s[:-3], s[-3] * groups, *s[-2:])
 
 
+def _empty_attention(query: Tensor, key: Tensor, value: Tensor) -> Tensor:
+    """PyTorch's answer when there is nothing to attend to or nothing to compute (no queries,
+    no keys, or empty values): zeros of the output's shape, with zero gradients for all three
+    inputs and no check of the mask. A non-finite input makes it NaN there, as in PyTorch."""
+    lead = np.broadcast_shapes(tuple(query.shape[:-2]), tuple(key.shape[:-2]),
+                               tuple(value.shape[:-2]))
+    out = _wrap(np.zeros(lead + (query.shape[-2], value.shape[-1]), query._data.dtype))
+    # the inputs enter through their sums times zero, so each gets a (zero) gradient
+    return out + (query.sum() + key.sum() + value.sum()) * 0
+
+
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
                                  attn_mask: Tensor | None = None, dropout_p: float = 0.0,
                                  is_causal: bool = False, scale: float | None = None,
@@ -134,16 +148,26 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     L, S, E = query.shape[-2], key.shape[-2], query.shape[-1]
     if enable_gqa and query.dim() >= 3:
         hq, hk, hv = query.shape[-3], key.shape[-3], value.shape[-3]
-        if hq % hk or hq % hv:
+        if (hk != hq or hv != hq) and (not hk or not hv or hq % hk or hq % hv):
             raise RuntimeError(f"Number of heads in key and value must divide the number of "
                                f"heads in query, got query heads {hq}, key heads {hk} and "
                                f"value heads {hv}")
-        key = _repeat_heads(key, hq // hk)
-        value = _repeat_heads(value, hq // hv)
-    s = math.sqrt(1.0 / math.sqrt(E) if scale is None else scale)
+        if hk != hq:
+            key = _repeat_heads(key, hq // hk)
+        if hv != hq:
+            value = _repeat_heads(value, hq // hv)
+    if not L or not value.numel():
+        return _empty_attention(query, key, value)
+    # 1 / sqrt(0) is inf in PyTorch's C++ (for E = 0 the products are empty sums anyway)
+    s = math.sqrt((1.0 / math.sqrt(E) if E else math.inf) if scale is None else scale)
     attn = _la.matmul(query * s, _sh.transpose(key, -2, -1) * s)
     bias = _mask_bias(attn_mask, is_causal, L, S, query)
     if bias is not None:
+        # PyTorch adds the mask in place: it must broadcast to the scores' shape
+        shape = broadcast_shapes(tuple(attn.shape), tuple(bias.shape))
+        if shape != tuple(attn.shape):
+            raise RuntimeError(f"output with shape {list(attn.shape)} doesn't match the "
+                               f"broadcast shape {list(shape)}")
         attn = attn + bias
     attn = _safe_softmax(attn, -1)
     if dropout_p > 0.0:
@@ -348,7 +372,8 @@ def multi_head_attention_forward(
         if dropout_p > 0.0:
             weights = F.dropout(weights, p=dropout_p)
         out = _la.bmm(weights, v).transpose(0, 1).reshape(tgt_len * bsz, embed_dim)
-        out = _linear(out, out_proj_weight, out_proj_bias).view(tgt_len, bsz, -1)
+        out = _linear(out, out_proj_weight, out_proj_bias)
+        out = out.view(tgt_len, bsz, out.shape[-1])
         weights = weights.view(bsz, num_heads, tgt_len, src_len)
         if average_attn_weights:
             weights = weights.mean(dim=1)
@@ -359,13 +384,14 @@ def multi_head_attention_forward(
         if attn_mask.size(0) == 1 and attn_mask.dim() == 3:
             attn_mask = attn_mask.unsqueeze(0)
         else:
-            attn_mask = attn_mask.view(bsz, num_heads, -1, src_len)
+            attn_mask = attn_mask.view(bsz, num_heads, attn_mask.shape[-2], src_len)
     q = q.view(bsz, num_heads, tgt_len, head_dim)
     k = k.view(bsz, num_heads, src_len, head_dim)
     v = v.view(bsz, num_heads, src_len, head_dim)
     out = scaled_dot_product_attention(q, k, v, attn_mask, dropout_p, is_causal)
     out = out.permute(2, 0, 1, 3).reshape(bsz * tgt_len, embed_dim)
-    out = _linear(out, out_proj_weight, out_proj_bias).view(tgt_len, bsz, -1)
+    out = _linear(out, out_proj_weight, out_proj_bias)
+    out = out.view(tgt_len, bsz, out.shape[-1])
     if not is_batched:
         out = out.squeeze(1)
     return out, None

@@ -783,6 +783,8 @@ def index_select(input: Tensor, dim: int, index: Tensor, *, out=None) -> Tensor:
     dim = wrap_dim(dim, n)
     size = d.shape[dim] if n else 1
     flat = a.reshape(-1)
+    if flat.size and n and not size:
+        raise RuntimeError("index_select(): self indexing axis dim should be positive")
     if flat.size and (flat.min() < 0 or flat.max() >= size):
         if dim == 0:
             raise IndexError("index out of range in self")

@@ -18,6 +18,7 @@ from ..autograd import anp
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import Node, record
 from . import linalg as _la
+from ._util import broadcast_shapes
 from . import shape as _sh
 
 _wrap = Tensor._wrap
@@ -98,6 +99,11 @@ def _gru_gates(gi: Tensor, gh: Tensor, hx: Tensor) -> Tensor:
 def gru_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None,
              b_hh: Tensor | None = None) -> Tensor:
     """One GRU step (PyTorch's gate order r, z, n; ``n`` sees ``r * (h W_hn^T + b_hn)``)."""
+    H = hx.shape[-1]
+    for name, w in (("weight_ih", w_ih), ("weight_hh", w_hh)):
+        if w.shape[0] != 3 * H:
+            raise RuntimeError(f"{name} first dim must be 3 * hidden_size = {3 * H}, but got "
+                               f"{w.shape[0]}")
     _check_cell(input, hx, w_ih, "hidden0")
     _check_hidden(hx, w_hh.shape[1], "hidden0")
     return _gru_gates(_proj(input, w_ih, b_ih), _proj(hx, w_hh, b_hh), hx)
@@ -110,14 +116,28 @@ def _gate_activations(gates, H: int) -> tuple:
             anp.tanh(gates[:, 2 * H:3 * H]), anp.sigmoid(gates[:, 3 * H:]))
 
 
+def _inplace_add_shape(out: tuple, other: tuple) -> tuple:
+    """The shape of PyTorch's in-place ``out.add_(other)``, with its errors."""
+    shape = broadcast_shapes(tuple(out), tuple(other))
+    if shape != tuple(out):
+        raise RuntimeError(f"output with shape {list(out)} doesn't match the broadcast shape "
+                           f"{list(shape)}")
+    return shape
+
+
 def _thnn_fused_lstm_cell(input_gates: Tensor, hidden_gates: Tensor, cx: Tensor) -> tuple:
     """``(h', c')`` from the input and hidden pre-activations of the gates and the previous
     cell, in one node (PyTorch's ``_thnn_fused_lstm_cell`` without its biases, which the
     layer has already added to ``input_gates``). A layer's time loop uses it: one node per
     step instead of the dozen of the composed cell."""
+    shape = _inplace_add_shape(hidden_gates.shape, input_gates.shape)
+    H = shape[1] // 4
+    if cx.shape[1] not in (H, 1):   # PyTorch's f * cx broadcasts a cell of width 1
+        raise RuntimeError(f"The size of tensor a ({H}) must match the size of tensor b "
+                           f"({cx.shape[1]}) at non-singleton dimension 1")
     gates = input_gates._data + hidden_gates._data
     c = cx._data
-    i, f, g, o = _gate_activations(gates, c.shape[1])
+    i, f, g, o = _gate_activations(gates, H)
     cy = f * c + i * g
     hy = o * np.tanh(cy)
     if STATE.enabled and (input_gates._rg or hidden_gates._rg or cx._rg):
@@ -136,7 +156,7 @@ class ThnnFusedLstmCellBackward0(Node):
     def backward(self, grads):
         ig, hg, cx = self.saved()
         gh, gc = grads
-        i, f, g, o = _gate_activations(ig + hg, cx.shape[1])
+        i, f, g, o = _gate_activations(ig + hg, hg.shape[1] // 4)
         tc = anp.tanh(f * cx + i * g)
         # the cell's gradient: from c' directly and through h' = o * tanh(c')
         dc = None if gh is None else gh * o * (1 - tc * tc)
@@ -183,7 +203,7 @@ def _project(mode: str, x: Tensor, w_ih: Tensor, b_ih, b_hh) -> Tensor:
     """The input projection of every time step in one GEMM. Except for a GRU (whose ``b_hn``
     sits inside ``r * (...)``) both biases are added here once instead of at every step."""
     lead = x.shape[:-1]
-    x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
+    x2 = x.reshape(int(np.prod(lead)), x.shape[-1]) if x.ndim != 2 else x
     if b_ih is not None and mode != "GRU":
         b_ih = b_ih + b_hh
     p = _proj(x2, w_ih, b_ih)
@@ -232,6 +252,12 @@ def rnn_forward(mode: str, input: Tensor, hx: tuple, weights: list, has_biases: 
     order. Returns ``(output, states)`` with ``states`` a tuple like ``hx``."""
     from ..nn import functional as F
     dirs = 2 if bidirectional else 1
+    if bidirectional and (len(weights) % 2 or any(h.shape[0] % 2 for h in hx)):
+        raise RuntimeError("Odd number of params or hiddens given to a bidirectional RNN")
+    if any(h.shape[0] != num_layers * dirs for h in hx):
+        raise RuntimeError("Expected more hidden states in stacked_rnn")
+    if batch_sizes is None and input.shape[0] == 0:
+        raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
     per = (4 if has_biases else 2) + (1 if len(weights) > num_layers * dirs * (
         4 if has_biases else 2) else 0)
     layer_input = input

@@ -148,12 +148,18 @@ def _lengths_array(lengths) -> np.ndarray:
     return np.asarray(lengths, dtype=np.int64).reshape(-1)
 
 
+def _check_not_empty(input: Tensor) -> None:
+    if not input.numel():
+        raise RuntimeError("Cannot pack empty tensors.")
+
+
 def pack_padded_sequence(input: Tensor, lengths, batch_first: bool = False,
                          enforce_sorted: bool = True) -> PackedSequence:
     """Pack a padded ``(T, B, *)`` (or ``(B, T, *)``) batch of sequences of ``lengths``."""
     lens = _lengths_array(lengths)
     bdim = 0 if batch_first else 1
     if enforce_sorted:
+        _check_not_empty(input)
         if lens.size > 1 and np.any(lens[:-1] < lens[1:]):
             raise RuntimeError(
                 "`lengths` array must be sorted in decreasing order when `enforce_sorted` is "
@@ -166,6 +172,7 @@ def pack_padded_sequence(input: Tensor, lengths, batch_first: bool = False,
         lens = lens[order]
         sorted_indices = _wrap(order.astype(np.int64))
         input = _ix.index_select(input, bdim, sorted_indices)
+        _check_not_empty(input)
     if lens.size and lens[-1] <= 0:
         raise RuntimeError("Length of all samples has to be greater than 0, but found an "
                            "element in 'lengths' that is <= 0")
