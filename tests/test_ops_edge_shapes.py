@@ -31,6 +31,13 @@ QUIRKS = {
     ("as_strided_of_view", "sample 0, dim -2 cut to 1"):
         "ember does not know the storage offset of an empty view (here a[1:] of one row)",
 }
+# A convolution over zero input channels: PyTorch returns zero output channels (dropping the
+# bias); ember returns the weight's out_channels, each the bias (a sum over no products).
+QUIRKS.update({(name, f"sample {j}, dim -{k} cut to 0"):
+               "PyTorch gives 0 output channels for an input with 0 channels"
+               for name, k, samples in (("conv1d", 2, (0, 1)), ("conv2d", 3, range(6)),
+                                        ("conv3d", 4, (0,)))
+               for j in samples})
 
 
 def _grad_indices(sample):
