@@ -53,13 +53,32 @@ def _pool_args(input, kernel_size, stride, padding, dilation, ceil_mode, n: int,
     padding = ntuple(padding, n, "padding")
     dilation = ntuple(dilation, n, "dilation")
     shape = input.shape
-    if input.ndim not in (n + 1, n + 2) or any(s == 0 for s in shape[-n - 1:]):
+    if input.ndim not in (n + 1, n + 2):
         raise RuntimeError(f"non-empty {n + 1}D or {n + 2}D (batch mode) tensor expected for "
                            f"input")
+    if any(s == 0 for s in shape[-n - 1:]):
+        # only the batch may be empty; each kernel words the refusal its own way
+        if fname == "max_pool1d":
+            got = list(shape[:-2]) + [shape[-1]]      # the input before its unit height
+            raise RuntimeError(f"max_pool1d: Expected 2D or 3D (batch mode) tensor with "
+                               f"optional 0 dim batch size for input, but got:{got}")
+        if n == 2:
+            raise RuntimeError(f"Expected 3D or 4D (batch mode) tensor with optional 0 dim batch "
+                               f"size for input, but got:{list(shape)}")
+        where = "max_pool3d_with_indices_out_cpu_template()" if fname == "max_pool3d" \
+            else f"{fname}()"
+        # PyTorch prints the empty dim's length (0) where it means its index
+        raise RuntimeError(f"{where}: Expected input's non-batch dimensions to have positive "
+                           f"length, but input has a shape of {list(shape)} and non-batch "
+                           f"dimension 0 has length zero!")
     if any(s == 0 for s in stride):
         raise RuntimeError("stride should not be zero")
     if any(k <= 0 for k in kernel):
         raise RuntimeError(f"kernel_size must be greater than zero, but got {list(kernel)}")
+    if fname == "avg_pool3d" and any(s < k for s, k in zip(shape[-3:], kernel)):
+        t, h, w = shape[-3:]
+        raise RuntimeError(f"input image (T: {t} H: {h} W: {w}) smaller than kernel size "
+                           f"(kT: {kernel[0]} kH: {kernel[1]} kW: {kernel[2]})")
     for k, p, d in zip(kernel, padding, dilation):
         if p < 0 or p > (d * (k - 1) + 1) // 2:
             raise RuntimeError(f"pad should be at most half of effective kernel size, but got "
@@ -130,7 +149,7 @@ def _max_scatter(grad, node):
     if anp.is_array(grad):
         n = len(node.kernel)
         cols = np.zeros(grad.shape + node.kernel, dtype=grad.dtype)
-        flat = cols.reshape(grad.shape + (-1,))
+        flat = cols.reshape(grad.shape + (_prod(node.kernel),))
         np.put_along_axis(flat, node.arg[..., None], grad[..., None], -1)
         return _scatter_windows_np(cols, node.kernel, node.stride, node.padding, node.dilation,
                                    node.in_shape[-n:], grad.shape[-n:])
@@ -138,9 +157,11 @@ def _max_scatter(grad, node):
     n = len(node.kernel)
     lead = node.in_shape[:-n]
     plane = _prod(node.in_shape[-n:])
-    idx = _wrap(node.index.reshape(lead + (-1,)))
+    # sizes spelled out (not -1): the batch may be empty
+    cells = _prod(node.index.shape[len(lead):])
+    idx = _wrap(node.index.reshape(lead + (cells,)))
     z = grad.new_zeros(lead + (plane,))
-    return z.scatter_add(-1, idx, grad.reshape(lead + (-1,))).reshape(node.in_shape)
+    return z.scatter_add(-1, idx, grad.reshape(lead + (cells,))).reshape(node.in_shape)
 
 
 class _MaxPoolBackward(Node):
