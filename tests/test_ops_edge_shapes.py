@@ -38,6 +38,12 @@ QUIRKS.update({(name, f"sample {j}, dim -{k} cut to 0"):
                for name, k, samples in (("conv1d", 2, (0, 1)), ("conv2d", 3, range(6)),
                                         ("conv3d", 4, (0,)))
                for j in samples})
+# PyTorch's adaptive average pooling accepts zero channels forward but refuses the backward
+# ("Expected grad_output to have non-zero size"); ember gives the empty gradient.
+QUIRKS.update({(name, f"sample 0, dim -{k} cut to 0"):
+               "PyTorch's adaptive_avg_pool2d_backward refuses an input with 0 channels"
+               for name, k in (("adaptive_avg_pool1d", 2), ("adaptive_avg_pool2d", 3),
+                               ("interpolate_area", 3))})
 
 
 def _grad_indices(sample):

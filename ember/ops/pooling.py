@@ -425,12 +425,14 @@ def _adaptive_avg(input, output_size, n: int, node_cls) -> Tensor:
     if any(o < 0 for o in osz):
         raise RuntimeError(f"{fname}: elements of output_size must be greater than or equal "
                            f"to 0 but received {list(osz)}")
-    if any(s == 0 for s in input.shape[-n - 1:]):
-        raise RuntimeError(f"{fname}(): Expected input to have non-zero size for non-batch "
-                           f"dimensions, but input has sizes {list(input.shape)} with "
-                           f"dimension {input.ndim - n - 1} being empty")
-    if all(o == 1 for o in osz):      # PyTorch takes the mean here
+    if all(o == 1 for o in osz):      # PyTorch takes the mean here (of nothing: nan)
         return input.mean(tuple(range(-n, 0)), keepdim=True)
+    # PyTorch's 2-d kernel refuses only empty spatial dims, its 3-d one any after the first
+    for i in range(input.ndim - n if n == 2 else 1, input.ndim):
+        if input.shape[i] == 0:
+            raise RuntimeError(f"{fname}(): Expected input to have non-zero size for "
+                               f"non-batch dimensions, but input has sizes "
+                               f"{list(input.shape)} with dimension {i} being empty")
     mats = tuple(None if o == s else adaptive_matrix(s, o) for s, o in zip(sp, osz))
     return apply_separable(input, mats, node_cls)
 
@@ -474,7 +476,16 @@ def _adaptive_max(input, output_size, n: int, fname: str):
     sp = x.shape[-n:]
     osz = (output_size,) * n if isinstance(output_size, int) else tuple(
         sp[i] if o is None else int(o) for i, o in enumerate(output_size))
-    if any(s == 0 for s in x.shape[-n - 1:]) or any(o <= 0 for o in osz):
+    # PyTorch refuses an empty dim after the first (which may be empty even unbatched),
+    # naming it in the shape it was given (a 1-d input before its unit height)
+    given = list(x.shape[:-2]) + [x.shape[-1]] if fname == "adaptive_max_pool1d" \
+        else list(x.shape)
+    for i in range(1, len(given)):
+        if given[i] == 0:
+            raise RuntimeError(f"{fname}(): Expected input to have non-zero size for "
+                               f"non-batch dimensions, but input has sizes {given} with "
+                               f"dimension {i} being empty")
+    if any(o <= 0 for o in osz):
         raise RuntimeError(f"{fname}(): Expected input to have non-zero size for non-batch "
                            f"dimensions, but input has sizes {list(x.shape)}")
     ranges = [_adaptive_ranges(s, o) for s, o in zip(sp, osz)]
@@ -490,7 +501,7 @@ def _adaptive_max(input, output_size, n: int, fname: str):
         lead + 2 * i + 1 for i in range(n))
     win = win.transpose(perm)
     ks = tuple(r.shape[1] for r in ranges)
-    flat = win.reshape(win.shape[:lead + n] + (-1,))
+    flat = win.reshape(win.shape[:lead + n] + (_prod(ks),))
     arg = flat.argmax(-1)             # first maximum in window order, as PyTorch
     val = np.take_along_axis(flat, arg[..., None], -1)[..., 0]
     koff = np.unravel_index(arg, ks)
@@ -514,9 +525,10 @@ def _index_scatter(grad, index, in_shape, n: int):
         r = np.bincount((index + base).ravel(), weights=grad.ravel(),
                         minlength=_prod(in_shape))
         return r.astype(grad.dtype, copy=False).reshape(in_shape)
-    idx = _wrap(index.reshape(lead + (-1,)))
+    cells = _prod(index.shape[len(lead):])      # spelled out: the batch may be empty
+    idx = _wrap(index.reshape(lead + (cells,)))
     z = grad.new_zeros(lead + (plane,))
-    return z.scatter_add(-1, idx, grad.reshape(lead + (-1,))).reshape(in_shape)
+    return z.scatter_add(-1, idx, grad.reshape(lead + (cells,))).reshape(in_shape)
 
 
 class _AdaptiveMaxBackward(Node):
@@ -587,13 +599,19 @@ def _max_unpool(input, indices, kernel_size, stride, padding, output_size, n: in
     padding = ntuple(padding, n, "padding")
     size = _unpool_size(input, kernel, stride, padding, output_size, n)
     x, idx = input._data, indices._data
+    for i in range(1, x.ndim):        # the first dim may be empty, batched or not
+        if x.shape[i] == 0:
+            raise RuntimeError(f"max_unpooling{n}d_forward_out_cpu(): Expected input to have "
+                               f"non-zero size for non-batch dimensions, but got "
+                               f"{list(x.shape)} with dimension {i} being empty.")
     lead = x.shape[:-n]
     plane = _prod(size)
     if idx.size and (idx.min() < 0 or idx.max() >= plane):
         raise RuntimeError(f"Found an invalid max index: {int(idx.max())} (output volumes are "
-                           f"of size {'x'.join(str(s) for s in size)}")
+                           f"of size {'x'.join(str(s) for s in size)})")
     out = np.zeros(lead + (plane,), dtype=x.dtype)
-    np.put_along_axis(out, idx.reshape(lead + (-1,)), x.reshape(lead + (-1,)), -1)
+    cells = _prod(x.shape[-n:])       # spelled out (not -1): the batch may be empty
+    np.put_along_axis(out, idx.reshape(lead + (cells,)), x.reshape(lead + (cells,)), -1)
     out = out.reshape(lead + size)
     if STATE.enabled and input._rg:
         node = _UNPOOL_NODES[n]()
@@ -609,8 +627,8 @@ class _MaxUnpoolBackward(Node):
     def backward(self, grad):
         n = self._n
         lead = self.in_shape[:-n]
-        idx = self.index.reshape(lead + (-1,))
-        flat = grad.reshape(lead + (-1,))
+        idx = self.index.reshape(lead + (_prod(self.in_shape[-n:]),))
+        flat = grad.reshape(lead + (_prod(grad.shape[-n:]),))
         if anp.is_array(grad):
             return (np.take_along_axis(flat, idx, -1).reshape(self.in_shape),)
         return (flat.gather(-1, _wrap(idx)).reshape(self.in_shape),)
