@@ -207,10 +207,17 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
     if input._data.dtype.kind != "f":
         raise NotImplementedError(f'"upsample_{mode}" not implemented for '
                                   f"'{input.dtype._legacy[:-6]}'")
-    if any(o <= 0 for o in out):
+    sp = input.shape[2:]
+    if any(o <= 0 for o in out) or any(s <= 0 for s in sp):
+        names = ("D", "H", "W")[3 - dim:]
+        given = ", ".join(f"{a}: {v}" for a, v in zip(names, sp))
+        wanted = ", ".join(f"{a}: {v}" for a, v in zip(names, out))
+        joint = " and output" if dim == 1 else " output"      # PyTorch's own wording
         raise RuntimeError(f"Input and output sizes should be greater than 0, but got input "
-                           f"({', '.join(str(s) for s in input.shape[2:])}) output "
-                           f"({', '.join(str(o) for o in out)})")
+                           f"({given}){joint} ({wanted})")
+    if input.shape[1] == 0:       # an empty batch is fine, empty channels are not
+        raise RuntimeError(f"Non-empty {input.ndim}D data tensor expected but got a tensor "
+                           f"with sizes {list(input.shape)}")
     dt = input._data.dtype.type
     mats = []
     for i in range(dim):
