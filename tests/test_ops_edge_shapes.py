@@ -44,6 +44,14 @@ QUIRKS.update({(name, f"sample 0, dim -{k} cut to 0"):
                "PyTorch's adaptive_avg_pool2d_backward refuses an input with 0 channels"
                for name, k in (("adaptive_avg_pool1d", 2), ("adaptive_avg_pool2d", 3),
                                ("interpolate_area", 3))})
+# PyTorch's pixel_unshuffle returns an empty input unchanged (wrong shape), so pixel_shuffle's
+# backward (a pixel_unshuffle) fails; its channel_shuffle backward divides 0 channels into 0
+# groups and raises.
+QUIRKS.update({(name, f"sample 0, dim -{k} cut to 0"):
+               "PyTorch's pixel_unshuffle keeps an empty input's shape"
+               for name in ("pixel_shuffle", "pixel_unshuffle") for k in (1, 2, 3, 4)})
+QUIRKS[("channel_shuffle", "sample 0, dim -3 cut to 0")] = \
+    "PyTorch's channel_shuffle backward refuses an input with 0 channels"
 
 
 def _grad_indices(sample):
