@@ -427,6 +427,10 @@ def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tenso
         raise NotImplementedError(f"Input Error: Only 3D or 4D input Tensors are supported (got "
                                   f"{input.ndim}D)")
     k, d, p, s = _fold_args(kernel_size, dilation, padding, stride)
+    if 0 in input.shape[-3:]:         # only the batch may be empty
+        raise RuntimeError(f"Expected 3D or 4D (batch mode) tensor with possibly 0 batch size "
+                           f"and other non-zero dimensions for input, but got: "
+                           f"{list(input.shape)}")
     sp = input.shape[-2:]
     o = [out_size(sp[i], k[i], s[i], p[i], d[i]) for i in range(2)]
     if any(v <= 0 for v in o):
@@ -445,11 +449,15 @@ def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=
     k, d, p, s = _fold_args(kernel_size, dilation, padding, stride)
     size = ntuple(output_size, 2, "output_size")
     x = input
+    if 0 in x.shape[-2:]:             # only the batch may be empty
+        raise RuntimeError(f"Expected 2D or 3D (batch mode) tensor for input with possibly 0 "
+                           f"batch size and non-zero dimensions for input, but got: "
+                           f"{list(x.shape)}")
     kk = k[0] * k[1]
     if x.shape[-2] % kk:
         raise RuntimeError(f"Expected size of input's dimension 1 to be divisible by the product "
                            f"of kernel_size, but got input.size(1)={x.shape[-2]} and "
-                           f"kernel_size=({k[0]}, {k[1]})")
+                           f"kernel_size=({k[0]}, {k[1]}).")
     o = [out_size(size[i], k[i], s[i], p[i], d[i]) for i in range(2)]
     if o[0] * o[1] != x.shape[-1]:
         raise RuntimeError(f"Given output_size=({size[0]}, {size[1]}), kernel_size=({k[0]}, "
