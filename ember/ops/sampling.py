@@ -517,23 +517,27 @@ def affine_grid(theta: Tensor, size, align_corners: bool | None = None) -> Tenso
     if theta._data.dtype.kind != "f":
         raise ValueError(f"Expected theta to have floating point type, but got "
                          f"{theta.dtype}")
+    given = size                      # PyTorch's messages print it as it was passed
     size = tuple(int(s) for s in size)
     if len(size) == 4:
         if theta.ndim != 3 or tuple(theta.shape[-2:]) != (2, 3):
             raise ValueError(f"Expected a batch of 2D affine matrices of shape Nx2x3 for size "
-                             f"{list(size)}. Got {list(theta.shape)}.")
+                             f"{given}. Got {theta.shape}.")
     elif len(size) == 5:
         if theta.ndim != 3 or tuple(theta.shape[-2:]) != (3, 4):
             raise ValueError(f"Expected a batch of 3D affine matrices of shape Nx3x4 for size "
-                             f"{list(size)}. Got {list(theta.shape)}.")
+                             f"{given}. Got {theta.shape}.")
     else:
         raise NotImplementedError(f"affine_grid only supports 4D and 5D sizes, for 2D and 3D "
                                   f"affine transforms, respectively. Got size {list(size)}.")
     if min(size) <= 0:
         raise ValueError(f"Expected non-zero, positive output size. Got {list(size)}")
     th = theta._data
-    base = _base_grid(size, align_corners, th.dtype)                      # (L, n + 1)
     n = len(size) - 2
+    if th.shape[0] != size[0]:        # PyTorch's batched product of grid and theta refuses
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{size[0]}, {n + 1}] but got: [{th.shape[0]}, {n + 1}].")
+    base = _base_grid(size, align_corners, th.dtype)                      # (L, n + 1)
     r = np.matmul(base, th.transpose(0, 2, 1))                             # (N, L, n)
     r = r.reshape((size[0],) + size[2:] + (n,))
     if STATE.enabled and theta._rg:
@@ -608,9 +612,9 @@ class _GridPlan:
 
 def _plan(grid: np.ndarray, h: int, w: int, c: int, mode: str, padding_mode: str,
           align_corners: bool) -> _GridPlan:
-    n = grid.shape[0]
-    gx = grid[..., 0].reshape(n, -1)
-    gy = grid[..., 1].reshape(n, -1)
+    n, m = grid.shape[0], _prod_sizes(grid.shape[1:-1])   # spelled out: n may be 0
+    gx = grid[..., 0].reshape(n, m)
+    gy = grid[..., 1].reshape(n, m)
     p = _GridPlan()
     p.mode = mode
     p.ax, p.bx = _source_index(gx, w, padding_mode, align_corners)
@@ -649,8 +653,9 @@ def _bilinear_weights(p: _GridPlan, gx, gy):
 
 
 def _grid_xy(grid, n: int):
-    gx = grid[..., 0].reshape((n, 1, -1))
-    gy = grid[..., 1].reshape((n, 1, -1))
+    m = _prod_sizes(grid.shape[1:-1])     # spelled out (not -1): n may be 0
+    gx = grid[..., 0].reshape((n, 1, m))
+    gy = grid[..., 1].reshape((n, 1, m))
     return gx, gy
 
 
@@ -666,7 +671,7 @@ class GridSampler2DBackward0(Node):
         x, grid = self.saved()
         p = self.plan
         n, c, h, w = self.in_shape
-        g = grad.reshape((n, c, -1))
+        g = grad.reshape((n, c, _prod_sizes(grad.shape[2:])))
         gx_in = gx_grid = None
         if p.mode == "nearest":
             (idx, m), = p.corners
@@ -724,6 +729,11 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
     if input.dtype != grid.dtype:
         raise RuntimeError(f"grid_sampler(): expected input and grid to have same dtype, but "
                            f"input has {input.dtype} and grid has {grid.dtype}")
+    for i in range(2, input.ndim):    # the batch and the channels may be empty
+        if input.shape[i] == 0:
+            raise RuntimeError(f"grid_sampler(): expected input to have non-empty spatial "
+                               f"dimensions, but input has sizes {list(input.shape)} with "
+                               f"dimension {i} being empty")
     x, gd = input._data, grid._data
     n, c, h, w = x.shape
     p = _plan(gd, h, w, c, mode, padding_mode, align_corners)
