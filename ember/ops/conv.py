@@ -443,8 +443,10 @@ def _check(input, weight, bias, stride, padding, dilation, groups, transposed,
                                f"size")
     if x.shape[0] and c and 0 in x.shape:
         # an empty spatial dim: PyTorch computes empty outputs only for empty batches/channels
+        # PyTorch runs a 1-d convolution as a 2-d one of unit height, and names that shape
+        shown = list(x.shape[:2]) + [1] * (n == 1) + list(x.shape[2:])
         raise RuntimeError(f"Only zero batch or zero channel inputs are supported, but got "
-                           f"input shape: {list(x.shape)}")
+                           f"input shape: {shown}")
     if transposed:
         sp = x.shape[2:]
         osz = [(i - 1) * s - 2 * p + d * (kk - 1) + o + 1

@@ -606,9 +606,12 @@ def _max_unpool(input, indices, kernel_size, stride, padding, output_size, n: in
                                f"{list(x.shape)} with dimension {i} being empty.")
     lead = x.shape[:-n]
     plane = _prod(size)
-    if idx.size and (idx.min() < 0 or idx.max() >= plane):
-        raise RuntimeError(f"Found an invalid max index: {int(idx.max())} (output volumes are "
-                           f"of size {'x'.join(str(s) for s in size)})")
+    bad = ((idx < 0) | (idx >= plane)).ravel()
+    # PyTorch's (parallel) loop goes on past a bad index; run serially it names the last
+    if bad.any():
+        last = bad.size - 1 - int(bad[::-1].argmax())
+        raise RuntimeError(f"Found an invalid max index: {int(idx.ravel()[last])} "
+                           f"(output volumes are of size {'x'.join(str(s) for s in size)})")
     out = np.zeros(lead + (plane,), dtype=x.dtype)
     cells = _prod(x.shape[-n:])       # spelled out (not -1): the batch may be empty
     np.put_along_axis(out, idx.reshape(lead + (cells,)), x.reshape(lead + (cells,)), -1)

@@ -531,7 +531,7 @@ def affine_grid(theta: Tensor, size, align_corners: bool | None = None) -> Tenso
         raise NotImplementedError(f"affine_grid only supports 4D and 5D sizes, for 2D and 3D "
                                   f"affine transforms, respectively. Got size {list(size)}.")
     if min(size) <= 0:
-        raise ValueError(f"Expected non-zero, positive output size. Got {list(size)}")
+        raise ValueError(f"Expected non-zero, positive output size. Got {given}")
     th = theta._data
     n = len(size) - 2
     if th.shape[0] != size[0]:        # PyTorch's batched product of grid and theta refuses
