@@ -285,11 +285,11 @@ def _affine_errors():
                       ValueError, "Expected a batch of 3D affine matrices of shape Nx3x4"),
             ErrorCase((np.ones((1, 3, 3)), (1, 1, 4, 4)), dict(align_corners=False), ValueError,
                       "Expected a batch of 2D affine matrices of shape Nx2x3 for size "
-                      "[1, 1, 4, 4]. Got [1, 3, 3]."),
+                      "(1, 1, 4, 4). Got torch.Size([1, 3, 3])."),
             ErrorCase((np.ones((1, 2, 3)), (1, 1, 4)), dict(align_corners=False),
                       NotImplementedError, "affine_grid only supports 4D and 5D sizes"),
             ErrorCase((np.ones((1, 2, 3)), (1, 1, 0, 4)), dict(align_corners=False), ValueError,
-                      "Expected non-zero, positive output size. Got [1, 1, 0, 4]")]
+                      "Expected non-zero, positive output size. Got (1, 1, 0, 4)")]
 
 
 OPS += [

@@ -35,6 +35,27 @@ QUIRKS = {
     ("as_strided_of_view", "sample 0, dim -2 cut to 1"):
         "ember does not know the storage offset of an empty view (here a[1:] of one row)",
 }
+# A convolution over zero input channels: PyTorch returns zero output channels (dropping the
+# bias); ember returns the weight's out_channels, each the bias (a sum over no products).
+QUIRKS.update({(name, f"sample {j}, dim -{k} cut to 0"):
+               "PyTorch gives 0 output channels for an input with 0 channels"
+               for name, k, samples in (("conv1d", 2, (0, 1)), ("conv2d", 3, range(6)),
+                                        ("conv3d", 4, (0,)))
+               for j in samples})
+# PyTorch's adaptive average pooling accepts zero channels forward but refuses the backward
+# ("Expected grad_output to have non-zero size"); ember gives the empty gradient.
+QUIRKS.update({(name, f"sample 0, dim -{k} cut to 0"):
+               "PyTorch's adaptive_avg_pool2d_backward refuses an input with 0 channels"
+               for name, k in (("adaptive_avg_pool1d", 2), ("adaptive_avg_pool2d", 3),
+                               ("interpolate_area", 3))})
+# PyTorch's pixel_unshuffle returns an empty input unchanged (wrong shape), so pixel_shuffle's
+# backward (a pixel_unshuffle) fails; its channel_shuffle backward divides 0 channels into 0
+# groups and raises.
+QUIRKS.update({(name, f"sample 0, dim -{k} cut to 0"):
+               "PyTorch's pixel_unshuffle keeps an empty input's shape"
+               for name in ("pixel_shuffle", "pixel_unshuffle") for k in (1, 2, 3, 4)})
+QUIRKS[("channel_shuffle", "sample 0, dim -3 cut to 0")] = \
+    "PyTorch's channel_shuffle backward refuses an input with 0 channels"
 
 
 def _grad_indices(sample):

@@ -154,7 +154,8 @@ _FEW_CHANNELS = 16
 def _weight_matrix(w, groups):
     """(O, Cg, *K) -> (G, O/G, K*Cg), the weight in the columns' order."""
     O, cg = w.shape[:2]
-    return np.moveaxis(w, 1, -1).reshape(groups, O // groups, -1)
+    # sizes spelled out (not -1): a weight may be empty
+    return np.moveaxis(w, 1, -1).reshape(groups, O // groups, _prod(w.shape[1:]))
 
 
 def _by_group(g, groups):
@@ -173,7 +174,7 @@ def _conv_np(x, w, stride, padding, dilation, groups, keep=None):
         cols, osz = _columns_t(x, w.shape[2:], stride, padding, dilation, groups)
         if keep is not None:
             keep.append(cols)
-        r = np.matmul(w.reshape(groups, O // groups, -1), cols)          # (G, O/G, NL)
+        r = np.matmul(w.reshape(groups, O // groups, _prod(w.shape[1:])), cols)  # (G, O/G, NL)
         r = r.reshape(groups, O // groups, N, _prod(osz)).transpose(2, 0, 1, 3)
         return np.ascontiguousarray(r).reshape((N, O) + osz)
     cols, osz = _columns(x, w.shape[2:], stride, padding, dilation, groups)
@@ -225,7 +226,8 @@ def _conv_weight_grad_np(x, g, kernel, stride, padding, dilation, groups, cols=N
         if cols is None:
             cols, _ = _columns_t(x, kernel, stride, padding, dilation, groups, g.shape[2:])
         N, og = g.shape[0], O // groups
-        gt = g.reshape(N, groups, og, -1).transpose(1, 2, 0, 3).reshape(groups, og, -1)
+        L = _prod(g.shape[2:])
+        gt = g.reshape(N, groups, og, L).transpose(1, 2, 0, 3).reshape(groups, og, N * L)
         gw = np.matmul(gt, cols.transpose(0, 2, 1))                    # (G, O/G, Cg*K)
         return gw.reshape((O, cg) + tuple(kernel))
     if cols is None:
@@ -377,15 +379,22 @@ def _check(input, weight, bias, stride, padding, dilation, groups, transposed,
     if x._data.dtype.kind != "f":
         raise RuntimeError(f'"slow_conv2d_cpu" not implemented for \'{x.dtype._legacy[:-6]}\'')
     c = x.shape[1]
+    if ws[0] < groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be at least {groups} at "
+                           f"dimension 0, but got weight of size {ws} instead")
+    if ws[0] % groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by "
+                           f"{groups} at dimension 0, but got weight of size [{ws}] instead")
     if transposed:
         if ws[0] != c:
             raise RuntimeError(f"Given transposed=1, weight of size {ws}, expected input"
                                f"{list(x.shape)} to have {ws[0]} channels, but got {c} "
                                f"channels instead")
-        if ws[0] % groups:
-            raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by "
-                               f"{groups} at dimension 0, but got weight of size [{ws}] instead")
         out_c = ws[1] * groups
+        if bias is not None and (bias.ndim != 1 or bias.shape[0] != out_c):
+            raise RuntimeError(f"Given transposed=1, weight of size {ws}, expected bias to be "
+                               f"1-dimensional with {out_c} elements, but got bias of size "
+                               f"{list(bias.shape)} instead")
         if any(op >= s and op >= d for op, s, d in zip(output_padding, stride, dilation)):
             hw = ("height", "width") if n == 2 else ("depth", "height", "width")[-n:] \
                 if n == 3 else ("width",)
@@ -395,17 +404,15 @@ def _check(input, weight, bias, stride, padding, dilation, groups, transposed,
                 + " " + " ".join(f"stride_{h}: {v}" for h, v in zip(hw, stride))
                 + " " + " ".join(f"dilation_{h}: {v}" for h, v in zip(hw, dilation)))
     else:
-        if ws[0] % groups:
-            raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by "
-                               f"{groups} at dimension 0, but got weight of size [{ws}] instead")
         if ws[1] * groups != c:
             raise RuntimeError(f"Given groups={groups}, weight of size {ws}, expected input"
                                f"{list(x.shape)} to have {ws[1] * groups} channels, but got "
                                f"{c} channels instead")
         out_c = ws[0]
-    if bias is not None and (bias.ndim != 1 or bias.shape[0] != out_c):
-        raise RuntimeError(f"Given weight of size {ws}, expected bias to be 1-dimensional with "
-                           f"{out_c} elements, but got bias of size {list(bias.shape)} instead")
+        if bias is not None and (bias.ndim != 1 or bias.shape[0] != out_c):
+            raise RuntimeError(f"Given weight of size {ws}, expected bias to be 1-dimensional "
+                               f"with {out_c} elements, but got bias of size "
+                               f"{list(bias.shape)} instead")
     if bias is not None and bias.dtype != x.dtype:
         raise RuntimeError(f"expected scalar type {x.dtype._legacy[:-6]} but found "
                            f"{bias.dtype._legacy[:-6]}")
@@ -417,6 +424,8 @@ def _check(input, weight, bias, stride, padding, dilation, groups, transposed,
             # 'same': total padding d*(k-1); an odd total puts the extra element on the right,
             # which a symmetric convolution cannot express, so pad that side explicitly
             total = [d * (kk - 1) for d, kk in zip(dilation, k)]
+            if min(total) < 0:    # an empty kernel: PyTorch's padding slice fails
+                raise RuntimeError("narrow(): length must be non-negative.")
             if any(t % 2 for t in total):
                 extra = []
                 for t in reversed(total):
@@ -432,6 +441,20 @@ def _check(input, weight, bias, stride, padding, dilation, groups, transposed,
             raise RuntimeError(f"Calculated padded input size per channel: ({padded}). Kernel "
                                f"size: ({ks}). Kernel size can't be greater than actual input "
                                f"size")
+    if x.shape[0] and c and 0 in x.shape:
+        # an empty spatial dim: PyTorch computes empty outputs only for empty batches/channels
+        # PyTorch runs a 1-d convolution as a 2-d one of unit height, and names that shape
+        shown = list(x.shape[:2]) + [1] * (n == 1) + list(x.shape[2:])
+        raise RuntimeError(f"Only zero batch or zero channel inputs are supported, but got "
+                           f"input shape: {shown}")
+    if transposed:
+        sp = x.shape[2:]
+        osz = [(i - 1) * s - 2 * p + d * (kk - 1) + o + 1
+               for i, s, p, d, kk, o in zip(sp, stride, padding, dilation, k, output_padding)]
+        if min(osz) < 1:
+            raise RuntimeError(f"Given input size per channel: ({' x '.join(map(str, sp))}). "
+                               f"Calculated output size per channel: "
+                               f"({' x '.join(map(str, osz))}). Output size is too small")
     return x, batched, stride, padding, dilation, output_padding
 
 

@@ -142,10 +142,18 @@ def _plan(mode: str, shape: tuple, pad: tuple, n: int) -> tuple:
                                f"at dimension {dim} of input {list(shape)}")
         kept = size + min(lo, 0) + min(hi, 0)     # what is left after negative amounts crop
         if mode == "circular":
-            if lo > size or hi > size or kept <= 0:
+            if lo > size or hi > size:
                 raise RuntimeError("Padding value causes wrapping around more than once.")
-            # crop first, then wrap around the cropped part
-            idx = max(-lo, 0) + np.mod(np.arange(-max(lo, 0), kept + max(hi, 0)), kept)
+            if size + lo + hi < 0:
+                raise RuntimeError("Negative padding value is resulting in an empty dimension")
+            if size + lo + hi == 0:
+                idx = np.arange(0)
+            elif kept <= 0:
+                # nothing left to wrap around (PyTorch reads uninitialised memory here)
+                raise RuntimeError("Padding value causes wrapping around more than once.")
+            else:
+                # crop first, then wrap around the cropped part
+                idx = max(-lo, 0) + np.mod(np.arange(-max(lo, 0), kept + max(hi, 0)), kept)
         else:
             idx = np.arange(-lo, size + hi)
             if mode == "reflect":
@@ -153,7 +161,8 @@ def _plan(mode: str, shape: tuple, pad: tuple, n: int) -> tuple:
                 idx = np.where(idx >= size, 2 * (size - 1) - idx, idx)
             else:
                 idx = np.clip(idx, 0, size - 1)
-        plan.append((dim, idx, size, (max(lo, 0), max(-lo, 0), max(kept, 0))))
+        core = (max(lo, 0), max(-lo, 0), max(kept, 0)) if len(idx) else (0, 0, 0)
+        plan.append((dim, idx, size, core))
     return tuple(plan)
 
 
@@ -190,7 +199,8 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
             "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
             "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
     shape = input._data.shape
-    if any(s == 0 for s in shape[1 if nd == n + 2 else 0:]):
+    # PyTorch's reflect and replicate kernels refuse empty dims; circular wraps what it has
+    if mode != "circular" and any(s == 0 for s in shape[1 if nd == n + 2 else 0:]):
         raise RuntimeError(f"Expected {n + 1}D or {n + 2}D (batch mode) tensor with possibly 0 "
                            f"batch size and other non-zero dimensions for input, but got: "
                            f"{list(shape)}")

@@ -53,13 +53,32 @@ def _pool_args(input, kernel_size, stride, padding, dilation, ceil_mode, n: int,
     padding = ntuple(padding, n, "padding")
     dilation = ntuple(dilation, n, "dilation")
     shape = input.shape
-    if input.ndim not in (n + 1, n + 2) or any(s == 0 for s in shape[-n - 1:]):
+    if input.ndim not in (n + 1, n + 2):
         raise RuntimeError(f"non-empty {n + 1}D or {n + 2}D (batch mode) tensor expected for "
                            f"input")
+    if any(s == 0 for s in shape[-n - 1:]):
+        # only the batch may be empty; each kernel words the refusal its own way
+        if fname == "max_pool1d":
+            got = list(shape[:-2]) + [shape[-1]]      # the input before its unit height
+            raise RuntimeError(f"max_pool1d: Expected 2D or 3D (batch mode) tensor with "
+                               f"optional 0 dim batch size for input, but got:{got}")
+        if n == 2:
+            raise RuntimeError(f"Expected 3D or 4D (batch mode) tensor with optional 0 dim batch "
+                               f"size for input, but got:{list(shape)}")
+        where = "max_pool3d_with_indices_out_cpu_template()" if fname == "max_pool3d" \
+            else f"{fname}()"
+        # PyTorch prints the empty dim's length (0) where it means its index
+        raise RuntimeError(f"{where}: Expected input's non-batch dimensions to have positive "
+                           f"length, but input has a shape of {list(shape)} and non-batch "
+                           f"dimension 0 has length zero!")
     if any(s == 0 for s in stride):
         raise RuntimeError("stride should not be zero")
     if any(k <= 0 for k in kernel):
         raise RuntimeError(f"kernel_size must be greater than zero, but got {list(kernel)}")
+    if fname == "avg_pool3d" and any(s < k for s, k in zip(shape[-3:], kernel)):
+        t, h, w = shape[-3:]
+        raise RuntimeError(f"input image (T: {t} H: {h} W: {w}) smaller than kernel size "
+                           f"(kT: {kernel[0]} kH: {kernel[1]} kW: {kernel[2]})")
     for k, p, d in zip(kernel, padding, dilation):
         if p < 0 or p > (d * (k - 1) + 1) // 2:
             raise RuntimeError(f"pad should be at most half of effective kernel size, but got "
@@ -130,7 +149,7 @@ def _max_scatter(grad, node):
     if anp.is_array(grad):
         n = len(node.kernel)
         cols = np.zeros(grad.shape + node.kernel, dtype=grad.dtype)
-        flat = cols.reshape(grad.shape + (-1,))
+        flat = cols.reshape(grad.shape + (_prod(node.kernel),))
         np.put_along_axis(flat, node.arg[..., None], grad[..., None], -1)
         return _scatter_windows_np(cols, node.kernel, node.stride, node.padding, node.dilation,
                                    node.in_shape[-n:], grad.shape[-n:])
@@ -138,9 +157,11 @@ def _max_scatter(grad, node):
     n = len(node.kernel)
     lead = node.in_shape[:-n]
     plane = _prod(node.in_shape[-n:])
-    idx = _wrap(node.index.reshape(lead + (-1,)))
+    # sizes spelled out (not -1): the batch may be empty
+    cells = _prod(node.index.shape[len(lead):])
+    idx = _wrap(node.index.reshape(lead + (cells,)))
     z = grad.new_zeros(lead + (plane,))
-    return z.scatter_add(-1, idx, grad.reshape(lead + (-1,))).reshape(node.in_shape)
+    return z.scatter_add(-1, idx, grad.reshape(lead + (cells,))).reshape(node.in_shape)
 
 
 class _MaxPoolBackward(Node):
@@ -404,12 +425,14 @@ def _adaptive_avg(input, output_size, n: int, node_cls) -> Tensor:
     if any(o < 0 for o in osz):
         raise RuntimeError(f"{fname}: elements of output_size must be greater than or equal "
                            f"to 0 but received {list(osz)}")
-    if any(s == 0 for s in input.shape[-n - 1:]):
-        raise RuntimeError(f"{fname}(): Expected input to have non-zero size for non-batch "
-                           f"dimensions, but input has sizes {list(input.shape)} with "
-                           f"dimension {input.ndim - n - 1} being empty")
-    if all(o == 1 for o in osz):      # PyTorch takes the mean here
+    if all(o == 1 for o in osz):      # PyTorch takes the mean here (of nothing: nan)
         return input.mean(tuple(range(-n, 0)), keepdim=True)
+    # PyTorch's 2-d kernel refuses only empty spatial dims, its 3-d one any after the first
+    for i in range(input.ndim - n if n == 2 else 1, input.ndim):
+        if input.shape[i] == 0:
+            raise RuntimeError(f"{fname}(): Expected input to have non-zero size for "
+                               f"non-batch dimensions, but input has sizes "
+                               f"{list(input.shape)} with dimension {i} being empty")
     mats = tuple(None if o == s else adaptive_matrix(s, o) for s, o in zip(sp, osz))
     return apply_separable(input, mats, node_cls)
 
@@ -453,7 +476,16 @@ def _adaptive_max(input, output_size, n: int, fname: str):
     sp = x.shape[-n:]
     osz = (output_size,) * n if isinstance(output_size, int) else tuple(
         sp[i] if o is None else int(o) for i, o in enumerate(output_size))
-    if any(s == 0 for s in x.shape[-n - 1:]) or any(o <= 0 for o in osz):
+    # PyTorch refuses an empty dim after the first (which may be empty even unbatched),
+    # naming it in the shape it was given (a 1-d input before its unit height)
+    given = list(x.shape[:-2]) + [x.shape[-1]] if fname == "adaptive_max_pool1d" \
+        else list(x.shape)
+    for i in range(1, len(given)):
+        if given[i] == 0:
+            raise RuntimeError(f"{fname}(): Expected input to have non-zero size for "
+                               f"non-batch dimensions, but input has sizes {given} with "
+                               f"dimension {i} being empty")
+    if any(o <= 0 for o in osz):
         raise RuntimeError(f"{fname}(): Expected input to have non-zero size for non-batch "
                            f"dimensions, but input has sizes {list(x.shape)}")
     ranges = [_adaptive_ranges(s, o) for s, o in zip(sp, osz)]
@@ -469,7 +501,7 @@ def _adaptive_max(input, output_size, n: int, fname: str):
         lead + 2 * i + 1 for i in range(n))
     win = win.transpose(perm)
     ks = tuple(r.shape[1] for r in ranges)
-    flat = win.reshape(win.shape[:lead + n] + (-1,))
+    flat = win.reshape(win.shape[:lead + n] + (_prod(ks),))
     arg = flat.argmax(-1)             # first maximum in window order, as PyTorch
     val = np.take_along_axis(flat, arg[..., None], -1)[..., 0]
     koff = np.unravel_index(arg, ks)
@@ -493,9 +525,10 @@ def _index_scatter(grad, index, in_shape, n: int):
         r = np.bincount((index + base).ravel(), weights=grad.ravel(),
                         minlength=_prod(in_shape))
         return r.astype(grad.dtype, copy=False).reshape(in_shape)
-    idx = _wrap(index.reshape(lead + (-1,)))
+    cells = _prod(index.shape[len(lead):])      # spelled out: the batch may be empty
+    idx = _wrap(index.reshape(lead + (cells,)))
     z = grad.new_zeros(lead + (plane,))
-    return z.scatter_add(-1, idx, grad.reshape(lead + (-1,))).reshape(in_shape)
+    return z.scatter_add(-1, idx, grad.reshape(lead + (cells,))).reshape(in_shape)
 
 
 class _AdaptiveMaxBackward(Node):
@@ -566,13 +599,22 @@ def _max_unpool(input, indices, kernel_size, stride, padding, output_size, n: in
     padding = ntuple(padding, n, "padding")
     size = _unpool_size(input, kernel, stride, padding, output_size, n)
     x, idx = input._data, indices._data
+    for i in range(1, x.ndim):        # the first dim may be empty, batched or not
+        if x.shape[i] == 0:
+            raise RuntimeError(f"max_unpooling{n}d_forward_out_cpu(): Expected input to have "
+                               f"non-zero size for non-batch dimensions, but got "
+                               f"{list(x.shape)} with dimension {i} being empty.")
     lead = x.shape[:-n]
     plane = _prod(size)
-    if idx.size and (idx.min() < 0 or idx.max() >= plane):
-        raise RuntimeError(f"Found an invalid max index: {int(idx.max())} (output volumes are "
-                           f"of size {'x'.join(str(s) for s in size)}")
+    bad = ((idx < 0) | (idx >= plane)).ravel()
+    # PyTorch's (parallel) loop goes on past a bad index; run serially it names the last
+    if bad.any():
+        last = bad.size - 1 - int(bad[::-1].argmax())
+        raise RuntimeError(f"Found an invalid max index: {int(idx.ravel()[last])} "
+                           f"(output volumes are of size {'x'.join(str(s) for s in size)})")
     out = np.zeros(lead + (plane,), dtype=x.dtype)
-    np.put_along_axis(out, idx.reshape(lead + (-1,)), x.reshape(lead + (-1,)), -1)
+    cells = _prod(x.shape[-n:])       # spelled out (not -1): the batch may be empty
+    np.put_along_axis(out, idx.reshape(lead + (cells,)), x.reshape(lead + (cells,)), -1)
     out = out.reshape(lead + size)
     if STATE.enabled and input._rg:
         node = _UNPOOL_NODES[n]()
@@ -588,8 +630,8 @@ class _MaxUnpoolBackward(Node):
     def backward(self, grad):
         n = self._n
         lead = self.in_shape[:-n]
-        idx = self.index.reshape(lead + (-1,))
-        flat = grad.reshape(lead + (-1,))
+        idx = self.index.reshape(lead + (_prod(self.in_shape[-n:]),))
+        flat = grad.reshape(lead + (_prod(grad.shape[-n:]),))
         if anp.is_array(grad):
             return (np.take_along_axis(flat, idx, -1).reshape(self.in_shape),)
         return (flat.gather(-1, _wrap(idx)).reshape(self.in_shape),)

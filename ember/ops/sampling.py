@@ -207,10 +207,17 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
     if input._data.dtype.kind != "f":
         raise NotImplementedError(f'"upsample_{mode}" not implemented for '
                                   f"'{input.dtype._legacy[:-6]}'")
-    if any(o <= 0 for o in out):
+    sp = input.shape[2:]
+    if any(o <= 0 for o in out) or any(s <= 0 for s in sp):
+        names = ("D", "H", "W")[3 - dim:]
+        given = ", ".join(f"{a}: {v}" for a, v in zip(names, sp))
+        wanted = ", ".join(f"{a}: {v}" for a, v in zip(names, out))
+        joint = " and output" if dim == 1 else " output"      # PyTorch's own wording
         raise RuntimeError(f"Input and output sizes should be greater than 0, but got input "
-                           f"({', '.join(str(s) for s in input.shape[2:])}) output "
-                           f"({', '.join(str(o) for o in out)})")
+                           f"({given}){joint} ({wanted})")
+    if input.shape[1] == 0:       # an empty batch is fine, empty channels are not
+        raise RuntimeError(f"Non-empty {input.ndim}D data tensor expected but got a tensor "
+                           f"with sizes {list(input.shape)}")
     dt = input._data.dtype.type
     mats = []
     for i in range(dim):
@@ -420,6 +427,10 @@ def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tenso
         raise NotImplementedError(f"Input Error: Only 3D or 4D input Tensors are supported (got "
                                   f"{input.ndim}D)")
     k, d, p, s = _fold_args(kernel_size, dilation, padding, stride)
+    if 0 in input.shape[-3:]:         # only the batch may be empty
+        raise RuntimeError(f"Expected 3D or 4D (batch mode) tensor with possibly 0 batch size "
+                           f"and other non-zero dimensions for input, but got: "
+                           f"{list(input.shape)}")
     sp = input.shape[-2:]
     o = [out_size(sp[i], k[i], s[i], p[i], d[i]) for i in range(2)]
     if any(v <= 0 for v in o):
@@ -438,11 +449,15 @@ def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=
     k, d, p, s = _fold_args(kernel_size, dilation, padding, stride)
     size = ntuple(output_size, 2, "output_size")
     x = input
+    if 0 in x.shape[-2:]:             # only the batch may be empty
+        raise RuntimeError(f"Expected 2D or 3D (batch mode) tensor for input with possibly 0 "
+                           f"batch size and non-zero dimensions for input, but got: "
+                           f"{list(x.shape)}")
     kk = k[0] * k[1]
     if x.shape[-2] % kk:
         raise RuntimeError(f"Expected size of input's dimension 1 to be divisible by the product "
                            f"of kernel_size, but got input.size(1)={x.shape[-2]} and "
-                           f"kernel_size=({k[0]}, {k[1]})")
+                           f"kernel_size=({k[0]}, {k[1]}).")
     o = [out_size(size[i], k[i], s[i], p[i], d[i]) for i in range(2)]
     if o[0] * o[1] != x.shape[-1]:
         raise RuntimeError(f"Given output_size=({size[0]}, {size[1]}), kernel_size=({k[0]}, "
@@ -502,23 +517,27 @@ def affine_grid(theta: Tensor, size, align_corners: bool | None = None) -> Tenso
     if theta._data.dtype.kind != "f":
         raise ValueError(f"Expected theta to have floating point type, but got "
                          f"{theta.dtype}")
+    given = size                      # PyTorch's messages print it as it was passed
     size = tuple(int(s) for s in size)
     if len(size) == 4:
         if theta.ndim != 3 or tuple(theta.shape[-2:]) != (2, 3):
             raise ValueError(f"Expected a batch of 2D affine matrices of shape Nx2x3 for size "
-                             f"{list(size)}. Got {list(theta.shape)}.")
+                             f"{given}. Got {theta.shape}.")
     elif len(size) == 5:
         if theta.ndim != 3 or tuple(theta.shape[-2:]) != (3, 4):
             raise ValueError(f"Expected a batch of 3D affine matrices of shape Nx3x4 for size "
-                             f"{list(size)}. Got {list(theta.shape)}.")
+                             f"{given}. Got {theta.shape}.")
     else:
         raise NotImplementedError(f"affine_grid only supports 4D and 5D sizes, for 2D and 3D "
                                   f"affine transforms, respectively. Got size {list(size)}.")
     if min(size) <= 0:
-        raise ValueError(f"Expected non-zero, positive output size. Got {list(size)}")
+        raise ValueError(f"Expected non-zero, positive output size. Got {given}")
     th = theta._data
-    base = _base_grid(size, align_corners, th.dtype)                      # (L, n + 1)
     n = len(size) - 2
+    if th.shape[0] != size[0]:        # PyTorch's batched product of grid and theta refuses
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{size[0]}, {n + 1}] but got: [{th.shape[0]}, {n + 1}].")
+    base = _base_grid(size, align_corners, th.dtype)                      # (L, n + 1)
     r = np.matmul(base, th.transpose(0, 2, 1))                             # (N, L, n)
     r = r.reshape((size[0],) + size[2:] + (n,))
     if STATE.enabled and theta._rg:
@@ -593,9 +612,9 @@ class _GridPlan:
 
 def _plan(grid: np.ndarray, h: int, w: int, c: int, mode: str, padding_mode: str,
           align_corners: bool) -> _GridPlan:
-    n = grid.shape[0]
-    gx = grid[..., 0].reshape(n, -1)
-    gy = grid[..., 1].reshape(n, -1)
+    n, m = grid.shape[0], _prod_sizes(grid.shape[1:-1])   # spelled out: n may be 0
+    gx = grid[..., 0].reshape(n, m)
+    gy = grid[..., 1].reshape(n, m)
     p = _GridPlan()
     p.mode = mode
     p.ax, p.bx = _source_index(gx, w, padding_mode, align_corners)
@@ -634,8 +653,9 @@ def _bilinear_weights(p: _GridPlan, gx, gy):
 
 
 def _grid_xy(grid, n: int):
-    gx = grid[..., 0].reshape((n, 1, -1))
-    gy = grid[..., 1].reshape((n, 1, -1))
+    m = _prod_sizes(grid.shape[1:-1])     # spelled out (not -1): n may be 0
+    gx = grid[..., 0].reshape((n, 1, m))
+    gy = grid[..., 1].reshape((n, 1, m))
     return gx, gy
 
 
@@ -651,7 +671,7 @@ class GridSampler2DBackward0(Node):
         x, grid = self.saved()
         p = self.plan
         n, c, h, w = self.in_shape
-        g = grad.reshape((n, c, -1))
+        g = grad.reshape((n, c, _prod_sizes(grad.shape[2:])))
         gx_in = gx_grid = None
         if p.mode == "nearest":
             (idx, m), = p.corners
@@ -709,6 +729,11 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
     if input.dtype != grid.dtype:
         raise RuntimeError(f"grid_sampler(): expected input and grid to have same dtype, but "
                            f"input has {input.dtype} and grid has {grid.dtype}")
+    for i in range(2, input.ndim):    # the batch and the channels may be empty
+        if input.shape[i] == 0:
+            raise RuntimeError(f"grid_sampler(): expected input to have non-empty spatial "
+                               f"dimensions, but input has sizes {list(input.shape)} with "
+                               f"dimension {i} being empty")
     x, gd = input._data, grid._data
     n, c, h, w = x.shape
     p = _plan(gd, h, w, c, mode, padding_mode, align_corners)
