@@ -1,7 +1,10 @@
 """Graph nodes: the backward-node base class, AccumulateGrad, saved tensors and recording.
 
 Every differentiable op creates one ``Node`` subclass instance named like PyTorch's
-(``MulBackward0``) whose ``backward(grad)`` returns one gradient (or None) per input.
+(``MulBackward0``) whose ``backward(grad)`` returns one gradient (or None) per input. That
+formula is written once: the engine calls it with NumPy arrays in an ordinary backward and with
+tensors under ``create_graph`` (``STATE.arrays`` says which), and ``saved()``/``result()`` hand
+it the saved values in the same form (see ``ember.autograd.anp``).
 """
 from __future__ import annotations
 
@@ -90,6 +93,8 @@ class Node:
         return type(self).__name__
 
     def backward(self, grad):
+        """One gradient (or None) per input, from ``grad`` (a list for several outputs),
+        written with operators and ``anp`` so it runs on arrays and on tensors alike."""
         raise NotImplementedError(f"{self.name()} does not implement backward")
 
     def __call__(self, *grads):
