@@ -317,19 +317,26 @@ def remainder(input, other, *, out=None) -> Tensor:
         if STATE.enabled and other._rg:
             return _out(_not_implemented_grad(r, (other,), "remainder"), out)
         return _out(_wrap(r), out)
+    return _modulus("remainder", _remainder_np, RemainderBackward0, RemainderBackward1, input,
+                    other, out)
+
+
+def _modulus(name: str, np_fn, scalar_node, tensor_node, input: Tensor, other, out) -> Tensor:
+    """remainder/fmod of a tensor ``input``: ``np_fn`` after their dtype and integer-zero
+    checks, recording ``scalar_node`` for a number ``other``, else ``tensor_node``."""
     x, y = binary_arrays(input, other)
     dt = _res_dtype(x, y)
     if dt.kind in "bc":
-        raise _not_impl("remainder_cpu", dt)
+        raise _not_impl(f"{name}_cpu", dt)
     _int_zero_check(x, y)
-    r = _call_broadcast(_remainder_np, x, y)
+    r = _call_broadcast(np_fn, x, y)
     if STATE.enabled and (input._rg or _rg(other)):
         if isinstance(other, Tensor):
-            node = RemainderBackward1()
+            node = tensor_node()
             t = record2(node, r, input, other)
             node.save2(input, other)
         else:
-            t = record1(RemainderBackward0(), r, input)
+            t = record1(scalar_node(), r, input)
         return _out(t, out)
     return _out(_wrap(r), out)
 
@@ -361,21 +368,7 @@ def rremainder(input: Tensor, other) -> Tensor:
 def fmod(input: Tensor, other, *, out=None) -> Tensor:
     """C-style modulus: the result has the sign of the dividend."""
     check_tensor(input, "fmod", pos=1)
-    x, y = binary_arrays(input, other)
-    dt = _res_dtype(x, y)
-    if dt.kind in "bc":
-        raise _not_impl("fmod_cpu", dt)
-    _int_zero_check(x, y)
-    r = _call_broadcast(np.fmod, x, y)
-    if STATE.enabled and (input._rg or _rg(other)):
-        if isinstance(other, Tensor):
-            node = FmodBackward1()
-            t = record2(node, r, input, other)
-            node.save2(input, other)
-        else:
-            t = record1(FmodBackward0(), r, input)
-        return _out(t, out)
-    return _out(_wrap(r), out)
+    return _modulus("fmod", np.fmod, FmodBackward0, FmodBackward1, input, other, out)
 
 
 class FmodBackward0(Node):

@@ -100,28 +100,27 @@ def _minmax_operands(fname: str, input, other):
     return x, y
 
 
-def maximum(input: Tensor, other: Tensor, *, out=None) -> Tensor:
-    """Elementwise max (NaN propagates); ties split the gradient in half, as in PyTorch."""
-    x, y = _minmax_operands("maximum", input, other)
-    r = _zero_ties(_broadcasting(np.maximum, x, y), x)
+def _extreme(name: str, np_fn, node_cls, input: Tensor, other: Tensor, out) -> Tensor:
+    """maximum/minimum/fmax/fmin: ``np_fn`` of the two operands (signed-zero ties as PyTorch),
+    recording ``node_cls`` with both operands saved."""
+    x, y = _minmax_operands(name, input, other)
+    r = _zero_ties(_broadcasting(np_fn, x, y), x)
     if STATE.enabled and (input._rg or other._rg):
-        node = MaximumBackward0()
+        node = node_cls()
         t = record2(node, r, input, other)
         node.save2(input, other)
         return _out(t, out)
     return _out(_wrap(r), out)
+
+
+def maximum(input: Tensor, other: Tensor, *, out=None) -> Tensor:
+    """Elementwise max (NaN propagates); ties split the gradient in half, as in PyTorch."""
+    return _extreme("maximum", np.maximum, MaximumBackward0, input, other, out)
 
 
 def minimum(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     """Elementwise min (NaN propagates); ties split the gradient in half."""
-    x, y = _minmax_operands("minimum", input, other)
-    r = _zero_ties(_broadcasting(np.minimum, x, y), x)
-    if STATE.enabled and (input._rg or other._rg):
-        node = MinimumBackward0()
-        t = record2(node, r, input, other)
-        node.save2(input, other)
-        return _out(t, out)
-    return _out(_wrap(r), out)
+    return _extreme("minimum", np.minimum, MinimumBackward0, input, other, out)
 
 
 class MaximumBackward0(Node):
@@ -146,26 +145,12 @@ class MinimumBackward0(MaximumBackward0):
 
 def fmax(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     """Elementwise max ignoring NaN (NaN only where both are NaN)."""
-    x, y = _minmax_operands("fmax", input, other)
-    r = _zero_ties(_broadcasting(np.fmax, x, y), x)
-    if STATE.enabled and (input._rg or other._rg):
-        node = FmaxBackward0()
-        t = record2(node, r, input, other)
-        node.save2(input, other)
-        return _out(t, out)
-    return _out(_wrap(r), out)
+    return _extreme("fmax", np.fmax, FmaxBackward0, input, other, out)
 
 
 def fmin(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     """Elementwise min ignoring NaN."""
-    x, y = _minmax_operands("fmin", input, other)
-    r = _zero_ties(_broadcasting(np.fmin, x, y), x)
-    if STATE.enabled and (input._rg or other._rg):
-        node = FminBackward0()
-        t = record2(node, r, input, other)
-        node.save2(input, other)
-        return _out(t, out)
-    return _out(_wrap(r), out)
+    return _extreme("fmin", np.fmin, FminBackward0, input, other, out)
 
 
 class FmaxBackward0(Node):
