@@ -653,14 +653,10 @@ def _fast(roots: list, root_grads: list, retain_graph: bool, create_graph: bool,
     # would from the heap; those without hooks skip the heap when no targets are pruned.
     direct = raw and execute is None
     ready: list = []
-    prev_mode = STATE.enabled, STATE.arrays
-    STATE.enabled = create_graph
-    STATE.arrays = raw
-    quiet = quiet_on(QUIET)    # NumPy formulas must not warn where PyTorch's kernels do not
     # The ready node of highest priority is often the one just made ready (a chain, a tree):
     # it waits in ``top`` instead of going through the heap.
     top = None
-    try:
+    with _BackwardMode(create_graph):
         while heap or top is not None:
             if top is not None and (not heap or top[0] < heap[0][0]):
                 node = top[1]
@@ -706,11 +702,7 @@ def _fast(roots: list, root_grads: list, retain_graph: bool, create_graph: bool,
             g = grads[0] if single else grads
             grad_in = node.backward(g)
             if hooks is not None and hooks.post:
-                if raw:
-                    grad_in = _arrays(_post_hooks(node, _tensors(grad_in), _tensors(grads),
-                                                  hooks))
-                else:
-                    grad_in = _post_hooks(node, grad_in, grads, hooks)
+                grad_in = _user_post(node, grad_in, grads, hooks, raw)
             if check_nan:
                 _check_nan(node, grad_in)
             if not retain_graph:
@@ -768,9 +760,6 @@ def _fast(roots: list, root_grads: list, retain_graph: bool, create_graph: bool,
                 for nxt in ready:
                     _accumulate(nxt, buffers.pop(nxt, None), True)
                 ready.clear()
-    finally:
-        quiet_off(quiet)
-        STATE.enabled, STATE.arrays = prev_mode
     if raw and results is not None:
         results = _tensors(results)
     return results
