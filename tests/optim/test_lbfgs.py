@@ -38,7 +38,9 @@ def test_lbfgs_iterates_match_torch(kw):
     for (tl, tw, tv), (el, ew, ev) in zip(t, e):
         np.testing.assert_allclose(el, tl, rtol=1e-12)
         np.testing.assert_allclose(ew, tw, rtol=1e-10, atol=1e-12)
-        np.testing.assert_allclose(ev, tv, rtol=1e-10, atol=1e-12)
+        # v sits in the flat valley of (v - 2)**4, where a last-bit difference in a BLAS dot
+        # product (summation order differs between CPUs) moves the iterate by ~1e-10
+        np.testing.assert_allclose(ev, tv, rtol=1e-8, atol=1e-12)
 
 
 def test_lbfgs_errors():
