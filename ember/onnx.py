@@ -246,8 +246,13 @@ def _view(g, call):
         shape = shape[0]
     if not shape:
         shape = call.kwargs.get("shape", call.kwargs.get("size", ()))
-    # -1 stays -1 so that a dynamic batch still reshapes
-    return g.node("Reshape", [g.name(x), g.const([int(s) for s in shape], np.int64)])
+    # -1 stays -1, and a size equal to the input's at the same place (x.view(B, T, h, d) of a
+    # (B, T, C) input) becomes 0, ONNX's "copy that dim", so a dynamic batch still reshapes
+    shape = [int(s) for s in shape]
+    if -1 not in shape or shape.count(-1) == 1:
+        shape = [0 if i < x.ndim and s == x.shape[i] and s > 0 else s
+                 for i, s in enumerate(shape)]
+    return g.node("Reshape", [g.name(x), g.const(shape, np.int64)])
 
 
 def _transpose(g, call):
@@ -406,6 +411,15 @@ def _pool_args(call, names_defaults):
     return out
 
 
+def _ceil_pads(x, out, k, s, p, d) -> list:
+    """Extra end padding that makes ONNX's floor-mode output size PyTorch's ``ceil_mode``
+    size (PyTorch also drops a last window that would start in the right padding, which
+    ONNX's ceil_mode does not, so ceil_mode is never written)."""
+    n = len(k)
+    return [max(0, (out.shape[2 + i] - 1) * s[i] + d[i] * (k[i] - 1) + 1
+                - (x.shape[2 + i] + 2 * p[i])) for i in range(n)]
+
+
 def _max_pool(g, call):
     x = call.args[0]
     n = x.ndim - 2
@@ -418,8 +432,10 @@ def _max_pool(g, call):
         _unsupported("max pooling with return_indices=True")
     k = _ntuple(k, n)
     s = _ntuple(s if s not in (None, (), []) else k, n)
-    return g.node("MaxPool", [g.name(x)], kernel_shape=k, strides=s, pads=_ntuple(p, n) * 2,
-                  dilations=_ntuple(d, n), ceil_mode=int(bool(ceil)))
+    p, d = _ntuple(p, n), _ntuple(d, n)
+    extra = _ceil_pads(x, call.out, k, s, p, d) if ceil else [0] * n
+    return g.node("MaxPool", [g.name(x)], kernel_shape=k, strides=s,
+                  pads=p + [a + b for a, b in zip(p, extra)], dilations=d)
 
 
 def _avg_pool(g, call):
@@ -435,8 +451,15 @@ def _avg_pool(g, call):
     k = _ntuple(k, n)
     s = _ntuple(s if s not in (None, (), []) else k, n)
     p = _ntuple(p, n)
-    return g.node("AveragePool", [g.name(x)], kernel_shape=k, strides=s, pads=p * 2,
-                  ceil_mode=int(bool(ceil)), count_include_pad=int(bool(cip)))
+    extra = _ceil_pads(x, call.out, k, s, p, [1] * n) if ceil else [0] * n
+    xn = g.name(x)
+    if cip and any(extra):
+        # PyTorch counts the padding but not what a ceil-mode window hangs over beyond it:
+        # the padding is made real zeros, then only the overhang is ONNX padding, uncounted
+        xn = _pad_node(g, xn, [q for v in reversed(p) for q in (v, v)], "constant", like=x)
+        p, cip = [0] * n, False
+    return g.node("AveragePool", [xn], kernel_shape=k, strides=s,
+                  pads=p + [a + b for a, b in zip(p, extra)], count_include_pad=int(bool(cip)))
 
 
 def _adaptive_pool(op_type: str):
@@ -498,6 +521,8 @@ def _pad(g, call):
 
 
 def _clip(lo_name: str, hi_name: str, lo_default, hi_default, lo_i=1, hi_i=2):
+    """Clip between bounds taken from the module, the call (positions ``lo_i``/``hi_i``,
+    past the end for fixed bounds as relu6's), or the defaults."""
     def convert(g, call):
         x = call.args[0]
         if call.module is not None:
@@ -803,6 +828,50 @@ def _rnn(g, call):
     return result
 
 
+def _compare(op_type: str, negate: bool = False, reflected: bool = False):
+    def convert(g, call):
+        x, y = call.args[0], call.arg(1, "other")
+        if isinstance(y, Tensor):
+            dt = np.promote_types(x._data.dtype, y._data.dtype)
+        else:
+            dt = x._data.dtype if not (isinstance(y, float) and x._data.dtype.kind in "biu") \
+                else np.dtype(np.float32)
+        names = []
+        for t in (x, y):
+            n = g.name(t) if isinstance(t, Tensor) else g.const(t, dt)
+            if isinstance(t, Tensor) and t._data.dtype != dt:
+                n = g.node("Cast", [n], to=g.onnx.helper.np_dtype_to_tensor_dtype(dt))
+            names.append(n)
+        out = g.node(op_type, names[::-1] if reflected else names)
+        return g.node("Not", [out]) if negate else out
+    return convert
+
+
+def _cast(g, call):
+    """``x.float()``, ``x.to(dtype)``...: a Cast to the traced result's dtype."""
+    x = call.args[0]
+    if call.out._data.dtype == x._data.dtype:
+        return g.node("Identity", [g.name(x)])
+    return g.node("Cast", [g.name(x)], to=_onnx_type(g, call.out))
+
+
+def _not(g, call):
+    x = call.args[0]
+    if x._data.dtype != np.bool_:
+        if call.op == "logical_not":
+            return g.node("Not", [g.node("Cast", [g.name(x)], to=g.onnx.TensorProto.BOOL)])
+        return g.node("BitwiseNot", [g.name(x)])
+    return g.node("Not", [g.name(x)])
+
+
+def _canonical(g, call):
+    """MultiheadAttention's mask canonicalisation: a boolean mask becomes -inf where True."""
+    mask = call.args[0]
+    if mask._data.dtype != np.bool_:
+        return g.node("Identity", [g.name(mask)])
+    return _additive_mask(g, mask, call.out)
+
+
 # The one table: op name (a module class name prefixed by "nn.", else a function or method
 # name) -> converter.
 CONVERTERS = {
@@ -851,37 +920,59 @@ CONVERTERS = {
     "pad": _pad, "masked_fill": _masked_fill, "contiguous": _identity,
     "squeeze": _squeeze, "unsqueeze": _unsqueeze, "split": _split, "chunk": _split,
     "__getitem__": _getitem, "bmm": _matmul,
-    "nn.ReLU6": _clip("min_val", "max_val", 0.0, 6.0, 9, 9), "relu6": _clip("", "", 0.0, 6.0,
-                                                                           9, 9),
-    "nn.Hardtanh": _clip("min_val", "max_val", -1.0, 1.0), "hardtanh": _clip(
-        "min_val", "max_val", -1.0, 1.0),
+    "nn.ReLU6": _clip("min_val", "max_val", 0.0, 6.0), "relu6": _clip("", "", 0.0, 6.0, 9, 9),
+    "nn.Hardtanh": _clip("min_val", "max_val", -1.0, 1.0),
+    "hardtanh": _clip("min_val", "max_val", -1.0, 1.0),
     "clamp": _clip("min", "max", None, None), "clip": _clip("min", "max", None, None),
     "scaled_dot_product_attention": _scaled_dot_product_attention,
     "nn.MultiheadAttention": _mha,
     "nn.LSTM": _rnn, "nn.GRU": _rnn, "nn.RNN": _rnn,
+    "__eq__": _compare("Equal"), "eq": _compare("Equal"),
+    "__ne__": _compare("Equal", True), "ne": _compare("Equal", True),
+    "__lt__": _compare("Less"), "lt": _compare("Less"),
+    "__le__": _compare("LessOrEqual"), "le": _compare("LessOrEqual"),
+    "__gt__": _compare("Greater"), "gt": _compare("Greater"),
+    "__ge__": _compare("GreaterOrEqual"), "ge": _compare("GreaterOrEqual"),
+    "__invert__": _not, "logical_not": _not,
+    "to": _cast, "type_as": _cast, "float": _cast, "double": _cast, "half": _cast,
+    "long": _cast, "int": _cast, "bool": _cast,
+    "_canonical_mask": _canonical,
 }
+
+
+# private helpers that modules import by name and that compute on a traced input in NumPy
+# (a boolean key_padding_mask given as a graph input), traced where they are imported
+_IMPORTED = {"_canonical_mask": ("ember.ops.attention", "ember.nn.modules.transformer")}
 
 
 def _patch_points():
     """Where the traced functions live: (namespace, attribute, op name) for every function
-    name in CONVERTERS found in ``nn.functional``, the ``ember`` namespace or on Tensor."""
+    name in CONVERTERS found in ``nn.functional``, the ``ember`` namespace or on Tensor (a
+    function, not a same-named dtype such as ``ember.float``), and the ``_IMPORTED`` ones."""
+    import importlib
+
     import ember
+
     from .nn import functional
     pts = []
     for op in CONVERTERS:
         if op.startswith("nn."):
             continue
         for owner in (functional, ember, Tensor):
-            if op in (owner.__dict__ if isinstance(owner, type) else vars(owner)):
+            found = (owner.__dict__ if isinstance(owner, type) else vars(owner)).get(op)
+            if found is not None and inspect.isroutine(found):
                 pts.append((owner, op, op))
+        for mod in _IMPORTED.get(op, ()):
+            pts.append((importlib.import_module(mod), op, op))
     return pts
 
 
 class _Tracer:
     """Records the outermost converter-backed calls while the model runs."""
 
-    def __init__(self, graph: _Graph) -> None:
+    def __init__(self, graph: _Graph, model=None) -> None:
         self.graph = graph
+        self.model = model
         self.depth = 0
         self.saved = []
 
@@ -938,12 +1029,22 @@ class _Tracer:
             return out
         self.saved.append((Module, "__call__", call))
         Module.__call__ = module_call
+        wrapped = {}
         for owner, attr, op in _patch_points():
             fn = owner.__dict__.get(attr) if isinstance(owner, type) else getattr(owner, attr)
             if fn is None:
                 continue
             self.saved.append((owner, attr, fn))
-            setattr(owner, attr, self.wrap(op, fn))
+            w = wrapped.setdefault(id(fn), self.wrap(op, fn))
+            setattr(owner, attr, w)
+        # a function a module keeps as an attribute (TransformerEncoderLayer's activation =
+        # F.relu) was taken before patching: swap it for the traced one as well
+        modules = self.model.modules() if isinstance(self.model, Module) else ()
+        for m in modules:
+            for attr, v in list(vars(m).items()):
+                if callable(v) and id(v) in wrapped and not isinstance(v, (Module, type)):
+                    self.saved.append((m, attr, v))
+                    setattr(m, attr, wrapped[id(v)])
         return self
 
     def __exit__(self, *exc) -> None:
@@ -1028,7 +1129,7 @@ def export(model, args=(), f=None, *, kwargs=None, export_params: bool = True,
         model.train(False)      # (PyTorch's default TrainingMode.EVAL)
     _EXPORTING[0] = True
     try:
-        with enable_grad(), _Tracer(graph):
+        with enable_grad(), _Tracer(graph, model):
             out = model(*traced_args, **kwargs)
     finally:
         _EXPORTING[0] = False
