@@ -13,7 +13,17 @@ names an input, ``graph.node(...)`` adds a node, ``graph.const(array)`` a consta
 Parameters and buffers become initializers named by their ``state_dict`` keys. A tensor
 that comes from an op without a converter is detected (it carries a grad_fn that tracing
 did not record) and export stops with an error naming the op, rather than freezing a
-traced value into the file. Writing needs the ``onnx`` package (``pip install onnx``).
+traced value into the file. A call on constants alone (a causal mask or positions built
+inside ``forward``) is not recorded: its result is written as a constant. Inputs and outputs
+given as nested tuples (an LSTM's ``(h_0, c_0)``) are flattened, one graph input or output per
+tensor, as PyTorch's exporter does. Writing needs the ``onnx`` package (``pip install onnx``).
+
+Converters exist for linear layers and the usual activations, Conv1d/2d/3d (every padding
+mode), ConvTranspose, max/average pooling (``ceil_mode``, ``count_include_pad``), adaptive
+pooling to sizes that divide the input, batch norm with running statistics, layer norm,
+embedding, ``F.pad``, ``nn.LSTM``/``GRU``/``RNN`` (one ONNX node per layer, gates reordered),
+``nn.MultiheadAttention`` and ``F.scaled_dot_product_attention`` (written out with MatMul and
+Softmax), indexing, comparisons, casts and the shape ops.
 """
 from __future__ import annotations
 
