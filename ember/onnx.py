@@ -23,7 +23,8 @@ mode), ConvTranspose, max/average pooling (``ceil_mode``, ``count_include_pad``)
 pooling to sizes that divide the input, batch norm with running statistics, layer norm,
 embedding, ``F.pad``, ``nn.LSTM``/``GRU``/``RNN`` (one ONNX node per layer, gates reordered),
 ``nn.MultiheadAttention`` and ``F.scaled_dot_product_attention`` (written out with MatMul and
-Softmax), indexing, comparisons, casts and the shape ops.
+Softmax), ``F.interpolate`` (nearest, nearest-exact, bilinear, bicubic), indexing,
+comparisons, casts and the shape ops.
 """
 from __future__ import annotations
 
@@ -882,6 +883,42 @@ def _canonical(g, call):
     return _additive_mask(g, mask, call.out)
 
 
+def _interpolate(g, call):
+    """``F.interpolate`` / ``nn.Upsample`` as ONNX Resize with PyTorch's coordinate rules."""
+    x = call.args[0]
+    n = x.ndim - 2
+    size, sf = call.arg(1, "size"), call.arg(2, "scale_factor")
+    mode, ac = call.arg(3, "mode", "nearest"), call.arg(4, "align_corners")
+    if call.arg(6, "antialias", False):
+        _unsupported("interpolate with antialias=True")
+    attrs = {}
+    if mode == "nearest":
+        attrs = {"mode": "nearest", "coordinate_transformation_mode": "asymmetric",
+                 "nearest_mode": "floor"}
+    elif mode == "nearest-exact":     # floor((i + 0.5) * in / out)
+        attrs = {"mode": "nearest", "coordinate_transformation_mode": "half_pixel",
+                 "nearest_mode": "round_prefer_ceil"}
+    elif mode in ("linear", "bilinear", "trilinear", "bicubic"):
+        attrs = {"mode": "cubic" if mode == "bicubic" else "linear",
+                 "coordinate_transformation_mode": "align_corners" if ac
+                 else "pytorch_half_pixel"}
+        if mode == "bicubic":
+            attrs["cubic_coeff_a"] = -0.75
+    else:
+        _unsupported(f"interpolate with mode={mode!r}")
+    ins = [g.name(x), ""]
+    if size is None and sf is not None and not call.arg(5, "recompute_scale_factor"):
+        # PyTorch maps coordinates with the given factor, not out/in: ONNX's scales input
+        ins.append(g.const([1.0, 1.0] + [float(f) for f in _ntuple_f(sf, n)], np.float32))
+    else:
+        ins += ["", g.const(list(call.out.shape), np.int64)]
+    return g.node("Resize", ins, **attrs)
+
+
+def _ntuple_f(v, n: int) -> list:
+    return list(v) if isinstance(v, (tuple, list)) else [v] * n
+
+
 # The one table: op name (a module class name prefixed by "nn.", else a function or method
 # name) -> converter.
 CONVERTERS = {
@@ -946,7 +983,7 @@ CONVERTERS = {
     "__invert__": _not, "logical_not": _not,
     "to": _cast, "type_as": _cast, "float": _cast, "double": _cast, "half": _cast,
     "long": _cast, "int": _cast, "bool": _cast,
-    "_canonical_mask": _canonical,
+    "_canonical_mask": _canonical, "interpolate": _interpolate,
 }
 
 

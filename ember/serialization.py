@@ -12,6 +12,11 @@ else before it runs, naming what to allow-list. A class allow-listed by its embe
 matches the ``torch.`` path PyTorch's files name it by (``torch.nn.modules.linear.Linear``).
 NumPy arrays are rebuilt from their bytes after their dtype and shape are checked; numpy's
 ``_reconstruct`` is never called. ``weights_only=False`` unpickles anything, like PyTorch.
+
+Whole modules are written as PyTorch writes them: ember's classes by their PyTorch paths
+(``torch.nn.modules.batchnorm.BatchNorm2d``, ``torch.nn.functional.gelu``; a user's own class
+keeps its path), so ``torch.load(f, weights_only=False)`` builds working torch modules, and
+a PyTorch file's names resolve to ember's classes and functions when ember loads it.
 """
 from __future__ import annotations
 

@@ -29,7 +29,7 @@ def _export(model, args, **kw):
     return proto, sess
 
 
-def _compare(sess, model, args):
+def _compare(sess, model, args, atol=1e-6):
     """Run the session on ``args`` (nested tuples flattened, as the export's inputs are) and
     compare every output with ember's."""
     feeds = {i.name: t.numpy() for i, t in zip(sess.get_inputs(), _leaves(args))}
@@ -41,13 +41,13 @@ def _compare(sess, model, args):
     for g, w in zip(got, want):
         w = w.numpy()
         assert g.shape == w.shape and g.dtype == w.dtype
-        np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(g, w, rtol=1e-5, atol=atol)
 
 
-def _check(model, *args, **kw):
+def _check(model, *args, atol=1e-6, **kw):
     model.eval()
     proto, sess = _export(model, args, **kw)
-    _compare(sess, model, args)
+    _compare(sess, model, args, atol)
     return proto, sess
 
 
@@ -226,6 +226,26 @@ def test_unsupported_layer_in_a_cnn_names_its_grad_fn():
         ember.onnx.export(model, (ember.randn(1, 4, 3, 3),), io.BytesIO())
 
 
+@pytest.mark.parametrize("size", [{"scale_factor": 2}, {"scale_factor": (0.6, 2.5)},
+                                  {"size": (7, 5)}, {"size": (3, 2)}], ids=str)
+@pytest.mark.parametrize("mode,align_corners", [("nearest", None), ("nearest-exact", None),
+                                                ("bilinear", False), ("bilinear", True),
+                                                ("bicubic", False), ("bicubic", True)])
+def test_upsample(mode, align_corners, size):
+    # (interpolation weights are computed differently: within a few float32 ulps of 1)
+    _check(nn.Upsample(mode=mode, align_corners=align_corners, **size),
+           ember.randn(2, 3, 5, 4), atol=1e-5)
+
+
+def test_interpolate_with_antialias_is_refused():
+    class Down(nn.Module):
+        def forward(self, x):
+            return F.interpolate(x, scale_factor=0.5, mode="bilinear", antialias=True)
+
+    with pytest.raises(RuntimeError, match="antialias"):
+        ember.onnx.export(Down(), (ember.randn(1, 1, 4, 4),), io.BytesIO())
+
+
 # -- recurrent networks ------------------------------------------------------------------------
 @pytest.mark.parametrize("bidirectional", [False, True])
 @pytest.mark.parametrize("batch_first", [False, True])
@@ -309,6 +329,25 @@ def test_transformer_encoder(batch_first, norm_first, activation):
     assert [i.name for i in proto.graph.input] == ["x", "key_padding_mask"]
     x2 = ember.randn(2, 5, 16) if batch_first else ember.randn(3, 2, 16)
     _compare(sess, Masked(), (x2, ember.rand(2, seq) < 0.3))
+
+
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_full_transformer_with_a_causal_target_mask(batch_first):
+    ember.manual_seed(14)
+    model = nn.Transformer(16, 2, 1, 1, 32, batch_first=batch_first)
+    src = ember.randn(3, 5, 16) if batch_first else ember.randn(5, 3, 16)
+    tgt = ember.randn(3, 4, 16) if batch_first else ember.randn(4, 3, 16)
+    mask = nn.Transformer.generate_square_subsequent_mask(4)
+
+    class Seq2Seq(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.t = model
+
+        def forward(self, src, tgt):
+            return self.t(src, tgt, tgt_mask=mask, tgt_is_causal=True)
+
+    _check(Seq2Seq(), src, tgt)
 
 
 def test_multihead_attention_with_weights():
