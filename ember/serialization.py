@@ -180,6 +180,20 @@ _TORCH_FILES = {
 }
 
 
+# nn.functional's functions that PyTorch implements in C++ (or under another name): pickled
+# (and allow-listed) by the (module, name) PyTorch's own pickle writes for them
+_TORCH_FUNCTIONS = {n: ("torch._C._nn", n) for n in (
+    "avg_pool2d avg_pool3d elu_ gelu hardtanh_ leaky_relu_ linear one_hot "
+    "scaled_dot_product_attention softplus softshrink").split()}
+_TORCH_FUNCTIONS.update({n: ("torch", n) for n in (
+    "adaptive_avg_pool1d avg_pool1d bilinear celu_ channel_shuffle conv1d conv2d conv3d "
+    "conv_transpose1d conv_transpose2d conv_transpose3d cosine_similarity hardshrink "
+    "pairwise_distance pixel_shuffle pixel_unshuffle prelu relu_ selu_ threshold_").split()})
+_TORCH_FUNCTIONS["logsigmoid"] = ("torch._C._nn", "log_sigmoid")
+_TORCH_FUNCTIONS["threshold"] = ("torch.nn.functional", "_threshold")
+_EMBER_FUNCTIONS = {v: k for k, v in _TORCH_FUNCTIONS.items()}
+
+
 def _functional_names() -> dict:
     from .nn import functional
     return {id(v): k for k, v in vars(functional).items()
@@ -202,7 +216,7 @@ def _torch_name(obj) -> tuple | None:
         return "torch" + module[len("ember"):], name
     found = _functional_names().get(id(obj))
     if found is not None:
-        return "torch.nn.functional", found
+        return _TORCH_FUNCTIONS.get(found, ("torch.nn.functional", found))
     import ember
     top = getattr(ember, getattr(obj, "__name__", ""), None)
     if top is obj:
@@ -214,6 +228,9 @@ def _ember_object(module: str, name: str):
     """What a ``torch.``/``ember.`` name in a file is in ember: the same path with ``ember``
     for ``torch``, or, for a class in a ``torch.nn.modules`` file that ember lays out
     differently, the class of that name in ``ember.nn``."""
+    if (module, name) in _EMBER_FUNCTIONS:
+        from .nn import functional
+        return getattr(functional, _EMBER_FUNCTIONS[module, name])
     try:
         found = importlib.import_module(_torch_to_ember(module))
         for part in name.split("."):
@@ -224,7 +241,7 @@ def _ember_object(module: str, name: str):
         found = None
         if module.startswith(("torch.nn.modules.", "ember.nn.modules.")):
             found = getattr(nn, name, None) or getattr(nn.modules, name, None)
-        elif module.startswith("torch._C"):
+        elif module.startswith("torch._C") or module == "torch":
             # PyTorch's compiled functions (TransformerEncoderLayer's activation is
             # torch._C._nn.gelu): the function of that name in nn.functional or ember
             import ember
@@ -477,8 +494,8 @@ def _user_allowed() -> dict:
             torch_name = _torch_name(obj)
             if torch_name is not None:
                 table["{}.{}".format(*torch_name)] = obj
-                if torch_name[0] == "torch.nn.functional":     # PyTorch's files name these so
-                    table["torch._C._nn." + torch_name[1]] = obj
+                if _functional_names().get(id(obj)) is not None:
+                    table["torch.nn.functional." + obj.__name__] = obj
     return table
 
 

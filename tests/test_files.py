@@ -328,16 +328,34 @@ def test_whole_module_allow_lists_by_pytorch_path():
 
 
 def test_ember_classes_are_written_by_their_pytorch_paths():
-    from ember.serialization import _torch_name
+    from ember.serialization import _ember_object, _torch_name
     checked = 0
     for name in dir(ember.nn):
         cls = getattr(ember.nn, name)
         tcls = getattr(torch.nn, name, None)
         if isinstance(cls, type) and issubclass(cls, ember.nn.Module) and tcls is not None:
             assert _torch_name(cls) == (tcls.__module__, tcls.__qualname__), name
+            assert _ember_object(*_torch_name(cls)) is cls
             checked += 1
     assert checked > 100
-    assert _torch_name(ember.nn.functional.relu) == ("torch.nn.functional", "relu")
+    import pickletools
+    for name in dir(torch.nn.functional):
+        fn = getattr(torch.nn.functional, name)
+        if not (hasattr(ember.nn.functional, name) and callable(fn)
+                and not isinstance(fn, type) and not name.startswith("_")):
+            continue
+        ours = _torch_name(getattr(ember.nn.functional, name))
+        assert _ember_object(*ours) is getattr(ember.nn.functional, name), name    # round trip
+        try:
+            raw = pickle.dumps(fn, protocol=2)
+        except (AttributeError, pickle.PicklingError):     # torch's max_pool2d... are local
+            assert ours == ("torch.nn.functional", name), name
+            continue
+        found = [a for op, a, _ in pickletools.genops(raw) if op.name == "GLOBAL"]
+        if len(found) == 1:         # the name torch's own pickle writes
+            assert " ".join(ours) == found[0], name
+        else:       # torch writes getattr(torch._C._VariableFunctionsClass, name): the same
+            assert ours[0] == "torch" and getattr(torch, ours[1]) is fn, name
     assert _torch_name(np.ndarray) is None
 
 
@@ -371,4 +389,39 @@ def test_user_module_classes_keep_their_path(monkeypatch):
     assert type(back) is sys.modules["user_nets"].Net
     assert isinstance(back.body[0], torch.nn.Linear)
     x = np.random.default_rng(4).standard_normal((3, 4)).astype(np.float32)
+    _same_outputs(_outputs(back, torch.tensor(x)), _outputs(em, ember.tensor(x)))
+
+
+def test_torch_transformer_layer_loads_with_ember_allow_list():
+    tm = _seeded(torch, _WHOLE["transformer"][0])
+    names = torch.serialization.get_unsafe_globals_in_checkpoint(_buf(torch, tm))
+    assert "torch._C._nn.gelu" in names
+    allowed = [ember.nn.TransformerEncoderLayer, ember.nn.MultiheadAttention, ember.nn.Linear,
+               ember.nn.modules.linear.NonDynamicallyQuantizableLinear, ember.nn.LayerNorm,
+               ember.nn.Dropout]
+    with ember.serialization.safe_globals(allowed), pytest.raises(
+            pickle.UnpicklingError, match=r"torch\._C\._nn\.gelu"):
+        ember.load(_buf(torch, tm))
+    with ember.serialization.safe_globals([*allowed, ember.nn.functional.gelu]):
+        back = ember.load(_buf(torch, tm))
+        assert back.activation is ember.nn.functional.gelu
+        # ember's own file of the layer names the same globals as torch's, up to gelu's path
+        again = ember.load(_buf(ember, back))
+    x = np.random.default_rng(5).standard_normal((2, 4, 8)).astype(np.float32)
+    _same_outputs(_outputs(again, ember.tensor(x)), _outputs(tm, torch.tensor(x)))
+
+
+def test_torch_loads_ember_transformer_layer_with_its_allow_list():
+    em = _seeded(ember, _WHOLE["transformer"][0])
+    allowed = [torch.nn.TransformerEncoderLayer, torch.nn.MultiheadAttention, torch.nn.Linear,
+               torch.nn.modules.linear.NonDynamicallyQuantizableLinear, torch.nn.LayerNorm,
+               torch.nn.Dropout, torch.nn.functional.gelu]
+    assert sorted(torch.serialization.get_unsafe_globals_in_checkpoint(_buf(ember, em))) == \
+        sorted(torch.serialization.get_unsafe_globals_in_checkpoint(
+            _buf(torch, torch.load(_buf(ember, em), weights_only=False))))
+    with torch.serialization.safe_globals(allowed):
+        back = torch.load(_buf(ember, em))
+    assert back.activation is torch.nn.functional.gelu
+    x = np.random.default_rng(6).standard_normal((2, 4, 8)).astype(np.float32)
+    back.eval()
     _same_outputs(_outputs(back, torch.tensor(x)), _outputs(em, ember.tensor(x)))
