@@ -586,7 +586,9 @@ def _split(g, call):
 
 
 def _getitem(g, call):
-    """Basic indexing (ints, slices, None, ...) and one index list or integer tensor."""
+    """Basic indexing (ints, slices, None, ...) or one index list or integer tensor among
+    full slices; several index tensors, or one mixed with ints (whose placement of the
+    indexed dims PyTorch decides by adjacency) are refused."""
     x, idx = call.args[0], call.args[1]
     items = list(idx) if isinstance(idx, tuple) else [idx]
     n_real = sum(1 for i in items if i is not None and i is not Ellipsis)
@@ -635,9 +637,8 @@ def _getitem(g, call):
     y = _slice(g, xn, starts, ends, axes, steps) if axes else xn
     if gathers:
         dim, it = gathers[0]
-        ind = g.name(it) if isinstance(it, Tensor) else g.const(list(it), np.int64)
-        if isinstance(it, Tensor) and it.ndim > 1:
-            _unsupported("indexing with a multi-dimensional index tensor")
+        # one index tensor: its dims replace the indexed dim, exactly Gather's rule
+        ind = g.name(it) if isinstance(it, Tensor) else g.const(np.asarray(it, np.int64))
         y = g.node("Gather", [y, ind], axis=dim)
     if squeeze:
         y = g.node("Squeeze", [y, g.const(squeeze, np.int64)])
@@ -839,7 +840,7 @@ def _rnn(g, call):
     return result
 
 
-def _compare(op_type: str, negate: bool = False, reflected: bool = False):
+def _compare(op_type: str, negate: bool = False):
     def convert(g, call):
         x, y = call.args[0], call.arg(1, "other")
         if isinstance(y, Tensor):
@@ -853,7 +854,7 @@ def _compare(op_type: str, negate: bool = False, reflected: bool = False):
             if isinstance(t, Tensor) and t._data.dtype != dt:
                 n = g.node("Cast", [n], to=g.onnx.helper.np_dtype_to_tensor_dtype(dt))
             names.append(n)
-        out = g.node(op_type, names[::-1] if reflected else names)
+        out = g.node(op_type, names)
         return g.node("Not", [out]) if negate else out
     return convert
 

@@ -475,3 +475,26 @@ def test_padding_mask_computed_from_token_ids_stays_in_the_graph():
     assert {"Equal", "Not", "Where", "Cast"} <= {n.op_type for n in proto.graph.node}
     # other padding than the traced one: the mask is computed in the graph, not frozen
     _compare(sess, model, (ember.tensor([[3, 0, 0, 0], [1, 2, 3, 4], [5, 6, 7, 0]]),))
+
+
+def test_indexing():
+    ember.manual_seed(15)
+
+    class Index(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(4, 4)
+
+        def forward(self, x, idx):
+            y = self.lin(x)
+            return (y[:, idx], y[..., [[0, 1], [2, 3]]], y[1:, None, ::2], y[-1], y[:, -2:],
+                    y[0, 1:3])
+
+    _check(Index(), ember.randn(3, 5, 4), ember.tensor([[0, 2], [4, 1]]))
+
+    class Mixed(nn.Module):
+        def forward(self, x):
+            return (x * 2)[0, :, [1, 0]]
+
+    with pytest.raises(RuntimeError, match="index tensors, or one mixed with ints"):
+        ember.onnx.export(Mixed(), (ember.randn(2, 3, 4),), io.BytesIO())
