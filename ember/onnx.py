@@ -513,11 +513,19 @@ def _layer_norm(g, call):
     shape = [int(shape)] if isinstance(shape, int) else [int(s) for s in shape]
     w, b = call.arg(2, "weight"), call.arg(3, "bias")
     dt = x._data.dtype
+    eps = float(call.arg(4, "eps", 1e-5))
+    if g.opset < 17:        # LayerNormalization came in opset 17: written out before it
+        axes = list(range(-len(shape), 0))
+        xn = g.name(x)
+        d = g.node("Sub", [xn, _reduce_mean(g, xn, axes, keep=1)])
+        var = _reduce_mean(g, g.node("Mul", [d, d]), axes, keep=1)
+        y = g.node("Div", [d, g.node("Sqrt", [g.node("Add", [var, g.scalar(eps, x)])])])
+        y = y if w is None else g.node("Mul", [y, g.name(w)])
+        return y if b is None else g.node("Add", [y, g.name(b)])
     ins = [g.name(x), g.name(w) if w is not None else g.const(np.ones(shape, dt))]
     if b is not None:
         ins.append(g.name(b))
-    return g.node("LayerNormalization", ins, axis=-len(shape),
-                  epsilon=float(call.arg(4, "eps", 1e-5)))
+    return g.node("LayerNormalization", ins, axis=-len(shape), epsilon=eps)
 
 
 def _embedding(g, call):

@@ -426,12 +426,14 @@ class GPT(nn.Module):
         return self.lm_head(x), self.lm_head(x[:, [-1], :]), x[:, -1], x[..., 1:3, None]
 
 
+@pytest.mark.parametrize("opset", [13, 17, 18])
 @pytest.mark.parametrize("flash", [False, True])
-def test_gpt_with_a_dynamic_batch(flash):
+def test_gpt_with_a_dynamic_batch(flash, opset):
     ember.manual_seed(11)
     model = GPT(flash=flash)
     proto, sess = _check(model, ember.randint(0, 50, (2, 10)), input_names=["idx"],
-                         dynamic_axes={"idx": [0]})
+                         dynamic_axes={"idx": [0]}, opset_version=opset)
+    assert ("LayerNormalization" in {n.op_type for n in proto.graph.node}) == (opset >= 17)
     assert "Gather" in {n.op_type for n in proto.graph.node}
     _compare(sess, model, (ember.randint(0, 50, (5, 10)),))
 
