@@ -12,6 +12,11 @@ else before it runs, naming what to allow-list. A class allow-listed by its embe
 matches the ``torch.`` path PyTorch's files name it by (``torch.nn.modules.linear.Linear``).
 NumPy arrays are rebuilt from their bytes after their dtype and shape are checked; numpy's
 ``_reconstruct`` is never called. ``weights_only=False`` unpickles anything, like PyTorch.
+
+Whole modules are written as PyTorch writes them: ember's classes by their PyTorch paths
+(``torch.nn.modules.batchnorm.BatchNorm2d``, ``torch.nn.functional.gelu``; a user's own class
+keeps its path), so ``torch.load(f, weights_only=False)`` builds working torch modules, and
+a PyTorch file's names resolve to ember's classes and functions when ember loads it.
 """
 from __future__ import annotations
 
@@ -26,6 +31,7 @@ import pickletools
 import struct
 import sys
 import tempfile
+import types
 import uuid
 import zipfile
 
@@ -96,6 +102,13 @@ class _Pickler(pickle._Pickler):
             self.write(pickle.GLOBAL + f"{obj.module}\n{obj.name}\n".encode("utf-8"))
             self.memoize(obj)
             return
+        torch_name = _torch_name(obj)
+        if torch_name is not None:
+            # an ember class or function (a whole module's class, TransformerEncoderLayer's
+            # activation) by the name PyTorch knows it by, so torch.load builds torch objects
+            self.write(pickle.GLOBAL + "{}\n{}\n".format(*torch_name).encode("utf-8"))
+            self.memoize(obj)
+            return
         super().save_global(obj, name)
 
     def save(self, obj, save_persistent_id=True):
@@ -109,6 +122,13 @@ class _Pickler(pickle._Pickler):
             return self._save_reduce_of((_TORCH_SIZE, (tuple(obj),)), obj)
         if isinstance(obj, device):
             return self._save_reduce_of((_TORCH_DEVICE, (str(obj),)), obj)
+        if isinstance(obj, types.FunctionType) and _torch_name(obj) is not None:
+            # (pickle dispatches functions to the base class's save_global)
+            x = self.memo.get(id(obj))
+            if x is not None:
+                self.write(self.get(x[0]))
+                return None
+            return self.save_global(obj)
         if obj.__class__ is _HookDict:
             # hook stores are written as PyTorch writes them, plain OrderedDicts
             return self._save_reduce_of((collections.OrderedDict, (), None, None,
@@ -147,6 +167,88 @@ class _Pickler(pickle._Pickler):
             inner = Tensor._wrap(t._data)
             return (_REBUILD_PARAMETER, (inner, t._rg, collections.OrderedDict()))
         return (_REBUILD_TENSOR, args)
+
+
+# ember.nn classes whose PyTorch file differs from ember's (ember's path with "ember"
+# replaced by "torch" is right for every other one; tests compare with torch)
+_TORCH_FILES = {
+    "BatchNorm1d": "batchnorm", "BatchNorm2d": "batchnorm", "BatchNorm3d": "batchnorm",
+    "LazyBatchNorm1d": "batchnorm", "LazyBatchNorm2d": "batchnorm",
+    "LazyBatchNorm3d": "batchnorm", "SyncBatchNorm": "batchnorm", "_BatchNorm": "batchnorm",
+    "_NormBase": "batchnorm", "_LazyNormBase": "batchnorm", "ChannelShuffle": "channelshuffle",
+    "LocalResponseNorm": "normalization", "CrossMapLRN2d": "normalization",
+}
+
+
+# nn.functional's functions that PyTorch implements in C++ (or under another name): pickled
+# (and allow-listed) by the (module, name) PyTorch's own pickle writes for them
+_TORCH_FUNCTIONS = {n: ("torch._C._nn", n) for n in (
+    "avg_pool2d avg_pool3d elu_ gelu hardtanh_ leaky_relu_ linear one_hot "
+    "scaled_dot_product_attention softplus softshrink").split()}
+_TORCH_FUNCTIONS.update({n: ("torch", n) for n in (
+    "adaptive_avg_pool1d avg_pool1d bilinear celu_ channel_shuffle conv1d conv2d conv3d "
+    "conv_transpose1d conv_transpose2d conv_transpose3d cosine_similarity hardshrink "
+    "pairwise_distance pixel_shuffle pixel_unshuffle prelu relu_ selu_ threshold_").split()})
+_TORCH_FUNCTIONS["logsigmoid"] = ("torch._C._nn", "log_sigmoid")
+_TORCH_FUNCTIONS["threshold"] = ("torch.nn.functional", "_threshold")
+_EMBER_FUNCTIONS = {v: k for k, v in _TORCH_FUNCTIONS.items()}
+
+
+def _functional_names() -> dict:
+    from .nn import functional
+    return {id(v): k for k, v in vars(functional).items()
+            if callable(v) and not isinstance(v, type) and not k.startswith("__")}
+
+
+def _torch_name(obj) -> tuple | None:
+    """``(module, name)`` by which PyTorch knows an ember class or function: nn classes by
+    their ``torch.nn.modules.<file>`` path, ``nn.functional``'s functions as
+    ``torch.nn.functional.<name>``; None for what is not ember's (a user's own class keeps
+    its path)."""
+    module = getattr(obj, "__module__", None)
+    name = getattr(obj, "__qualname__", None)
+    if not isinstance(module, str) or not isinstance(name, str) or \
+            module.split(".")[0] != "ember":
+        return None
+    if isinstance(obj, type):
+        if module.startswith("ember.nn.modules.") and name in _TORCH_FILES:
+            return "torch.nn.modules." + _TORCH_FILES[name], name
+        return "torch" + module[len("ember"):], name
+    found = _functional_names().get(id(obj))
+    if found is not None:
+        return _TORCH_FUNCTIONS.get(found, ("torch.nn.functional", found))
+    import ember
+    top = getattr(ember, getattr(obj, "__name__", ""), None)
+    if top is obj:
+        return "torch", obj.__name__
+    return "torch" + module[len("ember"):], name
+
+
+def _ember_object(module: str, name: str):
+    """What a ``torch.``/``ember.`` name in a file is in ember: the same path with ``ember``
+    for ``torch``, or, for a class in a ``torch.nn.modules`` file that ember lays out
+    differently, the class of that name in ``ember.nn``."""
+    if (module, name) in _EMBER_FUNCTIONS:
+        from .nn import functional
+        return getattr(functional, _EMBER_FUNCTIONS[module, name])
+    try:
+        found = importlib.import_module(_torch_to_ember(module))
+        for part in name.split("."):
+            found = getattr(found, part)
+        return found
+    except (ImportError, AttributeError):
+        from . import nn
+        found = None
+        if module.startswith(("torch.nn.modules.", "ember.nn.modules.")):
+            found = getattr(nn, name, None) or getattr(nn.modules, name, None)
+        elif module.startswith("torch._C") or module == "torch":
+            # PyTorch's compiled functions (TransformerEncoderLayer's activation is
+            # torch._C._nn.gelu): the function of that name in nn.functional or ember
+            import ember
+            found = getattr(nn.functional, name, None) or getattr(ember, name, None)
+        if found is not None:
+            return found
+        raise
 
 
 def _write_aligned(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
@@ -389,6 +491,11 @@ def _user_allowed() -> dict:
         table[name] = obj
         if name.startswith("ember."):
             table["torch." + name[len("ember."):]] = obj
+            torch_name = _torch_name(obj)
+            if torch_name is not None:
+                table["{}.{}".format(*torch_name)] = obj
+                if _functional_names().get(id(obj)) is not None:
+                    table["torch.nn.functional." + obj.__name__] = obj
     return table
 
 
@@ -484,10 +591,7 @@ class _Unpickler(pickle._Unpickler):
             if module.split(".")[0] == "numpy" and name == "dtype":
                 return _numpy_dtype
             # weights_only=False: anything, as in PyTorch (torch.* names are ember's)
-            mod = importlib.import_module(_torch_to_ember(module))
-            found = mod
-            for part in name.split("."):
-                found = getattr(found, part)
+            found = _ember_object(module, name)
         elif found is np.dtype:
             return _numpy_dtype
         return found

@@ -123,8 +123,8 @@ def test_get_unsafe_globals_in_checkpoint():
     em, tm = _models()
     want = sorted(torch.serialization.get_unsafe_globals_in_checkpoint(_buf(torch, tm)))
     assert ember.serialization.get_unsafe_globals_in_checkpoint(_buf(torch, tm)) == want
-    assert ember.serialization.get_unsafe_globals_in_checkpoint(_buf(ember, em)) == [
-        w.replace("torch.", "ember.") for w in want]
+    # ember writes PyTorch's names
+    assert ember.serialization.get_unsafe_globals_in_checkpoint(_buf(ember, em)) == want
     with ember.serialization.safe_globals([ember.nn.ReLU]):
         assert len(ember.serialization.get_unsafe_globals_in_checkpoint(_buf(torch, tm))) == 2
     assert ember.serialization.get_unsafe_globals_in_checkpoint(
@@ -231,3 +231,197 @@ def test_safetensors_errors():
         ember.safetensors.save({"a": ember.ones(2, dtype=ember.complex128)})
     with pytest.raises(RuntimeError, match="header"):
         ember.safetensors.load(b"\xff" * 8 + b"{}")
+
+
+# -- whole modules between ember and PyTorch ---------------------------------------------------
+def _cnn(lib):
+    nn = lib.nn
+    return nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(),
+                         nn.MaxPool2d(2), nn.Conv2d(4, 6, 3, padding_mode="reflect", padding=1),
+                         nn.ReLU(), nn.AdaptiveAvgPool2d(2), nn.Dropout(0.3), nn.Flatten(),
+                         nn.Linear(24, 5), nn.LogSoftmax(dim=1))
+
+
+_WHOLE = {
+    "linear": (lambda lib: lib.nn.Linear(3, 4), (5, 3)),
+    "mlp": (lambda lib: lib.nn.Sequential(lib.nn.Linear(3, 8), lib.nn.Tanh(),
+                                          lib.nn.Linear(8, 8), lib.nn.GELU(),
+                                          lib.nn.Linear(8, 2)), (5, 3)),
+    "cnn": (_cnn, (3, 1, 8, 8)),
+    "lstm": (lambda lib: lib.nn.LSTM(3, 5, num_layers=2, batch_first=True,
+                                     bidirectional=True), (2, 4, 3)),
+    "transformer": (lambda lib: lib.nn.TransformerEncoderLayer(8, 2, 16, activation="gelu",
+                                                               batch_first=True), (2, 4, 8)),
+}
+
+
+def _outputs(model, x):
+    out = model(x)
+    if isinstance(out, tuple):      # an LSTM's (output, (h_n, c_n))
+        out = [out[0], *out[1]]
+    else:
+        out = [out]
+    return [o.detach().numpy() for o in out]
+
+
+def _same_outputs(a, b):
+    assert len(a) == len(b)
+    for u, v in zip(a, b):
+        np.testing.assert_allclose(u, v, rtol=1e-5, atol=1e-6)
+
+
+def _seeded(lib, make):
+    lib.manual_seed(0)
+    model = make(lib)
+    if any(isinstance(m, lib.nn.BatchNorm2d) for m in model.modules()):
+        model(lib.randn(8, 1, 8, 8) * 3 + 1)        # running statistics moved
+    return model.eval()
+
+
+def _classes(model, lib_name):
+    return {type(m).__module__.split(".")[0] for m in model.modules()} == {lib_name}
+
+
+@pytest.mark.parametrize("kind", list(_WHOLE))
+def test_torch_loads_whole_ember_modules_as_torch_modules(kind):
+    make, shape = _WHOLE[kind]
+    em = _seeded(ember, make)
+    back = torch.load(_buf(ember, em), weights_only=False)
+    assert _classes(back, "torch")
+    assert repr(back) == repr(em)
+    assert list(back.state_dict()) == list(em.state_dict())
+    x = np.random.default_rng(2).standard_normal(shape).astype(np.float32)
+    back.eval()
+    _same_outputs(_outputs(back, torch.tensor(x)), _outputs(em, ember.tensor(x)))
+
+
+@pytest.mark.parametrize("kind", list(_WHOLE))
+def test_ember_loads_whole_torch_modules_as_ember_modules(kind):
+    make, shape = _WHOLE[kind]
+    tm = _seeded(torch, make)
+    back = ember.load(_buf(torch, tm), weights_only=False)
+    assert _classes(back, "ember")
+    assert repr(back) == repr(tm)
+    x = np.random.default_rng(3).standard_normal(shape).astype(np.float32)
+    _same_outputs(_outputs(back, ember.tensor(x)), _outputs(tm, torch.tensor(x)))
+    # and back again: ember's file of it loads in torch with the same outputs
+    again = torch.load(_buf(ember, back), weights_only=False)
+    _same_outputs(_outputs(again, torch.tensor(x)), _outputs(tm, torch.tensor(x)))
+
+
+def test_whole_module_allow_lists_by_pytorch_path():
+    em, tm = _cnn(ember).eval(), _cnn(torch).eval()
+    classes = {type(m).__name__ for m in em.modules()}
+    # torch's weights_only loader takes ember's file with torch's classes allow-listed
+    with torch.serialization.safe_globals([getattr(torch.nn, c) for c in classes]):
+        back = torch.load(_buf(ember, em))
+    assert _classes(back, "torch")
+    # ember's takes torch's (BatchNorm2d lives in torch.nn.modules.batchnorm) with ember's
+    with ember.serialization.safe_globals([getattr(ember.nn, c) for c in classes]):
+        assert _classes(ember.load(_buf(torch, tm)), "ember")
+        assert _classes(ember.load(_buf(ember, em)), "ember")
+    others = [getattr(ember.nn, c) for c in classes if c != "BatchNorm2d"]
+    for lib, m in ((torch, tm), (ember, em)):
+        with ember.serialization.safe_globals(others), pytest.raises(
+                pickle.UnpicklingError, match=r"GLOBAL torch\.nn\.modules\.batchnorm\.BatchNorm2d"):
+            ember.load(_buf(lib, m))
+
+
+def test_ember_classes_are_written_by_their_pytorch_paths():
+    from ember.serialization import _ember_object, _torch_name
+    checked = 0
+    for name in dir(ember.nn):
+        cls = getattr(ember.nn, name)
+        tcls = getattr(torch.nn, name, None)
+        if isinstance(cls, type) and issubclass(cls, ember.nn.Module) and tcls is not None:
+            assert _torch_name(cls) == (tcls.__module__, tcls.__qualname__), name
+            assert _ember_object(*_torch_name(cls)) is cls
+            checked += 1
+    assert checked > 100
+    import pickletools
+    for name in dir(torch.nn.functional):
+        fn = getattr(torch.nn.functional, name)
+        if not (hasattr(ember.nn.functional, name) and callable(fn)
+                and not isinstance(fn, type) and not name.startswith("_")):
+            continue
+        ours = _torch_name(getattr(ember.nn.functional, name))
+        assert _ember_object(*ours) is getattr(ember.nn.functional, name), name    # round trip
+        try:
+            raw = pickle.dumps(fn, protocol=2)
+        except (AttributeError, pickle.PicklingError):     # torch's max_pool2d... are local
+            assert ours == ("torch.nn.functional", name), name
+            continue
+        found = [a for op, a, _ in pickletools.genops(raw) if op.name == "GLOBAL"]
+        if len(found) == 1:         # the name torch's own pickle writes
+            assert " ".join(ours) == found[0], name
+        else:       # torch writes getattr(torch._C._VariableFunctionsClass, name): the same
+            assert ours[0] == "torch" and getattr(torch, ours[1]) is fn, name
+    assert _torch_name(np.ndarray) is None
+
+
+def test_user_module_classes_keep_their_path(monkeypatch):
+    import sys
+    import types
+
+    def net_module(lib):
+        mod = types.ModuleType("user_nets")
+
+        class Net(lib.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.body = lib.nn.Sequential(lib.nn.Linear(4, 6), lib.nn.ReLU())
+                self.head = lib.nn.Linear(6, 2)
+
+            def forward(self, x):
+                return self.head(self.body(x)) * 2
+
+        Net.__module__, Net.__qualname__ = "user_nets", "Net"
+        mod.Net = Net
+        return mod
+
+    # the user's script under ember saves, the same script under torch loads
+    monkeypatch.setitem(sys.modules, "user_nets", net_module(ember))
+    em = sys.modules["user_nets"].Net()
+    raw = _buf(ember, em).getvalue()
+    assert b"user_nets\nNet" in raw and b"ember" not in raw
+    monkeypatch.setitem(sys.modules, "user_nets", net_module(torch))
+    back = torch.load(io.BytesIO(raw), weights_only=False)
+    assert type(back) is sys.modules["user_nets"].Net
+    assert isinstance(back.body[0], torch.nn.Linear)
+    x = np.random.default_rng(4).standard_normal((3, 4)).astype(np.float32)
+    _same_outputs(_outputs(back, torch.tensor(x)), _outputs(em, ember.tensor(x)))
+
+
+def test_torch_transformer_layer_loads_with_ember_allow_list():
+    tm = _seeded(torch, _WHOLE["transformer"][0])
+    names = torch.serialization.get_unsafe_globals_in_checkpoint(_buf(torch, tm))
+    assert "torch._C._nn.gelu" in names
+    allowed = [ember.nn.TransformerEncoderLayer, ember.nn.MultiheadAttention, ember.nn.Linear,
+               ember.nn.modules.linear.NonDynamicallyQuantizableLinear, ember.nn.LayerNorm,
+               ember.nn.Dropout]
+    with ember.serialization.safe_globals(allowed), pytest.raises(
+            pickle.UnpicklingError, match=r"torch\._C\._nn\.gelu"):
+        ember.load(_buf(torch, tm))
+    with ember.serialization.safe_globals([*allowed, ember.nn.functional.gelu]):
+        back = ember.load(_buf(torch, tm))
+        assert back.activation is ember.nn.functional.gelu
+        # ember's own file of the layer names the same globals as torch's, up to gelu's path
+        again = ember.load(_buf(ember, back))
+    x = np.random.default_rng(5).standard_normal((2, 4, 8)).astype(np.float32)
+    _same_outputs(_outputs(again, ember.tensor(x)), _outputs(tm, torch.tensor(x)))
+
+
+def test_torch_loads_ember_transformer_layer_with_its_allow_list():
+    em = _seeded(ember, _WHOLE["transformer"][0])
+    allowed = [torch.nn.TransformerEncoderLayer, torch.nn.MultiheadAttention, torch.nn.Linear,
+               torch.nn.modules.linear.NonDynamicallyQuantizableLinear, torch.nn.LayerNorm,
+               torch.nn.Dropout, torch.nn.functional.gelu]
+    assert sorted(torch.serialization.get_unsafe_globals_in_checkpoint(_buf(ember, em))) == \
+        sorted(torch.serialization.get_unsafe_globals_in_checkpoint(
+            _buf(torch, torch.load(_buf(ember, em), weights_only=False))))
+    with torch.serialization.safe_globals(allowed):
+        back = torch.load(_buf(ember, em))
+    assert back.activation is torch.nn.functional.gelu
+    x = np.random.default_rng(6).standard_normal((2, 4, 8)).astype(np.float32)
+    back.eval()
+    _same_outputs(_outputs(back, torch.tensor(x)), _outputs(em, ember.tensor(x)))

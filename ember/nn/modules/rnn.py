@@ -136,10 +136,19 @@ class RNNBase(Module):
             s += f", bidirectional={self.bidirectional}"
         return s
 
+    def __getstate__(self) -> dict:
+        state = super().__getstate__()
+        # PyTorch's RNNBase keeps this list in the instance and needs it in a whole-module file
+        state["_flat_weights"] = self._flat_weights
+        return state
+
     def __setstate__(self, state: dict) -> None:
         super().__setstate__(state)
         if "proj_size" not in state:
             self.proj_size = 0
+        # PyTorch's files also hold its cached weight lists; here _flat_weights is a property
+        self.__dict__.pop("_flat_weights", None)
+        self.__dict__.pop("_flat_weight_refs", None)
 
     # -- checks -----------------------------------------------------------------------------
     def check_input(self, input: Tensor, batch_sizes) -> None:
