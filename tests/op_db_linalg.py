@@ -276,6 +276,46 @@ OPS = [
            errors=lambda: [ErrorCase((np.ones((3, 3, 3)),), {"ord": 2}, RuntimeError,
                                      "linalg.norm: If dim is not specified but ord is, the "
                                      "input must be 1D or 2D. Got 3D.")]),
+    OpInfo("linalg_matrix_exp", lambda lib, a: lib.linalg.matrix_exp(a),
+           lambda rng: [Sample((_r(rng, 3, 3),)), Sample((_r(rng, 2, 4, 4) * 3.0,)),
+                        Sample((_r(rng, 1, 1),))],
+           errors=lambda: [ErrorCase((np.ones((2, 3)),), {}, RuntimeError,
+                                     "linalg.matrix_exp: A must be batches of square matrices, "
+                                     "but they are 2 by 3 matrices"),
+                           ErrorCase((np.ones(3),), {}, RuntimeError,
+                                     "linalg.matrix_exp: The input tensor A must have at least "
+                                     "2 dimensions.")]),
+    OpInfo("matrix_exp", lambda lib, a: a.matrix_exp(), lambda rng: [Sample((_r(rng, 2, 2),))]),
+    OpInfo("linalg_householder_product",
+           lambda lib, a, t: lib.linalg.householder_product(a, t),
+           lambda rng: [Sample((_r(rng, 4, 3), _r(rng, 2))), Sample((_r(rng, 3, 3), _r(rng, 3))),
+                        Sample((_r(rng, 2, 5, 2), _r(rng, 2, 2)))],
+           errors=lambda: [ErrorCase((np.ones((3, 4)), np.ones(2)), {}, RuntimeError,
+                                     "torch.linalg.householder_product: input.shape[-2] must be "
+                                     "greater than or equal to input.shape[-1]"),
+                           ErrorCase((np.ones((4, 3)), np.ones(4)), {}, RuntimeError,
+                                     "torch.linalg.householder_product: input.shape[-1] must be "
+                                     "greater than or equal to tau.shape[-1]")]),
+    OpInfo("orgqr", lambda lib, a, t: a.orgqr(t), lambda rng: [Sample((_r(rng, 3, 2),
+                                                                       _r(rng, 2)))]),
+    # Q and R from the same LAPACK algorithm (geqrf's Householder signs) in both libraries
+    OpInfo("linalg_qr", lambda lib, a, **kw: lib.linalg.qr(a, **kw),
+           lambda rng: [Sample((_r(rng, 4, 3),)), Sample((_r(rng, 3, 5),)),
+                        Sample((_r(rng, 2, 3, 3),))],
+           output_index=0,
+           errors=lambda: [ErrorCase((np.ones((2, 2)),), {"mode": "x"}, RuntimeError,
+                                     "qr received unrecognized mode 'x' but expected one of "
+                                     "'reduced' (default), 'r', or 'complete'")]),
+    # (mode='complete' is not differentiable for tall inputs, which the edge sweep makes:
+    # tests/ops/test_linalg_factor.py checks it)
+    OpInfo("linalg_qr_R", lambda lib, a, **kw: lib.linalg.qr(a, **kw),
+           lambda rng: [Sample((_r(rng, 4, 3),)), Sample((_r(rng, 3, 5),))], output_index=1),
+    OpInfo("linalg_qr_both", lambda lib, a: (lambda q: q.Q + q.R * 0.5)(lib.linalg.qr(a)),
+           lambda rng: [Sample((_r(rng, 3, 3),)), Sample((_r(rng, 2, 2, 2),))]),
+    OpInfo("qr_legacy", lambda lib, a: lib.qr(a).R, lambda rng: [Sample((_r(rng, 4, 3),))]),
+    OpInfo("geqrf", lambda lib, a: lib.geqrf(a), lambda rng: [Sample((_r(rng, 4, 3),)),
+                                                               Sample((_r(rng, 2, 3, 5),))],
+           differentiable=False, output_index=0),
     OpInfo("linalg_vecdot", lambda lib, a, b: lib.linalg.vecdot(a, b),
            _pairs(((3, 4), (4,)), ((2, 3), (2, 3)))),
 ]

@@ -1,0 +1,295 @@
+"""QR factorisations and the matrix exponential: ``torch.geqrf``,
+``torch.linalg.householder_product`` (``torch.orgqr``), ``torch.linalg.qr`` and
+``torch.linalg.matrix_exp`` (``torch.matrix_exp``), each beside its backward node.
+
+NumPy's LAPACK gives the Householder form (``qr(mode='raw')``) and Q and R; the product of
+reflectors and the exponential are written here with whole-batch matrix products.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .._dtype import kind as _kind
+from .._tensor import Tensor
+from ..autograd import anp
+from ..autograd.graph import Node, record, record1
+from . import reduction as _rd
+from ._util import tname
+from .linalg import _check_matrix, _need, _on, _SavesOutputs, solve
+
+_wrap = Tensor._wrap
+
+geqrf_type = _rd._return_type("geqrf", ("a", "tau"))
+linalg_qr_type = _rd._return_type("linalg_qr", ("Q", "R"))
+qr_type = _rd._return_type("qr", ("Q", "R"))
+
+
+# -- geqrf: the Householder form of QR --------------------------------------------------------
+def geqrf(input: Tensor, *, out=None):
+    """LAPACK's geqrf: R above the diagonal, the Householder vectors below it, and ``tau``."""
+    d = input._data
+    if d.ndim < 2:
+        raise RuntimeError("torch.geqrf: input must have at least 2 dimensions.")
+    _check_matrix(input, "torch.geqrf", square=False)
+    m, n = d.shape[-2:]
+    k = min(m, n)
+    if d.size:
+        h, tau = np.linalg.qr(d, mode="raw")          # h comes transposed (Fortran order)
+        a = np.ascontiguousarray(np.swapaxes(h, -1, -2)).astype(d.dtype, copy=False)
+        tau = tau.astype(d.dtype, copy=False)
+    else:
+        a, tau = d.copy(), np.zeros(d.shape[:-2] + (k,), d.dtype)
+    if _need(input):
+        node = GeqrfBackward0()
+        node._n_out = 2
+        return geqrf_type(*record(node, (a, tau), (input,)))
+    return geqrf_type(_wrap(a), _wrap(tau))
+
+
+class GeqrfBackward0(Node):
+    """PyTorch records geqrf but defines no derivative for it."""
+
+    __slots__ = ("_n_out",)
+
+    def backward(self, grads):
+        raise NotImplementedError("the derivative for 'geqrf' is not implemented.")
+
+
+# -- householder_product: Q = H_0 H_1 ... H_{k-1} (first n columns) ---------------------------
+def _reflectors(A, k: int):
+    """The Householder vectors ``v_i = e_i + A[i+1:, i]`` as the columns of an (m, k) matrix
+    (an array or a tensor, like ``A``)."""
+    m = A.shape[-2]
+    V = anp.tril(anp.narrow(A, -1, 0, k), -1)
+    return V + anp.constant(np.eye(m, k, dtype=anp.value(A).dtype), A)
+
+
+def householder_product(input: Tensor, tau: Tensor, *, out=None) -> Tensor:
+    """The first n columns of the product of the k Householder reflectors
+    ``H_i = I - tau_i v_i v_i^T`` stored in ``input`` (m, n) and ``tau`` (k), as LAPACK's
+    orgqr forms them."""
+    a, t = input._data, tau._data
+    name = "torch.linalg.householder_product"
+    if a.ndim < 2:
+        raise RuntimeError(f"{name}: input must have at least 2 dimensions.")
+    m, n = a.shape[-2:]
+    if m < n:
+        raise RuntimeError(f"{name}: input.shape[-2] must be greater than or equal to "
+                           "input.shape[-1]")
+    if t.ndim != a.ndim - 1:
+        raise RuntimeError(f"{name}: Expected tau to have one dimension less than input, but "
+                           f"got tau.ndim equal to {t.ndim} and input.ndim is equal to {a.ndim}")
+    k = t.shape[-1]
+    if n < k:
+        raise RuntimeError(f"{name}: input.shape[-1] must be greater than or equal to "
+                           "tau.shape[-1]")
+    if t.shape[:-1] != a.shape[:-2]:
+        raise RuntimeError(f"{name}: Expected batch dimensions of tau to be equal to "
+                           f"input.shape[:-2], but got {list(t.shape[:-1])}")
+    if t.dtype != a.dtype:
+        raise RuntimeError(f"{name}: tau dtype {tname(tau)} does not match input dtype "
+                           f"{tname(input)}")
+    if _kind(a.dtype) not in "fc":
+        raise RuntimeError(f'"orgqr_cpu" not implemented for \'{tname(input)}\'')
+    V = _reflectors(a, k)
+    q = np.broadcast_to(np.eye(m, n, dtype=a.dtype), a.shape).copy()
+    for i in range(k - 1, -1, -1):                    # q = H_i q, from the last reflector
+        v = V[..., :, i:i + 1]
+        q -= (t[..., i, None, None] * v) @ (np.conj(np.swapaxes(v, -1, -2)) @ q)
+    if _need(input, tau):
+        node = LinalgHouseholderProductBackward0()
+        r = record(node, q, (input, tau))
+        node.save2(input, tau)
+        return _rd._out(r, out, "householder_product")
+    return _rd._out(_wrap(q), out, "householder_product")
+
+
+class LinalgHouseholderProductBackward0(Node):
+    """Q = L_i H_i R_i for each reflector (L_i the product before it, R_i after it applied
+    to the first n columns of I): with M_i = L_i^T gQ, the gradient of H_i is M_i R_i^T,
+    so gtau_i = -v^T M_i R_i^T v and gv_i = -tau_i (M_i R_i^T + R_i M_i^T) v. Real inputs."""
+
+    __slots__ = ()
+    _saved_names = ("input", "tau")
+
+    def backward(self, grad):
+        A, tau = self.saved()
+        m, n = A.shape[-2], A.shape[-1]
+        k = tau.shape[-1]
+        if k == 0 or 0 in tuple(A.shape):                  # no reflector: PyTorch gives none
+            return None, None
+        V = _reflectors(A, k)
+        vs = [anp.unsqueeze(V[..., :, i], -1) for i in range(k)]           # (..., m, 1)
+        ts = [anp.unsqueeze(anp.unsqueeze(tau[..., i], -1), -1) for i in range(k)]
+        # R_{k-1} = E, R_{i-1} = H_i R_i
+        R = anp.constant(np.eye(m, n, dtype=anp.value(A).dtype), A)
+        Rs = [None] * k
+        for i in range(k - 1, -1, -1):
+            Rs[i] = R
+            R = R - (ts[i] * vs[i]) @ (vs[i].mT @ R)
+        M = grad
+        gvs, gts = [], []
+        for i in range(k):
+            a = vs[i].mT @ Rs[i]                       # (R_i^T v)^T, (..., 1, n)
+            b = vs[i].mT @ M                           # (M_i^T v)^T
+            gts.append(-anp.sum(a * b, -1))            # (..., 1)
+            gvs.append(-ts[i] * (M @ a.mT + Rs[i] @ b.mT))
+            M = M - (ts[i] * vs[i]) @ b                # M_{i+1} = H_i M_i
+        gV = anp.tril(anp.cat(gvs, -1), -1)           # only A's strictly lower part is read
+        if k < n:
+            gV = anp.cat([gV, anp.zeros(tuple(gV.shape[:-1]) + (n - k,), gV)], -1)
+        return gV, anp.cat(gts, -1)
+
+
+# -- linalg.qr --------------------------------------------------------------------------------
+def qr(A: Tensor, mode: str = "reduced", *, out=None):
+    """``A = QR`` with orthonormal Q and upper-triangular R; ``mode`` 'reduced' (Q m x k),
+    'complete' (Q m x m) or 'r' (R only, Q empty)."""
+    if mode not in ("reduced", "complete", "r"):
+        raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of "
+                           "'reduced' (default), 'r', or 'complete'")
+    _check_matrix(A, "linalg.qr", square=False)
+    d = A._data
+    m, n = d.shape[-2:]
+    k = min(m, n)
+    if d.size:
+        if mode == "r":
+            r = np.linalg.qr(d, mode="r")
+            q = np.zeros((0,), d.dtype)
+        else:
+            q, r = np.linalg.qr(d, mode=mode)
+    else:
+        qcols = m if mode == "complete" else k
+        q = (np.zeros((0,), d.dtype) if mode == "r" else
+             np.broadcast_to(np.eye(m, qcols, dtype=d.dtype), d.shape[:-2] + (m, qcols)).copy())
+        r = np.zeros(d.shape[:-2] + ((m if mode == "complete" else k), n), d.dtype)
+    q, r = q.astype(d.dtype, copy=False), r.astype(d.dtype, copy=False)
+    if _need(A):
+        node = LinalgQrBackward0()
+        node._n_out = 2
+        node.mode = mode
+        res = record(node, (q, r), (A,))
+        node.save_outputs(res)
+        return linalg_qr_type(*res)
+    return linalg_qr_type(_wrap(q), _wrap(r))
+
+
+def qr_legacy(input: Tensor, some: bool = True, *, out=None):
+    """``torch.qr``: ``linalg.qr`` with ``some=False`` for the complete mode."""
+    return qr_type(*qr(input, "reduced" if some else "complete"))
+
+
+def _copyltu(M):
+    """The lower triangle of M mirrored above the diagonal (a symmetric matrix)."""
+    low = anp.tril(M, -1)
+    return low + anp.tril(M, 0).mT
+
+
+class LinalgQrBackward0(_SavesOutputs):
+    """m >= n: gA = (gQ + Q copyltu(M)) R^{-T}, M = R gR^T - gQ^T Q. m < n: A = Q [X | Y]
+    with X square; gY = Q gR_Y and X takes the square formula with gQ + Y gR_Y^T."""
+
+    __slots__ = ("mode",)
+
+    def backward(self, grads):
+        gQ, gR = grads
+        if self.mode == "r":
+            raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed "
+                               "when mode='r'. Please use linalg.qr(A, mode='reduced') if you "
+                               "are going to differentiate through linalg.qr.")
+        Q, R = self._out(0), self._out(1)
+        m, n = Q.shape[-2], R.shape[-1]
+        if self.mode == "complete" and m > n:
+            raise RuntimeError("The QR decomposition is not differentiable when "
+                               "mode='complete' and nrows > ncols.")
+        gY = None
+        if m < n:
+            X, Y = anp.narrow(R, -1, 0, m), anp.narrow(R, -1, m, n - m)
+            Y = Q @ Y                                  # A's columns beyond the square part
+            if gR is not None:
+                gRY = anp.narrow(gR, -1, m, n - m)
+                gY = Q @ gRY
+                extra = Y @ gRY.mT
+                gQ = extra if gQ is None else gQ + extra
+                gR = anp.narrow(gR, -1, 0, m)
+            else:                                      # Q depends on the square part only
+                gY = anp.zeros(tuple(Y.shape), Y)
+            R = X
+        M = None
+        if gR is not None:
+            M = R @ gR.mT
+        if gQ is not None:
+            M = -(gQ.mT @ Q) if M is None else M - gQ.mT @ Q
+        if M is None:
+            return None,
+        B = Q @ _copyltu(M)
+        if gQ is not None:
+            B = B + gQ
+        gA = _on(solve, R.mT, B, left=False)           # B R^{-T}
+        if gY is not None:
+            gA = anp.cat([gA, gY], -1)
+        return gA,
+
+
+# -- matrix exponential -----------------------------------------------------------------------
+# Higham's scaling and squaring with the [13/13] Pade approximant (exact to double precision
+# for 1-norms up to theta_13 after scaling)
+_PADE13 = (64764752532480000.0, 32382376266240000.0, 7771770303897600.0, 1187353796428800.0,
+           129060195264000.0, 10559470521600.0, 670442572800.0, 33522128640.0, 1323241920.0,
+           40840800.0, 960960.0, 16380.0, 182.0, 1.0)
+_THETA13 = 5.371920351148152
+
+
+def _expm(a: np.ndarray) -> np.ndarray:
+    dt = a.dtype
+    x = a.astype(np.complex128 if _kind(dt) == "c" else np.float64)
+    if x.size == 0:
+        return x.astype(dt)
+    n = x.shape[-1]
+    norm = np.abs(x).sum(-2).max(-1)
+    with np.errstate(divide="ignore"):
+        s = np.maximum(0, np.ceil(np.log2(norm / _THETA13))).astype(np.int64)
+    x = x / np.ldexp(1.0, s)[..., None, None]
+    b = _PADE13
+    eye = np.eye(n, dtype=x.dtype)
+    x2 = x @ x
+    x4 = x2 @ x2
+    x6 = x4 @ x2
+    u = x @ (x6 @ (b[13] * x6 + b[11] * x4 + b[9] * x2) + b[7] * x6 + b[5] * x4 + b[3] * x2
+             + b[1] * eye)
+    v = x6 @ (b[12] * x6 + b[10] * x4 + b[8] * x2) + b[6] * x6 + b[4] * x4 + b[2] * x2 \
+        + b[0] * eye
+    r = np.linalg.solve(v - u, v + u)
+    for j in range(int(s.max()) if s.size else 0):
+        sq = r @ r
+        r = np.where((j < s)[..., None, None], sq, r)
+    return r.astype(dt)
+
+
+def matrix_exp(A: Tensor) -> Tensor:
+    """The exponential of a square matrix (or a batch): ``sum_k A^k / k!``."""
+    _check_matrix(A, "linalg.matrix_exp")
+    r = _expm(A._data)
+    if _need(A):
+        node = LinalgMatrixExpBackward0()
+        t = record1(node, r, A)
+        node.save1(A)
+        return t
+    return _wrap(r)
+
+
+class LinalgMatrixExpBackward0(Node):
+    """The adjoint of the Frechet derivative: gA is the upper-right block of
+    exp([[A^H, g], [0, A^H]])."""
+
+    __slots__ = ()
+    _saved_names = ("self",)
+
+    def backward(self, grad):
+        A, = self.saved()
+        n = A.shape[-1]
+        Ah = anp.conj(A).mT
+        top = anp.cat([Ah, grad], -1)
+        bottom = anp.cat([anp.zeros(tuple(A.shape), A), Ah], -1)
+        E = _on(matrix_exp, anp.cat([top, bottom], -2))
+        return anp.narrow(anp.narrow(E, -2, 0, n), -1, n, n),
