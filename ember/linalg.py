@@ -8,12 +8,14 @@ from __future__ import annotations
 from .ops.linalg import LinAlgError, det, diagonal as _diagonal, inv, linalg_cross as cross
 from .ops.linalg import linalg_norm as norm
 from .ops.linalg import matmul, matrix_norm, slogdet, solve, svd, svdvals, vecdot
-from .ops.linalg_factor import householder_product, matrix_exp, qr
+from .ops.linalg_factor import (cholesky, cholesky_ex, eigh, eigvalsh, householder_product,
+                                matrix_exp, qr, solve_triangular)
 from .ops.reduction import vector_norm
 
-__all__ = ["LinAlgError", "cross", "det", "diagonal", "householder_product", "inv", "matmul",
-           "matrix_exp", "matrix_norm", "norm", "qr", "slogdet", "solve", "svd", "svdvals",
-           "vecdot", "vector_norm"]
+__all__ = ["LinAlgError", "cholesky", "cholesky_ex", "cross", "det", "diagonal", "eigh",
+           "eigvalsh", "householder_product", "inv", "matmul", "matrix_exp", "matrix_norm",
+           "norm", "qr", "slogdet", "solve", "solve_triangular", "svd", "svdvals", "vecdot",
+           "vector_norm"]
 
 
 def diagonal(A, *, offset: int = 0, dim1: int = -2, dim2: int = -1):

@@ -15,6 +15,13 @@ def _wellcond(rng, *shape):
     return np.asarray(a + 3.0 * np.eye(n) * rng.choice([-1.0, 1.0]))
 
 
+def _sym(lib, a):
+    """A symmetric matrix with distinct eigenvalues (a rank-k update of a diagonal with
+    distinct entries) from any (..., n, k) sample, so eigenvectors are defined."""
+    n = a.shape[-2]
+    return a @ a.mT + lib.diag(lib.arange(1.0, n + 1.0, dtype=a.dtype))
+
+
 def _pairs(*shape_pairs, grad=None):
     return lambda rng: [Sample((_r(rng, *a), _r(rng, *b)), grad=grad) for a, b in shape_pairs]
 
@@ -316,6 +323,35 @@ OPS = [
     OpInfo("geqrf", lambda lib, a: lib.geqrf(a), lambda rng: [Sample((_r(rng, 4, 3),)),
                                                                Sample((_r(rng, 2, 3, 5),))],
            differentiable=False, output_index=0),
+    OpInfo("linalg_solve_triangular",
+           lambda lib, a, b, **kw: lib.linalg.solve_triangular(a, b, **kw),
+           lambda rng: [Sample((_wellcond(rng, 3, 3), _r(rng, 3, 2)), {"upper": True}),
+                        Sample((_wellcond(rng, 3, 3), _r(rng, 2, 3)),
+                               {"upper": False, "left": False}),
+                        Sample((_wellcond(rng, 2, 3, 3), _r(rng, 3, 4)),
+                               {"upper": False, "unitriangular": True})],
+           errors=lambda: [ErrorCase((np.eye(2), np.ones((3, 1))), {"upper": True},
+                                     RuntimeError, "linalg.solve_triangular: Incompatible "
+                                     "shapes of A and B for the equation AX = B (2x2 and 3x1)")]),
+    # cholesky and eigh read one triangle: the samples symmetrise first, so that the numeric
+    # derivative sees the function the analytic one differentiates
+    OpInfo("linalg_cholesky",
+           lambda lib, a, **kw: lib.linalg.cholesky(a @ a.mT + 0.5 * lib.eye(a.shape[-2],
+                                                                              dtype=a.dtype),
+                                                    **kw),
+           lambda rng: [Sample((_r(rng, 3, 3),)), Sample((_r(rng, 2, 3, 3),), {"upper": True})]),
+    OpInfo("linalg_cholesky_ex",
+           lambda lib, a: lib.linalg.cholesky_ex(a @ a.mT + 0.5 * lib.eye(3, dtype=a.dtype)),
+           lambda rng: [Sample((_r(rng, 3, 3),))], output_index=0),
+    OpInfo("linalg_eigh_values", lambda lib, a: lib.linalg.eigh(_sym(lib, a)),
+           lambda rng: [Sample((_r(rng, 3, 3),)), Sample((_r(rng, 2, 4, 4),))], output_index=0),
+    # eigenvectors are defined up to sign (LAPACK builds differ): compare V * V; their float32
+    # gradients carry rounding scaled by 1 / (eigenvalue gap)
+    OpInfo("linalg_eigh_vectors",
+           lambda lib, a: (lambda v: v * v)(lib.linalg.eigh(_sym(lib, a))[1]),
+           lambda rng: [Sample((_r(rng, 3, 3),)), Sample((_r(rng, 2, 4, 4),))], atol=1e-4),
+    OpInfo("linalg_eigvalsh", lambda lib, a, **kw: lib.linalg.eigvalsh(_sym(lib, a), **kw),
+           lambda rng: [Sample((_r(rng, 3, 3),)), Sample((_r(rng, 3, 3),), {"UPLO": "U"})]),
     OpInfo("linalg_vecdot", lambda lib, a, b: lib.linalg.vecdot(a, b),
            _pairs(((3, 4), (4,)), ((2, 3), (2, 3)))),
 ]

@@ -293,3 +293,201 @@ class LinalgMatrixExpBackward0(Node):
         bottom = anp.cat([anp.zeros(tuple(A.shape), A), Ah], -1)
         E = _on(matrix_exp, anp.cat([top, bottom], -2))
         return anp.narrow(anp.narrow(E, -2, 0, n), -1, n, n),
+
+
+# -- triangular solves ------------------------------------------------------------------------
+def _triangle(a: np.ndarray, upper: bool, unit: bool) -> np.ndarray:
+    t = np.triu(a) if upper else np.tril(a)
+    if unit:
+        t = t.copy()
+        idx = np.arange(a.shape[-1])
+        t[..., idx, idx] = 1
+    return t
+
+
+def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True,
+                     unitriangular: bool = False, out=None) -> Tensor:
+    """X with ``A X = B`` (``X A = B`` when left=False) for triangular A (only the triangle
+    named by ``upper`` is read; its diagonal is taken as ones if ``unitriangular``)."""
+    _check_matrix(A, "linalg.solve_triangular")
+    a, b = A._data, B._data
+    if b.ndim < 2:
+        raise RuntimeError("linalg.solve_triangular: The input tensor B must have at least 2 "
+                           "dimensions.")
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"linalg.solve_triangular: Expected A and B to have the same dtype, "
+                           f"but found A of type {tname(A)} and B of type {tname(B)} instead")
+    n = a.shape[-1]
+    if (b.shape[-2] if left else b.shape[-1]) != n:
+        raise RuntimeError(f"linalg.solve_triangular: Incompatible shapes of A and B for the "
+                           f"equation {'AX = B' if left else 'XA = B'} ({a.shape[-2]}x{n} and "
+                           f"{b.shape[-2]}x{b.shape[-1]})")
+    t = _triangle(a, upper, unitriangular)
+    batch = np.broadcast_shapes(t.shape[:-2], b.shape[:-2])
+    tt = np.broadcast_to(t, batch + t.shape[-2:])
+    bb = np.broadcast_to(b, batch + b.shape[-2:])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        try:
+            x = np.linalg.solve(tt, bb) if left else \
+                np.swapaxes(np.linalg.solve(np.swapaxes(tt, -1, -2), np.swapaxes(bb, -1, -2)),
+                            -1, -2)
+        except np.linalg.LinAlgError:       # a zero on the diagonal: LAPACK's trtrs gives inf
+            x = np.full(batch + b.shape[-2:], np.inf, a.dtype)
+    x = np.ascontiguousarray(x, dtype=a.dtype)
+    if _need(A, B):
+        node = LinalgSolveTriangularBackward0()
+        node.upper, node.left, node.unit = upper, left, unitriangular
+        r = record(node, x, (A, B))
+        node.save1(A)
+        node.save_result(r)
+        return _rd._out(r, out, "solve_triangular")
+    return _rd._out(_wrap(x), out, "solve_triangular")
+
+
+class LinalgSolveTriangularBackward0(Node):
+    """AX = B: gB = A^{-H} g, gA = -gB X^H; XA = B: gB = g A^{-H}, gA = -X^H gB; gA is kept
+    to the triangle A's values were read from."""
+
+    __slots__ = ("upper", "left", "unit")
+    _saved_names = ("self",)
+
+    def backward(self, grad):
+        A, = self.saved()
+        X = self.result()
+        gB = _on(solve_triangular, anp.conj(A).mT, grad, upper=not self.upper, left=self.left,
+                 unitriangular=self.unit)
+        if self.next_functions[0][0] is None:
+            return None, gB
+        gA = -(gB @ anp.conj(X).mT) if self.left else -(anp.conj(X).mT @ gB)
+        k = 1 if self.unit else 0
+        gA = anp.triu(gA, k) if self.upper else anp.tril(gA, -k)
+        return gA, gB
+
+
+# -- Cholesky ---------------------------------------------------------------------------------
+cholesky_ex_type = _rd._return_type("linalg_cholesky_ex", ("L", "info"))
+
+
+def _not_pd(a: np.ndarray, name: str):
+    """PyTorch's message naming the first leading minor that is not positive-definite."""
+    from .linalg import _LinAlgError
+    mats = a.reshape((-1,) + a.shape[-2:])
+    for bi, m in enumerate(mats):
+        for j in range(1, m.shape[-1] + 1):
+            try:
+                np.linalg.cholesky(m[:j, :j])
+            except np.linalg.LinAlgError:
+                where = f"(Batch element {bi}): " if a.ndim > 2 else ""
+                return _LinAlgError(f"{name}: {where}The factorization could not be completed "
+                                    f"because the input is not positive-definite (the leading "
+                                    f"minor of order {j} is not positive-definite).")
+    return _LinAlgError(f"{name}: The factorization could not be completed because the input "
+                        "is not positive-definite.")
+
+
+def cholesky(A: Tensor, *, upper: bool = False, out=None) -> Tensor:
+    """L (lower, or its transpose with ``upper``) with ``A = L L^H``, for Hermitian positive-
+    definite A; only A's lower triangle is read."""
+    _check_matrix(A, "linalg.cholesky")
+    d = A._data
+    low = np.tril(d)
+    sym = low + np.conj(np.swapaxes(np.tril(d, -1), -1, -2))
+    try:
+        L = np.linalg.cholesky(sym) if d.size else d.copy()
+    except np.linalg.LinAlgError:
+        raise _not_pd(sym, "linalg.cholesky") from None
+    L = L.astype(d.dtype, copy=False)
+    if upper:
+        L = np.ascontiguousarray(np.conj(np.swapaxes(L, -1, -2)))
+    if _need(A):
+        node = LinalgCholeskyExBackward0()
+        node.upper = upper
+        r = record1(node, L, A)
+        node.save_result(r)
+        return _rd._out(r, out, "cholesky")
+    return _rd._out(_wrap(L), out, "cholesky")
+
+
+def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False, out=None):
+    """``(L, info)``: ``cholesky`` with the LAPACK status (0: success); a matrix that is not
+    positive-definite raises here too (ember keeps no undefined result)."""
+    L = cholesky(A, upper=upper)
+    return cholesky_ex_type(L, _wrap(np.zeros(A._data.shape[:-2], np.int32)))
+
+
+class LinalgCholeskyExBackward0(Node):
+    """gA = L^{-H} P L^{-1} with P = T + tril(T, -1)^H halved, T = tril(L^H gL)."""
+
+    __slots__ = ("upper",)
+
+    def backward(self, grad):
+        L = self.result()
+        if self.upper:
+            L, grad = anp.conj(L).mT, anp.conj(grad).mT
+        Lh = anp.conj(L).mT
+        T = anp.tril(Lh @ grad, 0)
+        P = 0.5 * (T + anp.conj(anp.tril(T, -1)).mT)
+        gA = _on(solve_triangular, Lh, P, upper=True)
+        return _on(solve_triangular, L, gA, upper=False, left=False),
+
+
+# -- symmetric eigendecomposition -------------------------------------------------------------
+eigh_type = _rd._return_type("linalg_eigh", ("eigenvalues", "eigenvectors"))
+
+
+def eigh(A: Tensor, UPLO: str = "L", *, out=None):
+    """Eigenvalues (ascending) and orthonormal eigenvectors of a Hermitian matrix, read from
+    its lower (``UPLO='L'``) or upper triangle."""
+    if UPLO not in ("L", "U", "l", "u"):
+        raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
+    _check_matrix(A, "linalg.eigh")
+    d = A._data
+    real = np.abs(np.zeros((), d.dtype)).dtype
+    if d.size:
+        w, v = np.linalg.eigh(d, UPLO=UPLO.upper())
+    else:
+        w, v = np.zeros(d.shape[:-1], real), d.copy()
+    w, v = w.astype(real, copy=False), v.astype(d.dtype, copy=False)
+    if _need(A):
+        node = LinalgEighBackward0()
+        node._n_out = 2
+        res = record(node, (w, v), (A,))
+        node.save_outputs(res)
+        return eigh_type(*res)
+    return eigh_type(_wrap(w), _wrap(v))
+
+
+def eigvalsh(A: Tensor, UPLO: str = "L", *, out=None) -> Tensor:
+    """The eigenvalues of a Hermitian matrix, ascending."""
+    if _need(A):
+        return eigh(A, UPLO).eigenvalues
+    if UPLO not in ("L", "U", "l", "u"):
+        raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
+    _check_matrix(A, "linalg.eigh")
+    d = A._data
+    real = np.abs(np.zeros((), d.dtype)).dtype
+    w = np.linalg.eigvalsh(d, UPLO=UPLO.upper()) if d.size else np.zeros(d.shape[:-1], real)
+    return _rd._out(_wrap(w.astype(real, copy=False)), out, "eigvalsh")
+
+
+class LinalgEighBackward0(_SavesOutputs):
+    """gA = V (diag(gw) + skew(V^H gV) / E) V^H, E_ij = w_j - w_i (distinct eigenvalues)."""
+
+    __slots__ = ()
+
+    def backward(self, grads):
+        gw, gV = grads
+        w, V = self._out(0), self._out(1)
+        n = w.shape[-1]
+        eye = anp.constant(np.eye(n, dtype=anp.value(w).dtype), w)
+        if gV is not None:
+            X = anp.conj(V).mT @ gV
+            E = anp.unsqueeze(w, -2) - anp.unsqueeze(w, -1) + eye      # 1 on the diagonal
+            inner = ((X - anp.conj(X).mT) * 0.5 / E) * (1.0 - eye)
+            if gw is not None:
+                inner = inner + anp.unsqueeze(gw, -1) * eye
+        elif gw is not None:
+            inner = anp.unsqueeze(gw, -1) * eye
+        else:
+            return None,
+        return V @ (inner @ anp.conj(V).mT),
