@@ -352,6 +352,26 @@ OPS = [
            lambda rng: [Sample((_r(rng, 3, 3),)), Sample((_r(rng, 2, 4, 4),))], atol=1e-4),
     OpInfo("linalg_eigvalsh", lambda lib, a, **kw: lib.linalg.eigvalsh(_sym(lib, a), **kw),
            lambda rng: [Sample((_r(rng, 3, 3),)), Sample((_r(rng, 3, 3),), {"UPLO": "U"})]),
+    OpInfo("linalg_multi_dot", lambda lib, *ts: lib.linalg.multi_dot(ts),
+           lambda rng: [Sample((_r(rng, 3, 4), _r(rng, 4, 2))),
+                        Sample((_r(rng, 3, 3), _r(rng, 3, 3), _r(rng, 3, 2))),
+                        Sample((_r(rng, 3), _r(rng, 3, 4), _r(rng, 4, 2), _r(rng, 2, 5),
+                                _r(rng, 5)))],
+           errors=lambda: [ErrorCase((np.ones((2, 3)), np.ones((2, 2))), {}, RuntimeError,
+                                     "multi_dot(): tensors 0 and 1 with shapes [2, 3] and "
+                                     "[2, 2] cannot be multiplied")]),
+    OpInfo("linalg_matrix_power", lambda lib, a, n: lib.linalg.matrix_power(a, n),
+           lambda rng: [Sample((_wellcond(rng, 3, 3) / 3.0, n)) for n in (0, 1, 2, 3, 5, -1, -2)]
+           + [Sample((_wellcond(rng, 2, 2, 2) / 3.0, 6))],
+           errors=lambda: [ErrorCase((np.ones((2, 3)), 2), {}, RuntimeError,
+                                     "linalg.matrix_power: A must be batches of square "
+                                     "matrices, but they are 2 by 3 matrices")]),
+    OpInfo("linalg_inv_ex", lambda lib, a: lib.linalg.inv_ex(a),
+           lambda rng: [Sample((_wellcond(rng, 3, 3),))], output_index=0),
+    OpInfo("linalg_solve_ex", lambda lib, a, b: lib.linalg.solve_ex(a, b),
+           lambda rng: [Sample((_wellcond(rng, 3, 3), _r(rng, 3, 2)))], output_index=0),
+    OpInfo("linalg_vander", lambda lib, x, **kw: lib.linalg.vander(x, **kw),
+           lambda rng: [Sample((_r(rng, 4),)), Sample((_r(rng, 2, 3),), {"N": 5})]),
     OpInfo("linalg_vecdot", lambda lib, a, b: lib.linalg.vecdot(a, b),
            _pairs(((3, 4), (4,)), ((2, 3), (2, 3)))),
 ]

@@ -15,7 +15,7 @@ from ..autograd import anp
 from ..autograd.graph import Node, record, record1
 from . import reduction as _rd
 from ._util import tname
-from .linalg import _check_matrix, _need, _on, _SavesOutputs, solve
+from .linalg import _check_matrix, _cname, _need, _on, _SavesOutputs, solve
 
 _wrap = Tensor._wrap
 
@@ -491,3 +491,134 @@ class LinalgEighBackward0(_SavesOutputs):
         else:
             return None,
         return V @ (inner @ anp.conj(V).mT),
+
+
+# -- composites of public ops (so grad_fn names are PyTorch's) --------------------------------
+inv_ex_type = _rd._return_type("linalg_inv_ex", ("inverse", "info"))
+solve_ex_type = _rd._return_type("linalg_solve_ex", ("result", "info"))
+
+
+def inv_ex(A: Tensor, *, check_errors: bool = False, out=None):
+    """``(inverse, info)``; a singular matrix raises here too (ember keeps no undefined
+    result)."""
+    from .linalg import inv
+    return inv_ex_type(inv(A), _wrap(np.zeros(A._data.shape[:-2], np.int32)))
+
+
+def solve_ex(A: Tensor, B: Tensor, *, left: bool = True, check_errors: bool = False, out=None):
+    """``(result, info)`` of ``linalg.solve``."""
+    return solve_ex_type(solve(A, B, left=left),
+                         _wrap(np.zeros(A._data.shape[:-2], np.int32)))
+
+
+def matrix_power(A: Tensor, n: int, *, out=None) -> Tensor:
+    """``A^n`` for an integer n (negative: powers of the inverse), by binary powering as ATen
+    does it (the same products, so the same graph)."""
+    from .linalg import _check_matrix as _chk, inv, matmul
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
+        raise TypeError(f"matrix_power(): argument 'n' must be int, not {type(n).__name__}")
+    _chk(A, "linalg.matrix_power", floating=False)
+    n = int(n)
+    if n == 0:
+        from .creation import eye
+        return A.clone().copy_(eye(A.shape[-1], dtype=A.dtype).expand_as(A))
+    if n == -1:
+        return inv(A)
+    a = A
+    if n < 0:
+        a, n = inv(A), -n
+    if n == 1:
+        return a.clone()
+    if n == 2:
+        return matmul(a, a)
+    if n == 3:
+        return matmul(matmul(a, a), a)
+    z = result = None
+    while n > 0:
+        bit, n = n % 2, n // 2
+        z = a if z is None else matmul(z, z)
+        if bit:
+            result = z if result is None else matmul(result, z)
+    return result
+
+
+def _chain_order(dims: list) -> list:
+    """The classic dynamic program for the cheapest parenthesisation of a matrix chain."""
+    k = len(dims) - 1
+    cost = [[0] * k for _ in range(k)]
+    split = [[0] * k for _ in range(k)]
+    for length in range(1, k):
+        for i in range(k - length):
+            j = i + length
+            cost[i][j] = None
+            for s in range(i, j):
+                c = cost[i][s] + cost[s + 1][j] + dims[i] * dims[s + 1] * dims[j + 1]
+                if cost[i][j] is None or c < cost[i][j]:
+                    cost[i][j], split[i][j] = c, s
+    return split
+
+
+def multi_dot(tensors, *, out=None) -> Tensor:
+    """The product of a chain of matrices (the first may be a row vector, the last a column
+    vector) in the cheapest order."""
+    from .linalg import mm
+    ts = list(tensors)
+    n = len(ts)
+    if n < 2:
+        raise RuntimeError(f"multi_dot(): expected at least 2 tensors but got {n}")
+    first_1d, last_1d = ts[0].dim() == 1, ts[-1].dim() == 1
+    if ts[0].dim() not in (1, 2):
+        raise RuntimeError(f"multi_dot(): the first tensor must be 1D or 2D but got "
+                           f"{ts[0].dim()}D")
+    if ts[-1].dim() not in (1, 2):
+        raise RuntimeError(f"multi_dot(): the last tensor must be 1D or 2D but got "
+                           f"{ts[-1].dim()}D")
+    for i in range(1, n - 1):
+        if ts[i].dim() != 2:
+            raise RuntimeError(f"multi_dot(): tensor {i} must be 2D but got {ts[i].dim()}D")
+    for i in range(1, n):
+        if ts[i].dtype != ts[0].dtype:
+            raise RuntimeError(f"multi_dot(): all tensors must have be the same dtype but "
+                               f"tensor 0 is {_cname(ts[0])} and tensor {i} {_cname(ts[i])}")
+    if first_1d:
+        ts[0] = ts[0].unsqueeze(0)
+    if last_1d:
+        ts[-1] = ts[-1].unsqueeze(-1)
+    for i in range(n - 1):
+        if ts[i].shape[-1] != ts[i + 1].shape[0]:
+            raise RuntimeError(f"multi_dot(): tensors {i} and {i + 1} with shapes "
+                               f"{list(ts[i].shape)} and {list(ts[i + 1].shape)} cannot be "
+                               "multiplied")
+    out_shape = tuple(([] if first_1d else [ts[0].shape[0]])
+                      + ([] if last_1d else [ts[-1].shape[1]]))
+    if n == 2:
+        r = mm(ts[0], ts[1])
+    elif n == 3:
+        a, b = ts[0].shape
+        c, d = ts[2].shape
+        r = (mm(ts[0], mm(ts[1], ts[2])) if (a * c) * (b + d) > (b * d) * (a + c)
+             else mm(mm(ts[0], ts[1]), ts[2]))
+    else:
+        split = _chain_order([t.shape[0] for t in ts] + [ts[-1].shape[1]])
+
+        def prod(i, j):
+            if i == j:
+                return ts[i]
+            s = split[i][j]
+            return mm(prod(i, s), prod(s + 1, j))
+        r = prod(0, n - 1)
+    return _rd._out(r.view(out_shape), out, "multi_dot")
+
+
+def vander(x: Tensor, *, N: int | None = None) -> Tensor:
+    """The Vandermonde matrix ``[1, x, x^2, ..., x^(N-1)]`` along a new last dim (a running
+    product, as ATen builds it)."""
+    from .shape import cat
+    if x.dim() < 1:
+        raise RuntimeError("linalg.vander: x must have at least one dimension. Got a scalar.")
+    n = x.shape[-1] if N is None else N
+    if n <= 1:
+        raise RuntimeError("N must be greater than 1.")
+    ones = x.new_ones(tuple(x.shape) + (1,))
+    powers = x.unsqueeze(-1).expand(*x.shape, n - 1).cumprod(-1)
+    return cat([ones, powers], -1)
