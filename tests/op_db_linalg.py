@@ -372,6 +372,18 @@ OPS = [
            lambda rng: [Sample((_wellcond(rng, 3, 3), _r(rng, 3, 2)))], output_index=0),
     OpInfo("linalg_vander", lambda lib, x, **kw: lib.linalg.vander(x, **kw),
            lambda rng: [Sample((_r(rng, 4),)), Sample((_r(rng, 2, 3),), {"N": 5})]),
+    OpInfo("linalg_pinv", lambda lib, a, **kw: lib.linalg.pinv(a, **kw),
+           lambda rng: [Sample((_r(rng, 3, 5),)), Sample((_r(rng, 5, 3),)),
+                        Sample((_wellcond(rng, 2, 3, 3),)),
+                        Sample((_wellcond(rng, 3, 3),), {"atol": 0.1})],
+           errors=lambda: [ErrorCase((np.ones(3),), {}, RuntimeError,
+                                     "linalg.pinv(Double{[3]}): expected a tensor with 2 or more "
+                                     "dimensions of float, double, cfloat or cdouble types")]),
+    OpInfo("linalg_pinv_hermitian", lambda lib, a: lib.linalg.pinv(_sym(lib, a), hermitian=True),
+           lambda rng: [Sample((_r(rng, 3, 3),))]),
+    OpInfo("linalg_matrix_rank", lambda lib, a, **kw: lib.linalg.matrix_rank(a, **kw),
+           lambda rng: [Sample((_r(rng, 3, 5),)), Sample((_r(rng, 2, 4, 4),), {"atol": 0.5}),
+                        Sample((np.ones((3, 3)),))], differentiable=False),
     OpInfo("linalg_vecdot", lambda lib, a, b: lib.linalg.vecdot(a, b),
            _pairs(((3, 4), (4,)), ((2, 3), (2, 3)))),
 ]

@@ -622,3 +622,89 @@ def vander(x: Tensor, *, N: int | None = None) -> Tensor:
     ones = x.new_ones(tuple(x.shape) + (1,))
     powers = x.unsqueeze(-1).expand(*x.shape, n - 1).cumprod(-1)
     return cat([ones, powers], -1)
+
+
+# -- pseudo-inverse and rank ------------------------------------------------------------------
+def _cutoff(sv: np.ndarray, shape: tuple, atol, rtol, dtype) -> np.ndarray:
+    """PyTorch's tolerance: max(atol, rtol * largest singular value), rtol defaulting to
+    eps * max(m, n) when neither is given (and to 0 when only atol is)."""
+    if rtol is None:
+        rtol = 0.0 if atol is not None and atol > 0 else \
+            np.finfo(np.abs(np.zeros((), dtype)).dtype).eps * max(shape[-2:])
+    smax = sv[..., :1] if sv.shape[-1] else np.zeros(sv.shape[:-1] + (1,), sv.dtype)
+    return np.maximum(0.0 if atol is None else atol, rtol * smax)
+
+
+def _check_pinv_input(A: Tensor, name: str) -> None:
+    d = A._data
+    if d.ndim < 2 or _kind(d.dtype) not in "fc":
+        shape = ", ".join(str(x) for x in d.shape)
+        raise RuntimeError(f"{name}({tname(A)}{{[{shape}]}}): expected a tensor with 2 or more "
+                           "dimensions of float, double, cfloat or cdouble types")
+
+
+def pinv(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False, out=None) -> Tensor:
+    """The Moore-Penrose pseudo-inverse through the SVD (or the eigendecomposition with
+    ``hermitian``), dropping singular values below the tolerance."""
+    _check_pinv_input(A, "linalg.pinv")
+    d = A._data
+    m, n = d.shape[-2:]
+    if d.size == 0:
+        r = np.zeros(d.shape[:-2] + (n, m), d.dtype)
+    elif hermitian:
+        w, v = np.linalg.eigh(d)
+        keep = np.abs(w) > _cutoff(np.abs(w).max(-1, keepdims=True), d.shape, atol, rtol,
+                                   d.dtype)
+        winv = np.where(keep, 1.0 / np.where(keep, w, 1.0), 0.0)
+        r = (v * winv[..., None, :]) @ np.conj(np.swapaxes(v, -1, -2))
+    else:
+        u, sv, vh = np.linalg.svd(d, full_matrices=False)
+        keep = sv > _cutoff(sv, d.shape, atol, rtol, d.dtype)
+        sinv = np.where(keep, 1.0 / np.where(keep, sv, 1.0), 0.0)
+        r = np.conj(np.swapaxes(vh, -1, -2)) * sinv[..., None, :] @ \
+            np.conj(np.swapaxes(u, -1, -2))
+    r = np.ascontiguousarray(r, dtype=d.dtype)
+    if _need(A):
+        node = LinalgPinvBackward0()
+        t = record1(node, r, A)
+        node.save1(A)
+        node.save_result(t)
+        return _rd._out(t, out, "pinv")
+    return _rd._out(_wrap(r), out, "pinv")
+
+
+class LinalgPinvBackward0(Node):
+    """The derivative of A^+ on matrices of constant rank (Golub and Pereyra), arranged so
+    the products stay at the smaller of A's dimensions."""
+
+    __slots__ = ()
+    _saved_names = ("self",)
+
+    def backward(self, grad):
+        A, = self.saved()
+        P = self.result()
+        m, n = A.shape[-2], A.shape[-1]
+        Ph, gh = anp.conj(P).mT, anp.conj(grad).mT
+        if m <= n:
+            K = gh @ P
+            KPh = K @ Ph
+            gA = -anp.conj(P @ K).mT + KPh - (A @ P) @ KPh + (Ph @ P) @ (gh - K @ A)
+        else:
+            K = P @ gh
+            PhK = Ph @ K
+            gA = -anp.conj(K @ P).mT + ((gh - A @ K) @ P) @ Ph + PhK - (PhK @ P) @ A
+        return anp.conj(gA),
+
+
+def matrix_rank(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False,
+                out=None) -> Tensor:
+    """The number of singular values above the tolerance (int64)."""
+    _check_pinv_input(A, "linalg.matrix_rank")
+    d = A._data
+    if d.size == 0:
+        return _wrap(np.zeros(d.shape[:-2], np.int64))
+    sv = np.abs(np.linalg.eigvalsh(d)) if hermitian else np.linalg.svd(d, compute_uv=False)
+    if hermitian:
+        sv = -np.sort(-sv, -1)
+    r = (sv > _cutoff(sv, d.shape, atol, rtol, d.dtype)).sum(-1).astype(np.int64)
+    return _rd._out(_wrap(np.asarray(r)), out, "matrix_rank")
