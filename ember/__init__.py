@@ -84,6 +84,8 @@ from .ops.linalg import (addbmm, addmm, addmv, addr, baddbmm, bmm, cross, det, d
                          diag_embed, diagonal, dot, einsum, ger, inner, kron, matmul, mm, mv,
                          outer, tensordot, trace, vdot)
 from .ops.linalg import inv as inverse, slogdet_legacy as slogdet
+from .ops.linalg_factor import geqrf, matrix_exp, householder_product as orgqr
+from .ops.linalg_factor import matrix_power, qr_legacy as qr
 from . import linalg
 
 # --- shape (ember/ops/shape.py)

@@ -9,6 +9,7 @@ from ._tensor import Tensor
 from .ops import creation as _cr
 from .ops import indexing as _ix
 from .ops import linalg as _la
+from .ops import linalg_factor as _lf
 from .ops import pointwise as _pw
 from .ops import reduction as _rd
 from .ops import shape as _sh
@@ -127,6 +128,8 @@ _TABLE = {
     "diag_embed": _la.diag_embed, "cross": _la.cross, "det": _la.det, "inverse": _la.inv,
     "slogdet": _la.slogdet_legacy, "addmm_": _la.addmm_, "addmv_": _la.addmv_,
     "addr_": _la.addr_, "addbmm_": _la.addbmm_, "baddbmm_": _la.baddbmm_,
+    "matrix_exp": _lf.matrix_exp, "geqrf": _lf.geqrf, "orgqr": _lf.householder_product,
+    "qr": _lf.qr_legacy, "matrix_power": _lf.matrix_power,
     # --- shape (ember/ops/shape.py)
     "view": _sh.view, "view_as": _sh.view_as, "reshape": _sh.reshape,
     "reshape_as": _sh.reshape_as, "flatten": _sh.flatten, "ravel": _sh.ravel,

@@ -8,10 +8,16 @@ from __future__ import annotations
 from .ops.linalg import LinAlgError, det, diagonal as _diagonal, inv, linalg_cross as cross
 from .ops.linalg import linalg_norm as norm
 from .ops.linalg import matmul, matrix_norm, slogdet, solve, svd, svdvals, vecdot
+from .ops.linalg_factor import (cholesky, cholesky_ex, eigh, eigvalsh, householder_product,
+                                inv_ex, matrix_exp, matrix_power, matrix_rank, multi_dot,
+                                pinv, qr, solve_ex, solve_triangular, vander)
 from .ops.reduction import vector_norm
 
-__all__ = ["LinAlgError", "cross", "det", "diagonal", "inv", "matmul", "matrix_norm", "norm",
-           "slogdet", "solve", "svd", "svdvals", "vecdot", "vector_norm"]
+__all__ = ["LinAlgError", "cholesky", "cholesky_ex", "cross", "det", "diagonal", "eigh",
+           "eigvalsh", "householder_product", "inv", "inv_ex", "matmul", "matrix_exp",
+           "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr",
+           "slogdet", "solve", "solve_ex", "solve_triangular", "svd", "svdvals", "vander",
+           "vecdot", "vector_norm"]
 
 
 def diagonal(A, *, offset: int = 0, dim1: int = -2, dim2: int = -1):

@@ -15,6 +15,13 @@ def _wellcond(rng, *shape):
     return np.asarray(a + 3.0 * np.eye(n) * rng.choice([-1.0, 1.0]))
 
 
+def _sym(lib, a):
+    """A symmetric matrix with distinct eigenvalues (a rank-k update of a diagonal with
+    distinct entries) from any (..., n, k) sample, so eigenvectors are defined."""
+    n = a.shape[-2]
+    return a @ a.mT + lib.diag(lib.arange(1.0, n + 1.0, dtype=a.dtype))
+
+
 def _pairs(*shape_pairs, grad=None):
     return lambda rng: [Sample((_r(rng, *a), _r(rng, *b)), grad=grad) for a, b in shape_pairs]
 
@@ -276,6 +283,107 @@ OPS = [
            errors=lambda: [ErrorCase((np.ones((3, 3, 3)),), {"ord": 2}, RuntimeError,
                                      "linalg.norm: If dim is not specified but ord is, the "
                                      "input must be 1D or 2D. Got 3D.")]),
+    OpInfo("linalg_matrix_exp", lambda lib, a: lib.linalg.matrix_exp(a),
+           lambda rng: [Sample((_r(rng, 3, 3),)), Sample((_r(rng, 2, 4, 4) * 3.0,)),
+                        Sample((_r(rng, 1, 1),))],
+           errors=lambda: [ErrorCase((np.ones((2, 3)),), {}, RuntimeError,
+                                     "linalg.matrix_exp: A must be batches of square matrices, "
+                                     "but they are 2 by 3 matrices"),
+                           ErrorCase((np.ones(3),), {}, RuntimeError,
+                                     "linalg.matrix_exp: The input tensor A must have at least "
+                                     "2 dimensions.")]),
+    OpInfo("matrix_exp", lambda lib, a: a.matrix_exp(), lambda rng: [Sample((_r(rng, 2, 2),))]),
+    OpInfo("linalg_householder_product",
+           lambda lib, a, t: lib.linalg.householder_product(a, t),
+           lambda rng: [Sample((_r(rng, 4, 3), _r(rng, 2))), Sample((_r(rng, 3, 3), _r(rng, 3))),
+                        Sample((_r(rng, 2, 5, 2), _r(rng, 2, 2)))],
+           errors=lambda: [ErrorCase((np.ones((3, 4)), np.ones(2)), {}, RuntimeError,
+                                     "torch.linalg.householder_product: input.shape[-2] must be "
+                                     "greater than or equal to input.shape[-1]"),
+                           ErrorCase((np.ones((4, 3)), np.ones(4)), {}, RuntimeError,
+                                     "torch.linalg.householder_product: input.shape[-1] must be "
+                                     "greater than or equal to tau.shape[-1]")]),
+    OpInfo("orgqr", lambda lib, a, t: a.orgqr(t), lambda rng: [Sample((_r(rng, 3, 2),
+                                                                       _r(rng, 2)))]),
+    # Q and R from the same LAPACK algorithm (geqrf's Householder signs) in both libraries
+    OpInfo("linalg_qr", lambda lib, a, **kw: lib.linalg.qr(a, **kw),
+           lambda rng: [Sample((_r(rng, 4, 3),)), Sample((_r(rng, 3, 5),)),
+                        Sample((_r(rng, 2, 3, 3),))],
+           output_index=0,
+           errors=lambda: [ErrorCase((np.ones((2, 2)),), {"mode": "x"}, RuntimeError,
+                                     "qr received unrecognized mode 'x' but expected one of "
+                                     "'reduced' (default), 'r', or 'complete'")]),
+    # (mode='complete' is not differentiable for tall inputs, which the edge sweep makes:
+    # tests/ops/test_linalg_factor.py checks it)
+    OpInfo("linalg_qr_R", lambda lib, a, **kw: lib.linalg.qr(a, **kw),
+           lambda rng: [Sample((_r(rng, 4, 3),)), Sample((_r(rng, 3, 5),))], output_index=1),
+    OpInfo("linalg_qr_both", lambda lib, a: (lambda q: q.Q + q.R * 0.5)(lib.linalg.qr(a)),
+           lambda rng: [Sample((_r(rng, 3, 3),)), Sample((_r(rng, 2, 2, 2),))]),
+    OpInfo("qr_legacy", lambda lib, a: lib.qr(a).R, lambda rng: [Sample((_r(rng, 4, 3),))]),
+    OpInfo("geqrf", lambda lib, a: lib.geqrf(a), lambda rng: [Sample((_r(rng, 4, 3),)),
+                                                               Sample((_r(rng, 2, 3, 5),))],
+           differentiable=False, output_index=0),
+    OpInfo("linalg_solve_triangular",
+           lambda lib, a, b, **kw: lib.linalg.solve_triangular(a, b, **kw),
+           lambda rng: [Sample((_wellcond(rng, 3, 3), _r(rng, 3, 2)), {"upper": True}),
+                        Sample((_wellcond(rng, 3, 3), _r(rng, 2, 3)),
+                               {"upper": False, "left": False}),
+                        Sample((_wellcond(rng, 2, 3, 3), _r(rng, 3, 4)),
+                               {"upper": False, "unitriangular": True})],
+           errors=lambda: [ErrorCase((np.eye(2), np.ones((3, 1))), {"upper": True},
+                                     RuntimeError, "linalg.solve_triangular: Incompatible "
+                                     "shapes of A and B for the equation AX = B (2x2 and 3x1)")]),
+    # cholesky and eigh read one triangle: the samples symmetrise first, so that the numeric
+    # derivative sees the function the analytic one differentiates
+    OpInfo("linalg_cholesky",
+           lambda lib, a, **kw: lib.linalg.cholesky(a @ a.mT + 0.5 * lib.eye(a.shape[-2],
+                                                                              dtype=a.dtype),
+                                                    **kw),
+           lambda rng: [Sample((_r(rng, 3, 3),)), Sample((_r(rng, 2, 3, 3),), {"upper": True})]),
+    OpInfo("linalg_cholesky_ex",
+           lambda lib, a: lib.linalg.cholesky_ex(a @ a.mT + 0.5 * lib.eye(3, dtype=a.dtype)),
+           lambda rng: [Sample((_r(rng, 3, 3),))], output_index=0),
+    OpInfo("linalg_eigh_values", lambda lib, a: lib.linalg.eigh(_sym(lib, a)),
+           lambda rng: [Sample((_r(rng, 3, 3),)), Sample((_r(rng, 2, 4, 4),))], output_index=0),
+    # eigenvectors are defined up to sign (LAPACK builds differ): compare V * V; their float32
+    # gradients carry rounding scaled by 1 / (eigenvalue gap)
+    OpInfo("linalg_eigh_vectors",
+           lambda lib, a: (lambda v: v * v)(lib.linalg.eigh(_sym(lib, a))[1]),
+           lambda rng: [Sample((_r(rng, 3, 3),)), Sample((_r(rng, 2, 4, 4),))], atol=1e-4),
+    OpInfo("linalg_eigvalsh", lambda lib, a, **kw: lib.linalg.eigvalsh(_sym(lib, a), **kw),
+           lambda rng: [Sample((_r(rng, 3, 3),)), Sample((_r(rng, 3, 3),), {"UPLO": "U"})]),
+    OpInfo("linalg_multi_dot", lambda lib, *ts: lib.linalg.multi_dot(ts),
+           lambda rng: [Sample((_r(rng, 3, 4), _r(rng, 4, 2))),
+                        Sample((_r(rng, 3, 3), _r(rng, 3, 3), _r(rng, 3, 2))),
+                        Sample((_r(rng, 3), _r(rng, 3, 4), _r(rng, 4, 2), _r(rng, 2, 5),
+                                _r(rng, 5)))],
+           errors=lambda: [ErrorCase((np.ones((2, 3)), np.ones((2, 2))), {}, RuntimeError,
+                                     "multi_dot(): tensors 0 and 1 with shapes [2, 3] and "
+                                     "[2, 2] cannot be multiplied")]),
+    OpInfo("linalg_matrix_power", lambda lib, a, n: lib.linalg.matrix_power(a, n),
+           lambda rng: [Sample((_wellcond(rng, 3, 3) / 3.0, n)) for n in (0, 1, 2, 3, 5, -1, -2)]
+           + [Sample((_wellcond(rng, 2, 2, 2) / 3.0, 6))],
+           errors=lambda: [ErrorCase((np.ones((2, 3)), 2), {}, RuntimeError,
+                                     "linalg.matrix_power: A must be batches of square "
+                                     "matrices, but they are 2 by 3 matrices")]),
+    OpInfo("linalg_inv_ex", lambda lib, a: lib.linalg.inv_ex(a),
+           lambda rng: [Sample((_wellcond(rng, 3, 3),))], output_index=0),
+    OpInfo("linalg_solve_ex", lambda lib, a, b: lib.linalg.solve_ex(a, b),
+           lambda rng: [Sample((_wellcond(rng, 3, 3), _r(rng, 3, 2)))], output_index=0),
+    OpInfo("linalg_vander", lambda lib, x, **kw: lib.linalg.vander(x, **kw),
+           lambda rng: [Sample((_r(rng, 4),)), Sample((_r(rng, 2, 3),), {"N": 5})]),
+    OpInfo("linalg_pinv", lambda lib, a, **kw: lib.linalg.pinv(a, **kw),
+           lambda rng: [Sample((_r(rng, 3, 5),)), Sample((_r(rng, 5, 3),)),
+                        Sample((_wellcond(rng, 2, 3, 3),)),
+                        Sample((_wellcond(rng, 3, 3),), {"atol": 0.1})],
+           errors=lambda: [ErrorCase((np.ones(3),), {}, RuntimeError,
+                                     "linalg.pinv(Double{[3]}): expected a tensor with 2 or more "
+                                     "dimensions of float, double, cfloat or cdouble types")]),
+    OpInfo("linalg_pinv_hermitian", lambda lib, a: lib.linalg.pinv(_sym(lib, a), hermitian=True),
+           lambda rng: [Sample((_r(rng, 3, 3),))]),
+    OpInfo("linalg_matrix_rank", lambda lib, a, **kw: lib.linalg.matrix_rank(a, **kw),
+           lambda rng: [Sample((_r(rng, 3, 5),)), Sample((_r(rng, 2, 4, 4),), {"atol": 0.5}),
+                        Sample((np.ones((3, 3)),))], differentiable=False),
     OpInfo("linalg_vecdot", lambda lib, a, b: lib.linalg.vecdot(a, b),
            _pairs(((3, 4), (4,)), ((2, 3), (2, 3)))),
 ]

@@ -123,6 +123,16 @@ def _pack_unsorted(lib, x):
     return lib.nn.utils.rnn.pack_padded_sequence(x, [2, 3, 1], enforce_sorted=False).data
 
 
+def _pad_packed(lib, d, **kw):
+    R = lib.nn.utils.rnn
+    packed = R.PackedSequence(d, lib.tensor([3, 2, 2, 1]))
+    return R.pad_packed_sequence(packed, **kw)[0]
+
+
+def _pad_seq(lib, a, b, c, **kw):
+    return lib.nn.utils.rnn.pad_sequence([a, b, c], **kw)
+
+
 OPS = [
     OpInfo("rnn_tanh_cell", _cell("rnn_tanh_cell"), _cell_samples(1), grad_fn="TanhBackward0",
            errors=_cell_errors("rnn_tanh_cell")),
@@ -159,6 +169,17 @@ OPS = [
            grad_fn="PackPaddedSequenceBackward0"),
     OpInfo("pack_padded_sequence_unsorted", _pack_unsorted,
            lambda rng: [Sample((_r(rng, 3, 3, 2),))]),
+    # ATen's composite: one slice copy_ per run of equal batch sizes into a filled tensor
+    OpInfo("pad_packed_sequence", _pad_packed,
+           lambda rng: [Sample((_r(rng, 8, 2),)),
+                        Sample((_r(rng, 8, 2),), {"batch_first": True, "total_length": 6,
+                                                  "padding_value": -1.0})],
+           grad_fn="CopySlices"),
+    OpInfo("pad_sequence", _pad_seq,
+           lambda rng: [Sample((_r(rng, 3, 2), _r(rng, 1, 2), _r(rng, 4, 2))),
+                        Sample((_r(rng, 3, 2), _r(rng, 1, 2), _r(rng, 4, 2)),
+                               {"batch_first": True, "padding_side": "left"})],
+           grad_fn="CopySlices"),
 ]
 
 

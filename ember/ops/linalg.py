@@ -1287,10 +1287,11 @@ def svdvals(A: Tensor, *, driver=None, out=None) -> Tensor:
     return _out(_wrap(s), out, "svdvals")
 
 
-class LinalgSvdBackward0(Node):
-    """PyTorch's svd_backward (distinct singular values assumed)."""
+class _SavesOutputs(Node):
+    """A node of a decomposition that returns several tensors and differentiates through
+    them: it keeps each output's data and version like ``saved()`` does."""
 
-    __slots__ = ("full", "_n_out", "_outs")
+    __slots__ = ("_n_out", "_outs")
 
     def save_outputs(self, res) -> None:
         self._outs = tuple((t._data, t._version_counter(), t._version_counter().v)
@@ -1312,6 +1313,12 @@ class LinalgSvdBackward0(Node):
         if STATE.enabled:
             t.grad_fn, t._rg, t._out_nr = self, True, i
         return t
+
+
+class LinalgSvdBackward0(_SavesOutputs):
+    """PyTorch's svd_backward (distinct singular values assumed)."""
+
+    __slots__ = ("full",)
 
     def backward(self, grads):
         gU, gS, gVh = grads

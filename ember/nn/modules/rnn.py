@@ -264,7 +264,11 @@ class RNNBase(Module):
             output = PackedSequence(out, batch_sizes, sorted_indices, unsorted_indices)
             states = tuple(self.permute_hidden(s, unsorted_indices) for s in states)
         else:
-            output = out.transpose(0, 1) if self.batch_first else out
+            output = out
+            if self.batch_first:
+                # PyTorch's RNN/GRU kernel turns its result around in place (transpose_, so
+                # TransposeBackward1); its LSTM kernel returns a transposed copy's view
+                output = out.transpose(0, 1) if self.mode == "LSTM" else out.transpose_(0, 1)
             if not batched:
                 output = output.squeeze(bdim)
                 states = tuple(s.squeeze(1) for s in states)

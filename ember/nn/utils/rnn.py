@@ -35,53 +35,55 @@ def _rows(batch_sizes: np.ndarray, batch: int) -> np.ndarray:
     return np.flatnonzero(mask.reshape(steps * batch)) if steps else np.zeros(0, np.int64)
 
 
-def _pack_rows(x, rows: np.ndarray):
-    """Gather ``rows`` of ``x`` flattened to ``(T * B, *)`` (an array or a tensor)."""
-    if anp.is_array(x):
-        return x.reshape((-1,) + x.shape[2:])[rows]
-    return _pack_op(x, rows)
+def _pack_rows(x: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Gather ``rows`` of ``x`` flattened to ``(T * B, *)``."""
+    return x.reshape((-1,) + x.shape[2:])[rows]
 
 
-def _unpack_rows(data, rows: np.ndarray, shape: tuple, fill=0.0):
+def _unpack_rows(data, rows: np.ndarray, batch_sizes: np.ndarray, shape: tuple, fill=0.0):
     """Scatter the packed ``data`` into a ``shape`` (T, B, *) array filled with ``fill``."""
     if anp.is_array(data):
         out = np.full((shape[0] * shape[1],) + tuple(shape[2:]), fill, dtype=data.dtype)
         out[rows] = data
         return out.reshape(shape)
-    return _unpack_op(data, rows, shape, fill)
+    return _pad_runs(data, batch_sizes, shape, fill)
 
 
-def _pack_op(x: Tensor, rows: np.ndarray) -> Tensor:
+def _pad_runs(data: Tensor, batch_sizes: np.ndarray, shape: tuple, fill) -> Tensor:
+    """The padded ``(T, B, *)`` tensor of packed ``data``, composed as ATen composes
+    ``_pad_packed_sequence``: a filled tensor and one slice ``copy_`` per run of time steps of
+    equal batch size (so the graph is PyTorch's chain of ``CopySlices``)."""
+    from ...ops.creation import full
+    out = full(shape, fill, dtype=data.dtype)
+    rest = tuple(shape[2:])
+    off = prev_i = 0
+    prev_b = int(batch_sizes[0]) if len(batch_sizes) else 0
+    for i in range(len(batch_sizes) + 1):
+        b = int(batch_sizes[i]) if i < len(batch_sizes) else 0
+        if b != prev_b:
+            n = prev_b * (i - prev_i)
+            out[prev_i:i, :prev_b].copy_(data[off:off + n].view((i - prev_i, prev_b) + rest))
+            off += n
+            prev_i = i
+        prev_b = b
+    return out
+
+
+def _pack_op(x: Tensor, rows: np.ndarray, batch_sizes: np.ndarray) -> Tensor:
     r = _pack_rows(x._data, rows)
     if STATE.enabled and x._rg:
         node = PackPaddedSequenceBackward0()
-        node.rows = rows
+        node.rows, node.batch_sizes = rows, batch_sizes
         node.shape = x._data.shape
         return record1(node, r, x)
     return _wrap(r)
 
 
 class PackPaddedSequenceBackward0(Node):
-    __slots__ = ("rows", "shape")
+    __slots__ = ("rows", "batch_sizes", "shape")
 
     def backward(self, grad):          # the packed rows go back to their padded places
-        return (_unpack_rows(grad, self.rows, self.shape),)
-
-
-def _unpack_op(data: Tensor, rows: np.ndarray, shape: tuple, fill) -> Tensor:
-    r = _unpack_rows(data._data, rows, shape, fill)
-    if STATE.enabled and data._rg:
-        node = PadPackedSequenceBackward0()
-        node.rows = rows
-        return record1(node, r, data)
-    return _wrap(r)
-
-
-class PadPackedSequenceBackward0(Node):
-    __slots__ = ("rows",)
-
-    def backward(self, grad):          # padding positions receive no gradient
-        return (_pack_rows(grad, self.rows),)
+        return (_unpack_rows(grad, self.rows, self.batch_sizes, self.shape),)
 
 
 # -- PackedSequence ---------------------------------------------------------------------------
@@ -187,7 +189,7 @@ def pack_padded_sequence(input: Tensor, lengths, batch_first: bool = False,
                            f"max length in `lengths`, but got {steps} and {lens[0]}")
     top = int(lens[0]) if lens.size else 0
     batch_sizes = (lens[None, :] > np.arange(top)[:, None]).sum(1).astype(np.int64)
-    data = _pack_op(input, _rows(batch_sizes, batch))
+    data = _pack_op(input, _rows(batch_sizes, batch), batch_sizes)
     return PackedSequence(data, _wrap(batch_sizes), sorted_indices, None)
 
 
@@ -207,8 +209,7 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False,
         steps = total_length
     data = sequence.data
     shape = (steps, batch) + tuple(data.shape[1:])
-    rows = _rows(bs, batch)
-    padded = _unpack_op(data, rows, shape, padding_value)
+    padded = _pad_runs(data, bs, shape, padding_value)
     lengths = (bs[None, :] > np.arange(batch)[:, None]).sum(1).astype(np.int64)
     if batch_first:
         padded = _sh.transpose(padded, 0, 1)
@@ -232,17 +233,20 @@ def pad_sequence(sequences, batch_first: bool = False, padding_value: float = 0.
                          f"{padding_side}.")
     if not sequences:
         raise RuntimeError("received an empty list of sequences")
-    lens = np.array([s.shape[0] for s in sequences], dtype=np.int64)
-    batch, steps = len(sequences), int(lens.max())
-    # the flat (time * B + batch) place of every row of the concatenated sequences
-    t = np.arange(steps)[None, :]
-    keep = t < lens[:, None] if padding_side == "right" else t >= (steps - lens)[:, None]
-    b_idx, t_idx = np.nonzero(keep)
-    rows = t_idx * batch + b_idx
-    data = _sh.cat(sequences, 0)
-    shape = (steps, batch) + tuple(sequences[0].shape[1:])
-    padded = _unpack_op(data, rows, shape, padding_value)
-    return _sh.transpose(padded, 0, 1) if batch_first else padded
+    from ...ops.creation import full
+    steps, batch = max(s.shape[0] for s in sequences), len(sequences)
+    rest = tuple(sequences[0].shape[1:])
+    # composed as ATen composes it: one slice copy_ per sequence (a chain of CopySlices)
+    out = full((batch, steps) + rest if batch_first else (steps, batch) + rest, padding_value,
+               dtype=sequences[0].dtype)
+    for i, seq in enumerate(sequences):
+        n = seq.shape[0]
+        start = 0 if padding_side == "right" else steps - n
+        if batch_first:
+            out.select(0, i).narrow(0, start, n).copy_(seq)
+        else:
+            out.narrow(0, start, n).select(1, i).copy_(seq)
+    return out
 
 
 def unpad_sequence(padded_sequences: Tensor, lengths, batch_first: bool = False) -> list:
