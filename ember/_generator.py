@@ -69,9 +69,9 @@ from __future__ import annotations
 import math
 import os
 
-import ml_dtypes
 import numpy as np
 
+from . import _dtype
 from ._dtype import kind as _kind
 
 __all__ = ["Generator", "default_generator", "uniform", "normal", "normal_tensor", "random_",
@@ -83,7 +83,7 @@ _U32 = np.uint32
 _U64 = np.uint64
 _F32 = np.float32
 _F64 = np.float64
-_BF16 = np.dtype(ml_dtypes.bfloat16)
+_BF16 = _dtype.BF16      # refreshed when ml_dtypes is loaded (_dtype.on_bf16_load)
 _I64 = np.int64
 _TWO32 = 1 << 32
 _DEFAULT_SEED = 67280421310721
@@ -436,8 +436,20 @@ def _numel(shape) -> int:
     return n
 
 
+def _bf16_loaded() -> None:
+    global _BF16
+    _BF16 = _dtype.BF16
+
+
+_dtype.on_bf16_load(_bf16_loaded)
+
+
 def _float_info(dtype):
-    fi = ml_dtypes.finfo(dtype) if dtype == _BF16 else np.finfo(dtype)
+    if dtype == _BF16:
+        import ml_dtypes
+        fi = ml_dtypes.finfo(dtype)
+    else:
+        fi = np.finfo(dtype)
     return float(fi.min), float(fi.max)
 
 
