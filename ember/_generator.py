@@ -112,7 +112,7 @@ def _has_legacy_seeding() -> bool:
         return False
 
 
-_LEGACY_SEEDING = _has_legacy_seeding()
+_LEGACY_SEEDING: list = []     # [bool] once numpy.random is first needed
 
 
 def _temper(y: np.ndarray) -> np.ndarray:
@@ -142,26 +142,45 @@ class Generator:
         if device is not None and str(device) != "cpu":
             from ._size import check_device
             check_device(device)
-        self._bg = np.random.MT19937()
-        self._ng = np.random.Generator(self._bg)
         self._reseed(_DEFAULT_SEED)
+
+    def __getattr__(self, name: str):
+        # Reached only while the slots _bg/_ng are unset: NumPy's engine (and numpy.random,
+        # which "import ember" then need not load) is built at the generator's first draw.
+        if name == "_bg" or name == "_ng":
+            bg = np.random.MT19937()
+            self._bg = bg
+            self._ng = np.random.Generator(bg)
+            self._seed_engine(bg, self._seed)
+            return getattr(self, name)
+        raise AttributeError(f"'torch._C.Generator' object has no attribute '{name}'")
 
     # -- seeding -----------------------------------------------------------------------------
     def _reseed(self, seed: int) -> None:
         self._seed = seed
-        bg = self._bg
-        if _LEGACY_SEEDING:
-            # NumPy's C init_genrand (RandomState's seeding) leaves exactly this key, pos 624.
-            bg._legacy_seeding(seed & 0xFFFFFFFF)
-        else:
-            bg.state = {"bit_generator": "MT19937",
-                        "state": {"key": _seed_key(seed), "pos": _N}}
+        try:
+            bg = object.__getattribute__(self, "_bg")
+        except AttributeError:      # no engine yet: it is seeded from _seed when built
+            bg = None
+        if bg is not None:
+            self._seed_engine(bg, seed)
         # A fresh engine reports left=1, next=0 until its first draw regenerates the key.
         self._head = _EMPTY_U32
         self._head_used = 0
         self._head_next = 0
         self._normal_d = None
         self._normal_f = None
+
+    @staticmethod
+    def _seed_engine(bg, seed: int) -> None:
+        if not _LEGACY_SEEDING:
+            _LEGACY_SEEDING.append(_has_legacy_seeding())
+        if _LEGACY_SEEDING[0]:
+            # NumPy's C init_genrand (RandomState's seeding) leaves exactly this key, pos 624.
+            bg._legacy_seeding(seed & 0xFFFFFFFF)
+        else:
+            bg.state = {"bit_generator": "MT19937",
+                        "state": {"key": _seed_key(seed), "pos": _N}}
 
     def manual_seed(self, seed) -> "Generator":
         """Seed the generator (any int in [-2**63, 2**64)); returns ``self``."""
