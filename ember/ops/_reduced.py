@@ -1,0 +1,146 @@
+"""bfloat16 composites computed as PyTorch's CPU kernels compute them, bit for bit.
+
+PyTorch's kernels for the reduced floating types convert each vector to float32, run the whole
+composite in float32 and round once to bfloat16. Rounding a correctly computed float32 result
+to bfloat16 hides most float32 differences, but not all: where a composite cancels (``1 +
+erf(x)`` for negative x, ``1 + tanh(y)`` near saturation) or a result lies near a bfloat16
+tie, the exact float32 operations decide the last bfloat16 bit. So these mirror the kernels'
+operations one for one (ATen's ``Vectorized<float>``, compiled by GCC with FMA contraction):
+
+- ``erf`` is Abramowitz-Stegun 7.1.26 with FMAs (``Vectorized<float>::erf``), not a correctly
+  rounded erf;
+- ``tanh`` is SLEEF's ``tanhf_u10``: within 1 ulp, and exactly +-1 beyond |x| > 8.664339742;
+- ``a * b + c`` written in a kernel is one FMA where GCC contracts it (``addcmul``, the
+  gelu-tanh inner term, layer norm's affine step).
+
+An FMA is emulated in float64: the product of two float32 values is exact there, so only the
+final sum is rounded twice (float64, then float32), which differs from one rounding only when
+the float64 sum lies exactly on a float32 tie — not seen on any of the random inputs tested.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+_F32 = np.float32
+_F64 = np.float64
+_ONE = _F32(1.0)
+
+
+def fma(a, b, c) -> np.ndarray:
+    """float32 ``a * b + c`` with one rounding (emulated through float64)."""
+    return (np.asarray(a, _F64) * np.asarray(b, _F64) + np.asarray(c, _F64)).astype(_F32)
+
+
+def erf(x: np.ndarray) -> np.ndarray:
+    """ATen's ``Vectorized<float>::erf``: sign(x) * (1 - r(t) * t * exp(-x^2)),
+    t = 1 / (1 + p |x|), r a quartic in t (Abramowitz-Stegun 7.1.26)."""
+    a = np.abs(x)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        t = _ONE / fma(_F32(0.3275911), a, _ONE)
+        r = fma(_F32(1.061405429), t, _F32(-1.453152027))
+        r = fma(r, t, _F32(1.421413741))
+        r = fma(r, t, _F32(-0.284496736))
+        r = fma(r, t, _F32(0.254829592))
+        e = -np.exp(-(x * x))
+        y = fma(e * t, r, _ONE)
+    return np.copysign(y, x)
+
+
+_TANH_ONE = _F32(8.664339742)
+
+
+def tanh(x: np.ndarray) -> np.ndarray:
+    """SLEEF's tanhf_u10 (ATen's ``Vectorized<float>::tanh``): the float32 tanh, saturating
+    to exactly +-1 for |x| > 8.664339742."""
+    r = np.tanh(np.asarray(x, _F64)).astype(_F32)
+    return np.where(np.abs(x) > _TANH_ONE, np.copysign(_ONE, x), r)
+
+
+_ALPHA = _F32(math.sqrt(0.5))                            # M_SQRT1_2
+_BETA = _F32(math.sqrt(2.0) * (2.0 / math.sqrt(math.pi)) * 0.5)   # M_SQRT2 * M_2_SQRTPI / 2
+_KAPPA = _F32(0.044715)
+_PDF = _F32(2.0 / math.sqrt(math.pi) * math.sqrt(0.5) * 0.5)    # M_2_SQRTPI * M_SQRT1_2 / 2
+_HALF = _F32(0.5)
+
+
+def gelu(x: np.ndarray, approximate: str) -> np.ndarray:
+    """GeluKernelImpl on float32 values (the caller rounds to bfloat16)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        if approximate == "none":
+            return x * _HALF * (_ONE + erf(x * _ALPHA))
+        inner = _BETA * fma(_KAPPA, x * x * x, x)
+        return _HALF * x * (_ONE + tanh(inner))
+
+
+def gelu_backward(dy: np.ndarray, x: np.ndarray, approximate: str) -> np.ndarray:
+    """GeluBackwardKernelImpl on float32 values."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        if approximate == "none":
+            cdf = _HALF * (_ONE + erf(x * _ALPHA))
+            pdf = _PDF * np.exp(x * x * _F32(-0.5))
+            return dy * fma(x, pdf, cdf)
+        x_sq = x * x
+        inner = _BETA * fma(_KAPPA, x * x * x, x)
+        th = tanh(inner)
+        left = _HALF * x
+        right = _ONE + th
+        d_tanh = fma(-th, th, _ONE)
+        d_inner = _BETA * fma(_F32(3.0) * _KAPPA, x_sq, _ONE)
+        return dy * fma(left * d_tanh, d_inner, _HALF * right)
+
+
+def silu(x: np.ndarray) -> np.ndarray:
+    """silu_kernel: x / (1 + exp(-x)) in float32."""
+    with np.errstate(over="ignore"):
+        return x / (_ONE + np.exp(-x))
+
+
+def silu_backward(dy: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """silu_backward_kernel: dy * s * (1 + x * (1 - s)), s = 1 / (1 + exp(-x))."""
+    with np.errstate(over="ignore"):
+        s = _ONE / (_ONE + np.exp(-x))
+        return dy * s * fma(x, _ONE - s, _ONE)
+
+
+# -- cpu_kernel_vec's scalar lanes --------------------------------------------------------------
+# An elementwise kernel runs its vector form over blocks of 2 * Vectorized<BFloat16>::size()
+# = 32 elements (AVX2, PyTorch's x86-64 default) and its scalar form on the rest of each range;
+# ranges are the whole (coalesced, contiguous) tensor, or with more than GRAIN_SIZE elements one
+# of at::parallel_for's equal chunks per thread. Where the scalar form rounds differently (it
+# computes on c10::BFloat16 values), those elements differ, and ember reproduces them.
+_GRAIN = 32768
+_BLOCK = 32
+
+
+def scalar_lanes(a: np.ndarray, num_threads: int) -> np.ndarray:
+    """Boolean mask of the elements of ``a`` that PyTorch computes with the scalar form."""
+    n = a.size
+    if a.flags.c_contiguous:
+        order = "C"
+    elif a.flags.f_contiguous:
+        order = "F"
+    else:       # strided: TensorIterator's basic loop, scalar throughout
+        return np.ones(a.shape, bool)
+    mask = np.zeros(n, bool)
+    chunk = n
+    if n > _GRAIN and num_threads > 1:
+        nt = min(num_threads, -(-n // _GRAIN))
+        chunk = -(-n // nt)
+    for start in range(0, n, max(chunk, 1)):
+        end = min(n, start + chunk)
+        mask[end - (end - start) % _BLOCK:end] = True
+    return mask.reshape(a.shape, order=order)
+
+
+def rsqrt(d: np.ndarray, bf16, num_threads: int) -> np.ndarray:
+    """rsqrt_kernel on bfloat16 data: ``1 / sqrt(x)`` in float32 (the vector form), except
+    on the scalar lanes, where ``1 / std::sqrt(BFloat16)`` rounds the root to bfloat16 first."""
+    x = d.astype(_F32)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        root = np.sqrt(x)
+        lanes = scalar_lanes(d, num_threads)
+        if lanes.any():
+            root = np.where(lanes, root.astype(bf16).astype(_F32), root)
+        return (_ONE / root).astype(bf16)
