@@ -1322,7 +1322,13 @@ def log_softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
     else:
         with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
             z = a - a.max(axis=k, keepdims=True)
-            z -= np.log(np.exp(z).sum(axis=k, keepdims=True))
+            s = np.exp(z).sum(axis=k, keepdims=True)
+            if acc is not None and k == d.ndim - 1:
+                # PyTorch's last-dim kernel keeps the sum and its log in the input's dtype
+                s = np.log(s.astype(d.dtype).astype(acc)).astype(d.dtype).astype(acc)
+            else:
+                s = np.log(s)
+            z -= s
             r = z.astype(d.dtype, copy=False)
     return _softmax_result(LogSoftmaxBackward0, r, x, k)
 
