@@ -144,3 +144,65 @@ def rsqrt(d: np.ndarray, bf16, num_threads: int) -> np.ndarray:
         if lanes.any():
             root = np.where(lanes, root.astype(bf16).astype(_F32), root)
         return (_ONE / root).astype(bf16)
+
+
+# -- prod: binary_kernel_reduce_vec on c10::BFloat16 --------------------------------------------
+# prod multiplies bfloat16 values pairwise, rounding every product, so the order decides the
+# result. Along the contiguous last dim each row is reduced in blocks of 4 * 16 elements (four
+# 16-lane accumulators, combined (0*1)*(2*3), then lane by lane), then the tail one by one; along
+# any other dim each output is a running product in index order.
+_LANES = 16
+
+
+def _mul(a, b, bf16):
+    return (a * b).astype(bf16).astype(_F32)
+
+
+def _inner_prod(x: np.ndarray, bf16) -> np.ndarray:
+    """Rows of ``x`` (float32 values of bfloat16 data, shape (m, n)) reduced as
+    vectorized_inner_reduction does; returns float32 values of bfloat16 results."""
+    m, n = x.shape
+    out = np.ones(m, _F32)
+    count = n // (4 * _LANES)
+    if count:
+        blocks = x[:, :count * 4 * _LANES].reshape(m, count, 4, _LANES)
+        acc = blocks[:, 0]
+        for i in range(1, count):
+            acc = _mul(acc, blocks[:, i], bf16)
+        lanes = _mul(_mul(acc[:, 0], acc[:, 1], bf16), _mul(acc[:, 2], acc[:, 3], bf16), bf16)
+        b = lanes[:, 0]
+        for j in range(1, _LANES):
+            b = _mul(b, lanes[:, j], bf16)
+        out = _mul(out, b, bf16)
+    for k in range(count * 4 * _LANES, n):
+        out = _mul(out, x[:, k], bf16)
+    return out
+
+
+def prod(d: np.ndarray, axis, keepdim: bool, num_threads: int) -> np.ndarray:
+    """``prod`` of bfloat16 data over ``axis`` (None: all elements) in PyTorch's order."""
+    bf16 = d.dtype
+    x = d.astype(_F32)
+    if axis is None:
+        flat = x.reshape(-1)
+        n = flat.size
+        if n > _GRAIN and num_threads > 1:
+            # at::parallel_for's chunks, one partial product each, multiplied in thread order
+            nt = min(num_threads, -(-n // _GRAIN))
+            chunk = -(-n // nt)
+            r = np.ones(1, _F32)
+            for s in range(0, n, chunk):
+                r = _mul(r, _inner_prod(flat[s:s + chunk].reshape(1, -1), bf16), bf16)
+        else:
+            r = _inner_prod(flat.reshape(1, -1), bf16)
+        return r.reshape(()).astype(bf16)
+    if axis == x.ndim - 1:
+        r = _inner_prod(x.reshape(-1, x.shape[-1]), bf16).reshape(x.shape[:-1])
+    else:
+        moved = np.moveaxis(x, axis, 0)
+        r = np.ones(moved.shape[1:], _F32)
+        for row in moved:
+            r = _mul(r, row, bf16)
+    if keepdim:
+        r = np.expand_dims(r, axis)
+    return r.astype(bf16)

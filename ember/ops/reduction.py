@@ -20,7 +20,7 @@ from ..autograd import anp
 from ..autograd.grad_mode import STATE
 from ..autograd import anp
 from ..autograd.graph import Node, record, record1
-from . import pointwise as _pw
+from . import _reduced, pointwise as _pw
 from ._util import tname, wrap_dim, wrap_dims
 
 _wrap = Tensor._wrap
@@ -294,6 +294,10 @@ def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out=None
     with np.errstate(over="ignore", invalid="ignore"):
         if dim is not None and not d.ndim:
             r = d.astype(target)
+        elif target == _dtype.BF16 and d.dtype == target and d.size:
+            # bfloat16 products rounded one by one, in the order PyTorch's kernel takes them
+            from .._threads import get_num_threads
+            r = _reduced.prod(d, axis, keepdim and dim is not None, get_num_threads())
         else:
             r = np.asarray(np.prod(d, axis=axis, dtype=acc,
                                    keepdims=keepdim and dim is not None)).astype(target)
