@@ -93,13 +93,13 @@ def gelu_backward(dy: np.ndarray, x: np.ndarray, approximate: str) -> np.ndarray
 
 def silu(x: np.ndarray) -> np.ndarray:
     """silu_kernel: x / (1 + exp(-x)) in float32."""
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):
         return x / (_ONE + np.exp(-x))
 
 
 def silu_backward(dy: np.ndarray, x: np.ndarray) -> np.ndarray:
     """silu_backward_kernel: dy * s * (1 + x * (1 - s)), s = 1 / (1 + exp(-x))."""
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):
         s = _ONE / (_ONE + np.exp(-x))
         return dy * s * fma(x, _ONE - s, _ONE)
 
@@ -206,3 +206,11 @@ def prod(d: np.ndarray, axis, keepdim: bool, num_threads: int) -> np.ndarray:
     if keepdim:
         r = np.expand_dims(r, axis)
     return r.astype(bf16)
+
+
+def lerp(a: np.ndarray, b: np.ndarray, w) -> np.ndarray:
+    """lerp's vector kernel on float32 values: ``fmadd(w < 0.5 ? w : w - 1, b - a,
+    w < 0.5 ? a : b)``, ``w`` a float32 scalar or array (exact at both ends)."""
+    w = np.asarray(w, _F32)
+    small = np.abs(w) < 0.5
+    return fma(np.where(small, w, w - _ONE), b - a, np.where(small, a, b))

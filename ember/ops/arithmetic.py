@@ -849,10 +849,7 @@ def lerp(input: Tensor, end: Tensor, weight, *, out=None) -> Tensor:
         # PyTorch's two-sided form: exact at both ends of the interval
         if rt == _dtype.BF16:
             # its vector kernel: fmadd(w < 0.5 ? w : w - 1, end - start, w < 0.5 ? start : end)
-            w = np.asarray(w, np.float32)
-            small = np.abs(w) < 0.5
-            r = _reduced.fma(np.where(small, w, w - np.float32(1)), diff,
-                             np.where(small, a, b))
+            r = _reduced.lerp(a, b, w)
         elif isinstance(w, _ndarray):
             r = np.where(np.abs(w) < 0.5, a + w * diff, b - diff * (1 - w))
         elif builtins.abs(w) < 0.5:
