@@ -214,3 +214,42 @@ def lerp(a: np.ndarray, b: np.ndarray, w) -> np.ndarray:
     w = np.asarray(w, _F32)
     small = np.abs(w) < 0.5
     return fma(np.where(small, w, w - _ONE), b - a, np.where(small, a, b))
+
+
+_HALVES = [4, 5, 6, 7, 0, 1, 2, 3]
+_PAIRS = [2, 3, 0, 1, 6, 7, 4, 5]
+_NEIGHBOURS = [1, 0, 3, 2, 5, 4, 7, 6]
+
+
+def vec_sum_rows(v: np.ndarray) -> np.ndarray:
+    """The float32 sum of each row of ``v`` (shape (m, n)) in the order of ATen's bfloat16
+    ``map_reduce_all``: two 8-lane accumulators over 16-element blocks (a partial block
+    added lane by lane), added together and folded by AVX2's shuffle tree; a row shorter
+    than 16 is summed lane by lane in index order (after folding lanes 8.. onto 0..)."""
+    m, n = v.shape
+    if n < 2 * 8:
+        lanes = v[:, :8].copy() if n > 8 else v
+        if n > 8:
+            lanes[:, :n - 8] += v[:, 8:n]
+        acc = lanes[:, 0].copy()
+        for i in range(1, min(n, 8)):
+            acc += lanes[:, i]
+        return acc
+    acc0, acc1 = v[:, 0:8].copy(), v[:, 8:16].copy()
+    d = 16
+    end = n - n % 16
+    while d < end:
+        acc0 += v[:, d:d + 8]
+        acc1 += v[:, d + 8:d + 16]
+        d += 16
+    r = n - d
+    if r > 8:
+        acc0 += v[:, d:d + 8]
+        acc1[:, :r - 8] += v[:, d + 8:n]
+    elif r > 0:
+        acc0[:, :r] += v[:, d:n]
+    a = acc0 + acc1
+    a = a + a[:, _HALVES]
+    a = a + a[:, _PAIRS]
+    a = a + a[:, _NEIGHBOURS]
+    return a[:, 0]
