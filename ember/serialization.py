@@ -84,7 +84,8 @@ class _Pickler(pickle._Pickler):
     def persistent_id(self, obj):
         if isinstance(obj, _StorageRef):
             arr = obj.array
-            return ("storage", _STORAGE_GLOBALS[_dtype.from_np(arr.dtype)], obj.key, "cpu", arr.size)
+            storage = _STORAGE_GLOBALS[_dtype.from_np(arr.dtype)]
+            return ("storage", storage, obj.key, "cpu", arr.size)
         return None
 
     def save_global(self, obj, name=None):

@@ -7,11 +7,15 @@ erf(x)`` for negative x, ``1 + tanh(y)`` near saturation) or a result lies near 
 tie, the exact float32 operations decide the last bfloat16 bit. So these mirror the kernels'
 operations one for one (ATen's ``Vectorized<float>``, compiled by GCC with FMA contraction):
 
+- ``exp`` is SLEEF's expf_u10 (``Vectorized<float>::exp``), replayed here operation for
+  operation;
 - ``erf`` is Abramowitz-Stegun 7.1.26 with FMAs (``Vectorized<float>::erf``), not a correctly
   rounded erf;
 - ``tanh`` is SLEEF's ``tanhf_u10``: within 1 ulp, and exactly +-1 beyond |x| > 8.664339742;
 - ``a * b + c`` written in a kernel is one FMA where GCC contracts it (``addcmul``, the
-  gelu-tanh inner term, layer norm's affine step).
+  gelu-tanh inner term, layer norm's affine step);
+- an elementwise kernel's scalar form (its tail lanes, see ``scalar_lanes``) calls glibc's
+  ``expf``/``erff``/``tanhf``, which round correctly: float64 results rounded to float32 here.
 
 An FMA is emulated in float64: the product of two float32 values is exact there, so only the
 final sum is rounded twice (float64, then float32), which differs from one rounding only when
@@ -33,6 +37,60 @@ def fma(a, b, c) -> np.ndarray:
     return (np.asarray(a, _F64) * np.asarray(b, _F64) + np.asarray(c, _F64)).astype(_F32)
 
 
+_R_LN2 = _F32(1.442695040888963407359924681001892137426645954152985934135449406931)
+_L2U = _F32(0.693145751953125)
+_L2L = _F32(1.428606765330187045e-06)
+_EXP_POLY = tuple(_F32(c) for c in (0.00139304355252534151077271, 0.00833336077630519866943359,
+                                    0.0416664853692054748535156, 0.166666671633720397949219,
+                                    0.5))
+
+
+def exp(d: np.ndarray) -> np.ndarray:
+    """SLEEF's expf_u10 (ATen's ``Vectorized<float>::exp``), operation for operation: q =
+    rint(d / ln 2), s = d - q ln 2 in two FMAs, a degree-6 polynomial by FMAs, scaled by
+    2^q in two halves; 0 below -104, inf above 100. (NumPy's float32 exp, itself within an
+    ulp, differs from it in the last bit on about a third of the inputs.)"""
+    d = np.asarray(d, _F32)
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        q = np.rint(d * _R_LN2)
+        s = fma(q, -_L2U, d)
+        s = fma(q, -_L2L, s)
+        u = _F32(0.000198527617612853646278381)
+        for c in _EXP_POLY:
+            u = fma(u, s, c)
+        u = _ONE + fma(s * s, u, s)
+        qi = np.clip(np.nan_to_num(q), -300, 300).astype(np.int32)
+        h = qi >> 1
+        u = u * np.ldexp(_ONE, h).astype(_F32) * np.ldexp(_ONE, qi - h).astype(_F32)
+        u = np.where(d < -104, _F32(0), u)
+        u = np.where(d > 100, _F32(np.inf), u)
+        return np.where(np.isnan(d), d, u).astype(_F32)
+
+
+def libm_exp(x: np.ndarray) -> np.ndarray:
+    """glibc's expf (a kernel's scalar lanes): the correctly rounded float32 exp."""
+    with np.errstate(over="ignore"):
+        return np.exp(np.asarray(x, _F64)).astype(_F32)
+
+
+def libm_erf(x: np.ndarray) -> np.ndarray:
+    """glibc's erff (scalar lanes): ember's float64 erf rounded to float32."""
+    from .special import _erf_np
+    return _erf_np(np.asarray(x, _F64)).astype(_F32)
+
+
+def libm_tanh(x: np.ndarray) -> np.ndarray:
+    """glibc's tanhf (scalar lanes): the correctly rounded float32 tanh."""
+    return np.tanh(np.asarray(x, _F64)).astype(_F32)
+
+
+def _lanes(d: np.ndarray):
+    """scalar_lanes(d) for the calling thread count, or None when there are none."""
+    from .._threads import get_num_threads
+    lanes = scalar_lanes(d, get_num_threads())
+    return lanes if lanes.any() else None
+
+
 def erf(x: np.ndarray) -> np.ndarray:
     """ATen's ``Vectorized<float>::erf``: sign(x) * (1 - r(t) * t * exp(-x^2)),
     t = 1 / (1 + p |x|), r a quartic in t (Abramowitz-Stegun 7.1.26)."""
@@ -43,7 +101,7 @@ def erf(x: np.ndarray) -> np.ndarray:
         r = fma(r, t, _F32(1.421413741))
         r = fma(r, t, _F32(-0.284496736))
         r = fma(r, t, _F32(0.254829592))
-        e = -np.exp(-(x * x))
+        e = -exp(-(x * x))
         y = fma(e * t, r, _ONE)
     return np.copysign(y, x)
 
@@ -65,25 +123,44 @@ _PDF = _F32(2.0 / math.sqrt(math.pi) * math.sqrt(0.5) * 0.5)    # M_2_SQRTPI * M
 _HALF = _F32(0.5)
 
 
-def gelu(x: np.ndarray, approximate: str) -> np.ndarray:
-    """GeluKernelImpl on float32 values (the caller rounds to bfloat16)."""
+def gelu(x: np.ndarray, approximate: str, lanes=None) -> np.ndarray:
+    """GeluKernelImpl on float32 values (the caller rounds to bfloat16); ``lanes`` marks the
+    elements of the kernel's scalar form, which calls glibc's erff/tanhf instead."""
     with np.errstate(over="ignore", invalid="ignore"):
         if approximate == "none":
-            return x * _HALF * (_ONE + erf(x * _ALPHA))
+            e = erf(x * _ALPHA)
+            if lanes is not None:
+                e = np.where(lanes, libm_erf(x * _ALPHA), e)
+            return x * _HALF * (_ONE + e)
         inner = _BETA * fma(_KAPPA, x * x * x, x)
-        return _HALF * x * (_ONE + tanh(inner))
+        t = tanh(inner)
+        if lanes is not None:
+            t = np.where(lanes, libm_tanh(inner), t)
+        return _HALF * x * (_ONE + t)
 
 
-def gelu_backward(dy: np.ndarray, x: np.ndarray, approximate: str) -> np.ndarray:
-    """GeluBackwardKernelImpl on float32 values."""
+_PDF_SCALAR = _F32(_F32(2.0 / math.sqrt(math.pi)) * _F32(math.sqrt(0.5)) * _F32(0.5))
+
+
+def gelu_backward(dy: np.ndarray, x: np.ndarray, approximate: str, lanes=None) -> np.ndarray:
+    """GeluBackwardKernelImpl on float32 values (scalar lanes as in ``gelu``)."""
     with np.errstate(over="ignore", invalid="ignore"):
         if approximate == "none":
-            cdf = _HALF * (_ONE + erf(x * _ALPHA))
-            pdf = _PDF * np.exp(x * x * _F32(-0.5))
+            e = erf(x * _ALPHA)
+            ex = exp(x * x * _F32(-0.5))
+            pdf_c = _PDF
+            if lanes is not None:
+                e = np.where(lanes, libm_erf(x * _ALPHA), e)
+                ex = np.where(lanes, libm_exp(x * x * _F32(-0.5)), ex)
+                pdf_c = np.where(lanes, _PDF_SCALAR, _PDF)
+            cdf = _HALF * (_ONE + e)
+            pdf = pdf_c * ex
             return dy * fma(x, pdf, cdf)
         x_sq = x * x
         inner = _BETA * fma(_KAPPA, x * x * x, x)
         th = tanh(inner)
+        if lanes is not None:
+            th = np.where(lanes, libm_tanh(inner), th)
         left = _HALF * x
         right = _ONE + th
         d_tanh = fma(-th, th, _ONE)
@@ -91,16 +168,21 @@ def gelu_backward(dy: np.ndarray, x: np.ndarray, approximate: str) -> np.ndarray
         return dy * fma(left * d_tanh, d_inner, _HALF * right)
 
 
-def silu(x: np.ndarray) -> np.ndarray:
-    """silu_kernel: x / (1 + exp(-x)) in float32."""
+def _exp_lanes(x: np.ndarray, lanes) -> np.ndarray:
+    e = exp(x)
+    return e if lanes is None else np.where(lanes, libm_exp(x), e)
+
+
+def silu(x: np.ndarray, lanes=None) -> np.ndarray:
+    """silu_kernel: x / (1 + exp(-x)) in float32 (SLEEF's exp; glibc's on scalar lanes)."""
     with np.errstate(over="ignore", invalid="ignore"):
-        return x / (_ONE + np.exp(-x))
+        return x / (_ONE + _exp_lanes(-x, lanes))
 
 
-def silu_backward(dy: np.ndarray, x: np.ndarray) -> np.ndarray:
+def silu_backward(dy: np.ndarray, x: np.ndarray, lanes=None) -> np.ndarray:
     """silu_backward_kernel: dy * s * (1 + x * (1 - s)), s = 1 / (1 + exp(-x))."""
     with np.errstate(over="ignore", invalid="ignore"):
-        s = _ONE / (_ONE + np.exp(-x))
+        s = _ONE / (_ONE + _exp_lanes(-x, lanes))
         return dy * s * fma(x, _ONE - s, _ONE)
 
 

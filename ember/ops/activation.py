@@ -158,7 +158,7 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
         raise RuntimeError("approximate argument must be either none or tanh.")
     x = _float_data(input, "GeluKernelImpl")
     if x.dtype == _dtype.BF16:      # PyTorch's float32 kernel, rounded once
-        r = _reduced.gelu(x.astype(np.float32), approximate).astype(x.dtype)
+        r = _reduced.gelu(x.astype(np.float32), approximate, _reduced._lanes(x)).astype(x.dtype)
     elif approximate == "none":
         r = x * 0.5 * (1 + _erf(x * _SQRT1_2))
     else:
@@ -178,7 +178,7 @@ class GeluBackward0(_Elementwise):
         x, = self.saved()
         if _bf16_array(x):          # PyTorch's bfloat16 kernel: one float32 formula
             return _reduced.gelu_backward(grad.astype(np.float32), x.astype(np.float32),
-                                          self.approximate),
+                                          self.approximate, _reduced._lanes(x)),
         if self.approximate == "none":
             cdf = 0.5 * (1 + _erf(x * _SQRT1_2))
             return grad * (cdf + x * anp.exp(-0.5 * x * x) * _INV_SQRT_2PI),
@@ -190,7 +190,7 @@ class GeluBackward0(_Elementwise):
 def _silu(input: Tensor) -> Tensor:
     x = _float_data(input, "silu_cpu")
     if x.dtype == _dtype.BF16:
-        r = _reduced.silu(x.astype(np.float32)).astype(x.dtype)
+        r = _reduced.silu(x.astype(np.float32), _reduced._lanes(x)).astype(x.dtype)
     else:
         r = x * _stable_sigmoid(x)
     if STATE.enabled and input._rg:
@@ -204,7 +204,8 @@ class SiluBackward0(_Elementwise):
     def backward(self, grad):
         x, = self.saved()
         if _bf16_array(x):
-            return _reduced.silu_backward(grad.astype(np.float32), x.astype(np.float32)),
+            return _reduced.silu_backward(grad.astype(np.float32), x.astype(np.float32),
+                                          _reduced._lanes(x)),
         s = anp.sigmoid(x)
         return grad * (s * (1 + x * (1 - s))),
 

@@ -1350,7 +1350,8 @@ def log_softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
             if acc is not None and k == d.ndim - 1:
                 # PyTorch's last-dim kernel sums in its vector order and keeps the sum and its
                 # log in the input's dtype
-                e = np.exp(z).reshape(-1, z.shape[-1])
+                e = (_reduced.exp(z) if d.dtype == _dtype.BF16 else np.exp(z)).reshape(
+                    -1, z.shape[-1])
                 s = _reduced.vec_sum_rows(e).reshape(z.shape[:-1] + (1,))
                 s = np.log(s.astype(d.dtype).astype(acc)).astype(d.dtype).astype(acc)
             else:

@@ -5,8 +5,9 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..ops import _reduced
-from .optimizer import (BF16_CORES, Optimizer, bf16_decay_and_grad, _check_betas, _check_group_flags, _check_lr, _check_nonneg,
-                        _counted_items, _lerp_, _Plan, _step_params, _value)
+from .optimizer import (BF16_CORES, Optimizer, bf16_decay_and_grad, _check_betas,
+                        _check_group_flags, _check_lr, _check_nonneg, _counted_items, _lerp_,
+                        _Plan, _step_params, _value)
 
 __all__ = ["Adam"]
 
