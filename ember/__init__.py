@@ -26,9 +26,8 @@ from . import backends, cuda
 from ._size import get_default_device, set_default_device
 from ._threads import (get_num_interop_threads, get_num_threads, set_num_interop_threads,
                        set_num_threads)
-from . import accelerator, amp, compiler, cpu, jit, testing, version
+from . import accelerator, amp, cpu, jit, testing, version
 from .amp.autocast_mode import autocast, get_autocast_dtype, is_autocast_enabled
-from .compiler import compile
 from .amp import GradScaler
 from ._flags import (are_deterministic_algorithms_enabled, get_float32_matmul_precision,
                      is_deterministic_algorithms_warn_only_enabled, is_warn_always_enabled,
@@ -126,12 +125,8 @@ from ._tensor_str import set_printoptions
 # --- nn, optim, data, serialization
 from .ops.rnn import (gru, gru_cell, lstm, lstm_cell, rnn_relu, rnn_relu_cell, rnn_tanh,
                       rnn_tanh_cell)
-from . import nn
-from . import optim
-from . import utils  # torch.utils.data is reachable after a bare "import torch"
-from . import distributed  # imports without mpi4py; MPI starts in init_process_group
-from .serialization import load, save
-from . import onnx, safetensors
+# nn, optim, utils (torch.utils.data), distributed, onnx, safetensors, serialization (save,
+# load), compiler (compile) and viz are imported on first use by __getattr__ below
 
 
 def is_tensor(obj) -> bool:
@@ -175,10 +170,25 @@ def get_autocast_cpu_dtype():
     return get_autocast_dtype("cpu")
 
 
+# Subpackages that "import ember" does not load: each is imported the first time its name is
+# read (PEP 562), so "torch.nn.Linear", "from torch import nn" and "torch.utils.data" work after
+# a bare import exactly as in PyTorch, while the import pays only for the core.
+_LAZY_MODULES = ("nn", "optim", "utils", "distributed", "onnx", "safetensors", "serialization",
+                 "compiler", "viz")
+_LAZY_ATTRS = {"compile": "compiler", "save": "serialization", "load": "serialization"}
+
+
 def __getattr__(name: str):
-    # ember.viz (graph pictures, step-through backward, the tour) is imported on first use,
-    # so "import ember" does not pay for it
-    if name == "viz":
-        import importlib
-        return importlib.import_module(".viz", __name__)
+    import importlib
+    if name in _LAZY_MODULES:
+        return importlib.import_module("." + name, __name__)
+    mod = _LAZY_ATTRS.get(name)
+    if mod is not None:
+        value = getattr(importlib.import_module("." + mod, __name__), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY_MODULES) | set(_LAZY_ATTRS))

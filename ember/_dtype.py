@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import math
+import sys
 
-import ml_dtypes
 import numpy as np
 
 __all__ = ["dtype", "get_default_dtype", "set_default_dtype", "finfo", "iinfo", "promote_types",
@@ -19,17 +19,28 @@ class dtype:
     __slots__ = ("name", "np", "is_floating_point", "is_complex", "is_signed", "itemsize",
                  "_category", "_legacy", "kind")
 
-    def __init__(self, name: str, np_dtype, category: int, legacy: str) -> None:
+    def __init__(self, name: str, np_dtype, category: int, legacy: str, itemsize: int = 0
+                 ) -> None:
         self.name = name
-        self.np = np.dtype(np_dtype)
         self._category = category
         # NumPy gives ml_dtypes' bfloat16 kind "V"; ``kind`` is the kind PyTorch means.
-        self.kind = "f" if category == _FLOAT else self.np.kind
+        self.kind = "f" if category == _FLOAT else np.dtype(np_dtype).kind
         self.is_floating_point = category == _FLOAT
         self.is_complex = category == _COMPLEX
         self.is_signed = name not in ("uint8", "bool")
-        self.itemsize = self.np.itemsize
         self._legacy = legacy
+        if np_dtype is None:    # bfloat16: ``np`` stays unset until first read (__getattr__)
+            self.itemsize = itemsize
+        else:
+            self.np = np.dtype(np_dtype)
+            self.itemsize = self.np.itemsize
+
+    def __getattr__(self, name: str):
+        # Reached only for an unset slot: bfloat16's NumPy dtype before ml_dtypes is loaded.
+        if name == "np" and self.name == "bfloat16":
+            _load_bf16()
+            return self.np
+        raise AttributeError(f"'torch.dtype' object has no attribute '{name}'")
 
     def __repr__(self) -> str:
         return "torch." + self.name
@@ -47,8 +58,9 @@ class dtype:
 
 float16 = dtype("float16", np.float16, _FLOAT, "HalfTensor")
 # bfloat16's storage is ml_dtypes' NumPy type; its ufuncs compute each element in float32 and
-# round the result back, as PyTorch's CPU kernels do.
-bfloat16 = dtype("bfloat16", ml_dtypes.bfloat16, _FLOAT, "BFloat16Tensor")
+# round the result back, as PyTorch's CPU kernels do. ml_dtypes costs more to import than the
+# rest of ember, so it is loaded when bfloat16's NumPy dtype is first needed (_load_bf16).
+bfloat16 = dtype("bfloat16", None, _FLOAT, "BFloat16Tensor", 2)
 float32 = dtype("float32", np.float32, _FLOAT, "FloatTensor")
 float64 = dtype("float64", np.float64, _FLOAT, "DoubleTensor")
 complex64 = dtype("complex64", np.complex64, _COMPLEX, "ComplexFloatTensor")
@@ -63,10 +75,47 @@ bool_ = dtype("bool", np.bool_, _BOOL, "BoolTensor")
 _ALL = (float16, bfloat16, float32, float64, complex64, complex128, int8, int16, int32, int64,
         uint8, bool_)
 _BY_NAME = {d.name: d for d in _ALL}
-_BY_NP = {d.np: d for d in _ALL}
-BF16 = bfloat16.np
+_BY_NP = {d.np: d for d in _ALL if d is not bfloat16}
+# Until ml_dtypes is loaded no array can be bfloat16: ``BF16`` is then a NumPy dtype that no
+# ember array has, so the ``a.dtype == BF16`` tests of the kernels are simply False.
+BF16 = np.dtype([("ember_bfloat16_not_loaded", np.uint16)])
 # The kind of every supported NumPy dtype as PyTorch sees it (bfloat16 is floating).
-_KIND = {d.np: d.kind for d in _ALL}
+_KIND = {d.np: d.kind for d in _ALL if d is not bfloat16}
+_BF16_HOOKS: list = []
+
+
+def on_bf16_load(fn) -> None:
+    """Call ``fn()`` once bfloat16's NumPy dtype exists (now, if it already does): modules
+    that keep ``BF16`` in a global of their own refresh it there."""
+    if _bf16_loaded:
+        fn()
+    else:
+        _BF16_HOOKS.append(fn)
+
+
+_bf16_loaded = False
+
+
+def _load_bf16() -> None:
+    """Import ml_dtypes and give bfloat16 its NumPy dtype, lookups and promotion entries."""
+    global BF16, _bf16_loaded
+    if _bf16_loaded:
+        return
+    import ml_dtypes
+    nd = np.dtype(ml_dtypes.bfloat16)
+    bfloat16.np = nd
+    BF16 = nd
+    _BY_NP[nd] = bfloat16
+    _KIND[nd] = "f"
+    _bf16_loaded = True
+    for fn in _BF16_HOOKS:
+        fn()
+    _BF16_HOOKS.clear()
+
+
+def bf16_loaded() -> bool:
+    """Whether ml_dtypes (bfloat16's storage) has been loaded."""
+    return _bf16_loaded
 
 
 def kind(np_dtype) -> str:
@@ -110,6 +159,9 @@ def from_np(np_dtype) -> dtype:
     nd = np.dtype(np_dtype)
     if nd in _BY_NP:
         return _BY_NP[nd]
+    if nd.name == "bfloat16" and "ml_dtypes" in sys.modules and not bf16_loaded():
+        _load_bf16()    # the caller made a bfloat16 array with ml_dtypes before ember needed it
+        return from_np(nd)
     raise TypeError(
         f"can't convert np.ndarray of type numpy.{nd.type.__name__}. The only supported types "
         "are: float64, float32, float16, bfloat16, complex64, complex128, int64, int32, "
@@ -219,7 +271,11 @@ class finfo:
         type = get_default_dtype() if type is None else type
         if not (type.is_floating_point or type.is_complex):
             raise TypeError(f"finfo() requires a floating point input type, got {type}")
-        info = ml_dtypes.finfo(type.np) if type is bfloat16 else np.finfo(type.np)
+        if type is bfloat16:
+            import ml_dtypes
+            info = ml_dtypes.finfo(type.np)
+        else:
+            info = np.finfo(type.np)
         self.dtype = type.name
         self.bits = info.bits
         self.eps = float(info.eps)
@@ -250,3 +306,7 @@ class iinfo:
 
     def __repr__(self) -> str:
         return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"
+
+
+if "ml_dtypes" in sys.modules:   # already paid for by the caller: no reason to wait
+    _load_bf16()

@@ -69,9 +69,9 @@ from __future__ import annotations
 import math
 import os
 
-import ml_dtypes
 import numpy as np
 
+from . import _dtype
 from ._dtype import kind as _kind
 
 __all__ = ["Generator", "default_generator", "uniform", "normal", "normal_tensor", "random_",
@@ -83,7 +83,7 @@ _U32 = np.uint32
 _U64 = np.uint64
 _F32 = np.float32
 _F64 = np.float64
-_BF16 = np.dtype(ml_dtypes.bfloat16)
+_BF16 = _dtype.BF16      # refreshed when ml_dtypes is loaded (_dtype.on_bf16_load)
 _I64 = np.int64
 _TWO32 = 1 << 32
 _DEFAULT_SEED = 67280421310721
@@ -112,7 +112,7 @@ def _has_legacy_seeding() -> bool:
         return False
 
 
-_LEGACY_SEEDING = _has_legacy_seeding()
+_LEGACY_SEEDING: list = []     # [bool] once numpy.random is first needed
 
 
 def _temper(y: np.ndarray) -> np.ndarray:
@@ -142,26 +142,45 @@ class Generator:
         if device is not None and str(device) != "cpu":
             from ._size import check_device
             check_device(device)
-        self._bg = np.random.MT19937()
-        self._ng = np.random.Generator(self._bg)
         self._reseed(_DEFAULT_SEED)
+
+    def __getattr__(self, name: str):
+        # Reached only while the slots _bg/_ng are unset: NumPy's engine (and numpy.random,
+        # which "import ember" then need not load) is built at the generator's first draw.
+        if name == "_bg" or name == "_ng":
+            bg = np.random.MT19937()
+            self._bg = bg
+            self._ng = np.random.Generator(bg)
+            self._seed_engine(bg, self._seed)
+            return getattr(self, name)
+        raise AttributeError(f"'torch._C.Generator' object has no attribute '{name}'")
 
     # -- seeding -----------------------------------------------------------------------------
     def _reseed(self, seed: int) -> None:
         self._seed = seed
-        bg = self._bg
-        if _LEGACY_SEEDING:
-            # NumPy's C init_genrand (RandomState's seeding) leaves exactly this key, pos 624.
-            bg._legacy_seeding(seed & 0xFFFFFFFF)
-        else:
-            bg.state = {"bit_generator": "MT19937",
-                        "state": {"key": _seed_key(seed), "pos": _N}}
+        try:
+            bg = object.__getattribute__(self, "_bg")
+        except AttributeError:      # no engine yet: it is seeded from _seed when built
+            bg = None
+        if bg is not None:
+            self._seed_engine(bg, seed)
         # A fresh engine reports left=1, next=0 until its first draw regenerates the key.
         self._head = _EMPTY_U32
         self._head_used = 0
         self._head_next = 0
         self._normal_d = None
         self._normal_f = None
+
+    @staticmethod
+    def _seed_engine(bg, seed: int) -> None:
+        if not _LEGACY_SEEDING:
+            _LEGACY_SEEDING.append(_has_legacy_seeding())
+        if _LEGACY_SEEDING[0]:
+            # NumPy's C init_genrand (RandomState's seeding) leaves exactly this key, pos 624.
+            bg._legacy_seeding(seed & 0xFFFFFFFF)
+        else:
+            bg.state = {"bit_generator": "MT19937",
+                        "state": {"key": _seed_key(seed), "pos": _N}}
 
     def manual_seed(self, seed) -> "Generator":
         """Seed the generator (any int in [-2**63, 2**64)); returns ``self``."""
@@ -436,8 +455,20 @@ def _numel(shape) -> int:
     return n
 
 
+def _bf16_loaded() -> None:
+    global _BF16
+    _BF16 = _dtype.BF16
+
+
+_dtype.on_bf16_load(_bf16_loaded)
+
+
 def _float_info(dtype):
-    fi = ml_dtypes.finfo(dtype) if dtype == _BF16 else np.finfo(dtype)
+    if dtype == _BF16:
+        import ml_dtypes
+        fi = ml_dtypes.finfo(dtype)
+    else:
+        fi = np.finfo(dtype)
     return float(fi.min), float(fi.max)
 
 

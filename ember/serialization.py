@@ -45,8 +45,8 @@ from .autograd.graph import _HookDict
 __all__ = ["save", "load", "add_safe_globals", "clear_safe_globals", "get_safe_globals",
            "get_unsafe_globals_in_checkpoint", "safe_globals"]
 
-_STORAGE_NAMES = {d.np: d._legacy.replace("Tensor", "Storage") for d in _dtype._ALL}
-_NP_BY_STORAGE = {v: k for k, v in _STORAGE_NAMES.items()}
+# Keyed by ember dtype, not NumPy's: bfloat16's NumPy dtype exists only once ml_dtypes is loaded
+_STORAGE_NAMES = {d: d._legacy.replace("Tensor", "Storage") for d in _dtype._ALL}
 _ALIGN = 64
 
 
@@ -67,7 +67,7 @@ _REBUILD_TENSOR = _Global("torch._utils", "_rebuild_tensor_v2")
 _REBUILD_PARAMETER = _Global("torch._utils", "_rebuild_parameter")
 _TORCH_SIZE = _Global("torch", "Size")
 _TORCH_DEVICE = _Global("torch", "device")
-_STORAGE_GLOBALS = {np_dt: _Global("torch", name) for np_dt, name in _STORAGE_NAMES.items()}
+_STORAGE_GLOBALS = {d: _Global("torch", name) for d, name in _STORAGE_NAMES.items()}
 _DTYPE_GLOBALS = {d: _Global("torch", d.name) for d in _dtype._ALL}
 
 
@@ -90,7 +90,8 @@ class _Pickler(pickle._Pickler):
     def persistent_id(self, obj):
         if isinstance(obj, _StorageRef):
             arr = obj.array
-            return ("storage", _STORAGE_GLOBALS[arr.dtype], obj.key, "cpu", arr.size)
+            storage = _STORAGE_GLOBALS[_dtype.from_np(arr.dtype)]
+            return ("storage", storage, obj.key, "cpu", arr.size)
         return None
 
     def save_global(self, obj, name=None):
@@ -313,10 +314,14 @@ def _write_archive(out, name: str, pickled: bytes, storages: dict) -> None:
 
 # -- loading ----------------------------------------------------------------------------------
 class _StorageType:
-    __slots__ = ("dtype",)
+    __slots__ = ("edtype",)
 
-    def __init__(self, np_dtype) -> None:
-        self.dtype = np.dtype(np_dtype)
+    def __init__(self, edtype) -> None:
+        self.edtype = edtype if isinstance(edtype, _dtype.dtype) else _dtype.from_np(edtype)
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.edtype.np
 
 
 def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad=False,
@@ -369,8 +374,8 @@ def _allowed() -> dict:
         ("torch.nn.parameter", "Parameter"): _parameter_type(),
         ("torch", "Tensor"): Tensor,
     }
-    for np_dt, name in _STORAGE_NAMES.items():
-        table[("torch", name)] = _StorageType(np_dt)
+    for d, name in _STORAGE_NAMES.items():
+        table[("torch", name)] = _StorageType(d)
     for d in _dtype._ALL:
         table[("torch", d.name)] = d
     # bytes in protocol-2 pickles come as _codecs.encode(str, 'latin1'): harmless, allowed

@@ -23,7 +23,15 @@ _wrap = Tensor._wrap
 _ndarray = np.ndarray
 _NUMBER = (bool, int, float, complex, np.number, np.bool_)
 # bfloat16's NumPy dtype is one canonical object: an identity test is half the cost of ==
-_BF16 = np.dtype(_dtype.BF16)
+_BF16 = _dtype.BF16
+
+
+def _bf16_loaded() -> None:
+    global _BF16
+    _BF16 = _dtype.BF16
+
+
+_dtype.on_bf16_load(_bf16_loaded)
 
 
 

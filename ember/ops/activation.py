@@ -15,6 +15,7 @@ from ..autograd.graph import Node, record1, record2
 from . import pointwise as _pw
 from . import reduction as _rd
 from ._util import wrap_dim
+from . import _reduced
 from ._nn_util import _check_tensor, _float_data, _inplace, _needs, _tname, _wants
 
 _wrap = Tensor._wrap
@@ -93,6 +94,13 @@ class _Elementwise(Node):
     _saved_names = ("self",)
 
 
+def _bf16_array(x) -> bool:
+    """Whether a formula's input is a bfloat16 array: its gradient is then PyTorch's bfloat16
+    backward kernel (float32 inside; the engine rounds the result to bfloat16 once). Under
+    create_graph the formula's ops record the graph instead, each rounding as its op does."""
+    return anp.is_array(x) and x.dtype == _dtype.BF16
+
+
 def _stable_sigmoid(x: np.ndarray) -> np.ndarray:
     return anp.sigmoid(x)
 
@@ -149,7 +157,9 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
     x = _float_data(input, "GeluKernelImpl")
-    if approximate == "none":
+    if x.dtype == _dtype.BF16:      # PyTorch's float32 kernel, rounded once
+        r = _reduced.gelu(x.astype(np.float32), approximate, _reduced._lanes(x)).astype(x.dtype)
+    elif approximate == "none":
         r = x * 0.5 * (1 + _erf(x * _SQRT1_2))
     else:
         with np.errstate(over="ignore", invalid="ignore"):
@@ -166,6 +176,9 @@ class GeluBackward0(_Elementwise):
 
     def backward(self, grad):
         x, = self.saved()
+        if _bf16_array(x):          # PyTorch's bfloat16 kernel: one float32 formula
+            return _reduced.gelu_backward(grad.astype(np.float32), x.astype(np.float32),
+                                          self.approximate, _reduced._lanes(x)),
         if self.approximate == "none":
             cdf = 0.5 * (1 + _erf(x * _SQRT1_2))
             return grad * (cdf + x * anp.exp(-0.5 * x * x) * _INV_SQRT_2PI),
@@ -176,7 +189,10 @@ class GeluBackward0(_Elementwise):
 
 def _silu(input: Tensor) -> Tensor:
     x = _float_data(input, "silu_cpu")
-    r = x * _stable_sigmoid(x)
+    if x.dtype == _dtype.BF16:
+        r = _reduced.silu(x.astype(np.float32), _reduced._lanes(x)).astype(x.dtype)
+    else:
+        r = x * _stable_sigmoid(x)
     if STATE.enabled and input._rg:
         return _saved_unary(SiluBackward0(), r, input)
     return _wrap(r)
@@ -187,6 +203,9 @@ class SiluBackward0(_Elementwise):
 
     def backward(self, grad):
         x, = self.saved()
+        if _bf16_array(x):
+            return _reduced.silu_backward(grad.astype(np.float32), x.astype(np.float32),
+                                          _reduced._lanes(x)),
         s = anp.sigmoid(x)
         return grad * (s * (1 + x * (1 - s))),
 

@@ -20,7 +20,7 @@ from .._tensor import Tensor, check_inplace
 from ..autograd import anp
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import Node, record, record1, record2
-from . import inplace as _ip
+from . import _reduced, inplace as _ip
 from ._util import binary_arrays, broadcast_shapes, check_tensor, scalar_value, tname
 from ._elementwise import (_CTYPE, _NUMBER, _SAVE_NONE, _SAVE_RESULT, _apply_inplace, _binary,
                            _binary_inplace, _call_broadcast, _check_inplace_broadcast,
@@ -847,7 +847,10 @@ def lerp(input: Tensor, end: Tensor, weight, *, out=None) -> Tensor:
     try:
         diff = b - a
         # PyTorch's two-sided form: exact at both ends of the interval
-        if isinstance(w, _ndarray):
+        if rt == _dtype.BF16:
+            # its vector kernel: fmadd(w < 0.5 ? w : w - 1, end - start, w < 0.5 ? start : end)
+            r = _reduced.lerp(a, b, w)
+        elif isinstance(w, _ndarray):
             r = np.where(np.abs(w) < 0.5, a + w * diff, b - diff * (1 - w))
         elif builtins.abs(w) < 0.5:
             r = a + w * diff
@@ -921,7 +924,12 @@ def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1, out=Non
     (a, b, c), v, rt = _addc_operands("addcmul", input, tensor1, tensor2, value)
     tok = _quiet_on(_QUIET)
     try:
-        r = a + (b * v) * c if v != 1 else a + b * c
+        if rt == _dtype.BF16:
+            # PyTorch's kernel: float32 self + value * t1 * t2, the add fused (one FMA)
+            f = np.float32
+            r = _reduced.fma(f(v) * b.astype(f), c.astype(f), a.astype(f)).astype(rt)
+        else:
+            r = a + (b * v) * c if v != 1 else a + b * c
     except ValueError:
         broadcast_shapes(a.shape, broadcast_shapes(b.shape, c.shape))
         raise
@@ -964,7 +972,11 @@ def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1, out=Non
     (a, b, c), v, rt = _addc_operands("addcdiv", input, tensor1, tensor2, value)
     tok = _quiet_on(_QUIET)
     try:
-        r = a + (b * v) / c if v != 1 else a + b / c
+        if rt == _dtype.BF16:       # PyTorch's kernel: float32 self + value * t1 / t2
+            f = np.float32
+            r = (a.astype(f) + f(v) * b.astype(f) / c.astype(f)).astype(rt)
+        else:
+            r = a + (b * v) / c if v != 1 else a + b / c
     except ValueError:
         broadcast_shapes(a.shape, broadcast_shapes(b.shape, c.shape))
         raise

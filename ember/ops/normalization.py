@@ -6,10 +6,11 @@ import math
 import numbers
 import numpy as np
 
+from .. import _dtype
 from .._tensor import Tensor
 from ..autograd import anp
 from ..autograd.graph import Node, record
-from . import pointwise as _pw
+from . import _reduced, pointwise as _pw
 from . import shape as _sh
 from ._util import wrap_dim
 from ._nn_util import _check_tensor, _float_data, _needs, _wants
@@ -76,11 +77,14 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
     mean = x.mean(axes, keepdims=True)
     xc = x - mean
     rstd = 1.0 / np.sqrt((xc * xc).mean(axes, keepdims=True) + eps)
-    y = xc * rstd
-    if weight is not None:
-        y *= weight._data
-    if bias is not None:
-        y += bias._data
+    if x.dtype == _dtype.BF16:
+        y, mean, rstd = _bf16_layer_norm(x, axes, eps, weight, bias)
+    else:
+        y = xc * rstd
+        if weight is not None:
+            y *= weight._data
+        if bias is not None:
+            y += bias._data
     if _needs(input, weight, bias):
         node = NativeLayerNormBackward0()
         node.axes, node.eps = axes, eps
@@ -89,6 +93,89 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
         node.save2(input, weight)
         return t
     return _wrap(y)
+
+
+def _bf16_layer_norm(x: np.ndarray, axes: tuple, eps: float, weight, bias) -> np.ndarray:
+    """PyTorch's bfloat16 LayerNormKernel: per row float32 mean and rstd = 1 / sqrt(var + eps),
+    then ``(x - mean) * rstd * gamma + beta`` in float32 (the last step one FMA), rounded once.
+    (Its moments come from a float32 Welford pass; these are the exact moments rounded to
+    float32, which can differ in the last float32 bit and, rarely, in the result's.)"""
+    f = np.float32
+    xf = x.astype(f)
+    mean = xf.mean(axes, dtype=np.float64, keepdims=True)
+    var = np.square(xf - mean).mean(axes, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rstd = f(1) / np.sqrt(var.astype(f) + f(eps))
+        y = (xf - mean.astype(f)) * rstd
+        if weight is not None and bias is not None:
+            y = _reduced.fma(y, weight._data.astype(f), bias._data.astype(f))
+        elif weight is not None:
+            y *= weight._data.astype(f)
+        elif bias is not None:
+            y += bias._data.astype(f)
+    # PyTorch keeps the mean and rstd for the backward in the input's dtype
+    return y.astype(x.dtype), mean.astype(x.dtype).astype(f), rstd.astype(x.dtype).astype(f)
+
+
+def _bf16_layer_norm_backward(dy, x, w, mean, rstd, axes, want):
+    """PyTorch's bfloat16 LayerNormBackwardKernel, in float32 from the saved bfloat16 mean and
+    rstd: dx = a dy g + b x + c with a = rstd, b = (db mean - ds) a^3 / N,
+    c = -b mean - db a / N (ds = sum dy x g, db = sum dy g per row); dgamma and dbeta sum
+    dy (a x - a mean) and dy over the rows. The engine rounds each to bfloat16."""
+    f = np.float32
+    dy, x = dy.astype(f), x.astype(f)
+    g = None if w is None else w.astype(f)
+    lead = tuple(range(axes[0]))
+    gx = gw = gb = None
+    if want[0]:
+        n = 1
+        for k in axes:
+            n *= x.shape[k]
+        scale = f(1) / f(n)
+        dyg = dy if g is None else dy * g
+        ds = (dyg * x).sum(axes, keepdims=True)
+        db = dyg.sum(axes, keepdims=True)
+        a = rstd
+        b = (db * mean - ds) * a * a * a * scale
+        c = -b * mean - db * a * scale
+        gx = _reduced.fma(b, x, a * dyg) + c
+    if want[1] or want[2]:
+        gw, gb = _bf16_param_grads(dy, x, mean, rstd, len(lead), x.dtype if w is None
+                                   else w.dtype, want)
+    return gx, gw, gb
+
+
+def _bf16_param_grads(dy, x, mean, rstd, nlead: int, bf, want):
+    """dgamma and dbeta as PyTorch's kernel sums them: each thread of at::parallel_for adds
+    its rows, in order, into a buffer of the input's dtype (rounded at every row); the
+    threads' buffers are then added in float32."""
+    from .._threads import get_num_threads
+    f = np.float32
+    shape = x.shape[nlead:]
+    m = 1
+    for k in x.shape[:nlead]:
+        m *= k
+    dy, x = dy.reshape(m, -1), x.reshape(m, -1)
+    mean, rstd = mean.reshape(m, 1), rstd.reshape(m, 1)
+    nt = max(1, min(get_num_threads(), m))
+    chunk = -(-m // nt)
+    nt = -(-m // chunk)
+    starts = np.arange(nt) * chunk
+    bw = np.zeros((nt, x.shape[1]), f)
+    bb = np.zeros((nt, x.shape[1]), f)
+    for i in range(chunk):
+        rows = starts + i
+        rows = rows[rows < m]
+        k = len(rows)
+        if want[1]:
+            a = rstd[rows]
+            t = _reduced.fma(dy[rows], _reduced.fma(a, x[rows], -a * mean[rows]), bw[:k])
+            bw[:k] = t.astype(bf).astype(f)
+        if want[2]:
+            bb[:k] = (bb[:k] + dy[rows]).astype(bf).astype(f)
+    gw = bw.sum(0).reshape(shape) if want[1] else None
+    gb = bb.sum(0).reshape(shape) if want[2] else None
+    return gw, gb
 
 
 class NativeLayerNormBackward0(Node):
@@ -101,6 +188,9 @@ class NativeLayerNormBackward0(Node):
     def backward(self, grad):
         x, w = self.saved()
         axes = self.axes
+        if anp.is_array(x) and x.dtype == _dtype.BF16:     # PyTorch's bfloat16 kernel
+            return _bf16_layer_norm_backward(grad, x, w, self.mean, self.rstd, axes,
+                                             (_wants(self, 0), _wants(self, 1), _wants(self, 2)))
         lead = tuple(range(axes[0]))
         mean, rstd = _moments(self, x, axes)
         xhat = (x - mean) * rstd

@@ -20,7 +20,7 @@ from ..autograd import anp
 from ..autograd.grad_mode import STATE
 from ..autograd import anp
 from ..autograd.graph import Node, record, record1
-from . import pointwise as _pw
+from . import _reduced, pointwise as _pw
 from ._util import tname, wrap_dim, wrap_dims
 
 _wrap = Tensor._wrap
@@ -294,6 +294,10 @@ def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out=None
     with np.errstate(over="ignore", invalid="ignore"):
         if dim is not None and not d.ndim:
             r = d.astype(target)
+        elif target == _dtype.BF16 and d.dtype == target and d.size:
+            # bfloat16 products rounded one by one, in the order PyTorch's kernel takes them
+            from .._threads import get_num_threads
+            r = _reduced.prod(d, axis, keepdim and dim is not None, get_num_threads())
         else:
             r = np.asarray(np.prod(d, axis=axis, dtype=acc,
                                    keepdims=keepdim and dim is not None)).astype(target)
@@ -1287,6 +1291,25 @@ def softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
     return _softmax_result(SoftmaxBackward0, r, x, k)
 
 
+def _bf16(a) -> bool:
+    return anp.is_array(a) and a.dtype == _dtype.BF16
+
+
+def _kernel_sum(a, dim: int, reduced: bool):
+    """``sum(a, dim, keepdim=True)``; along the last dim of a (float32 copy of a) bfloat16
+    array in the order of PyTorch's vector kernel (_reduced.vec_sum_rows)."""
+    if reduced and dim == a.ndim - 1:
+        return _reduced.vec_sum_rows(a.reshape(-1, a.shape[-1])).reshape(a.shape[:-1] + (1,))
+    return anp.sum(a, dim, keepdim=True)
+
+
+def _opmath(a):
+    """A bfloat16 array as float32: PyTorch's bfloat16 (log_)softmax backward kernels compute
+    in float32 and round once (the engine rounds the gradient to the input's dtype). Tensors
+    (create_graph) and other dtypes pass through."""
+    return a.astype(np.float32) if anp.is_array(a) and a.dtype == _dtype.BF16 else a
+
+
 def _softmax_result(node_cls, r: np.ndarray, x: Tensor, k: int) -> Tensor:
     """Wrap a (log-)softmax result over dim ``k``, recording ``node_cls`` (which keeps the
     result for its backward) when a graph is needed."""
@@ -1307,7 +1330,9 @@ class SoftmaxBackward0(Node):
         y = self.result()
         if y.ndim == 0:
             return grad * 0,
-        return y * (grad - anp.sum(grad * y, self.dim, keepdim=True)),
+        reduced = _bf16(y)
+        y, grad = _opmath(y), _opmath(grad)
+        return y * (grad - _kernel_sum(grad * y, self.dim, reduced)),
 
 
 def log_softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
@@ -1322,7 +1347,16 @@ def log_softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
     else:
         with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
             z = a - a.max(axis=k, keepdims=True)
-            z -= np.log(np.exp(z).sum(axis=k, keepdims=True))
+            if acc is not None and k == d.ndim - 1:
+                # PyTorch's last-dim kernel sums in its vector order and keeps the sum and its
+                # log in the input's dtype
+                e = (_reduced.exp(z) if d.dtype == _dtype.BF16 else np.exp(z)).reshape(
+                    -1, z.shape[-1])
+                s = _reduced.vec_sum_rows(e).reshape(z.shape[:-1] + (1,))
+                s = np.log(s.astype(d.dtype).astype(acc)).astype(d.dtype).astype(acc)
+            else:
+                s = np.log(np.exp(z).sum(axis=k, keepdims=True))
+            z -= s
             r = z.astype(d.dtype, copy=False)
     return _softmax_result(LogSoftmaxBackward0, r, x, k)
 
@@ -1335,7 +1369,9 @@ class LogSoftmaxBackward0(Node):
         y = self.result()
         if y.ndim == 0:
             return grad * 0,
-        return grad - anp.exp(y) * anp.sum(grad, self.dim, keepdim=True),
+        reduced = _bf16(y)
+        y, grad = _opmath(y), _opmath(grad)
+        return grad - anp.exp(y) * _kernel_sum(grad, self.dim, reduced),
 
 
 def cumsum_(input: Tensor, dim: int, *, dtype=None) -> Tensor:

@@ -120,12 +120,19 @@ class _ErfFit:
 
 _FIT64 = _ErfFit(None, ((0.5, 1.0, False, _ERFCX_1), (1.0, 2.0, False, _ERFCX_2),
                         (2.0, 4.0, True, _ERFC_3), (4.0, math.inf, True, _ERFC_4)))
-# float32/float16 results need ~1e-9: about half the terms (checked in the tests)
-_FIT32 = _ErfFit(_erf_small_in_t(7),
-                 ((0.5, 1.0, False, _economize(_ERFCX_1, 8)),
-                  (1.0, 2.0, False, _economize(_ERFCX_2, 9)),
-                  (2.0, 4.0, True, _economize(_ERFC_3, 8)),
-                  (4.0, math.inf, True, _economize(_ERFC_4, 6))))
+_FIT32_CACHE: list = []
+
+
+def _fit32() -> _ErfFit:
+    """float32/float16 results need ~1e-9: about half the terms (checked in the tests).
+    Derived at first use: numpy.polynomial is not worth loading on "import ember"."""
+    if not _FIT32_CACHE:
+        _FIT32_CACHE.append(_ErfFit(_erf_small_in_t(7),
+                                    ((0.5, 1.0, False, _economize(_ERFCX_1, 8)),
+                                     (1.0, 2.0, False, _economize(_ERFCX_2, 9)),
+                                     (2.0, 4.0, True, _economize(_ERFC_3, 8)),
+                                     (4.0, math.inf, True, _economize(_ERFC_4, 6)))))
+    return _FIT32_CACHE[0]
 _HI26 = np.uint64(0xFFFFFFFFF8000000)
 _SMALL_SIZE = 64     # below this, math.erf per element is faster than the vector forms
 
@@ -180,7 +187,7 @@ def _erf_np(d: np.ndarray) -> np.ndarray:
     """erf of a float array (computed in float64, returned in d's dtype)."""
     if d.size <= _SMALL_SIZE:
         return _per_element(math.erf, d)
-    fit = _FIT64 if d.dtype == np.float64 else _FIT32
+    fit = _FIT64 if d.dtype == np.float64 else _fit32()
     tok = _quiet_on(_QUIET)
     try:
         x = np.asarray(d, dtype=np.float64).reshape(-1)
@@ -198,7 +205,7 @@ def _erf_np(d: np.ndarray) -> np.ndarray:
 def _erfc_np(d: np.ndarray) -> np.ndarray:
     if d.size <= _SMALL_SIZE:
         return _per_element(math.erfc, d)
-    fit = _FIT64 if d.dtype == np.float64 else _FIT32
+    fit = _FIT64 if d.dtype == np.float64 else _fit32()
     tok = _quiet_on(_QUIET)
     try:
         x = np.asarray(d, dtype=np.float64).reshape(-1)

@@ -12,10 +12,12 @@ import math
 
 import numpy as np
 
+from .. import _dtype
 from .._tensor import Tensor
 from ..autograd import anp
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import Node, record2
+from . import _reduced
 from ._util import check_tensor
 from ._elementwise import (_SAVE_INPUT, _SAVE_NONE, _SAVE_RESULT, _binary_inplace, _call_broadcast,
                            _fdata, _finish, _float_pair, _float_unary, _ndarray,
@@ -45,6 +47,11 @@ def _rsqrt_np(d):
 
 def rsqrt(input: Tensor, *, out=None) -> Tensor:
     """``1 / sqrt(input)``."""
+    d = getattr(input, "_data", None)
+    if d is not None and d.dtype == _dtype.BF16:
+        from .._threads import get_num_threads
+        return _finish(input, _reduced.rsqrt(d, d.dtype, get_num_threads()), RsqrtBackward0,
+                       _SAVE_RESULT, out)
     return _float_unary(input, _rsqrt_np, RsqrtBackward0, _SAVE_RESULT, out, "rsqrt")
 
 
@@ -53,7 +60,8 @@ class RsqrtBackward0(Node):
 
     def backward(self, grad):          # d a^-1/2 = -1/2 a^-3/2 = -r^3 / 2
         r = self.result()
-        return grad * (r * r * r) * -0.5,
+        # PyTorch's order (-0.5 * grad * result^3): it decides the rounding of subnormal results
+        return (grad * -0.5) * (r * r * r),
 
 
 def exp(input: Tensor, *, out=None) -> Tensor:

@@ -4,8 +4,10 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import (Optimizer, _check_betas, _check_group_flags, _check_lr, _check_nonneg,
-                        _counted_items, _lerp_, _Plan, _step_params, _value)
+from ..ops import _reduced
+from .optimizer import (BF16_CORES, Optimizer, bf16_decay_and_grad, _check_betas,
+                        _check_group_flags, _check_lr, _check_nonneg, _counted_items, _lerp_,
+                        _Plan, _step_params, _value)
 
 __all__ = ["Adam"]
 
@@ -115,3 +117,29 @@ def _adam_core(arrays: list, plan: _Plan) -> None:
     denom += eps
     _multiply(m, neg_step_size, out=d)
     d /= denom
+
+
+def _adam_bf16(arrays: list, plan: _Plan) -> None:
+    """The Adam step on bfloat16 ``[param, grad, exp_avg, exp_avg_sq(, max_exp_avg_sq)]``,
+    op by op as torch's single-tensor Adam runs it, each op computed in float32 with its
+    scalar as a float32 and rounded once: ``lerp_``, ``mul_``, ``addcmul_`` (one FMA),
+    ``sqrt``, ``/``, ``add_(eps)`` (an added scalar is rounded to bfloat16 first) and
+    ``addcdiv_``."""
+    f = np.float32
+    p, m, v = arrays[0], arrays[2], arrays[3]
+    bf = p.dtype
+    g = bf16_decay_and_grad(p, arrays[1], plan)
+    beta1, beta2, eps, neg_step_size, bias_correction2_sqrt = plan.hp
+    m[...] = _reduced.lerp(m.astype(f), g, f(1 - beta1)).astype(bf)
+    vf = (v.astype(f) * f(beta2)).astype(bf).astype(f)
+    v[...] = _reduced.fma(f(1 - beta2) * g, g, vf).astype(bf)
+    if len(arrays) == 5:
+        np.maximum(arrays[4], v, out=arrays[4])
+        v = arrays[4]
+    denom = np.sqrt(v.astype(f)).astype(bf).astype(f)
+    denom = (denom / f(bias_correction2_sqrt)).astype(bf).astype(f)
+    denom = (denom + f(np.asarray(eps, bf))).astype(bf).astype(f)
+    p[...] = (p.astype(f) + f(neg_step_size) * m.astype(f) / denom).astype(bf)
+
+
+BF16_CORES[_adam_core] = _adam_bf16

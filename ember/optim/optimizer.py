@@ -13,6 +13,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .. import _dtype
+from ..ops import _reduced
 from .._tensor import Tensor
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import RemovableHandle, _HookDict
@@ -523,6 +524,38 @@ _FLAT_MIN = 4            # fewer small parameters than this: per-parameter calls
 _FLAT_MAX_NUMEL = 4096   # bigger parameters gain less from flat buffers than gathering costs
 
 
+# An optimizer whose chain has a bfloat16 form registers it here (core -> bf16 kernel): a chain
+# of ufuncs on bfloat16 arrays rounds where PyTorch's ops do not (ml_dtypes computes each ufunc
+# in float32, but a Python scalar is first rounded to bfloat16, and torch's fused ops such as
+# lerp_, addcmul_ and addcdiv_ round once), so those kernels spell out torch's ops on float32
+# values, rounding once per op.
+BF16_CORES: dict = {}
+
+
+def bf16_decay_and_grad(p: np.ndarray, g: np.ndarray, plan: "_Plan") -> np.ndarray:
+    """bfloat16 ``param.mul_(decay)`` in place, and the float32 gradient the update uses:
+    ``-grad`` when maximizing, then ``grad.add(param, alpha=l2)`` (rounded once)."""
+    f = np.float32
+    bf = p.dtype
+    if plan.decay != 1:
+        p[...] = (p.astype(f) * f(plan.decay)).astype(bf)
+    gf = g.astype(f)
+    if plan.maximize:
+        gf = -gf
+    if plan.l2 != 0:
+        # add's alpha, like an added scalar, is rounded to bfloat16 first; its scalar lanes
+        # (see _reduced.scalar_lanes) also round alpha * param before adding
+        from .._threads import get_num_threads
+        pf = p.astype(f)
+        alpha = f(np.asarray(plan.l2, bf))
+        r = _reduced.fma(pf, alpha, gf)
+        lanes = _reduced.scalar_lanes(p, get_num_threads())
+        if lanes.any():
+            r = np.where(lanes, gf + (pf * alpha).astype(bf).astype(f), r)
+        gf = r.astype(bf).astype(f)
+    return gf
+
+
 class _Plan:
     """One step's update of a group: the chain and its scalars."""
 
@@ -542,6 +575,9 @@ def _param_kernel(arrays: list, plan: _Plan) -> None:
     """One parameter (or a chunk of it): ``arrays`` = param, grad, state buffers (the list
     is reused for the core's arguments)."""
     p = arrays[0]
+    if p.dtype == _dtype.BF16 and plan.core in BF16_CORES:
+        BF16_CORES[plan.core](arrays, plan)
+        return
     if plan.decay != 1:
         p *= plan.decay
     if plan.maximize or plan.l2 != 0:
@@ -584,9 +620,12 @@ def _step_params(opt: Optimizer, group: dict, items: list, keys: tuple, make_pla
         return
     step = items[0][2]
     plan = None
+    # bfloat16 parameters are updated one whole tensor at a time, as torch's kernels see them
+    # (their scalar lanes depend on the tensor's size)
+    bf16 = any(it[0]._data.dtype == _dtype.BF16 for it in items)
     if all(it[2] == step for it in items):
         plan = make_plan(step)
-        if len(items) == len(group["params"]):
+        if len(items) == len(group["params"]) and not bf16:
             items = _flat_small(opt, group, items, keys, plan)
     for p, st, s in items:
         pd = p._data
@@ -598,7 +637,7 @@ def _step_params(opt: Optimizer, group: dict, items: list, keys: tuple, make_pla
         if plan is None or s != step:
             plan = make_plan(s)
             step = s
-        if pd.nbytes < 2 * _CHUNK_BYTES:
+        if pd.nbytes < 2 * _CHUNK_BYTES or bf16:
             _param_kernel(arrays, plan)
         else:
             _apply(_param_kernel, arrays, plan)

@@ -19,9 +19,29 @@ from .pixelshuffle import ChannelShuffle, PixelShuffle, PixelUnshuffle
 from .pooling import *  # noqa: F401,F403  (pooling.__all__)
 from .sparse import Embedding, EmbeddingBag
 from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
-from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,
-                          TransformerEncoder, TransformerEncoderLayer)
-from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
+
+# The recurrent and transformer families are imported when one of their names is first read
+# (PEP 562): "nn.LSTM", "from torch.nn import LSTM" and pickles naming
+# ember.nn.modules.rnn.LSTM all work as before, but "import ember.nn" does not pay for them.
+_LAZY = {name: "rnn" for name in ("GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNBase",
+                                  "RNNCell", "RNNCellBase")}
+_LAZY.update({name: "transformer" for name in (
+    "Transformer", "TransformerDecoder", "TransformerDecoderLayer", "TransformerEncoder",
+    "TransformerEncoderLayer")})
+
+
+def __getattr__(name: str):
+    family = _LAZY.get(name)
+    if family is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+    value = getattr(importlib.import_module("." + family, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
 
 __all__ = ["Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList",
            "ParameterDict", "Identity", "Linear", "LazyLinear", "Bilinear", "Flatten",
