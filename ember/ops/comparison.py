@@ -31,14 +31,45 @@ from .arithmetic import clone
 # =============================================================================================
 # relu
 # =============================================================================================
+def _keeps_input_on_ties(dtype, zero_first: bool) -> bool:
+    """Whether ``np.maximum`` with 0 in the given place returns the input where both are
+    zeros (so relu(-0.0) is -0.0, as PyTorch's) in every loop NumPy may pick: contiguous
+    (vector body and tail), strided, reversed and 0-d. Probed once per dtype, since which
+    operand a loop returns on ties depends on the loop (and the CPU's vector unit)."""
+    x = np.full(67, -0.0, dtype)
+    for v in (x, x[1:], x[::2], x[::-1], x[:3], x[0]):
+        r = np.maximum(0, v) if zero_first else np.maximum(v, 0)
+        if r.dtype != dtype or not np.signbit(np.asarray(r, np.float64)).all():
+            return False
+    return True
+
+
+def _relu_order(dtype) -> int:
+    """1: ``maximum(0, x)`` keeps -0.0; 2: ``maximum(x, 0)`` does; 0: neither (fix ties)."""
+    order = _RELU_ORDER.get(dtype)
+    if order is None:
+        order = (1 if _keeps_input_on_ties(dtype, True)
+                 else 2 if _keeps_input_on_ties(dtype, False) else 0)
+        _RELU_ORDER[dtype] = order
+    return order
+
+
+_RELU_ORDER: dict = {}
+
+
 def relu(input: Tensor) -> Tensor:
-    """``max(input, 0)``; its gradient is 0 where input <= 0."""
+    """``max(input, 0)``; its gradient is 0 where the output is <= 0."""
     d = _data(input, "relu")
     k = d.dtype.kind
-    if k == "f":
-        r = np.maximum(d, 0)
-        if not d.all():
-            r = _zero_ties(r, d)
+    if k == "f" or d.dtype == _dtype.BF16:
+        # one pass: the operand order that returns the input on ties keeps -0.0 as PyTorch
+        order = _RELU_ORDER.get(d.dtype) or _relu_order(d.dtype)
+        if order == 1:
+            r = np.maximum(0, d)
+        elif order == 2:
+            r = np.maximum(d, 0)
+        else:
+            r = _zero_ties(np.maximum(d, 0), d)
     elif k == "b":
         raise RuntimeError("Boolean inputs not supported for relu")
     elif k == "c":
@@ -56,9 +87,9 @@ def relu(input: Tensor) -> Tensor:
 class ReluBackward0(Node):
     __slots__ = ()
 
-    def backward(self, grad):          # passes grad where the output is > 0
-        r = self.result()
-        return anp.where(r > 0, grad, 0),
+    def backward(self, grad):          # PyTorch's threshold_backward: 0 where output <= 0
+        r = self.result()              # (so a NaN output passes the gradient on)
+        return anp.where(r <= 0, 0, grad),
 
 
 def relu_(input: Tensor) -> Tensor:
@@ -71,13 +102,17 @@ def relu_(input: Tensor) -> Tensor:
     if _ip.needs_graph(input):
         return _ip.commit(input, relu(input))
     if d.ndim and d.flags.writeable:
+        order = _relu_order(d.dtype) if d.dtype.kind == "f" or d.dtype == _dtype.BF16 else 2
         neg_zero = None
-        if d.dtype.kind == "f":
+        if order == 0:
             # -0.0 stays -0.0 (PyTorch keeps the input on ties)
             z = d == 0
             if z.any():
                 neg_zero = z & np.signbit(d)
-        _q2(lambda a, b: np.maximum(a, b, out=a), d, 0)
+        if order == 1:
+            _q2(lambda a, b: np.maximum(b, a, out=a), d, 0)
+        else:
+            _q2(lambda a, b: np.maximum(a, b, out=a), d, 0)
         if neg_zero is not None:
             d[neg_zero] = -0.0
         input._bump()

@@ -450,6 +450,12 @@ def _combine(bias: np.ndarray, prod: np.ndarray, beta, alpha) -> np.ndarray:
     if beta == 0:
         return np.array(np.broadcast_to(prod, prod.shape))
     b = bias if beta == 1 else bias * beta
+    if (b.dtype == prod.dtype and prod.__class__ is np.ndarray and b.ndim <= prod.ndim
+            and prod.flags.writeable):
+        # every caller's product is a fresh array: the bias goes into it (no second
+        # output-sized array); addition commutes, so the bits are b + prod's
+        np.add(prod, b, out=prod)
+        return prod
     return (b + prod).astype(prod.dtype, copy=False)
 
 

@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype
+from .._errstate import QUIET as _QUIET, quiet_off as _quiet_off, quiet_on as _quiet_on
 from .._tensor import Tensor
 from ..amp.autocast_mode import AUTOCAST, fp32
 from ..autograd import anp
@@ -18,6 +19,7 @@ from ._nn_util import _check_tensor, _const, _float_data, _needs, _tname, _wants
 from .activation import _logsigmoid, _softplus_np, log_softmax, logsigmoid
 from .composite import _add_scalar, _clamp_min, _div_scalar, _mul_scalar, _xlogy
 from .distance import pairwise_distance
+from .reduction import LogSoftmaxBackward0, _softmax_result
 
 _wrap = Tensor._wrap
 
@@ -584,8 +586,73 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
         return _ce_probabilities(input, target, weight, red, label_smoothing)
     if label_smoothing > 0.0:
         return _ce_label_smoothing(input, target, weight, red, ignore_index, label_smoothing)
+    if weight is None:
+        fused = _ce_rows(input, target, red, ignore_index)
+        if fused is not None:
+            return fused
     cdim = 0 if input._data.ndim == 1 else 1
     return _nll_nd(log_softmax(input, cdim), target, weight, red, ignore_index)
+
+
+_CE_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _ce_rows(input: Tensor, target: Tensor, reduction: str, ignore_index: int):
+    """``cross_entropy`` of (N, C) float32/64 logits and N in-range class indices (none
+    ignored), in one pass: the log_softmax and the picked log-probabilities come from one
+    function with no per-sample weights or masks, and the graph records the same
+    LogSoftmaxBackward0 -> NllLossBackward0 nodes (with the same saved values) as the
+    composed path, whose results it reproduces bit for bit. None when the case is not this
+    one: the composed path then handles it, errors included."""
+    x, t = input._data, target._data
+    if x.ndim != 2 or t.ndim != 1 or t.dtype != np.int64 or x.dtype not in _CE_DTYPES:
+        return None
+    n, c = x.shape
+    if n == 0 or c == 0 or t.shape[0] != n or n > 1 << 24:   # (n: float32 counts exactly)
+        return None
+    lo, hi = t.min(), t.max()
+    if lo < 0 or hi >= c or 0 <= ignore_index < c:
+        return None
+    tok = _quiet_on(_QUIET)
+    try:
+        z = x - x.max(axis=1, keepdims=True)
+        z -= np.log(np.exp(z).sum(axis=1, keepdims=True))
+    finally:
+        _quiet_off(tok)
+    tc = t.astype(np.intp)           # a copy: the node must not see later writes to target
+    losses = -z[_rows(n), tc]
+    one = x.dtype.type(1)
+    if reduction == "none":
+        r = losses
+        coef = np.full(n, -one)
+    elif reduction == "sum":
+        r = np.asarray(losses.sum(), x.dtype)
+        coef = np.full(n, -one)
+    else:
+        total = x.dtype.type(n)
+        r = np.asarray(losses.sum() / total, x.dtype)
+        coef = np.full(n, -one / total)
+    if not (STATE.enabled and input._rg):
+        return _wrap(r)
+    logp = _softmax_result(LogSoftmaxBackward0, z, input, 1)
+    node = NllLossBackward0()
+    node.target, node.coef, node.reduction = tc.reshape(n, 1), coef, reduction
+    node.shape = x.shape
+    return record1(node, r, logp)
+
+
+def _rows(n: int) -> np.ndarray:
+    """``arange(n)`` (read-only, cached: a batch size repeats every step)."""
+    r = _ROWS.get(n)
+    if r is None:
+        if len(_ROWS) > 64:
+            _ROWS.clear()
+        r = _ROWS[n] = np.arange(n)
+        r.flags.writeable = False
+    return r
+
+
+_ROWS: dict = {}
 
 
 # -- divergences and distances -----------------------------------------------------------------

@@ -468,3 +468,66 @@ def test_multi_margin_modules():
                 lib.nn.MultiMarginLoss(**args)
             msgs.append(str(info.value))
         assert msgs[0] == msgs[1]
+
+
+# -- cross_entropy's one-pass path for (N, C) logits and class indices --------------------------
+def _ce_both_paths(xa, ya, dtype, **kw):
+    """(loss, grad, node names) from the one-pass path and from the composed one."""
+    from ember.ops import loss as L
+    out = []
+    for fused in (True, False):
+        x = ember.tensor(xa, dtype=dtype, requires_grad=True)
+        saved = L._ce_rows
+        if not fused:
+            L._ce_rows = lambda *a: None
+        try:
+            loss = ember.nn.functional.cross_entropy(x, ember.tensor(ya), **kw)
+        finally:
+            L._ce_rows = saved
+        names = (type(loss.grad_fn).__name__,
+                 type(loss.grad_fn.next_functions[0][0]).__name__)
+        loss.backward(ember.ones_like(loss))
+        out.append((loss.detach().numpy(), x.grad.numpy(), names))
+    return out
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("shape", [(1, 1), (7, 3), (128, 10), (5, 300)])
+def test_cross_entropy_one_pass_is_the_composed_path(dtype, reduction, shape):
+    rng = np.random.default_rng(shape[0] * shape[1])
+    xa = rng.standard_normal(shape) * 4
+    if shape[0] > 3:
+        xa[1, 0], xa[2, :], xa[3, -1] = np.inf, -np.inf, np.nan
+    ya = rng.integers(0, shape[1], shape[0])
+    (a, ga, na), (b, gb, nb) = _ce_both_paths(xa, ya, getattr(ember, dtype),
+                                              reduction=reduction)
+    assert na == nb == ("NllLossBackward0", "LogSoftmaxBackward0")
+    assert a.dtype == b.dtype and np.array_equal(a, b, equal_nan=True)
+    assert np.array_equal(ga, gb, equal_nan=True)
+    xt = torch.tensor(xa[4:] if shape[0] > 3 else xa, dtype=getattr(torch, dtype),
+                      requires_grad=True)
+    yt = torch.tensor(ya[4:] if shape[0] > 3 else ya)
+    lt = torch.nn.functional.cross_entropy(xt, yt, reduction=reduction)
+    lt.backward(torch.ones_like(lt))
+    xe = ember.tensor(xt.detach().numpy(), requires_grad=True)
+    le = ember.nn.functional.cross_entropy(xe, ember.tensor(yt.numpy()), reduction=reduction)
+    le.backward(ember.ones_like(le))
+    tol = 1e-6 if dtype == "float32" else 1e-12
+    np.testing.assert_allclose(le.detach().numpy(), lt.detach().numpy(), rtol=tol, atol=tol)
+    np.testing.assert_allclose(xe.grad.numpy(), xt.grad.numpy(), rtol=tol, atol=tol)
+
+
+def test_cross_entropy_one_pass_hands_other_cases_to_the_composed_path():
+    x = ember.randn(4, 3, requires_grad=True)
+    # an ignored target, an out-of-range one, a 3-d input: PyTorch's results and errors
+    y = ember.tensor([0, 1, 1, 2])
+    xt = torch.tensor(x.detach().numpy(), requires_grad=True)
+    le = ember.nn.functional.cross_entropy(x, y, ignore_index=1)
+    lt = torch.nn.functional.cross_entropy(xt, torch.tensor([0, 1, 1, 2]), ignore_index=1)
+    np.testing.assert_allclose(le.item(), lt.item(), rtol=1e-6)
+    with pytest.raises(IndexError, match="Target 3 is out of bounds"):
+        ember.nn.functional.cross_entropy(x, ember.tensor([0, 1, 3, 2]))
+    with pytest.raises(IndexError, match="Target -1 is out of bounds"):
+        ember.nn.functional.cross_entropy(x, ember.tensor([0, -1, 1, 2]))
+
