@@ -87,6 +87,13 @@ def _real_fdata(x, fname: str, kernel: str) -> np.ndarray:
     return d
 
 
+def _declines(op: bool, other) -> bool:
+    """Whether the operator form of an op (its ``_op`` flag, set by ember/_interop.py) declines
+    ``other``: an ndarray, which NumPy's reflected operator then computes with as PyTorch's
+    do. Asked only on an op's slow path, so tensor and number operands pay nothing."""
+    return op and isinstance(other, _ndarray)
+
+
 def _rg(x) -> bool:
     return isinstance(x, Tensor) and x._rg
 
