@@ -235,7 +235,7 @@ def _basic_view(x: Tensor, basic: tuple, nones, kind) -> Tensor:
         t = record1(node, data, x)
     else:
         t = _wrap(data)
-    return link_view(t, x, lambda b: _basic_view(b, basic, nones, kind))
+    return link_view(t, x, (_basic_view, basic, nones, kind))
 
 
 def _alias(x: Tensor) -> Tensor:

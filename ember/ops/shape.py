@@ -1,8 +1,10 @@
 """Shape ops: views (same memory, PyTorch's strides) and the copies that reorder data.
 
 A view shares memory and the version counter with its base and remembers how to recompute
-itself from the base (``t._view = (fn, creation)``), which in-place writes through views and
-the regeneration of other views' history need (see ops/inplace.py). Which results are views,
+itself from the base (``t._view = (replay, creation)``), which in-place writes through views
+and the regeneration of other views' history need (see ops/inplace.py). The hot views keep
+that replay as data (``(f, *args)``, meaning ``f(base, *args)``), made a function by
+``replay_fn`` only when a write needs it: most views are never written through. Which results are views,
 their strides and contiguity follow PyTorch.
 """
 from __future__ import annotations
@@ -63,13 +65,22 @@ class _ViewList:
 _ref = weakref.ref
 
 
-def _compose(fn, parent):
-    return lambda b: fn(parent(b))
+def replay_fn(replay):
+    """A view's recorded replay as the function ``base -> view``."""
+    if replay.__class__ is tuple:
+        f, *args = replay
+        return lambda b: f(b, *args)
+    return replay
+
+
+def _composed(b, fn, parent):
+    return replay_fn(fn)(replay_fn(parent)(b))
 
 
 def link_view(t: Tensor, input: Tensor, fn, creation: int = DEFAULT) -> Tensor:
     """Make ``t`` (already holding a NumPy view of ``input``'s memory) a view of ``input``'s
-    base: shared version counter, ``_base``, and ``fn(base) -> view`` for replays."""
+    base: shared version counter, ``_base``, and ``fn(base) -> view`` for replays (a function
+    or its recorded form, see ``replay_fn``)."""
     enabled = STATE.enabled
     if creation == DEFAULT and not enabled:
         creation = NO_GRAD
@@ -78,7 +89,7 @@ def link_view(t: Tensor, input: Tensor, fn, creation: int = DEFAULT) -> Tensor:
         base = input
     else:
         pfn, pcreation = input._view
-        fn = _compose(fn, pfn)
+        fn = (_composed, fn, pfn)
         if creation == DEFAULT:
             creation = pcreation
     vc = input._vc
@@ -302,7 +313,11 @@ def view(input: Tensor, *shape) -> Tensor:
         t = record1(node, data, input)
     else:
         t = _wrap(data)
-    return link_view(t, input, lambda b: b.view(shape))
+    return link_view(t, input, (_view_replay, shape))
+
+
+def _view_replay(b: Tensor, shape: tuple) -> Tensor:
+    return b.view(shape)
 
 
 def _view_dtype(input: Tensor, dt) -> Tensor:
