@@ -65,7 +65,8 @@ def add(input, other, *, alpha=1, out=None, _op=False) -> Tensor:
                           isinstance(other, Tensor) and other._rg):
         node = AddBackward0()
         node.alpha = alpha
-        return _out(record2(node, r, input, other), out)
+        t = record2(node, r, input, other)
+        return t if out is None else _out(t, out)
     t = _wrap(r)
     return t if out is None else _out(t, out)
 
@@ -112,7 +113,8 @@ def sub(input, other, *, alpha=1, out=None, _op=False) -> Tensor:
                           isinstance(other, Tensor) and other._rg):
         node = SubBackward0()
         node.alpha = alpha
-        return _out(record2(node, r, input, other), out)
+        t = record2(node, r, input, other)
+        return t if out is None else _out(t, out)
     t = _wrap(r)
     return t if out is None else _out(t, out)
 
