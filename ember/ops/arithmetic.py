@@ -24,8 +24,8 @@ from . import inplace as _ip
 from ._util import binary_arrays, broadcast_shapes, check_tensor, scalar_value, tname
 from ._elementwise import (_CTYPE, _NUMBER, _SAVE_NONE, _SAVE_RESULT, _apply_inplace, _binary,
                            _binary_inplace, _call_broadcast, _check_inplace_broadcast,
-                           _check_int_arg, _data, _declines, _fast_inplace, _finish, _float_pair, _float_unary,
-                           _is_bool, _ndarray, _not_impl, _not_implemented_grad, _out, _q1, _q2,
+                           _check_int_arg, _data, _declines, _fast_inplace, _finish, _float_pair,
+                           _float_unary, _is_bool, _ndarray, _not_impl, _not_implemented_grad, _out, _q1, _q2,
                            _quiet_inplace_op, _res_dtype, _rg, _type_error, _unary_inplace, _wrap)
 
 

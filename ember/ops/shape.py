@@ -4,8 +4,8 @@ A view shares memory and the version counter with its base and remembers how to 
 itself from the base (``t._view = (replay, creation)``), which in-place writes through views
 and the regeneration of other views' history need (see ops/inplace.py). The hot views keep
 that replay as data (``(f, *args)``, meaning ``f(base, *args)``), made a function by
-``replay_fn`` only when a write needs it: most views are never written through. Which results are views,
-their strides and contiguity follow PyTorch.
+``replay_fn`` only when a write needs it: most views are never written through. Which
+results are views, their strides and contiguity follow PyTorch.
 """
 from __future__ import annotations
 
