@@ -294,12 +294,16 @@ def _try_view(d: np.ndarray, shape: tuple):
 
 def view(input: Tensor, *shape) -> Tensor:
     """The same memory with a new shape; RuntimeError if the strides don't allow it."""
-    if len(shape) == 1 and shape[0].__class__ is _dtype.dtype:
-        return _view_dtype(input, shape[0])
     d = input._data
-    shape = _sizes(shape)
-    if math.prod(shape) != d.size or shape and min(shape) < 0:
-        shape = _infer_shape(shape, d.size)
+    for s in shape:
+        if s.__class__ is not int or s < 0:     # a dtype, a sequence, -1, a bad size...
+            if len(shape) == 1 and isinstance(shape[0], _dtype.dtype):
+                return _view_dtype(input, shape[0])
+            shape = _infer_shape(_sizes(shape), d.size)
+            break
+    else:
+        if math.prod(shape) != d.size:
+            shape = _infer_shape(shape, d.size)   # (raises PyTorch's error)
     # (_try_view's contiguous case written out)
     data = d.reshape(shape) if d.flags.c_contiguous and d.size else _try_view(d, shape)
     if data is None:
