@@ -17,6 +17,8 @@ PyTorch's rules, which this module reproduces:
 """
 from __future__ import annotations
 
+from types import FunctionType
+
 import numpy as np
 
 from ._dtype import from_np
@@ -56,6 +58,18 @@ def _declining(fn):
     return op
 
 
+def _operator_form(fn):
+    """``fn`` with its ``_op`` flag set: the same code, declining an ndarray on its own slow
+    path (``_declines``), so that tensor and number operands pay no wrapper."""
+    op = FunctionType(fn.__code__, fn.__globals__, fn.__name__, fn.__defaults__,
+                      fn.__closure__)
+    op.__kwdefaults__ = {**fn.__kwdefaults__, "_op": True}
+    op.__qualname__ = fn.__qualname__
+    op.__doc__ = fn.__doc__
+    op.__module__ = fn.__module__
+    return op
+
+
 def _rtruediv(self, other):
     if isinstance(other, _ndarray):
         # PyTorch's __rtruediv__ is ``self.reciprocal() * other``: NumPy then multiplies
@@ -64,13 +78,16 @@ def _rtruediv(self, other):
 
 
 _CONVERTING = ("__eq__",)
-_DECLINING = ("__add__", "__sub__", "__mul__", "__truediv__", "__floordiv__", "__mod__",
-              "__pow__", "__matmul__", "__radd__", "__rsub__", "__rmul__", "__rfloordiv__",
-              "__rmod__", "__rpow__", "__rmatmul__", "__and__", "__or__", "__xor__",
-              "__rand__", "__ror__", "__rxor__", "__lshift__", "__rshift__", "__rlshift__",
-              "__rrshift__", "__lt__", "__le__", "__gt__", "__ge__", "__ne__", "__iadd__",
-              "__isub__", "__imul__", "__itruediv__", "__ifloordiv__", "__imod__",
-              "__ipow__", "__iand__", "__ior__", "__ixor__", "__ilshift__", "__irshift__")
+# the hot operators decline inside their op (its ``_op`` flag); the rest through a wrapper
+# (``__rpow__`` and ``__rtruediv__`` decide themselves)
+_FLAGGED = ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__",
+            "__truediv__", "__pow__", "__matmul__", "__iadd__", "__isub__", "__imul__",
+            "__itruediv__")
+_DECLINING = ("__floordiv__", "__mod__", "__rfloordiv__", "__rmod__", "__rmatmul__",
+              "__and__", "__or__", "__xor__", "__rand__", "__ror__", "__rxor__", "__lshift__",
+              "__rshift__", "__rlshift__", "__rrshift__", "__lt__", "__le__", "__gt__", "__ge__",
+              "__ne__", "__ifloordiv__", "__imod__", "__ipow__", "__iand__", "__ior__",
+              "__ixor__", "__ilshift__", "__irshift__")
 
 
 def __dlpack__(self, stream=None, max_version=None, dl_device=None, copy=None):
@@ -122,6 +139,8 @@ def to_dlpack(tensor: Tensor):
 def _bind() -> None:
     for name in _CONVERTING:
         setattr(Tensor, name, _converting(getattr(Tensor, name)))
+    for name in _FLAGGED:
+        setattr(Tensor, name, _operator_form(getattr(Tensor, name)))
     for name in _DECLINING:
         fn = getattr(Tensor, name, None)
         if fn is not None:

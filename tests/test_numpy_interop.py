@@ -122,3 +122,20 @@ def test_dlpack_shares_memory_both_ways():
         ember.ones(2, requires_grad=True).__dlpack__()
     capsule = ember.utils.dlpack.to_dlpack(ember.arange(3))
     assert ember.utils.dlpack.from_dlpack(capsule).tolist() == [0, 1, 2]
+
+
+@pytest.mark.parametrize("name", ["add", "sub", "mul", "div", "pow", "matmul", "add_", "mul_"])
+def test_only_operator_forms_decline_arrays(name):
+    # the operators decline an ndarray inside the op (its _op flag); the function and method
+    # forms of the same op still refuse it with a TypeError, as PyTorch's do
+    dunder = {"add": "__add__", "sub": "__sub__", "mul": "__mul__", "div": "__truediv__",
+              "pow": "__pow__", "matmul": "__matmul__", "add_": "__iadd__", "mul_": "__imul__"}
+    for lib in (ember, torch):
+        t, a = lib.ones(3), np.ones(3)
+        assert getattr(t, dunder[name])(a) is NotImplemented
+        with pytest.raises(TypeError):
+            getattr(t, name)(a)
+        if hasattr(lib, name):
+            with pytest.raises(TypeError):
+                getattr(lib, name)(t, a)
+    assert getattr(ember.ones(3), dunder[name])(ember.ones(3)) is not NotImplemented

@@ -163,6 +163,24 @@ def test_chain_of_views():
     both(s)
 
 
+def test_recorded_replays_of_mixed_view_chains():
+    # view, slice and select views keep their replay as data until a write needs it; chains
+    # of them compose, both for the written view and for the other views regenerated
+    def s(lib):
+        x = _x(lib, 2, 6)
+        y = x * 1
+        a = y.view(3, 4)[1:].view(2, 2, 2)[1]       # view -> slice -> view -> select
+        other = y.view(12)[4:10]
+        plain = lib.zeros(6, dtype=lib.float64)
+        p = plain.view(2, 3)[0]
+        a.mul_(lib.tensor([[2.0, 3.0], [4.0, 5.0]], dtype=lib.float64))
+        plain.copy_(x.view(12)[:6] * 3)
+        r = [name(a), name(other), name(y), p.requires_grad, name(p)]
+        ((other * other).sum() + (a * y[1, :4].view(2, 2)).sum() + (p * p).sum()).backward()
+        return r + [x.grad]
+    both(s)
+
+
 def test_other_views_get_new_history():
     def s(lib):
         x = _x(lib, 4)

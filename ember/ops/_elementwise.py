@@ -95,6 +95,13 @@ def _real_fdata(x, fname: str, kernel: str) -> np.ndarray:
     return d
 
 
+def _declines(op: bool, other) -> bool:
+    """Whether the operator form of an op (its ``_op`` flag, set by ember/_interop.py) declines
+    ``other``: an ndarray, which NumPy's reflected operator then computes with as PyTorch's
+    do. Asked only on an op's slow path, so tensor and number operands pay nothing."""
+    return op and isinstance(other, _ndarray)
+
+
 def _rg(x) -> bool:
     return isinstance(x, Tensor) and x._rg
 
@@ -113,13 +120,15 @@ def _binary(np_fn, a, b, py_fn=None):
     if isinstance(a, Tensor) and isinstance(b, Tensor):
         x = a._data
         y = b._data
-        if x.dtype is not y.dtype:
+        dt = x.dtype
+        if dt is not y.dtype:
             x, y = binary_arrays(a, b)
-        elif py_fn is not None and not x.ndim and not y.ndim and x.dtype.kind == "f":
-            v = py_fn(x.item(), y.item())
-            lim = _FINITE.get(x.dtype, 0.0)
-            if -lim < v < lim:      # (else NumPy below: inf and NaN without a cast warning)
-                return np.array(v, x.dtype)
+        elif py_fn is not None and not x.ndim and not y.ndim:
+            lim = _FINITE.get(dt)   # (None: not float16/32/64)
+            if lim is not None:
+                v = py_fn(x.item(), y.item())
+                if -lim < v < lim:  # (else NumPy below: inf and NaN without a cast warning)
+                    return np.array(v, dt)
     else:
         x, y = binary_arrays(a, b)
     tok = _quiet_on(_QUIET)

@@ -24,8 +24,8 @@ from . import _reduced, inplace as _ip
 from ._util import binary_arrays, broadcast_shapes, check_tensor, scalar_value, tname
 from ._elementwise import (_CTYPE, _NUMBER, _SAVE_NONE, _SAVE_RESULT, _apply_inplace, _binary,
                            _binary_inplace, _call_broadcast, _check_inplace_broadcast,
-                           _check_int_arg, _data, _fast_inplace, _finish, _float_pair, _float_unary,
-                           _is_bool, _ndarray, _not_impl, _not_implemented_grad, _out, _q1, _q2,
+                           _check_int_arg, _data, _declines, _fast_inplace, _finish, _float_pair,
+                           _float_unary, _is_bool, _ndarray, _not_impl, _not_implemented_grad, _out, _q1, _q2,
                            _quiet_inplace_op, _res_dtype, _rg, _type_error, _unary_inplace, _wrap)
 
 
@@ -50,17 +50,23 @@ def _scaled_operands(a, b, alpha):
     return x, y * alpha
 
 
-def add(input, other, *, alpha=1, out=None) -> Tensor:
+def add(input, other, *, alpha=1, out=None, _op=False) -> Tensor:
     """``input + alpha * other``, broadcasting."""
-    if alpha.__class__ is int and alpha == 1:
-        r = _binary(np.add, input, other, _operator.add)
-    else:
-        r = _call_broadcast(np.add, *_scaled_operands(input, other, alpha))
+    try:
+        if alpha.__class__ is int and alpha == 1:
+            r = _binary(np.add, input, other, _operator.add)
+        else:
+            r = _call_broadcast(np.add, *_scaled_operands(input, other, alpha))
+    except TypeError:
+        if _declines(_op, other):
+            return NotImplemented
+        raise
     if STATE.enabled and (isinstance(input, Tensor) and input._rg or
                           isinstance(other, Tensor) and other._rg):
         node = AddBackward0()
         node.alpha = alpha
-        return _out(record2(node, r, input, other), out)
+        t = record2(node, r, input, other)
+        return t if out is None else _out(t, out)
     t = _wrap(r)
     return t if out is None else _out(t, out)
 
@@ -87,22 +93,28 @@ def _check_sub(a, b) -> None:
                            "`logical_not()` operator instead.")
 
 
-def sub(input, other, *, alpha=1, out=None) -> Tensor:
+def sub(input, other, *, alpha=1, out=None, _op=False) -> Tensor:
     """``input - alpha * other``, broadcasting."""
     if input.__class__ is Tensor and other.__class__ is Tensor:
         if input._data.dtype.kind == "b" or other._data.dtype.kind == "b":
             _check_sub(input, other)
     elif _is_bool(input) or _is_bool(other):
         _check_sub(input, other)
-    if alpha.__class__ is int and alpha == 1:
-        r = _binary(np.subtract, input, other, _operator.sub)
-    else:
-        r = _call_broadcast(np.subtract, *_scaled_operands(input, other, alpha))
+    try:
+        if alpha.__class__ is int and alpha == 1:
+            r = _binary(np.subtract, input, other, _operator.sub)
+        else:
+            r = _call_broadcast(np.subtract, *_scaled_operands(input, other, alpha))
+    except TypeError:
+        if _declines(_op, other):
+            return NotImplemented
+        raise
     if STATE.enabled and (isinstance(input, Tensor) and input._rg or
                           isinstance(other, Tensor) and other._rg):
         node = SubBackward0()
         node.alpha = alpha
-        return _out(record2(node, r, input, other), out)
+        t = record2(node, r, input, other)
+        return t if out is None else _out(t, out)
     t = _wrap(r)
     return t if out is None else _out(t, out)
 
@@ -118,13 +130,18 @@ class SubBackward0(Node):
         return grad, (-grad if a == 1 else grad * -a)
 
 
-def rsub(input: Tensor, other, *, alpha=1) -> Tensor:
+def rsub(input: Tensor, other, *, alpha=1, _op=False) -> Tensor:
     """``other - alpha * input`` (what ``2 - x`` calls)."""
     check_tensor(input, "rsub", pos=1)
     if input._data.dtype == np.bool_ or isinstance(other, (bool, np.bool_)) or \
             isinstance(other, Tensor) and other._data.dtype == np.bool_:
         _check_sub(other, input)
-    xs, ys = _scaled_operands(other, input, alpha)
+    try:
+        xs, ys = _scaled_operands(other, input, alpha)
+    except TypeError:
+        if _declines(_op, other):
+            return NotImplemented
+        raise
     r = _call_broadcast(np.subtract, xs, ys)
     if STATE.enabled and (input._rg or _rg(other)):
         if isinstance(other, Tensor):
@@ -151,9 +168,14 @@ class RsubBackward1(Node):
         return (-grad if self.alpha == 1 else grad * -self.alpha),
 
 
-def mul(input, other, *, out=None) -> Tensor:
+def mul(input, other, *, out=None, _op=False) -> Tensor:
     """Elementwise product, broadcasting."""
-    r = _binary(np.multiply, input, other, _operator.mul)
+    try:
+        r = _binary(np.multiply, input, other, _operator.mul)
+    except TypeError:
+        if _declines(_op, other):
+            return NotImplemented
+        raise
     if STATE.enabled and (isinstance(input, Tensor) and input._rg or
                           isinstance(other, Tensor) and other._rg):
         if not isinstance(input, Tensor):
@@ -185,11 +207,16 @@ class MulBackward0(Node):
                 None if a is None else grad * a)
 
 
-def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
+def div(input, other, *, rounding_mode=None, out=None, _op=False) -> Tensor:
     """True division (integers give floats); ``rounding_mode`` 'trunc' or 'floor'."""
     if rounding_mode is not None:
         return _out(_rounded_div(input, other, rounding_mode), out)
-    x, y = _float_pair(input, other)
+    try:
+        x, y = _float_pair(input, other)
+    except TypeError:
+        if _declines(_op, other):
+            return NotImplemented
+        raise
     r = _call_broadcast(np.true_divide, x, y)
     if STATE.enabled and (_rg(input) or _rg(other)):
         node = DivBackward0()
@@ -545,7 +572,7 @@ def _float_power_np(x, y):
     return np.power(x, y)
 
 
-def pow(input, exponent, *, out=None) -> Tensor:
+def pow(input, exponent, *, out=None, _op=False) -> Tensor:
     """``input ** exponent``: tensor ** number, tensor ** tensor, or number ** tensor."""
     if not isinstance(input, Tensor):
         if not isinstance(exponent, Tensor):
@@ -573,6 +600,8 @@ def pow(input, exponent, *, out=None) -> Tensor:
         return _out(_wrap(r), out)
     e = scalar_value(exponent)
     if not isinstance(e, (int, float, complex)):
+        if _declines(_op, exponent):
+            return NotImplemented
         raise TypeError(f"pow(): argument 'exponent' must be Tensor or Number, not "
                         f"{type(exponent).__name__}")
     d = input._data
@@ -1154,20 +1183,24 @@ class ConjBackward0(Node):
 # =============================================================================================
 # in-place forms
 # =============================================================================================
-def add_(input: Tensor, other, *, alpha=1) -> Tensor:
+def add_(input: Tensor, other, *, alpha=1, _op=False) -> Tensor:
     """In-place :func:`add`."""
     if alpha.__class__ is int and alpha == 1 and _fast_inplace(input, other, np.add):
         return input
+    if _declines(_op, other):
+        return NotImplemented
     _check_inplace_broadcast(input, other)
     if alpha.__class__ is not int or alpha != 1:
         return _apply_inplace(input, lambda x: add(x, other, alpha=alpha), other, "add_")
     return _quiet_inplace_op(input, other, np.add, add)
 
 
-def sub_(input: Tensor, other, *, alpha=1) -> Tensor:
+def sub_(input: Tensor, other, *, alpha=1, _op=False) -> Tensor:
     """In-place :func:`sub`."""
     if alpha.__class__ is int and alpha == 1 and _fast_inplace(input, other, np.subtract):
         return input
+    if _declines(_op, other):
+        return NotImplemented
     _check_inplace_broadcast(input, other)
     if isinstance(input, Tensor) and (input._data.dtype == np.bool_ or _is_bool(other)):
         _check_sub(input, other)
@@ -1176,18 +1209,22 @@ def sub_(input: Tensor, other, *, alpha=1) -> Tensor:
     return _quiet_inplace_op(input, other, np.subtract, sub)
 
 
-def mul_(input: Tensor, other) -> Tensor:
+def mul_(input: Tensor, other, *, _op=False) -> Tensor:
     """In-place :func:`mul`."""
     if _fast_inplace(input, other, np.multiply):
         return input
+    if _declines(_op, other):
+        return NotImplemented
     _check_inplace_broadcast(input, other)
     return _quiet_inplace_op(input, other, np.multiply, mul)
 
 
-def div_(input: Tensor, other, *, rounding_mode=None) -> Tensor:
+def div_(input: Tensor, other, *, rounding_mode=None, _op=False) -> Tensor:
     """In-place :func:`div`."""
     if rounding_mode is None and _fast_inplace(input, other, np.true_divide):
         return input
+    if _declines(_op, other):
+        return NotImplemented
     _check_inplace_broadcast(input, other)
     if rounding_mode is not None or isinstance(input, Tensor) and \
             input._data.dtype.kind not in "fc":

@@ -19,7 +19,8 @@ from ..autograd.grad_mode import STATE
 from ..autograd.graph import Node, record, record1, record2
 from . import inplace as _ip
 from ._util import tname, wrap_dim
-from .shape import (UnsqueezeBackward0, contiguous_strides, elem_strides, make_view, restride)
+from .shape import (UnsqueezeBackward0, contiguous_strides, elem_strides, link_view, make_view,
+                    restride)
 
 _wrap = Tensor._wrap
 _I64 = np.int64
@@ -224,12 +225,17 @@ def _basic_view(x: Tensor, basic: tuple, nones, kind) -> Tensor:
     """The view ``x[basic]`` with the node PyTorch's last select/slice/unsqueeze records."""
     d = x._data
     data = _basic_array(d, basic, nones)
-    node = kind()
-    node.shape = d.shape
-    node.index = basic
-    if kind is UnsqueezeBackward0:
-        node.dim = None
-    return make_view(x, data, node, lambda b: _basic_view(b, basic, nones, kind))
+    # make_view written out: the node is made only when recorded
+    if STATE.enabled and x._rg:
+        node = kind()
+        node.shape = d.shape
+        node.index = basic
+        if kind is UnsqueezeBackward0:
+            node.dim = None
+        t = record1(node, data, x)
+    else:
+        t = _wrap(data)
+    return link_view(t, x, (_basic_view, basic, nones, kind))
 
 
 def _alias(x: Tensor) -> Tensor:
@@ -256,6 +262,12 @@ def getitem(input: Tensor, idx) -> Tensor:
         if not -size <= idx < size:
             raise IndexError(f"index {idx} is out of bounds for dimension 0 with size {size}")
         return _basic_view(input, (idx,), (), SelectBackward0)
+    if idx.__class__ is slice and d.ndim and idx.step is None:
+        # the common x[a:b]: what _slice_bounds and _plan make of it, without the plan
+        start, stop = idx.start, idx.stop
+        if (start is None or start.__class__ is int) and (stop is None or stop.__class__ is int):
+            return _basic_view(input, (slice(0 if start is None else start, stop, 1),), (),
+                               SliceBackward0)
     if idx is Ellipsis:
         return _alias(input)
     if isinstance(idx, slice) and d.ndim == 0:

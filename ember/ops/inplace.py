@@ -17,7 +17,7 @@ from .._tensor import Tensor, check_inplace
 from ..autograd import anp
 from ..autograd.grad_mode import STATE, no_grad
 from ..autograd.graph import Node, edge, record, record1
-from .shape import DEFAULT, MULTI_OUTPUT
+from .shape import DEFAULT, MULTI_OUTPUT, replay_fn
 
 __all__ = ["commit", "snapshot", "CopySlices", "needs_graph", "write", "inplace_op",
            "view_scatter"]
@@ -118,7 +118,7 @@ def commit(x: Tensor, y: Tensor) -> Tensor:
         refresh_views(x, None)
         return x
     node = CopySlices()
-    node.view_fn = x._view[0]
+    node.view_fn = replay_fn(x._view[0])
     node.shape = base._data.shape
     if fn._n_out == 1 and fn.next_functions and fn.next_functions[0] == old:
         # PyTorch's form: CopySlices runs fn on the view's part of the gradient
@@ -132,7 +132,7 @@ def commit(x: Tensor, y: Tensor) -> Tensor:
     base.grad_fn = node
     base._out_nr = 0
     base._rg = True
-    x.grad_fn = as_strided_node(base, x._view[0])
+    x.grad_fn = as_strided_node(base, replay_fn(x._view[0]))
     x._out_nr = 0
     x._rg = True
     refresh_views(base, x)
@@ -149,7 +149,7 @@ def refresh_views(base: Tensor, written) -> None:
             continue
         fn, creation = w._view
         if creation == DEFAULT:
-            w.grad_fn = as_strided_node(base, fn)
+            w.grad_fn = as_strided_node(base, replay_fn(fn))
         else:
             node = _StaleView()
             node.error = view_error(w, creation, True)

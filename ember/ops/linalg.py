@@ -333,13 +333,16 @@ def _should_fold(t1: Tensor, t2: Tensor) -> bool:
     return True
 
 
-def matmul(input: Tensor, other: Tensor, *, out=None) -> Tensor:
+def matmul(input: Tensor, other: Tensor, *, out=None, _op=False) -> Tensor:
     """PyTorch's matmul: dot, matrix-vector, matrix-matrix, and batched products with the
     batch dims broadcast."""
     if AUTOCAST.enabled:
         input, other = lower(input), lower(other)
     check_tensor(input, "matmul", "input")
-    check_tensor(other, "matmul", "other")
+    if other.__class__ is not Tensor:
+        if _op and isinstance(other, np.ndarray):
+            return NotImplemented   # the @ operator declines: NumPy computes (ember/_interop.py)
+        check_tensor(other, "matmul", "other")
     na, nb = input._data.ndim, other._data.ndim
     if na == 0 or nb == 0:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "

@@ -1,9 +1,11 @@
 """Shape ops: views (same memory, PyTorch's strides) and the copies that reorder data.
 
 A view shares memory and the version counter with its base and remembers how to recompute
-itself from the base (``t._view = (fn, creation)``), which in-place writes through views and
-the regeneration of other views' history need (see ops/inplace.py). Which results are views,
-their strides and contiguity follow PyTorch.
+itself from the base (``t._view = (replay, creation)``), which in-place writes through views
+and the regeneration of other views' history need (see ops/inplace.py). The hot views keep
+that replay as data (``(f, *args)``, meaning ``f(base, *args)``), made a function by
+``replay_fn`` only when a write needs it: most views are never written through. Which
+results are views, their strides and contiguity follow PyTorch.
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import weakref
 import numpy as np
 
 from .. import _dtype
-from .._tensor import Tensor
+from .._tensor import Tensor, _VersionCounter
 from ..autograd import anp
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import Node, record, record1
@@ -41,12 +43,15 @@ class _ViewList:
         self.limit = 16
 
     def add(self, t: Tensor) -> None:
+        self.refs.append(_ref(t))
+        if len(self.refs) > self.limit:
+            self.prune()
+
+    def prune(self) -> None:
+        # Dead views are dropped in batches: amortised O(1) per view.
         refs = self.refs
-        refs.append(weakref.ref(t))
-        if len(refs) > self.limit:
-            # Dead views are dropped in batches: amortised O(1) per view.
-            refs[:] = [r for r in refs if r() is not None]
-            self.limit = max(16, 2 * len(refs))
+        refs[:] = [r for r in refs if r() is not None]
+        self.limit = max(16, 2 * len(refs))
 
     def live(self) -> list:
         out = []
@@ -57,13 +62,25 @@ class _ViewList:
         return out
 
 
-def _compose(fn, parent):
-    return lambda b: fn(parent(b))
+_ref = weakref.ref
+
+
+def replay_fn(replay):
+    """A view's recorded replay as the function ``base -> view``."""
+    if replay.__class__ is tuple:
+        f, *args = replay
+        return lambda b: f(b, *args)
+    return replay
+
+
+def _composed(b, fn, parent):
+    return replay_fn(fn)(replay_fn(parent)(b))
 
 
 def link_view(t: Tensor, input: Tensor, fn, creation: int = DEFAULT) -> Tensor:
     """Make ``t`` (already holding a NumPy view of ``input``'s memory) a view of ``input``'s
-    base: shared version counter, ``_base``, and ``fn(base) -> view`` for replays."""
+    base: shared version counter, ``_base``, and ``fn(base) -> view`` for replays (a function
+    or its recorded form, see ``replay_fn``)."""
     enabled = STATE.enabled
     if creation == DEFAULT and not enabled:
         creation = NO_GRAD
@@ -72,10 +89,12 @@ def link_view(t: Tensor, input: Tensor, fn, creation: int = DEFAULT) -> Tensor:
         base = input
     else:
         pfn, pcreation = input._view
-        fn = _compose(fn, pfn)
+        fn = (_composed, fn, pfn)
         if creation == DEFAULT:
             creation = pcreation
-    vc = input._version_counter()
+    vc = input._vc
+    if vc is None:
+        vc = input._vc = _VersionCounter()
     t._base = base
     t._vc = vc
     t._view = (fn, creation)
@@ -89,7 +108,10 @@ def link_view(t: Tensor, input: Tensor, fn, creation: int = DEFAULT) -> Tensor:
     views = vc.views
     if views is None:
         views = vc.views = _ViewList()
-    views.add(t)
+    refs = views.refs
+    refs.append(_ref(t))        # (_ViewList.add written out)
+    if len(refs) > views.limit:
+        views.prune()
     return t
 
 
@@ -179,6 +201,11 @@ def like_layout(src: np.ndarray, values: np.ndarray) -> np.ndarray:
 # -- view / reshape ----------------------------------------------------------------------------
 def _sizes(sizes, fname: str = "view", arg: str = "size") -> tuple:
     """Sizes given as ``f(2, 3)``, ``f((2, 3))``, ``f([2, 3])`` or a Size; -1 allowed."""
+    for s in sizes:
+        if s.__class__ is not int:
+            break
+    else:
+        return sizes            # f(2, 3): the tuple of ints already
     if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
         sizes = sizes[0]
     elif len(sizes) == 1 and not hasattr(sizes[0], "__index__"):
@@ -195,6 +222,8 @@ def _sizes(sizes, fname: str = "view", arg: str = "size") -> tuple:
 
 
 def _infer_shape(shape: tuple, numel: int) -> tuple:
+    if math.prod(shape) == numel and (not shape or min(shape) >= 0):
+        return shape            # nothing to infer or refuse
     neg = -1
     known = 1
     for i, s in enumerate(shape):
@@ -265,17 +294,34 @@ def _try_view(d: np.ndarray, shape: tuple):
 
 def view(input: Tensor, *shape) -> Tensor:
     """The same memory with a new shape; RuntimeError if the strides don't allow it."""
-    if len(shape) == 1 and isinstance(shape[0], _dtype.dtype):
-        return _view_dtype(input, shape[0])
-    shape = _infer_shape(_sizes(shape), input._data.size)
-    data = _try_view(input._data, shape)
+    d = input._data
+    for s in shape:
+        if s.__class__ is not int or s < 0:     # a dtype, a sequence, -1, a bad size...
+            if len(shape) == 1 and isinstance(shape[0], _dtype.dtype):
+                return _view_dtype(input, shape[0])
+            shape = _infer_shape(_sizes(shape), d.size)
+            break
+    else:
+        if math.prod(shape) != d.size:
+            shape = _infer_shape(shape, d.size)   # (raises PyTorch's error)
+    # (_try_view's contiguous case written out)
+    data = d.reshape(shape) if d.flags.c_contiguous and d.size else _try_view(d, shape)
     if data is None:
         raise RuntimeError("view size is not compatible with input tensor's size and stride (at "
                            "least one dimension spans across two contiguous subspaces). Use "
                            ".reshape(...) instead.")
-    node = ViewBackward0()
-    node.shape = input._data.shape
-    return make_view(input, data, node, lambda b: b.view(shape))
+    # make_view written out: the node is made only when recorded
+    if STATE.enabled and input._rg:
+        node = ViewBackward0()
+        node.shape = d.shape
+        t = record1(node, data, input)
+    else:
+        t = _wrap(data)
+    return link_view(t, input, (_view_replay, shape))
+
+
+def _view_replay(b: Tensor, shape: tuple) -> Tensor:
+    return b.view(shape)
 
 
 def _view_dtype(input: Tensor, dt) -> Tensor:

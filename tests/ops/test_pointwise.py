@@ -951,6 +951,28 @@ def test_zero_dim_arithmetic_is_exact_and_quiet(dtype):
     assert str((ember.tensor(3e38) * ember.tensor(10.0)).item()) == str(t.item())
 
 
+def test_zero_dim_fast_path_results_are_ordinary_tensors():
+    """A result of the 0-d fast path takes views and in-place writes, keeps its graph, and the
+    dtypes it does not serve (integers, bfloat16, complex, mixed) keep PyTorch's results."""
+    def scenario(lib):
+        a = lib.tensor(1.5, requires_grad=True)
+        y = a * lib.tensor(2.0)
+        v = y.view(1)
+        y.add_(1.0)
+        w = (v * a).sum()
+        w.backward()
+        out = [v.tolist(), y._version, a.grad.item(), y.grad_fn.name()]
+        for x, z in ((lib.tensor(3), lib.tensor(-4)), (lib.tensor(3, dtype=lib.int8),
+                     lib.tensor(100, dtype=lib.int8)),
+                     (lib.tensor(1.25, dtype=lib.bfloat16), lib.tensor(3.0, dtype=lib.bfloat16)),
+                     (lib.tensor(1 + 2j), lib.tensor(0.5 - 1j)),
+                     (lib.tensor(0.1), lib.tensor(0.2, dtype=lib.float64))):
+            for r in (x + z, x - z, x * z):
+                out.append((str(r.dtype), r.shape == (), r.item()))
+        return out
+    assert scenario(ember) == scenario(torch)
+
+
 def test_python_scalar_creation_keeps_the_requested_dtype():
     for lib in (torch, ember):
         assert lib.tensor(1e308, dtype=lib.float64).item() == 1e308
