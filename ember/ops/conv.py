@@ -1,6 +1,6 @@
 """Convolution and transposed convolution (1-d, 2-d, 3-d), with ``ConvolutionBackward0``.
 
-The forward pass is one batched GEMM over one copy of a strided window view of the
+The forward pass is one GEMM over one copy of a strided window view of the
 zero-padded input (im2col without a Python loop over pixels or batch elements). The gradient
 of a convolution with respect to its input is a transposed convolution: one GEMM from the
 output gradient to the window columns, then a scatter-add of the columns into the input,
@@ -88,35 +88,39 @@ def _prod(t) -> int:
 
 
 # -- NumPy kernels ----------------------------------------------------------------------------
-# Layout: the window matrix is (N, G, Cg*K, L) -- per batch element and group, one row per
-# (input channel, kernel offset), one column per output position. It is one copy of a strided
-# view of the padded NC* input (no channels-last transposes), and each product below is a
-# batched GEMM whose result is already in NC* order: out[n] = W (O, Cg*K) @ cols[n].
-def _windows(xp, kernel, stride, dilation, out, groups):
-    """Read-only view (N, G, Cg, *K, *out) of the windows of the padded input ``xp``."""
-    n = len(kernel)
-    N, C = xp.shape[:2]
-    st = xp.strides
-    return as_strided(xp, (N, groups, C // groups) + tuple(kernel) + tuple(out),
-                      (st[0], st[1] * (C // groups), st[1])
-                      + tuple(st[2 + i] * dilation[i] for i in range(n))
-                      + tuple(st[2 + i] * stride[i] for i in range(n)), writeable=False)
-
-
+# Layout: the window matrix is (G, Cg*K, N*L) -- per group, one row per (input channel, kernel
+# offset), one column per (batch element, output position) -- copied once from a strided view
+# of the padded NC* input. Each product below is then ONE large GEMM per group: many small
+# per-batch-element GEMMs would synchronise BLAS's threads once each, which costs tenfold on
+# a loaded machine. Only the (small) output and output gradient change layout.
 def _columns(x, kernel, stride, padding, dilation, groups, out=None):
-    """The im2col matrix ``(N, G, Cg*K, L)`` of ``x`` (one copy of the windows)."""
+    """The im2col matrix ``(G, Cg*K, N*L)`` of ``x`` (one copy of the windows)."""
     n = len(kernel)
     xp = zero_pad(x, padding)
+    N, C = x.shape[:2]
+    cg = C // groups
     if out is None:
         sp = xp.shape[2:]
         out = tuple((sp[i] - dilation[i] * (kernel[i] - 1) - 1) // stride[i] + 1
                     for i in range(n))
-    v = _windows(xp, kernel, stride, dilation, out, groups)
-    # copyto into a C-ordered buffer: np.array would keep the view's overlapping stride order
-    cols = np.empty(v.shape, dtype=x.dtype)
-    np.copyto(cols, v)
-    N, C = x.shape[:2]
-    return cols.reshape(N, groups, C // groups * _prod(kernel), _prod(out)), tuple(out)
+    st = xp.strides
+    v = as_strided(xp, (N, groups, cg) + tuple(kernel) + tuple(out),
+                   (st[0], st[1] * cg, st[1]) + tuple(st[2 + i] * dilation[i] for i in range(n))
+                   + tuple(st[2 + i] * stride[i] for i in range(n)), writeable=False)
+    # (N, G, Cg, *K, *out) -> (G, Cg, *K, N, *out), copied into a C-ordered buffer (np.array
+    # would keep the view's overlapping stride order and reshape would copy again)
+    cols = np.empty((groups, cg) + tuple(kernel) + (N,) + tuple(out), dtype=x.dtype)
+    np.copyto(cols, v.transpose((1, 2) + tuple(range(3, 3 + n)) + (0,)
+                                + tuple(range(3 + n, 3 + 2 * n))))
+    return cols.reshape(groups, cg * _prod(kernel), N * _prod(out)), tuple(out)
+
+
+def _by_group(g, groups):
+    """(N, O, *out) -> (G, O/G, N*L), the layout of the GEMM results (one copy)."""
+    N, O = g.shape[:2]
+    L = _prod(g.shape[2:])
+    return np.ascontiguousarray(g.reshape(N, groups, O // groups, L).transpose(1, 2, 0, 3)
+                                ).reshape(groups, O // groups, N * L)
 
 
 def _conv_np(x, w, stride, padding, dilation, groups, keep=None):
@@ -127,57 +131,47 @@ def _conv_np(x, w, stride, padding, dilation, groups, keep=None):
     if keep is not None:
         keep.append(cols)
     # sizes spelled out (not -1): a weight may be empty
-    r = np.matmul(w.reshape(groups, O // groups, _prod(w.shape[1:])), cols)  # (N, G, O/G, L)
-    return r.reshape((N, O) + osz)
+    r = np.matmul(w.reshape(groups, O // groups, _prod(w.shape[1:])), cols)  # (G, O/G, NL)
+    r = r.reshape(O, N, _prod(osz)).transpose(1, 0, 2)
+    return np.ascontiguousarray(r).reshape((N, O) + osz)
 
 
 def _conv_input_grad_np(g, w, in_size, stride, padding, dilation, groups):
-    """The adjoint of ``_conv_np`` in ``x``: ``g`` (N, O, *out) to (N, C, *in_size): one
-    batched GEMM to the window columns, then one strided add per kernel offset (col2im)."""
+    """The adjoint of ``_conv_np`` in ``x``: ``g`` (N, O, *out) to (N, C, *in_size): one GEMM
+    to the window columns, then one strided add per kernel offset (col2im)."""
     N, O = g.shape[:2]
     osz = tuple(g.shape[2:])
     kernel = tuple(w.shape[2:])
     n = len(kernel)
     cg, og = w.shape[1], O // groups
     kp = _prod(kernel)
-    # (O, Cg, *K) -> (G, K*Cg, O/G): rows ordered so that each kernel offset's columns are
-    # one (N, G, Cg, *out) slab of the product
-    wt = np.moveaxis(w.reshape((groups, og, cg, kp)), 1, -1).transpose(0, 2, 1, 3)
-    cols = np.matmul(wt.reshape(groups, kp * cg, og), g.reshape(N, groups, og, _prod(osz)))
-    cols = cols.reshape((N, groups) + kernel + (cg,) + osz)
-    gx = np.zeros((N, groups, cg) + tuple(s + 2 * p for s, p in zip(in_size, padding)),
+    # (O, Cg, *K) -> (G, K*Cg, O/G): rows ordered so that each kernel offset's rows are one
+    # contiguous (G, Cg, N, *out) slab of the product
+    wt = w.reshape(groups, og, cg, kp).transpose(0, 3, 2, 1).reshape(groups, kp * cg, og)
+    cols = np.matmul(wt, _by_group(g, groups)).reshape((groups,) + kernel + (cg, N) + osz)
+    gx = np.zeros((groups, cg, N) + tuple(s + 2 * p for s, p in zip(in_size, padding)),
                   dtype=g.dtype)
     for kk in np.ndindex(*kernel):
         dst = tuple(slice(kk[i] * dilation[i], kk[i] * dilation[i]
                           + stride[i] * (osz[i] - 1) + 1, stride[i]) for i in range(n))
-        gx[(slice(None),) * 3 + dst] += cols[(slice(None), slice(None)) + kk]
-    gx = gx.reshape((N, groups * cg) + gx.shape[3:])
-    if any(padding):
-        gx = np.ascontiguousarray(
-            gx[(slice(None),) * 2 + tuple(slice(p, p + s) for s, p in zip(in_size, padding))])
-    return gx
+        gx[(slice(None),) * 3 + dst] += cols[(slice(None),) + kk]
+    # (G, Cg, N, *Sp) -> (N, G*Cg, *S), the padding cut off
+    gx = gx[(slice(None),) * 3 + tuple(slice(p, p + s) for s, p in zip(in_size, padding))]
+    gx = np.ascontiguousarray(gx.transpose((2, 0, 1) + tuple(range(3, 3 + n))))
+    return gx.reshape((N, groups * cg) + tuple(in_size))
 
 
 def _conv_weight_grad_np(x, g, kernel, stride, padding, dilation, groups, cols=None):
     """The adjoint of ``_conv_np`` in ``w``: sum over batch and positions of g x windows
     (``cols``: the forward's window matrix, if it was kept)."""
-    N, O = g.shape[:2]
-    og = O // groups
+    O = g.shape[1]
     cg = x.shape[1] // groups
     if cols is None:
         cols, _ = _columns(x, kernel, stride, padding, dilation, groups, g.shape[2:])
-    L = cols.shape[-1]
-    g4 = g.reshape(N, groups, og, L)
-    if og <= L:
-        # per-element products (N, G, O/G, Cg*K) are no larger than the columns: sum them
-        gw = np.matmul(g4, cols.swapaxes(-1, -2)).sum(0)
-    else:
-        # few positions, many filters: one GEMM over (N, L) costs a copy of the columns instead
-        ck = cols.shape[2]
-        gt = g4.transpose(1, 2, 0, 3).reshape(groups, og, N * L)
-        ct = cols.transpose(1, 0, 3, 2).reshape(groups, N * L, ck)
-        gw = np.matmul(gt, ct)
-    return gw.reshape((O, cg) + tuple(kernel))
+    # as (G, Cg*K, O/G): with the long N*L sum as the inner dimension of both operands,
+    # OpenBLAS's two threads spent ten times the CPU time on the (O/G, Cg*K) orientation
+    gw = np.matmul(cols, _by_group(g, groups).swapaxes(1, 2))
+    return np.ascontiguousarray(gw.swapaxes(1, 2)).reshape((O, cg) + tuple(kernel))
 
 
 # -- dispatchers: NumPy kernels on arrays, differentiable convolutions on tensors --------------
