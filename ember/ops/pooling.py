@@ -132,18 +132,30 @@ def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, n: int, 
     v = window_view(_padded(x, kernel, stride, padding, dilation, out, -np.inf),
                     kernel, stride, dilation, out)
     offsets = list(np.ndindex(*kernel))
-    first = (Ellipsis,) + offsets[0]
-    val = v[first].copy()
-    arg = np.zeros(val.shape, dtype=np.int16 if len(offsets) < 2 ** 15 else np.intp)
-    has_nan = bool(np.isnan(x).any()) if x.size else False
+    need_arg = want_index or (STATE.enabled and input._rg)
+    val = v[(Ellipsis,) + offsets[0]].copy()
+    arg = np.zeros(val.shape, dtype=np.int16 if len(offsets) < 2 ** 15 else np.intp) \
+        if need_arg else None
     up = np.empty(val.shape, dtype=bool)
-    for k in range(1, len(offsets)):
-        xk = v[(Ellipsis,) + offsets[k]]
-        np.greater(xk, val, out=up)
-        if has_nan:
+    if _plain(x):
+        # without NaN or -0.0, np.maximum is the rule exactly; the offset only moves up, so
+        # a running maximum of (replaced) * k tracks it -- branch-free passes
+        tmp = np.empty(val.shape, dtype=arg.dtype) if need_arg else None
+        for k in range(1, len(offsets)):
+            xk = v[(Ellipsis,) + offsets[k]]
+            if need_arg:
+                np.greater(xk, val, out=up)
+                np.multiply(up, k, out=tmp)
+                np.maximum(arg, tmp, out=arg)
+            np.maximum(val, xk, out=val)
+    else:
+        for k in range(1, len(offsets)):
+            xk = v[(Ellipsis,) + offsets[k]]
+            np.greater(xk, val, out=up)
             up |= np.isnan(xk)
-        np.copyto(val, xk, where=up)
-        np.copyto(arg, k, where=up)
+            np.copyto(val, xk, where=up)
+            if need_arg:
+                np.copyto(arg, k, where=up)
     index = _flat_index(arg, kernel, stride, padding, dilation, x.shape[-n:]) \
         if want_index else None
     if STATE.enabled and input._rg:
@@ -152,6 +164,21 @@ def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, n: int, 
         node.arg, node.index, node.in_shape = arg, index, x.shape
         return record1(node, val, input), None if index is None else _wrap(index)
     return _wrap(val), None if index is None else _wrap(index)
+
+
+_NEG_ZERO = {2: np.int16, 4: np.int32, 8: np.int64}
+
+
+def _plain(x: np.ndarray) -> bool:
+    """Whether ``x`` holds no NaN and no -0.0 (where max pooling's tie rules matter)."""
+    if not x.size:
+        return True
+    it = _NEG_ZERO.get(x.dtype.itemsize)
+    if it is None or np.isnan(x).any():
+        return False
+    # -0.0 is the one float whose bits are the integer minimum
+    return not (x.view(it) == np.iinfo(it).min).any() if x.flags.c_contiguous else \
+        not (np.signbit(x) & (x == 0)).any()
 
 
 def _flat_index(arg, kernel, stride, padding, dilation, sp):
@@ -180,11 +207,17 @@ def _max_scatter(grad, node):
         # windows that cannot overlap receive each element at most once: a masked copy
         disjoint = all(s >= d * (k - 1) + 1 for s, d, k in zip(stride, dilation, kernel))
         arg = node.arg
+        # masks as factors are branch-free, but would spread a NaN or inf gradient
+        finite = bool(np.isfinite(grad).all())
         for k, kk in enumerate(np.ndindex(*kernel)):
             dst = gx[(Ellipsis,) + tuple(
                 slice(kk[i] * dilation[i], kk[i] * dilation[i] + stride[i] * (out[i] - 1) + 1,
                       stride[i]) for i in range(n))]
-            if disjoint:
+            if finite and disjoint:
+                np.multiply(grad, arg == k, out=dst)      # each element written once
+            elif finite:
+                dst += grad * (arg == k)
+            elif disjoint:
                 np.copyto(dst, grad, where=arg == k)
             else:
                 np.add(dst, grad, out=dst, where=arg == k)

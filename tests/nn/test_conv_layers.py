@@ -170,6 +170,20 @@ def test_max_pool_nan_and_signed_zero_pick_torchs_element():
         assert np.array_equal(xe.grad.numpy(), xt.grad.numpy())
 
 
+def test_max_pool_nonfinite_gradient_reaches_only_the_chosen_element():
+    x = np.random.default_rng(0).integers(0, 3, (2, 2, 6, 6)).astype(np.float32)
+    for kw in (dict(kernel_size=2), dict(kernel_size=3, stride=1, padding=1)):
+        xe = ember.tensor(x, requires_grad=True)
+        xt = torch.tensor(x, requires_grad=True)
+        ye = ember.nn.functional.max_pool2d(xe, **kw)
+        yt = torch.nn.functional.max_pool2d(xt, **kw)
+        g = np.ones(tuple(yt.shape), np.float32)
+        g[0, 0, 0, 0], g[1, 1, -1, -1] = np.nan, np.inf
+        ye.backward(ember.tensor(g))
+        yt.backward(torch.tensor(g))
+        assert np.array_equal(xe.grad.numpy(), xt.grad.numpy(), equal_nan=True)
+
+
 @pytest.mark.parametrize("name,args,shape", [
     ("ZeroPad1d", (2,), (2, 3, 5)), ("ZeroPad2d", ((1, 2, 0, 3),), (2, 3, 4, 5)),
     ("ZeroPad3d", (1,), (1, 2, 3, 3, 3)), ("ConstantPad1d", ((1, 2), 3.5), (2, 3, 5)),
