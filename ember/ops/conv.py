@@ -123,9 +123,10 @@ def _by_group(g, groups):
                                 ).reshape(groups, O // groups, N * L)
 
 
-def _conv_np(x, w, stride, padding, dilation, groups, keep=None):
-    """Cross-correlation of ``x`` (N, C, *S) with ``w`` (O, C/G, *K); the window matrix is
-    appended to the list ``keep`` when one is given (the weight gradient reuses it)."""
+def _conv_np(x, w, stride, padding, dilation, groups, keep=None, bias=None):
+    """Cross-correlation of ``x`` (N, C, *S) with ``w`` (O, C/G, *K), plus ``bias`` (O,) if
+    given; the window matrix is appended to the list ``keep`` when one is given (the weight
+    gradient reuses it)."""
     N, O = x.shape[0], w.shape[0]
     cols, osz = _columns(x, w.shape[2:], stride, padding, dilation, groups)
     if keep is not None:
@@ -133,12 +134,18 @@ def _conv_np(x, w, stride, padding, dilation, groups, keep=None):
     # sizes spelled out (not -1): a weight may be empty
     r = np.matmul(w.reshape(groups, O // groups, _prod(w.shape[1:])), cols)  # (G, O/G, NL)
     r = r.reshape(O, N, _prod(osz)).transpose(1, 0, 2)
-    return np.ascontiguousarray(r).reshape((N, O) + osz)
+    out = np.empty((N, O, _prod(osz)), dtype=r.dtype)
+    if bias is None:
+        np.copyto(out, r)
+    else:       # the bias joins in the pass that reorders the product (one pass less)
+        np.add(r, bias.reshape(1, O, 1), out=out)
+    return out.reshape((N, O) + osz)
 
 
-def _conv_input_grad_np(g, w, in_size, stride, padding, dilation, groups):
+def _conv_input_grad_np(g, w, in_size, stride, padding, dilation, groups, gt=None):
     """The adjoint of ``_conv_np`` in ``x``: ``g`` (N, O, *out) to (N, C, *in_size): one GEMM
-    to the window columns, then one strided add per kernel offset (col2im)."""
+    to the window columns, then one strided add per kernel offset (col2im); ``gt``: ``g`` in
+    the GEMM's layout, if the caller has it."""
     N, O = g.shape[:2]
     osz = tuple(g.shape[2:])
     kernel = tuple(w.shape[2:])
@@ -148,7 +155,8 @@ def _conv_input_grad_np(g, w, in_size, stride, padding, dilation, groups):
     # (O, Cg, *K) -> (G, K*Cg, O/G): rows ordered so that each kernel offset's rows are one
     # contiguous (G, Cg, N, *out) slab of the product
     wt = w.reshape(groups, og, cg, kp).transpose(0, 3, 2, 1).reshape(groups, kp * cg, og)
-    cols = np.matmul(wt, _by_group(g, groups)).reshape((groups,) + kernel + (cg, N) + osz)
+    gt = _by_group(g, groups) if gt is None else gt
+    cols = np.matmul(wt, gt).reshape((groups,) + kernel + (cg, N) + osz)
     gx = np.zeros((groups, cg, N) + tuple(s + 2 * p for s, p in zip(in_size, padding)),
                   dtype=g.dtype)
     for kk in np.ndindex(*kernel):
@@ -161,16 +169,18 @@ def _conv_input_grad_np(g, w, in_size, stride, padding, dilation, groups):
     return gx.reshape((N, groups * cg) + tuple(in_size))
 
 
-def _conv_weight_grad_np(x, g, kernel, stride, padding, dilation, groups, cols=None):
+def _conv_weight_grad_np(x, g, kernel, stride, padding, dilation, groups, cols=None,
+                         gt=None):
     """The adjoint of ``_conv_np`` in ``w``: sum over batch and positions of g x windows
-    (``cols``: the forward's window matrix, if it was kept)."""
+    (``cols``: the forward's window matrix, ``gt``: ``g`` in the GEMM's layout, if kept)."""
     O = g.shape[1]
     cg = x.shape[1] // groups
     if cols is None:
         cols, _ = _columns(x, kernel, stride, padding, dilation, groups, g.shape[2:])
     # as (G, Cg*K, O/G): with the long N*L sum as the inner dimension of both operands,
     # OpenBLAS's two threads spent ten times the CPU time on the (O/G, Cg*K) orientation
-    gw = np.matmul(cols, _by_group(g, groups).swapaxes(1, 2))
+    gt = _by_group(g, groups) if gt is None else gt
+    gw = np.matmul(cols, gt.swapaxes(1, 2))
     return np.ascontiguousarray(gw.swapaxes(1, 2)).reshape((O, cg) + tuple(kernel))
 
 
@@ -182,9 +192,15 @@ def _conv_fwd(x, w, stride, padding, dilation, groups):
                         (0,) * len(stride), groups)
 
 
-def _conv_input_grad(g, w, in_size, stride, padding, dilation, groups):
+def _grad_layout(g, groups, both: bool):
+    """The output gradient in the GEMMs' layout, made once when both gradients use it (on
+    arrays; tensors use convolutions and need none)."""
+    return _by_group(g, groups) if both and anp.is_array(g) else None
+
+
+def _conv_input_grad(g, w, in_size, stride, padding, dilation, groups, gt=None):
     if anp.is_array(g):
-        return _conv_input_grad_np(g, w, in_size, stride, padding, dilation, groups)
+        return _conv_input_grad_np(g, w, in_size, stride, padding, dilation, groups, gt)
     k = w.shape[2:]
     # the output_padding that makes the transposed convolution reach in_size
     op = tuple(in_size[i] - ((g.shape[2 + i] - 1) * stride[i] - 2 * padding[i]
@@ -192,9 +208,9 @@ def _conv_input_grad(g, w, in_size, stride, padding, dilation, groups):
     return _convolution(g, w, None, stride, padding, dilation, True, op, groups)
 
 
-def _conv_weight_grad(x, g, kernel, stride, padding, dilation, groups, cols=None):
+def _conv_weight_grad(x, g, kernel, stride, padding, dilation, groups, cols=None, gt=None):
     if anp.is_array(x):
-        return _conv_weight_grad_np(x, g, kernel, stride, padding, dilation, groups, cols)
+        return _conv_weight_grad_np(x, g, kernel, stride, padding, dilation, groups, cols, gt)
     # As a convolution: batch and channels of x swap roles, g becomes the kernel, and the
     # stride and dilation exchange places; the result is cut back to the kernel's size.
     n = len(kernel)
@@ -221,12 +237,13 @@ def _convolution(input, weight, bias, stride, padding, dilation, transposed, out
         size = tuple((x.shape[2 + i] - 1) * stride[i] - 2 * padding[i]
                      + dilation[i] * (k[i] - 1) + 1 + output_padding[i] for i in range(len(k)))
         r = _conv_input_grad_np(x, w, size, stride, padding, dilation, groups)
+        if bias is not None:
+            r += bias._data.reshape((-1,) + (1,) * (r.ndim - 2))
     else:
         # the window matrix is kept for the weight gradient (one im2col less per step)
         keep = [] if STATE.enabled and weight._rg else None
-        r = _conv_np(x, w, stride, padding, dilation, groups, keep)
-    if bias is not None:
-        r += bias._data.reshape((-1,) + (1,) * (r.ndim - 2))
+        r = _conv_np(x, w, stride, padding, dilation, groups, keep,
+                     None if bias is None else bias._data)
     inputs = (input, weight, bias)
     if STATE.enabled and any(t is not None and t._rg for t in inputs):
         node = ConvolutionBackward0()
@@ -260,10 +277,11 @@ class ConvolutionBackward0(Node):
             if need[1][0] is not None:
                 gw = _conv_weight_grad(grad, x, self.kernel, s, p, d, g)
         else:
+            gt = _grad_layout(grad, g, need[0][0] is not None and need[1][0] is not None)
             if need[0][0] is not None:
-                gx = _conv_input_grad(grad, w, self.in_size, s, p, d, g)
+                gx = _conv_input_grad(grad, w, self.in_size, s, p, d, g, gt)
             if need[1][0] is not None:
-                gw = _conv_weight_grad(x, grad, self.kernel, s, p, d, g, self.cols)
+                gw = _conv_weight_grad(x, grad, self.kernel, s, p, d, g, self.cols, gt)
         if self.has_bias and need[2][0] is not None:
             gb = anp.sum(grad, (0,) + tuple(range(2, grad.ndim)))
         return gx, gw, gb
