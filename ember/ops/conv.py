@@ -151,6 +151,16 @@ def _conv_input_grad_np(g, w, in_size, stride, padding, dilation, groups, gt=Non
     kernel = tuple(w.shape[2:])
     n = len(kernel)
     cg, og = w.shape[1], O // groups
+    full = tuple(d * (k - 1) - p for d, k, p in zip(dilation, kernel, padding))
+    if 3 * cg >= 2 * og and all(s == 1 for s in stride) and min(full) >= 0 and all(
+            o + 2 * f - d * (k - 1) == s
+            for o, f, d, k, s in zip(osz, full, dilation, kernel, in_size)):
+        # unit stride, at least as many input channels as filters: a plain convolution of
+        # the padded gradient with the flipped, channel-swapped kernel moves less memory
+        # than col2im's K*C-row product and its K adds
+        wf = w.reshape((groups, og, cg) + kernel).swapaxes(1, 2)
+        wf = wf.reshape((groups * cg, og) + kernel)[(Ellipsis,) + (slice(None, None, -1),) * n]
+        return _conv_np(g, np.ascontiguousarray(wf), stride, full, dilation, groups)
     kp = _prod(kernel)
     # (O, Cg, *K) -> (G, K*Cg, O/G): rows ordered so that each kernel offset's rows are one
     # contiguous (G, Cg, N, *out) slab of the product
