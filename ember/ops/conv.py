@@ -1,10 +1,12 @@
 """Convolution and transposed convolution (1-d, 2-d, 3-d), with ``ConvolutionBackward0``.
 
-The forward pass is one GEMM over one copy of a strided window view of the
-zero-padded input (im2col without a Python loop over pixels or batch elements). The gradient
-of a convolution with respect to its input is a transposed convolution: one GEMM from the
-output gradient to the window columns, then a scatter-add of the columns into the input,
-looping only over the kernel's offsets (few and fixed). The weight gradient is one more GEMM over the same windows.
+The forward pass is one GEMM over one copy of a strided window view of the zero-padded
+input (im2col without a Python loop over pixels or batch elements). The gradient of a
+convolution with respect to its input is a transposed convolution: one GEMM from the output
+gradient to the window columns, then a scatter-add of the columns into the input, looping
+only over the kernel's offsets (few and fixed); with unit stride and many input channels, a
+plain convolution of the padded gradient instead. The weight gradient is one more GEMM over
+the forward's windows.
 A transposed convolution runs these kernels the other way round, so both share one node.
 
 For double backward the node's formula calls the three kernels through dispatchers that take
