@@ -1,10 +1,12 @@
 """Convolution and transposed convolution (1-d, 2-d, 3-d), with ``ConvolutionBackward0``.
 
-The forward pass is one GEMM over a strided window view of the zero-padded input (im2col
-without a Python loop over pixels or batch elements). The gradient of a convolution with
-respect to its input is a transposed convolution: one GEMM from the output gradient to the
-window columns, then a scatter-add of the columns into the input, looping only over the
-kernel's offsets (few and fixed). The weight gradient is one more GEMM over the same windows.
+The forward pass is one GEMM over one copy of a strided window view of the zero-padded
+input (im2col without a Python loop over pixels or batch elements). The gradient of a
+convolution with respect to its input is a transposed convolution: one GEMM from the output
+gradient to the window columns, then a scatter-add of the columns into the input, looping
+only over the kernel's offsets (few and fixed); with unit stride and many input channels, a
+plain convolution of the padded gradient instead. The weight gradient is one more GEMM over
+the forward's windows.
 A transposed convolution runs these kernels the other way round, so both share one node.
 
 For double backward the node's formula calls the three kernels through dispatchers that take
@@ -88,156 +90,110 @@ def _prod(t) -> int:
 
 
 # -- NumPy kernels ----------------------------------------------------------------------------
-# Layout: the window matrix is (G, N*L, K*Cg) -- one row per output position, one column per
-# (kernel offset, input channel) -- so each product below is one large GEMM per group. It is
-# built from a channels-last copy of the padded input, whose windows then copy in contiguous
-# runs of channels (several times faster than gathering NCHW windows).
-def _channels_last(x, padding, groups, hi=None):
-    """``x`` (N, C, *S) zero-padded and laid out as (N, *Sp, G, Cg)."""
-    n = x.ndim - 2
-    N, C = x.shape[:2]
-    hi = padding if hi is None else hi
-    sp = tuple(s + p + h for s, p, h in zip(x.shape[2:], padding, hi))
-    xh = np.zeros((N,) + sp + (C,), dtype=x.dtype) if any(padding) or any(hi) else None
-    moved = np.moveaxis(x, 1, -1)
-    if xh is None:
-        xh = np.ascontiguousarray(moved)
-    else:
-        xh[(slice(None),) + tuple(slice(p, p + s) for p, s in zip(padding, x.shape[2:]))] = moved
-    return xh.reshape((N,) + sp + (groups, C // groups)), n
-
-
+# Layout: the window matrix is (G, Cg*K, N*L) -- per group, one row per (input channel, kernel
+# offset), one column per (batch element, output position) -- copied once from a strided view
+# of the padded NC* input. Each product below is then ONE large GEMM per group: many small
+# per-batch-element GEMMs would synchronise BLAS's threads once each, which costs tenfold on
+# a loaded machine. Only the (small) output and output gradient change layout.
 def _columns(x, kernel, stride, padding, dilation, groups, out=None):
-    """The im2col matrix ``(G, N*L, K*Cg)`` of ``x`` (one copy of the windows)."""
-    xh, n = _channels_last(x, padding, groups)
-    N = x.shape[0]
-    sp = xh.shape[1:1 + n]
-    if out is None:
-        out = tuple((sp[i] - dilation[i] * (kernel[i] - 1) - 1) // stride[i] + 1
-                    for i in range(n))
-    st = xh.strides
-    v = as_strided(xh, (N,) + tuple(out) + tuple(kernel) + xh.shape[-2:],
-                   (st[0],) + tuple(st[1 + i] * stride[i] for i in range(n))
-                   + tuple(st[1 + i] * dilation[i] for i in range(n)) + st[-2:],
-                   writeable=False)
-    # (N, *out, *K, G, Cg) -> (G, N, *out, *K, Cg)
-    perm = (1 + 2 * n,) + tuple(range(1 + 2 * n)) + (2 + 2 * n,)
-    cg = xh.shape[-1]
-    return v.transpose(perm).reshape(groups, N * _prod(out), _prod(kernel) * cg), tuple(out)
-
-
-def _columns_t(x, kernel, stride, padding, dilation, groups, out=None):
-    """The transposed im2col matrix ``(G, Cg*K, N*L)``, filled one kernel offset at a time
-    (copies in runs along the input's rows: the faster layout when channels are few)."""
+    """The im2col matrix ``(G, Cg*K, N*L)`` of ``x`` (one copy of the windows)."""
     n = len(kernel)
-    N, C = x.shape[:2]
     xp = zero_pad(x, padding)
-    sp = xp.shape[2:]
+    N, C = x.shape[:2]
+    cg = C // groups
     if out is None:
+        sp = xp.shape[2:]
         out = tuple((sp[i] - dilation[i] * (kernel[i] - 1) - 1) // stride[i] + 1
                     for i in range(n))
-    cg = C // groups
-    xp = xp.reshape((N, groups, cg) + sp)
+    st = xp.strides
+    v = as_strided(xp, (N, groups, cg) + tuple(kernel) + tuple(out),
+                   (st[0], st[1] * cg, st[1]) + tuple(st[2 + i] * dilation[i] for i in range(n))
+                   + tuple(st[2 + i] * stride[i] for i in range(n)), writeable=False)
+    # (N, G, Cg, *K, *out) -> (G, Cg, *K, N, *out), copied into a C-ordered buffer (np.array
+    # would keep the view's overlapping stride order and reshape would copy again)
     cols = np.empty((groups, cg) + tuple(kernel) + (N,) + tuple(out), dtype=x.dtype)
-    perm = (1, 2, 0) + tuple(range(3, 3 + n))
-    for kk in np.ndindex(*kernel):
-        src = tuple(slice(kk[i] * dilation[i], kk[i] * dilation[i]
-                          + stride[i] * (out[i] - 1) + 1, stride[i]) for i in range(n))
-        cols[(slice(None), slice(None)) + kk] = xp[(slice(None),) * 3 + src].transpose(perm)
+    np.copyto(cols, v.transpose((1, 2) + tuple(range(3, 3 + n)) + (0,)
+                                + tuple(range(3 + n, 3 + 2 * n))))
     return cols.reshape(groups, cg * _prod(kernel), N * _prod(out)), tuple(out)
 
 
-# below this many channels per group, the row-run layout (_columns_t) copies faster
-_FEW_CHANNELS = 16
-
-
-def _weight_matrix(w, groups):
-    """(O, Cg, *K) -> (G, O/G, K*Cg), the weight in the columns' order."""
-    O, cg = w.shape[:2]
-    # sizes spelled out (not -1): a weight may be empty
-    return np.moveaxis(w, 1, -1).reshape(groups, O // groups, _prod(w.shape[1:]))
-
-
 def _by_group(g, groups):
-    """(N, O, *out) -> (G, N*L, O/G), the layout of the GEMM results."""
+    """(N, O, *out) -> (G, O/G, N*L), the layout of the GEMM results (one copy)."""
     N, O = g.shape[:2]
     L = _prod(g.shape[2:])
-    return g.reshape(N, groups, O // groups, L).transpose(1, 0, 3, 2).reshape(
-        groups, N * L, O // groups)
+    return np.ascontiguousarray(g.reshape(N, groups, O // groups, L).transpose(1, 2, 0, 3)
+                                ).reshape(groups, O // groups, N * L)
 
 
-def _conv_np(x, w, stride, padding, dilation, groups, keep=None):
-    """Cross-correlation of ``x`` (N, C, *S) with ``w`` (O, C/G, *K); the window matrix is
-    appended to the list ``keep`` when one is given (the weight gradient reuses it)."""
+def _conv_np(x, w, stride, padding, dilation, groups, keep=None, bias=None):
+    """Cross-correlation of ``x`` (N, C, *S) with ``w`` (O, C/G, *K), plus ``bias`` (O,) if
+    given; the window matrix is appended to the list ``keep`` when one is given (the weight
+    gradient reuses it)."""
     N, O = x.shape[0], w.shape[0]
-    if w.shape[1] < _FEW_CHANNELS:
-        cols, osz = _columns_t(x, w.shape[2:], stride, padding, dilation, groups)
-        if keep is not None:
-            keep.append(cols)
-        r = np.matmul(w.reshape(groups, O // groups, _prod(w.shape[1:])), cols)  # (G, O/G, NL)
-        r = r.reshape(groups, O // groups, N, _prod(osz)).transpose(2, 0, 1, 3)
-        return np.ascontiguousarray(r).reshape((N, O) + osz)
     cols, osz = _columns(x, w.shape[2:], stride, padding, dilation, groups)
     if keep is not None:
         keep.append(cols)
-    r = np.matmul(cols, _weight_matrix(w, groups).transpose(0, 2, 1))   # (G, NL, O/G)
-    r = r.reshape(groups, N, _prod(osz), O // groups).transpose(1, 0, 3, 2)
-    return np.ascontiguousarray(r).reshape((N, O) + osz)
+    # sizes spelled out (not -1): a weight may be empty
+    r = np.matmul(w.reshape(groups, O // groups, _prod(w.shape[1:])), cols)  # (G, O/G, NL)
+    r = r.reshape(O, N, _prod(osz)).transpose(1, 0, 2)
+    out = np.empty((N, O, _prod(osz)), dtype=r.dtype)
+    if bias is None:
+        np.copyto(out, r)
+    else:       # the bias joins in the pass that reorders the product (one pass less)
+        np.add(r, bias.reshape(1, O, 1), out=out)
+    return out.reshape((N, O) + osz)
 
 
-def _conv_input_grad_np(g, w, in_size, stride, padding, dilation, groups):
-    """The adjoint of ``_conv_np`` in ``x``: ``g`` (N, O, *out) to (N, C, *in_size)."""
+def _conv_input_grad_np(g, w, in_size, stride, padding, dilation, groups, gt=None):
+    """The adjoint of ``_conv_np`` in ``x``: ``g`` (N, O, *out) to (N, C, *in_size): one GEMM
+    to the window columns, then one strided add per kernel offset (col2im); ``gt``: ``g`` in
+    the GEMM's layout, if the caller has it."""
     N, O = g.shape[:2]
     osz = tuple(g.shape[2:])
     kernel = tuple(w.shape[2:])
     n = len(kernel)
-    cg = w.shape[1]
+    cg, og = w.shape[1], O // groups
     full = tuple(d * (k - 1) - p for d, k, p in zip(dilation, kernel, padding))
-    if all(s == 1 for s in stride) and min(full) >= 0 and all(
+    if 3 * cg >= 2 * og and all(s == 1 for s in stride) and min(full) >= 0 and all(
             o + 2 * f - d * (k - 1) == s
             for o, f, d, k, s in zip(osz, full, dilation, kernel, in_size)):
-        # unit stride: a plain convolution of the padded gradient with the flipped,
-        # channel-swapped kernel (one GEMM, no scatter)
-        wt = w.reshape((groups, O // groups, cg) + kernel).swapaxes(1, 2)
-        wt = wt.reshape((groups * cg, O // groups) + kernel)[
-            (Ellipsis,) + (slice(None, None, -1),) * n]
-        return _conv_np(g, np.ascontiguousarray(wt), stride, full, dilation, groups)
-    cols = np.matmul(_by_group(g, groups), _weight_matrix(w, groups))   # (G, NL, K*Cg)
-    cols = cols.reshape((groups, N) + osz + kernel + (cg,))
-    # accumulate channels-last: (N, *Sp, G, Cg), each kernel offset one strided add
-    gx = np.zeros((N,) + tuple(s + 2 * p for s, p in zip(in_size, padding)) + (groups, cg),
+        # unit stride, at least as many input channels as filters: a plain convolution of
+        # the padded gradient with the flipped, channel-swapped kernel moves less memory
+        # than col2im's K*C-row product and its K adds
+        wf = w.reshape((groups, og, cg) + kernel).swapaxes(1, 2)
+        wf = wf.reshape((groups * cg, og) + kernel)[(Ellipsis,) + (slice(None, None, -1),) * n]
+        return _conv_np(g, np.ascontiguousarray(wf), stride, full, dilation, groups)
+    kp = _prod(kernel)
+    # (O, Cg, *K) -> (G, K*Cg, O/G): rows ordered so that each kernel offset's rows are one
+    # contiguous (G, Cg, N, *out) slab of the product
+    wt = w.reshape(groups, og, cg, kp).transpose(0, 3, 2, 1).reshape(groups, kp * cg, og)
+    gt = _by_group(g, groups) if gt is None else gt
+    cols = np.matmul(wt, gt).reshape((groups,) + kernel + (cg, N) + osz)
+    gx = np.zeros((groups, cg, N) + tuple(s + 2 * p for s, p in zip(in_size, padding)),
                   dtype=g.dtype)
-    perm = (1,) + tuple(range(2, 2 + n)) + (0, 2 + n)
     for kk in np.ndindex(*kernel):
         dst = tuple(slice(kk[i] * dilation[i], kk[i] * dilation[i]
                           + stride[i] * (osz[i] - 1) + 1, stride[i]) for i in range(n))
-        gx[(slice(None),) + dst] += cols[(slice(None),) * (2 + n) + kk].transpose(perm)
-    gx = gx[(slice(None),) + tuple(slice(p, p + s) for s, p in zip(in_size, padding))]
-    gx = gx.reshape(gx.shape[:1 + n] + (groups * cg,))
-    return np.ascontiguousarray(np.moveaxis(gx, -1, 1))
+        gx[(slice(None),) * 3 + dst] += cols[(slice(None),) + kk]
+    # (G, Cg, N, *Sp) -> (N, G*Cg, *S), the padding cut off
+    gx = gx[(slice(None),) * 3 + tuple(slice(p, p + s) for s, p in zip(in_size, padding))]
+    gx = np.ascontiguousarray(gx.transpose((2, 0, 1) + tuple(range(3, 3 + n))))
+    return gx.reshape((N, groups * cg) + tuple(in_size))
 
 
-def _conv_weight_grad_np(x, g, kernel, stride, padding, dilation, groups, cols=None):
+def _conv_weight_grad_np(x, g, kernel, stride, padding, dilation, groups, cols=None,
+                         gt=None):
     """The adjoint of ``_conv_np`` in ``w``: sum over batch and positions of g x windows
-    (``cols``: the forward's window matrix, if it was kept)."""
+    (``cols``: the forward's window matrix, ``gt``: ``g`` in the GEMM's layout, if kept)."""
     O = g.shape[1]
     cg = x.shape[1] // groups
-    if cg < _FEW_CHANNELS:
-        if cols is None:
-            cols, _ = _columns_t(x, kernel, stride, padding, dilation, groups, g.shape[2:])
-        N, og = g.shape[0], O // groups
-        L = _prod(g.shape[2:])
-        gt = g.reshape(N, groups, og, L).transpose(1, 2, 0, 3).reshape(groups, og, N * L)
-        gw = np.matmul(gt, cols.transpose(0, 2, 1))                    # (G, O/G, Cg*K)
-        return gw.reshape((O, cg) + tuple(kernel))
     if cols is None:
         cols, _ = _columns(x, kernel, stride, padding, dilation, groups, g.shape[2:])
-    gw = np.matmul(cols.transpose(0, 2, 1), _by_group(g, groups))     # (G, K*Cg, O/G)
-    gw = gw.reshape((groups,) + tuple(kernel) + (cg, O // groups))
-    n = len(kernel)
-    # -> (G, O/G, Cg, *K)
-    gw = gw.transpose((0, 2 + n, 1 + n) + tuple(range(1, 1 + n)))
-    return np.ascontiguousarray(gw).reshape((O, cg) + tuple(kernel))
+    # as (G, Cg*K, O/G): with the long N*L sum as the inner dimension of both operands,
+    # OpenBLAS's two threads spent ten times the CPU time on the (O/G, Cg*K) orientation
+    gt = _by_group(g, groups) if gt is None else gt
+    gw = np.matmul(cols, gt.swapaxes(1, 2))
+    return np.ascontiguousarray(gw.swapaxes(1, 2)).reshape((O, cg) + tuple(kernel))
 
 
 # -- dispatchers: NumPy kernels on arrays, differentiable convolutions on tensors --------------
@@ -248,9 +204,15 @@ def _conv_fwd(x, w, stride, padding, dilation, groups):
                         (0,) * len(stride), groups)
 
 
-def _conv_input_grad(g, w, in_size, stride, padding, dilation, groups):
+def _grad_layout(g, groups, both: bool):
+    """The output gradient in the GEMMs' layout, made once when both gradients use it (on
+    arrays; tensors use convolutions and need none)."""
+    return _by_group(g, groups) if both and anp.is_array(g) else None
+
+
+def _conv_input_grad(g, w, in_size, stride, padding, dilation, groups, gt=None):
     if anp.is_array(g):
-        return _conv_input_grad_np(g, w, in_size, stride, padding, dilation, groups)
+        return _conv_input_grad_np(g, w, in_size, stride, padding, dilation, groups, gt)
     k = w.shape[2:]
     # the output_padding that makes the transposed convolution reach in_size
     op = tuple(in_size[i] - ((g.shape[2 + i] - 1) * stride[i] - 2 * padding[i]
@@ -258,9 +220,9 @@ def _conv_input_grad(g, w, in_size, stride, padding, dilation, groups):
     return _convolution(g, w, None, stride, padding, dilation, True, op, groups)
 
 
-def _conv_weight_grad(x, g, kernel, stride, padding, dilation, groups, cols=None):
+def _conv_weight_grad(x, g, kernel, stride, padding, dilation, groups, cols=None, gt=None):
     if anp.is_array(x):
-        return _conv_weight_grad_np(x, g, kernel, stride, padding, dilation, groups, cols)
+        return _conv_weight_grad_np(x, g, kernel, stride, padding, dilation, groups, cols, gt)
     # As a convolution: batch and channels of x swap roles, g becomes the kernel, and the
     # stride and dilation exchange places; the result is cut back to the kernel's size.
     n = len(kernel)
@@ -287,12 +249,13 @@ def _convolution(input, weight, bias, stride, padding, dilation, transposed, out
         size = tuple((x.shape[2 + i] - 1) * stride[i] - 2 * padding[i]
                      + dilation[i] * (k[i] - 1) + 1 + output_padding[i] for i in range(len(k)))
         r = _conv_input_grad_np(x, w, size, stride, padding, dilation, groups)
+        if bias is not None:
+            r += bias._data.reshape((-1,) + (1,) * (r.ndim - 2))
     else:
         # the window matrix is kept for the weight gradient (one im2col less per step)
         keep = [] if STATE.enabled and weight._rg else None
-        r = _conv_np(x, w, stride, padding, dilation, groups, keep)
-    if bias is not None:
-        r += bias._data.reshape((-1,) + (1,) * (r.ndim - 2))
+        r = _conv_np(x, w, stride, padding, dilation, groups, keep,
+                     None if bias is None else bias._data)
     inputs = (input, weight, bias)
     if STATE.enabled and any(t is not None and t._rg for t in inputs):
         node = ConvolutionBackward0()
@@ -326,10 +289,11 @@ class ConvolutionBackward0(Node):
             if need[1][0] is not None:
                 gw = _conv_weight_grad(grad, x, self.kernel, s, p, d, g)
         else:
+            gt = _grad_layout(grad, g, need[0][0] is not None and need[1][0] is not None)
             if need[0][0] is not None:
-                gx = _conv_input_grad(grad, w, self.in_size, s, p, d, g)
+                gx = _conv_input_grad(grad, w, self.in_size, s, p, d, g, gt)
             if need[1][0] is not None:
-                gw = _conv_weight_grad(x, grad, self.kernel, s, p, d, g, self.cols)
+                gw = _conv_weight_grad(x, grad, self.kernel, s, p, d, g, self.cols, gt)
         if self.has_bias and need[2][0] is not None:
             gb = anp.sum(grad, (0,) + tuple(range(2, grad.ndim)))
         return gx, gw, gb

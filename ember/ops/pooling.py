@@ -117,46 +117,119 @@ def _scatter_windows_np(cols, kernel, stride, padding, dilation, in_size, out):
 
 
 # -- max pooling ------------------------------------------------------------------------------
-def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, n: int, fname: str):
+# The maximum and its window offset are found with one pass per kernel offset over strided
+# views (no window copy, no argmax along a short last axis), by PyTorch's own rule: a later
+# element replaces the running maximum if it is greater or NaN -- the first maximum wins a
+# tie (and keeps its zero's sign), the last NaN wins among NaNs. The offset is kept as a small
+# integer array; flat indices are built only when asked for.
+def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, n: int, fname: str,
+              want_index: bool = True):
     kernel, stride, padding, dilation, out = _pool_args(
         input, kernel_size, stride, padding, dilation, ceil_mode, n, fname)
     x = input._data
     if x.dtype.kind != "f":
         raise RuntimeError(f'"max_pool{n}d" not implemented for \'{input.dtype._legacy[:-6]}\'')
-    sp = x.shape[-n:]
     v = window_view(_padded(x, kernel, stride, padding, dilation, out, -np.inf),
                     kernel, stride, dilation, out)
-    flat = v.reshape(v.shape[:-n] + (_prod(kernel),))
-    arg = flat.argmax(-1)             # the first maximum in window order, as PyTorch
-    val = np.take_along_axis(flat, arg[..., None], -1)[..., 0]
-    # the flat index into each input plane of the element chosen
+    offsets = list(np.ndindex(*kernel))
+    need_arg = want_index or (STATE.enabled and input._rg)
+    val = v[(Ellipsis,) + offsets[0]].copy()
+    arg = np.zeros(val.shape, dtype=np.int16 if len(offsets) < 2 ** 15 else np.intp) \
+        if need_arg else None
+    up = np.empty(val.shape, dtype=bool)
+    if _plain(x):
+        # without NaN or -0.0, np.maximum is the rule exactly; the offset only moves up, so
+        # a running maximum of (replaced) * k tracks it -- branch-free passes
+        tmp = np.empty(val.shape, dtype=arg.dtype) if need_arg else None
+        for k in range(1, len(offsets)):
+            xk = v[(Ellipsis,) + offsets[k]]
+            if need_arg:
+                np.greater(xk, val, out=up)
+                np.multiply(up, k, out=tmp)
+                np.maximum(arg, tmp, out=arg)
+            np.maximum(val, xk, out=val)
+    else:
+        for k in range(1, len(offsets)):
+            xk = v[(Ellipsis,) + offsets[k]]
+            np.greater(xk, val, out=up)
+            up |= np.isnan(xk)
+            np.copyto(val, xk, where=up)
+            if need_arg:
+                np.copyto(arg, k, where=up)
+    index = _flat_index(arg, kernel, stride, padding, dilation, x.shape[-n:]) \
+        if want_index else None
+    if STATE.enabled and input._rg:
+        node = _MAX_NODES[n]()
+        node.kernel, node.stride, node.padding, node.dilation = kernel, stride, padding, dilation
+        node.arg, node.index, node.in_shape = arg, index, x.shape
+        return record1(node, val, input), None if index is None else _wrap(index)
+    return _wrap(val), None if index is None else _wrap(index)
+
+
+_NEG_ZERO = {2: np.int16, 4: np.int32, 8: np.int64}
+
+
+def _plain(x: np.ndarray) -> bool:
+    """Whether ``x`` holds no NaN and no -0.0 (where max pooling's tie rules matter)."""
+    if not x.size:
+        return True
+    it = _NEG_ZERO.get(x.dtype.itemsize)
+    if it is None or np.isnan(x).any():
+        return False
+    # -0.0 is the one float whose bits are the integer minimum
+    return not (x.view(it) == np.iinfo(it).min).any() if x.flags.c_contiguous else \
+        not (np.signbit(x) & (x == 0)).any()
+
+
+def _flat_index(arg, kernel, stride, padding, dilation, sp):
+    """The flat index into each input plane of the element each window chose."""
+    n = len(kernel)
+    out = arg.shape[-n:]
     koff = np.unravel_index(arg, kernel)
     index = np.zeros(arg.shape, dtype=np.int64)
     for i in range(n):
         o = np.arange(out[i]).reshape((-1,) + (1,) * (n - 1 - i))
         pos = o * stride[i] - padding[i] + koff[i] * dilation[i]
         index = index * sp[i] + pos
-    if STATE.enabled and input._rg:
-        node = _MAX_NODES[n]()
-        node.kernel, node.stride, node.padding, node.dilation = kernel, stride, padding, dilation
-        node.arg, node.index, node.in_shape = arg, index, x.shape
-        return record1(node, val, input), _wrap(index)
-    return _wrap(val), _wrap(index)
+    return index
 
 
 def _max_scatter(grad, node):
     """The gradient of max pooling: each window's gradient goes to its chosen element."""
-    if anp.is_array(grad):
-        n = len(node.kernel)
-        cols = np.zeros(grad.shape + node.kernel, dtype=grad.dtype)
-        flat = cols.reshape(grad.shape + (_prod(node.kernel),))
-        np.put_along_axis(flat, node.arg[..., None], grad[..., None], -1)
-        return _scatter_windows_np(cols, node.kernel, node.stride, node.padding, node.dilation,
-                                   node.in_shape[-n:], grad.shape[-n:])
-    # on tensors (double backward): a scatter_add by the flat indices, differentiable
     n = len(node.kernel)
+    kernel, stride, padding, dilation = node.kernel, node.stride, node.padding, node.dilation
+    in_size = node.in_shape[-n:]
+    if anp.is_array(grad):
+        out = grad.shape[-n:]
+        ext = tuple(max((out[i] - 1) * stride[i] + dilation[i] * (kernel[i] - 1) + 1,
+                        in_size[i] + padding[i]) for i in range(n))
+        gx = np.zeros(grad.shape[:-n] + ext, dtype=grad.dtype)
+        # windows that cannot overlap receive each element at most once: a masked copy
+        disjoint = all(s >= d * (k - 1) + 1 for s, d, k in zip(stride, dilation, kernel))
+        arg = node.arg
+        # masks as factors are branch-free, but would spread a NaN or inf gradient
+        finite = bool(np.isfinite(grad).all())
+        for k, kk in enumerate(np.ndindex(*kernel)):
+            dst = gx[(Ellipsis,) + tuple(
+                slice(kk[i] * dilation[i], kk[i] * dilation[i] + stride[i] * (out[i] - 1) + 1,
+                      stride[i]) for i in range(n))]
+            if finite and disjoint:
+                np.multiply(grad, arg == k, out=dst)      # each element written once
+            elif finite:
+                dst += grad * (arg == k)
+            elif disjoint:
+                np.copyto(dst, grad, where=arg == k)
+            else:
+                np.add(dst, grad, out=dst, where=arg == k)
+        if ext == tuple(in_size) and not any(padding):
+            return gx
+        return np.ascontiguousarray(
+            gx[(Ellipsis,) + tuple(slice(p, p + s) for p, s in zip(padding, in_size))])
+    # on tensors (double backward): a scatter_add by the flat indices, differentiable
+    if node.index is None:
+        node.index = _flat_index(node.arg, kernel, stride, padding, dilation, in_size)
     lead = node.in_shape[:-n]
-    plane = _prod(node.in_shape[-n:])
+    plane = _prod(in_size)
     # sizes spelled out (not -1): the batch may be empty
     cells = _prod(node.index.shape[len(lead):])
     idx = _wrap(node.index.reshape(lead + (cells,)))
@@ -191,7 +264,7 @@ def _pool1d(fn, input, *args):
         raise RuntimeError(f"Expected 2D or 3D input, but got {input.ndim}D input")
     r = fn(input.unsqueeze(-2), *args)
     if isinstance(r, tuple):
-        return tuple(t.squeeze(-2) for t in r)
+        return tuple(None if t is None else t.squeeze(-2) for t in r)
     return r.squeeze(-2)
 
 
@@ -202,16 +275,20 @@ def _one(v, fill):
 def max_pool1d_with_indices(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
                             ceil_mode: bool = False, return_indices: bool = True):
     """1-d max pooling, returning the values and their indices."""
+    return _max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def _max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, want_index):
     stride = kernel_size if stride is None or stride == () else stride
     return _pool1d(lambda x: _max_pool(x, _one(kernel_size, 1), _one(stride, 1),
                                        _one(padding, 0), _one(dilation, 1), ceil_mode, 2,
-                                       "max_pool1d"), input)
+                                       "max_pool1d", want_index), input)
 
 
 def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
                ceil_mode: bool = False, return_indices: bool = False):
     """1-d max pooling over the last dim of ``input`` (N, C, L) or (C, L)."""
-    r = max_pool1d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)
+    r = _max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
     return r if return_indices else r[0]
 
 
@@ -224,7 +301,8 @@ def max_pool2d_with_indices(input: Tensor, kernel_size, stride=None, padding=0, 
 def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
                ceil_mode: bool = False, return_indices: bool = False):
     """2-d max pooling; ties go to the first maximum in the window, as in PyTorch."""
-    r = _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, 2, "max_pool2d")
+    r = _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, 2, "max_pool2d",
+                  return_indices)
     return r if return_indices else r[0]
 
 
@@ -237,7 +315,8 @@ def max_pool3d_with_indices(input: Tensor, kernel_size, stride=None, padding=0, 
 def max_pool3d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
                ceil_mode: bool = False, return_indices: bool = False):
     """3-d max pooling."""
-    r = _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, 3, "max_pool3d")
+    r = _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, 3, "max_pool3d",
+                  return_indices)
     return r if return_indices else r[0]
 
 

@@ -147,6 +147,43 @@ def test_max_pool_ties_pick_torchs_element():
         assert np.array_equal(xe.grad.numpy(), xt.grad.numpy())
 
 
+def test_max_pool_nan_and_signed_zero_pick_torchs_element():
+    # PyTorch's rule: greater or NaN replaces, so the LAST NaN of a window wins and a tie of
+    # zeros keeps the first zero's sign; values (bits), indices and gradients must agree
+    nan = np.nan
+    x = np.array([[[[1.0, nan, 0.0, -0.0, 2.0, 2.0],
+                    [nan, 0.0, -0.0, 0.0, nan, 2.0],
+                    [-0.0, 0.0, -np.inf, -np.inf, 3.0, nan],
+                    [0.0, -0.0, -np.inf, -np.inf, nan, 3.0]]]], dtype=np.float32)
+    for kw in (dict(kernel_size=2), dict(kernel_size=(2, 3), stride=1)):
+        xe = ember.tensor(x, requires_grad=True)
+        xt = torch.tensor(x, requires_grad=True)
+        ye, ie = ember.nn.functional.max_pool2d(xe, return_indices=True, **kw)
+        yt, it = torch.nn.functional.max_pool2d(xt, return_indices=True, **kw)
+        assert np.array_equal(ie.numpy(), it.numpy())
+        a, b = ye.detach().numpy(), yt.detach().numpy()
+        assert np.array_equal(np.isnan(a), np.isnan(b))
+        assert np.array_equal(np.signbit(a[~np.isnan(a)]), np.signbit(b[~np.isnan(b)]))
+        assert np.array_equal(a[~np.isnan(a)], b[~np.isnan(b)])
+        ye.sum().backward()
+        yt.sum().backward()
+        assert np.array_equal(xe.grad.numpy(), xt.grad.numpy())
+
+
+def test_max_pool_nonfinite_gradient_reaches_only_the_chosen_element():
+    x = np.random.default_rng(0).integers(0, 3, (2, 2, 6, 6)).astype(np.float32)
+    for kw in (dict(kernel_size=2), dict(kernel_size=3, stride=1, padding=1)):
+        xe = ember.tensor(x, requires_grad=True)
+        xt = torch.tensor(x, requires_grad=True)
+        ye = ember.nn.functional.max_pool2d(xe, **kw)
+        yt = torch.nn.functional.max_pool2d(xt, **kw)
+        g = np.ones(tuple(yt.shape), np.float32)
+        g[0, 0, 0, 0], g[1, 1, -1, -1] = np.nan, np.inf
+        ye.backward(ember.tensor(g))
+        yt.backward(torch.tensor(g))
+        assert np.array_equal(xe.grad.numpy(), xt.grad.numpy(), equal_nan=True)
+
+
 @pytest.mark.parametrize("name,args,shape", [
     ("ZeroPad1d", (2,), (2, 3, 5)), ("ZeroPad2d", ((1, 2, 0, 3),), (2, 3, 4, 5)),
     ("ZeroPad3d", (1,), (1, 2, 3, 3, 3)), ("ConstantPad1d", ((1, 2), 3.5), (2, 3, 5)),
