@@ -612,10 +612,22 @@ def _execute(roots: list, root_grads: list, retain_graph: bool, create_graph: bo
     """The fast engine (the default): ``_reference``'s algorithm with its shortcuts."""
     if _USE_REFERENCE:
         return _reference(roots, root_grads, retain_graph, create_graph, targets, accumulate)
+    if _USE_TAPE and targets is None and not create_graph and not ANOMALY.enabled and \
+            all(n is None or n._seq >= 0 for n, _ in roots):
+        return _tape(roots, root_grads, retain_graph)
     return _fast(roots, root_grads, retain_graph, create_graph, targets, accumulate)
 
 
 _USE_REFERENCE = False
+_USE_TAPE = True
+
+
+def use_tape_order(flag: bool = True) -> bool:
+    """Let the fast engine walk a plain backward in tape order (the default) or always count
+    dependencies; returns the previous setting. For the tests and benchmarks comparing them."""
+    global _USE_TAPE
+    prev, _USE_TAPE = _USE_TAPE, bool(flag)
+    return prev
 
 
 def use_reference_engine(flag: bool = True) -> bool:
@@ -742,7 +754,7 @@ def _fast(roots: list, root_grads: list, retain_graph: bool, create_graph: bool,
                 deps[nxt] = d
                 if d == 0:
                     s = nxt._seq
-                    if s < 0 and direct and nxt._hooks is None:
+                    if s < 0 and direct:
                         ready.append(nxt)
                         continue
                     key = -s if s >= 0 else next(tie)
@@ -758,7 +770,10 @@ def _fast(roots: list, root_grads: list, retain_graph: bool, create_graph: bool,
             grads = grad_in = g = gd = old = None
             if ready:
                 for nxt in ready:
-                    _accumulate(nxt, buffers.pop(nxt, None), True)
+                    if nxt._hooks is None:
+                        _accumulate(nxt, buffers.pop(nxt, None), True)
+                    else:
+                        _run_hooked_accumulator(nxt, buffers)
                 ready.clear()
     if raw and results is not None:
         results = _tensors(results)
@@ -870,3 +885,179 @@ def _sum_array(g, dims: tuple):
     if g.dtype == np.float16:
         return np.sum(g, axis=dims, dtype=np.float32, keepdims=True).astype(np.float16)
     return np.sum(g, axis=dims, keepdims=True)
+
+
+# -- the tape-ordered walk -------------------------------------------------------------------
+# Every node is created after the nodes of its inputs (``record`` draws its sequence number
+# once its inputs exist), so running the reached nodes in decreasing sequence number runs a
+# node only after every reachable node that feeds it: step 1's counting is not needed for them.
+# Only accumulators (sequence -1) need to know when their last gradient has arrived.
+
+def _refs_of_a_local() -> int:
+    o = object()
+    return sys.getrefcount(o)
+
+
+# References to an accumulator at the tape walk's check besides its consumers' edges: the walk's
+# local and getrefcount's argument (as for any local here), its keys in ``delivered`` and
+# ``buffers``, and its leaf's ``_meta.accum``.
+_ACC_REFS = _refs_of_a_local() + 3
+_UNSEEN = object()
+
+
+def _tape(roots: list, root_grads: list, retain_graph: bool):
+    """``_fast`` without step 1, for a graph-free backward without targets: the reached nodes
+    run in decreasing sequence number, which is the order the dependency counts give.
+
+    An accumulator runs once every edge into it has delivered. Its live consumers' edges are
+    the references to it (beyond the walk's own and its leaf's), so when the deliveries reach
+    that count no other node can add to it: it runs then, where the counts would have run it.
+    When they do not (a leaf used twice, or by a graph other than this one), the walk counts,
+    once, the edges into accumulators from what is left to run, and uses those counts."""
+    buffers: dict = {}
+    heap: list = []
+    for (node, nr), g in zip(roots, root_grads):
+        if node is not None:
+            if node not in buffers:
+                heappush(heap, (-node._seq, node))
+            _add_to_buffer(buffers, node, nr, g)
+    delivered: dict = {}        # accumulator -> edges that have delivered to it
+    left = None                 # accumulator -> edges still to deliver, once counted
+    ready: list = []            # accumulators whose last edge has delivered
+    unsure = False
+    getrefcount = sys.getrefcount
+    top = None
+    with _BackwardMode(False):
+        while heap or top is not None:
+            if top is not None and (not heap or top[0] < heap[0][0]):
+                node = top[1]
+                top = None
+            else:
+                if top is not None:
+                    heappush(heap, top)
+                    top = None
+                node = heappop(heap)[1]
+            single = node._n_out == 1
+            if single:
+                grads = [buffers.pop(node)]
+            else:
+                grads = buffers.pop(node)
+            hooks = node._hooks
+            if hooks is not None:
+                grads = _user(_pre_hooks, True, node, grads, hooks, False)
+            if not node._run_without_grads and (
+                    grads[0] is None if single else all(g is None for g in grads)):
+                # reached, but no gradient: released, and its inputs reached with None
+                if not retain_graph:
+                    node._release()
+                grad_in = None
+            else:
+                grad_in = node.backward(grads[0] if single else grads)
+                if hooks is not None and hooks.post:
+                    grad_in = _user_post(node, grad_in, grads, hooks, True)
+                if not retain_graph:
+                    if node._saved:
+                        node._saved = None
+                    if node._result is not None:
+                        node._result = None
+                    if node._holds_extra:
+                        node._release_extra()
+            metas = node._in_meta
+            i = -1
+            for nxt, nr in node.next_functions:
+                i += 1
+                if nxt is None:
+                    continue
+                g = None if grad_in is None else grad_in[i]
+                if g is not None:
+                    shape, dt = metas[i]
+                    if g.shape != shape:
+                        g = _reduce_array(g, shape, node, i)
+                    if g.dtype is not dt and g.dtype != dt:
+                        g = g.astype(dt)
+                if nxt._n_out == 1:
+                    old = buffers.get(nxt, _UNSEEN)
+                    if old is _UNSEEN:
+                        buffers[nxt] = g
+                        first = True
+                    else:
+                        if g is not None:
+                            buffers[nxt] = g if old is None else old + g
+                        first = False
+                else:
+                    first = nxt not in buffers
+                    if first:
+                        buffers[nxt] = [None] * nxt._n_out
+                    if g is not None:
+                        _add_to_buffer(buffers, nxt, nr, g)
+                s = nxt._seq
+                if s < 0:
+                    k = delivered.get(nxt, 0) + 1
+                    delivered[nxt] = k
+                    if left is None:
+                        # (the count is read before ``nxt`` goes anywhere else)
+                        if getrefcount(nxt) - k == _ACC_REFS and nxt._var() is not None:
+                            ready.append(nxt)
+                        else:
+                            unsure = True
+                    else:
+                        k = left[nxt] - 1
+                        left[nxt] = k
+                        if k == 0:
+                            ready.append(nxt)
+                elif first:
+                    if top is None:
+                        top = (-s, nxt)
+                    elif -s < top[0]:
+                        heappush(heap, top)
+                        top = (-s, nxt)
+                    else:
+                        heappush(heap, (-s, nxt))
+            grads = grad_in = g = old = None
+            if unsure:
+                unsure = False
+                left, ready = _count_left(node, heap, top, buffers, ready)
+            if ready:
+                for nxt in ready:
+                    if nxt._hooks is None:
+                        _accumulate(nxt, buffers.pop(nxt), True)
+                    else:
+                        _run_hooked_accumulator(nxt, buffers)
+                ready.clear()
+
+
+def _count_left(node: Node, heap: list, top, buffers: dict, ready: list) -> tuple:
+    """Edges into each accumulator from the nodes still to run; and the accumulators ``node``
+    has completed, in the order of their last edge from it (the order counts give)."""
+    stack = [n for _, n in heap]
+    if top is not None:
+        stack.append(top[1])
+    seen = set(stack)
+    left: dict = {}
+    while stack:
+        for nxt, _ in stack.pop().next_functions:
+            if nxt is None:
+                continue
+            if nxt._seq < 0:
+                left[nxt] = left.get(nxt, 0) + 1
+            elif nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    order: list = []
+    for nxt, _ in node.next_functions:
+        if nxt is not None and nxt._seq < 0 and nxt in buffers and nxt not in left:
+            if nxt in order:
+                order.remove(nxt)
+            order.append(nxt)
+    return left, order
+
+
+def _run_hooked_accumulator(node: AccumulateGrad, buffers: dict) -> None:
+    """An accumulator with node hooks, as the counting engine runs it."""
+    hooks = node._hooks
+    grads = _user(_pre_hooks, True, node, [buffers.pop(node, None)], hooks, False)
+    if grads[0] is not None:
+        outs = _tensors(grads) if hooks.post else None
+        _accumulate(node, grads.pop(), True)
+        if hooks.post:
+            _post_hooks(node, (), outs, hooks)
