@@ -899,8 +899,9 @@ def _refs_of_a_local() -> int:
 
 
 # References to an accumulator at the tape walk's check besides its consumers' edges: the walk's
-# local and getrefcount's argument (as for any local here), its keys in ``delivered`` and
-# ``buffers``, and its leaf's ``_meta.accum``.
+# local and getrefcount's argument (as for any local here), its key in ``buffers``, its leaf's
+# ``_meta.accum``, and from its second delivery on its key in ``delivered`` (which counts the
+# first delivery too, so one constant serves both checks).
 _ACC_REFS = _refs_of_a_local() + 3
 _UNSEEN = object()
 
@@ -937,24 +938,23 @@ def _tape(roots: list, root_grads: list, retain_graph: bool):
                     heappush(heap, top)
                     top = None
                 node = heappop(heap)[1]
+            grad = buffers.pop(node)     # a node of several outputs: a list, one per output
             single = node._n_out == 1
-            if single:
-                grads = [buffers.pop(node)]
-            else:
-                grads = buffers.pop(node)
             hooks = node._hooks
             if hooks is not None:
-                grads = _user(_pre_hooks, True, node, grads, hooks, False)
+                grad = _user(_pre_hooks, True, node, [grad] if single else grad, hooks, False)
+                if single:
+                    grad = grad[0]
             if not node._run_without_grads and (
-                    grads[0] is None if single else all(g is None for g in grads)):
+                    grad is None if single else all(g is None for g in grad)):
                 # reached, but no gradient: released, and its inputs reached with None
                 if not retain_graph:
                     node._release()
                 grad_in = None
             else:
-                grad_in = node.backward(grads[0] if single else grads)
+                grad_in = node.backward(grad)
                 if hooks is not None and hooks.post:
-                    grad_in = _user_post(node, grad_in, grads, hooks, True)
+                    grad_in = _user_post(node, grad_in, [grad] if single else grad, hooks, True)
                 if not retain_graph:
                     if node._saved:
                         node._saved = None
@@ -992,11 +992,16 @@ def _tape(roots: list, root_grads: list, retain_graph: bool):
                         _add_to_buffer(buffers, nxt, nr, g)
                 s = nxt._seq
                 if s < 0:
-                    k = delivered.get(nxt, 0) + 1
-                    delivered[nxt] = k
                     if left is None:
-                        # (the count is read before ``nxt`` goes anywhere else)
-                        if getrefcount(nxt) - k == _ACC_REFS and nxt._var() is not None:
+                        # All its consumers' edges have delivered? (Read before ``nxt`` is
+                        # put anywhere else; a dead leaf, one reference less, never passes.)
+                        if first:
+                            done = getrefcount(nxt) == _ACC_REFS
+                        else:
+                            k = delivered.get(nxt, 1) + 1
+                            delivered[nxt] = k
+                            done = getrefcount(nxt) - k == _ACC_REFS
+                        if done and nxt._var() is not None:
                             ready.append(nxt)
                         else:
                             unsure = True
@@ -1013,7 +1018,7 @@ def _tape(roots: list, root_grads: list, retain_graph: bool):
                         top = (-s, nxt)
                     else:
                         heappush(heap, (-s, nxt))
-            grads = grad_in = g = old = None
+            grad = grad_in = g = old = None
             if unsure:
                 unsure = False
                 left, ready = _count_left(node, heap, top, buffers, ready)
