@@ -28,15 +28,15 @@ from collections.abc import Mapping
 import numpy as np
 
 from .. import _dtype
-from .._dtype import from_np
+from .._autograd_state import ANOMALY, STATE
+from .._dtype import from_np, kind as _kind
 from .._errstate import QUIET, quiet_off, quiet_on
 from .._size import Size
-from . import graph as _graph
+from .._tensor import Tensor
 from .graph import AccumulateGrad, Node, edge
-from .grad_mode import ANOMALY, STATE
 
 _ndarray = np.ndarray
-_wrap = None   # Tensor._wrap, set by ember._tensor (which imports this package first)
+_wrap = Tensor._wrap
 
 __all__ = ["backward", "grad"]
 
@@ -50,10 +50,6 @@ _CREATE_GRAPH_WARNING = (
     "make sure to reset the .grad fields of your parameters to None after use to break the "
     "cycle and avoid the leak. (Triggered internally at "
     "/__w/pytorch/pytorch/torch/csrc/autograd/engine.cpp:1307.)")
-
-
-def _tensor_cls():
-    return _graph._Tensor
 
 
 def _make_grads(outputs, grad_outputs, Tensor, create_graph: bool,
@@ -97,6 +93,18 @@ def _make_grads(outputs, grad_outputs, Tensor, create_graph: bool,
     return grads
 
 
+def tensor_backward(self, gradient=None, retain_graph=None, create_graph: bool = False,
+                    inputs=None) -> None:
+    """``Tensor.backward`` (bound in ember/_methods.py): gradients of this tensor w.r.t. the
+    graph leaves, into their ``.grad``."""
+    if gradient is None and inputs is None and not create_graph and self._rg and \
+            self._data.size == 1 and _kind(self._data.dtype) == "f":
+        backward_scalar(self, retain_graph)
+        return
+    backward((self,), None if gradient is None else (gradient,), retain_graph, create_graph,
+             inputs=inputs)
+
+
 def backward_scalar(t, retain_graph) -> None:
     """``t.backward()`` of a floating one-element tensor that requires grad: the common call,
     without the general entry's argument handling (the same work otherwise)."""
@@ -130,7 +138,6 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool =
              grad_variables=None, inputs=None) -> None:
     """Accumulate into leaves' ``.grad`` the gradients of ``tensors`` (``torch.autograd
     .backward``)."""
-    Tensor = _tensor_cls()
     if grad_variables is not None:
         warnings.warn("`grad_variables` is deprecated. Use `grad_tensors` instead.",
                       FutureWarning, stacklevel=2)
@@ -171,7 +178,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
          materialize_grads: bool = False):
     """The gradients of ``outputs`` w.r.t. ``inputs``, returned instead of stored (a dict of
     inputs gives a dict)."""
-    Tensor = _tensor_cls()
     if materialize_grads and allow_unused is False:
         raise ValueError("Expected allow_unused to be True or not passed when "
                          "materialize_grads=True, but got: allow_unused=False.")
