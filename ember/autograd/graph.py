@@ -5,6 +5,14 @@ Every differentiable op creates one ``Node`` subclass instance named like PyTorc
 formula is written once: the engine calls it with NumPy arrays in an ordinary backward and with
 tensors under ``create_graph`` (``STATE.arrays`` says which), and ``saved()``/``result()`` hand
 it the saved values in the same form (see ``ember.autograd.anp``).
+
+An op records a node when grad mode is on and an input requires grad, written the same way in
+every op (inline: a helper call would cost more than the test)::
+
+    if STATE.enabled and (input._rg or other._rg):
+
+with ``t is not None and t._rg`` for an optional tensor, ``isinstance(x, Tensor) and x._rg``
+for an operand that may be a Python number, and ``any(t._rg for t in ts)`` for a list.
 """
 from __future__ import annotations
 

@@ -87,10 +87,6 @@ def _real_fdata(x, fname: str, kernel: str) -> np.ndarray:
     return d
 
 
-def _rg(x) -> bool:
-    return isinstance(x, Tensor) and x._rg
-
-
 # Below these magnitudes a double result converts to the float dtype without overflowing.
 _FINITE = {np.dtype(np.float16): 65000.0, np.dtype(np.float32): 3.4e38,
            np.dtype(np.float64): math.inf}
