@@ -9,8 +9,12 @@
 4. AccumulateGrad nodes write leaves' ``.grad``; unless ``retain_graph``, each node's saved
    tensors are released once it has run.
 
-``_reference`` is exactly these steps, written to be read; ``_fast`` (the default) is the
-same algorithm with shortcuts that measurably pay off; the tests run both.
+``_reference`` is exactly these steps, written to be read. By default a plain backward
+(no targets, ``create_graph`` or anomaly mode) takes ``_tape``, the same walk without step 1:
+nodes are created after their inputs' nodes, so running the reached ones latest-created first
+is the order the counts give, and only accumulators need to know when their last gradient has
+arrived. Everything else takes ``_fast``, ``_reference`` with its per-node work written out.
+The tests run all three and compare them.
 
 With targets (``autograd.grad``, ``backward(inputs=...)``) only the nodes leading to them run;
 the others are neither called nor released, and their hooks do not fire, as in PyTorch.
@@ -646,9 +650,11 @@ def use_reference_engine(flag: bool = True) -> bool:
 
 def _fast(roots: list, root_grads: list, retain_graph: bool, create_graph: bool,
           targets, accumulate: bool = False):
-    """Run the graph. With ``targets`` (a list of edges) only what leads to them runs, and
-    their gradients are captured and returned (``accumulate``: left to the accumulators and
-    retain_grad of ``backward(inputs=...)``).
+    """``_reference`` with its per-node work written out, for what the tape walk leaves to
+    it: targets (``autograd.grad``, ``backward(inputs=...)``), ``create_graph`` and anomaly
+    mode. With ``targets`` (a list of edges) only what leads to them runs, and their gradients
+    are captured and returned (``accumulate``: left to the accumulators and retain_grad of
+    ``backward(inputs=...)``).
 
     Without ``create_graph`` gradients travel as NumPy arrays (``root_grads`` too) and each
     node's formula runs on arrays; tensors are made only where user code sees them (hooks,
@@ -656,34 +662,20 @@ def _fast(roots: list, root_grads: list, retain_graph: bool, create_graph: bool,
     graph. A node's pending gradient is the gradient itself, or for a node with several
     outputs a list of one per output.
 
-    Its shortcuts over ``_reference`` (``python -m benchmarks.bench_engine`` measures them):
-    the ready node of highest priority waits outside the heap, accumulators made ready run
-    straight from the node that readied them, release and buffer addition are written out,
-    and locals are cleared so a fresh gradient held only here can become a leaf's ``.grad``
-    without a copy (``_private``)."""
+    Written out, it is ~7-12% faster than ``_reference`` on ``autograd.grad`` of the
+    micrograd graph (the whole step, process time): a one-output node's gradient is not put in
+    a list, "all None?" is one test for it, and each gradient's reduction and cast are inline.
+    Of the shortcuts it once had, only the clearing of locals is kept (below); a heap bypass, a
+    queue for accumulators and release and buffer addition written out each measured under 2%
+    on the tape walk's 0-d graphs (all three together 3-6%), under the 5% a shortcut must pay."""
     root_nodes, deps = _dependencies(roots)
     raw = not create_graph
     capture, execute, results = _targets(targets, deps, root_nodes, accumulate)
     buffers, heap, tie = _seed(roots, root_grads, root_nodes, deps)
-
     check_nan = ANOMALY.enabled and ANOMALY.check_nan
-    # Accumulators made ready by a node run right after it, before anything else, as they
-    # would from the heap; those without hooks skip the heap when no targets are pruned.
-    direct = raw and execute is None
-    ready: list = []
-    # The ready node of highest priority is often the one just made ready (a chain, a tree):
-    # it waits in ``top`` instead of going through the heap.
-    top = None
     with _BackwardMode(create_graph):
-        while heap or top is not None:
-            if top is not None and (not heap or top[0] < heap[0][0]):
-                node = top[1]
-                top = None
-            else:
-                if top is not None:
-                    heappush(heap, top)
-                    top = None
-                node = heappop(heap)[1]
+        while heap:
+            node = heappop(heap)[1]
             single = node._n_out == 1
             if single:
                 grads = [buffers.pop(node, None)]
@@ -717,20 +709,13 @@ def _fast(roots: list, root_grads: list, retain_graph: bool, create_graph: bool,
                     grads[0] is None if single else all(g is None for g in grads)):
                 _skip(node, deps, heap, tie, retain_graph)
                 continue
-            g = grads[0] if single else grads
-            grad_in = node.backward(g)
+            grad_in = node.backward(grads[0] if single else grads)
             if hooks is not None and hooks.post:
                 grad_in = _user_post(node, grad_in, grads, hooks, raw)
             if check_nan:
                 _check_nan(node, grad_in)
             if not retain_graph:
-                # node._release() written out (a call per node costs ~6% on scalar graphs)
-                if node._saved:
-                    node._saved = None
-                if node._result is not None:
-                    node._result = None
-                if node._holds_extra:
-                    node._release_extra()
+                node._release()
             metas = node._in_meta
             i = -1
             for nxt, nr in node.next_functions:
@@ -751,36 +736,16 @@ def _fast(roots: list, root_grads: list, retain_graph: bool, create_graph: bool,
                             g = _reduce(g, shape, node, i)
                         if gd.dtype != dt:
                             g = g.to(from_np(dt))
-                    if nxt._n_out == 1:
-                        old = buffers.get(nxt)
-                        buffers[nxt] = g if old is None else old + g
-                    else:
-                        _add_to_buffer(buffers, nxt, nr, g)
+                    _add_to_buffer(buffers, nxt, nr, g)
                 d = deps[nxt] - 1
                 deps[nxt] = d
                 if d == 0:
                     s = nxt._seq
-                    if s < 0 and direct:
-                        ready.append(nxt)
-                        continue
-                    key = -s if s >= 0 else next(tie)
-                    if top is None:
-                        top = (key, nxt)
-                    elif key < top[0]:
-                        heappush(heap, top)
-                        top = (key, nxt)
-                    else:
-                        heappush(heap, (key, nxt))
-            # Drop this node's references, so a gradient held only by a buffer can be handed
-            # to a leaf without a copy (see _private).
-            grads = grad_in = g = gd = old = None
-            if ready:
-                for nxt in ready:
-                    if nxt._hooks is None:
-                        _accumulate(nxt, buffers.pop(nxt, None), True)
-                    else:
-                        _run_hooked_accumulator(nxt, buffers)
-                ready.clear()
+                    heappush(heap, (-s if s >= 0 else next(tie), nxt))
+            # Shortcut: drop this node's references, so that a fresh gradient held only by a
+            # buffer becomes a leaf's .grad without a copy (``_private``; the MLP step's 2.7 MB
+            # of weight gradients).
+            grads = grad_in = g = gd = None
     if raw and results is not None:
         results = _tensors(results)
     return results
@@ -913,8 +878,11 @@ _UNSEEN = object()
 
 
 def _tape(roots: list, root_grads: list, retain_graph: bool):
-    """``_fast`` without step 1, for a graph-free backward without targets: the reached nodes
-    run in decreasing sequence number, which is the order the dependency counts give.
+    """The default walk of a plain backward (gradients as arrays, no targets, no anomaly mode):
+    ``_reference`` without step 1. A node reached by a gradient (or a None) waits in a heap;
+    the reached nodes run in decreasing sequence number, which is the order the dependency
+    counts give, since every node that feeds a node was created after it (``python -m
+    benchmarks.bench_engine``: 7-9% faster than counting on the 0-d graphs).
 
     An accumulator runs once every edge into it has delivered. Its live consumers' edges are
     the references to it (beyond the walk's own and its leaf's), so when the deliveries reach
@@ -933,17 +901,9 @@ def _tape(roots: list, root_grads: list, retain_graph: bool):
     ready: list = []            # accumulators whose last edge has delivered
     unsure = False
     getrefcount = sys.getrefcount
-    top = None
     with _BackwardMode(False):
-        while heap or top is not None:
-            if top is not None and (not heap or top[0] < heap[0][0]):
-                node = top[1]
-                top = None
-            else:
-                if top is not None:
-                    heappush(heap, top)
-                    top = None
-                node = heappop(heap)[1]
+        while heap:
+            node = heappop(heap)[1]
             grad = buffers.pop(node)     # a node of several outputs: a list, one per output
             single = node._n_out == 1
             hooks = node._hooks
@@ -962,12 +922,7 @@ def _tape(roots: list, root_grads: list, retain_graph: bool):
                 if hooks is not None and hooks.post:
                     grad_in = _user_post(node, grad_in, [grad] if single else grad, hooks, True)
                 if not retain_graph:
-                    if node._saved:
-                        node._saved = None
-                    if node._result is not None:
-                        node._result = None
-                    if node._holds_extra:
-                        node._release_extra()
+                    node._release()
             metas = node._in_meta
             i = -1
             for nxt, nr in node.next_functions:
@@ -981,21 +936,7 @@ def _tape(roots: list, root_grads: list, retain_graph: bool):
                         g = _reduce_array(g, shape, node, i)
                     if g.dtype is not dt and g.dtype != dt:
                         g = g.astype(dt)
-                if nxt._n_out == 1:
-                    old = buffers.get(nxt, _UNSEEN)
-                    if old is _UNSEEN:
-                        buffers[nxt] = g
-                        first = True
-                    else:
-                        if g is not None:
-                            buffers[nxt] = g if old is None else old + g
-                        first = False
-                else:
-                    first = nxt not in buffers
-                    if first:
-                        buffers[nxt] = [None] * nxt._n_out
-                    if g is not None:
-                        _add_to_buffer(buffers, nxt, nr, g)
+                first = _deliver(buffers, nxt, nr, g)
                 s = nxt._seq
                 if s < 0:
                     if left is None:
@@ -1017,17 +958,14 @@ def _tape(roots: list, root_grads: list, retain_graph: bool):
                         if k == 0:
                             ready.append(nxt)
                 elif first:
-                    if top is None:
-                        top = (-s, nxt)
-                    elif -s < top[0]:
-                        heappush(heap, top)
-                        top = (-s, nxt)
-                    else:
-                        heappush(heap, (-s, nxt))
-            grad = grad_in = g = old = None
+                    heappush(heap, (-s, nxt))
+            # Shortcut: drop this node's references, so that a fresh gradient held only by a
+            # buffer becomes a leaf's .grad without a copy (``_private``; the MLP step's 2.7 MB
+            # of weight gradients).
+            grad = grad_in = g = None
             if unsure:
                 unsure = False
-                left, ready = _count_left(node, heap, top, buffers, ready)
+                left, ready = _count_left(node, heap, buffers)
             if ready:
                 for nxt in ready:
                     if nxt._hooks is None:
@@ -1037,12 +975,10 @@ def _tape(roots: list, root_grads: list, retain_graph: bool):
                 ready.clear()
 
 
-def _count_left(node: Node, heap: list, top, buffers: dict, ready: list) -> tuple:
+def _count_left(node: Node, heap: list, buffers: dict) -> tuple:
     """Edges into each accumulator from the nodes still to run; and the accumulators ``node``
     has completed, in the order of their last edge from it (the order counts give)."""
     stack = [n for _, n in heap]
-    if top is not None:
-        stack.append(top[1])
     seen = set(stack)
     left: dict = {}
     while stack:
@@ -1061,6 +997,27 @@ def _count_left(node: Node, heap: list, top, buffers: dict, ready: list) -> tupl
                 order.remove(nxt)
             order.append(nxt)
     return left, order
+
+
+def _deliver(buffers: dict, node: Node, nr: int, g) -> bool:
+    """Add ``g`` (None adds nothing) to ``node``'s pending gradient for output ``nr``; whether
+    this reached ``node`` for the first time."""
+    if node._n_out == 1:
+        old = buffers.get(node, _UNSEEN)
+        if old is _UNSEEN:
+            buffers[node] = g
+            return True
+        if g is not None:
+            buffers[node] = g if old is None else old + g
+        return False
+    buf = buffers.get(node)
+    first = buf is None
+    if first:
+        buf = buffers[node] = [None] * node._n_out
+    if g is not None:
+        old = buf[nr]
+        buf[nr] = g if old is None else old + g
+    return first
 
 
 def _run_hooked_accumulator(node: AccumulateGrad, buffers: dict) -> None:
