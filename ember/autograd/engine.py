@@ -629,7 +629,8 @@ def _execute(roots: list, root_grads: list, retain_graph: bool, create_graph: bo
 
 
 _USE_REFERENCE = False
-_USE_TAPE = True
+# The tape walk reads reference counts, exact only where a GIL serialises them.
+_USE_TAPE = getattr(sys, "_is_gil_enabled", lambda: True)()
 
 
 def use_tape_order(flag: bool = True) -> bool:
