@@ -6,6 +6,8 @@ functions of one module of ``ember/ops``.
 from __future__ import annotations
 
 from ._tensor import Tensor
+from .autograd import engine as _en
+from .autograd import graph as _gr
 from .ops import creation as _cr
 from .ops import indexing as _ix
 from .ops import linalg as _la
@@ -17,6 +19,11 @@ from .ops import random as _rn
 from .ops import views_inplace as _vi
 
 _TABLE = {
+    # --- autograd (ember/autograd/engine.py, graph.py)
+    "backward": _en.tensor_backward, "retain_grad": _gr.retain_grad,
+    "register_hook": _gr.register_hook,
+    "register_post_accumulate_grad_hook": _gr.register_post_accumulate_grad_hook,
+    "_accumulator": _gr.accumulator,
     # --- pointwise (ember/ops/pointwise.py)
     "add": _pw.add, "__add__": _pw.add, "__radd__": _pw.add, "__iadd__": _pw.add_,
     "add_": _pw.add_,

@@ -8,9 +8,7 @@ import numpy as np
 from . import _dtype
 from ._dtype import dtype as _DType, from_np
 from ._size import CPU, Size, check_device, check_factory_device
-from .autograd import engine as _engine, graph as _graph
-from .autograd.grad_mode import STATE
-from .autograd.graph import _Meta, AccumulateGrad, add_hook, _HookDict
+from ._autograd_state import STATE
 from ._dtype import kind as _kind
 
 __all__ = ["Tensor", "check_inplace"]
@@ -35,6 +33,20 @@ class _VersionCounter:
     def __init__(self, v: int = 0) -> None:
         self.v = v
         self.views = None   # ops.shape._ViewList of the live views, made with the first one
+
+
+class _Meta:
+    """Rarely used per-tensor state, allocated on first use to keep tensors small."""
+
+    __slots__ = ("accum", "hooks", "retains_grad", "view_fn", "post_acc_hooks", "name")
+
+    def __init__(self) -> None:
+        self.accum = None
+        self.hooks = None
+        self.retains_grad = False
+        self.view_fn = None
+        self.post_acc_hooks = None
+        self.name = None
 
 
 class Tensor:
@@ -120,19 +132,11 @@ class Tensor:
         vc = self._vc
         return 0 if vc is None else vc.v
 
-    def _meta_state(self) -> _Meta:
+    def _meta_state(self) -> "_Meta":
         m = self._meta
         if m is None:
             m = self._meta = _Meta()
         return m
-
-    def _accumulator(self) -> AccumulateGrad:
-        m = self._meta
-        if m is not None and m.accum is not None:
-            return m.accum
-        m = self._meta_state()
-        acc = m.accum = AccumulateGrad(self)
-        return acc
 
     # -- attributes the slides teach -------------------------------------------------------
     @property
@@ -377,58 +381,9 @@ class Tensor:
         from ._tensor_str import tensor_format
         return tensor_format(self, spec)
 
-    # -- autograd ------------------------------------------------------------------------------
-    def backward(self, gradient=None, retain_graph=None, create_graph: bool = False,
-                 inputs=None) -> None:
-        """Compute gradients of this tensor w.r.t. the graph leaves (into their ``.grad``)."""
-        if gradient is None and inputs is None and not create_graph and self._rg and \
-                self._data.size == 1 and _kind(self._data.dtype) == "f":
-            _engine.backward_scalar(self, retain_graph)
-            return
-        _engine.backward((self,), None if gradient is None else (gradient,), retain_graph,
-                         create_graph, inputs=inputs)
-
-    def retain_grad(self) -> None:
-        """Keep ``.grad`` for this non-leaf tensor after backward."""
-        if not self._rg:
-            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-        if self.grad_fn is None:
-            return
-        m = self._meta_state()
-        if m.retains_grad:
-            return
-        m.retains_grad = True
-        import weakref
-        self.grad_fn._hook_state().retain[self._out_nr] = weakref.ref(self)
-
-    def register_hook(self, hook):
-        """``hook(grad)`` runs when this tensor's gradient is computed; may return a new one."""
-        if not self._rg:
-            raise RuntimeError("cannot register a hook on a tensor that doesn't require "
-                               "gradient")
-        if self.grad_fn is None:
-            m = self._meta_state()
-            if m.hooks is None:
-                m.hooks = _HookDict()
-            return add_hook(m.hooks, hook)
-        per_out = self.grad_fn._hook_state().tensor_pre
-        hooks = per_out.get(self._out_nr)
-        if hooks is None:
-            hooks = per_out[self._out_nr] = _HookDict()
-        return add_hook(hooks, hook)
-
-    def register_post_accumulate_grad_hook(self, hook):
-        """``hook(tensor)`` runs after a leaf's ``.grad`` has been accumulated."""
-        if not self._rg:
-            raise RuntimeError("cannot register a hook on a tensor that doesn't require "
-                               "gradient")
-        if self.grad_fn is not None:
-            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf "
-                               "tensors")
-        m = self._meta_state()
-        if m.post_acc_hooks is None:
-            m.post_acc_hooks = _HookDict()
-        return add_hook(m.post_acc_hooks, hook)
+    # -- autograd: backward, retain_grad, register_hook and register_post_accumulate_grad_hook
+    # are bound in ember/_methods.py from ember/autograd (engine.py, graph.py), which build on
+    # this class.
 
     def detach(self) -> "Tensor":
         """A tensor sharing memory and version counter, outside the graph."""
@@ -619,6 +574,3 @@ def check_inplace(t: Tensor) -> None:
                            "tensor refers to a single memory location. Please clone() the "
                            "tensor before performing the operation.")
 
-
-_graph._Tensor = Tensor
-_engine._wrap = Tensor._wrap

@@ -235,3 +235,28 @@ def test_bool_of_many_or_no_elements_is_ambiguous_like_torch():
     with pytest.raises(RuntimeError, match="with no values is ambiguous"):
         bool(ember.tensor([]))
     assert bool(ember.tensor([2.0])) and not bool(ember.tensor(0))
+
+
+def test_imports_run_one_way_from_the_tensor_to_autograd():
+    """The Tensor's module imports nothing from ember.autograd at load time (the autograd core
+    it reads, grad and anomaly mode, lives below it in ember/_autograd_state.py); the graph,
+    engine and array namespace import the Tensor by name, with no placeholder filled later."""
+    import ast
+    import pathlib
+
+    import ember._tensor
+    from ember.autograd import anp, engine, graph
+
+    def top_imports(module):
+        tree = ast.parse(pathlib.Path(module.__file__).read_text())
+        return [n.module or "" for n in tree.body if isinstance(n, ast.ImportFrom)]
+
+    assert not [m for m in top_imports(ember._tensor) if m.startswith("autograd")]
+    for mod in (graph, engine, anp):
+        assert "_tensor" in top_imports(mod), mod.__name__
+        assert mod.Tensor is ember.Tensor
+    assert not hasattr(graph, "_Tensor")
+    assert engine._wrap is ember.Tensor._wrap
+    # the autograd methods come from the method table, like every other method
+    assert ember.Tensor.backward is engine.tensor_backward
+    assert ember.Tensor.register_hook is graph.register_hook

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._tensor import Tensor
+
 __all__ = ["is_array", "where", "exp", "exp2", "log", "log1p", "sqrt", "rsqrt", "reciprocal",
            "pow", "div", "sign", "sgn", "abs", "real", "sin", "cos", "sinh", "cosh", "tanh",
            "sigmoid", "clamp_min", "isfinite", "isnan", "isinf", "sum", "sum_to", "expand",
@@ -334,8 +336,7 @@ def constant(a: np.ndarray, like):
     identity matrix a formula builds from the data)."""
     if isinstance(like, _ARRAY):
         return a
-    from .graph import _Tensor
-    return _Tensor._wrap(np.asarray(a))
+    return Tensor._wrap(np.asarray(a))
 
 
 def cumprod(x, dim: int):
@@ -545,8 +546,7 @@ def zeros(shape: tuple, like):
 
 
 def _index_tensor(a: np.ndarray):
-    from .graph import _Tensor
-    return _Tensor._wrap(np.asarray(a))
+    return Tensor._wrap(np.asarray(a))
 
 
 def logcumsumexp(x, dim: int):

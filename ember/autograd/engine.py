@@ -9,8 +9,12 @@
 4. AccumulateGrad nodes write leaves' ``.grad``; unless ``retain_graph``, each node's saved
    tensors are released once it has run.
 
-``_reference`` is exactly these steps, written to be read; ``_fast`` (the default) is the
-same algorithm with shortcuts that measurably pay off; the tests run both.
+``_reference`` is exactly these steps, written to be read. By default a plain backward
+(no targets, ``create_graph`` or anomaly mode) takes ``_tape``, the same walk without step 1:
+nodes are created after their inputs' nodes, so running the reached ones latest-created first
+is the order the counts give, and only accumulators need to know when their last gradient has
+arrived. Everything else takes ``_fast``, ``_reference`` with its per-node work written out.
+The tests run all three and compare them.
 
 With targets (``autograd.grad``, ``backward(inputs=...)``) only the nodes leading to them run;
 the others are neither called nor released, and their hooks do not fire, as in PyTorch.
@@ -28,15 +32,15 @@ from collections.abc import Mapping
 import numpy as np
 
 from .. import _dtype
-from .._dtype import from_np
+from .._autograd_state import ANOMALY, STATE
+from .._dtype import from_np, kind as _kind
 from .._errstate import QUIET, quiet_off, quiet_on
 from .._size import Size
-from . import graph as _graph
+from .._tensor import Tensor
 from .graph import AccumulateGrad, Node, edge
-from .grad_mode import ANOMALY, STATE
 
 _ndarray = np.ndarray
-_wrap = None   # Tensor._wrap, set by ember._tensor (which imports this package first)
+_wrap = Tensor._wrap
 
 __all__ = ["backward", "grad"]
 
@@ -50,10 +54,6 @@ _CREATE_GRAPH_WARNING = (
     "make sure to reset the .grad fields of your parameters to None after use to break the "
     "cycle and avoid the leak. (Triggered internally at "
     "/__w/pytorch/pytorch/torch/csrc/autograd/engine.cpp:1307.)")
-
-
-def _tensor_cls():
-    return _graph._Tensor
 
 
 def _make_grads(outputs, grad_outputs, Tensor, create_graph: bool,
@@ -97,6 +97,18 @@ def _make_grads(outputs, grad_outputs, Tensor, create_graph: bool,
     return grads
 
 
+def tensor_backward(self, gradient=None, retain_graph=None, create_graph: bool = False,
+                    inputs=None) -> None:
+    """``Tensor.backward`` (bound in ember/_methods.py): gradients of this tensor w.r.t. the
+    graph leaves, into their ``.grad``."""
+    if gradient is None and inputs is None and not create_graph and self._rg and \
+            self._data.size == 1 and _kind(self._data.dtype) == "f":
+        backward_scalar(self, retain_graph)
+        return
+    backward((self,), None if gradient is None else (gradient,), retain_graph, create_graph,
+             inputs=inputs)
+
+
 def backward_scalar(t, retain_graph) -> None:
     """``t.backward()`` of a floating one-element tensor that requires grad: the common call,
     without the general entry's argument handling (the same work otherwise)."""
@@ -130,7 +142,6 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool =
              grad_variables=None, inputs=None) -> None:
     """Accumulate into leaves' ``.grad`` the gradients of ``tensors`` (``torch.autograd
     .backward``)."""
-    Tensor = _tensor_cls()
     if grad_variables is not None:
         warnings.warn("`grad_variables` is deprecated. Use `grad_tensors` instead.",
                       FutureWarning, stacklevel=2)
@@ -171,7 +182,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
          materialize_grads: bool = False):
     """The gradients of ``outputs`` w.r.t. ``inputs``, returned instead of stored (a dict of
     inputs gives a dict)."""
-    Tensor = _tensor_cls()
     if materialize_grads and allow_unused is False:
         raise ValueError("Expected allow_unused to be True or not passed when "
                          "materialize_grads=True, but got: allow_unused=False.")
@@ -612,10 +622,23 @@ def _execute(roots: list, root_grads: list, retain_graph: bool, create_graph: bo
     """The fast engine (the default): ``_reference``'s algorithm with its shortcuts."""
     if _USE_REFERENCE:
         return _reference(roots, root_grads, retain_graph, create_graph, targets, accumulate)
+    if _USE_TAPE and targets is None and not create_graph and not ANOMALY.enabled and \
+            all(n is None or n._seq >= 0 for n, _ in roots):
+        return _tape(roots, root_grads, retain_graph)
     return _fast(roots, root_grads, retain_graph, create_graph, targets, accumulate)
 
 
 _USE_REFERENCE = False
+# The tape walk reads reference counts, exact only where a GIL serialises them.
+_USE_TAPE = getattr(sys, "_is_gil_enabled", lambda: True)()
+
+
+def use_tape_order(flag: bool = True) -> bool:
+    """Let the fast engine walk a plain backward in tape order (the default) or always count
+    dependencies; returns the previous setting. For the tests and benchmarks comparing them."""
+    global _USE_TAPE
+    prev, _USE_TAPE = _USE_TAPE, bool(flag)
+    return prev
 
 
 def use_reference_engine(flag: bool = True) -> bool:
@@ -628,9 +651,11 @@ def use_reference_engine(flag: bool = True) -> bool:
 
 def _fast(roots: list, root_grads: list, retain_graph: bool, create_graph: bool,
           targets, accumulate: bool = False):
-    """Run the graph. With ``targets`` (a list of edges) only what leads to them runs, and
-    their gradients are captured and returned (``accumulate``: left to the accumulators and
-    retain_grad of ``backward(inputs=...)``).
+    """``_reference`` with its per-node work written out, for what the tape walk leaves to
+    it: targets (``autograd.grad``, ``backward(inputs=...)``), ``create_graph`` and anomaly
+    mode. With ``targets`` (a list of edges) only what leads to them runs, and their gradients
+    are captured and returned (``accumulate``: left to the accumulators and retain_grad of
+    ``backward(inputs=...)``).
 
     Without ``create_graph`` gradients travel as NumPy arrays (``root_grads`` too) and each
     node's formula runs on arrays; tensors are made only where user code sees them (hooks,
@@ -638,34 +663,20 @@ def _fast(roots: list, root_grads: list, retain_graph: bool, create_graph: bool,
     graph. A node's pending gradient is the gradient itself, or for a node with several
     outputs a list of one per output.
 
-    Its shortcuts over ``_reference`` (``python -m benchmarks.bench_engine`` measures them):
-    the ready node of highest priority waits outside the heap, accumulators made ready run
-    straight from the node that readied them, release and buffer addition are written out,
-    and locals are cleared so a fresh gradient held only here can become a leaf's ``.grad``
-    without a copy (``_private``)."""
+    Written out, it is ~7-12% faster than ``_reference`` on ``autograd.grad`` of the
+    micrograd graph (the whole step, process time): a one-output node's gradient is not put in
+    a list, "all None?" is one test for it, and each gradient's reduction and cast are inline.
+    Of the shortcuts it once had, only the clearing of locals is kept (below); a heap bypass, a
+    queue for accumulators and release and buffer addition written out each measured under 2%
+    on the tape walk's 0-d graphs (all three together 3-6%), under the 5% a shortcut must pay."""
     root_nodes, deps = _dependencies(roots)
     raw = not create_graph
     capture, execute, results = _targets(targets, deps, root_nodes, accumulate)
     buffers, heap, tie = _seed(roots, root_grads, root_nodes, deps)
-
     check_nan = ANOMALY.enabled and ANOMALY.check_nan
-    # Accumulators made ready by a node run right after it, before anything else, as they
-    # would from the heap; those without hooks skip the heap when no targets are pruned.
-    direct = raw and execute is None
-    ready: list = []
-    # The ready node of highest priority is often the one just made ready (a chain, a tree):
-    # it waits in ``top`` instead of going through the heap.
-    top = None
     with _BackwardMode(create_graph):
-        while heap or top is not None:
-            if top is not None and (not heap or top[0] < heap[0][0]):
-                node = top[1]
-                top = None
-            else:
-                if top is not None:
-                    heappush(heap, top)
-                    top = None
-                node = heappop(heap)[1]
+        while heap:
+            node = heappop(heap)[1]
             single = node._n_out == 1
             if single:
                 grads = [buffers.pop(node, None)]
@@ -699,20 +710,13 @@ def _fast(roots: list, root_grads: list, retain_graph: bool, create_graph: bool,
                     grads[0] is None if single else all(g is None for g in grads)):
                 _skip(node, deps, heap, tie, retain_graph)
                 continue
-            g = grads[0] if single else grads
-            grad_in = node.backward(g)
+            grad_in = node.backward(grads[0] if single else grads)
             if hooks is not None and hooks.post:
                 grad_in = _user_post(node, grad_in, grads, hooks, raw)
             if check_nan:
                 _check_nan(node, grad_in)
             if not retain_graph:
-                # node._release() written out (a call per node costs ~6% on scalar graphs)
-                if node._saved:
-                    node._saved = None
-                if node._result is not None:
-                    node._result = None
-                if node._holds_extra:
-                    node._release_extra()
+                node._release()
             metas = node._in_meta
             i = -1
             for nxt, nr in node.next_functions:
@@ -733,33 +737,16 @@ def _fast(roots: list, root_grads: list, retain_graph: bool, create_graph: bool,
                             g = _reduce(g, shape, node, i)
                         if gd.dtype != dt:
                             g = g.to(from_np(dt))
-                    if nxt._n_out == 1:
-                        old = buffers.get(nxt)
-                        buffers[nxt] = g if old is None else old + g
-                    else:
-                        _add_to_buffer(buffers, nxt, nr, g)
+                    _add_to_buffer(buffers, nxt, nr, g)
                 d = deps[nxt] - 1
                 deps[nxt] = d
                 if d == 0:
                     s = nxt._seq
-                    if s < 0 and direct and nxt._hooks is None:
-                        ready.append(nxt)
-                        continue
-                    key = -s if s >= 0 else next(tie)
-                    if top is None:
-                        top = (key, nxt)
-                    elif key < top[0]:
-                        heappush(heap, top)
-                        top = (key, nxt)
-                    else:
-                        heappush(heap, (key, nxt))
-            # Drop this node's references, so a gradient held only by a buffer can be handed
-            # to a leaf without a copy (see _private).
-            grads = grad_in = g = gd = old = None
-            if ready:
-                for nxt in ready:
-                    _accumulate(nxt, buffers.pop(nxt, None), True)
-                ready.clear()
+                    heappush(heap, (-s if s >= 0 else next(tie), nxt))
+            # Shortcut: drop this node's references, so that a fresh gradient held only by a
+            # buffer becomes a leaf's .grad without a copy (``_private``; the MLP step's 2.7 MB
+            # of weight gradients).
+            grads = grad_in = g = gd = None
     if raw and results is not None:
         results = _tensors(results)
     return results
@@ -870,3 +857,176 @@ def _sum_array(g, dims: tuple):
     if g.dtype == np.float16:
         return np.sum(g, axis=dims, dtype=np.float32, keepdims=True).astype(np.float16)
     return np.sum(g, axis=dims, keepdims=True)
+
+
+# -- the tape-ordered walk -------------------------------------------------------------------
+# Every node is created after the nodes of its inputs (``record`` draws its sequence number
+# once its inputs exist), so running the reached nodes in decreasing sequence number runs a
+# node only after every reachable node that feeds it: step 1's counting is not needed for them.
+# Only accumulators (sequence -1) need to know when their last gradient has arrived.
+
+def _refs_of_a_local() -> int:
+    o = object()
+    return sys.getrefcount(o)
+
+
+# References to an accumulator at the tape walk's check besides its consumers' edges: the walk's
+# local and getrefcount's argument (as for any local here), its key in ``buffers``, its leaf's
+# ``_meta.accum``, and from its second delivery on its key in ``delivered`` (which counts the
+# first delivery too, so one constant serves both checks).
+_ACC_REFS = _refs_of_a_local() + 3
+_UNSEEN = object()
+
+
+def _tape(roots: list, root_grads: list, retain_graph: bool):
+    """The default walk of a plain backward (gradients as arrays, no targets, no anomaly mode):
+    ``_reference`` without step 1. A node reached by a gradient (or a None) waits in a heap;
+    the reached nodes run in decreasing sequence number, which is the order the dependency
+    counts give, since every node that feeds a node was created after it (``python -m
+    benchmarks.bench_engine``: 7-9% faster than counting on the 0-d graphs).
+
+    An accumulator runs once every edge into it has delivered. Its live consumers' edges are
+    the references to it (beyond the walk's own and its leaf's), so when the deliveries reach
+    that count no other node can add to it: it runs then, where the counts would have run it.
+    When they do not (a leaf used twice, or by a graph other than this one), the walk counts,
+    once, the edges into accumulators from what is left to run, and uses those counts."""
+    buffers: dict = {}
+    heap: list = []
+    for (node, nr), g in zip(roots, root_grads):
+        if node is not None:
+            if node not in buffers:
+                heappush(heap, (-node._seq, node))
+            _add_to_buffer(buffers, node, nr, g)
+    delivered: dict = {}        # accumulator -> edges that have delivered to it
+    left = None                 # accumulator -> edges still to deliver, once counted
+    ready: list = []            # accumulators whose last edge has delivered
+    unsure = False
+    getrefcount = sys.getrefcount
+    with _BackwardMode(False):
+        while heap:
+            node = heappop(heap)[1]
+            grad = buffers.pop(node)     # a node of several outputs: a list, one per output
+            single = node._n_out == 1
+            hooks = node._hooks
+            if hooks is not None:
+                grad = _user(_pre_hooks, True, node, [grad] if single else grad, hooks, False)
+                if single:
+                    grad = grad[0]
+            if not node._run_without_grads and (
+                    grad is None if single else all(g is None for g in grad)):
+                # reached, but no gradient: released, and its inputs reached with None
+                if not retain_graph:
+                    node._release()
+                grad_in = None
+            else:
+                grad_in = node.backward(grad)
+                if hooks is not None and hooks.post:
+                    grad_in = _user_post(node, grad_in, [grad] if single else grad, hooks, True)
+                if not retain_graph:
+                    node._release()
+            metas = node._in_meta
+            i = -1
+            for nxt, nr in node.next_functions:
+                i += 1
+                if nxt is None:
+                    continue
+                g = None if grad_in is None else grad_in[i]
+                if g is not None:
+                    shape, dt = metas[i]
+                    if g.shape != shape:
+                        g = _reduce_array(g, shape, node, i)
+                    if g.dtype is not dt and g.dtype != dt:
+                        g = g.astype(dt)
+                first = _deliver(buffers, nxt, nr, g)
+                s = nxt._seq
+                if s < 0:
+                    if left is None:
+                        # All its consumers' edges have delivered? (Read before ``nxt`` is
+                        # put anywhere else; a dead leaf, one reference less, never passes.)
+                        if first:
+                            done = getrefcount(nxt) == _ACC_REFS
+                        else:
+                            k = delivered.get(nxt, 1) + 1
+                            delivered[nxt] = k
+                            done = getrefcount(nxt) - k == _ACC_REFS
+                        if done and nxt._var() is not None:
+                            ready.append(nxt)
+                        else:
+                            unsure = True
+                    else:
+                        k = left[nxt] - 1
+                        left[nxt] = k
+                        if k == 0:
+                            ready.append(nxt)
+                elif first:
+                    heappush(heap, (-s, nxt))
+            # Shortcut: drop this node's references, so that a fresh gradient held only by a
+            # buffer becomes a leaf's .grad without a copy (``_private``; the MLP step's 2.7 MB
+            # of weight gradients).
+            grad = grad_in = g = None
+            if unsure:
+                unsure = False
+                left, ready = _count_left(node, heap, buffers)
+            if ready:
+                for nxt in ready:
+                    if nxt._hooks is None:
+                        _accumulate(nxt, buffers.pop(nxt), True)
+                    else:
+                        _run_hooked_accumulator(nxt, buffers)
+                ready.clear()
+
+
+def _count_left(node: Node, heap: list, buffers: dict) -> tuple:
+    """Edges into each accumulator from the nodes still to run; and the accumulators ``node``
+    has completed, in the order of their last edge from it (the order counts give)."""
+    stack = [n for _, n in heap]
+    seen = set(stack)
+    left: dict = {}
+    while stack:
+        for nxt, _ in stack.pop().next_functions:
+            if nxt is None:
+                continue
+            if nxt._seq < 0:
+                left[nxt] = left.get(nxt, 0) + 1
+            elif nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    order: list = []
+    for nxt, _ in node.next_functions:
+        if nxt is not None and nxt._seq < 0 and nxt in buffers and nxt not in left:
+            if nxt in order:
+                order.remove(nxt)
+            order.append(nxt)
+    return left, order
+
+
+def _deliver(buffers: dict, node: Node, nr: int, g) -> bool:
+    """Add ``g`` (None adds nothing) to ``node``'s pending gradient for output ``nr``; whether
+    this reached ``node`` for the first time."""
+    if node._n_out == 1:
+        old = buffers.get(node, _UNSEEN)
+        if old is _UNSEEN:
+            buffers[node] = g
+            return True
+        if g is not None:
+            buffers[node] = g if old is None else old + g
+        return False
+    buf = buffers.get(node)
+    first = buf is None
+    if first:
+        buf = buffers[node] = [None] * node._n_out
+    if g is not None:
+        old = buf[nr]
+        buf[nr] = g if old is None else old + g
+    return first
+
+
+def _run_hooked_accumulator(node: AccumulateGrad, buffers: dict) -> None:
+    """An accumulator with node hooks, as the counting engine runs it."""
+    hooks = node._hooks
+    grads = _user(_pre_hooks, True, node, [buffers.pop(node, None)], hooks, False)
+    if grads[0] is not None:
+        outs = _tensors(grads) if hooks.post else None
+        _accumulate(node, grads.pop(), True)
+        if hooks.post:
+            _post_hooks(node, (), outs, hooks)

@@ -6,31 +6,11 @@ import inspect
 import sys
 import warnings
 
+# The state lives below the Tensor (ember/_autograd_state.py), which reads it; re-exported here.
+from .._autograd_state import ANOMALY, STATE  # noqa: F401
+
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
            "is_inference_mode_enabled"]
-
-
-class _GradState:
-    # One attribute read per op ("STATE.enabled") is the cheapest global switch in Python.
-    __slots__ = ("enabled", "inference", "arrays")
-
-
-STATE = _GradState()
-STATE.enabled = True
-STATE.inference = False
-# True while the engine runs a backward without create_graph: backward formulas then see
-# NumPy arrays (``Node.saved``), and with create_graph tensors, so each formula is written once.
-STATE.arrays = False
-
-
-class _AnomalyState:
-    __slots__ = ("enabled", "check_nan")
-
-
-# Set by autograd.anomaly_mode; the engine reads it once per backward.
-ANOMALY = _AnomalyState()
-ANOMALY.enabled = False
-ANOMALY.check_nan = True
 
 
 def is_grad_enabled() -> bool:

@@ -5,6 +5,14 @@ Every differentiable op creates one ``Node`` subclass instance named like PyTorc
 formula is written once: the engine calls it with NumPy arrays in an ordinary backward and with
 tensors under ``create_graph`` (``STATE.arrays`` says which), and ``saved()``/``result()`` hand
 it the saved values in the same form (see ``ember.autograd.anp``).
+
+An op records a node when grad mode is on and an input requires grad, written the same way in
+every op (inline: a helper call would cost more than the test)::
+
+    if STATE.enabled and (input._rg or other._rg):
+
+with ``t is not None and t._rg`` for an optional tensor, ``isinstance(x, Tensor) and x._rg``
+for an operand that may be a Python number, and ``any(t._rg for t in ts)`` for a list.
 """
 from __future__ import annotations
 
@@ -15,14 +23,16 @@ from collections import OrderedDict
 import numpy as np
 
 from .. import _dtype
-from .grad_mode import STATE
+from .._autograd_state import STATE
+from .._tensor import Tensor
 
 __all__ = ["Node", "AccumulateGrad", "RemovableHandle"]
+# (also the Tensor's autograd methods, bound in ember/_methods.py: accumulator, retain_grad,
+# register_hook, register_post_accumulate_grad_hook)
 
 # Creation order: the engine runs ready nodes latest-first, as PyTorch does.
 _sequence = itertools.count()
 _NO_EDGE = (None, 0)
-_Tensor = None  # set by ember._tensor once the Tensor class exists (it imports this module)
 
 _SECOND_TIME = (
     "Trying to backward through the graph a second time (or directly access saved tensors "
@@ -203,7 +213,7 @@ class Node:
         if vc.v != v:
             _raise_modified_output(self, data, vc.v, v)
         # Rebuilt with this node as grad_fn, so double backward differentiates through it.
-        t = _Tensor._wrap(data)
+        t = Tensor._wrap(data)
         t._vc = vc
         if STATE.enabled:
             t.grad_fn = self
@@ -272,7 +282,7 @@ class Node:
 def _promoted_to(x, grad):
     """``x`` (an array or a tensor, as ``grad``) in the dtype of ``result_type(grad, x)``."""
     if isinstance(x, np.ndarray):
-        rt = _dtype.result_type(_Tensor._wrap(np.asarray(grad)), _Tensor._wrap(x)).np
+        rt = _dtype.result_type(Tensor._wrap(np.asarray(grad)), Tensor._wrap(x)).np
         return x if x.dtype == rt else x.astype(rt)
     rt = _dtype.result_type(grad, x)
     return x if x.dtype == rt else x.to(rt)
@@ -315,7 +325,7 @@ def _raise_modified(t, expected: int) -> None:
 
 
 def _raise_modified_output(node: Node, data, now: int, expected: int) -> None:
-    raise _modified_error(_describe(_Tensor._wrap(data)), node, 0, now, expected)
+    raise _modified_error(_describe(Tensor._wrap(data)), node, 0, now, expected)
 
 
 class AccumulateGrad(Node):
@@ -344,23 +354,9 @@ class AccumulateGrad(Node):
         raise RuntimeError("AccumulateGrad is run by the engine")
 
 
-class _Meta:
-    """Rarely used per-tensor state, allocated on first use to keep tensors small."""
-
-    __slots__ = ("accum", "hooks", "retains_grad", "view_fn", "post_acc_hooks", "name")
-
-    def __init__(self) -> None:
-        self.accum = None
-        self.hooks = None
-        self.retains_grad = False
-        self.view_fn = None
-        self.post_acc_hooks = None
-        self.name = None
-
-
 def edge(t) -> tuple:
     """The (node, output_nr) pair a gradient for ``t`` flows into, or (None, 0)."""
-    if not isinstance(t, _Tensor) or not t._rg:
+    if not isinstance(t, Tensor) or not t._rg:
         return _NO_EDGE
     fn = t.grad_fn
     if fn is not None:
@@ -369,7 +365,7 @@ def edge(t) -> tuple:
 
 
 def _meta_of(t):
-    if isinstance(t, _Tensor) and t._rg:
+    if isinstance(t, Tensor) and t._rg:
         return (t._data.shape, t._data.dtype)
     return None
 
@@ -384,13 +380,13 @@ def record1(node: Node, out, a):
     node._result = None
     node._seq = next(_sequence)
     node._hooks = None
-    return _Tensor._from_node(out, node, 0)
+    return Tensor._from_node(out, node, 0)
 
 
 def record2(node: Node, out, a, b):
     """Attach ``node`` with two inputs (either may be a Python number or a constant tensor)."""
     # edge() and _meta_of() written out: every binary op of a graph comes through here
-    if isinstance(a, _Tensor) and a._rg:
+    if isinstance(a, Tensor) and a._rg:
         fn = a.grad_fn
         ea = (fn, a._out_nr) if fn is not None else (a._accumulator(), 0)
         d = a._data
@@ -398,7 +394,7 @@ def record2(node: Node, out, a, b):
     else:
         ea = _NO_EDGE
         ma = None
-    if isinstance(b, _Tensor) and b._rg:
+    if isinstance(b, Tensor) and b._rg:
         fn = b.grad_fn
         eb = (fn, b._out_nr) if fn is not None else (b._accumulator(), 0)
         d = b._data
@@ -412,7 +408,7 @@ def record2(node: Node, out, a, b):
     node._result = None
     node._seq = next(_sequence)
     node._hooks = None
-    return _Tensor._from_node(out, node, 0)
+    return Tensor._from_node(out, node, 0)
 
 
 def record(node: Node, out, inputs):
@@ -424,5 +420,61 @@ def record(node: Node, out, inputs):
     node._seq = next(_sequence)
     node._hooks = None
     if isinstance(out, tuple):
-        return tuple(_Tensor._from_node(o, node, i) for i, o in enumerate(out))
-    return _Tensor._from_node(out, node, 0)
+        return tuple(Tensor._from_node(o, node, i) for i, o in enumerate(out))
+    return Tensor._from_node(out, node, 0)
+
+
+# -- the Tensor's autograd methods (bound in ember/_methods.py) --------------------------------
+def accumulator(self) -> AccumulateGrad:
+    """``Tensor._accumulator``: the leaf's AccumulateGrad, made on first use and kept by the
+    leaf (its consumers' edges point to it)."""
+    m = self._meta
+    if m is not None and m.accum is not None:
+        return m.accum
+    m = self._meta_state()
+    acc = m.accum = AccumulateGrad(self)
+    return acc
+
+
+def retain_grad(self) -> None:
+    """Keep ``.grad`` for this non-leaf tensor after backward."""
+    if not self._rg:
+        raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+    if self.grad_fn is None:
+        return
+    m = self._meta_state()
+    if m.retains_grad:
+        return
+    m.retains_grad = True
+    self.grad_fn._hook_state().retain[self._out_nr] = weakref.ref(self)
+
+
+def register_hook(self, hook) -> RemovableHandle:
+    """``hook(grad)`` runs when this tensor's gradient is computed; may return a new one."""
+    if not self._rg:
+        raise RuntimeError("cannot register a hook on a tensor that doesn't require "
+                           "gradient")
+    if self.grad_fn is None:
+        m = self._meta_state()
+        if m.hooks is None:
+            m.hooks = _HookDict()
+        return add_hook(m.hooks, hook)
+    per_out = self.grad_fn._hook_state().tensor_pre
+    hooks = per_out.get(self._out_nr)
+    if hooks is None:
+        hooks = per_out[self._out_nr] = _HookDict()
+    return add_hook(hooks, hook)
+
+
+def register_post_accumulate_grad_hook(self, hook) -> RemovableHandle:
+    """``hook(tensor)`` runs after a leaf's ``.grad`` has been accumulated."""
+    if not self._rg:
+        raise RuntimeError("cannot register a hook on a tensor that doesn't require "
+                           "gradient")
+    if self.grad_fn is not None:
+        raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf "
+                           "tensors")
+    m = self._meta_state()
+    if m.post_acc_hooks is None:
+        m.post_acc_hooks = _HookDict()
+    return add_hook(m.post_acc_hooks, hook)

@@ -102,10 +102,6 @@ def _declines(op: bool, other) -> bool:
     return op and isinstance(other, _ndarray)
 
 
-def _rg(x) -> bool:
-    return isinstance(x, Tensor) and x._rg
-
-
 # Below these magnitudes a double result converts to the float dtype without overflowing.
 _FINITE = {np.dtype(np.float16): 65000.0, np.dtype(np.float32): 3.4e38,
            np.dtype(np.float64): math.inf}

@@ -5,7 +5,6 @@ import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor, check_inplace
-from ..autograd.grad_mode import STATE
 from ..autograd.graph import Node
 from . import inplace as _ip
 
@@ -33,15 +32,6 @@ def _float_data(x: Tensor, kernel: str) -> np.ndarray:
 
 def _const(a) -> Tensor:
     return _wrap(np.asarray(a))
-
-
-def _needs(*tensors) -> bool:
-    if not STATE.enabled:
-        return False
-    for t in tensors:
-        if t is not None and t._rg:
-            return True
-    return False
 
 
 def _wants(node: Node, i: int) -> bool:

@@ -16,7 +16,7 @@ from . import pointwise as _pw
 from . import reduction as _rd
 from ._util import wrap_dim
 from . import _reduced
-from ._nn_util import _check_tensor, _float_data, _inplace, _needs, _tname, _wants
+from ._nn_util import _check_tensor, _float_data, _inplace, _tname, _wants
 
 _wrap = Tensor._wrap
 
@@ -390,7 +390,7 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
     bshape = (1, wd.size) + (1,) * (x.ndim - 2) if wd.size != 1 else ()
     wb = wd.reshape(bshape)
     r = np.where(x > 0, x, wb * x).astype(x.dtype, copy=False)
-    if _needs(input, weight):
+    if STATE.enabled and (input._rg or weight._rg):
         node = PreluKernelBackward0()
         node.bshape = bshape
         t = record2(node, r, input, weight)

@@ -25,8 +25,9 @@ from ._util import binary_arrays, broadcast_shapes, check_tensor, scalar_value, 
 from ._elementwise import (_CTYPE, _NUMBER, _SAVE_NONE, _SAVE_RESULT, _apply_inplace, _binary,
                            _binary_inplace, _call_broadcast, _check_inplace_broadcast,
                            _check_int_arg, _data, _declines, _fast_inplace, _finish, _float_pair,
-                           _float_unary, _is_bool, _ndarray, _not_impl, _not_implemented_grad, _out, _q1, _q2,
-                           _quiet_inplace_op, _res_dtype, _rg, _type_error, _unary_inplace, _wrap)
+                           _float_unary, _is_bool, _ndarray, _not_impl, _not_implemented_grad, _out,
+                           _q1, _q2, _quiet_inplace_op, _res_dtype, _type_error, _unary_inplace,
+                           _wrap)
 
 
 # =============================================================================================
@@ -143,7 +144,7 @@ def rsub(input: Tensor, other, *, alpha=1, _op=False) -> Tensor:
             return NotImplemented
         raise
     r = _call_broadcast(np.subtract, xs, ys)
-    if STATE.enabled and (input._rg or _rg(other)):
+    if STATE.enabled and (input._rg or isinstance(other, Tensor) and other._rg):
         if isinstance(other, Tensor):
             node = RsubBackward0()
             node.alpha = alpha
@@ -218,7 +219,8 @@ def div(input, other, *, rounding_mode=None, out=None, _op=False) -> Tensor:
             return NotImplemented
         raise
     r = _call_broadcast(np.true_divide, x, y)
-    if STATE.enabled and (_rg(input) or _rg(other)):
+    if STATE.enabled and (isinstance(input, Tensor) and input._rg or
+                          isinstance(other, Tensor) and other._rg):
         node = DivBackward0()
         t = record2(node, r, input, other)
         if not isinstance(other, Tensor):
@@ -284,7 +286,7 @@ def _rounded_div(a, b, mode: str) -> Tensor:
         r = np.asarray(q + fix).astype(dt)
     else:
         r = _q1(np.trunc, _call_broadcast(np.true_divide, x, y))
-    if STATE.enabled and (_rg(a) or _rg(b)):
+    if STATE.enabled and (isinstance(a, Tensor) and a._rg or isinstance(b, Tensor) and b._rg):
         return record2(DivBackward2(), r, a, b)
     return _wrap(r)
 
@@ -309,7 +311,8 @@ def floor_divide(input, other, *, out=None) -> Tensor:
         raise _not_impl("div_floor_cpu", dt)
     _int_zero_check(x, y)
     r = _call_broadcast(np.floor_divide, x, y)
-    if STATE.enabled and (_rg(input) or _rg(other)):
+    if STATE.enabled and (isinstance(input, Tensor) and input._rg or
+                          isinstance(other, Tensor) and other._rg):
         return _out(_not_implemented_grad(r, (input, other), "floor_divide"), out)
     return _out(_wrap(r), out)
 
@@ -357,7 +360,7 @@ def _modulus(name: str, np_fn, scalar_node, tensor_node, input: Tensor, other, o
         raise _not_impl(f"{name}_cpu", dt)
     _int_zero_check(x, y)
     r = _call_broadcast(np_fn, x, y)
-    if STATE.enabled and (input._rg or _rg(other)):
+    if STATE.enabled and (input._rg or isinstance(other, Tensor) and other._rg):
         if isinstance(other, Tensor):
             node = tensor_node()
             t = record2(node, r, input, other)
@@ -818,7 +821,7 @@ def copysign(input: Tensor, other, *, out=None) -> Tensor:
     check_tensor(input, "copysign", pos=1)
     x, y = _float_pair(input, other, real="copysign_cpu")
     r = _call_broadcast(np.copysign, x, y)
-    if STATE.enabled and (input._rg or _rg(other)):
+    if STATE.enabled and (input._rg or isinstance(other, Tensor) and other._rg):
         node = CopysignBackward0() if isinstance(other, Tensor) else CopysignBackward1()
         t = record2(node, r, input, other) if isinstance(other, Tensor) else \
             record1(node, r, input)
@@ -932,7 +935,7 @@ class LerpBackward1(Node):
 
 def lerp_(input: Tensor, end: Tensor, weight) -> Tensor:
     """In-place :func:`lerp`."""
-    other = end if _rg(end) else weight
+    other = end if isinstance(end, Tensor) and end._rg else weight
     return _apply_inplace(input, lambda x: lerp(x, end, weight), other, "lerp_")
 
 
@@ -1036,14 +1039,14 @@ class AddcdivBackward0(Node):
 
 def addcmul_(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:
     """In-place :func:`addcmul`."""
-    other = tensor1 if _rg(tensor1) else tensor2
+    other = tensor1 if isinstance(tensor1, Tensor) and tensor1._rg else tensor2
     return _apply_inplace(input, lambda x: addcmul(x, tensor1, tensor2, value=value), other,
                           "addcmul_")
 
 
 def addcdiv_(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:
     """In-place :func:`addcdiv`."""
-    other = tensor1 if _rg(tensor1) else tensor2
+    other = tensor1 if isinstance(tensor1, Tensor) and tensor1._rg else tensor2
     return _apply_inplace(input, lambda x: addcdiv(x, tensor1, tensor2, value=value), other,
                           "addcdiv_")
 

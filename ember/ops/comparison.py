@@ -24,7 +24,7 @@ from ._util import binary_arrays, broadcast_shapes, check_tensor, scalar_value, 
 from ._elementwise import (_CTYPE, _NUMBER, _SAVE_INPUT, _apply_inplace, _binary_inplace,
                            _broadcasting, _call_broadcast, _can_store, _check_inplace_broadcast,
                            _check_int_arg, _data, _finish, _ndarray, _not_impl,
-                           _not_implemented_grad, _out, _q2, _rg, _type_error, _wrap, _zero_ties)
+                           _not_implemented_grad, _out, _q2, _type_error, _wrap, _zero_ties)
 from .arithmetic import clone
 
 
@@ -323,7 +323,8 @@ def _clamp_tensor(input: Tensor, lo, hi) -> Tensor:
         r = np.broadcast_to(r, shape).copy()
     r = _zero_ties(r, arrs[0])
     inputs = (input, lo, hi)
-    if STATE.enabled and (input._rg or _rg(lo) or _rg(hi)):
+    if STATE.enabled and (input._rg or isinstance(lo, Tensor) and lo._rg or
+                          isinstance(hi, Tensor) and hi._rg):
         node = ClampBackward0()
         t = record(node, r, inputs)
         node.save(input, lo, hi)
@@ -484,7 +485,8 @@ def where(condition: Tensor, input=None, other=None, *, out=None):
     except ValueError:
         broadcast_shapes(c.shape, broadcast_shapes(np.shape(x), np.shape(y)))
         raise
-    if STATE.enabled and (_rg(input) or _rg(other)):
+    if STATE.enabled and (isinstance(input, Tensor) and input._rg or
+                          isinstance(other, Tensor) and other._rg):
         node = WhereBackward0()
         t = record2(node, r, input, other)
         node.save1(condition if c is condition._data else _wrap(c))
@@ -567,7 +569,7 @@ def _compare_inplace(fn, name: str, node_name: str):
 
     def graph_fn(x, other):
         r = fn(x.detach(), other)._data
-        if STATE.enabled and (x._rg or _rg(other)):
+        if STATE.enabled and (x._rg or isinstance(other, Tensor) and other._rg):
             if isinstance(other, Tensor):
                 return record2(cls1(), r, x, other)
             return record1(cls0(), r, x)

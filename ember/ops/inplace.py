@@ -123,7 +123,10 @@ def commit(x: Tensor, y: Tensor) -> Tensor:
     if fn._n_out == 1 and fn.next_functions and fn.next_functions[0] == old:
         # PyTorch's form: CopySlices runs fn on the view's part of the gradient
         record(node, (), (base,))
-        node.next_functions = node.next_functions + fn.next_functions[1:]
+        # (edges copied, not shared: the tape walk counts an accumulator's consumers by the
+        # references to it, one per edge tuple)
+        node.next_functions = node.next_functions + tuple(
+            (f, nr) for f, nr in fn.next_functions[1:])
         node._in_meta = node._in_meta + fn._in_meta[1:]
         node.fn = fn
     else:

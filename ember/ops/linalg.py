@@ -40,15 +40,6 @@ def _cname(t: Tensor) -> str:
             "complex128": "c10::complex<double>"}.get(t.dtype.name, t.dtype.name)
 
 
-def _need(*ts) -> bool:
-    if not STATE.enabled:
-        return False
-    for t in ts:
-        if t._rg:
-            return True
-    return False
-
-
 def _on(op, *args, **kwargs):
     """The ember ``op`` on tensors, or on arrays (wrapped for the call: the same kernel, so the
     same dtype rules and errors); the heavy step of a linear-algebra backward formula."""
@@ -204,7 +195,7 @@ def dot(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     _no_bool(input, "dot")
     # np.dot of two vectors is a NumPy scalar: keep it a 0-d array
     r = np.asarray(np.dot(input._data, other._data))
-    if _need(input, other):
+    if STATE.enabled and (input._rg or other._rg):
         node = DotBackward0()
         t = record2(node, r, input, other)
         node.save2(input, other)
@@ -229,7 +220,7 @@ def vdot(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     check_tensor(other, "vdot", "other")
     _vec_checks(input, other, "vdot")
     r = np.asarray(np.vdot(input._data, other._data))
-    if _need(input, other):
+    if STATE.enabled and (input._rg or other._rg):
         node = VdotBackward0()
         t = record2(node, r, input, other)
         node.save2(input, other)
@@ -263,7 +254,7 @@ def mv(input: Tensor, vec: Tensor, *, out=None) -> Tensor:
                            f"{tname(vec)}, {tname(input)}, and {tname(vec)}")
     _no_bool(input, "addmv_impl_cpu")
     r = a @ v
-    if _need(input, vec):
+    if STATE.enabled and (input._rg or vec._rg):
         node = MvBackward0()
         t = record2(node, r, input, vec)
         node.save2(input, vec)
@@ -490,7 +481,7 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1, out=Non
                      beta, alpha).astype(a.dtype)
     else:
         r = _combine(input._data, a * b if a.shape[1] == 1 else a @ b, beta, alpha)
-    if _need(input, mat1, mat2):
+    if STATE.enabled and (input._rg or mat1._rg or mat2._rg):
         node = AddmmBackward0()
         node.alpha, node.beta = alpha, beta
         t = record(node, r, (input, mat1, mat2))
@@ -533,7 +524,7 @@ def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta=1, alpha=1, out=None)
         raise RuntimeError(f"addmv input tensors must have the same dtype, but got "
                            f"{tname(input)}, {tname(mat)}, and {tname(vec)}")
     r = _combine(input._data, a @ v, beta, alpha)
-    if _need(input, mat, vec):
+    if STATE.enabled and (input._rg or mat._rg or vec._rg):
         node = AddmvBackward0()
         node.alpha, node.beta = alpha, beta
         t = record(node, r, (input, mat, vec))
@@ -564,7 +555,7 @@ def addr(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta=1, alpha=1, out=None
     shape = (vec1._data.shape[0], vec2._data.shape[0])
     _addmm_bias(input, shape)
     r = _combine(input._data, np.multiply.outer(vec1._data, vec2._data), beta, alpha)
-    if _need(input, vec1, vec2):
+    if STATE.enabled and (input._rg or vec1._rg or vec2._rg):
         node = AddrBackward0()
         node.alpha, node.beta = alpha, beta
         t = record(node, r, (input, vec1, vec2))
@@ -613,7 +604,7 @@ def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1,
         raise RuntimeError(f"Input dtypes must be the same, got: input {input.dtype}, "
                            f"batch1: {batch1.dtype}, batch2: {batch2.dtype}")
     r = _combine(input._data, _bf16_matmul(a, b), beta, alpha)
-    if _need(input, batch1, batch2):
+    if STATE.enabled and (input._rg or batch1._rg or batch2._rg):
         node = BaddbmmBackward0()
         node.alpha, node.beta = alpha, beta
         t = record(node, r, (input, batch1, batch2))
@@ -646,7 +637,7 @@ def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1,
     shape = (a.shape[1], b.shape[2])
     _addmm_bias(input, shape)
     r = _combine(input._data, _bf16_matmul(a, b).sum(0), beta, alpha)
-    if _need(input, batch1, batch2):
+    if STATE.enabled and (input._rg or batch1._rg or batch2._rg):
         node = AddbmmBackward0()
         node.alpha, node.beta = alpha, beta
         node.n = a.shape[0]
@@ -905,7 +896,7 @@ def linalg_cross(input: Tensor, other: Tensor, *, dim: int = -1, out=None) -> Te
         rt = _dtype.result_type(input, other).np
         a, b = a.astype(rt), b.astype(rt)
     r = np.cross(a, b, axis=k)
-    if _need(input, other):
+    if STATE.enabled and (input._rg or other._rg):
         node = LinalgCrossBackward0()
         node.dim = k
         t = record2(node, r, input, other)
@@ -1111,7 +1102,7 @@ def _einsum_apply(ops, spec, out_labels):
     # np.einsum may hand back a view of an operand (e.g. a transpose): results own memory
     if r.base is not None or not r.flags.writeable:
         r = r.copy()
-    if _need(*ops):
+    if STATE.enabled and any(t._rg for t in ops):
         node = EinsumBackward0()
         node.spec, node.out_labels = spec, list(out_labels)
         t = record(node, r, ops)
@@ -1276,7 +1267,7 @@ def svd(A: Tensor, full_matrices: bool = True, *, driver=None, out=None):
                            "matrix is ill-conditioned or has too many repeated singular values "
                            "(error code: 1).") from None
     s = s.astype(np.abs(np.zeros((), d.dtype)).dtype, copy=False)
-    if _need(A):
+    if STATE.enabled and A._rg:
         node = LinalgSvdBackward0()
         node._n_out = 3
         node.full = full_matrices
@@ -1289,7 +1280,7 @@ def svd(A: Tensor, full_matrices: bool = True, *, driver=None, out=None):
 def svdvals(A: Tensor, *, driver=None, out=None) -> Tensor:
     """The singular values, in descending order."""
     _check_matrix(A, "linalg.svd", square=False)
-    if _need(A):
+    if STATE.enabled and A._rg:
         return svd(A, full_matrices=False).S
     s = np.linalg.svd(A._data, compute_uv=False)
     s = s.astype(np.abs(np.zeros((), A._data.dtype)).dtype, copy=False)
@@ -1418,7 +1409,7 @@ def inv(A: Tensor, *, out=None) -> Tensor:
         r = np.linalg.inv(A._data)
     except np.linalg.LinAlgError:
         raise _singular_error(A._data, "linalg.inv") from None
-    if _need(A):
+    if STATE.enabled and A._rg:
         node = LinalgInvExBackward0()
         t = record1(node, r, A)
         node.save_result(t)
@@ -1439,7 +1430,7 @@ def det(A: Tensor, *, out=None) -> Tensor:
     """Determinant of a square matrix (or a batch)."""
     _check_matrix(A, "linalg.det")
     r = np.asarray(np.linalg.det(A._data)).astype(A._data.dtype, copy=False)
-    if _need(A):
+    if STATE.enabled and A._rg:
         node = LinalgDetBackward0()
         t = record1(node, r, A)
         node.save1(A)
@@ -1482,7 +1473,7 @@ def slogdet(A: Tensor, *, out=None):
     sign, logabs = np.linalg.slogdet(A._data)
     sign = np.asarray(sign).astype(A._data.dtype, copy=False)
     logabs = np.asarray(logabs).astype(np.abs(np.zeros((), A._data.dtype)).dtype, copy=False)
-    if _need(A):
+    if STATE.enabled and A._rg:
         node = LinalgSlogdetBackward0()
         node._n_out = 2
         res = record(node, (sign, logabs), (A,))
@@ -1533,7 +1524,7 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True, out=None) -> Tensor:
     if vector:
         x = x[..., 0]
     x = np.ascontiguousarray(x)
-    if _need(A, B):
+    if STATE.enabled and (A._rg or B._rg):
         node = LinalgSolveExBackward0()
         node.vector, node.left = vector, left
         t = record2(node, x, A, B)

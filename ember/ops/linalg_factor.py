@@ -12,10 +12,11 @@ import numpy as np
 from .._dtype import kind as _kind
 from .._tensor import Tensor
 from ..autograd import anp
+from ..autograd.grad_mode import STATE
 from ..autograd.graph import Node, record, record1
 from . import reduction as _rd
 from ._util import tname
-from .linalg import _check_matrix, _cname, _need, _on, _SavesOutputs, solve
+from .linalg import _check_matrix, _cname, _on, _SavesOutputs, solve
 
 _wrap = Tensor._wrap
 
@@ -39,7 +40,7 @@ def geqrf(input: Tensor, *, out=None):
         tau = tau.astype(d.dtype, copy=False)
     else:
         a, tau = d.copy(), np.zeros(d.shape[:-2] + (k,), d.dtype)
-    if _need(input):
+    if STATE.enabled and input._rg:
         node = GeqrfBackward0()
         node._n_out = 2
         return geqrf_type(*record(node, (a, tau), (input,)))
@@ -96,7 +97,7 @@ def householder_product(input: Tensor, tau: Tensor, *, out=None) -> Tensor:
     for i in range(k - 1, -1, -1):                    # q = H_i q, from the last reflector
         v = V[..., :, i:i + 1]
         q -= (t[..., i, None, None] * v) @ (np.conj(np.swapaxes(v, -1, -2)) @ q)
-    if _need(input, tau):
+    if STATE.enabled and (input._rg or tau._rg):
         node = LinalgHouseholderProductBackward0()
         r = record(node, q, (input, tau))
         node.save2(input, tau)
@@ -164,7 +165,7 @@ def qr(A: Tensor, mode: str = "reduced", *, out=None):
              np.broadcast_to(np.eye(m, qcols, dtype=d.dtype), d.shape[:-2] + (m, qcols)).copy())
         r = np.zeros(d.shape[:-2] + ((m if mode == "complete" else k), n), d.dtype)
     q, r = q.astype(d.dtype, copy=False), r.astype(d.dtype, copy=False)
-    if _need(A):
+    if STATE.enabled and A._rg:
         node = LinalgQrBackward0()
         node._n_out = 2
         node.mode = mode
@@ -270,7 +271,7 @@ def matrix_exp(A: Tensor) -> Tensor:
     """The exponential of a square matrix (or a batch): ``sum_k A^k / k!``."""
     _check_matrix(A, "linalg.matrix_exp")
     r = _expm(A._data)
-    if _need(A):
+    if STATE.enabled and A._rg:
         node = LinalgMatrixExpBackward0()
         t = record1(node, r, A)
         node.save1(A)
@@ -334,7 +335,7 @@ def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True,
         except np.linalg.LinAlgError:       # a zero on the diagonal: LAPACK's trtrs gives inf
             x = np.full(batch + b.shape[-2:], np.inf, a.dtype)
     x = np.ascontiguousarray(x, dtype=a.dtype)
-    if _need(A, B):
+    if STATE.enabled and (A._rg or B._rg):
         node = LinalgSolveTriangularBackward0()
         node.upper, node.left, node.unit = upper, left, unitriangular
         r = record(node, x, (A, B))
@@ -399,7 +400,7 @@ def cholesky(A: Tensor, *, upper: bool = False, out=None) -> Tensor:
     L = L.astype(d.dtype, copy=False)
     if upper:
         L = np.ascontiguousarray(np.conj(np.swapaxes(L, -1, -2)))
-    if _need(A):
+    if STATE.enabled and A._rg:
         node = LinalgCholeskyExBackward0()
         node.upper = upper
         r = record1(node, L, A)
@@ -448,7 +449,7 @@ def eigh(A: Tensor, UPLO: str = "L", *, out=None):
     else:
         w, v = np.zeros(d.shape[:-1], real), d.copy()
     w, v = w.astype(real, copy=False), v.astype(d.dtype, copy=False)
-    if _need(A):
+    if STATE.enabled and A._rg:
         node = LinalgEighBackward0()
         node._n_out = 2
         res = record(node, (w, v), (A,))
@@ -459,7 +460,7 @@ def eigh(A: Tensor, UPLO: str = "L", *, out=None):
 
 def eigvalsh(A: Tensor, UPLO: str = "L", *, out=None) -> Tensor:
     """The eigenvalues of a Hermitian matrix, ascending."""
-    if _need(A):
+    if STATE.enabled and A._rg:
         return eigh(A, UPLO).eigenvalues
     if UPLO not in ("L", "U", "l", "u"):
         raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
@@ -664,7 +665,7 @@ def pinv(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False, out=None) 
         r = np.conj(np.swapaxes(vh, -1, -2)) * sinv[..., None, :] @ \
             np.conj(np.swapaxes(u, -1, -2))
     r = np.ascontiguousarray(r, dtype=d.dtype)
-    if _need(A):
+    if STATE.enabled and A._rg:
         node = LinalgPinvBackward0()
         t = record1(node, r, A)
         node.save1(A)

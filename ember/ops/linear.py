@@ -5,11 +5,12 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..amp.autocast_mode import AUTOCAST, lower
+from ..autograd.grad_mode import STATE
 from ..autograd import anp
 from ..autograd.graph import Node, record, record1
 from . import linalg as _la
 from . import shape as _sh
-from ._nn_util import _check_tensor, _needs, _tname, _wants
+from ._nn_util import _check_tensor, _tname, _wants
 
 _wrap = Tensor._wrap
 
@@ -60,7 +61,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             raise RuntimeError(f"The expanded size of the tensor ({nout}) must match the "
                                f"existing size ({bs[-1]}) at non-singleton dimension 1.  "
                                f"Target sizes: [{rows}, {nout}].  Tensor sizes: {bs}")
-    if not _needs(input, weight, bias):
+    if not (STATE.enabled and (input._rg or weight._rg or bias is not None and bias._rg)):
         x2 = xd if xd.ndim == 2 else xd.reshape(rows, k)
         r = _la._bf16_matmul(x2, wd.T, None if bias is None else bias._data)
         return _wrap(r if xd.ndim == 2 else r.reshape(lead + (nout,)))
@@ -87,7 +88,7 @@ def _einsum3(spec: str, a, b, c):
     if anp.is_array(a):
         return np.asarray(np.einsum(spec, a, b, c, optimize=True))
     r = np.einsum(spec, a._data, b._data, c._data, optimize=True)
-    if _needs(a, b, c):
+    if STATE.enabled and (a._rg or b._rg or c._rg):
         node = TrilinearBackward0()
         node.spec = spec
         t = record(node, np.asarray(r), (a, b, c))

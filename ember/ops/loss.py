@@ -15,7 +15,7 @@ from ..autograd.grad_mode import STATE
 from ..autograd.graph import Node, record1, record2
 from . import pointwise as _pw
 from ._util import binary_arrays, broadcast_shapes
-from ._nn_util import _check_tensor, _const, _float_data, _needs, _tname, _wants
+from ._nn_util import _check_tensor, _const, _float_data, _tname, _wants
 from .activation import _logsigmoid, _softplus_np, log_softmax, logsigmoid
 from .composite import _add_scalar, _clamp_min, _div_scalar, _mul_scalar, _xlogy
 from .distance import pairwise_distance
@@ -112,7 +112,7 @@ class _PointwiseLoss(Node):
 def _pointwise_loss(node_cls, loss: np.ndarray, input: Tensor, target: Tensor,
                     reduction: str) -> Tensor:
     r = _reduce_np(loss, reduction)
-    if _needs(input, target):
+    if STATE.enabled and (input._rg or target._rg):
         node = node_cls()
         node.reduction, node.numel = reduction, loss.size
         t = record2(node, r, input, target)
@@ -288,7 +288,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     if w is not None:
         loss = loss * w
     r = _reduce_np(loss.astype(x.dtype, copy=False), red)
-    if _needs(input, target):
+    if STATE.enabled and (input._rg or target._rg):
         node = BinaryCrossEntropyBackward0()
         node.reduction, node.numel, node.weight = red, loss.size, w
         out = record2(node, r, input, target)
@@ -342,7 +342,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
     # PyTorch builds the loss in place on (1 - target): it has the target's dtype
     loss = np.asarray(loss, dtype=target._data.dtype)
     r = _reduce_np(loss, red)
-    if _needs(input, target):
+    if STATE.enabled and (input._rg or target._rg):
         node = BinaryCrossEntropyWithLogitsBackward0()
         node.reduction, node.numel = red, loss.size
         node.weight, node.pos_weight = w, pw

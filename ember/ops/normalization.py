@@ -8,12 +8,13 @@ import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor
+from ..autograd.grad_mode import STATE
 from ..autograd import anp
 from ..autograd.graph import Node, record
 from . import _reduced, pointwise as _pw
 from . import shape as _sh
 from ._util import wrap_dim
-from ._nn_util import _check_tensor, _float_data, _needs, _wants
+from ._nn_util import _check_tensor, _float_data, _wants
 from .composite import _add_scalar
 
 _wrap = Tensor._wrap
@@ -85,7 +86,8 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
             y *= weight._data
         if bias is not None:
             y += bias._data
-    if _needs(input, weight, bias):
+    if STATE.enabled and (input._rg or weight is not None and weight._rg or
+                          bias is not None and bias._rg):
         node = NativeLayerNormBackward0()
         node.axes, node.eps = axes, eps
         node.mean, node.rstd = mean, rstd
@@ -295,7 +297,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if bias is not None:
         bb = bias._data.reshape(bshape)
         y += bb
-    if _needs(input, weight, bias):
+    if STATE.enabled and (input._rg or weight is not None and weight._rg or
+                          bias is not None and bias._rg):
         node = NativeBatchNormBackward0()
         node.axes, node.bshape, node.eps, node.training = axes, bshape, eps, bool(training)
         node.mean, node.rstd = mean, rstd
@@ -410,7 +413,8 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
         y = y * weight._data.reshape(bshape)
     if bias is not None:
         y = y + bias._data.reshape(bshape)
-    if _needs(input, weight, bias):
+    if STATE.enabled and (input._rg or weight is not None and weight._rg or
+                          bias is not None and bias._rg):
         node = NativeGroupNormBackward0()
         node.groups, node.eps, node.bshape = num_groups, eps, bshape
         node.mean, node.rstd = mean, rstd

@@ -19,7 +19,7 @@ from ..autograd.graph import Node, record1, record2
 from ._util import scalar_value
 from ._elementwise import (_SAVE_INPUT, _SAVE_RESULT, _apply_inplace, _binary_inplace,
                            _call_broadcast, _finish, _float_pair, _float_unary, _out, _real_fdata,
-                           _res_dtype, _rg, _type_error, _unary_inplace, _wrap)
+                           _res_dtype, _type_error, _unary_inplace, _wrap)
 
 
 # =============================================================================================
@@ -311,7 +311,8 @@ def xlogy(input, other, *, out=None) -> Tensor:
         raise _type_error("xlogy", input)
     x, y = _float_pair(input, other, real="xlogy_cpu")
     r = _call_broadcast(_xlogy_np, x, y)
-    if STATE.enabled and (_rg(input) or _rg(other)):
+    if STATE.enabled and (isinstance(input, Tensor) and input._rg or
+                          isinstance(other, Tensor) and other._rg):
         if not isinstance(input, Tensor):
             node = XlogyBackward1()
             node.scalar = scalar_value(input)
