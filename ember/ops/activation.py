@@ -144,20 +144,20 @@ def tanh(input: Tensor) -> Tensor:
     return _pw.tanh(input)
 
 
-# Phi(-|x|) for float32 GELU, evaluated in float32 (about 30 cheap passes and one exp, ~10x
-# the speed of erf in float64): Phi(-a) = t exp(P(t) - a^2 / 2) with t = 1 / (1 + p a) and P a
-# degree-10 Chebyshev fit (error 7e-9 in the exponent, re-derived in the tests) written in
-# u = s t + o, which keeps its coefficients small so that float32 Horner stays accurate.
-# Unlike 0.5 (1 + erf), this keeps the small CDF of a negative x to a relative error.
+# Phi(-|x|) for float32 GELU, evaluated in float32 passes (~25 cheap ones and one exp, which
+# also gives the density; ~15x the speed of erf in float64): Phi(-a) = t Q(t) exp(-a^2 / 2)
+# with t = 1 / (1 + p a) and Q a degree-9 fit (relative error 4e-8 with float32 coefficients,
+# checked in the tests) written in u = s t + o, which keeps its coefficients small so that float32
+# Horner stays accurate. Unlike 0.5 (1 + erf), this keeps the small CDF of a negative x to
+# a relative error.
 _f32 = np.float32
-_PHI_P = _f32(0.3535533905932738)
-_PHI_S, _PHI_O = _f32(2.398370017569886), _f32(-1.3983700175698859)
+_PHI_P = _f32(0.3)
+_PHI_S, _PHI_O = _f32(2.4694836139678955), _f32(-1.4694836139678955)
 _PHI_C = tuple(_f32(c) for c in (
-    -1.252130150794983, 0.5706732273101807, 0.015826649963855743, -0.029527589678764343,
-    -0.001061062328517437, 0.003721178974956274, -0.0002744359662756324,
-    -0.0005375196342356503, 0.00013011145347263664, 5.5324635468423367e-05,
-    -2.295520607731305e-05))
-_HALF32, _MHALF32, _ONE32 = _f32(0.5), _f32(-0.5), _f32(1.0)
+    0.2565802037715912, 0.16240765154361725, 0.0672970861196518, 0.014980790205299854,
+    -0.000311174982925877, -0.0009887849446386099, -4.0052815165836364e-05,
+    7.896584429545328e-05, 1.4404458852368407e-06, -6.111235052230768e-06))
+_MHALF32, _ONE32 = _f32(-0.5), _f32(1.0)
 _INV_SQRT_2PI32 = _f32(_INV_SQRT_2PI)
 
 
@@ -177,20 +177,22 @@ def _phi32(x: np.ndarray, want_pdf: bool) -> tuple:
         for k in range(len(c) - 3, -1, -1):
             r *= u
             r += c[k]
+        r *= t
         q = np.multiply(x, x, out=u)
         q *= _MHALF32
-        r += q
+        np.exp(q, out=q)
+        r *= q                                  # Phi(-|x|)
         pdf = None
         if want_pdf:
-            pdf = np.exp(q)
-            pdf *= _INV_SQRT_2PI32
-        np.exp(r, out=r)
-        r *= t
-        # Phi(x) = h - copysign(Phi(-|x|), x), h = 1 for x >= 0 and 0 below: no np.where pass
-        h = np.copysign(_HALF32, x, out=q)
-        h += _HALF32
-        np.copysign(r, x, out=r)
-        np.subtract(h, r, out=r)
+            pdf = q * _INV_SQRT_2PI32
+        # Phi(x): Phi(-|x|) where x's sign bit is set, 1 - Phi(-|x|) elsewhere, picked with
+        # bit operations (np.where and copysign cost 5-30 passes' time)
+        d = np.subtract(_ONE32, r, out=t)
+        m = np.right_shift(x.view(np.int32), 31, out=q.view(np.int32))
+        ri, di = r.view(np.int32), d.view(np.int32)
+        np.bitwise_xor(ri, di, out=ri)
+        np.bitwise_and(ri, m, out=ri)
+        np.bitwise_xor(ri, di, out=ri)
         return r, pdf
     finally:
         _quiet_off(tok)
