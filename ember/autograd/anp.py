@@ -315,6 +315,11 @@ def bmm(a, b):
     return np.matmul(a, b) if isinstance(a, _ARRAY) else a.bmm(b)
 
 
+def matmul(a, b):
+    """Matrix product broadcast over the leading dims (``@``)."""
+    return np.matmul(a, b) if isinstance(a, _ARRAY) else a.matmul(b)
+
+
 def cat(xs: list, dim: int):
     if isinstance(xs[0], _ARRAY):
         return np.concatenate(xs, dim)
