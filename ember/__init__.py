@@ -7,6 +7,7 @@ from __future__ import annotations
 from .version import __version__  # PyTorch's release with ember's as its local label
 
 # --- core
+from . import _malloc  # noqa: F401  (tunes glibc before the first arrays exist)
 from . import _dtype
 from ._dtype import (bfloat16, bool_ as bool, complex64, complex128, dtype, finfo, float16, float32,
                      float64, get_default_dtype, iinfo, int8, int16, int32, int64,

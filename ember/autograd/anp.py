@@ -317,6 +317,11 @@ def bmm(a, b):
     return np.matmul(a, b) if isinstance(a, _ARRAY) else a.bmm(b)
 
 
+def matmul(a, b):
+    """Matrix product broadcast over the leading dims (``@``)."""
+    return np.matmul(a, b) if isinstance(a, _ARRAY) else a.matmul(b)
+
+
 def cat(xs: list, dim: int):
     if isinstance(xs[0], _ARRAY):
         return np.concatenate(xs, dim)
@@ -416,6 +421,12 @@ def masked_fill(x, mask, value):
     """``x`` with the number ``value`` where the bool ``mask`` holds (a NumPy mask, or one in
     ``x``'s form)."""
     if isinstance(x, _ARRAY):
+        if (x.dtype.kind == "f" and isinstance(value, (int, float)) and x.ndim >= mask.ndim
+                and np.broadcast_shapes(mask.shape, x.shape) == x.shape):
+            # a copy then a masked copy of the scalar: half of np.where's time
+            out = np.array(x, order="C")
+            np.copyto(out, value, where=mask)
+            return out
         return np.where(mask, value, x)
     return x.masked_fill(mask if not isinstance(mask, _ARRAY) else _index_tensor(mask), value)
 

@@ -4,7 +4,9 @@
 (``_scaled_dot_product_attention_math``) does: query and key each scaled by ``sqrt(scale)``,
 one batched ``matmul`` over all leading (batch, head) dims, the mask added as a float bias
 (``-inf`` where a boolean mask is False), ``_safe_softmax`` (a row with every position masked
-gives zeros, not NaN), dropout, and a second batched ``matmul``.
+gives zeros, not NaN), dropout, and a second batched ``matmul``. Where PyTorch takes its fused
+CPU kernel instead (4-d inputs of one head size and batch, no mask, no dropout) ember runs one
+fused node of that kernel's name, which keeps the attention probabilities for its backward.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from .. import _dtype
 from .._tensor import Tensor
 from ..autograd import anp
 from ..autograd.grad_mode import STATE
-from ..autograd.graph import Node, record1
+from ..autograd.graph import Node, record, record1
 from . import linalg as _la
 from . import shape as _sh
 from ._util import broadcast_shapes
@@ -159,6 +161,9 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     if not L or not value.numel():
         return _empty_attention(query, key, value)
     # 1 / sqrt(0) is inf in PyTorch's C++ (for E = 0 the products are empty sums anyway)
+    if _fused_ok(query, key, value, attn_mask, dropout_p):
+        return _fused_attention(query, key, value, is_causal,
+                                1.0 / math.sqrt(E) if scale is None else scale)
     s = math.sqrt((1.0 / math.sqrt(E) if E else math.inf) if scale is None else scale)
     attn = _la.matmul(query * s, _sh.transpose(key, -2, -1) * s)
     bias = _mask_bias(attn_mask, is_causal, L, S, query)
@@ -174,6 +179,67 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         from ..nn import functional as F
         attn = F.dropout(attn, dropout_p, True)
     return _la.matmul(attn, value)
+
+
+def _fused_ok(query: Tensor, key: Tensor, value: Tensor, attn_mask, dropout_p) -> bool:
+    """Whether PyTorch takes its fused CPU kernel (ScaledDotProductFlashAttentionForCpu)."""
+    q, k, v = query._data, key._data, value._data
+    return (q.ndim == 4 and k.ndim == 4 and v.ndim == 4 and attn_mask is None
+            and dropout_p == 0.0 and q.shape[:2] == k.shape[:2] == v.shape[:2]
+            and q.shape[3] == k.shape[3] == v.shape[3] > 0
+            and q.dtype in (np.float32, np.float64))
+
+
+def _causal_probs(q, k, scale: float, causal: bool):
+    """softmax(q k^T * scale) with the causal mask, on arrays or (under create_graph) as
+    ops."""
+    if not anp.is_array(q):
+        att = _la.matmul(q, _sh.transpose(k, -2, -1)) * scale
+        if causal:
+            L, S = q.shape[-2], k.shape[-2]
+            att = att.masked_fill(Tensor._wrap(~np.tril(np.ones((L, S), dtype=bool))),
+                                  -math.inf)
+        return _safe_softmax(att, -1)
+    att = np.matmul(q, np.swapaxes(k, -2, -1))
+    att *= att.dtype.type(scale)
+    if causal:
+        L, S = q.shape[-2], k.shape[-2]
+        np.copyto(att, -np.inf, where=~np.tril(np.ones((L, S), dtype=bool)))
+    return _safe_softmax_np(att, 3)
+
+
+def _fused_attention(query: Tensor, key: Tensor, value: Tensor, causal: bool,
+                     scale: float) -> Tensor:
+    q, k, v = query._data, key._data, value._data
+    p = _causal_probs(q, k, scale, causal)
+    out = np.matmul(p, v)
+    if STATE.enabled and (query._rg or key._rg or value._rg):
+        node = ScaledDotProductFlashAttentionForCpuBackward0()
+        node.scale, node.is_causal, node.probs = scale, causal, p
+        t = record(node, out, (query, key, value))
+        node.save(query, key, value)
+        return t
+    return _wrap(out)
+
+
+class ScaledDotProductFlashAttentionForCpuBackward0(Node):
+    """out = P v with P = softmax(q k^T * scale (+ causal mask)); P is kept from the forward
+    in an ordinary backward and recomputed with ops under create_graph."""
+
+    __slots__ = ("scale", "is_causal", "probs")
+    _saved_names = ("query", "key", "value")
+
+    def backward(self, grad):
+        q, k, v = self.saved()
+        p = self.probs if anp.is_array(q) else _causal_probs(q, k, self.scale, self.is_causal)
+        dp = anp.matmul(grad, anp.transpose(v, -2, -1))
+        # softmax backward, then the scale: d(scores)
+        ds = p * (dp - anp.sum(dp * p, -1, keepdim=True)) * self.scale
+        return (anp.matmul(ds, k), anp.matmul(anp.transpose(ds, -2, -1), q),
+                anp.matmul(anp.transpose(p, -2, -1), grad))
+
+    def _release_extra(self) -> None:
+        self.probs = None
 
 
 # -- multi-head attention -------------------------------------------------------------------------

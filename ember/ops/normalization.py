@@ -23,8 +23,22 @@ _wrap = Tensor._wrap
 
 def _standardize_grad(g, xhat, rstd, axes):
     """d(xhat)/dx applied to ``g``, where xhat = (x - mean(x)) * rstd over ``axes``."""
-    return rstd * (g - anp.mean(g, axes, keepdim=True)
-                   - xhat * anp.mean(g * xhat, axes, keepdim=True))
+    return rstd * (g - _mean(g, axes) - xhat * _mean(g * xhat, axes))
+
+
+def _gemv_ok(t, axes: tuple) -> bool:
+    # BLAS takes float32/float64 only
+    return (anp.is_array(t) and len(axes) == 1 and axes[0] == t.ndim - 1
+            and t.dtype.kind == "f" and t.dtype.itemsize >= 4 and t.shape[-1] > 0)
+
+
+def _mean(t, axes: tuple):
+    """The mean over ``axes`` (kept): over an array's last axis as a matrix-vector product,
+    five times faster than NumPy's reduction for rows of a few hundred."""
+    if _gemv_ok(t, axes):
+        n = t.shape[-1]
+        return np.divide(t @ np.ones(n, t.dtype), t.dtype.type(n))[..., None]
+    return anp.mean(t, axes, keepdim=True)
 
 
 def _moments(node, x, axes):
@@ -39,7 +53,14 @@ def _moments(node, x, axes):
 
 
 def _sum_dims(t, dims: tuple):
-    return anp.sum(t, dims) if dims else t
+    """The sum over the leading ``dims``: of an array whose other dim is its last, as a
+    vector-matrix product."""
+    if not dims:
+        return t
+    if _gemv_ok(t, (t.ndim - 1,)) and len(dims) == t.ndim - 1:
+        m = t.reshape(-1, t.shape[-1])
+        return np.ones(m.shape[0], t.dtype) @ m
+    return anp.sum(t, dims)
 
 
 def _int_tuple(v, fname: str, arg: str, pos: int) -> tuple:
@@ -74,23 +95,29 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
                                f"normalized_shape = {list(ns)}")
     x = _float_data(input, "LayerNormKernelImpl")
     axes = tuple(range(x.ndim - k, x.ndim))
-    # mean and 1/std stay on the node: an ordinary backward reuses them instead of two passes
-    mean = x.mean(axes, keepdims=True)
-    xc = x - mean
-    rstd = 1.0 / np.sqrt((xc * xc).mean(axes, keepdims=True) + eps)
+    # mean, 1/std and the standardised input stay on the node: an ordinary backward reuses
+    # them instead of recomputing them
     if x.dtype == _dtype.BF16:
         y, mean, rstd = _bf16_layer_norm(x, axes, eps, weight, bias)
+        xhat = None
     else:
-        y = xc * rstd
+        mean = _mean(x, axes)
+        xhat = x - mean
+        sq = np.multiply(xhat, xhat)
+        rstd = 1.0 / np.sqrt(_mean(sq, axes) + eps)
+        xhat *= rstd
+        y = xhat
         if weight is not None:
-            y *= weight._data
+            y = np.multiply(xhat, weight._data, out=sq)
         if bias is not None:
-            y += bias._data
+            y = np.add(y, bias._data, out=sq)
     if STATE.enabled and (input._rg or weight is not None and weight._rg or
                           bias is not None and bias._rg):
         node = NativeLayerNormBackward0()
         node.axes, node.eps = axes, eps
         node.mean, node.rstd = mean, rstd
+        # (without an affine part the output is xhat itself, which the caller may modify)
+        node.xhat = None if y is xhat else xhat
         t = record(node, y, (input, weight, bias))
         node.save2(input, weight)
         return t
@@ -184,7 +211,7 @@ class NativeLayerNormBackward0(Node):
     """y = xhat * w + b with xhat = (x - mean) * rstd over the normalised dims: the bias and
     weight gradients sum over the leading dims, the input's goes through the standardisation."""
 
-    __slots__ = ("axes", "eps", "mean", "rstd")
+    __slots__ = ("axes", "eps", "mean", "rstd", "xhat")
     _saved_names = ("input", "weight")
 
     def backward(self, grad):
@@ -195,7 +222,7 @@ class NativeLayerNormBackward0(Node):
                                              (_wants(self, 0), _wants(self, 1), _wants(self, 2)))
         lead = tuple(range(axes[0]))
         mean, rstd = _moments(self, x, axes)
-        xhat = (x - mean) * rstd
+        xhat = _standardized(self, x, mean, rstd)
         gx = gw = gb = None
         if _wants(self, 0):
             gx = _standardize_grad(grad if w is None else grad * w, xhat, rstd, axes)
@@ -206,7 +233,14 @@ class NativeLayerNormBackward0(Node):
         return gx, gw, gb
 
     def _release_extra(self) -> None:
-        self.mean = self.rstd = None
+        self.mean = self.rstd = self.xhat = None
+
+
+def _standardized(node, x, mean, rstd):
+    """(x - mean) * rstd: the forward's array in an ordinary backward where it kept one."""
+    if anp.is_array(x) and node.xhat is not None:
+        return node.xhat
+    return (x - mean) * rstd
 
 
 def rms_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,

@@ -352,3 +352,21 @@ ERRORS = [
 @pytest.mark.parametrize("i", range(len(ERRORS)))
 def test_layer_errors_match_torch(i):
     same_error(ERRORS[i])
+
+
+@pytest.mark.parametrize("n,count,repeat", [(65, 768, None), (64, 768, "tile"), (5, 200, "one"),
+                                            (300, 72, None), (3, 40, None)])
+def test_embedding_backward_bit_identical_to_torch(n, count, repeat):
+    """The weight gradient adds each row's terms in PyTorch's order (equal bit for bit),
+    whether indices repeat a few times, evenly, or one index fills the batch."""
+    r = np.random.default_rng(count + n)
+    idx = {"tile": np.tile(np.arange(n), count // n), "one": np.full(count, 2),
+           None: r.integers(0, n, count)}[repeat]
+    g = r.standard_normal((idx.size, 24)).astype(np.float32)
+    grads = []
+    for lib in (ember, torch):
+        w = lib.zeros(n, 24, requires_grad=True)
+        lib.nn.functional.embedding(lib.tensor(idx.reshape(-1, 8)), w).backward(
+            lib.tensor(g.reshape(-1, 8, 24)))
+        grads.append(w.grad.numpy())
+    np.testing.assert_array_equal(grads[0], grads[1])

@@ -221,3 +221,39 @@ def test_transformer_warnings_training_and_errors():
             lib.nn.Transformer(8, 2, 1, 1, 16)(lib.ones(3, 2, 8), lib.ones(3, 1, 8))
         with pytest.raises(RuntimeError, match="activation should be relu/gelu, not tanh"):
             lib.nn.TransformerEncoderLayer(8, 2, activation="tanh")
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("causal", [False, True])
+@pytest.mark.parametrize("shapes", [((2, 3, 5, 4), (2, 3, 7, 4)), ((3, 2, 16, 8), (3, 2, 16, 8))])
+def test_sdpa_fused_kernel_like_torch(dtype, causal, shapes):
+    """4-d inputs of one head size without mask or dropout take PyTorch's fused CPU kernel:
+    the same node name, values and the three gradients (transposed, non-contiguous inputs
+    as a GPT block makes them)."""
+    r = np.random.default_rng(len(shapes[0]) + causal)
+    arrays = [r.standard_normal(s).astype(dtype) for s in (shapes[0], shapes[1], shapes[1])]
+    g = r.standard_normal(shapes[0]).astype(dtype)
+    res = []
+    for lib in (torch, ember):
+        qkv = [lib.tensor(a.swapaxes(1, 2).copy()).transpose(1, 2).requires_grad_()
+               for a in arrays]
+        y = lib.nn.functional.scaled_dot_product_attention(*qkv, is_causal=causal)
+        y.backward(lib.tensor(g))
+        res.append((y.grad_fn.name(), y.detach().numpy(), *(t.grad.numpy() for t in qkv)))
+    assert res[0][0] == res[1][0] == "ScaledDotProductFlashAttentionForCpuBackward0"
+    tol = {"rtol": 1e-5, "atol": 2e-6} if dtype == "float32" else {"rtol": 1e-12, "atol": 1e-13}
+    for a, b in zip(res[0][1:], res[1][1:]):
+        np.testing.assert_allclose(b, a, **tol)
+
+
+def test_sdpa_fused_kernel_second_order():
+    """PyTorch has no double backward for its fused kernel; ember's node recomputes the
+    probabilities as ops under create_graph, so second derivatives are exact (numerically
+    checked)."""
+    r = np.random.default_rng(3)
+    qkv = [ember.tensor(r.standard_normal((2, 2, 3, 4)), requires_grad=True) for _ in range(3)]
+    for kw in ({"is_causal": True}, {"scale": 0.7}):
+        def f(q, k, v, kw=kw):
+            return ember.nn.functional.scaled_dot_product_attention(q, k, v, **kw)
+        assert ember.autograd.gradcheck(f, qkv)
+        assert ember.autograd.gradgradcheck(f, qkv)
