@@ -55,7 +55,8 @@ def bench_ops(libs, quick):
         for op in W.OPS:
             steps = {k: W.make_ops(m, op, grad) for k, m in libs.items()}
             rows.append(_row(f"op {op}{' (requires_grad)' if grad else ''}",
-                             compare(steps, n, repeats=5 if quick else 9)))
+                             compare(steps, n, repeats=5 if quick else 9),
+                             1.5 if op in ("view", "getitem") else None))
     steps = {k: W.make_backward(m) for k, m in libs.items()}
     rows.append(_row("5-op forward+backward", compare(steps, n // 4, repeats=5 if quick
                                                          else 9)))
@@ -67,13 +68,13 @@ def bench_workloads(libs, quick):
     rows = []
     steps = {k: W.make_linreg(m) for k, m in libs.items()}
     steps["numpy"] = W.numpy_linreg()
-    rows.append(_row("1. linear regression step (seed)", compare(steps, 200, r), 0.5))
+    rows.append(_row("1. linear regression step (seed)", compare(steps, 200, r), 0.35))
     steps = {k: W.make_micrograd(m) for k, m in libs.items()}
     rows.append(_row("2. micrograd 2-8-8-1 scalar MLP", compare(steps, 20, r), 0.5))
     steps = {k: W.make_mlp(m) for k, m in libs.items()}
     steps["numpy"] = W.numpy_mlp()
     rows.append(_row("3. MLP 784-512-512-10, batch 128", compare(steps, 10, r), 1.0,
-                     "also <= 1.05x NumPy", np_target=1.05))
+                     "also <= 1.03x NumPy", np_target=1.03))
     steps = {k: W.make_adam(m) for k, m in libs.items()}
     rows.append(_row("4. Adam step, 100 params", compare(steps, 20, r), 1.0))
     steps = {k: W.make_dataloader(m) for k, m in libs.items()}
@@ -157,8 +158,11 @@ def bench_processes(libs, quick):
     imp = {k: [_child(_IMPORT.format(mod=k)) for _ in range(reps)] for k in libs}
     times = {k: statistics.median(v[0] for v in vals) for k, vals in imp.items()}
     rss = {k: max(v[1] for v in vals) / 1024 for k, vals in imp.items()}
-    row = _row("6. import time", times, 0.15,
-               "peak RSS " + ", ".join(f"{k} {v:.0f} MiB" for k, v in rss.items()))
+    row = _row("6. import time", times, 0.10,
+               "peak RSS " + ", ".join(f"{k} {v:.0f} MiB" for k, v in rss.items())
+               + " (target <= 40 MiB)")
+    if row["ok"] == "yes" and rss.get("ember", 0) > 40:
+        row["ok"] = "no"
     rows.append(row)
     mem = {k: _child(_TRAIN.format(mod=k))[1] / 1024 for k in libs}
     rows.append(_mem_row("7. peak RSS training workload 3", mem, 1.0))
