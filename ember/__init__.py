@@ -52,7 +52,7 @@ contiguous_format = preserve_format = channels_last = None
 # --- creation (ember/ops/creation.py)
 from .ops.creation import (arange, as_tensor, asarray, empty, empty_like, eye, from_numpy,
                            full, full_like, linspace, logspace, ones, ones_like, scalar_tensor,
-                           tensor, zeros, zeros_like)
+                           tensor, tril_indices, triu_indices, zeros, zeros_like)
 
 # --- pointwise (ember/ops/pointwise.py)
 from .ops.pointwise import (
@@ -90,12 +90,13 @@ from . import linalg
 
 # --- shape (ember/ops/shape.py)
 from .ops.shape import (adjoint, atleast_1d, atleast_2d, atleast_3d, broadcast_shapes,
-                        broadcast_tensors, broadcast_to, cat, chunk, column_stack, concat,
-                        concatenate, dsplit, dstack, flatten, flip, fliplr, flipud, hsplit,
-                        hstack, moveaxis, movedim, narrow, permute, ravel, repeat_interleave,
-                        reshape, roll, rot90, row_stack, select, split, squeeze, stack,
-                        swapaxes, swapdims, t, tensor_split, tile, transpose, tril, triu,
-                        unbind, unflatten, unsqueeze, vsplit, vstack)
+                        broadcast_tensors, broadcast_to, cartesian_prod, cat, chunk,
+                        column_stack, concat, concatenate, dsplit, dstack, flatten, flip,
+                        fliplr, flipud, hsplit, hstack, meshgrid, moveaxis, movedim, narrow,
+                        permute, ravel, repeat_interleave, reshape, roll, rot90, row_stack,
+                        select, split, squeeze, stack, swapaxes, swapdims, t, tensor_split,
+                        tile, transpose, tril, triu, unbind, unflatten, unsqueeze, vsplit,
+                        vstack)
 from .ops.views_inplace import as_strided, as_strided_
 
 # --- indexing (ember/ops/indexing.py)

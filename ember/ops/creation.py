@@ -10,7 +10,7 @@ from .. import _dtype
 from .._dtype import from_np
 from .._size import check_device, check_factory_device
 from .._tensor import Tensor
-from ._util import new_shape, shape_arg
+from ._util import new_shape, shape_arg, tname
 from .._dtype import kind as _kind
 
 _wrap = Tensor._wrap
@@ -364,3 +364,29 @@ def eye(n: int, m: int | None = None, *, out=None, dtype=None, layout=None, devi
         raise RuntimeError(f"n must be greater or equal to 0, got {n}")
     dt = dtype or _dtype.get_default_dtype()
     return _finish(np.eye(n, n if m is None else m, dtype=dt.np), requires_grad)
+
+
+def _tri_indices(name: str, row: int, col: int, offset: int, dtype, device, layout,
+                 upper: bool) -> Tensor:
+    check_factory_device(device)
+    dt = _dtype.int64 if dtype is None else dtype
+    if dt.np.kind not in "iu":
+        raise NotImplementedError(f'"{name}" not implemented for \'{tname(dt.np)}\'')
+    if row < 0:
+        raise RuntimeError(f"row must be non-negative, got{row}")
+    if col < 0:
+        raise RuntimeError(f"col must be non-negative, got{col}")
+    rows, cols = (np.triu_indices if upper else np.tril_indices)(row, offset, col)
+    return _wrap(np.stack([rows, cols]).astype(dt.np, copy=False))
+
+
+def tril_indices(row: int, col: int, offset: int = 0, *, dtype=None, device=None,
+                 layout=None) -> Tensor:
+    """The (2, N) row/column indices of the lower triangle of a ``row`` x ``col`` matrix."""
+    return _tri_indices("tril_indices", row, col, offset, dtype, device, layout, False)
+
+
+def triu_indices(row: int, col: int, offset: int = 0, *, dtype=None, device=None,
+                 layout=None) -> Tensor:
+    """The (2, N) row/column indices of the upper triangle of a ``row`` x ``col`` matrix."""
+    return _tri_indices("triu_indices", row, col, offset, dtype, device, layout, True)

@@ -1452,3 +1452,56 @@ class UnfoldBackward0(Node):
         from .inplace import view_scatter
         d, size, step = self.args
         return view_scatter(grad, self.shape, lambda b: b.unfold(d, size, step)),
+
+
+def _varargs_tensors(tensors: tuple) -> list:
+    """Varargs or one list/tuple of tensors, as PyTorch's ``TensorList`` functions take them."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        return list(tensors[0])
+    return list(tensors)
+
+
+def meshgrid(*tensors, indexing: str | None = None) -> tuple:
+    """Coordinate grids from 0-d/1-d tensors: each output is an expanded view of its input."""
+    ts = _varargs_tensors(tensors)
+    if indexing is None:
+        import warnings
+        warnings.warn("torch.meshgrid: in an upcoming release, it will be required to pass the "
+                      "indexing argument.", UserWarning, stacklevel=2)
+        indexing = "ij"
+    if indexing not in ("ij", "xy"):
+        raise RuntimeError('torch.meshgrid: indexing must be one of "xy" or "ij", but received: '
+                           f"{indexing}")
+    if not ts:
+        raise RuntimeError("meshgrid expects a non-empty TensorList")
+    for t in ts:
+        if t._data.ndim > 1:
+            raise RuntimeError("torch.meshgrid: Expected 0D or 1D tensor in the tensor list but "
+                               f"got: {t}")
+        if t._data.dtype != ts[0]._data.dtype:
+            raise RuntimeError("meshgrid expects all tensors to have the same dtype")
+    # 'xy' swaps the first two axes: input 0 runs along dim 1 and input 1 along dim 0.
+    axes = list(range(len(ts)))
+    if indexing == "xy" and len(ts) > 1:
+        axes[0], axes[1] = 1, 0
+    shape = [0] * len(ts)
+    for t, ax in zip(ts, axes):
+        shape[ax] = t._data.size
+    out = []
+    for t, ax in zip(ts, axes):
+        vshape = [1] * len(ts)
+        vshape[ax] = -1
+        out.append(t.view(vshape).expand(shape))
+    return tuple(out)
+
+
+def cartesian_prod(*tensors) -> Tensor:
+    """The Cartesian product of 1-d tensors, one row per combination."""
+    ts = _tensor_list(tensors, "cartesian_prod")
+    for t in ts:
+        if t._data.ndim != 1:
+            raise RuntimeError(f"Expect a 1D vector, but got shape {list(t._data.shape)}")
+    if len(ts) == 1:
+        return ts[0]
+    grids = meshgrid(ts, indexing="ij")
+    return stack([g.flatten() for g in grids], 1)
