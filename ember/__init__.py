@@ -86,6 +86,21 @@ from .ops.linalg import (addbmm, addmm, addmv, addr, baddbmm, bmm, cross, det, d
 from .ops.linalg import inv as inverse, slogdet_legacy as slogdet
 from .ops.linalg_factor import geqrf, matrix_exp, householder_product as orgqr
 from .ops.linalg_factor import matrix_power, qr_legacy as qr
+from .ops.linalg import svd_legacy as svd
+from .ops.distance import cosine_similarity, pairwise_distance
+from .ops.normalization import layer_norm as _layer_norm
+
+
+def detach(input: Tensor) -> Tensor:
+    """``input.detach()``: the same data, cut from the graph."""
+    return input.detach()
+
+
+def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5,
+               cudnn_enable: bool = True) -> Tensor:
+    """``torch.layer_norm``: ``nn.functional.layer_norm`` (``cudnn_enable`` is ignored)."""
+    return _layer_norm(input, normalized_shape, weight, bias, eps)
 from . import linalg
 
 # --- shape (ember/ops/shape.py)

@@ -136,7 +136,7 @@ _TABLE = {
     "slogdet": _la.slogdet_legacy, "addmm_": _la.addmm_, "addmv_": _la.addmv_,
     "addr_": _la.addr_, "addbmm_": _la.addbmm_, "baddbmm_": _la.baddbmm_,
     "matrix_exp": _lf.matrix_exp, "geqrf": _lf.geqrf, "orgqr": _lf.householder_product,
-    "qr": _lf.qr_legacy, "matrix_power": _lf.matrix_power,
+    "qr": _lf.qr_legacy, "matrix_power": _lf.matrix_power, "svd": _la.svd_legacy,
     # --- shape (ember/ops/shape.py)
     "view": _sh.view, "view_as": _sh.view_as, "reshape": _sh.reshape,
     "reshape_as": _sh.reshape_as, "flatten": _sh.flatten, "ravel": _sh.ravel,

@@ -253,6 +253,19 @@ OPS = [
     OpInfo("linalg_svdvals", lambda lib, a: lib.linalg.svdvals(a),
            lambda rng: [Sample((_r(rng, 3, 4),)), Sample((_r(rng, 4, 3),)),
                         Sample((_r(rng, 2, 3, 3),))]),
+    # torch.svd returns V, not Vh: U V^T (the polar factor) is free of the singular
+    # vectors' signs, so it compares with PyTorch and is wrong if V were Vh
+    OpInfo("svd_legacy_polar", lambda lib, a, **kw: (lambda r: r.U @ r.V.mT)(lib.svd(a, **kw)),
+           lambda rng: [Sample((_r(rng, 4, 3),)), Sample((_r(rng, 2, 3, 3),)),
+                        Sample((_r(rng, 3, 4),), {"some": True})]),
+    OpInfo("svd_legacy_values", lambda lib, a, **kw: lib.svd(a, **kw), lambda rng: [
+        Sample((_r(rng, 4, 3),), {"compute_uv": False}), Sample((_r(rng, 3, 4),))],
+           output_index=1, grad_fn="LinalgSvdBackward0"),
+    OpInfo("svd_legacy_zero_uv", lambda lib, a: lib.svd(a, compute_uv=False).V + a.sum(),
+           lambda rng: [Sample((_r(rng, 4, 3),))]),
+    OpInfo("svd_legacy_method", lambda lib, a: a.svd(some=False)[1],
+           lambda rng: [Sample((_r(rng, 3, 5),))],
+           errors=lambda: [ErrorCase((np.ones(3),), {}, RuntimeError, "linalg.svd")]),
     OpInfo("linalg_vector_norm",
            lambda lib, a, dtype=None, **kw: lib.linalg.vector_norm(
                a, dtype=dtype and getattr(lib, dtype), **kw),

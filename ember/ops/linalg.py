@@ -1287,6 +1287,24 @@ def svdvals(A: Tensor, *, driver=None, out=None) -> Tensor:
     return _out(_wrap(s), out, "svdvals")
 
 
+svd_legacy_type = _rd._return_type("svd", ("U", "S", "V"))
+
+
+def svd_legacy(input: Tensor, some: bool = True, compute_uv: bool = True, *, out=None):
+    """``torch.svd``: ``linalg.svd`` returning ``V`` (not ``Vh``); without ``compute_uv``,
+    ``U`` and ``V`` are zero-filled square matrices, as PyTorch returns them."""
+    _check_matrix(input, "linalg.svd", square=False)
+    if not compute_uv:
+        d = input._data
+        m, n = d.shape[-2:]
+        S = svdvals(input)
+        return svd_legacy_type(_wrap(np.zeros(d.shape[:-2] + (m, m), d.dtype)), S,
+                               _wrap(np.zeros(d.shape[:-2] + (n, n), d.dtype)))
+    U, S, Vh = svd(input, full_matrices=not some)
+    # V = Vh^H: for real input PyTorch's mH is a transpose (TransposeBackward0)
+    V = Vh.transpose(-2, -1) if Vh._data.dtype.kind != "c" else Vh.mH
+    return svd_legacy_type(U, S, V)
+
 class _SavesOutputs(Node):
     """A node of a decomposition that returns several tensors and differentiates through
     them: it keeps each output's data and version like ``saved()`` does."""
