@@ -87,7 +87,7 @@ from .ops.linalg import inv as inverse, slogdet_legacy as slogdet
 from .ops.linalg_factor import geqrf, matrix_exp, householder_product as orgqr
 from .ops.linalg_factor import matrix_power, qr_legacy as qr
 from .ops.linalg import svd_legacy as svd
-from .ops.distance import cosine_similarity, pairwise_distance
+from .ops.distance import cdist, cosine_similarity, pairwise_distance
 from .ops.normalization import layer_norm as _layer_norm
 
 

@@ -1,13 +1,20 @@
-"""Distances and similarities: ``normalize``, ``cosine_similarity``, ``pairwise_distance``."""
+"""Distances and similarities: ``normalize``, ``cosine_similarity``, ``pairwise_distance``,
+``cdist``."""
 from __future__ import annotations
 
 import numpy as np
+
+import math
 
 from .. import _dtype
 from .._tensor import Tensor
 from . import pointwise as _pw
 from . import reduction as _rd
-from ._util import broadcast_shapes
+from . import shape as _sh
+from ..autograd import anp
+from ..autograd.grad_mode import STATE
+from ..autograd.graph import Node, record2
+from ._util import broadcast_shapes, tname
 from ._nn_util import _check_tensor, _tname
 from .composite import _add_scalar, _clamp_min, _vector_norm
 
@@ -67,3 +74,101 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
         diff = diff.reshape(1)
         return _vector_norm(diff, p, 0, keepdim).reshape((1,) if keepdim else ())
     return _vector_norm(diff, p, out_dim - 1, keepdim)
+
+
+_CDIST_MODES = ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",
+                "donot_use_mm_for_euclid_dist")
+
+
+def cdist(x1: Tensor, x2: Tensor, p: float = 2.0,
+          compute_mode: str = "use_mm_for_euclid_dist_if_necessary") -> Tensor:
+    """p-norm distances between each row of ``x1`` and each row of ``x2`` (batched)."""
+    if compute_mode not in _CDIST_MODES:
+        raise ValueError(f"{compute_mode} is not a valid value for compute_mode")
+    a, b = x1._data, x2._data
+    for name, d in (("X1", a), ("X2", b)):
+        if d.ndim < 2:
+            raise RuntimeError(f"cdist only supports at least 2D tensors, {name} got: {d.ndim}D")
+        if d.dtype.kind != "f":
+            raise RuntimeError(f"cdist only supports floating-point dtypes, {name} got: "
+                               f"{tname(d.dtype)}")
+    if a.shape[-1] != b.shape[-1]:
+        raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: {a.shape[-1]} "
+                           f"X2: {b.shape[-1]}")
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"expected scalar type {tname(a.dtype)} but found {tname(b.dtype)}")
+    if p < 0:
+        raise RuntimeError("cdist only supports non-negative p values")
+    batch = broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    P, R = a.shape[-2], b.shape[-2]
+    out_shape = batch + (P, R)
+    if p == 2 and P and R and a.shape[-1] and (
+            compute_mode == "use_mm_for_euclid_dist" or
+            (compute_mode == _CDIST_MODES[0] and (P > 25 or R > 25))):
+        return _euclidean_mm(x1.expand(batch + a.shape[-2:]), x2.expand(batch + b.shape[-2:]),
+                             out_shape)
+    diff = np.abs(a[..., :, None, :] - b[..., None, :, :])
+    r = _pnorm_last(diff, p)
+    if STATE.enabled and (x1._rg or x2._rg):
+        node = CdistBackward0()
+        node.p = p
+        out = record2(node, r, x1, x2)
+        node.save2(x1, x2)
+        node.save_result(out)
+        return out
+    return _wrap(r)
+
+
+def _pnorm_last(diff: np.ndarray, p: float) -> np.ndarray:
+    """The p-norm over the last axis of the absolute differences ``diff``."""
+    if p == 0:
+        return np.count_nonzero(diff, axis=-1).astype(diff.dtype)
+    if p == 1:
+        return diff.sum(-1)
+    if p == 2:
+        return np.sqrt(np.einsum("...i,...i->...", diff, diff))
+    if math.isinf(p):
+        return diff.max(-1, initial=0)
+    return (diff ** p).sum(-1) ** (1.0 / p)
+
+
+def _euclidean_mm(x1: Tensor, x2: Tensor, out_shape: tuple) -> Tensor:
+    """PyTorch's matrix-product form of p=2 distances, ``|x|^2 + |y|^2 - 2 x.y``, written with
+    the same ember ops so its graph and rounding are those of PyTorch's composite."""
+    x1n = x1.pow(2).sum(-1, keepdim=True)
+    x2n = x2.pow(2).sum(-1, keepdim=True)
+    x1_ = _sh.cat([x1.mul(-2), x1n, x1n.new_ones(x1n.shape)], -1)
+    x2_ = _sh.cat([x2, x2n.new_ones(x2n.shape), x2n], -1)
+    res = x1_.matmul(x2_.mT)
+    res.clamp_min_(0).sqrt_()
+    return res.view(out_shape)
+
+
+class CdistBackward0(Node):
+    """d r_ij / d x1_i = sign(x1_i - x2_j) |x1_i - x2_j|^(p-1) / r_ij^(p-1); zero where r_ij
+    (or, for p < 1, a coordinate's difference) is zero; x2 takes the negated sum over i."""
+
+    __slots__ = ("p",)
+
+    def backward(self, grad):
+        x1, x2 = self.saved()
+        r = self.result()
+        p = self.p
+        if p == 0 or not r.size:
+            return anp.zeros_like(x1), anp.zeros_like(x2)
+        diff = anp.unsqueeze(x1, -2) - anp.unsqueeze(x2, -3)
+        g = anp.unsqueeze(grad, -1)
+        dist = anp.unsqueeze(r, -1)
+        if p == 1:
+            t = anp.sign(diff) * g
+        elif p == 2:
+            t = anp.where(dist == 0, 0.0, diff * (g / anp.where(dist == 0, 1.0, dist)))
+        elif math.isinf(p):
+            t = anp.where(anp.abs(diff) == dist, anp.sign(diff) * g, 0.0)
+            t = anp.where(dist == 0, 0.0, t)
+        else:
+            safe = anp.where(dist == 0, 1.0, dist)
+            ad = anp.abs(diff)
+            t = anp.sign(diff) * anp.pow(anp.where(ad == 0, 1.0, ad), p - 1) * g
+            t = anp.where(dist == 0, 0.0, t / anp.pow(safe, p - 1))
+        return anp.sum(t, -2), -anp.sum(t, -3)
