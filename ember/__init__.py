@@ -105,7 +105,7 @@ from . import linalg
 
 # --- shape (ember/ops/shape.py)
 from .ops.shape import (adjoint, atleast_1d, atleast_2d, atleast_3d, broadcast_shapes,
-                        broadcast_tensors, broadcast_to, cartesian_prod, cat, chunk,
+                        block_diag, broadcast_tensors, broadcast_to, cartesian_prod, cat, chunk,
                         column_stack, concat, concatenate, dsplit, dstack, flatten, flip,
                         fliplr, flipud, hsplit, hstack, meshgrid, moveaxis, movedim, narrow,
                         permute, ravel, repeat_interleave, reshape, roll, rot90, row_stack,

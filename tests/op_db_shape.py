@@ -250,4 +250,13 @@ OPS = [
                         Sample((3, 3, 9))],
            differentiable=False,
            errors=_err(ErrorCase((3, -4, 0), {}, RuntimeError, "col must be non-negative"))),
+    OpInfo("block_diag", lambda lib, *ts: lib.block_diag(*ts),
+           lambda rng: [Sample((anyreal(rng, 2, 3), anyreal(rng, 3), np.asarray(1.5),
+                                anyreal(rng, 1, 2))),
+                        Sample((anyreal(rng, 2, 2), np.arange(3).reshape(1, 3)), grad=(0,))],
+           grad_fn="BlockDiagBackward0",
+           errors=_err(ErrorCase((np.ones((2, 2, 2)),), {}, RuntimeError,
+                                 "must have 2 or fewer dimensions"))),
+    OpInfo("block_diag_empty", lambda lib: lib.block_diag(), lambda rng: [Sample(())],
+           differentiable=False),
 ]

@@ -1505,3 +1505,46 @@ def cartesian_prod(*tensors) -> Tensor:
         return ts[0]
     grids = meshgrid(ts, indexing="ij")
     return stack([g.flatten() for g in grids], 1)
+
+
+def block_diag(*tensors) -> Tensor:
+    """A block-diagonal matrix of the inputs (0-d as 1x1, 1-d as one row)."""
+    ts = _tensor_list(tensors, "block_diag")
+    mats = []
+    for i, t in enumerate(ts):
+        d = t._data
+        if d.ndim > 2:
+            raise RuntimeError("torch.block_diag: Input tensors must have 2 or fewer dimensions. "
+                               f"Input {i} has {d.ndim} dimensions")
+        mats.append(d.reshape((1,) * (2 - d.ndim) + d.shape))
+    if not ts:
+        return _wrap(np.empty((1, 0), _dtype.get_default_dtype().np))
+    rt = _dtype.result_type(*ts).np if len(ts) > 1 else mats[0].dtype
+    out = np.zeros((sum(m.shape[0] for m in mats), sum(m.shape[1] for m in mats)), rt)
+    r = c = 0
+    for m in mats:
+        out[r:r + m.shape[0], c:c + m.shape[1]] = m
+        r += m.shape[0]
+        c += m.shape[1]
+    if STATE.enabled and any(t._rg for t in ts):
+        node = BlockDiagBackward0()
+        node.shapes = [t._data.shape for t in ts]
+        return record(node, out, ts)
+    return _wrap(out)
+
+
+class BlockDiagBackward0(Node):
+    """Each input's block of the gradient, in the input's own shape."""
+
+    __slots__ = ("shapes",)
+
+    def backward(self, grad):
+        out = []
+        r = c = 0
+        for shape in self.shapes:
+            h, w = ((1,) * (2 - len(shape)) + tuple(shape))
+            block = anp.narrow(anp.narrow(grad, 0, r, h), 1, c, w)
+            out.append(anp.reshape(block, tuple(shape)))
+            r += h
+            c += w
+        return tuple(out)
