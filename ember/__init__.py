@@ -74,7 +74,8 @@ from .ops.pointwise import (
     xlogy, xlogy_, zero_)
 
 # --- reduction (ember/ops/reduction.py)
-from .ops.reduction import (all, amax, amin, aminmax, any, argmax, argmin, count_nonzero,
+from .ops.reduction import (all, amax, amin, aminmax, any, argmax, argmin, bincount,
+                            count_nonzero,
                             cummax, cummin, cumprod, cumsum, diff, log_softmax, logcumsumexp,
                             logsumexp, max, mean, median, min, mode, nanmean, nanmedian, nansum,
                             norm, prod, softmax, std, std_mean, sum, var, var_mean)
@@ -87,6 +88,7 @@ from .ops.linalg import inv as inverse, slogdet_legacy as slogdet
 from .ops.linalg_factor import geqrf, matrix_exp, householder_product as orgqr
 from .ops.linalg_factor import matrix_power, qr_legacy as qr
 from .ops.linalg import svd_legacy as svd
+from .ops.comparison import isin
 from .ops.distance import cdist, cosine_similarity, pairwise_distance
 from .ops.normalization import layer_norm as _layer_norm
 

@@ -122,6 +122,7 @@ _TABLE = {
     "logcumsumexp": _rd.logcumsumexp,
     "cumprod": _rd.cumprod, "cummax": _rd.cummax, "cummin": _rd.cummin, "all": _rd.all,
     "any": _rd.any, "count_nonzero": _rd.count_nonzero, "median": _rd.median,
+    "bincount": _rd.bincount,
     "nanmedian": _rd.nanmedian, "mode": _rd.mode, "softmax": _rd.softmax,
     "log_softmax": _rd.log_softmax, "diff": _rd.diff, "cumsum_": _rd.cumsum_,
     "cumprod_": _rd.cumprod_,

@@ -380,6 +380,12 @@ OPS += [
                                                   lib.isfinite(a), lib.isreal(a),
                                                   lib.signbit(a)]),
            _unary_samples(anyreal), differentiable=False),
+    OpInfo("isin", lambda lib, a, b, **kw: lib.isin(a, b, **kw), lambda rng: [
+        Sample((rng.integers(0, 6, (3, 4)), rng.integers(0, 6, 3))),
+        Sample((rng.integers(0, 6, (3, 4)), rng.integers(0, 6, (2, 2))), {"invert": True}),
+        Sample((np.arange(5.0), np.array([1.0, 3.0, 7.0])), {"assume_unique": True}),
+        Sample((rng.integers(0, 6, 5), 3)), Sample((2, rng.integers(0, 6, 5)))],
+           differentiable=False),
 ]
 
 

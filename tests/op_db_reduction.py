@@ -244,4 +244,20 @@ OPS = [
     OpInfo("count_nonzero", lambda lib, a, **kw: lib.count_nonzero((a > 0).float(), **kw),
            lambda rng: [Sample((anyreal(rng, 3, 4),), kw) for kw in
                         ({}, {"dim": 1}, {"dim": (0, 1)})], differentiable=False),
+    OpInfo("bincount", lambda lib, a, w=None, **kw: lib.bincount(a, w, **kw), lambda rng: [
+        Sample((rng.integers(0, 5, 7),)), Sample((rng.integers(0, 5, 7),), {"minlength": 9}),
+        Sample((rng.integers(0, 4, 6), anyreal(rng, 6))),
+        Sample((rng.integers(0, 4, 6), rng.integers(-3, 3, 6)), {"minlength": 2}),
+        Sample((np.zeros(0, np.int64),)), Sample((np.array([0, 2], np.uint8),))],
+           differentiable=False,
+           errors=lambda: [ErrorCase((np.array([1, -1]),), {}, RuntimeError, "non-negative"),
+                           ErrorCase((np.ones((2, 2), np.int64),), {}, RuntimeError, "1-d"),
+                           ErrorCase((np.ones(2),), {}, NotImplementedError, "'Double'"),
+                           ErrorCase((np.ones(2, np.int64),), {"minlength": -1}, RuntimeError,
+                                     "minlength should be >= 0"),
+                           ErrorCase((np.ones(2, np.int64), np.ones(3)), {}, RuntimeError,
+                                     "same length as input")]),
+    OpInfo("bincount_method", lambda lib, a, w: a.bincount(w),
+           lambda rng: [Sample((rng.integers(0, 4, 6), anyreal(rng, 6)))],
+           differentiable=False, dtypes=("float32",)),
 ]

@@ -895,3 +895,14 @@ __ror__ = _bit_dunder(bitwise_or, True)
 __rxor__ = _bit_dunder(bitwise_xor, True)
 __rlshift__ = _bit_dunder(bitwise_left_shift, True)
 __rrshift__ = _bit_dunder(bitwise_right_shift, True)
+
+
+def isin(elements, test_elements, *, assume_unique: bool = False,
+         invert: bool = False) -> Tensor:
+    """Whether each of ``elements`` occurs in ``test_elements`` (either may be a number)."""
+    if not isinstance(elements, Tensor) and not isinstance(test_elements, Tensor):
+        raise TypeError("isin() received an invalid combination of arguments - got "
+                        f"({type(elements).__name__}, {type(test_elements).__name__})")
+    e = elements._data if isinstance(elements, Tensor) else np.asarray(elements)
+    t = test_elements._data if isinstance(test_elements, Tensor) else np.asarray(test_elements)
+    return _wrap(np.isin(e, t, assume_unique=assume_unique, invert=invert))

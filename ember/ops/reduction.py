@@ -1387,3 +1387,23 @@ def cumprod_(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     # the backward saves its input: compute from a snapshot of the value being overwritten
     src = _ip.snapshot(input) if STATE.enabled and input._rg else input
     return _inplace(input, cumprod(src, dim, dtype=dtype or input.dtype), "cumprod_")
+
+
+def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -> Tensor:
+    """Counts (or sums of ``weights``) of each non-negative integer value of 1-d ``input``."""
+    d = input._data
+    if d.dtype.kind not in "iu":
+        raise NotImplementedError(f'"bincount_cpu" not implemented for \'{tname(d.dtype)}\'')
+    if minlength < 0:
+        raise RuntimeError("minlength should be >= 0")
+    if d.ndim != 1 or (d.size and d.min() < 0):
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    # PyTorch counts an empty input in int64 even when weights are given
+    if weights is None or not d.size:
+        return _wrap(np.bincount(d, minlength=minlength).astype(np.int64, copy=False))
+    w = weights._data
+    if w.ndim != 1 or w.shape[0] != d.shape[0]:
+        raise RuntimeError("weights should be 1-d and have the same length as input")
+    # PyTorch sums float32 weights in float32 and every other dtype in float64
+    rt = np.float32 if w.dtype == np.float32 else np.float64
+    return _wrap(np.bincount(d, w.astype(np.float64), minlength).astype(rt))
