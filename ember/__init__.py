@@ -69,9 +69,9 @@ from .ops.pointwise import (
     logical_and, logical_not, logical_or, logical_xor, logit, logit_, lt, maximum, minimum, mul,
     multiply, nan_to_num, nan_to_num_, ne, neg, neg_, negative, negative_, not_equal, positive,
     pow, rad2deg, rad2deg_, reciprocal, reciprocal_, relu, relu_, remainder, round, round_, rsqrt,
-    rsqrt_, rsub, sgn, sigmoid, sigmoid_, sign, signbit, sin, sin_, sinh, sinh_, sqrt, sqrt_,
-    square, square_, sub, subtract, tan, tan_, tanh, tanh_, true_divide, trunc, trunc_, where,
-    xlogy, xlogy_, zero_)
+    rsqrt_, rsub, sgn, sigmoid, sigmoid_, sign, signbit, sin, sin_, sinc, sinc_, sinh, sinh_, sqrt,
+    sqrt_, square, square_, sub, subtract, tan, tan_, tanh, tanh_, true_divide, trunc, trunc_,
+    where, xlogy, xlogy_, zero_)
 
 # --- reduction (ember/ops/reduction.py)
 from .ops.reduction import (all, amax, amin, aminmax, any, argmax, argmin, bincount,

@@ -169,6 +169,16 @@ OPS = [
     # -- trigonometric and hyperbolic ------------------------------------------------------
     OpInfo("sin", lambda lib, a: lib.sin(a), _unary_samples(anyreal)),
     OpInfo("cos", lambda lib, a: lib.cos(a), _unary_samples(anyreal)),
+    OpInfo("sinc", lambda lib, a: lib.sinc(a), lambda rng: [
+        Sample((anyreal(rng, 3, 4),)), Sample((np.array([0.5, -1.5, 2.0, 3.25]),)),
+        Sample((np.asarray(0.7),))], grad_fn="SincBackward0"),
+    # at 0 PyTorch's formula masks the gradient to 0, so its own derivative there is 0 too
+    OpInfo("sinc_at_zero", lambda lib, a: lib.sinc(a),
+           lambda rng: [Sample((np.array([0.0, 0.5, -1.5]),))], second_order=False),
+    OpInfo("sinc_int", lambda lib, a: a.sinc(), lambda rng: [Sample((np.arange(-2, 3),))],
+           differentiable=False),
+    OpInfo("sinc_", lambda lib, a: (a * 1).sinc_(), _unary_samples(anyreal),
+           grad_fn="SincBackward0"),
     OpInfo("tan", lambda lib, a: a.tan(), _unary_samples(unit)),
     OpInfo("asin", lambda lib, a: lib.asin(a), _unary_samples(unit)),
     OpInfo("acos", lambda lib, a: lib.acos(a), _unary_samples(unit)),

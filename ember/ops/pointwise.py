@@ -30,8 +30,8 @@ from .transcendental import (acos, acos_, acosh, acosh_, arccos, arccos_, arccos
                              atan_, atanh, atanh_, cos, cos_, cosh, cosh_, deg2rad, deg2rad_, exp,
                              exp2, exp2_, exp_, expm1, expm1_, hypot, hypot_, log, log10, log10_,
                              log1p, log1p_, log2, log2_, log_, logaddexp, logaddexp2, rad2deg,
-                             rad2deg_, rsqrt, rsqrt_, sin, sin_, sinh, sinh_, sqrt, sqrt_, tan,
-                             tan_, tanh, tanh_)
+                             rad2deg_, rsqrt, rsqrt_, sin, sin_, sinc, sinc_, sinh, sinh_, sqrt,
+                             sqrt_, tan, tan_, tanh, tanh_)
 from .special import (erf, erf_, erfc, erfc_, erfinv, erfinv_, logit, logit_, sigmoid, sigmoid_,
                       xlogy, xlogy_)
 from .comparison import (allclose, bitwise_and, bitwise_and_, bitwise_left_shift,

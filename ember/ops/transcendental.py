@@ -167,6 +167,30 @@ def sin(input: Tensor, *, out=None) -> Tensor:
     return _float_unary(input, np.sin, SinBackward0, _SAVE_INPUT, out, "sin")
 
 
+
+def _np_sinc(x: np.ndarray) -> np.ndarray:
+    # sin(pi x) / (pi x) in the input's dtype as PyTorch's kernel computes it; 1 at x = 0
+    px = x * x.dtype.type(math.pi)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = np.sin(px) / px
+    return np.where(x == 0, x.dtype.type(1), r)
+
+
+def sinc(input: Tensor, *, out=None) -> Tensor:
+    """The normalised sinc, ``sin(pi x) / (pi x)`` (1 at 0)."""
+    return _float_unary(input, _np_sinc, SincBackward0, _SAVE_INPUT, out, "sinc")
+
+
+class SincBackward0(Node):
+    __slots__ = ()
+    _saved_names = ("self",)
+
+    def backward(self, grad):
+        a, = self.saved()
+        pa = a * math.pi
+        d = (pa * anp.cos(pa) - anp.sin(pa)) / (pa * a)
+        return anp.where(a == 0, 0.0, grad * anp.where(a == 0, 1.0, d)),
+
 class SinBackward0(Node):
     __slots__ = ()
     _saved_names = ("self",)
@@ -514,6 +538,7 @@ log2_ = _unary_inplace(log2, "log2_")
 log10_ = _unary_inplace(log10, "log10_")
 log1p_ = _unary_inplace(log1p, "log1p_")
 sin_ = _unary_inplace(sin, "sin_")
+sinc_ = _unary_inplace(sinc, "sinc_")
 cos_ = _unary_inplace(cos, "cos_")
 tan_ = _unary_inplace(tan, "tan_")
 asin_ = _unary_inplace(asin, "asin_")
