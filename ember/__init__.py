@@ -82,14 +82,14 @@ from .ops.reduction import (all, amax, amin, aminmax, any, argmax, argmin, binco
 
 # --- linalg (ember/ops/linalg.py)
 from .ops.linalg import (addbmm, addmm, addmv, addr, baddbmm, bmm, cross, det, diag,
-                         diag_embed, diagonal, dot, einsum, ger, inner, kron, matmul, mm, mv,
-                         outer, tensordot, trace, vdot)
+                         diag_embed, diagflat, diagonal, dot, einsum, ger, inner, kron, matmul, mm,
+                         mv, outer, tensordot, trace, vdot)
 from .ops.linalg import inv as inverse, slogdet_legacy as slogdet
 from .ops.linalg_factor import geqrf, matrix_exp, householder_product as orgqr
 from .ops.linalg_factor import matrix_power, qr_legacy as qr
 from .ops.linalg import svd_legacy as svd
 from .ops.comparison import isin
-from .ops.distance import cdist, cosine_similarity, pairwise_distance
+from .ops.distance import cdist, cosine_similarity, dist, pairwise_distance
 from .ops.normalization import layer_norm as _layer_norm
 
 

@@ -9,6 +9,7 @@ from ._tensor import Tensor
 from .autograd import engine as _en
 from .autograd import graph as _gr
 from .ops import creation as _cr
+from .ops import distance as _ds
 from .ops import indexing as _ix
 from .ops import linalg as _la
 from .ops import linalg_factor as _lf
@@ -134,11 +135,13 @@ _TABLE = {
     "matmul": _la.matmul, "__matmul__": _la.matmul,
     "__rmatmul__": lambda self, other: _la.matmul(other, self),
     "kron": _la.kron, "trace": _la.trace, "diag": _la.diag, "diagonal": _la.diagonal,
-    "diag_embed": _la.diag_embed, "cross": _la.cross, "det": _la.det, "inverse": _la.inv,
+    "diag_embed": _la.diag_embed, "diagflat": _la.diagflat, "cross": _la.cross, "det": _la.det, "inverse": _la.inv,
     "slogdet": _la.slogdet_legacy, "addmm_": _la.addmm_, "addmv_": _la.addmv_,
     "addr_": _la.addr_, "addbmm_": _la.addbmm_, "baddbmm_": _la.baddbmm_,
     "matrix_exp": _lf.matrix_exp, "geqrf": _lf.geqrf, "orgqr": _lf.householder_product,
     "qr": _lf.qr_legacy, "matrix_power": _lf.matrix_power, "svd": _la.svd_legacy,
+    # --- distance (ember/ops/distance.py)
+    "dist": _ds.dist,
     # --- shape (ember/ops/shape.py)
     "view": _sh.view, "view_as": _sh.view_as, "reshape": _sh.reshape,
     "reshape_as": _sh.reshape_as, "flatten": _sh.flatten, "ravel": _sh.ravel,

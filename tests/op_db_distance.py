@@ -45,4 +45,20 @@ OPS = [
                         Sample((_pts(rng, 2, 3, 3), _pts(rng, 4, 3)),
                                {"compute_mode": "use_mm_for_euclid_dist"})],
            grad_fn="ViewBackward0", atol=1e-5, formula_tol=(1e-6, 1e-7)),
+    OpInfo("dist", lambda lib, a, b, *p: lib.dist(a, b, *p), lambda rng: [
+        Sample((_pts(rng, 2, 3), _pts(rng, 3))), Sample((_pts(rng, 4), _pts(rng, 4), 1.0)),
+        Sample((_pts(rng, 2, 2), _pts(rng, 2, 2), 3.0)),
+        Sample((_pts(rng, 3), _pts(rng, 1), 0.5)),
+        Sample((_pts(rng, 2, 3), _pts(rng, 2, 3), float("inf")))],
+           grad_fn="DistBackward0",
+           errors=lambda: [ErrorCase((np.ones(3, np.int64), np.ones(3, np.int64)), {},
+                                     RuntimeError, "floating point"),
+                           ErrorCase((np.ones(3), np.ones(2)), {}, RuntimeError)]),
+    # PyTorch's p=0 backward fails outright, so only values are compared
+    OpInfo("dist_zero_p", lambda lib, a, b: lib.dist(a, b, 0), lambda rng: [
+        Sample((_pts(rng, 2, 3), _pts(rng, 3)))], differentiable=False),
+    OpInfo("dist_method", lambda lib, a, b: a.dist(b, 2),
+           lambda rng: [Sample((_pts(rng, 2, 3), _pts(rng, 3)))]),
+    OpInfo("dist_mixed_dtypes", lambda lib, a, b: lib.dist(a, b.float()),
+           lambda rng: [Sample((_pts(rng, 2, 3), _pts(rng, 3)))], differentiable=False),
 ]

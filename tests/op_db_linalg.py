@@ -266,6 +266,11 @@ OPS = [
     OpInfo("svd_legacy_method", lambda lib, a: a.svd(some=False)[1],
            lambda rng: [Sample((_r(rng, 3, 5),))],
            errors=lambda: [ErrorCase((np.ones(3),), {}, RuntimeError, "linalg.svd")]),
+    OpInfo("diagflat", lambda lib, a, *o: lib.diagflat(a, *o), lambda rng: [
+        Sample((_r(rng, 2, 2),)), Sample((_r(rng, 3), 1)), Sample((_r(rng, 2, 3), -2)),
+        Sample((np.asarray(1.5),))], grad_fn="DiagEmbedBackward0"),
+    OpInfo("diagflat_method", lambda lib, a: a.diagflat(1), lambda rng: [
+        Sample((_r(rng, 3),))]),
     OpInfo("linalg_vector_norm",
            lambda lib, a, dtype=None, **kw: lib.linalg.vector_norm(
                a, dtype=dtype and getattr(lib, dtype), **kw),

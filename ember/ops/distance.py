@@ -172,3 +172,50 @@ class CdistBackward0(Node):
             t = anp.sign(diff) * anp.pow(anp.where(ad == 0, 1.0, ad), p - 1) * g
             t = anp.where(dist == 0, 0.0, t / anp.pow(safe, p - 1))
         return anp.sum(t, -2), -anp.sum(t, -3)
+
+
+def dist(input: Tensor, other: Tensor, p: float = 2.0) -> Tensor:
+    """The p-norm of ``input - other`` (broadcast) over all elements."""
+    input, other = _promote_pair(input, other)
+    if input._data.dtype.kind not in "fc":
+        raise RuntimeError("norm(): input dtype should be either floating point or complex. "
+                           f"Got {_tname(input)} instead.")
+    shape = broadcast_shapes(input._data.shape, other._data.shape)
+    a = np.abs(input._data - other._data).reshape(-1)
+    if not a.size and p == math.inf:
+        raise RuntimeError("linalg.vector_norm cannot compute the inf norm on an empty tensor "
+                           "because the operation does not have an identity")
+    r = np.asarray(_pnorm_last(a, p), a.dtype)
+    if STATE.enabled and (input._rg or other._rg):
+        node = DistBackward0()
+        node.p, node.shape = p, shape
+        out = record2(node, r, input, other)
+        node.save2(input, other)
+        node.save_result(out)
+        return out
+    return _wrap(r)
+
+
+class DistBackward0(Node):
+    """PyTorch's norm_backward on ``input - other``: 0 where the norm is 0; for p = inf the
+    gradient is shared among the tied largest differences. ``other`` takes its negation."""
+
+    __slots__ = ("p", "shape")
+
+    def backward(self, grad):
+        x1, x2 = self.saved()
+        n = self.result()
+        p = self.p
+        x = x1 - x2
+        if p == 0:
+            g = grad * 0 * x
+        elif p == 1:
+            g = grad * anp.sign(x)
+        elif p == 2:
+            g = anp.where(n == 0, 0.0, grad * x / anp.where(n == 0, 1.0, n))
+        elif math.isinf(p):
+            hit = anp.as_dtype_of(anp.abs(x) == n, x)
+            g = grad * anp.sign(x) * hit / anp.sum(hit)
+        else:
+            g = anp.where(n == 0, 0.0, grad * (x * anp.abs(x) ** (p - 2) / n ** (p - 1)))
+        return g, -g

@@ -833,6 +833,10 @@ class DiagEmbedBackward0(Node):
         return anp.diagonal(grad, self.offset, *self.dims),
 
 
+def diagflat(input: Tensor, offset: int = 0) -> Tensor:
+    """A square matrix with the flattened ``input`` on diagonal ``offset``."""
+    return diag_embed(input.reshape(-1), offset, 0, 1)
+
 def diag(input: Tensor, diagonal: int = 0, *, out=None) -> Tensor:
     """1-d: a matrix with ``input`` on a diagonal; 2-d: a copy of a diagonal."""
     nd = input._data.ndim
