@@ -124,7 +124,7 @@ _TABLE = {
     "logcumsumexp": _rd.logcumsumexp,
     "cumprod": _rd.cumprod, "cummax": _rd.cummax, "cummin": _rd.cummin, "all": _rd.all,
     "any": _rd.any, "count_nonzero": _rd.count_nonzero, "median": _rd.median,
-    "bincount": _rd.bincount,
+    "bincount": _rd.bincount, "histc": _rd.histc,
     "nanmedian": _rd.nanmedian, "mode": _rd.mode, "softmax": _rd.softmax,
     "log_softmax": _rd.log_softmax, "diff": _rd.diff, "cumsum_": _rd.cumsum_,
     "cumprod_": _rd.cumprod_,

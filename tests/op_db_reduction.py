@@ -260,4 +260,18 @@ OPS = [
     OpInfo("bincount_method", lambda lib, a, w: a.bincount(w),
            lambda rng: [Sample((rng.integers(0, 4, 6), anyreal(rng, 6)))],
            differentiable=False, dtypes=("float32",)),
+    OpInfo("histc", lambda lib, a, *args: lib.histc(a, *args), lambda rng: [
+        Sample((anyreal(rng, 3, 5), 4)), Sample((anyreal(rng, 20), 7, -1.0, 1.5)),
+        Sample((np.array([1.0, 1.0, 1.0]), 4)), Sample((np.array([0.0, 0.5, 1.0, 2.0]), 2, 0, 1)),
+        Sample((np.zeros(0), 3))],
+           differentiable=False,
+           errors=lambda: [ErrorCase((np.ones(3), 4, 3.0, 0.0), {}, RuntimeError,
+                                     "max must be larger than min"),
+                           ErrorCase((np.ones(3), 0), {}, RuntimeError, "bins must be > 0"),
+                           ErrorCase((np.ones(3, np.int64), 3), {}, NotImplementedError,
+                                     "'Long'"),
+                           ErrorCase((np.array([1.0, np.inf]), 3), {}, RuntimeError,
+                                     "is not finite")]),
+    OpInfo("histc_method", lambda lib, a: a.histc(5, 0, 1), lambda rng: [
+        Sample((np.linspace(-0.2, 1.2, 29),))], differentiable=False),
 ]

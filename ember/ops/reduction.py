@@ -1407,3 +1407,37 @@ def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -
     # PyTorch sums float32 weights in float32 and every other dtype in float64
     rt = np.float32 if w.dtype == np.float32 else np.float64
     return _wrap(np.bincount(d, w.astype(np.float64), minlength).astype(rt))
+
+
+def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0,  # noqa: A002
+          *, out=None) -> Tensor:
+    """Counts of ``input`` in ``bins`` equal bins over [min, max] (the data's range if both
+    are 0); values outside are ignored, the maximum falls in the last bin."""
+    d = input._data
+    if d.dtype.kind != "f":
+        raise NotImplementedError(f'"histogram_cpu" not implemented for \'{tname(d.dtype)}\'')
+    if bins <= 0:
+        raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
+    lo, hi = float(min), float(max)
+    if lo == hi and d.size:
+        lo, hi = float(d.min()), float(d.max())
+    if lo == hi:
+        lo, hi = lo - 1, hi + 1
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise RuntimeError(f"torch.histc: range of [{_fmt_edge(lo)}, {_fmt_edge(hi)}] is not "
+                           "finite")
+    if lo > hi:
+        raise RuntimeError("torch.histc: max must be larger than min")
+    x = d.reshape(-1)
+    x = x[(x >= lo) & (x <= hi)].astype(np.float64)
+    idx = ((x - lo) * bins / (hi - lo)).astype(np.int64)
+    np.minimum(idx, bins - 1, out=idx)
+    res = _wrap(np.bincount(idx, minlength=bins).astype(d.dtype))
+    if out is not None:
+        return _pw._out(res, out)
+    return res
+
+
+def _fmt_edge(v: float) -> str:
+    return "-nan" if math.isnan(v) else ("inf" if v > 0 else "-inf") if math.isinf(v) else \
+        f"{v:g}"
