@@ -1441,3 +1441,85 @@ def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0,  # noq
 def _fmt_edge(v: float) -> str:
     return "-nan" if math.isnan(v) else ("inf" if v > 0 else "-inf") if math.isinf(v) else \
         f"{v:g}"
+
+
+_QUANTILE_MODES = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def _quantile(input: Tensor, q, dim, keepdim: bool, interpolation: str, ignore_nan: bool,
+              name: str) -> Tensor:
+    """PyTorch's quantile_impl step by step (sort, gather at the ranks, an in-place lerp, an
+    in-place squeeze), so the graph and its node names are PyTorch's. ``q`` is a constant."""
+    d = input._data
+    qa = q._data if isinstance(q, Tensor) else np.asarray(q, d.dtype)
+    if d.dtype not in (np.float32, np.float64):
+        raise RuntimeError(f"{name}() input tensor must be either float or double dtype")
+    if qa.ndim > 1:
+        raise RuntimeError(f"{name}() q must be a scalar or 1D tensor")
+    if isinstance(q, Tensor) and qa.dtype != d.dtype:
+        raise RuntimeError(f"{name}() q tensor must be same dtype as the input tensor")
+    if interpolation not in _QUANTILE_MODES:
+        raise RuntimeError(f"{name}() interpolation must be one of linear, lower, higher, "
+                           f"midpoint or nearest, but got {interpolation}")
+    wd = None if dim is None else wrap_dim(dim, builtins.max(d.ndim, 1))
+    if not d.size:
+        raise RuntimeError(f"{name}() input tensor must be non-empty")
+    if qa.size and (qa.min() < 0 or qa.max() > 1):
+        bad = qa.reshape(-1)[(qa.reshape(-1) < 0) | (qa.reshape(-1) > 1)][0]
+        raise RuntimeError(f"{name}() q must be in the range [0, 1] but got {bad:g}")
+    if dim is not None and d.ndim:
+        out_shape = list(d.shape)
+        if keepdim:
+            out_shape[wd] = 1
+        else:
+            del out_shape[wd]
+    else:
+        out_shape = [1] * d.ndim if keepdim else []
+    if dim is None:
+        srt = input.flatten().sort()[0]
+    elif wd == d.ndim - 1:
+        srt = input.sort()[0]
+    else:
+        srt = input.unsqueeze(-1).transpose(wd, -1).sort()[0]
+    in_shape = out_shape + [srt.shape[-1]]
+    srt = srt.view(in_shape)
+    s = srt._data
+    last = s.shape[-1] - 1
+    nan = np.isnan(s)
+    q1 = qa.reshape(-1) if qa.ndim else qa
+    if ignore_nan:
+        ranks = q1 * (np.sum(~nan, -1, keepdims=True) - 1).astype(d.dtype)
+        ranks[ranks < 0] = 0
+    else:
+        ranks = np.broadcast_to(q1 * d.dtype.type(last), np.broadcast_shapes(
+            q1.shape, nan.shape[:-1] + (1,))).copy()
+        ranks[np.broadcast_to(nan.any(-1, keepdims=True), ranks.shape)] = last
+    if interpolation == "lower":
+        ranks = np.floor(ranks)
+    elif interpolation == "higher":
+        ranks = np.ceil(ranks)
+    elif interpolation == "nearest":
+        ranks = np.round(ranks)
+    below = ranks.astype(np.int64)
+    vals = srt.gather(-1, _wrap(below))
+    if interpolation in ("linear", "midpoint"):
+        w = np.full_like(ranks, 0.5) if interpolation == "midpoint" else ranks - below
+        above = srt.gather(-1, _wrap(np.ceil(ranks).astype(np.int64)))
+        vals.lerp_(above, _wrap(w.astype(d.dtype, copy=False)))
+    if not qa.ndim:
+        return vals.squeeze_(-1)
+    return vals.unsqueeze_(0).transpose_(0, -1).squeeze_(-1)
+
+
+def quantile(input: Tensor, q, dim: int | None = None, keepdim: bool = False, *,
+             interpolation: str = "linear", out=None) -> Tensor:
+    """The ``q``-th quantiles of ``input`` (over ``dim``, or all elements); NaN if any is."""
+    res = _quantile(input, q, dim, keepdim, interpolation, False, "quantile")
+    return res if out is None else _pw._out(res, out)
+
+
+def nanquantile(input: Tensor, q, dim: int | None = None, keepdim: bool = False, *,
+                interpolation: str = "linear", out=None) -> Tensor:
+    """``quantile`` ignoring NaN values (NaN where a slice has no other value)."""
+    res = _quantile(input, q, dim, keepdim, interpolation, True, "nanquantile")
+    return res if out is None else _pw._out(res, out)
