@@ -75,7 +75,7 @@ from .ops.pointwise import (
 
 # --- reduction (ember/ops/reduction.py)
 from .ops.reduction import (all, amax, amin, aminmax, any, argmax, argmin, bincount,
-                            count_nonzero, cummax, cummin, cumprod, cumsum, diff, histc,
+                            corrcoef, count_nonzero, cov, cummax, cummin, cumprod, cumsum, diff, histc,
                             log_softmax, logcumsumexp, logsumexp, max, mean, median, min, mode,
                             nanmean, nanmedian, nanquantile, nansum, norm, prod, quantile,
                             softmax, std, std_mean, sum, var, var_mean)

@@ -125,7 +125,7 @@ _TABLE = {
     "cumprod": _rd.cumprod, "cummax": _rd.cummax, "cummin": _rd.cummin, "all": _rd.all,
     "any": _rd.any, "count_nonzero": _rd.count_nonzero, "median": _rd.median,
     "bincount": _rd.bincount, "histc": _rd.histc, "quantile": _rd.quantile,
-    "nanquantile": _rd.nanquantile,
+    "nanquantile": _rd.nanquantile, "cov": _rd.cov, "corrcoef": _rd.corrcoef,
     "nanmedian": _rd.nanmedian, "mode": _rd.mode, "softmax": _rd.softmax,
     "log_softmax": _rd.log_softmax, "diff": _rd.diff, "cumsum_": _rd.cumsum_,
     "cumprod_": _rd.cumprod_,

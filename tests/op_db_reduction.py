@@ -310,4 +310,31 @@ OPS = [
            lambda rng: [Sample((np.array([[1.0, np.nan, 3.0], [np.nan, np.nan, np.nan],
                                           [2.0, 0.5, 4.0]]), 0.4))],
            differentiable=False),
+    OpInfo("cov", lambda lib, a, fw=None, aw=None, **kw: lib.cov(a, fweights=fw, aweights=aw,
+                                                                 **kw), lambda rng: [
+        Sample((anyreal(rng, 3, 5),)), Sample((anyreal(rng, 3, 5),), {"correction": 0}),
+        Sample((anyreal(rng, 6),)), Sample((anyreal(rng, 2, 4), rng.integers(1, 4, 4))),
+        Sample((anyreal(rng, 2, 4), rng.integers(1, 4, 4), positive(rng, 4)), grad=(0,)),
+        Sample((anyreal(rng, 2, 4), None, positive(rng, 4)), {"correction": 2}, grad=(0,))],
+           grad_fn="SqueezeBackward0",
+           errors=lambda: [ErrorCase((np.ones((2, 2, 2)),), {}, RuntimeError,
+                                     "two or fewer dimensions"),
+                           ErrorCase((np.ones((2, 3)), np.ones(3)), {}, RuntimeError,
+                                     "integral dtype"),
+                           ErrorCase((np.ones((2, 3)), np.ones(2, np.int64)), {}, RuntimeError,
+                                     "same numel"),
+                           ErrorCase((np.ones((2, 3)), -np.ones(3, np.int64)), {},
+                                     RuntimeError, "cannot be negative"),
+                           ErrorCase((np.ones((2, 3), bool),), {}, RuntimeError, "bool")]),
+    OpInfo("corrcoef", lambda lib, a: lib.corrcoef(a), lambda rng: [
+        Sample((anyreal(rng, 3, 5),)), Sample((anyreal(rng, 1, 4),))],
+           grad_fn="ClampBackward1",
+           errors=lambda: [ErrorCase((np.ones((2, 2, 2)),), {}, RuntimeError,
+                                     "two or fewer dimensions")]),
+    OpInfo("corrcoef_vector", lambda lib, a: a.corrcoef(), lambda rng: [
+        Sample((anyreal(rng, 5),))], grad_fn="DivBackward0"),
+    OpInfo("cov_int", lambda lib, a: lib.cov(a), lambda rng: [
+        Sample((rng.integers(0, 9, (2, 5)),))], differentiable=False, atol=1e-6),
+    OpInfo("cov_method", lambda lib, a: a.cov(correction=0), lambda rng: [
+        Sample((anyreal(rng, 2, 3),))]),
 ]

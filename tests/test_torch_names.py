@@ -69,3 +69,21 @@ def test_cartesian_prod_rejects_a_list_like_torch():
         torch.cartesian_prod([torch.ones(2), torch.ones(3)])
     with pytest.raises(TypeError):
         ember.cartesian_prod([ember.ones(2), ember.ones(3)])
+
+
+def test_cov_warns_without_degrees_of_freedom_like_torch():
+    a = np.arange(3.0).reshape(3, 1)
+    with pytest.warns(UserWarning, match="degrees of freedom is <= 0"):
+        e = ember.cov(ember.tensor(a))
+    with pytest.warns(UserWarning, match="degrees of freedom is <= 0"):
+        t = torch.cov(torch.tensor(a))
+    np.testing.assert_array_equal(e.numpy(), t.numpy())
+
+
+def test_tensor_methods_bound():
+    x = ember.tensor([[1.0, 2.0], [3.0, 5.0]])
+    for name in ("cov", "corrcoef", "diagflat", "sinc", "histc", "quantile", "nanquantile",
+                 "dist", "svd", "bincount", "sinc_"):
+        assert hasattr(x, name) and hasattr(torch.Tensor, name), name
+    np.testing.assert_allclose(x.quantile(0.5, 0).numpy(),
+                               torch.tensor(x.numpy()).quantile(0.5, 0).numpy())

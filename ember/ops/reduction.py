@@ -1523,3 +1523,66 @@ def nanquantile(input: Tensor, q, dim: int | None = None, keepdim: bool = False,
     """``quantile`` ignoring NaN values (NaN where a slice has no other value)."""
     res = _quantile(input, q, dim, keepdim, interpolation, True, "nanquantile")
     return res if out is None else _pw._out(res, out)
+
+
+def cov(input: Tensor, *, correction: int = 1, fweights: Tensor | None = None,
+        aweights: Tensor | None = None) -> Tensor:
+    """The covariance of the rows (variables) of ``input`` over its columns (observations),
+    with optional frequency and observation weights; PyTorch's composite, op for op."""
+    d = input._data
+    if d.ndim > 2:
+        raise RuntimeError("cov(): expected input to have two or fewer dimensions but got an "
+                           f"input with {d.ndim} dimensions")
+    if d.dtype == np.bool_:
+        raise RuntimeError("cov(): bool dtype is not supported for input")
+    x = input.view(1, -1) if d.ndim < 2 else input
+    n = x.shape[1]
+    w = None
+    for name, wt in (("fweights", fweights), ("aweights", aweights)):
+        if wt is None:
+            continue
+        if wt._data.ndim > 1:
+            raise RuntimeError(f"cov(): expected {name} to have one or fewer dimensions but got "
+                               f"{name} with {wt._data.ndim} dimensions")
+        if wt._data.size != n:
+            raise RuntimeError(f"cov(): expected {name} to have the same numel as there are "
+                               f"observations in the input but got {wt._data.size} != {n}")
+        if name == "fweights" and wt._data.dtype.kind not in "iu":
+            raise RuntimeError("cov(): expected fweights to have integral dtype but got "
+                               f"fweights with {tname(wt._data.dtype)} dtype")
+        if name == "aweights" and wt._data.dtype.kind not in "fc":
+            raise RuntimeError("cov(): expected aweights to have floating point dtype but got "
+                               f"aweights with {tname(wt._data.dtype)} dtype")
+        if wt._data.size and wt._data.min() < 0:
+            raise RuntimeError(f"cov(): {name} cannot be negative")
+        w = wt if w is None else w * wt
+    w_sum = w.sum() if w is not None else _wrap(np.asarray(n, np.int64))
+    if w is not None and not w_sum._data:
+        raise RuntimeError("cov(): weights sum to zero, can't be normalized")
+    avg = (x * w if w is not None else x).sum(1) / w_sum
+    if w is not None and aweights is not None and correction != 0:
+        norm = w_sum - correction * (w * aweights).sum() / w_sum
+    else:
+        norm = w_sum - correction
+    if norm._data <= 0:
+        warnings.warn("cov(): degrees of freedom is <= 0. Correction should be strictly less "
+                      "than the number of observations.", UserWarning, stacklevel=2)
+        norm = norm * 0
+    x = x - avg.unsqueeze(1)
+    c = x.mm((x * w if w is not None else x).t().conj())
+    return _pw.true_divide(c, norm).squeeze()
+
+
+def corrcoef(input: Tensor) -> Tensor:
+    """Pearson correlation coefficients of the rows of ``input``, clipped to [-1, 1]."""
+    nd = input._data.ndim
+    if nd > 2:
+        raise RuntimeError("corrcoef(): expected input to have two or fewer dimensions but got "
+                           f"an input with {nd} dimensions")
+    c = cov(input)
+    if c._data.ndim == 0:
+        return c / c
+    sd = c.diagonal().sqrt()
+    c = c / sd.view(-1, 1)
+    c = c / sd.view(1, -1)
+    return c.clip(-1, 1)
