@@ -297,6 +297,13 @@ OPS = [
                            ErrorCase((np.ones(3), np.ones(1, np.float32)), {}, RuntimeError,
                                      "same dtype"),
                            ErrorCase((np.ones((2, 2)), 0.5), {"dim": 2}, IndexError)]),
+    # linear interpolation is differentiable in q as well (through its rank weights)
+    OpInfo("quantile_q_grad", lambda lib, a, q, **kw: lib.quantile(a, q, **kw), lambda rng: [
+        Sample((anyreal(rng, 3, 4), np.array([0.2, 0.9])), {"dim": 1}),
+        Sample((anyreal(rng, 5), np.asarray(0.55)))], grad_fn="SqueezeBackward4"),
+    OpInfo("nanquantile_q_grad", lambda lib, a, q: lib.nanquantile(a, q, 0, True),
+           lambda rng: [Sample((np.array([[1.0, np.nan], [2.5, 0.5], [0.7, 4.0]]),
+                                np.array([0.3, 0.6])), grad=(1,))]),
     OpInfo("quantile_nan", lambda lib, a, q: lib.quantile(a, q, 1),
            lambda rng: [Sample((np.array([[1.0, np.nan, 3.0], [2.0, 0.5, 4.0]]), 0.4))],
            differentiable=False),

@@ -1449,7 +1449,7 @@ _QUANTILE_MODES = ("linear", "lower", "higher", "midpoint", "nearest")
 def _quantile(input: Tensor, q, dim, keepdim: bool, interpolation: str, ignore_nan: bool,
               name: str) -> Tensor:
     """PyTorch's quantile_impl step by step (sort, gather at the ranks, an in-place lerp, an
-    in-place squeeze), so the graph and its node names are PyTorch's. ``q`` is a constant."""
+    in-place squeeze), so the graph and its node names are PyTorch's."""
     d = input._data
     qa = q._data if isinstance(q, Tensor) else np.asarray(q, d.dtype)
     if d.dtype not in (np.float32, np.float64):
@@ -1503,9 +1503,23 @@ def _quantile(input: Tensor, q, dim, keepdim: bool, interpolation: str, ignore_n
     below = ranks.astype(np.int64)
     vals = srt.gather(-1, _wrap(below))
     if interpolation in ("linear", "midpoint"):
-        w = np.full_like(ranks, 0.5) if interpolation == "midpoint" else ranks - below
+        if interpolation == "linear" and isinstance(q, Tensor) and STATE.enabled and q._rg:
+            # PyTorch's weights are ``ranks - ranks_below`` with ranks computed from q, so
+            # the linear quantile is differentiable in q too: the same steps on tensors
+            if ignore_nan:
+                rk = q.reshape(q1.shape) * _wrap((np.sum(~nan, -1, keepdims=True) - 1)
+                                                 .astype(d.dtype))
+                rk = rk.masked_fill(_wrap(rk._data < 0), 0)
+            else:
+                rk = (q.reshape(q1.shape) * last).expand(ranks.shape)
+                rk = rk.masked_fill(_wrap(np.broadcast_to(nan.any(-1, keepdims=True),
+                                                          ranks.shape)), last)
+            w = rk - _wrap(below)
+        else:
+            w = _wrap((np.full_like(ranks, 0.5) if interpolation == "midpoint"
+                       else ranks - below).astype(d.dtype, copy=False))
         above = srt.gather(-1, _wrap(np.ceil(ranks).astype(np.int64)))
-        vals.lerp_(above, _wrap(w.astype(d.dtype, copy=False)))
+        vals.lerp_(above, w)
     if not qa.ndim:
         return vals.squeeze_(-1)
     return vals.unsqueeze_(0).transpose_(0, -1).squeeze_(-1)
