@@ -15,6 +15,8 @@ convolutions themselves, so the graph of the gradient is differentiable again.
 """
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
@@ -89,6 +91,43 @@ def _prod(t) -> int:
     return r
 
 
+# -- big scratch buffers ----------------------------------------------------------------------
+# glibc serves blocks over 32 MiB straight from the kernel and returns them on free, so each
+# fresh window matrix of a larger layer page-faults once per 4 KiB page (about a third of its
+# GEMM's time). A training step frees and asks again for the same sizes: a few freed buffers
+# are kept for the next request.
+_BIG = 1 << 25
+_SPARE: list = []
+
+
+def _scratch(shape: tuple, dtype) -> np.ndarray:
+    """An uninitialised C-ordered array, from the spare buffers when it is big."""
+    dtype = np.dtype(dtype)
+    nbytes = _prod(shape) * dtype.itemsize
+    if nbytes >= _BIG:
+        for i in range(len(_SPARE) - 1, -1, -1):
+            b = _SPARE[i]
+            if nbytes <= b.nbytes <= 2 * nbytes:
+                del _SPARE[i]
+                return b[:nbytes].view(dtype).reshape(shape)
+    return np.empty(shape, dtype)
+
+
+def _recycle(a) -> None:
+    """Keep the buffer under ``a`` for ``_scratch`` if nothing else can still see it."""
+    if a is None:
+        return
+    root = a if a.base is None else a.base
+    # references: the caller's and this frame's name for ``a`` and getrefcount's argument;
+    # for the root, ``a.base``, this frame's name and getrefcount's argument
+    if (root.nbytes < _BIG or not isinstance(root, np.ndarray) or root.base is not None
+            or sys.getrefcount(a) > 3 or sys.getrefcount(root) > 2 + (root is not a)):
+        return
+    if len(_SPARE) >= 2:
+        del _SPARE[0]
+    _SPARE.append(root.reshape(-1).view(np.uint8))
+
+
 # -- NumPy kernels ----------------------------------------------------------------------------
 # Layout: the window matrix is (G, Cg*K, N*L) -- per group, one row per (input channel, kernel
 # offset), one column per (batch element, output position) -- copied once from a strided view
@@ -111,7 +150,7 @@ def _columns(x, kernel, stride, padding, dilation, groups, out=None):
                    + tuple(st[2 + i] * stride[i] for i in range(n)), writeable=False)
     # (N, G, Cg, *K, *out) -> (G, Cg, *K, N, *out), copied into a C-ordered buffer (np.array
     # would keep the view's overlapping stride order and reshape would copy again)
-    cols = np.empty((groups, cg) + tuple(kernel) + (N,) + tuple(out), dtype=x.dtype)
+    cols = _scratch((groups, cg) + tuple(kernel) + (N,) + tuple(out), x.dtype)
     np.copyto(cols, v.transpose((1, 2) + tuple(range(3, 3 + n)) + (0,)
                                 + tuple(range(3 + n, 3 + 2 * n))))
     return cols.reshape(groups, cg * _prod(kernel), N * _prod(out)), tuple(out)
@@ -168,13 +207,16 @@ def _conv_input_grad_np(g, w, in_size, stride, padding, dilation, groups, gt=Non
     # contiguous (G, Cg, N, *out) slab of the product
     wt = w.reshape(groups, og, cg, kp).transpose(0, 3, 2, 1).reshape(groups, kp * cg, og)
     gt = _by_group(g, groups) if gt is None else gt
-    cols = np.matmul(wt, gt).reshape((groups,) + kernel + (cg, N) + osz)
+    cols = np.matmul(wt, gt, out=_scratch((groups, kp * cg, gt.shape[2]), g.dtype))
+    cols = cols.reshape((groups,) + kernel + (cg, N) + osz)
     gx = np.zeros((groups, cg, N) + tuple(s + 2 * p for s, p in zip(in_size, padding)),
                   dtype=g.dtype)
     for kk in np.ndindex(*kernel):
         dst = tuple(slice(kk[i] * dilation[i], kk[i] * dilation[i]
                           + stride[i] * (osz[i] - 1) + 1, stride[i]) for i in range(n))
         gx[(slice(None),) * 3 + dst] += cols[(slice(None),) + kk]
+    _recycle(cols)
+    del cols
     # (G, Cg, N, *Sp) -> (N, G*Cg, *S), the padding cut off
     gx = gx[(slice(None),) * 3 + tuple(slice(p, p + s) for s, p in zip(in_size, padding))]
     gx = np.ascontiguousarray(gx.transpose((2, 0, 1) + tuple(range(3, 3 + n))))
@@ -276,7 +318,8 @@ class ConvolutionBackward0(Node):
     _saved_names = ("input", "weight")
 
     def _release_extra(self) -> None:
-        self.cols = None
+        cols, self.cols = self.cols, None
+        _recycle(cols)
 
     def backward(self, grad):
         x, w = self.saved()
