@@ -97,6 +97,7 @@ def _prod(t) -> int:
 # GEMM's time). A training step frees and asks again for the same sizes: a few freed buffers
 # are kept for the next request.
 _BIG = 1 << 25
+_IN_CACHE = 8 << 20      # about a quarter of a common L3 cache
 _SPARE: list = []
 
 
@@ -202,24 +203,38 @@ def _conv_input_grad_np(g, w, in_size, stride, padding, dilation, groups, gt=Non
         wf = w.reshape((groups, og, cg) + kernel).swapaxes(1, 2)
         wf = wf.reshape((groups * cg, og) + kernel)[(Ellipsis,) + (slice(None, None, -1),) * n]
         return _conv_np(g, np.ascontiguousarray(wf), stride, full, dilation, groups)
-    kp = _prod(kernel)
+    kp, L = _prod(kernel), _prod(osz)
     # (O, Cg, *K) -> (G, K*Cg, O/G): rows ordered so that each kernel offset's rows are one
-    # contiguous (G, Cg, N, *out) slab of the product
+    # contiguous slab of the product
     wt = w.reshape(groups, og, cg, kp).transpose(0, 3, 2, 1).reshape(groups, kp * cg, og)
-    gt = _by_group(g, groups) if gt is None else gt
-    cols = np.matmul(wt, gt, out=_scratch((groups, kp * cg, gt.shape[2]), g.dtype))
-    cols = cols.reshape((groups,) + kernel + (cg, N) + osz)
-    gx = np.zeros((groups, cg, N) + tuple(s + 2 * p for s, p in zip(in_size, padding)),
-                  dtype=g.dtype)
-    for kk in np.ndindex(*kernel):
+    pad = tuple(s + 2 * p for s, p in zip(in_size, padding))
+    inner = groups * kp * cg * L * N * g.itemsize < _IN_CACHE
+    if inner:
+        # a product that stays in cache: the batch goes innermost, so each offset's add
+        # runs along rows of out_w * N elements, not out_w (NumPy's per-row overhead
+        # dominated small layers such as LeNet's); large ones keep the batch outside, where
+        # the extra transposes of g and gx would cost more memory traffic than they save
+        gl = np.ascontiguousarray(g.reshape(N, groups, og, L).transpose(1, 2, 3, 0))
+        cols = np.matmul(wt, gl.reshape(groups, og, L * N))
+        cols = cols.reshape((groups, kp, cg) + osz + (N,))
+        gx = np.zeros((groups, cg) + pad + (N,), dtype=g.dtype)
+        pre = (slice(None),) * 2
+    else:
+        gt = _by_group(g, groups) if gt is None else gt
+        cols = np.matmul(wt, gt, out=_scratch((groups, kp * cg, gt.shape[2]), g.dtype))
+        cols = cols.reshape((groups, kp, cg, N) + osz)
+        gx = np.zeros((groups, cg, N) + pad, dtype=g.dtype)
+        pre = (slice(None),) * 3
+    for k, kk in enumerate(np.ndindex(*kernel)):
         dst = tuple(slice(kk[i] * dilation[i], kk[i] * dilation[i]
                           + stride[i] * (osz[i] - 1) + 1, stride[i]) for i in range(n))
-        gx[(slice(None),) * 3 + dst] += cols[(slice(None),) + kk]
+        gx[pre + dst] += cols[:, k]
     _recycle(cols)
     del cols
-    # (G, Cg, N, *Sp) -> (N, G*Cg, *S), the padding cut off
-    gx = gx[(slice(None),) * 3 + tuple(slice(p, p + s) for s, p in zip(in_size, padding))]
-    gx = np.ascontiguousarray(gx.transpose((2, 0, 1) + tuple(range(3, 3 + n))))
+    # (G, Cg, [N], *Sp, [N]) -> (N, G*Cg, *S), the padding cut off
+    gx = gx[pre + tuple(slice(p, p + s) for s, p in zip(in_size, padding))]
+    sp = tuple(range(len(pre), len(pre) + n))
+    gx = np.ascontiguousarray(gx.transpose((2 + n, 0, 1) + sp if inner else (2, 0, 1) + sp))
     return gx.reshape((N, groups * cg) + tuple(in_size))
 
 
