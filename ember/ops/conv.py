@@ -16,6 +16,7 @@ convolutions themselves, so the graph of the gradient is differentiable again.
 from __future__ import annotations
 
 import sys
+import threading
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -99,6 +100,7 @@ def _prod(t) -> int:
 _BIG = 1 << 25
 _IN_CACHE = 8 << 20      # about a quarter of a common L3 cache
 _SPARE: list = []
+_SPARE_LOCK = threading.Lock()     # backward passes may run in several threads
 
 
 def _scratch(shape: tuple, dtype) -> np.ndarray:
@@ -106,27 +108,28 @@ def _scratch(shape: tuple, dtype) -> np.ndarray:
     dtype = np.dtype(dtype)
     nbytes = _prod(shape) * dtype.itemsize
     if nbytes >= _BIG:
-        for i in range(len(_SPARE) - 1, -1, -1):
-            b = _SPARE[i]
-            if nbytes <= b.nbytes <= 2 * nbytes:
-                del _SPARE[i]
-                return b[:nbytes].view(dtype).reshape(shape)
+        with _SPARE_LOCK:
+            for i in range(len(_SPARE) - 1, -1, -1):
+                b = _SPARE[i]
+                if nbytes <= b.nbytes <= 2 * nbytes:
+                    del _SPARE[i]
+                    return b[:nbytes].view(dtype).reshape(shape)
     return np.empty(shape, dtype)
 
 
 def _recycle(a) -> None:
-    """Keep the buffer under ``a`` for ``_scratch`` if nothing else can still see it."""
-    if a is None:
+    """Keep the buffer under the view ``a`` for ``_scratch`` if nothing else can see it."""
+    root = None if a is None else a.base
+    # references to ``a``: the caller's name, this frame's and getrefcount's argument; to
+    # ``root``: ``a.base``, this frame's name and getrefcount's argument (any other view or
+    # holder adds one)
+    if (not isinstance(root, np.ndarray) or root.base is not None or root.nbytes < _BIG
+            or sys.getrefcount(a) > 3 or sys.getrefcount(root) > 3):
         return
-    root = a if a.base is None else a.base
-    # references: the caller's and this frame's name for ``a`` and getrefcount's argument;
-    # for the root, ``a.base``, this frame's name and getrefcount's argument
-    if (root.nbytes < _BIG or not isinstance(root, np.ndarray) or root.base is not None
-            or sys.getrefcount(a) > 3 or sys.getrefcount(root) > 2 + (root is not a)):
-        return
-    if len(_SPARE) >= 2:
-        del _SPARE[0]
-    _SPARE.append(root.reshape(-1).view(np.uint8))
+    with _SPARE_LOCK:
+        if len(_SPARE) >= 2:
+            del _SPARE[0]
+        _SPARE.append(root.reshape(-1).view(np.uint8))
 
 
 # -- NumPy kernels ----------------------------------------------------------------------------
