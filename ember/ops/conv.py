@@ -15,6 +15,9 @@ convolutions themselves, so the graph of the gradient is differentiable again.
 """
 from __future__ import annotations
 
+import sys
+import threading
+
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
@@ -89,6 +92,46 @@ def _prod(t) -> int:
     return r
 
 
+# -- big scratch buffers ----------------------------------------------------------------------
+# glibc serves blocks over 32 MiB straight from the kernel and returns them on free, so each
+# fresh window matrix of a larger layer page-faults once per 4 KiB page (about a third of its
+# GEMM's time). A training step frees and asks again for the same sizes: a few freed buffers
+# are kept for the next request.
+_BIG = 1 << 25
+_IN_CACHE = 8 << 20      # about a quarter of a common L3 cache
+_SPARE: list = []
+_SPARE_LOCK = threading.Lock()     # backward passes may run in several threads
+
+
+def _scratch(shape: tuple, dtype) -> np.ndarray:
+    """An uninitialised C-ordered array, from the spare buffers when it is big."""
+    dtype = np.dtype(dtype)
+    nbytes = _prod(shape) * dtype.itemsize
+    if nbytes >= _BIG:
+        with _SPARE_LOCK:
+            for i in range(len(_SPARE) - 1, -1, -1):
+                b = _SPARE[i]
+                if nbytes <= b.nbytes <= 2 * nbytes:
+                    del _SPARE[i]
+                    return b[:nbytes].view(dtype).reshape(shape)
+    return np.empty(shape, dtype)
+
+
+def _recycle(a) -> None:
+    """Keep the buffer under the view ``a`` for ``_scratch`` if nothing else can see it."""
+    root = None if a is None else a.base
+    # references to ``a``: the caller's name, this frame's and getrefcount's argument; to
+    # ``root``: ``a.base``, this frame's name and getrefcount's argument (any other view or
+    # holder adds one)
+    if (not isinstance(root, np.ndarray) or root.base is not None or root.nbytes < _BIG
+            or sys.getrefcount(a) > 3 or sys.getrefcount(root) > 3):
+        return
+    with _SPARE_LOCK:
+        if len(_SPARE) >= 2:
+            del _SPARE[0]
+        _SPARE.append(root.reshape(-1).view(np.uint8))
+
+
 # -- NumPy kernels ----------------------------------------------------------------------------
 # Layout: the window matrix is (G, Cg*K, N*L) -- per group, one row per (input channel, kernel
 # offset), one column per (batch element, output position) -- copied once from a strided view
@@ -111,7 +154,7 @@ def _columns(x, kernel, stride, padding, dilation, groups, out=None):
                    + tuple(st[2 + i] * stride[i] for i in range(n)), writeable=False)
     # (N, G, Cg, *K, *out) -> (G, Cg, *K, N, *out), copied into a C-ordered buffer (np.array
     # would keep the view's overlapping stride order and reshape would copy again)
-    cols = np.empty((groups, cg) + tuple(kernel) + (N,) + tuple(out), dtype=x.dtype)
+    cols = _scratch((groups, cg) + tuple(kernel) + (N,) + tuple(out), x.dtype)
     np.copyto(cols, v.transpose((1, 2) + tuple(range(3, 3 + n)) + (0,)
                                 + tuple(range(3 + n, 3 + 2 * n))))
     return cols.reshape(groups, cg * _prod(kernel), N * _prod(out)), tuple(out)
@@ -163,21 +206,38 @@ def _conv_input_grad_np(g, w, in_size, stride, padding, dilation, groups, gt=Non
         wf = w.reshape((groups, og, cg) + kernel).swapaxes(1, 2)
         wf = wf.reshape((groups * cg, og) + kernel)[(Ellipsis,) + (slice(None, None, -1),) * n]
         return _conv_np(g, np.ascontiguousarray(wf), stride, full, dilation, groups)
-    kp = _prod(kernel)
+    kp, L = _prod(kernel), _prod(osz)
     # (O, Cg, *K) -> (G, K*Cg, O/G): rows ordered so that each kernel offset's rows are one
-    # contiguous (G, Cg, N, *out) slab of the product
+    # contiguous slab of the product
     wt = w.reshape(groups, og, cg, kp).transpose(0, 3, 2, 1).reshape(groups, kp * cg, og)
-    gt = _by_group(g, groups) if gt is None else gt
-    cols = np.matmul(wt, gt).reshape((groups,) + kernel + (cg, N) + osz)
-    gx = np.zeros((groups, cg, N) + tuple(s + 2 * p for s, p in zip(in_size, padding)),
-                  dtype=g.dtype)
-    for kk in np.ndindex(*kernel):
+    pad = tuple(s + 2 * p for s, p in zip(in_size, padding))
+    inner = groups * kp * cg * L * N * g.itemsize < _IN_CACHE
+    if inner:
+        # a product that stays in cache: the batch goes innermost, so each offset's add
+        # runs along rows of out_w * N elements, not out_w (NumPy's per-row overhead
+        # dominated small layers such as LeNet's); large ones keep the batch outside, where
+        # the extra transposes of g and gx would cost more memory traffic than they save
+        gl = np.ascontiguousarray(g.reshape(N, groups, og, L).transpose(1, 2, 3, 0))
+        cols = np.matmul(wt, gl.reshape(groups, og, L * N))
+        cols = cols.reshape((groups, kp, cg) + osz + (N,))
+        gx = np.zeros((groups, cg) + pad + (N,), dtype=g.dtype)
+        pre = (slice(None),) * 2
+    else:
+        gt = _by_group(g, groups) if gt is None else gt
+        cols = np.matmul(wt, gt, out=_scratch((groups, kp * cg, gt.shape[2]), g.dtype))
+        cols = cols.reshape((groups, kp, cg, N) + osz)
+        gx = np.zeros((groups, cg, N) + pad, dtype=g.dtype)
+        pre = (slice(None),) * 3
+    for k, kk in enumerate(np.ndindex(*kernel)):
         dst = tuple(slice(kk[i] * dilation[i], kk[i] * dilation[i]
                           + stride[i] * (osz[i] - 1) + 1, stride[i]) for i in range(n))
-        gx[(slice(None),) * 3 + dst] += cols[(slice(None),) + kk]
-    # (G, Cg, N, *Sp) -> (N, G*Cg, *S), the padding cut off
-    gx = gx[(slice(None),) * 3 + tuple(slice(p, p + s) for s, p in zip(in_size, padding))]
-    gx = np.ascontiguousarray(gx.transpose((2, 0, 1) + tuple(range(3, 3 + n))))
+        gx[pre + dst] += cols[:, k]
+    _recycle(cols)
+    del cols
+    # (G, Cg, [N], *Sp, [N]) -> (N, G*Cg, *S), the padding cut off
+    gx = gx[pre + tuple(slice(p, p + s) for s, p in zip(in_size, padding))]
+    sp = tuple(range(len(pre), len(pre) + n))
+    gx = np.ascontiguousarray(gx.transpose((2 + n, 0, 1) + sp if inner else (2, 0, 1) + sp))
     return gx.reshape((N, groups * cg) + tuple(in_size))
 
 
@@ -276,7 +336,8 @@ class ConvolutionBackward0(Node):
     _saved_names = ("input", "weight")
 
     def _release_extra(self) -> None:
-        self.cols = None
+        cols, self.cols = self.cols, None
+        _recycle(cols)
 
     def backward(self, grad):
         x, w = self.saved()

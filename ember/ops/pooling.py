@@ -203,12 +203,15 @@ def _max_scatter(grad, node):
         out = grad.shape[-n:]
         ext = tuple(max((out[i] - 1) * stride[i] + dilation[i] * (kernel[i] - 1) + 1,
                         in_size[i] + padding[i]) for i in range(n))
-        gx = np.zeros(grad.shape[:-n] + ext, dtype=grad.dtype)
         # windows that cannot overlap receive each element at most once: a masked copy
         disjoint = all(s >= d * (k - 1) + 1 for s, d, k in zip(stride, dilation, kernel))
         arg = node.arg
         # masks as factors are branch-free, but would spread a NaN or inf gradient
         finite = bool(np.isfinite(grad).all())
+        # windows that tile the input exactly write every element below: no zeroing pass
+        tiled = finite and all(s == k and d == 1 and o * k == e for s, k, d, o, e in
+                               zip(stride, kernel, dilation, out, ext))
+        gx = (np.empty if tiled else np.zeros)(grad.shape[:-n] + ext, dtype=grad.dtype)
         for k, kk in enumerate(np.ndindex(*kernel)):
             dst = gx[(Ellipsis,) + tuple(
                 slice(kk[i] * dilation[i], kk[i] * dilation[i] + stride[i] * (out[i] - 1) + 1,

@@ -387,3 +387,58 @@ def test_max_unpool_modules_match_torch(n):
     assert res[0][0] == res[1][0]
     np.testing.assert_array_equal(res[0][1], res[1][1])
     np.testing.assert_allclose(res[0][2], res[1][2], rtol=1e-12)
+
+
+def test_recycled_window_buffers_never_alias_live_ones(monkeypatch):
+    """Big window matrices go back to a spare list after backward; with the size bar lowered,
+    overlapping graphs (one kept with retain_graph) still get PyTorch's gradients."""
+    from ember.ops import conv
+    monkeypatch.setattr(conv, "_BIG", 1 << 10)
+    monkeypatch.setattr(conv, "_IN_CACHE", 0)     # the column product from a spare buffer
+    monkeypatch.setattr(conv, "_SPARE", [])
+    rng = np.random.default_rng(0)
+    xs = [rng.standard_normal((3, 8, 9, 9)).astype(np.float32) for _ in range(4)]
+    w = rng.standard_normal((16, 8, 3, 3)).astype(np.float32)
+    res = []
+    for lib in (ember, torch):
+        wt = lib.tensor(w, requires_grad=True)
+        xt = [lib.tensor(x, requires_grad=True) for x in xs]
+        f = lib.nn.functional.conv2d
+        y = [f(x, wt).square().sum() for x in xt[:2]]
+        y[0].backward(retain_graph=True)        # keeps its windows
+        y[1].backward()                         # frees its windows and column product
+        if lib is ember:
+            assert len(conv._SPARE) == 2
+        y += [f(x, wt).square().sum() for x in xt[2:]]     # take both spare buffers
+        if lib is ember:
+            assert not conv._SPARE
+        for k in (0, 2, 3):
+            y[k].backward()                     # each graph's windows are still its own
+        res.append([wt.grad.numpy()] + [x.grad.numpy() for x in xt])
+    for a, b in zip(*res):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("in_cache", [0, 1 << 40])
+@pytest.mark.parametrize("shape,wshape,kw", [
+    ((3, 4, 9, 8), (6, 2, 3, 2), {"stride": (2, 1), "padding": (1, 0), "groups": 2}),
+    ((2, 3, 11), (5, 3, 3), {"dilation": 2, "padding": 3}),
+    ((2, 2, 5, 6, 4), (4, 2, 3, 2, 2), {"stride": (1, 2, 1), "padding": 1}),
+    ((4, 6, 7, 7), (3, 6, 5, 5), {}),
+])
+def test_conv_input_gradient_both_product_layouts(monkeypatch, in_cache, shape, wshape, kw):
+    """The input gradient puts the batch innermost for products that fit in cache and
+    outermost for larger ones; both layouts give PyTorch's gradient."""
+    from ember.ops import conv
+    monkeypatch.setattr(conv, "_IN_CACHE", in_cache)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(shape)
+    w = rng.standard_normal(wshape)
+    n = len(wshape) - 2
+    res = []
+    for lib in (ember, torch):
+        xt = lib.tensor(x, requires_grad=True)
+        y = getattr(lib.nn.functional, f"conv{n}d")(xt, lib.tensor(w), **kw)
+        y.backward(lib.tensor(np.cos(np.arange(y.numel())).reshape(tuple(y.shape))))
+        res.append(xt.grad.numpy())
+    np.testing.assert_allclose(res[0], res[1], rtol=1e-10, atol=1e-10)
