@@ -117,14 +117,30 @@ def _scratch(shape: tuple, dtype) -> np.ndarray:
     return np.empty(shape, dtype)
 
 
+def _counts(a) -> tuple:
+    root = a.base
+    return sys.getrefcount(a), sys.getrefcount(root)
+
+
+def _calibrate() -> tuple:
+    # the reference counts, as this interpreter reports them, of a view held by one caller's
+    # name and passed down as ``_recycle`` passes it, and of its unshared base (any other view
+    # or holder adds one)
+    def recycle_like(a):
+        root = a.base  # noqa: F841  (held as _recycle holds it)
+        return _counts(a)
+    v = np.empty(4).reshape(2, 2)
+    return recycle_like(v)
+
+
+_ALONE = _calibrate()
+
+
 def _recycle(a) -> None:
     """Keep the buffer under the view ``a`` for ``_scratch`` if nothing else can see it."""
     root = None if a is None else a.base
-    # references to ``a``: the caller's name, this frame's and getrefcount's argument; to
-    # ``root``: ``a.base``, this frame's name and getrefcount's argument (any other view or
-    # holder adds one)
     if (not isinstance(root, np.ndarray) or root.base is not None or root.nbytes < _BIG
-            or sys.getrefcount(a) > 3 or sys.getrefcount(root) > 3):
+            or _counts(a) > _ALONE):
         return
     with _SPARE_LOCK:
         if len(_SPARE) >= 2:
