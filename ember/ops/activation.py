@@ -206,6 +206,25 @@ def _phi32(x: np.ndarray, want_pdf: bool) -> tuple:
         _quiet_off(tok)
 
 
+# GELU's CDF and slope, written once for arrays (the forward keeps the slope) and tensors
+# (recomputed under create_graph)
+def _erf_cdf(x):
+    return 0.5 * (1 + _erf(x * _SQRT1_2))
+
+
+def _erf_slope(x, cdf):             # d/dx x Phi(x) = Phi(x) + x phi(x)
+    return cdf + x * anp.exp(-0.5 * x * x) * _INV_SQRT_2PI
+
+
+def _tanh_inner(x):
+    return anp.tanh(_SQRT_2_PI * (x + 0.044715 * x * x * x))
+
+
+def _tanh_slope(x, t):
+    dinner = _SQRT_2_PI * (1 + 3 * 0.044715 * x * x)
+    return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * dinner
+
+
 def _gelu_np(x: np.ndarray, approximate: str, want_slope: bool) -> tuple:
     """GELU of an array and, when ``want_slope``, its derivative (kept for the backward)."""
     if approximate == "none":
@@ -216,18 +235,13 @@ def _gelu_np(x: np.ndarray, approximate: str, want_slope: bool) -> tuple:
                 pdf *= x
                 pdf += cdf
             return r, pdf
-        cdf = 0.5 * (1 + _erf(x * _SQRT1_2))
+        cdf = _erf_cdf(x)
         r = x * cdf
-        if not want_slope:
-            return r, None
-        return r, cdf + x * np.exp(-0.5 * x * x) * _INV_SQRT_2PI
+        return r, (_erf_slope(x, cdf) if want_slope else None)
     with np.errstate(over="ignore", invalid="ignore"):
-        t = np.tanh(_SQRT_2_PI * (x + 0.044715 * x * x * x))
+        t = _tanh_inner(x)
         r = 0.5 * x * (1 + t)
-        if not want_slope:
-            return r, None
-        dinner = _SQRT_2_PI * (1 + 3 * 0.044715 * x * x)
-        return r, 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * dinner
+        return r, (_tanh_slope(x, t) if want_slope else None)
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
@@ -256,11 +270,8 @@ def _gelu_slope(node, x):
     if anp.is_array(x):
         return node.slope
     if node.approximate == "none":
-        cdf = 0.5 * (1 + _erf(x * _SQRT1_2))
-        return cdf + x * anp.exp(-0.5 * x * x) * _INV_SQRT_2PI
-    t = anp.tanh(_SQRT_2_PI * (x + 0.044715 * x * x * x))
-    dinner = _SQRT_2_PI * (1 + 3 * 0.044715 * x * x)
-    return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * dinner
+        return _erf_slope(x, _erf_cdf(x))
+    return _tanh_slope(x, _tanh_inner(x))
 
 
 class GeluBackward0(_Elementwise):
