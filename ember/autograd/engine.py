@@ -41,6 +41,8 @@ from .graph import AccumulateGrad, Node, edge
 
 _ndarray = np.ndarray
 _wrap = Tensor._wrap
+# NumPy scalar types whose scalar + rounds as the ufunc does (bfloat16's may round twice)
+_IEEE_SCALARS = frozenset((np.float16, np.float32, np.float64))
 
 __all__ = ["backward", "grad"]
 
@@ -300,7 +302,13 @@ def _accumulate_raw(t, g) -> None:
     elif old._rg:
         t._grad = old + _wrap(g)
     else:
-        old._data += g
+        d = old._data
+        if not d.ndim and g.__class__ in _IEEE_SCALARS and d.dtype is g.dtype:
+            # a scalar graph's leaf: scalar addition, bit for bit the ufunc's, is 10x cheaper
+            # than ``+=`` on a 0-d array
+            d[()] = d[()] + g
+        else:
+            d += g
 
 
 def _accumulate_into(t, g, create_graph: bool) -> None:
@@ -902,10 +910,11 @@ def _tape(roots: list, root_grads: list, retain_graph: bool):
     ready: list = []            # accumulators whose last edge has delivered
     unsure = False
     getrefcount = sys.getrefcount
+    pop = buffers.pop
     with _BackwardMode(False):
         while heap:
             node = heappop(heap)[1]
-            grad = buffers.pop(node)     # a node of several outputs: a list, one per output
+            grad = pop(node)     # a node of several outputs: a list, one per output
             single = node._n_out == 1
             hooks = node._hooks
             if hooks is not None:
@@ -915,15 +924,17 @@ def _tape(roots: list, root_grads: list, retain_graph: bool):
             if not node._run_without_grads and (
                     grad is None if single else all(g is None for g in grad)):
                 # reached, but no gradient: released, and its inputs reached with None
-                if not retain_graph:
-                    node._release()
                 grad_in = None
             else:
                 grad_in = node.backward(grad)
                 if hooks is not None and hooks.post:
                     grad_in = _user_post(node, grad_in, [grad] if single else grad, hooks, True)
-                if not retain_graph:
-                    node._release()
+            if not retain_graph:       # node._release() written out: once per node
+                if node._saved:
+                    node._saved = None
+                node._result = None
+                if node._holds_extra:
+                    node._release_extra()
             metas = node._in_meta
             i = -1
             for nxt, nr in node.next_functions:
@@ -933,11 +944,23 @@ def _tape(roots: list, root_grads: list, retain_graph: bool):
                 g = None if grad_in is None else grad_in[i]
                 if g is not None:
                     shape, dt = metas[i]
-                    if g.shape != shape:
-                        g = _reduce_array(g, shape, node, i)
-                    if g.dtype is not dt and g.dtype != dt:
-                        g = g.astype(dt)
-                first = _deliver(buffers, nxt, nr, g)
+                    # (a NumPy scalar of the dtype for a 0-d input fits: half the cost)
+                    if shape or g.__class__ is not dt.type:
+                        if g.shape != shape:
+                            g = _reduce_array(g, shape, node, i)
+                        if g.dtype is not dt and g.dtype != dt:
+                            g = g.astype(dt)
+                if nxt._n_out == 1:    # _deliver() written out for one output
+                    old = buffers.get(nxt, _UNSEEN)
+                    if old is _UNSEEN:
+                        buffers[nxt] = g
+                        first = True
+                    else:
+                        if g is not None:
+                            buffers[nxt] = g if old is None else old + g
+                        first = False
+                else:
+                    first = _deliver(buffers, nxt, nr, g)
                 s = nxt._seq
                 if s < 0:
                     if left is None:
@@ -963,14 +986,14 @@ def _tape(roots: list, root_grads: list, retain_graph: bool):
             # Shortcut: drop this node's references, so that a fresh gradient held only by a
             # buffer becomes a leaf's .grad without a copy (``_private``; the MLP step's 2.7 MB
             # of weight gradients).
-            grad = grad_in = g = None
+            grad = grad_in = g = old = None
             if unsure:
                 unsure = False
                 left, ready = _count_left(node, heap, buffers)
             if ready:
                 for nxt in ready:
                     if nxt._hooks is None:
-                        _accumulate(nxt, buffers.pop(nxt), True)
+                        _accumulate(nxt, pop(nxt), True)
                     else:
                         _run_hooked_accumulator(nxt, buffers)
                 ready.clear()

@@ -33,6 +33,8 @@ __all__ = ["Node", "AccumulateGrad", "RemovableHandle"]
 # Creation order: the engine runs ready nodes latest-first, as PyTorch does.
 _sequence = itertools.count()
 _NO_EDGE = (None, 0)
+_ndarray = np.ndarray
+_new = object.__new__
 
 _SECOND_TIME = (
     "Trying to backward through the graph a second time (or directly access saved tensors "
@@ -165,19 +167,27 @@ class Node:
         saved = self._saved
         if saved is None:
             raise RuntimeError(_SECOND_TIME)
-        for t, v in zip(saved, self._versions):
-            if t is not None and t._vc is not None and t._vc.v != v:
-                _raise_modified(t, v)
         if not STATE.arrays:
+            for t, v in zip(saved, self._versions):
+                if t is not None and t._vc is not None and t._vc.v != v:
+                    _raise_modified(t, v)
             if like is None:
                 return saved
             return [t if t is None or t.dtype == like.dtype else _promoted_to(t, like)
                     for t in saved]
+        # one pass: the version check and the array (every node of a scalar graph calls this)
+        dt = None if like is None else like.dtype
+        versions = self._versions
         out = []
-        for t in saved:
+        i = -1
+        for t in saved:        # (indexing: a zip costs more than this loop's body)
+            i += 1
             if t is not None:
+                vc = t._vc
+                if vc is not None and vc.v != versions[i]:
+                    _raise_modified(t, versions[i])
                 t = t._data
-                if like is not None and t.dtype is not like.dtype:
+                if dt is not None and t.dtype is not dt:
                     t = _promoted_to(t, like)
                 if not t.ndim:
                     t = t[()]
@@ -385,18 +395,27 @@ def record1(node: Node, out, a):
 
 def record2(node: Node, out, a, b):
     """Attach ``node`` with two inputs (either may be a Python number or a constant tensor)."""
-    # edge() and _meta_of() written out: every binary op of a graph comes through here
-    if isinstance(a, Tensor) and a._rg:
+    # edge(), _meta_of(), _accumulator() and Tensor._from_node() written out: every binary op
+    # of a graph comes through here (a scalar graph's op spends half its time in this function)
+    if (a.__class__ is Tensor or isinstance(a, Tensor)) and a._rg:
         fn = a.grad_fn
-        ea = (fn, a._out_nr) if fn is not None else (a._accumulator(), 0)
+        if fn is not None:
+            ea = (fn, a._out_nr)
+        else:
+            m = a._meta
+            ea = (m.accum if m is not None and m.accum is not None else a._accumulator(), 0)
         d = a._data
         ma = (d.shape, d.dtype)
     else:
         ea = _NO_EDGE
         ma = None
-    if isinstance(b, Tensor) and b._rg:
+    if (b.__class__ is Tensor or isinstance(b, Tensor)) and b._rg:
         fn = b.grad_fn
-        eb = (fn, b._out_nr) if fn is not None else (b._accumulator(), 0)
+        if fn is not None:
+            eb = (fn, b._out_nr)
+        else:
+            m = b._meta
+            eb = (m.accum if m is not None and m.accum is not None else b._accumulator(), 0)
         d = b._data
         mb = (d.shape, d.dtype)
     else:
@@ -408,7 +427,19 @@ def record2(node: Node, out, a, b):
     node._result = None
     node._seq = next(_sequence)
     node._hooks = None
-    return Tensor._from_node(out, node, 0)
+    if out.__class__ is not _ndarray:
+        out = np.asarray(out)
+    t = _new(Tensor)
+    t._data = out
+    t._rg = True
+    t.grad_fn = node
+    t._grad = None
+    t._vc = None
+    t._base = None
+    t._view = None
+    t._out_nr = 0
+    t._meta = None
+    return t
 
 
 def record(node: Node, out, inputs):
