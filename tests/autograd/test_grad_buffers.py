@@ -153,3 +153,39 @@ def test_fresh_gradients_are_kept_without_a_copy():
         assert _kept_without_copy(direct=False)
     finally:
         engine.use_reference_engine(prev)
+
+
+def test_zero_dim_grad_accumulates_in_place_bit_for_bit():
+    # a 0-d leaf's second gradient is added by scalar arithmetic into the same array: the sum
+    # must be NumPy's for each dtype (rounding, overflow to inf), bfloat16 included
+    for dt, a, b in ((ember.float16, 0.1, 6.0e4), (ember.float32, 0.1, 3.0e38),
+                     (ember.float64, 0.1, 1e308), (ember.bfloat16, 0.1, 3.0e38)):
+        w = ember.tensor(1.0, dtype=dt, requires_grad=True)
+        (w * a).backward()
+        first = w.grad
+        view = first.view(1)
+        (w * b).backward()
+        npdt = first.numpy().dtype
+        want = np.array(a, npdt) + np.array(b, npdt)
+        assert w.grad is first and w.grad.dtype == dt
+        np.testing.assert_array_equal(first.numpy(), want)
+        assert view.tolist() == [float(want)]
+
+
+def test_saved_tensors_are_checked_one_by_one():
+    # the one-pass saved(): a change to the second saved input still raises, naming it
+    a = ember.tensor(2.0, requires_grad=True)
+    b = ember.tensor(3.0, requires_grad=True)
+    b2 = b.clone()
+    y = (a * 1) * b2
+    with ember.no_grad():
+        b2.add_(1)
+    try:
+        y.backward()
+    except RuntimeError as e:
+        assert "modified by an inplace operation" in str(e)
+        # (PyTorch's words for this case, checked against torch 2.13)
+        assert "[torch.FloatTensor []], which is output 0 of Clone, is at version 1; " \
+            "expected version 0 instead." in str(e)
+    else:
+        raise AssertionError("no error")
