@@ -950,7 +950,7 @@ def _tape(roots: list, root_grads: list, retain_graph: bool):
                             g = _reduce_array(g, shape, node, i)
                         if g.dtype is not dt and g.dtype != dt:
                             g = g.astype(dt)
-                if nxt._n_out == 1:    # _deliver() written out for one output
+                if nxt._n_out == 1:    # (_deliver_to_one_of for several outputs)
                     old = buffers.get(nxt, _UNSEEN)
                     if old is _UNSEEN:
                         buffers[nxt] = g
@@ -960,7 +960,7 @@ def _tape(roots: list, root_grads: list, retain_graph: bool):
                             buffers[nxt] = g if old is None else old + g
                         first = False
                 else:
-                    first = _deliver(buffers, nxt, nr, g)
+                    first = _deliver_to_one_of(buffers, nxt, nr, g)
                 s = nxt._seq
                 if s < 0:
                     if left is None:
@@ -1023,17 +1023,10 @@ def _count_left(node: Node, heap: list, buffers: dict) -> tuple:
     return left, order
 
 
-def _deliver(buffers: dict, node: Node, nr: int, g) -> bool:
-    """Add ``g`` (None adds nothing) to ``node``'s pending gradient for output ``nr``; whether
-    this reached ``node`` for the first time."""
-    if node._n_out == 1:
-        old = buffers.get(node, _UNSEEN)
-        if old is _UNSEEN:
-            buffers[node] = g
-            return True
-        if g is not None:
-            buffers[node] = g if old is None else old + g
-        return False
+def _deliver_to_one_of(buffers: dict, node: Node, nr: int, g) -> bool:
+    """Add ``g`` (None adds nothing) to the pending gradient of output ``nr`` of ``node``, a
+    node of several outputs (the tape walk has the one-output case written out); whether this
+    reached ``node`` for the first time."""
     buf = buffers.get(node)
     first = buf is None
     if first:
