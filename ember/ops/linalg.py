@@ -890,7 +890,7 @@ def linalg_cross(input: Tensor, other: Tensor, *, dim: int = -1, out=None) -> Te
     """``torch.linalg.cross``: cross product of 3-vectors along ``dim`` (broadcasting)."""
     a, b = input._data, other._data
     if a.ndim != b.ndim:
-        raise RuntimeError(f"linalg.cross: inputs must have the same number of dimensions.")
+        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
     k = wrap_dim(dim, a.ndim)
     if a.shape[k] != 3 or b.shape[k] != 3:
         raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got "
@@ -1424,19 +1424,49 @@ def _singular_error(A: np.ndarray, name: str) -> _LinAlgError:
                         "is singular.")
 
 
+def _per_matrix(fn, args: tuple, info_of) -> tuple:
+    """``fn(*args)`` on batches of matrices (of one batch shape) some of which may be singular
+    or not positive-definite, as the ``_ex`` functions want it: each matrix alone once the
+    batch fails, NaN where one fails (PyTorch leaves LAPACK's partial work there, documented
+    as undefined), and LAPACK's ``info`` for each (``info_of`` the failed matrix, > 0)."""
+    batch = args[0].shape[:-2]
+    try:
+        return fn(*args), np.zeros(batch, np.int32)
+    except np.linalg.LinAlgError:
+        pass
+    flat = [x.reshape((-1,) + x.shape[-2:]) for x in args]
+    info = np.zeros(flat[0].shape[0], np.int32)
+    res = np.full(flat[-1].shape, np.nan, flat[-1].dtype)
+    for i in range(info.shape[0]):
+        try:
+            res[i] = fn(*(x[i] for x in flat))
+        except np.linalg.LinAlgError:
+            info[i] = info_of(flat[0][i])
+    return res.reshape(args[-1].shape), info.reshape(batch)
+
+
 def inv(A: Tensor, *, out=None) -> Tensor:
     """The inverse of a square matrix (or a batch); LinAlgError when singular."""
-    _check_matrix(A, "linalg.inv")
-    try:
-        r = np.linalg.inv(A._data)
-    except np.linalg.LinAlgError:
-        raise _singular_error(A._data, "linalg.inv") from None
+    return _out(_inverse(A, "linalg.inv", True)[0], out, "inv")
+
+
+def _inverse(A: Tensor, name: str, check: bool) -> tuple:
+    """``inv`` and ``inv_ex``: the inverse and, unless ``check`` (raise instead), the info."""
+    _check_matrix(A, name)
+    info = None
+    if check:
+        try:
+            r = np.linalg.inv(A._data)
+        except np.linalg.LinAlgError:
+            raise _singular_error(A._data, name) from None
+    else:
+        r, info = _per_matrix(np.linalg.inv, (A._data,), _zero_pivot)
     if STATE.enabled and A._rg:
         node = LinalgInvExBackward0()
         t = record1(node, r, A)
         node.save_result(t)
-        return _out(t, out, "inv")
-    return _out(_wrap(r), out, "inv")
+        return t, info
+    return _wrap(r), info
 
 
 class LinalgInvExBackward0(Node):
@@ -1520,29 +1550,49 @@ class LinalgSlogdetBackward0(Node):
 def solve(A: Tensor, B: Tensor, *, left: bool = True, out=None) -> Tensor:
     """The solution X of ``A X = B`` (``X A = B`` with left=False); B may be a vector or a
     batch of either, broadcasting over batch dims."""
-    _check_matrix(A, "linalg.solve")
+    return _out(_solve(A, B, left, "linalg.solve", True)[0], out, "solve")
+
+
+def _solve_left(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.linalg.solve(a, b)
+
+
+def _solve_right(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    # X A = B is A^T X^T = B^T
+    return np.swapaxes(np.linalg.solve(np.swapaxes(a, -1, -2), np.swapaxes(b, -1, -2)), -1, -2)
+
+
+def _solve(A: Tensor, B: Tensor, left: bool, name: str, check: bool) -> tuple:
+    """``solve`` and ``solve_ex``: X and, unless ``check`` (raise instead), the info."""
+    _check_matrix(A, name)
     a, b = A._data, B._data
     if a.dtype != b.dtype:
-        raise RuntimeError(f"linalg.solve: Expected A and B to have the same dtype, but found "
+        raise RuntimeError(f"{name}: Expected A and B to have the same dtype, but found "
                            f"A of type {tname(A)} and B of type {tname(B)} instead")
     vector = b.ndim == 1 or (b.ndim == a.ndim - 1 and b.shape == a.shape[:-1])
     n = a.shape[-1]
     bm = b[..., None] if vector else b       # a vector is a column, even for XA = B
     if bm.shape[-2 if left else -1] != n:
         eq = "AX = B" if left else "XA = B"
-        raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation {eq} "
+        raise RuntimeError(f"{name}: Incompatible shapes of A and B for the equation {eq} "
                            f"({a.shape[-2]}x{a.shape[-1]} and {bm.shape[-2]}x{bm.shape[-1]})")
     batch = broadcast_shapes(a.shape[:-2], bm.shape[:-2])
     aa = np.broadcast_to(a, batch + a.shape[-2:])
     bb = np.broadcast_to(bm, batch + bm.shape[-2:])
-    try:
-        # X A = B is A^T X^T = B^T
-        x = np.linalg.solve(aa, bb) if left else \
-            np.swapaxes(np.linalg.solve(np.swapaxes(aa, -1, -2), np.swapaxes(bb, -1, -2)), -1, -2)
-    except np.linalg.LinAlgError:
-        where = "(Batch element 0): " if a.ndim > 2 else ""
-        raise _LinAlgError(f"torch.linalg.solve: {where}The solver failed because the input "
-                           "matrix is singular.") from None
+    fn = _solve_left if left else _solve_right
+    info = None
+    if check:
+        try:
+            x = fn(aa, bb)
+        except np.linalg.LinAlgError:
+            where = ""
+            if a.ndim > 2:     # PyTorch names the first singular matrix of a batch of A
+                bad = np.flatnonzero(_per_matrix(fn, (aa, bb), _zero_pivot)[1])
+                where = f"(Batch element {bad[0] if bad.size else 0}): "
+            raise _LinAlgError(f"torch.{name}: {where}The solver failed because the input "
+                               "matrix is singular.") from None
+    else:
+        x, info = _per_matrix(fn, (aa, bb), _zero_pivot)
     if vector:
         x = x[..., 0]
     x = np.ascontiguousarray(x)
@@ -1552,8 +1602,8 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True, out=None) -> Tensor:
         t = record2(node, x, A, B)
         node.save1(A)
         node.save_result(t)
-        return _out(t, out, "solve")
-    return _out(_wrap(x), out, "solve")
+        return t, info
+    return _wrap(x), info
 
 
 class LinalgSolveExBackward0(Node):

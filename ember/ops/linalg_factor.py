@@ -16,7 +16,8 @@ from ..autograd.grad_mode import STATE
 from ..autograd.graph import Node, record, record1
 from . import reduction as _rd
 from ._util import tname
-from .linalg import _check_matrix, _cname, _on, _SavesOutputs, solve
+from .linalg import (_check_matrix, _cname, _inverse, _on, _per_matrix, _SavesOutputs, _solve,
+                     solve)
 
 _wrap = Tensor._wrap
 
@@ -369,19 +370,28 @@ class LinalgSolveTriangularBackward0(Node):
 cholesky_ex_type = _rd._return_type("linalg_cholesky_ex", ("L", "info"))
 
 
+def _leading_minor(m: np.ndarray) -> int:
+    """The order of the first leading minor of ``m`` that is not positive-definite (LAPACK's
+    potrf info), or 0."""
+    for j in range(1, m.shape[-1] + 1):
+        try:
+            np.linalg.cholesky(m[:j, :j])
+        except np.linalg.LinAlgError:
+            return j
+    return 0
+
+
 def _not_pd(a: np.ndarray, name: str):
     """PyTorch's message naming the first leading minor that is not positive-definite."""
     from .linalg import _LinAlgError
     mats = a.reshape((-1,) + a.shape[-2:])
     for bi, m in enumerate(mats):
-        for j in range(1, m.shape[-1] + 1):
-            try:
-                np.linalg.cholesky(m[:j, :j])
-            except np.linalg.LinAlgError:
-                where = f"(Batch element {bi}): " if a.ndim > 2 else ""
-                return _LinAlgError(f"{name}: {where}The factorization could not be completed "
-                                    f"because the input is not positive-definite (the leading "
-                                    f"minor of order {j} is not positive-definite).")
+        j = _leading_minor(m)
+        if j:
+            where = f"(Batch element {bi}): " if a.ndim > 2 else ""
+            return _LinAlgError(f"{name}: {where}The factorization could not be completed "
+                                f"because the input is not positive-definite (the leading "
+                                f"minor of order {j} is not positive-definite).")
     return _LinAlgError(f"{name}: The factorization could not be completed because the input "
                         "is not positive-definite.")
 
@@ -389,14 +399,25 @@ def _not_pd(a: np.ndarray, name: str):
 def cholesky(A: Tensor, *, upper: bool = False, out=None) -> Tensor:
     """L (lower, or its transpose with ``upper``) with ``A = L L^H``, for Hermitian positive-
     definite A; only A's lower triangle is read."""
-    _check_matrix(A, "linalg.cholesky")
+    return _rd._out(_cholesky(A, upper, "linalg.cholesky", True)[0], out, "cholesky")
+
+
+def _cholesky(A: Tensor, upper: bool, name: str, check: bool) -> tuple:
+    """``cholesky`` and ``cholesky_ex``: L and, unless ``check`` (raise instead), the info."""
+    _check_matrix(A, name)
     d = A._data
     low = np.tril(d)
     sym = low + np.conj(np.swapaxes(np.tril(d, -1), -1, -2))
-    try:
-        L = np.linalg.cholesky(sym) if d.size else d.copy()
-    except np.linalg.LinAlgError:
-        raise _not_pd(sym, "linalg.cholesky") from None
+    info = None
+    if not d.size:
+        L = d.copy()
+    elif check:
+        try:
+            L = np.linalg.cholesky(sym)
+        except np.linalg.LinAlgError:
+            raise _not_pd(sym, name) from None
+    else:
+        L, info = _per_matrix(np.linalg.cholesky, (sym,), _leading_minor)
     L = L.astype(d.dtype, copy=False)
     if upper:
         L = np.ascontiguousarray(np.conj(np.swapaxes(L, -1, -2)))
@@ -405,15 +426,20 @@ def cholesky(A: Tensor, *, upper: bool = False, out=None) -> Tensor:
         node.upper = upper
         r = record1(node, L, A)
         node.save_result(r)
-        return _rd._out(r, out, "cholesky")
-    return _rd._out(_wrap(L), out, "cholesky")
+        return r, info
+    return _wrap(L), info
+
+
+def _info(A: Tensor, info) -> Tensor:
+    return _wrap(np.zeros(A._data.shape[:-2], np.int32) if info is None else info)
 
 
 def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False, out=None):
-    """``(L, info)``: ``cholesky`` with the LAPACK status (0: success); a matrix that is not
-    positive-definite raises here too (ember keeps no undefined result)."""
-    L = cholesky(A, upper=upper)
-    return cholesky_ex_type(L, _wrap(np.zeros(A._data.shape[:-2], np.int32)))
+    """``(L, info)``: ``cholesky`` with LAPACK's status for each matrix (0: success, k: the
+    leading minor of order k is not positive-definite, and L undefined: NaN here);
+    ``check_errors`` raises instead."""
+    L, info = _cholesky(A, upper, "linalg.cholesky_ex", check_errors)
+    return cholesky_ex_type(L, _info(A, info))
 
 
 class LinalgCholeskyExBackward0(Node):
@@ -500,16 +526,16 @@ solve_ex_type = _rd._return_type("linalg_solve_ex", ("result", "info"))
 
 
 def inv_ex(A: Tensor, *, check_errors: bool = False, out=None):
-    """``(inverse, info)``; a singular matrix raises here too (ember keeps no undefined
-    result)."""
-    from .linalg import inv
-    return inv_ex_type(inv(A), _wrap(np.zeros(A._data.shape[:-2], np.int32)))
+    """``(inverse, info)``: LAPACK's status for each matrix (0: success, k: the k-th pivot is
+    zero, and the inverse undefined: NaN here); ``check_errors`` raises instead."""
+    r, info = _inverse(A, "linalg.inv_ex", check_errors)
+    return inv_ex_type(r, _info(A, info))
 
 
 def solve_ex(A: Tensor, B: Tensor, *, left: bool = True, check_errors: bool = False, out=None):
-    """``(result, info)`` of ``linalg.solve``."""
-    return solve_ex_type(solve(A, B, left=left),
-                         _wrap(np.zeros(A._data.shape[:-2], np.int32)))
+    """``(result, info)`` of ``linalg.solve``, with ``inv_ex``'s info."""
+    r, info = _solve(A, B, left, "linalg.solve_ex", check_errors)
+    return solve_ex_type(r, _info(A, info))
 
 
 def matrix_power(A: Tensor, n: int, *, out=None) -> Tensor:

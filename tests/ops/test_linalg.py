@@ -283,10 +283,58 @@ def test_singular_matrices_raise_linalg_error():
     raises_alike(lambda lib, a: lib.linalg.inv(a), SING)
     raises_alike(lambda lib, a: lib.linalg.inv(a), np.zeros((2, 3, 3)))
     raises_alike(lambda lib, a: lib.linalg.solve(a, a), SING)
+    # the first singular matrix of a batch is named (batch element 1 here)
+    raises_alike(lambda lib, a: lib.linalg.solve(a, lib.ones(2, 2, dtype=a.dtype)), _EX_BATCH)
+    raises_alike(lambda lib, a: lib.linalg.solve(a[0], lib.ones(3, 2, 2, dtype=a.dtype)),
+                 _EX_BATCH[1:])
     raises_alike(lambda lib, a: lib.linalg.inv(a), SING[0])
     raises_alike(lambda lib, a: lib.linalg.det(a.long()), SING)
     with pytest.raises(ember.linalg.LinAlgError):
         ember.linalg.inv(ember.zeros(2, 2))
+
+
+# a batch whose second and fourth matrices fail: singular (a zero second pivot after
+# pivoting; all zero) and not positive-definite (leading minors of order 2; 1)
+_EX_BATCH = np.array([[[4.0, 1.0], [1.0, 3.0]], [[1.0, 2.0], [2.0, 4.0]],
+                      [[2.0, 0.5], [0.5, 1.0]], [[0.0, 0.0], [0.0, 0.0]]])
+_PD_BATCH = np.array([[[4.0, 1.0], [1.0, 3.0]], [[1.0, 2.0], [2.0, 1.0]],
+                      [[2.0, 0.5], [0.5, 1.0]], [[-1.0, 0.0], [0.0, 2.0]]])
+
+
+@pytest.mark.parametrize("name, fn, x", [
+    ("inv_ex", lambda lib, a, **kw: lib.linalg.inv_ex(a, **kw), _EX_BATCH),
+    ("solve_ex", lambda lib, a, **kw: lib.linalg.solve_ex(
+        a, lib.arange(6.0, dtype=a.dtype).view(2, 3), **kw), _EX_BATCH),
+    ("solve_ex right", lambda lib, a, **kw: lib.linalg.solve_ex(
+        a, lib.arange(6.0, dtype=a.dtype).view(3, 2), left=False, **kw), _EX_BATCH),
+    ("cholesky_ex", lambda lib, a, **kw: lib.linalg.cholesky_ex(a, **kw), _PD_BATCH),
+    ("cholesky_ex upper", lambda lib, a, **kw: lib.linalg.cholesky_ex(a, upper=True, **kw),
+     _PD_BATCH)])
+def test_ex_functions_report_info_instead_of_raising(name, fn, x):
+    for dt in (np.float64, np.float32):
+        e = fn(ember, ember.tensor(x.astype(dt)))
+        t = fn(torch, torch.tensor(x.astype(dt)))
+        assert e[1].dtype == ember.int32 and e[1].tolist() == t[1].tolist() != [0] * 4
+        ok = t[1].numpy() == 0
+        np.testing.assert_allclose(e[0].numpy()[ok], t[0].numpy()[ok], rtol=1e-6)
+        # where LAPACK failed, PyTorch's result is undefined (its partial work): NaN here
+        assert np.isnan(e[0].numpy()[~ok]).all()
+        for i in range(4):     # each matrix alone: the same info, as a 0-d tensor
+            ei, ti = fn(ember, ember.tensor(x[i])), fn(torch, torch.tensor(x[i]))
+            assert ei[1].shape == () and ei[1].item() == ti[1].item()
+    raises_alike(lambda lib, a: fn(lib, a, check_errors=True), x)
+    raises_alike(lambda lib, a: fn(lib, a, check_errors=True), x[1] if "chol" not in name
+                 else x[3])
+
+
+def test_inv_ex_records_its_node_and_differentiates_where_invertible():
+    x = torch.tensor(_EX_BATCH[:1], requires_grad=True)
+    y = ember.tensor(_EX_BATCH[:1], requires_grad=True)
+    (torch.linalg.inv_ex(x).inverse.sum()).backward()
+    r = ember.linalg.inv_ex(y)
+    assert type(r.inverse.grad_fn).__name__ == "LinalgInvExBackward0"
+    r.inverse.sum().backward()
+    np.testing.assert_allclose(y.grad.numpy(), x.grad.numpy(), rtol=1e-12)
 
 
 @pytest.mark.parametrize("ord", [None, "fro", "nuc", 1, -1, 2, -2, float("inf"), -float("inf"),
