@@ -14,6 +14,10 @@ from ._dtype import (bfloat16, bool_ as bool, complex64, complex128, dtype, finf
                      promote_types, result_type, set_default_dtype, uint8, can_cast)
 from ._size import Size, device
 from ._tensor import Tensor
+# the legacy typed constructors of old tutorials (torch.FloatTensor([1, 2]), x.type(...))
+from ._legacy import (BFloat16Tensor, BoolTensor, ByteTensor, CharTensor, DoubleTensor,
+                      FloatTensor, HalfTensor, IntTensor, LongTensor, ShortTensor,
+                      set_default_tensor_type, tensortype)
 from . import _methods  # binds Tensor methods and operators
 from ._interop import from_dlpack  # (and binds the operators' NumPy-array rules)
 from . import autograd

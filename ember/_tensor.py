@@ -7,7 +7,7 @@ import numpy as np
 
 from . import _dtype
 from ._dtype import dtype as _DType, from_np
-from ._size import CPU, Size, check_device, check_factory_device
+from ._size import CPU, Size, check_device
 from ._autograd_state import STATE
 from ._dtype import kind as _kind
 
@@ -63,20 +63,26 @@ class Tensor:
     __array_priority__ = 1000
 
     # -- construction ----------------------------------------------------------------------
+    def __new__(cls, *args, dtype=None, device=None):
+        # Tensor(other) aliases ``other`` (a view, in its own dtype), as PyTorch's legacy
+        # constructor does; __init__ then leaves the alias as it is
+        if cls is Tensor and len(args) == 1 and isinstance(args[0], Tensor):
+            from ._legacy import legacy_data, _alias
+            return _alias(legacy_data(args, _dtype.get_default_dtype(), device))
+        return _new(cls)
+
     def __init__(self, *args, dtype=None, device=None) -> None:
         """Legacy constructor: ``Tensor(data)`` copies as the default dtype, ``Tensor(2, 3)``
-        allocates an uninitialised tensor of that shape."""
-        from .ops import creation
-        check_factory_device(device)
-        dt = dtype if dtype is not None else _dtype.get_default_dtype()
-        if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
-            a = args[0]
-            if isinstance(a, Size):
-                data = np.empty(tuple(a), dt.np)
-            else:
-                data = creation._to_array(a, dt, copy=True)
+        allocates an uninitialised tensor of that shape, ``Tensor()`` is empty and
+        ``Tensor(other)`` an alias of ``other`` (see ``ember/_legacy.py``)."""
+        if len(args) == 1 and isinstance(args[0], Tensor):
+            if type(self) is Tensor:
+                return
+            data = args[0]._data
         else:
-            data = np.empty(creation._shape_arg(args), dt.np)
+            from ._legacy import legacy_data
+            data = legacy_data(args, dtype if dtype is not None else
+                               _dtype.get_default_dtype(), device)
         _init_fields(self, data)
 
     @staticmethod
@@ -431,12 +437,9 @@ class Tensor:
         """Without arguments: the legacy type name (``torch.FloatTensor``); else a cast."""
         if dtype is None:
             return "torch." + self.dtype._legacy
-        if isinstance(dtype, str):
-            name = dtype.rsplit(".", 1)[-1]
-            matches = [d for d in _dtype._ALL if d._legacy == name]
-            if not matches:
-                raise ValueError(f"invalid type: '{dtype}'")
-            dtype = matches[0]
+        if not isinstance(dtype, _DType):
+            from ._legacy import type_dtype
+            dtype = type_dtype(dtype)    # a legacy type (torch.FloatTensor) or its name
         return self.to(dtype)
 
     def type_as(self, other: "Tensor") -> "Tensor":
@@ -493,6 +496,12 @@ class Tensor:
     def new_tensor(self, data, dtype=None, device=None, requires_grad: bool = False) -> "Tensor":
         from .ops.creation import tensor
         return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new(self, *args, device=None) -> "Tensor":
+        """Legacy: ``x.new(2, 3)`` uninitialised, ``x.new([1, 2])`` a copy, ``x.new()`` empty,
+        in ``x``'s dtype."""
+        from ._legacy import new
+        return new(self, *args, device=device)
 
     def new_zeros(self, *size, dtype=None, device=None, requires_grad: bool = False):
         from .ops.creation import zeros

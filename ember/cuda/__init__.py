@@ -4,6 +4,21 @@ calls are accepted and do nothing, and whatever needs a device raises PyTorch's
 from __future__ import annotations
 
 from . import amp
+from .. import _dtype
+from .._legacy import legacy_type
+
+# The legacy typed constructors, which a CPU-only build names but cannot make: calling one
+# raises PyTorch's TypeError, converting to one its RuntimeError.
+FloatTensor = legacy_type("FloatTensor", _dtype.float32, "torch.cuda")
+DoubleTensor = legacy_type("DoubleTensor", _dtype.float64, "torch.cuda")
+HalfTensor = legacy_type("HalfTensor", _dtype.float16, "torch.cuda")
+BFloat16Tensor = legacy_type("BFloat16Tensor", _dtype.bfloat16, "torch.cuda")
+ByteTensor = legacy_type("ByteTensor", _dtype.uint8, "torch.cuda")
+CharTensor = legacy_type("CharTensor", _dtype.int8, "torch.cuda")
+ShortTensor = legacy_type("ShortTensor", _dtype.int16, "torch.cuda")
+IntTensor = legacy_type("IntTensor", _dtype.int32, "torch.cuda")
+LongTensor = legacy_type("LongTensor", _dtype.int64, "torch.cuda")
+BoolTensor = legacy_type("BoolTensor", _dtype.bool_, "torch.cuda")
 
 __all__ = ["amp", "is_available", "device_count", "is_initialized", "is_bf16_supported",
            "is_tf32_supported", "manual_seed", "manual_seed_all", "seed", "seed_all",
