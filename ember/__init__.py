@@ -57,6 +57,8 @@ contiguous_format = preserve_format = channels_last = None
 from .ops.creation import (arange, as_tensor, asarray, empty, empty_like, eye, from_numpy,
                            full, full_like, linspace, logspace, ones, ones_like, scalar_tensor,
                            tensor, tril_indices, triu_indices, zeros, zeros_like)
+# PyTorch's deprecated torch.range (end included); it shadows the builtin in this module only
+from .ops.creation import range_ as range
 
 # --- pointwise (ember/ops/pointwise.py)
 from .ops.pointwise import (

@@ -203,6 +203,13 @@ class Tensor:
         return self
 
     @property
+    def volatile(self) -> bool:
+        """Removed with ``Variable`` in PyTorch 0.4: always False, with PyTorch's warning."""
+        warnings.warn("volatile was removed (Variable.volatile is always False)", UserWarning,
+                      stacklevel=2)
+        return False
+
+    @property
     def is_leaf(self) -> bool:
         return self.grad_fn is None
 

@@ -151,3 +151,30 @@ def test_matches_torch_where_defined():
         e, t = f(ember), f(torch)
         assert str(e.dtype) == str(t.dtype) and tuple(e.shape) == tuple(t.shape)
         assert e.tolist() == t.tolist()
+
+
+def test_variable_is_a_detached_leaf_sharing_memory():
+    from ember.autograd import Variable
+    assert repr(Variable) == "<class 'torch.autograd.variable.Variable'>"
+    t = ember.ones(2)
+    v = Variable(t, requires_grad=True)
+    assert type(v) is ember.Tensor and v is not t and v.is_leaf and v.requires_grad
+    assert np.shares_memory(v.detach().numpy(), t.numpy()) and not t.requires_grad
+    assert isinstance(t, Variable) and not isinstance([1], Variable)
+    (v * 2).sum().backward()
+    assert v.grad.tolist() == [2.0, 2.0] and t.grad is None
+    w = Variable(ember.ones(2, requires_grad=True) * 2)       # detached from its graph
+    assert w.grad_fn is None and not w.requires_grad
+    assert Variable().shape == (0,)
+    assert Variable(ember.tensor([1, 2])).dtype is ember.int64
+    with pytest.raises(TypeError, match="Variable data has to be a tensor, but got list"):
+        Variable([1, 2])
+    with pytest.raises(RuntimeError, match="Only Tensors of floating point and complex dtype"):
+        Variable(ember.tensor([1, 2]), requires_grad=True)
+    with pytest.warns(UserWarning, match="volatile was removed and now has no effect"):
+        Variable(t, volatile=True)
+    with pytest.warns(UserWarning), pytest.raises(ValueError, match="can't be volatile and "
+                                                                    "require_grad"):
+        Variable(t, True, True)
+    with pytest.warns(UserWarning, match=r"volatile was removed \(Variable.volatile is always"):
+        assert t.volatile is False

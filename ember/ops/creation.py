@@ -256,16 +256,30 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     return _finish(data, requires_grad)
 
 
-def range_(start=0, end=None, step=1, *, dtype=None, device=None,
+def range_(start, end=None, step=1, *, dtype=None, layout=None, device=None,
            requires_grad: bool = False) -> Tensor:
-    """Deprecated ``torch.range``: includes ``end``."""
+    """Deprecated ``torch.range``: ``start`` to ``end`` inclusive by ``step``, in the default
+    floating dtype unless ``dtype`` is given (exported as ``ember.range``)."""
     warnings.warn("torch.range is deprecated and will be removed in a future release because "
                   "its behavior is inconsistent with Python's range builtin. Instead, use "
                   "torch.arange, which produces values in [start, end).", UserWarning,
                   stacklevel=2)
-    n = int(math.floor((end - start) / step)) + 1
+    if end is None:
+        raise TypeError('range() missing 1 required positional arguments: "end"')
+    check_factory_device(device)
+    start, end, step = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     dt = dtype or _dtype.get_default_dtype()
-    return _finish((start + np.arange(n) * step).astype(dt.np), requires_grad)
+    if dt is _dtype.bool_:
+        raise NotImplementedError('"range_cpu" not implemented for \'Bool\'')
+    n = int(math.floor((end - start) / step)) + 1
+    exact = not dt.is_floating_point and all(isinstance(v, int) for v in (start, end, step))
+    # start + i * step, in double (int64 for integers), rounded once to the dtype
+    data = (start + np.arange(n, dtype=np.int64 if exact else np.float64) * step).astype(dt.np)
+    return _finish(data, requires_grad)
 
 
 def _type_name(v) -> str:
