@@ -33,8 +33,6 @@ __all__ = ["Node", "AccumulateGrad", "RemovableHandle"]
 # Creation order: the engine runs ready nodes latest-first, as PyTorch does.
 _sequence = itertools.count()
 _NO_EDGE = (None, 0)
-_ndarray = np.ndarray
-_new = object.__new__
 
 _SECOND_TIME = (
     "Trying to backward through the graph a second time (or directly access saved tensors "
@@ -395,8 +393,8 @@ def record1(node: Node, out, a):
 
 def record2(node: Node, out, a, b):
     """Attach ``node`` with two inputs (either may be a Python number or a constant tensor)."""
-    # edge(), _meta_of(), _accumulator() and Tensor._from_node() written out: every binary op
-    # of a graph comes through here (a scalar graph's op spends half its time in this function)
+    # edge(), _meta_of() and _accumulator() written out: every binary op of a graph comes
+    # through here (a scalar graph's op spends half its time in this function)
     if (a.__class__ is Tensor or isinstance(a, Tensor)) and a._rg:
         fn = a.grad_fn
         if fn is not None:
@@ -427,19 +425,7 @@ def record2(node: Node, out, a, b):
     node._result = None
     node._seq = next(_sequence)
     node._hooks = None
-    if out.__class__ is not _ndarray:
-        out = np.asarray(out)
-    t = _new(Tensor)
-    t._data = out
-    t._rg = True
-    t.grad_fn = node
-    t._grad = None
-    t._vc = None
-    t._base = None
-    t._view = None
-    t._out_nr = 0
-    t._meta = None
-    return t
+    return Tensor._from_node(out, node, 0)
 
 
 def record(node: Node, out, inputs):
