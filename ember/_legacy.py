@@ -5,8 +5,8 @@ CPU-only build names but cannot make), and ``set_default_tensor_type``.
 Old tutorials and course slides are written with them: ``torch.FloatTensor([[1, 2]])``,
 ``x.type(torch.LongTensor)``, ``isinstance(x, torch.FloatTensor)``. Their rules differ from
 ``torch.tensor``'s: a list or array is copied into the class's dtype, integers are a shape
-(``FloatTensor(2, 3)`` is uninitialised), no argument is an empty 1-d tensor, and a tensor is
-aliased, not copied (a typed class wants the tensor in its own dtype)."""
+(``FloatTensor(2, 3)``: zeros, as ember's ``empty``), no argument is an empty 1-d tensor,
+and a tensor is aliased, not copied (a typed class wants the tensor in its own dtype)."""
 from __future__ import annotations
 
 import warnings
@@ -56,13 +56,13 @@ def legacy_data(args: tuple, dt, device):
                                f"{dev.type} was passed")
     check_factory_device(device)
     if not args:
-        return np.empty((0,), dt.np)
+        return np.zeros((0,), dt.np)
     if len(args) == 1:
         a = args[0]
         if isinstance(a, Tensor):
             return a
         if isinstance(a, Size):
-            return np.empty(tuple(a), dt.np)
+            return np.zeros(tuple(a), dt.np)
         if not _is_size(a):
             if isinstance(a, str):
                 raise TypeError("new(): invalid data type 'str'")
@@ -74,7 +74,7 @@ def legacy_data(args: tuple, dt, device):
     if not all(_is_size(a) for a in args):
         raise TypeError(f"new() received an invalid combination of arguments - got "
                         f"({', '.join(_pyname(a) for a in args)}), {_SIGNATURES}")
-    return np.empty(creation._shape_arg(args), dt.np)
+    return np.zeros(creation._shape_arg(args), dt.np)
 
 
 def _alias(t: Tensor) -> Tensor:
@@ -93,7 +93,7 @@ def _typed(args: tuple, dt, device) -> Tensor:
 
 
 def new(self: Tensor, *args, device=None) -> Tensor:
-    """``x.new(...)``: the legacy constructor in ``x``'s dtype (``x.new(2, 3)`` uninitialised,
+    """``x.new(...)``: the legacy constructor in ``x``'s dtype (``x.new(2, 3)`` zeros,
     ``x.new([1, 2])`` a copy of the data, ``x.new()`` empty)."""
     return _typed(args, self.dtype, device)
 

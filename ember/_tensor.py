@@ -73,7 +73,7 @@ class Tensor:
 
     def __init__(self, *args, dtype=None, device=None) -> None:
         """Legacy constructor: ``Tensor(data)`` copies as the default dtype, ``Tensor(2, 3)``
-        allocates an uninitialised tensor of that shape, ``Tensor()`` is empty and
+        allocates a tensor of that shape (zeros, as ``empty``), ``Tensor()`` is empty and
         ``Tensor(other)`` an alias of ``other`` (see ``ember/_legacy.py``)."""
         if len(args) == 1 and isinstance(args[0], Tensor):
             if type(self) is Tensor:
@@ -505,7 +505,7 @@ class Tensor:
         return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
     def new(self, *args, device=None) -> "Tensor":
-        """Legacy: ``x.new(2, 3)`` uninitialised, ``x.new([1, 2])`` a copy, ``x.new()`` empty,
+        """Legacy: ``x.new(2, 3)`` zeros, ``x.new([1, 2])`` a copy, ``x.new()`` empty,
         in ``x``'s dtype."""
         from ._legacy import new
         return new(self, *args, device=device)

@@ -151,6 +151,12 @@ def _exp_neg_square(x: np.ndarray) -> np.ndarray:
     return np.exp(-(s * s)) * np.exp((s - x) * (s + x))
 
 
+def _exp_square(x: np.ndarray) -> np.ndarray:
+    """exp(x^2) to ~1 ulp, split as ``_exp_neg_square`` (inf for |x| inf)."""
+    s = (x.view(np.uint64) & _HI26).view(np.float64)
+    return np.exp(s * s) * np.exp(np.where(np.isinf(x), 0.0, (x - s) * (x + s)))
+
+
 def _erf_small(x: np.ndarray, fit: _ErfFit) -> np.ndarray:
     """erf(x) for |x| < 1 (garbage, but no error, elsewhere)."""
     if fit.small is None:
@@ -158,9 +164,11 @@ def _erf_small(x: np.ndarray, fit: _ErfFit) -> np.ndarray:
     return x * _horner(fit.small, x * x * 2 - 1)
 
 
-def _erfc_tail(x: np.ndarray, fit: _ErfFit) -> np.ndarray:
-    """erfc(x) for float64 x >= 0.5 (0 once it underflows; NaN stays NaN)."""
-    x = np.minimum(x, 30.0)
+def _erfc_tail(x: np.ndarray, fit: _ErfFit, scaled: bool = False) -> np.ndarray:
+    """erfc(x) for float64 x >= 0.5 (0 once it underflows; NaN stays NaN); with ``scaled``,
+    erfcx(x) = exp(x^2) erfc(x), the fits without their exp(-x^2) factor."""
+    if not scaled:
+        x = np.minimum(x, 30.0)
     out = np.full_like(x, np.nan)
     for lo, hi, inv, coef in fit.pieces:
         idx = np.flatnonzero((x >= lo) & (x < hi) if hi != math.inf else (x >= lo))
@@ -171,10 +179,11 @@ def _erfc_tail(x: np.ndarray, fit: _ErfFit) -> np.ndarray:
             s = 1 / (xs * xs)
             slo, shi = 1 / (hi * hi), 1 / (lo * lo)
             t = (s - (slo + shi) / 2) * (2 / (shi - slo))
-            out[idx] = _horner(coef, t) / xs * _exp_neg_square(xs)
+            r = _horner(coef, t) / xs
         else:
             t = (xs - (lo + hi) / 2) * (2 / (hi - lo))
-            out[idx] = _horner(coef, t) * _exp_neg_square(xs)
+            r = _horner(coef, t)
+        out[idx] = r if scaled else r * _exp_neg_square(xs)
     return out
 
 
@@ -215,6 +224,32 @@ def _erfc_np(d: np.ndarray) -> np.ndarray:
         if big.size:
             e = _erfc_tail(ax[big], fit)
             out[big] = np.where(x[big] < 0, 2 - e, e)
+        return out.reshape(d.shape).astype(d.dtype, copy=False)
+    finally:
+        _quiet_off(tok)
+
+
+def _erfcx_np(d: np.ndarray) -> np.ndarray:
+    """erfcx(x) = exp(x^2) erfc(x) of a float array, computed in float64: the erfc fits
+    without their Gaussian factor for x >= 0.5 (so no underflow), exp(x^2) erfc(x) below, and
+    2 exp(x^2) - erfcx(-x) for x <= -0.5 (inf once exp(x^2) overflows)."""
+    fit = _FIT64
+    tok = _quiet_on(_QUIET)
+    try:
+        x = np.asarray(d, dtype=np.float64).reshape(-1)
+        out = np.full_like(x, np.nan)
+        ax = np.abs(x)
+        mid = np.flatnonzero(ax < 0.5)
+        if mid.size:
+            xm = x[mid]
+            out[mid] = (1 - _erf_small(xm, fit)) * _exp_square(xm)
+        hi = np.flatnonzero(x >= 0.5)
+        if hi.size:
+            out[hi] = _erfc_tail(x[hi], fit, scaled=True)
+        lo = np.flatnonzero(x <= -0.5)
+        if lo.size:
+            xl = x[lo]
+            out[lo] = 2 * _exp_square(xl) - _erfc_tail(-xl, fit, scaled=True)
         return out.reshape(d.shape).astype(d.dtype, copy=False)
     finally:
         _quiet_off(tok)
@@ -307,24 +342,31 @@ def _xlogy_np(x, y):
 
 def xlogy(input, other, *, out=None) -> Tensor:
     """``input * log(other)``, 0 where input is 0 (unless other is NaN)."""
+    return _xlog_pair(input, other, _xlogy_np, "xlogy", "xlogy_cpu",
+                      (XlogyBackward0, XlogyBackward1, XlogyBackward2), out)
+
+
+def _xlog_pair(input, other, np_fn, fname: str, kernel: str, nodes: tuple, out) -> Tensor:
+    """xlogy and xlog1py: ``np_fn`` of the promoted operands, recording ``nodes`` (two
+    tensors; a number and a tensor; a tensor and a number)."""
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
-        raise _type_error("xlogy", input)
-    x, y = _float_pair(input, other, real="xlogy_cpu")
-    r = _call_broadcast(_xlogy_np, x, y)
+        raise _type_error(fname, input)
+    x, y = _float_pair(input, other, real=kernel)
+    r = _call_broadcast(np_fn, x, y)
     if STATE.enabled and (isinstance(input, Tensor) and input._rg or
                           isinstance(other, Tensor) and other._rg):
         if not isinstance(input, Tensor):
-            node = XlogyBackward1()
+            node = nodes[1]()
             node.scalar = scalar_value(input)
             t = record1(node, r, other)
             node.save1(other)
         elif not isinstance(other, Tensor):
-            node = XlogyBackward2()
+            node = nodes[2]()
             node.scalar = scalar_value(other)
             t = record1(node, r, input)
             node.save1(input)
         else:
-            node = XlogyBackward0()
+            node = nodes[0]()
             t = record2(node, r, input, other)
             node.save2(input, other)
         return _out(t, out)
@@ -398,6 +440,207 @@ class LogitBackward0(Node):
         if self.eps is None:
             return g,
         return anp.where((x < self.eps) | (x > 1 - self.eps), 0.0, g),
+
+
+# =============================================================================================
+# torch.special's own functions (ember/special.py is the namespace)
+# =============================================================================================
+def _special_unary(input, fname: str, np_fn, node_cls, keep_input: bool,
+                   keep_result: bool) -> Tensor:
+    """A real function of torch.special, computed in float64 and rounded to the input's
+    floating dtype (integers give the default dtype); the node keeps the input and/or the
+    result its formula reads."""
+    d = _real_fdata(input, fname, f"{fname}_cpu")
+    work = d.astype(np.float64) if d.dtype != np.float64 else d
+    tok = _quiet_on(_QUIET)
+    try:
+        r = np.asarray(np_fn(work)).astype(d.dtype, copy=False)
+    finally:
+        _quiet_off(tok)
+    if STATE.enabled and input._rg:
+        node = node_cls()
+        t = record1(node, r, input)
+        if keep_input:
+            node.save1(input)
+        if keep_result:
+            node.save_result(t)
+        return t
+    return _wrap(r)
+
+
+def _entr_np(x):
+    r = -x * np.log(x)
+    r = np.where(x == 0, 0.0, r)
+    return np.where(x < 0, -np.inf, r)
+
+
+def entr(input: Tensor) -> Tensor:
+    """Elementwise entropy ``-x log(x)``: 0 at 0, -inf below 0."""
+    return _special_unary(input, "entr", _entr_np, SpecialEntrBackward0, True, False)
+
+
+class SpecialEntrBackward0(Node):
+    __slots__ = ()
+    _saved_names = ("self",)
+
+    def backward(self, grad):          # -(1 + log x)
+        x, = self.saved()
+        return grad * -(anp.log(x) + 1),
+
+
+def erfcx(input: Tensor) -> Tensor:
+    """The scaled complementary error function ``exp(x^2) erfc(x)``, without its overflow
+    and underflow."""
+    return _special_unary(input, "erfcx", _erfcx_np, SpecialErfcxBackward0, True, True)
+
+
+class SpecialErfcxBackward0(Node):
+    __slots__ = ()
+    _saved_names = ("self",)
+
+    def backward(self, grad):          # 2 x erfcx(x) - 2 / sqrt(pi)
+        x, = self.saved()
+        return grad * (2 * x * self.result() - _TWO_OVER_SQRT_PI),
+
+
+def _exp_neg_half_square(x: np.ndarray) -> np.ndarray:
+    """exp(-x^2 / 2) to ~1 ulp, split as ``_exp_neg_square``."""
+    s = (x.view(np.uint64) & _HI26).view(np.float64)
+    return np.exp(-(s * s) / 2) * np.exp(np.where(np.isinf(x), 0.0, (s - x) * (s + x)) / 2)
+
+
+def _log_ndtr_np(x):
+    # log Phi(x): through erfcx in the lower tail (where Phi underflows); above, log1p of
+    # -Phi(-x), which for x > 3 is erfcx(x / sqrt 2) exp(-x^2 / 2) / 2 (erfc of the rounded
+    # x / sqrt 2 would carry its rounding into the tail, magnified 2 x^2 / 2 times)
+    t = x * (1 / math.sqrt(2))
+    low = x < -1
+    up = x > 3
+    tl = np.where(low, t, 0.0)
+    tail = np.log(_erfcx_np(-tl) / 2) - tl * tl
+    xu = np.where(up, x, 0.0)
+    upper = _erfcx_np(np.where(up, t, 0.0)) * _exp_neg_half_square(xu) / 2
+    mid = _erfc_np(np.where(low | up, 0.0, t)) / 2
+    return np.where(low, tail, np.log1p(-np.where(up, upper, mid)))
+
+
+def log_ndtr(input: Tensor) -> Tensor:
+    """``log`` of the standard normal CDF, accurate far into the lower tail."""
+    return _special_unary(input, "log_ndtr", _log_ndtr_np, SpecialLogNdtrBackward0, True,
+                          True)
+
+
+class SpecialLogNdtrBackward0(Node):
+    __slots__ = ()
+    _saved_names = ("self",)
+
+    def backward(self, grad):          # phi(x) / Phi(x) = exp(-x^2 / 2 - log Phi(x)) / sqrt(2 pi)
+        x, = self.saved()
+        return grad * (anp.exp(-(x * x) / 2 - self.result()) * (1 / math.sqrt(2 * math.pi))),
+
+
+def _ndtri_np(p):
+    """Phi^-1(p) in float64. Near the centre it solves erf(x / sqrt 2) / 2 = p - 0.5 (p - 0.5
+    is exact there, and erf keeps its relative accuracy near 0); in the tails it solves
+    log Phi(x) = log q for q = min(p, 1 - p) (1 - p is exact for p >= 0.5), which stays
+    accurate far out (q = 1e-300). Both start from Abramowitz and Stegun's 26.2.23 (error
+    < 4.5e-4) and take Newton steps (quadratic: 4.5e-4 -> 1e-7 -> 1e-14 -> exact)."""
+    q = np.where(p > 0.5, 1 - p, p)
+    inner = (q > 0) & (q <= 0.5)
+    qs = np.where(inner, q, 0.25)
+    t = np.sqrt(-2 * np.log(qs))
+    x = -(t - (2.515517 + t * (0.802853 + t * 0.010328)) /
+          (1 + t * (1.432788 + t * (0.189269 + t * 0.001308))))
+    centre = qs > 0.2
+    y = np.where(centre, np.where(p > 0.5, 0.5 - p, p - 0.5), 0.0)    # = q - 0.5, exactly
+    target = np.log(qs)
+    for _ in range(5):
+        lg = _log_ndtr_np(x)
+        tail_step = (lg - target) * math.sqrt(2 * math.pi) * np.exp(x * x / 2 + lg)
+        centre_step = (_erf_np(x * (1 / math.sqrt(2))) / 2 - y) * math.sqrt(2 * math.pi) * \
+            np.exp(x * x / 2)
+        x = x - np.where(centre, centre_step, tail_step)
+    x = np.where(p > 0.5, -x, x)
+    x = np.where(p == 0.5, 0.0, x)
+    x = np.where(q == 0, np.where(p > 0.5, np.inf, -np.inf), x)
+    return np.where((p < 0) | (p > 1) | np.isnan(p), np.nan, x)
+
+
+def ndtri(input: Tensor) -> Tensor:
+    """The inverse of the standard normal CDF (the normal quantile function)."""
+    return _special_unary(input, "ndtri", _ndtri_np, SpecialNdtriBackward0, False, True)
+
+
+class SpecialNdtriBackward0(Node):
+    __slots__ = ()
+
+    def backward(self, grad):          # sqrt(2 pi) exp(x^2 / 2), x the result
+        r = self.result()
+        return grad * (anp.exp(r * r / 2) * math.sqrt(2 * math.pi)),
+
+
+def ndtr(input: Tensor) -> Tensor:
+    """The standard normal CDF, as PyTorch composes it: ``(1 + erf(x / sqrt 2)) * 0.5`` (its
+    graph: MulBackward1, AddBackward1, ErfBackward0, MulBackward1)."""
+    from .composite import _add_scalar, _mul_scalar
+    if not isinstance(input, Tensor):
+        raise _type_error("special_ndtr", input)
+    d = _real_fdata(input, "ndtr", "erf_vml_cpu")      # (erf's refusal of complex input)
+    if d is not input._data:           # an integer tensor: the default float dtype
+        input = Tensor._wrap(d)
+    return _mul_scalar(_add_scalar(erf(_mul_scalar(input, 1 / math.sqrt(2))), 1.0), 0.5)
+
+
+def _xlog1py_np(x, y):
+    dt = _res_dtype(x, y)
+    xa, ya = np.asarray(x, dt), np.asarray(y, dt)
+    r = xa * np.log1p(ya)
+    return np.where((xa == 0) & ~np.isnan(ya), 0, r).astype(dt, copy=False)
+
+
+def xlog1py(input, other) -> Tensor:
+    """``input * log1p(other)``, 0 where input is 0 (unless other is NaN)."""
+    return _xlog_pair(input, other, _xlog1py_np, "special_xlog1py", "xlog1py_cpu",
+                      (SpecialXlog1PyBackward0, SpecialXlog1PyBackward1,
+                       SpecialXlog1PyBackward2), None)
+
+
+class SpecialXlog1PyBackward0(Node):
+    __slots__ = ()
+    _saved_names = ("self", "other")
+
+    def backward(self, grad):          # log1p(b) (0 where a == 0 and b <= -1), a / (1 + b)
+        a, b = self.saved(like=grad)
+        fa, fb = self.next_functions
+        ga = gb = None
+        if fa[0] is not None:
+            ga = grad * anp.where((a == 0) & (b <= -1), 0.0, anp.log1p(b))
+        if fb[0] is not None:
+            gb = grad * a / (1 + b)
+        return ga, gb
+
+
+class SpecialXlog1PyBackward1(Node):
+    """xlog1py(number, tensor): d/db = c / (1 + b)."""
+
+    __slots__ = ("scalar",)
+    _saved_names = ("other",)
+
+    def backward(self, grad):
+        b, = self.saved(like=grad)
+        return grad * self.scalar / (1 + b),
+
+
+class SpecialXlog1PyBackward2(Node):
+    """xlog1py(tensor, number): d/da = log1p(c) (0 where a == 0 and c <= -1)."""
+
+    __slots__ = ("scalar",)
+    _saved_names = ("self",)
+
+    def backward(self, grad):
+        a, = self.saved()
+        c = self.scalar
+        return grad * anp.where((a == 0) & (c <= -1), 0.0, anp.log1p(anp.full_like(a, c))),
 
 
 # =============================================================================================
