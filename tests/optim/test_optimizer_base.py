@@ -11,7 +11,8 @@ import ember
 from ember.optim.optimizer import (register_optimizer_step_post_hook,
                                    register_optimizer_step_pre_hook)
 
-ALL = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam"]
+ALL = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam",
+       "Rprop", "ASGD"]
 KW = {"SGD": dict(lr=0.1, momentum=0.9), "RMSprop": dict(momentum=0.5, centered=True),
       "Adam": dict(amsgrad=True)}
 
@@ -250,7 +251,8 @@ FLAT_CASES = [("Adam", dict()), ("Adam", dict(amsgrad=True, weight_decay=0.1)),
               ("Adamax", dict(weight_decay=0.1)),
               ("NAdam", dict(weight_decay=0.1, decoupled_weight_decay=True)),
               ("NAdam", dict(weight_decay=0.1)),
-              ("RAdam", dict(weight_decay=0.1, maximize=True))]
+              ("RAdam", dict(weight_decay=0.1, maximize=True)),
+              ("Rprop", dict(maximize=True))]
 
 
 @pytest.mark.parametrize("name,kw", FLAT_CASES)

@@ -47,6 +47,11 @@ CASES = [
     ("RAdam", dict(lr=0.01, betas=(0.8, 0.9), weight_decay=0.1)),
     ("RAdam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True, maximize=True)),
     ("RAdam", dict(lr=0.01, betas=(0.4, 0.6))),
+    ("Rprop", dict()),
+    ("Rprop", dict(lr=0.05, etas=(0.3, 1.5), step_sizes=(1e-3, 0.2), maximize=True)),
+    ("ASGD", dict()),
+    ("ASGD", dict(lr=0.05, lambd=0.01, alpha=0.6, t0=5, weight_decay=0.1)),
+    ("ASGD", dict(lr=0.02, t0=0, maximize=True)),
 ]
 IDS = [f"{n}-{'-'.join(f'{k}={v}' for k, v in kw.items()) or 'defaults'}" for n, kw in CASES]
 
@@ -116,7 +121,7 @@ def test_params_without_grad_are_skipped(name, kw):
 
 
 @pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta",
-                                  "Adamax", "NAdam", "RAdam"])
+                                  "Adamax", "NAdam", "RAdam", "Rprop", "ASGD"])
 def test_complex_parameters(name):
     kw = {"lr": 0.01, "momentum": 0.9} if name in ("SGD", "RMSprop") else {}
     _run(name, kw, np.complex128, steps=10, shapes=[(3, 2), (4,)])
@@ -301,6 +306,8 @@ BAD = [
     ("NAdam", dict(momentum_decay=-1)), ("NAdam", dict(betas=(-0.1, 0.9))),
     ("RAdam", dict(weight_decay=-1)), ("RAdam", dict(eps=-1e-8)),
     ("SGD", dict(lr=None)),
+    ("Rprop", dict(lr=-1)), ("Rprop", dict(etas=(1.5, 2.0))), ("Rprop", dict(etas=(0.5, 0.9))),
+    ("ASGD", dict(lr=-1)), ("ASGD", dict(weight_decay=-1)),
 ]
 
 
