@@ -19,10 +19,10 @@ from ..ops.distance import (  # noqa: F401
     cosine_similarity, normalize, pairwise_distance,
 )
 from ..ops.activation import (  # noqa: F401
-    celu, celu_, elu, elu_, gelu, glu, hardshrink, hardsigmoid, hardswish, hardtanh, hardtanh_,
-    leaky_relu, leaky_relu_, log_softmax, logsigmoid, mish, prelu, relu, relu6, relu_, rrelu, selu,
-    selu_, sigmoid, silu, softmax, softmin, softplus, softshrink, softsign, tanh, tanhshrink,
-    threshold, threshold_,
+    celu, celu_, elu, elu_, gelu, glu, gumbel_softmax, hardshrink, hardsigmoid, hardswish,
+    hardtanh, hardtanh_, leaky_relu, leaky_relu_, log_softmax, logsigmoid, mish, prelu, relu,
+    relu6, relu_, rrelu, selu, selu_, sigmoid, silu, softmax, softmin, softplus, softshrink,
+    softsign, tanh, tanhshrink, threshold, threshold_,
 )
 from ..ops.loss import (  # noqa: F401
     binary_cross_entropy, binary_cross_entropy_with_logits, cosine_embedding_loss, cross_entropy,

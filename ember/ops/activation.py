@@ -60,6 +60,23 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
     return _softmax_call(_rd.log_softmax, "log_softmax", input, dim, _stacklevel + 1, dtype)
 
 
+def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: float = 1e-10,
+                   dim: int = -1) -> Tensor:
+    """A sample of the Gumbel-softmax (concrete) distribution over ``dim``: ``softmax((logits
+    + g) / tau)`` with Gumbel noise ``g = -log(Exponential(1))`` drawn as PyTorch draws it;
+    ``hard`` returns the one-hot of its argmax with the soft sample's gradient (straight
+    through)."""
+    if eps != 1e-10:
+        warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
+    gumbels = -logits.new_empty(logits.shape).exponential_().log()
+    y_soft = ((logits + gumbels) / tau).softmax(dim)
+    if not hard:
+        return y_soft
+    index = y_soft.max(dim, keepdim=True)[1]
+    y_hard = logits.new_zeros(logits.shape).scatter_(dim, index, 1.0)
+    return y_hard - y_soft.detach() + y_soft
+
+
 def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
             dtype=None) -> Tensor:
     """``softmax(-x)`` along ``dim``."""

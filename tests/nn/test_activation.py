@@ -321,3 +321,25 @@ def test_gelu_kept_slope_matches_recomputed(approximate):
             grads.append(gx._data)
         tol = 2e-6 if dtype == "float32" else 1e-15
         np.testing.assert_allclose(grads[0], grads[1], rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("kw", [dict(), dict(tau=0.5), dict(hard=True), dict(hard=True, dim=0)])
+def test_gumbel_softmax_draws_and_differentiates_as_torch(kw):
+    out = {}
+    for lib in (torch, ember):
+        lib.manual_seed(3)
+        x = lib.tensor(X, requires_grad=True)
+        y = lib.nn.functional.gumbel_softmax(x, **kw)
+        (y * lib.arange(12.0, dtype=y.dtype).view(3, 4)).sum().backward()
+        out[lib.__name__] = (y.detach().numpy(), x.grad.numpy(), type(y.grad_fn).__name__)
+    (ey, eg, en), (ty, tg, tn) = out["ember"], out["torch"]
+    assert en == tn
+    np.testing.assert_allclose(ey, ty, rtol=1e-12, atol=1e-15)   # the same noise
+    np.testing.assert_allclose(eg, tg, rtol=1e-12, atol=1e-15)
+    if kw.get("hard"):
+        assert set(np.unique(ey)) <= {0.0, 1.0} and (ey.sum(kw.get("dim", -1)) == 1).all()
+
+
+def test_gumbel_softmax_eps_is_deprecated():
+    with pytest.warns(UserWarning, match="`eps` parameter is deprecated and has no effect"):
+        ember.nn.functional.gumbel_softmax(ember.zeros(2, 3), eps=1e-5)
