@@ -78,6 +78,7 @@ from .ops.pointwise import (
     rsqrt_, rsub, sgn, sigmoid, sigmoid_, sign, signbit, sin, sin_, sinc, sinc_, sinh, sinh_, sqrt,
     sqrt_, square, square_, sub, subtract, tan, tan_, tanh, tanh_, true_divide, trunc, trunc_,
     where, xlogy, xlogy_, zero_)
+from .ops.pointwise import digamma, lgamma, mvlgamma, polygamma
 
 # --- reduction (ember/ops/reduction.py)
 from .ops.reduction import (all, amax, amin, aminmax, any, argmax, argmin, bincount,

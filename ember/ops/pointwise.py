@@ -4,7 +4,8 @@
   addcmul/addcdiv, fills, copies and casts
 - ``ember.ops.transcendental``: sqrt, exp, log, trigonometric and hyperbolic functions, atan2,
   hypot, logaddexp
-- ``ember.ops.special``: erf, erfc, erfinv, sigmoid, logit, xlogy
+- ``ember.ops.special``: erf, erfc, erfinv, sigmoid, logit, xlogy, lgamma, digamma, polygamma,
+  mvlgamma
 - ``ember.ops.comparison``: comparisons, maximum/minimum, clamp, relu, where, logical and
   bitwise ops, predicates, nan_to_num
 - ``ember.ops._elementwise``: what they share (dtype names, promotion, ``out=``, in-place)
@@ -32,8 +33,9 @@ from .transcendental import (acos, acos_, acosh, acosh_, arccos, arccos_, arccos
                              log1p, log1p_, log2, log2_, log_, logaddexp, logaddexp2, rad2deg,
                              rad2deg_, rsqrt, rsqrt_, sin, sin_, sinc, sinc_, sinh, sinh_, sqrt,
                              sqrt_, tan, tan_, tanh, tanh_)
-from .special import (erf, erf_, erfc, erfc_, erfinv, erfinv_, logit, logit_, sigmoid, sigmoid_,
-                      xlogy, xlogy_)
+from .special import (digamma, digamma_, erf, erf_, erfc, erfc_, erfinv, erfinv_, lgamma,
+                      lgamma_, logit, logit_, mvlgamma, mvlgamma_, polygamma, polygamma_,
+                      polygamma_method, sigmoid, sigmoid_, xlogy, xlogy_)
 from .comparison import (allclose, bitwise_and, bitwise_and_, bitwise_left_shift,
                          bitwise_left_shift_, bitwise_not, bitwise_not_, bitwise_or, bitwise_or_,
                          bitwise_right_shift, bitwise_right_shift_, bitwise_xor, bitwise_xor_,

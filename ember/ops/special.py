@@ -644,6 +644,224 @@ class SpecialXlog1PyBackward2(Node):
 
 
 # =============================================================================================
+# the gamma family: lgamma, digamma, polygamma, mvlgamma
+# =============================================================================================
+# Evaluated in float64 and rounded to the input's dtype: lgamma by Python's math.lgamma per
+# element (NumPy has none), digamma and trigamma by their recurrences to x >= 10 and
+# asymptotic series (the reflection formula below 0, as PyTorch's kernels), higher orders by
+# the Hurwitz zeta function's Euler-Maclaurin sum.
+_PI = math.pi
+# B_2k / 2k, k = 1..7: psi(x) ~ log x - 1/(2x) - sum (B_2k / 2k) x^-2k
+_PSI_SERIES = (1 / 12, -1 / 120, 1 / 252, -1 / 240, 1 / 132, -691 / 32760, 1 / 12)
+_PSI_10 = 2.25175258906672110764     # psi(10), where the recurrence stops exactly
+# (2j)! / B_2j, j = 1..12: the Euler-Maclaurin corrections of the Hurwitz zeta sum
+_ZETA_EM = (12.0, -720.0, 30240.0, -1209600.0, 47900160.0, -1.8924375803183791606e9,
+            7.47242496e10, -2.950130727918164224e12, 1.1646782814350067249e14,
+            -4.5979787224074726105e15, 1.8152105401943546773e17, -7.1661652561756670113e18)
+_ZETA_DIRECT = 64     # direct terms summed across elements; beyond, element by element
+def _lgamma_one(v: float) -> float:
+    # (math.lgamma raises at the poles, 0 and the negative integers, where it is +inf)
+    if v != v:
+        return v
+    if math.isinf(v) or (v <= 0 and v.is_integer()):
+        return math.inf
+    return math.lgamma(v)
+
+
+_lgamma_each = np.frompyfunc(_lgamma_one, 1, 1)
+
+
+def _lgamma_np(x):
+    return np.asarray(_lgamma_each(np.asarray(x, np.float64)), dtype=np.float64)
+
+
+def _digamma_np(x):
+    x = np.array(x, dtype=np.float64)
+    zero = x == 0              # -inf at +0, +inf at -0
+    signed_zero = np.copysign(np.inf, -x)
+    out = np.zeros_like(x)
+    # below 0: psi(x) = psi(1 - x) - pi / tan(pi * frac(x)) (NaN at the poles)
+    neg = x < 0
+    if neg.any():
+        frac = np.where(neg, x - np.trunc(x), 0.5)
+        out -= np.where(neg, _PI / np.tan(_PI * frac), 0.0)
+        out[neg & (frac == 0)] = np.nan
+        x = np.where(neg, 1 - x, x)
+    # up to 10 by psi(x) = psi(x + 1) - 1 / x, then the series (psi(10) itself exactly)
+    for _ in range(10):
+        low = x < 10
+        if not low.any():
+            break
+        out -= np.where(low, 1 / np.where(low, x, 1.0), 0.0)
+        x = np.where(low, x + 1, x)
+    z = 1 / (x * x)
+    series = z * _horner(_PSI_SERIES, z)
+    series = np.where(x < 1e17, series, 0.0)
+    out += np.where(x == 10, _PSI_10, np.log(x) - 0.5 / x - series)
+    return np.where(zero, signed_zero, out)
+
+
+def _trigamma_np(x):
+    x = np.array(x, dtype=np.float64)
+    out = np.zeros_like(x)
+    low = x < 0.5       # reflection: psi'(x) = -psi'(1 - x) + pi^2 / sin^2(pi x)
+    sign = np.where(low, -1.0, 1.0)
+    sin = np.sin(_PI * x)
+    out -= np.where(low, (_PI * _PI) / (sin * sin), 0.0)
+    x = np.where(low, 1 - x, x)
+    for _ in range(6):
+        out += 1 / (x * x)
+        x = x + 1
+    ixx = 1 / (x * x)
+    out += (1 + 1 / (2 * x) + ixx * (1 / 6 - ixx * (1 / 30 - ixx * (1 / 42)))) / x
+    return sign * out
+
+
+def _zeta_np(s, q):
+    """The Hurwitz zeta function sum_k (q + k)^-s for s > 1 (inf at s = 1, NaN below; inf
+    at a non-positive integer q): direct terms until q + k > 9, then Euler-Maclaurin."""
+    s, q = np.broadcast_arrays(np.asarray(s, np.float64), np.asarray(q, np.float64))
+    n_direct = np.maximum(10, np.ceil(np.nan_to_num(10 - q, nan=0.0, posinf=0.0, neginf=0.0)))
+    total = np.zeros(s.shape)
+    for k in range(min(int(n_direct.max()) if n_direct.size else 0, _ZETA_DIRECT)):
+        term = np.power(q + k, -s)
+        total += np.where(k < n_direct, term, 0.0)
+    # a very negative q: its many direct terms summed in chunks, element by element
+    for i in np.flatnonzero(n_direct > _ZETA_DIRECT):
+        for lo in range(_ZETA_DIRECT, int(n_direct.flat[i]), 1 << 20):
+            k = np.arange(lo, min(lo + (1 << 20), int(n_direct.flat[i])), dtype=np.float64)
+            total.flat[i] += np.power(q.flat[i] + k, -s.flat[i]).sum()
+    w = q + n_direct - 1                       # the last direct term's base
+    b = np.power(w, -s)
+    total += b * w / (s - 1) - 0.5 * b
+    a = np.ones(s.shape)
+    k = 0.0
+    for c in _ZETA_EM:
+        a = a * (s + k)
+        b = b / w
+        total += a * b / c
+        k += 1
+        a = a * (s + k)
+        b = b / w
+        k += 1
+    total = np.where(s == 1, np.inf, np.where(s < 1, np.nan, total))
+    pole = (q <= 0) & (q == np.floor(q))
+    return np.where(pole, np.inf, np.where((q <= 0) & (s != np.floor(s)), np.nan, total))
+
+
+def _polygamma_np(n: int, x):
+    if n == 0:
+        return _digamma_np(x)
+    if n == 1:
+        return _trigamma_np(x)
+    return (1.0 if n % 2 else -1.0) * math.exp(math.lgamma(n + 1.0)) * _zeta_np(n + 1.0, x)
+
+
+def lgamma(input: Tensor, *, out=None) -> Tensor:
+    """The log of the absolute value of the gamma function (+inf at its poles)."""
+    return _out(_special_unary(input, "lgamma", _lgamma_np, LgammaBackward0, True, False), out)
+
+
+class LgammaBackward0(Node):
+    __slots__ = ()
+    _saved_names = ("self",)
+
+    def backward(self, grad):          # digamma
+        x, = self.saved()
+        return grad * _gamma_op(digamma, _digamma_np, x),
+
+
+def digamma(input: Tensor, *, out=None) -> Tensor:
+    """The logarithmic derivative of the gamma function, psi (-inf at 0, NaN at the negative
+    integers)."""
+    return _out(_special_unary(input, "digamma", _digamma_np, DigammaBackward0, True, False),
+                out)
+
+
+class DigammaBackward0(Node):
+    __slots__ = ()
+    _saved_names = ("self",)
+
+    def backward(self, grad):          # trigamma
+        x, = self.saved()
+        return grad * _gamma_op(lambda t: polygamma(1, t), _trigamma_np, x),
+
+
+def polygamma(n: int, input: Tensor, *, out=None) -> Tensor:
+    """The n-th derivative of digamma (n = 0: digamma itself)."""
+    if n < 0:
+        raise RuntimeError("polygamma(n, x) does not support negative n.")
+    n = int(n)
+    t = _special_unary(input, "polygamma", lambda x: _polygamma_np(n, x), PolygammaBackward0,
+                       True, False)
+    if t.grad_fn is not None:
+        t.grad_fn.n = n
+    return _out(t, out)
+
+
+class PolygammaBackward0(Node):
+    __slots__ = ("n",)
+    _saved_names = ("self",)
+
+    def backward(self, grad):          # polygamma(n + 1)
+        x, = self.saved()
+        n = self.n + 1
+        return grad * _gamma_op(lambda t: polygamma(n, t), lambda a: _polygamma_np(n, a), x),
+
+
+def polygamma_method(input: Tensor, n: int) -> Tensor:
+    """``x.polygamma(n)``: the method takes n after the tensor."""
+    return polygamma(n, input)
+
+
+def mvlgamma(input: Tensor, p: int, *, out=None) -> Tensor:
+    """The multivariate log-gamma of dimension ``p``: sum_j lgamma(x - j / 2) plus
+    p (p - 1) / 4 log(pi), summed as PyTorch sums it (j from (p - 1) / 2 down to 0)."""
+    if p < 1:
+        raise RuntimeError("p has to be greater than or equal to 1")
+    d = _real_fdata(input, "mvlgamma", "mvlgamma_cpu")
+    x = d.astype(np.float64)[..., None] + np.arange(-p / 2 + 0.5, 0.5, 0.5)
+    tok = _quiet_on(_QUIET)
+    try:
+        r = _lgamma_np(x).astype(d.dtype).sum(-1) + p * (p - 1) * math.log(math.pi) / 4
+    finally:
+        _quiet_off(tok)
+    r = np.asarray(r).astype(d.dtype, copy=False)
+    if STATE.enabled and input._rg:
+        node = MvlgammaBackward0()
+        node.p = p
+        t = record1(node, r, input)
+        node.save1(input)
+        return _out(t, out)
+    return _out(_wrap(r), out)
+
+
+class MvlgammaBackward0(Node):
+    __slots__ = ("p",)
+    _saved_names = ("self",)
+
+    def backward(self, grad):          # sum_j digamma(x - j / 2)
+        x, = self.saved()
+        total = 0
+        for j in range(self.p):
+            total = total + _gamma_op(digamma, _digamma_np, x - j / 2)
+        return grad * total,
+
+
+def _gamma_op(op, np_fn, x):
+    """A gamma-family function of a backward formula's operand: ``np_fn`` on an array (in
+    float64, back in its dtype), the recorded op on a tensor (double backward)."""
+    if anp.is_array(x):
+        a = np.asarray(x)
+        tok = _quiet_on(_QUIET)
+        try:
+            return np_fn(a.astype(np.float64)).astype(a.dtype, copy=False)
+        finally:
+            _quiet_off(tok)
+    return op(x)
+
+
+# =============================================================================================
 # in-place forms
 # =============================================================================================
 xlogy_ = _binary_inplace(xlogy, "xlogy_")
@@ -658,3 +876,15 @@ sigmoid_ = _unary_inplace(sigmoid, "sigmoid_")
 erf_ = _unary_inplace(erf, "erf_")
 erfc_ = _unary_inplace(erfc, "erfc_")
 erfinv_ = _unary_inplace(erfinv, "erfinv_")
+lgamma_ = _unary_inplace(lgamma, "lgamma_")
+digamma_ = _unary_inplace(digamma, "digamma_")
+
+
+def polygamma_(input: Tensor, n: int) -> Tensor:
+    """In-place :func:`polygamma` (``x.polygamma_(n)``)."""
+    return _apply_inplace(input, lambda x: polygamma(n, x), None, "polygamma_")
+
+
+def mvlgamma_(input: Tensor, p: int) -> Tensor:
+    """In-place :func:`mvlgamma`."""
+    return _apply_inplace(input, lambda x: mvlgamma(x, p), None, "mvlgamma_")
