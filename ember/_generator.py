@@ -1378,8 +1378,9 @@ def multinomial(probs: np.ndarray, num_samples: int, replacement: bool = False,
     sums = rows.sum(axis=1)
     if np.any(sums == 0):
         raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-    if not replacement:
-        # Gumbel-max in exponential form: the top-k of p / q for q ~ Exp(1).
+    if not replacement or num_samples == 1:
+        # Gumbel-max in exponential form: the top-k of p / q for q ~ Exp(1) (PyTorch's path
+        # for one sample too, with or without replacement).
         q = exponential(rows.shape, rows.dtype, 1.0, g)
         with np.errstate(divide="ignore", invalid="ignore"):
             q = rows / q
@@ -1401,17 +1402,9 @@ def multinomial(probs: np.ndarray, num_samples: int, replacement: bool = False,
 
 # == poisson ===================================================================================
 def _c_lgamma():
-    # std::lgamma is the C library's; Python's math.lgamma is CPython's own approximation.
-    try:
-        import ctypes
-        import ctypes.util
-        lib = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6")
-        f = lib.lgamma
-        f.restype = ctypes.c_double
-        f.argtypes = [ctypes.c_double]
-        return f
-    except (OSError, AttributeError):
-        return math.lgamma
+    # std::lgamma is the C library's (ember/_libm.py)
+    from . import _libm
+    return _libm.lgamma()
 
 
 _lgamma = None

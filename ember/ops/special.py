@@ -446,12 +446,12 @@ class LogitBackward0(Node):
 # torch.special's own functions (ember/special.py is the namespace)
 # =============================================================================================
 def _special_unary(input, fname: str, np_fn, node_cls, keep_input: bool,
-                   keep_result: bool) -> Tensor:
-    """A real function of torch.special, computed in float64 and rounded to the input's
-    floating dtype (integers give the default dtype); the node keeps the input and/or the
-    result its formula reads."""
+                   keep_result: bool, wide: bool = True) -> Tensor:
+    """A real function of torch.special, computed in float64 (``wide``; else in the input's
+    own dtype) and rounded to the input's floating dtype (integers give the default dtype);
+    the node keeps the input and/or the result its formula reads."""
     d = _real_fdata(input, fname, f"{fname}_cpu")
-    work = d.astype(np.float64) if d.dtype != np.float64 else d
+    work = d.astype(np.float64) if wide and d.dtype != np.float64 else d
     tok = _quiet_on(_QUIET)
     try:
         r = np.asarray(np_fn(work)).astype(d.dtype, copy=False)
@@ -659,20 +659,19 @@ _ZETA_EM = (12.0, -720.0, 30240.0, -1209600.0, 47900160.0, -1.892437580318379160
             7.47242496e10, -2.950130727918164224e12, 1.1646782814350067249e14,
             -4.5979787224074726105e15, 1.8152105401943546773e17, -7.1661652561756670113e18)
 _ZETA_DIRECT = 64     # direct terms summed across elements; beyond, element by element
-def _lgamma_one(v: float) -> float:
-    # (math.lgamma raises at the poles, 0 and the negative integers, where it is +inf)
-    if v != v:
-        return v
-    if math.isinf(v) or (v <= 0 and v.is_integer()):
-        return math.inf
-    return math.lgamma(v)
-
-
-_lgamma_each = np.frompyfunc(_lgamma_one, 1, 1)
 
 
 def _lgamma_np(x):
-    return np.asarray(_lgamma_each(np.asarray(x, np.float64)), dtype=np.float64)
+    """lgamma as PyTorch's CPU kernel computes it: the C library's ``lgamma`` on float64,
+    ``lgammaf`` on float32 (and on float16/bfloat16, widened to float32 first)."""
+    from .. import _libm
+    x = np.asarray(x)
+    if x.dtype == np.float64:
+        f, wide = _libm.lgamma(), np.float64
+    else:
+        f, wide = _libm.lgammaf(), np.float32
+    r = np.frompyfunc(f, 1, 1)(x.astype(wide))
+    return np.asarray(r, dtype=wide).astype(x.dtype, copy=False)
 
 
 def _digamma_np(x):
@@ -759,7 +758,8 @@ def _polygamma_np(n: int, x):
 
 def lgamma(input: Tensor, *, out=None) -> Tensor:
     """The log of the absolute value of the gamma function (+inf at its poles)."""
-    return _out(_special_unary(input, "lgamma", _lgamma_np, LgammaBackward0, True, False), out)
+    return _out(_special_unary(input, "lgamma", _lgamma_np, LgammaBackward0, True, False,
+                               wide=False), out)
 
 
 class LgammaBackward0(Node):
@@ -820,10 +820,10 @@ def mvlgamma(input: Tensor, p: int, *, out=None) -> Tensor:
     if p < 1:
         raise RuntimeError("p has to be greater than or equal to 1")
     d = _real_fdata(input, "mvlgamma", "mvlgamma_cpu")
-    x = d.astype(np.float64)[..., None] + np.arange(-p / 2 + 0.5, 0.5, 0.5)
+    x = d[..., None] + np.arange(-p / 2 + 0.5, 0.5, 0.5, dtype=d.dtype)
     tok = _quiet_on(_QUIET)
     try:
-        r = _lgamma_np(x).astype(d.dtype).sum(-1) + p * (p - 1) * math.log(math.pi) / 4
+        r = _lgamma_np(x).sum(-1) + p * (p - 1) * math.log(math.pi) / 4
     finally:
         _quiet_off(tok)
     r = np.asarray(r).astype(d.dtype, copy=False)

@@ -1,0 +1,105 @@
+"""torch.distributions against torch: the same seed gives the same samples (sample, rsample,
+multinomial's one-sample path), the same log_prob/cdf/icdf/entropy/KL, gradients through
+rsample and log_prob, reprs, and PyTorch's validation errors."""
+import numpy as np
+import pytest
+
+import ember
+
+torch = pytest.importorskip("torch")
+
+
+def _run(lib):
+    D = lib.distributions
+    out = []
+    lib.manual_seed(0)
+    n = D.Normal(lib.tensor([0.0, 1.0]), lib.tensor([1.0, 2.0]))
+    v = lib.tensor([0.5, -1.0])
+    out += [n.sample(), n.sample((3,)), n.rsample((2,)), n.log_prob(v), n.cdf(v),
+            n.icdf(lib.tensor([0.3, 0.9])), n.entropy(), n.mean, n.stddev, n.variance]
+    loc = lib.tensor([0.5], requires_grad=True)
+    sc = lib.tensor([1.5], requires_grad=True)
+    x = D.Normal(loc, sc).rsample((4,))
+    x.sum().backward()
+    out += [x, loc.grad, sc.grad]
+    c = D.Categorical(probs=lib.tensor([[0.2, 0.3, 0.5], [0.1, 0.1, 0.8]]))
+    out += [c.sample(), c.sample((4,)), c.log_prob(lib.tensor([2, 0])), c.entropy(), c.logits,
+            c.mode, c.enumerate_support()]
+    lg = lib.tensor([1.0, 2.0, 0.5], requires_grad=True)
+    cl = D.Categorical(logits=lg)
+    a = cl.sample()
+    lp = cl.log_prob(a)
+    lp.backward()                       # REINFORCE's score function
+    out += [a, lp, lg.grad, cl.probs]
+    b = D.Bernoulli(lib.tensor([0.3, 0.9]))
+    out += [b.sample((3,)), b.log_prob(lib.tensor([1.0, 0.0])), b.entropy(), b.logits, b.mode,
+            b.enumerate_support()]
+    bl = D.Bernoulli(logits=lib.tensor([0.2, -1.0]))
+    out += [bl.probs, bl.log_prob(lib.tensor([1.0, 1.0]))]
+    u = D.Uniform(lib.tensor([0.0, 1.0]), lib.tensor([2.0, 5.0]))
+    w = lib.tensor([1.0, 4.0])
+    out += [u.sample((2,)), u.log_prob(w), u.entropy(), u.cdf(w), u.mean, u.variance]
+    kl = D.kl_divergence
+    out += [kl(n, D.Normal(lib.tensor([1.0, 0.0]), lib.tensor([2.0, 1.0]))),
+            kl(c, D.Categorical(logits=lib.zeros(2, 3))),
+            kl(b, D.Bernoulli(lib.tensor([0.5, 0.5]))),
+            kl(D.Uniform(0.0, 1.0), D.Uniform(-1.0, 2.0)),
+            kl(D.Uniform(0.0, 3.0), D.Uniform(-1.0, 2.0))]
+    reprs = [repr(d) for d in (n, D.Normal(0.0, 1.0), c, b, D.Bernoulli(0.3), u,
+                               D.Uniform(0.0, 2.0))] + [repr(u.support), repr(c.support)]
+    return [t.detach().numpy() for t in out], reprs
+
+
+def test_samples_and_scores_match_torch():
+    (e, er), (t, tr) = _run(ember), _run(torch)
+    assert er == tr
+    for i, (a, b) in enumerate(zip(e, t)):
+        assert a.dtype == b.dtype and a.shape == b.shape, i
+        np.testing.assert_allclose(a, b, rtol=2e-6, atol=1e-7, err_msg=str(i))
+
+
+@pytest.mark.parametrize("make", [
+    lambda D, lib: D.Normal(lib.tensor([0.0, 1.0]), lib.tensor([-1.0, 1.0])),
+    lambda D, lib: D.Normal(lib.tensor([0.0, 1.0]), lib.tensor([1.0, 1.0])).log_prob(
+        lib.tensor([float("nan"), 1.0])),
+    lambda D, lib: D.Categorical(probs=lib.tensor([-0.2, 0.8])),
+    lambda D, lib: D.Categorical(probs=lib.tensor([0.2, 0.8])).log_prob(lib.tensor(3)),
+    lambda D, lib: D.Bernoulli(probs=0.3, logits=0.1),
+    lambda D, lib: D.Categorical(),
+    lambda D, lib: D.Uniform(1.0, 0.0),
+    lambda D, lib: D.Uniform(0.0, 1.0).log_prob(lib.tensor(2.0)),
+    lambda D, lib: D.Bernoulli(lib.tensor(0.3)).log_prob(lib.tensor(0.5)),
+    lambda D, lib: D.Normal(lib.zeros(2), lib.ones(2)).log_prob(lib.zeros(3)),
+    lambda D, lib: D.kl_divergence(D.Categorical(logits=lib.zeros(3)), D.Normal(0.0, 1.0)),
+    lambda D, lib: D.Categorical(logits=lib.zeros(3)).rsample()])
+def test_errors_match_torch(make):
+    got = []
+    for lib in (torch, ember):
+        with pytest.raises(Exception) as info:
+            make(lib.distributions, lib)
+        got.append((type(info.value).__name__, str(info.value)))
+    assert got[0] == got[1]
+
+
+def test_validation_can_be_turned_off():
+    D = ember.distributions
+    assert np.isnan(D.Normal(0.0, 1.0, validate_args=False).log_prob(
+        ember.tensor(float("nan"))).item())
+    try:
+        D.Distribution.set_default_validate_args(False)
+        D.Normal(0.0, -1.0)                     # no error now
+    finally:
+        D.Distribution.set_default_validate_args(True)
+    with pytest.raises(ValueError):
+        D.Normal(0.0, -1.0)
+
+
+def test_multinomial_one_sample_draws_as_torch():
+    # one sample with replacement takes PyTorch's exponential (Gumbel-max) path: the same
+    # draw and the same stream afterwards
+    p = [[0.2, 0.3, 0.5], [0.1, 0.1, 0.8]]
+    got = []
+    for lib in (torch, ember):
+        lib.manual_seed(0)
+        got.append((lib.multinomial(lib.tensor(p), 1, True).tolist(), lib.rand(3).tolist()))
+    assert got[0] == got[1]
