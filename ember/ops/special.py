@@ -646,10 +646,10 @@ class SpecialXlog1PyBackward2(Node):
 # =============================================================================================
 # the gamma family: lgamma, digamma, polygamma, mvlgamma
 # =============================================================================================
-# Evaluated in float64 and rounded to the input's dtype: lgamma by Python's math.lgamma per
-# element (NumPy has none), digamma and trigamma by their recurrences to x >= 10 and
-# asymptotic series (the reflection formula below 0, as PyTorch's kernels), higher orders by
-# the Hurwitz zeta function's Euler-Maclaurin sum.
+# lgamma by the C library's lgamma/lgammaf per element, as PyTorch's kernel (NumPy has none);
+# the rest in float64, rounded to the input's dtype: digamma and trigamma by their recurrences
+# to x >= 10 and asymptotic series (the reflection formula below 0, as PyTorch's kernels),
+# higher orders by the Hurwitz zeta function's Euler-Maclaurin sum.
 _PI = math.pi
 # B_2k / 2k, k = 1..7: psi(x) ~ log x - 1/(2x) - sum (B_2k / 2k) x^-2k
 _PSI_SERIES = (1 / 12, -1 / 120, 1 / 252, -1 / 240, 1 / 132, -691 / 32760, 1 / 12)
