@@ -205,3 +205,39 @@ def test_vector_to_parameters_errors():
                                                              _model(lib).parameters())):
         t, e = outcome(fn, torch), outcome(fn, ember)
         assert t[0] == e[0] != "ok" and t[1] == e[1]
+
+
+def _fusion_case(lib):
+    nn = lib.nn
+    lib.manual_seed(0)
+    conv, bn = nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4)
+    lin, bn1 = nn.Linear(5, 4), nn.BatchNorm1d(4)
+    ct = nn.ConvTranspose2d(3, 4, 3)
+    x, xl = lib.randn(2, 3, 6, 6), lib.randn(8, 5)
+    bn(conv(x))
+    bn1(lin(xl))                      # running statistics from one training-mode batch
+    for m in (conv, bn, lin, bn1, ct):
+        m.eval()
+    f = nn.utils.fuse_conv_bn_eval(conv, bn)
+    fl = nn.utils.fuse_linear_bn_eval(lin, bn1)
+    ft = nn.utils.fuse_conv_bn_eval(ct, bn, transpose=True)
+    with lib.no_grad():
+        diffs = [(f(x) - bn(conv(x))).abs().max().item(),
+                 (fl(xl) - bn1(lin(xl))).abs().max().item(),
+                 (ft(x) - bn(ct(x))).abs().max().item()]
+    return [p.detach().numpy() for p in (f.weight, f.bias, fl.weight, fl.bias, ft.weight)], diffs
+
+
+def test_conv_and_linear_bn_fusion_match_torch():
+    (ep, ed), (tp, _) = _fusion_case(ember), _fusion_case(torch)
+    assert max(ed) < 1e-5                  # the fused layer computes layer + batch norm
+    for a, b in zip(ep, tp):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+    nn = ember.nn
+    with pytest.raises(AssertionError, match="Fusion only for eval!"):
+        nn.utils.fuse_conv_bn_eval(nn.Conv2d(1, 2, 1), nn.BatchNorm2d(2))
+    with pytest.raises(AssertionError, match="linear.out_features=4 and bn.num_features=3"):
+        nn.utils.fuse_linear_bn_eval(nn.Linear(2, 4).eval(), nn.BatchNorm1d(3).eval())
+    w, b = nn.utils.fuse_linear_bn_weights(ember.ones(2, 3), None, ember.zeros(2),
+                                           ember.ones(2), 0.0, ember.ones(2), ember.zeros(2))
+    assert isinstance(w, nn.Parameter) and b.tolist() == [0.0, 0.0]
