@@ -1,6 +1,6 @@
 """``torch.nn.utils``: gradient clipping, flat parameter vectors, weight reparametrizations,
 sequence packing and conv/linear + batch-norm fusion."""
-from . import clip_grad, convert_parameters, parametrizations, parametrize, rnn
+from . import clip_grad, convert_parameters, parametrizations, parametrize, rnn, stateless
 from .clip_grad import (clip_grad_norm, clip_grad_norm_, clip_grad_value_, clip_grads_with_norm_,
                         get_total_norm)
 from .convert_parameters import parameters_to_vector, vector_to_parameters
