@@ -79,6 +79,7 @@ from .ops.pointwise import (
     sqrt_, square, square_, sub, subtract, tan, tan_, tanh, tanh_, true_divide, trunc, trunc_,
     where, xlogy, xlogy_, zero_)
 from .ops.pointwise import digamma, lgamma, mvlgamma, polygamma
+from .ops.complex_views import imag, real, view_as_complex, view_as_real
 
 # --- reduction (ember/ops/reduction.py)
 from .ops.reduction import (all, amax, amin, aminmax, any, argmax, argmin, bincount,

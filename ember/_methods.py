@@ -8,6 +8,7 @@ from __future__ import annotations
 from ._tensor import Tensor
 from .autograd import engine as _en
 from .autograd import graph as _gr
+from .ops import complex_views as _cv
 from .ops import creation as _cr
 from .ops import distance as _ds
 from .ops import indexing as _ix
@@ -166,6 +167,7 @@ _TABLE = {
     "squeeze_": _vi.squeeze_, "t_": _vi.t_, "transpose_": _vi.transpose_,
     "swapdims_": _vi.transpose_, "swapaxes_": _vi.transpose_,
     "T": property(_sh.T), "mT": property(_sh.mT), "mH": property(_sh.mH),
+    "real": property(_cv.real), "imag": property(_cv.imag),
     # --- indexing (ember/ops/indexing.py)
     "__getitem__": _ix.getitem, "__setitem__": _ix.setitem, "copy_": _ix.copy_,
     "index_select": _ix.index_select, "gather": _ix.gather, "scatter": _ix.scatter,

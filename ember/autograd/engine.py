@@ -37,7 +37,7 @@ from .._dtype import from_np, kind as _kind
 from .._errstate import QUIET, quiet_off, quiet_on
 from .._size import Size
 from .._tensor import Tensor
-from .graph import AccumulateGrad, Node, edge
+from .graph import AccumulateGrad, Node, apply_backward, edge
 
 _ndarray = np.ndarray
 _wrap = Tensor._wrap
@@ -527,7 +527,7 @@ def _reference(roots: list, root_grads: list, retain_graph: bool, create_graph: 
             if not node._run_without_grads and all(g is None for g in grads):
                 _skip(node, deps, heap, tie, retain_graph)
                 continue
-            grad_in = node.backward(grads[0] if node._n_out == 1 else grads)
+            grad_in = apply_backward(node, grads[0] if node._n_out == 1 else grads)
             if hooks is not None and hooks.post:
                 grad_in = _user_post(node, grad_in, grads, hooks, raw)
             if ANOMALY.enabled and ANOMALY.check_nan:
@@ -718,7 +718,7 @@ def _fast(roots: list, root_grads: list, retain_graph: bool, create_graph: bool,
                     grads[0] is None if single else all(g is None for g in grads)):
                 _skip(node, deps, heap, tie, retain_graph)
                 continue
-            grad_in = node.backward(grads[0] if single else grads)
+            grad_in = apply_backward(node, grads[0] if single else grads)
             if hooks is not None and hooks.post:
                 grad_in = _user_post(node, grad_in, grads, hooks, raw)
             if check_nan:
@@ -926,7 +926,8 @@ def _tape(roots: list, root_grads: list, retain_graph: bool):
                 # reached, but no gradient: released, and its inputs reached with None
                 grad_in = None
             else:
-                grad_in = node.backward(grad)
+                grad_in = node.backward(grad) if not node._holomorphic else \
+                    apply_backward(node, grad)
                 if hooks is not None and hooks.post:
                     grad_in = _user_post(node, grad_in, [grad] if single else grad, hooks, True)
             if not retain_graph:       # node._release() written out: once per node

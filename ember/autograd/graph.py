@@ -25,6 +25,7 @@ import numpy as np
 from .. import _dtype
 from .._autograd_state import STATE
 from .._tensor import Tensor
+from . import anp
 
 __all__ = ["Node", "AccumulateGrad", "RemovableHandle"]
 # (also the Tensor's autograd methods, bound in ember/_methods.py: accumulator, retain_grad,
@@ -97,6 +98,10 @@ class Node:
     # The engine skips a node whose output grads are all None, unless it must see them
     # (custom Functions get zeros, as in PyTorch).
     _run_without_grads = False
+    # A holomorphic op's formula is written as for real numbers (grad * f'(z)); PyTorch's
+    # gradient for complex numbers is grad * conj(f'(z)), so for such a node the engine
+    # conjugates a complex gradient on the way in and on the way out (``apply_backward``).
+    _holomorphic = False
 
     def name(self) -> str:
         """The node's PyTorch name, e.g. ``MulBackward0``."""
@@ -112,7 +117,7 @@ class Node:
         prev = STATE.arrays
         STATE.arrays = False
         try:
-            return self.backward(grads[0] if self._n_out == 1 else grads)
+            return apply_backward(self, grads[0] if self._n_out == 1 else grads)
         finally:
             STATE.arrays = prev
 
@@ -389,6 +394,39 @@ def record1(node: Node, out, a):
     node._seq = next(_sequence)
     node._hooks = None
     return Tensor._from_node(out, node, 0)
+
+
+def _is_complex(g) -> bool:
+    if g is None:
+        return False
+    if isinstance(g, list):
+        return any(_is_complex(x) for x in g)
+    d = g._data if isinstance(g, Tensor) else g
+    return getattr(d, "dtype", None) is not None and d.dtype.kind == "c"
+
+
+def _conj(g):
+    if g is None:
+        return None
+    if isinstance(g, (list, tuple)):
+        return type(g)(_conj(x) for x in g)
+    return anp.conj(g)
+
+
+def apply_backward(node: Node, grad):
+    """``node.backward(grad)``; for a holomorphic node and a complex gradient, conjugated
+    in and out, which turns its formula's ``grad * f'(z)`` into PyTorch's
+    ``grad * conj(f'(z))``."""
+    if not node._holomorphic or not _is_complex(grad):
+        return node.backward(grad)
+    return _conj(node.backward(_conj(grad)))
+
+
+def holomorphic(*classes) -> None:
+    """Mark backward nodes whose formulas are the real-number derivative of an analytic
+    function (each op module lists its own)."""
+    for cls in classes:
+        cls._holomorphic = True
 
 
 def record2(node: Node, out, a, b):

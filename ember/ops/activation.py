@@ -29,9 +29,10 @@ def _get_softmax_dim(name: str, ndim: int, stacklevel: int) -> int:
 
 
 def _softmax_check(input: Tensor, dim: int, name: str) -> None:
-    """PyTorch's NotImplementedError (naming its kernel) for a non-floating input."""
+    """PyTorch's NotImplementedError (naming its kernel) for a non-floating input (complex
+    included: PyTorch has no complex softmax)."""
     d = input._data
-    if d.dtype.kind not in "fc" and d.dtype != _dtype.BF16:
+    if d.dtype.kind != "f" and d.dtype != _dtype.BF16:
         last = "_lastdim" if d.ndim == 0 or wrap_dim(dim, d.ndim) == d.ndim - 1 else ""
         raise NotImplementedError(f'"{name}{last}_kernel_impl" not implemented for '
                                   f"'{_tname(input)}'")

@@ -19,7 +19,7 @@ from .._errstate import QUIET as _QUIET, quiet_off as _quiet_off, quiet_on as _q
 from .._tensor import Tensor, check_inplace
 from ..autograd import anp
 from ..autograd.grad_mode import STATE
-from ..autograd.graph import Node, record, record1, record2
+from ..autograd.graph import Node, holomorphic, record, record1, record2
 from . import _reduced, inplace as _ip
 from ._util import binary_arrays, broadcast_shapes, check_tensor, scalar_value, tname
 from ._elementwise import (_CTYPE, _NUMBER, _SAVE_NONE, _SAVE_RESULT, _apply_inplace, _binary,
@@ -1284,3 +1284,9 @@ def _rpow(self, other):
     if not isinstance(other, _NUMBER):
         return NotImplemented
     return pow(other, self)
+
+
+# Complex gradients: these formulas are the real-number derivatives of analytic functions
+# (the engine conjugates, ember/autograd/graph.py)
+holomorphic(MulBackward0, DivBackward0, DivBackward2, PowBackward0, PowBackward1, PowBackward2,
+            LerpBackward1, AddcmulBackward0, AddcdivBackward0)

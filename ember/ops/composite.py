@@ -8,7 +8,7 @@ import numpy as np
 from .._tensor import Tensor
 from ..autograd import anp
 from ..autograd.grad_mode import STATE
-from ..autograd.graph import Node, record1
+from ..autograd.graph import Node, holomorphic, record1
 from . import pointwise as _pw
 from ._util import wrap_dim
 
@@ -132,3 +132,8 @@ class NormBackward1(Node):
             return grad * anp.sign(x) * hit / count,
         scale = x * anp.abs(x) ** (p - 2) / n ** (p - 1)
         return anp.where(n == 0, 0.0, grad * scale),
+
+
+# Complex gradients: these formulas are the real-number derivatives of analytic functions
+# (the engine conjugates, ember/autograd/graph.py)
+holomorphic(MulBackward1, DivBackward1)

@@ -17,7 +17,7 @@ from .._tensor import Tensor
 from ..autograd import anp
 from ..autograd.grad_mode import STATE
 from ..amp.autocast_mode import AUTOCAST, lower
-from ..autograd.graph import Node, record, record1, record2
+from ..autograd.graph import Node, holomorphic, record, record1, record2
 from . import reduction as _rd
 from ._util import broadcast_shapes, check_tensor, tname, wrap_dim
 
@@ -1675,3 +1675,11 @@ def addbmm_(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -
 def baddbmm_(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
     """In-place ``baddbmm``."""
     return _inplace(input, baddbmm(input, batch1, batch2, beta=beta, alpha=alpha), "baddbmm_")
+
+
+# Complex gradients: these formulas are the real-number derivatives of analytic functions
+# (the engine conjugates, ember/autograd/graph.py)
+holomorphic(MmBackward0, BmmBackward0, MvBackward0, AddmmBackward0, AddmvBackward0,
+            AddrBackward0, BaddbmmBackward0, AddbmmBackward0, EinsumBackward0,
+            LinalgCrossBackward0, LinalgInvExBackward0, LinalgDetBackward0,
+            LinalgSolveExBackward0)

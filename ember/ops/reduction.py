@@ -19,7 +19,7 @@ from .._tensor import Tensor
 from ..autograd import anp
 from ..autograd.grad_mode import STATE
 from ..autograd import anp
-from ..autograd.graph import Node, record, record1
+from ..autograd.graph import Node, holomorphic, record, record1
 from . import _reduced, pointwise as _pw
 from ._util import tname, wrap_dim, wrap_dims
 
@@ -1265,7 +1265,7 @@ def _softmax_input(input: Tensor, dim, dtype, name: str):
     x = input if dtype is None else input.to(dtype)
     d = x._data
     k = wrap_dim(int(dim), d.ndim)
-    if _kind(d.dtype) not in "fc":
+    if _kind(d.dtype) != "f":          # (no complex softmax in PyTorch either)
         last = "_lastdim" if d.ndim == 0 or k == d.ndim - 1 else ""
         raise NotImplementedError(f'"{name}{last}_kernel_impl" not implemented for '
                                   f"'{tname(d.dtype)}'")
@@ -1600,3 +1600,8 @@ def corrcoef(input: Tensor) -> Tensor:
     c = c / sd.view(-1, 1)
     c = c / sd.view(1, -1)
     return c.clip(-1, 1)
+
+
+# Complex gradients: these formulas are the real-number derivatives of analytic functions
+# (the engine conjugates, ember/autograd/graph.py)
+holomorphic(ProdBackward0, ProdBackward1, LogsumexpBackward0, CumprodBackward0)

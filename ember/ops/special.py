@@ -15,7 +15,7 @@ from .._errstate import QUIET as _QUIET, quiet_off as _quiet_off, quiet_on as _q
 from .._tensor import Tensor
 from ..autograd import anp
 from ..autograd.grad_mode import STATE
-from ..autograd.graph import Node, record1, record2
+from ..autograd.graph import Node, holomorphic, record1, record2
 from ._util import scalar_value
 from ._elementwise import (_SAVE_INPUT, _SAVE_RESULT, _apply_inplace, _binary_inplace,
                            _call_broadcast, _finish, _float_pair, _float_unary, _out, _real_fdata,
@@ -888,3 +888,8 @@ def polygamma_(input: Tensor, n: int) -> Tensor:
 def mvlgamma_(input: Tensor, p: int) -> Tensor:
     """In-place :func:`mvlgamma`."""
     return _apply_inplace(input, lambda x: mvlgamma(x, p), None, "mvlgamma_")
+
+
+# Complex gradients: these formulas are the real-number derivatives of analytic functions
+# (the engine conjugates, ember/autograd/graph.py)
+holomorphic(SigmoidBackward0)

@@ -16,7 +16,7 @@ from .. import _dtype
 from .._tensor import Tensor
 from ..autograd import anp
 from ..autograd.grad_mode import STATE
-from ..autograd.graph import Node, record2
+from ..autograd.graph import Node, holomorphic, record2
 from . import _reduced
 from ._util import check_tensor
 from ._elementwise import (_SAVE_INPUT, _SAVE_NONE, _SAVE_RESULT, _binary_inplace, _call_broadcast,
@@ -558,3 +558,12 @@ arcsinh_, arccosh_, arctanh_ = asinh_, acosh_, atanh_
 
 deg2rad_ = _unary_inplace(deg2rad, "deg2rad_")
 rad2deg_ = _unary_inplace(rad2deg, "rad2deg_")
+
+
+# Complex gradients: these formulas are the real-number derivatives of analytic functions
+# (the engine conjugates, ember/autograd/graph.py)
+holomorphic(SqrtBackward0, RsqrtBackward0, ExpBackward0, Exp2Backward0, Expm1Backward0,
+            LogBackward0, Log2Backward0, Log10Backward0, Log1PBackward0, SincBackward0,
+            SinBackward0, CosBackward0, TanBackward0, AsinBackward0, AcosBackward0,
+            AtanBackward0, SinhBackward0, CoshBackward0, TanhBackward0, AsinhBackward0,
+            AcoshBackward0, AtanhBackward0)
