@@ -43,6 +43,7 @@ _ndarray = np.ndarray
 _wrap = Tensor._wrap
 # NumPy scalar types whose scalar + rounds as the ufunc does (bfloat16's may round twice)
 _IEEE_SCALARS = frozenset((np.float16, np.float32, np.float64))
+_OBJECT = np.dtype(object)    # (what a gradient without a dtype is taken for: not complex)
 
 __all__ = ["backward", "grad"]
 
@@ -926,8 +927,11 @@ def _tape(roots: list, root_grads: list, retain_graph: bool):
                 # reached, but no gradient: released, and its inputs reached with None
                 grad_in = None
             else:
-                grad_in = node.backward(grad) if not node._holomorphic else \
-                    apply_backward(node, grad)
+                if node._holomorphic and (not single or
+                                          getattr(grad, "dtype", _OBJECT).kind == "c"):
+                    grad_in = apply_backward(node, grad)     # (a complex gradient)
+                else:
+                    grad_in = node.backward(grad)
                 if hooks is not None and hooks.post:
                     grad_in = _user_post(node, grad_in, [grad] if single else grad, hooks, True)
             if not retain_graph:       # node._release() written out: once per node
