@@ -613,6 +613,14 @@ def _user_post(node: Node, grad_in, grads, hooks, raw: bool):
     return _post_hooks(node, grad_in, grads, hooks)
 
 
+def _cast(g, dt):
+    """A gradient in its input's dtype; a complex gradient for a real input is its real part
+    (PyTorch's rule), taken without NumPy's ComplexWarning."""
+    if g.dtype.kind == "c" and dt.kind != "c":
+        g = g.real
+    return g.astype(dt)
+
+
 def _fit(g, meta: tuple, node: Node, i: int, raw: bool):
     """Gradient ``g`` for input ``i`` summed to that input's shape (undoing broadcasting) and
     cast to its dtype."""
@@ -620,7 +628,7 @@ def _fit(g, meta: tuple, node: Node, i: int, raw: bool):
     if raw:
         if g.shape != shape:
             g = _reduce_array(g, shape, node, i)
-        return g if g.dtype == dt else g.astype(dt)
+        return g if g.dtype == dt else _cast(g, dt)
     if g._data.shape != shape:
         g = _reduce(g, shape, node, i)
     return g if g._data.dtype == dt else g.to(from_np(dt))
@@ -739,7 +747,7 @@ def _fast(roots: list, root_grads: list, retain_graph: bool, create_graph: bool,
                         if g.shape != shape:
                             g = _reduce_array(g, shape, node, i)
                         if g.dtype is not dt and g.dtype != dt:
-                            g = g.astype(dt)
+                            g = _cast(g, dt)
                     else:
                         gd = g._data
                         if gd.shape != shape:
@@ -954,7 +962,7 @@ def _tape(roots: list, root_grads: list, retain_graph: bool):
                         if g.shape != shape:
                             g = _reduce_array(g, shape, node, i)
                         if g.dtype is not dt and g.dtype != dt:
-                            g = g.astype(dt)
+                            g = _cast(g, dt)
                 if nxt._n_out == 1:    # (_deliver_to_one_of for several outputs)
                     old = buffers.get(nxt, _UNSEEN)
                     if old is _UNSEEN:
