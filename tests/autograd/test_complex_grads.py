@@ -76,3 +76,36 @@ def test_real_gradients_are_untouched():
     x = ember.tensor([0.5, 1.5], requires_grad=True)
     (x.exp() * x).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), np.exp([0.5, 1.5]) * (1 + np.array([0.5, 1.5])))
+
+
+def _c(r, *shape):
+    return r.standard_normal(shape) + 1j * r.standard_normal(shape)
+
+
+MATRIX = {
+    "bmm": lambda lib, a, b, m, x, y: lib.bmm(a, b),
+    "addmv": lambda lib, a, b, m, x, y: lib.addmv(x, m, y),
+    "addr": lambda lib, a, b, m, x, y: lib.addr(m, x, y),
+    "baddbmm": lambda lib, a, b, m, x, y: lib.baddbmm(a, a, b),
+    "addbmm": lambda lib, a, b, m, x, y: lib.addbmm(m, a, b),
+    "einsum": lambda lib, a, b, m, x, y: lib.einsum("bij,bjk->bik", a, b),
+    "cross": lambda lib, a, b, m, x, y: lib.linalg.cross(x, y),
+    "lerp_tensor_weight": lambda lib, a, b, m, x, y: lib.lerp(x, y, x * 0.1),
+    "addmm": lambda lib, a, b, m, x, y: lib.addmm(m, m, m),
+    "matmul_broadcast": lambda lib, a, b, m, x, y: a @ m,
+}
+
+
+@pytest.mark.parametrize("name", list(MATRIX))
+def test_complex_matrix_gradients_match_torch(name):
+    r = np.random.default_rng(0)
+    data = [_c(r, 2, 3, 3), _c(r, 2, 3, 3), _c(r, 3, 3), _c(r, 3), _c(r, 3)]
+    got = []
+    for lib in (ember, torch):
+        ts = [lib.tensor(d, requires_grad=True) for d in data]
+        (MATRIX[name](lib, *ts).abs() ** 2).sum().backward()
+        got.append([None if t.grad is None else t.grad.numpy() for t in ts])
+    for e, t in zip(*got):
+        assert (e is None) == (t is None)
+        if t is not None:
+            np.testing.assert_allclose(e, t, rtol=1e-12, atol=1e-12)
