@@ -79,7 +79,9 @@ from .ops.pointwise import (
     sqrt_, square, square_, sub, subtract, tan, tan_, tanh, tanh_, true_divide, trunc, trunc_,
     where, xlogy, xlogy_, zero_)
 from .ops.pointwise import digamma, lgamma, mvlgamma, polygamma
-from .ops.complex_views import imag, real, view_as_complex, view_as_real
+# (complex shadows the builtin in this module only)
+from .ops.complex_views import (angle, complex, conj_physical, imag, polar, real,
+                                view_as_complex, view_as_real)
 
 # --- reduction (ember/ops/reduction.py)
 from .ops.reduction import (all, amax, amin, aminmax, any, argmax, argmin, bincount,

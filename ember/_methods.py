@@ -167,7 +167,8 @@ _TABLE = {
     "squeeze_": _vi.squeeze_, "t_": _vi.t_, "transpose_": _vi.transpose_,
     "swapdims_": _vi.transpose_, "swapaxes_": _vi.transpose_,
     "T": property(_sh.T), "mT": property(_sh.mT), "mH": property(_sh.mH),
-    "real": property(_cv.real), "imag": property(_cv.imag),
+    "real": property(_cv.real), "imag": property(_cv.imag), "angle": _cv.angle,
+    "conj_physical": _cv.conj_physical,
     # --- indexing (ember/ops/indexing.py)
     "__getitem__": _ix.getitem, "__setitem__": _ix.setitem, "copy_": _ix.copy_,
     "index_select": _ix.index_select, "gather": _ix.gather, "scatter": _ix.scatter,

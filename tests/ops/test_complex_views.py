@@ -48,3 +48,44 @@ def test_real_view_shares_memory():
     z = ember.tensor([1 + 1j, 2 - 3j])
     assert np.shares_memory(z.real.numpy(), z.numpy())
     assert z.imag.tolist() == [1.0, -3.0]
+
+
+def _parts(lib):
+    out = []
+    z = lib.tensor([1 + 2j, -3 - 1j, 0j], requires_grad=True)
+    a = lib.angle(z)
+    (a * lib.tensor([1.0, 2.0, 3.0])).sum().backward()
+    out += [a.tolist(), type(a.grad_fn).__name__, z.grad.tolist(), str(z.angle().dtype)]
+    x = lib.tensor([1.0, -2.0, 0.0, float("nan")], requires_grad=True)
+    a = lib.angle(x)
+    a.sum().backward()
+    out += [repr(a.tolist()), x.grad.tolist(), lib.angle(lib.tensor([1, -2])).tolist()]
+    r = lib.tensor([1.0, 2.0], requires_grad=True)
+    i = lib.tensor([3.0, 4.0], requires_grad=True)
+    c = lib.complex(r, i)
+    (c * lib.tensor([1j, 2])).abs().sum().backward()
+    out += [c.tolist(), type(c.grad_fn).__name__, r.grad.tolist(), i.grad.tolist()]
+    ab = lib.tensor([1.0, 0.0], requires_grad=True)
+    an = lib.tensor([0.5, -1.0], requires_grad=True)
+    p = lib.polar(ab, an)
+    (p * lib.tensor([1j, 2])).abs().sum().backward()
+    out += [p.tolist(), type(p.grad_fn).__name__, ab.grad.tolist(), an.grad.tolist()]
+    cp = lib.conj_physical(z)
+    out += [type(cp.grad_fn).__name__, cp.tolist(), lib.conj_physical(x) is x]
+    for bad in (lambda: lib.complex(lib.ones(2), lib.ones(2, dtype=lib.float64)),
+                lambda: lib.complex(lib.ones(2, dtype=lib.long), lib.ones(2, dtype=lib.long)),
+                lambda: lib.polar(lib.ones(2), lib.ones(3))):
+        with pytest.raises(RuntimeError) as info:
+            bad()
+        out.append(str(info.value))
+    return out
+
+
+def test_angle_complex_polar_conj_physical_match_torch():
+    e, t = _parts(ember), _parts(torch)
+    assert len(e) == len(t)
+    for a, b in zip(e, t):
+        if isinstance(a, list) and a and isinstance(a[0], (float, complex)):
+            np.testing.assert_allclose(np.array(a), np.array(b), rtol=1e-6, atol=1e-7)
+        else:
+            assert a == b
