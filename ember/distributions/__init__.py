@@ -1,5 +1,6 @@
 """``torch.distributions``: parameterized probability distributions to sample from and score
-(``Normal``, ``Categorical``, ``Bernoulli``, ``Uniform``), with ``kl_divergence``.
+(``Normal``, ``Categorical``, ``Bernoulli``, ``Uniform``, ``Exponential``, ``Laplace``,
+``Poisson``, ``Independent``), with ``kl_divergence``.
 
 Samples come from the same random streams as PyTorch's (the same seed, the same draws), and
 ``rsample`` and ``log_prob`` are differentiable in the parameters (the reparameterization
@@ -8,9 +9,13 @@ from . import constraints
 from .bernoulli import Bernoulli
 from .categorical import Categorical
 from .distribution import Distribution
+from .exponential import Exponential
+from .independent import Independent
 from .kl import kl_divergence, register_kl
+from .laplace import Laplace
 from .normal import Normal
+from .poisson import Poisson
 from .uniform import Uniform
 
-__all__ = ["Bernoulli", "Categorical", "Distribution", "Normal", "Uniform", "constraints",
-           "kl_divergence", "register_kl"]
+__all__ = ["Bernoulli", "Categorical", "Distribution", "Exponential", "Independent", "Laplace",
+           "Normal", "Poisson", "Uniform", "constraints", "kl_divergence", "register_kl"]

@@ -2,9 +2,10 @@
 constraints``): each ``check(value)`` returns a boolean tensor, one entry per event."""
 from __future__ import annotations
 
-__all__ = ["Constraint", "boolean", "dependent", "greater_than", "integer_interval",
-           "interval", "is_dependent", "less_than", "positive", "real", "real_vector",
-           "simplex", "unit_interval"]
+__all__ = ["Constraint", "boolean", "dependent", "greater_than", "greater_than_eq",
+           "independent", "integer_interval", "interval", "is_dependent", "less_than",
+           "nonnegative", "nonnegative_integer", "positive", "real", "real_vector", "simplex",
+           "unit_interval"]
 
 
 class Constraint:
@@ -63,6 +64,30 @@ class _LessThan(Constraint):
 
     def __repr__(self) -> str:
         return f"LessThan(upper_bound={self.upper_bound})"
+
+
+class _GreaterThanEq(Constraint):
+    def __init__(self, lower_bound) -> None:
+        self.lower_bound = lower_bound
+
+    def check(self, value):
+        return self.lower_bound <= value
+
+    def __repr__(self) -> str:
+        return f"GreaterThanEq(lower_bound={self.lower_bound})"
+
+
+class _IntegerGreaterThan(Constraint):
+    is_discrete = True
+
+    def __init__(self, lower_bound) -> None:
+        self.lower_bound = lower_bound
+
+    def check(self, value):
+        return (value % 1 == 0) & (value >= self.lower_bound)
+
+    def __repr__(self) -> str:
+        return f"IntegerGreaterThan(lower_bound={self.lower_bound})"
 
 
 class _Interval(Constraint):
@@ -130,6 +155,9 @@ dependent = _Dependent()
 real = _Real()
 boolean = _Boolean()
 positive = _GreaterThan(0.0)
+nonnegative = _GreaterThanEq(0.0)
+nonnegative_integer = _IntegerGreaterThan(0)
+greater_than_eq = _GreaterThanEq
 unit_interval = _Interval(0.0, 1.0)
 simplex = _Simplex()
 real_vector = _IndependentConstraint(real, 1)

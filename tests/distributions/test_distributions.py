@@ -103,3 +103,50 @@ def test_multinomial_one_sample_draws_as_torch():
         lib.manual_seed(0)
         got.append((lib.multinomial(lib.tensor(p), 1, True).tolist(), lib.rand(3).tolist()))
     assert got[0] == got[1]
+
+
+def _more(lib):
+    D = lib.distributions
+    out = []
+    lib.manual_seed(0)
+    e = D.Exponential(lib.tensor([0.5, 2.0]))
+    v = lib.tensor([1.0, 3.0])
+    out += [repr(e), e.sample((2,)), e.rsample(), e.log_prob(v), e.cdf(v),
+            e.icdf(lib.tensor([0.2, 0.7])), e.entropy(), e.mean, e.variance, repr(e.support)]
+    la = D.Laplace(lib.tensor([0.0, 1.0]), lib.tensor([1.0, 0.5]))
+    w = lib.tensor([0.5, -1.0])
+    out += [repr(la), la.sample((2,)), la.rsample(), la.log_prob(w), la.cdf(w),
+            la.icdf(lib.tensor([0.2, 0.7])), la.entropy(), la.stddev]
+    p = D.Poisson(lib.tensor([0.5, 4.0, 20.0]))
+    out += [repr(p), p.sample((2,)), p.log_prob(lib.tensor([0.0, 3.0, 18.0])), p.mode,
+            repr(p.support)]
+    ind = D.Independent(D.Normal(lib.zeros(3, 2), lib.ones(3, 2)), 1)
+    out += [repr(ind), tuple(ind.batch_shape), tuple(ind.event_shape),
+            ind.log_prob(lib.ones(3, 2)), ind.entropy(), repr(ind.support), ind.rsample()]
+    kl = D.kl_divergence
+    out += [kl(e, D.Exponential(lib.tensor([1.0, 1.0]))),
+            kl(la, D.Laplace(lib.tensor([1.0, 0.0]), lib.tensor([2.0, 1.0]))),
+            kl(p, D.Poisson(lib.tensor([1.0, 1.0, 1.0]))),
+            kl(ind, D.Independent(D.Normal(lib.ones(3, 2), lib.ones(3, 2) * 2), 1))]
+    rate = lib.tensor([1.5], requires_grad=True)
+    x = D.Exponential(rate).rsample((3,))
+    x.sum().backward()
+    out += [x, rate.grad]
+    for bad in (lambda: D.Exponential(lib.tensor([-1.0])),
+                lambda: e.log_prob(lib.tensor([-1.0, 1.0])),
+                lambda: D.Poisson(lib.tensor([1.0])).log_prob(lib.tensor([0.5])),
+                lambda: D.Independent(D.Normal(0.0, 1.0), 1)):
+        with pytest.raises(ValueError) as info:
+            bad()
+        out.append(str(info.value))
+    return [o.detach().numpy() if hasattr(o, "detach") else o for o in out]
+
+
+def test_exponential_laplace_poisson_independent_match_torch():
+    e, t = _more(ember), _more(torch)
+    for a, b in zip(e, t):
+        if isinstance(a, np.ndarray):
+            assert a.dtype == b.dtype and a.shape == b.shape
+            np.testing.assert_allclose(a, b, rtol=2e-6, atol=1e-7)
+        else:
+            assert a == b
