@@ -1,6 +1,6 @@
 """``torch.distributions``: parameterized probability distributions to sample from and score
 (``Normal``, ``Categorical``, ``Bernoulli``, ``Uniform``, ``Exponential``, ``Laplace``,
-``Poisson``, ``Independent``), with ``kl_divergence``.
+``Poisson``, ``Independent``, ``MultivariateNormal``), with ``kl_divergence``.
 
 Samples come from the same random streams as PyTorch's (the same seed, the same draws), and
 ``rsample`` and ``log_prob`` are differentiable in the parameters (the reparameterization
@@ -13,9 +13,11 @@ from .exponential import Exponential
 from .independent import Independent
 from .kl import kl_divergence, register_kl
 from .laplace import Laplace
+from .multivariate_normal import MultivariateNormal
 from .normal import Normal
 from .poisson import Poisson
 from .uniform import Uniform
 
 __all__ = ["Bernoulli", "Categorical", "Distribution", "Exponential", "Independent", "Laplace",
-           "Normal", "Poisson", "Uniform", "constraints", "kl_divergence", "register_kl"]
+           "MultivariateNormal", "Normal", "Poisson", "Uniform", "constraints", "kl_divergence",
+           "register_kl"]

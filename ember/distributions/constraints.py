@@ -4,8 +4,8 @@ from __future__ import annotations
 
 __all__ = ["Constraint", "boolean", "dependent", "greater_than", "greater_than_eq",
            "independent", "integer_interval", "interval", "is_dependent", "less_than",
-           "nonnegative", "nonnegative_integer", "positive", "real", "real_vector", "simplex",
-           "unit_interval"]
+           "lower_cholesky", "nonnegative", "nonnegative_integer", "positive",
+           "positive_definite", "real", "real_vector", "simplex", "unit_interval"]
 
 
 class Constraint:
@@ -133,6 +133,34 @@ class _Simplex(Constraint):
         return (value >= 0).all(-1) & ((value.sum(-1) - 1).abs() < 1e-6)
 
 
+class _LowerCholesky(Constraint):
+    """Lower-triangular square matrices with a positive diagonal."""
+
+    event_dim = 2
+
+    def check(self, value):
+        lower = (value.tril() == value).reshape(tuple(value.shape[:-2]) + (-1,)).all(-1)
+        positive = (value.diagonal(dim1=-2, dim2=-1) > 0).all(-1)
+        return lower & positive
+
+
+class _PositiveDefinite(Constraint):
+    """Symmetric positive-definite matrices (symmetric within 1e-6, then Cholesky)."""
+
+    event_dim = 2
+
+    def check(self, value):
+        from .. import isclose, linalg
+        n = value.shape
+        if len(n) < 2 or n[-1] != n[-2]:
+            from .. import zeros, bool as bool_
+            return zeros(tuple(n[:-2]), dtype=bool_)
+        sym = isclose(value, value.mT, atol=1e-6).all(-2).all(-1)
+        if not bool(sym.all()):
+            return sym
+        return linalg.cholesky_ex(value).info == 0
+
+
 class _IndependentConstraint(Constraint):
     """``base`` on each element, ``reinterpreted`` right dimensions forming one event."""
 
@@ -161,6 +189,8 @@ greater_than_eq = _GreaterThanEq
 unit_interval = _Interval(0.0, 1.0)
 simplex = _Simplex()
 real_vector = _IndependentConstraint(real, 1)
+lower_cholesky = _LowerCholesky()
+positive_definite = _PositiveDefinite()
 greater_than = _GreaterThan
 less_than = _LessThan
 interval = _Interval

@@ -9,6 +9,7 @@ from .categorical import Categorical
 from .exponential import Exponential
 from .independent import Independent, _sum_rightmost
 from .laplace import Laplace
+from .multivariate_normal import MultivariateNormal, _batch_mahalanobis
 from .normal import Normal
 from .poisson import Poisson
 from .uniform import Uniform
@@ -101,3 +102,21 @@ def _kl_independent_independent(p, q):
         raise NotImplementedError
     return _sum_rightmost(kl_divergence(p.base_dist, q.base_dist),
                           p.reinterpreted_batch_ndims)
+
+
+@register_kl(MultivariateNormal, MultivariateNormal)
+def _kl_multivariatenormal_multivariatenormal(p, q):
+    from .. import broadcast_shapes, linalg
+    if p.event_shape != q.event_shape:
+        raise ValueError("KL-divergence between two Multivariate Normals with different "
+                         "event shapes cannot be computed")
+    pL, qL = p._unbroadcasted_scale_tril, q._unbroadcasted_scale_tril
+    half_term1 = qL.diagonal(dim1=-2, dim2=-1).log().sum(-1) - \
+        pL.diagonal(dim1=-2, dim2=-1).log().sum(-1)
+    batch = broadcast_shapes(tuple(qL.shape[:-2]), tuple(pL.shape[:-2]))
+    n = p.event_shape[0]
+    X = linalg.solve_triangular(qL.expand(batch + (n, n)), pL.expand(batch + (n, n)),
+                                upper=False)
+    term2 = X.reshape(tuple(X.shape[:-2]) + (-1,)).pow(2).sum(-1)
+    term3 = _batch_mahalanobis(qL, q.loc - p.loc)
+    return half_term1 + 0.5 * (term2 + term3 - n)

@@ -150,3 +150,42 @@ def test_exponential_laplace_poisson_independent_match_torch():
             np.testing.assert_allclose(a, b, rtol=2e-6, atol=1e-7)
         else:
             assert a == b
+
+
+def _mvn(lib):
+    D = lib.distributions
+    out = []
+    lib.manual_seed(0)
+    C = lib.tensor([[2.0, 0.3], [0.3, 1.0]])
+    m = D.MultivariateNormal(lib.tensor([0.5, -1.0]), covariance_matrix=C)
+    out += [repr(m), tuple(m.batch_shape), tuple(m.event_shape), m.sample(), m.sample((3,)),
+            m.log_prob(lib.tensor([1.0, 0.0])), m.entropy(), m.variance, m.scale_tril,
+            m.precision_matrix, m.covariance_matrix]
+    mp = D.MultivariateNormal(lib.zeros(2), precision_matrix=lib.linalg.inv(C))
+    out += [mp.scale_tril, mp.log_prob(lib.tensor([[1.0, 0.0], [0.2, 0.3]]))]
+    L = lib.tensor([[[1.0, 0.0], [0.5, 2.0]], [[1.5, 0.0], [-0.2, 0.7]]], requires_grad=True)
+    loc = lib.zeros(3, 1, 2, requires_grad=True)
+    mb = D.MultivariateNormal(loc, scale_tril=L)
+    lp = mb.log_prob(lib.ones(3, 2, 2))
+    lp.sum().backward()
+    out += [tuple(mb.batch_shape), mb.rsample(), lp, L.grad, loc.grad,
+            D.kl_divergence(m, D.MultivariateNormal(lib.zeros(2), scale_tril=lib.eye(2) * 1.5))]
+    for bad in (lambda: D.MultivariateNormal(lib.zeros(2), covariance_matrix=lib.tensor(
+                    [[1.0, 2.0], [2.0, 1.0]])),
+                lambda: D.MultivariateNormal(lib.zeros(2)),
+                lambda: D.MultivariateNormal(lib.tensor(0.0), covariance_matrix=C),
+                lambda: D.MultivariateNormal(lib.zeros(2), scale_tril=lib.tensor(
+                    [[1.0, 1.0], [0.0, 1.0]]))):
+        with pytest.raises(ValueError) as info:
+            bad()
+        out.append(str(info.value))
+    return [o.detach().numpy() if hasattr(o, "detach") else o for o in out]
+
+
+def test_multivariate_normal_matches_torch():
+    for a, b in zip(_mvn(ember), _mvn(torch)):
+        if isinstance(a, np.ndarray):
+            assert a.dtype == b.dtype and a.shape == b.shape
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+        else:
+            assert a == b
