@@ -22,3 +22,11 @@ def test_lstm_sine_learns_as_under_torch():
     out = _ember_run(["examples/lstm_sine.py", "2"])
     assert "step 0  train loss 0.533786  test loss 0.196013" in out
     assert "step 1  train loss 0.188864  test loss 0.013365" in out
+
+
+def test_vae_digits_learns_as_under_torch():
+    # torch.distributions (Normal.rsample, Bernoulli, Independent, kl_divergence) in training
+    out = _ember_run(["examples/vae_digits.py", "4"])
+    assert "epoch 0  negative ELBO 40.053" in out
+    assert "epoch 3  negative ELBO 26.805" in out
+    assert "codes from the prior: [[-1.263, 1.082], [0.334, 0.672], [-1.928, 1.466]]" in out
