@@ -1,4 +1,4 @@
-"""The language-model examples run under ``ember run`` and print what PyTorch prints for the
+"""The model examples run under ``ember run`` and print what PyTorch prints for the
 same script (the numbers below are PyTorch 2.13's output for these arguments)."""
 import subprocess
 import sys
