@@ -34,6 +34,13 @@ class Categorical(Distribution):
         batch = self._param.size()[:-1] if self._param.ndimension() > 1 else Size()
         super().__init__(batch, validate_args=validate_args)
 
+    def expand(self, batch_shape, _instance=None):
+        new = self._expanded(batch_shape, {"probs": (self._num_events,),
+                                           "logits": (self._num_events,)})
+        new._param = new.probs if "probs" in self.__dict__ else new.logits
+        new._num_events = self._num_events
+        return new
+
     @lazy_property
     def logits(self):
         return probs_to_logits(self.probs)

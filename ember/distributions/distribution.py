@@ -54,6 +54,23 @@ class Distribution:
                         f"{tuple(value.shape)}) of distribution {self!r} to satisfy the "
                         f"constraint {constraint!r}, but found invalid values:\n{value}")
 
+    def expand(self, batch_shape, _instance=None):
+        """The same distribution broadcast to ``batch_shape`` (its parameters expanded, no
+        copy, no new validation)."""
+        raise NotImplementedError
+
+    def _expanded(self, batch_shape, params: dict):
+        """``expand`` for a distribution whose ``params`` (name -> the shape after the batch
+        dims) are stored as attributes: a new instance with each one present expanded."""
+        new = type(self).__new__(type(self))
+        batch = tuple(Size(batch_shape))
+        for name, tail in params.items():
+            if name in self.__dict__:
+                setattr(new, name, self.__dict__[name].expand(batch + tuple(tail)))
+        Distribution.__init__(new, Size(batch), self._event_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
     @property
     def batch_shape(self) -> Size:
         return self._batch_shape

@@ -24,6 +24,9 @@ class Exponential(Distribution):
         batch = Size() if isinstance(rate, Number) else self.rate.size()
         super().__init__(batch, validate_args=validate_args)
 
+    def expand(self, batch_shape, _instance=None):
+        return self._expanded(batch_shape, {"rate": ()})
+
     @property
     def mean(self):
         return self.rate.reciprocal()

@@ -35,6 +35,16 @@ class Independent(Distribution):
         super().__init__(Size(shape[:len(shape) - event_dim]),
                          Size(shape[len(shape) - event_dim:]), validate_args=validate_args)
 
+    def expand(self, batch_shape, _instance=None):
+        new = type(self).__new__(type(self))
+        batch = tuple(Size(batch_shape))
+        new.base_dist = self.base_dist.expand(
+            batch + tuple(self._event_shape[:self.reinterpreted_batch_ndims]))
+        new.reinterpreted_batch_ndims = self.reinterpreted_batch_ndims
+        Distribution.__init__(new, Size(batch), self._event_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
     @property
     def has_rsample(self) -> bool:
         return self.base_dist.has_rsample

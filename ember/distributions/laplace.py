@@ -25,6 +25,9 @@ class Laplace(Distribution):
             else self.loc.size()
         super().__init__(batch, validate_args=validate_args)
 
+    def expand(self, batch_shape, _instance=None):
+        return self._expanded(batch_shape, {"loc": (), "scale": ()})
+
     @property
     def mean(self):
         return self.loc

@@ -78,6 +78,13 @@ class MultivariateNormal(Distribution):
         else:
             self._unbroadcasted_scale_tril = _precision_to_scale_tril(precision_matrix)
 
+    def expand(self, batch_shape, _instance=None):
+        n = tuple(self._event_shape)
+        new = self._expanded(batch_shape, {"loc": n, "covariance_matrix": n * 2,
+                                           "scale_tril": n * 2, "precision_matrix": n * 2})
+        new._unbroadcasted_scale_tril = self._unbroadcasted_scale_tril
+        return new
+
     def _full(self):
         return tuple(self._batch_shape) + tuple(self._event_shape) * 2
 

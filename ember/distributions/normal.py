@@ -27,6 +27,9 @@ class Normal(Distribution):
             else self.loc.size()
         super().__init__(batch, validate_args=validate_args)
 
+    def expand(self, batch_shape, _instance=None):
+        return self._expanded(batch_shape, {"loc": (), "scale": ()})
+
     @property
     def mean(self):
         return self.loc

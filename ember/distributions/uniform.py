@@ -27,6 +27,9 @@ class Uniform(Distribution):
             else self.low.size()
         super().__init__(batch, validate_args=validate_args)
 
+    def expand(self, batch_shape, _instance=None):
+        return self._expanded(batch_shape, {"low": (), "high": ()})
+
     @property
     def support(self):
         return constraints.interval(self.low, self.high)

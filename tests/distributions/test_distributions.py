@@ -189,3 +189,28 @@ def test_multivariate_normal_matches_torch():
             np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
         else:
             assert a == b
+
+
+def _expanded(lib):
+    D = lib.distributions
+    lib.manual_seed(0)
+    ds = [D.Normal(lib.tensor([0.0, 1.0]), lib.tensor([1.0, 2.0])),
+          D.Bernoulli(lib.tensor([0.3, 0.6])), D.Bernoulli(logits=lib.tensor([0.3, 0.6])),
+          D.Categorical(probs=lib.tensor([[0.2, 0.8], [0.5, 0.5]])),
+          D.Uniform(lib.zeros(2), lib.ones(2)), D.Exponential(lib.tensor([1.0, 2.0])),
+          D.Laplace(lib.zeros(2), lib.ones(2)), D.Poisson(lib.tensor([1.0, 2.0])),
+          D.Independent(D.Normal(lib.zeros(2, 3), lib.ones(2, 3)), 1),
+          D.MultivariateNormal(lib.zeros(2, 3), scale_tril=lib.eye(3))]
+    out = []
+    for d in ds:
+        e = d.expand((4, 2))
+        s = e.sample()
+        out.append((type(e).__name__, tuple(e.batch_shape), tuple(e.event_shape),
+                    s.numpy().tolist(), np.round(e.log_prob(s).numpy(), 5).tolist(), repr(e)))
+    with pytest.raises(RuntimeError):
+        ds[0].expand((3,))
+    return out
+
+
+def test_expand_matches_torch():
+    assert _expanded(ember) == _expanded(torch)
