@@ -167,7 +167,9 @@ _TABLE = {
     "squeeze_": _vi.squeeze_, "t_": _vi.t_, "transpose_": _vi.transpose_,
     "swapdims_": _vi.transpose_, "swapaxes_": _vi.transpose_,
     "T": property(_sh.T), "mT": property(_sh.mT), "mH": property(_sh.mH),
-    "real": property(_cv.real), "imag": property(_cv.imag), "angle": _cv.angle,
+    "H": property(_sh.H), "real": property(_cv.real), "imag": property(_cv.imag),
+    "angle": _cv.angle, "sum_to_size": _rd.sum_to_size, "fill_diagonal_": _ix.fill_diagonal_,
+    "resize_": _vi.resize_, "resize_as_": _vi.resize_as_,
     "conj_physical": _cv.conj_physical,
     # --- indexing (ember/ops/indexing.py)
     "__getitem__": _ix.getitem, "__setitem__": _ix.setitem, "copy_": _ix.copy_,

@@ -260,3 +260,54 @@ def test_imports_run_one_way_from_the_tensor_to_autograd():
     # the autograd methods come from the method table, like every other method
     assert ember.Tensor.backward is engine.tensor_backward
     assert ember.Tensor.register_hook is graph.register_hook
+
+
+def _tensor_extras(lib):
+    import warnings
+    out = []
+    x = lib.zeros(3, 4)
+    x.fill_diagonal_(5)
+    y = lib.zeros(7, 3)
+    y.fill_diagonal_(1, wrap=True)
+    y2 = lib.zeros(7, 3)
+    y2.fill_diagonal_(1)
+    z = lib.zeros(2, 2, 2)
+    z.fill_diagonal_(3)
+    out += [x.tolist(), y.tolist(), y2.tolist(), z.flatten().tolist()]
+    a = lib.ones(3, 3, requires_grad=True)
+    b = a * 2
+    b.fill_diagonal_(0)
+    b.sum().backward()
+    out += [type(b.grad_fn).__name__, a.grad.tolist()]
+    m = lib.tensor([[1 + 1j, 2], [3, 4 - 2j]])
+    out.append(m.H.tolist())
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
+        out.append(lib.tensor(2.0).H.item())
+    s = lib.arange(6.0).view(2, 3).requires_grad_()
+    r = s.sum_to_size(1, 3)
+    r.sum().backward()
+    out += [r.tolist(), type(r.grad_fn).__name__, s.sum_to_size(3).tolist(),
+            s.sum_to_size((2, 1)).tolist(), s.sum_to_size(2, 3) is s, s.grad.tolist()]
+    q = lib.arange(6.0)
+    q.resize_(2, 2)
+    out += [q.tolist()]
+    q.resize_(3)
+    out += [q.tolist()]
+    w = lib.arange(4.0)
+    w.resize_as_(lib.zeros(2, 2))
+    out.append(w.tolist())
+    for bad in (lambda: lib.zeros(2, 3, 2).fill_diagonal_(1),
+                lambda: lib.zeros(3).fill_diagonal_(1),
+                lambda: lib.ones(2, requires_grad=True).resize_(3),
+                lambda: lib.arange(6.0).view(2, 3).sum_to_size(2, 2),
+                lambda: lib.ones(3).H, lambda: lib.ones(2, 2, 2).H):
+        with pytest.raises(RuntimeError) as info:
+            bad()
+        out.append(str(info.value))
+    return out
+
+
+def test_fill_diagonal_h_sum_to_size_resize_match_torch():
+    torch = pytest.importorskip("torch")
+    assert _tensor_extras(ember) == _tensor_extras(torch)

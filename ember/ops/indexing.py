@@ -1972,3 +1972,28 @@ def index_fill_(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
 
 def masked_scatter_(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
     return _inplace(input, lambda x, s: masked_scatter(x, mask, s), source)
+
+
+def fill_diagonal_(input: Tensor, fill_value, wrap: bool = False) -> Tensor:
+    """Write ``fill_value`` on the main diagonal in place (all dims of equal length, or a
+    matrix; ``wrap`` continues a tall matrix's diagonal below every N + 1 rows)."""
+    d = input._data
+    if d.ndim < 2:
+        raise RuntimeError("dimensions must larger than 1")
+    if d.ndim > 2 and len(set(d.shape)) != 1:
+        raise RuntimeError("all dimensions of input must be of equal length")
+    if d.ndim == 2:
+        rows, cols = d.shape
+        step = cols + 1
+        end = rows * cols if wrap and rows > cols + 1 else min(rows, cols) * cols
+        flat = np.arange(0, end, step)
+    else:
+        n = d.shape[0]
+        step = sum(n ** k for k in range(d.ndim))
+        flat = np.arange(n) * step
+    from .._tensor import Tensor as _T
+    if d.flags.c_contiguous:        # through a flat view, as PyTorch (CopySlices)
+        input.view(-1)[_T._wrap(flat)] = fill_value
+    else:
+        input[tuple(_T._wrap(i) for i in np.unravel_index(flat, d.shape))] = fill_value
+    return input

@@ -18,7 +18,6 @@ from .._dtype import kind as _kind
 from .._tensor import Tensor
 from ..autograd import anp
 from ..autograd.grad_mode import STATE
-from ..autograd import anp
 from ..autograd.graph import Node, holomorphic, record, record1
 from . import _reduced, pointwise as _pw
 from ._util import tname, wrap_dim, wrap_dims
@@ -1257,6 +1256,26 @@ def count_nonzero(input: Tensor, dim=None) -> Tensor:
     d = input._data
     dims = _dims(dim, d.ndim)
     return _wrap(np.asarray(np.count_nonzero(d, axis=dims), dtype=np.int64))
+
+
+def sum_to_size(input: Tensor, *size) -> Tensor:
+    """``input`` summed down to ``size``, which it must broadcast from (dims of size 1 and
+    leading dims are summed away), as a broadcast's gradient is."""
+    from ._util import shape_arg
+    shape = shape_arg(size)
+    d = input._data
+    ok = len(shape) <= d.ndim and builtins.all(s in (1, n) for s, n in
+                                                zip(shape[::-1], d.shape[::-1]))
+    if not ok:
+        raise RuntimeError(f"size {{{list(shape)}}} is not expandable to size "
+                           f"{{{list(d.shape)}}}.")
+    lead = d.ndim - len(shape)
+    dims = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape)
+                                      if s == 1 and d.shape[lead + i] != 1)
+    if not dims:
+        return input
+    r = sum(input, dims, keepdim=True)
+    return r.view(shape) if lead else r
 
 
 # -- softmax ----------------------------------------------------------------------------------

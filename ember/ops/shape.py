@@ -601,6 +601,21 @@ def mH(input: Tensor) -> Tensor:
     return transpose(input, -2, -1)
 
 
+def H(input: Tensor) -> Tensor:
+    """The conjugate transpose of a matrix (``x.H``)."""
+    n = input._data.ndim
+    if n == 0:
+        import warnings
+        warnings.warn("Tensor.H is deprecated on 0-D tensors. Consider using x.conj().",
+                      UserWarning, stacklevel=3)
+        return input.conj()
+    if n != 2:
+        hint = " For batches of matrices, consider using tensor.mH" if n > 2 else ""
+        raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got {n}-D "
+                           f"tensor.{hint}")
+    return mH(input)
+
+
 def adjoint(input: Tensor) -> Tensor:
     return mH(input)
 

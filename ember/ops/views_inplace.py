@@ -174,3 +174,30 @@ def as_strided_(self: Tensor, size, stride, storage_offset: int | None = None) -
     """In-place ``as_strided``: ``self`` takes the given geometry over its memory."""
     _check(self)
     return _become(self, as_strided(self, size, stride, storage_offset), AsStridedBackward1)
+
+
+# -- storage-changing in-place ops -------------------------------------------------------------
+def resize_(self: Tensor, *sizes, memory_format=None) -> Tensor:
+    """Give ``self`` a new shape in place: its elements in order fill the new shape (the
+    rest, where it grows, zeros: PyTorch leaves them uninitialised); never for a tensor that
+    requires grad."""
+    from ._util import new_shape
+    if self._rg:
+        raise RuntimeError("cannot resize variables that require grad")
+    shape = new_shape(sizes)
+    n = int(np.prod(shape, dtype=np.int64))
+    flat = np.ascontiguousarray(self._data).reshape(-1)
+    if n <= flat.size:
+        data = flat[:n].copy().reshape(shape)
+    else:
+        data = np.zeros(n, self._data.dtype)
+        data[:flat.size] = flat
+        data = data.reshape(shape)
+    self._data = data
+    self._bump()
+    return self
+
+
+def resize_as_(self: Tensor, the_template: Tensor, *, memory_format=None) -> Tensor:
+    """``resize_`` to ``the_template``'s shape."""
+    return resize_(self, *the_template.shape)
