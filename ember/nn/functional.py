@@ -7,7 +7,7 @@ from ..ops.linear import (  # noqa: F401
     bilinear, linear,
 )
 from ..ops.dropout import (  # noqa: F401
-    alpha_dropout, dropout, dropout1d, dropout2d, dropout3d,
+    alpha_dropout, dropout, dropout1d, dropout2d, dropout3d, feature_alpha_dropout,
 )
 from ..ops.sparse import (  # noqa: F401
     embedding, one_hot,

@@ -1,4 +1,5 @@
-"""Dropout family: ``dropout``, ``alpha_dropout`` and the feature (channel) dropouts."""
+"""Dropout family: ``dropout``, ``alpha_dropout`` and the feature (channel) dropouts,
+``feature_alpha_dropout`` included."""
 from __future__ import annotations
 
 import math
@@ -62,13 +63,36 @@ def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
         return input.mul_(zero) if inplace else input * zero
     from .. import _generator as _g
     d = input._data
-    keep = _g.bernoulli(1 - p, d.shape, d.dtype)
+    return _alpha_noise(input, _g.bernoulli(1 - p, d.shape, d.dtype), p, inplace)
+
+
+def _alpha_noise(input: Tensor, keep: np.ndarray, p: float, inplace: bool) -> Tensor:
+    """``input * (keep * a) + b``: the kept values scaled and the dropped ones moved to
+    SELU's negative saturation, so that mean and variance stay (PyTorch's a and b)."""
     alpha = 1.7580993408473766
     a = 1.0 / math.sqrt((alpha * alpha * p + 1) * (1 - p))
     b = (keep - 1) * (alpha * a) + alpha * a * p
     keep *= a
     out = input.mul_(_wrap(keep)) if inplace else input * _wrap(keep)
     return out.add_(_wrap(b)) if inplace else out + _wrap(b)
+
+
+def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
+                          inplace: bool = False) -> Tensor:
+    """``alpha_dropout`` of whole channels: one draw per (sample, channel)."""
+    _check_tensor(input, "feature_alpha_dropout")
+    _check_p(p)
+    d = input._data
+    if p == 0 or not training or d.size == 0:
+        return input
+    if p == 1:
+        zero = _wrap(np.zeros((), d.dtype))
+        return input.mul_(zero) if inplace else input * zero
+    if d.ndim < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    from .. import _generator as _g
+    keep = _g.bernoulli(1 - p, d.shape[:2] + (1,) * (d.ndim - 2), d.dtype)
+    return _alpha_noise(input, keep, p, inplace)
 
 
 def _feature_dropout(input: Tensor, p: float, training: bool, inplace: bool) -> Tensor:

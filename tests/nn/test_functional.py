@@ -366,6 +366,28 @@ def test_alpha_dropout_equals_torch():
     np.testing.assert_allclose(e._data, t.numpy(), rtol=1e-12, atol=1e-14)
 
 
+def test_feature_alpha_dropout_equals_torch():
+    x = rng.standard_normal((4, 3, 5))
+    out = []
+    for lib in (torch, ember):
+        lib.manual_seed(4)
+        xt = lib.tensor(x, requires_grad=True)
+        y = F(lib).feature_alpha_dropout(xt, 0.4, True)
+        (y * lib.arange(60.0, dtype=lib.float64).view(4, 3, 5)).sum().backward()
+        m = lib.nn.FeatureAlphaDropout(0.5)
+        out.append((y.detach().numpy(), xt.grad.numpy(), type(y.grad_fn).__name__, repr(m),
+                    m.eval()(lib.ones(2, 2)).tolist()))
+        with pytest.raises(RuntimeError, match="Feature dropout requires at least 2 dimensions"):
+            F(lib).feature_alpha_dropout(lib.ones(3), 0.5, True)
+    (ty, tg, *tr), (ey, eg, *er) = out
+    np.testing.assert_allclose(ey, ty, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(eg, tg, rtol=1e-12, atol=1e-14)
+    assert er == tr
+    # whole channels share one draw: each (sample, channel) row is a single affine map of x
+    ratio = (ey - ey[..., :1]) / np.where(x - x[..., :1] == 0, 1, x - x[..., :1])
+    assert np.allclose(ratio[..., 1:], ratio[..., 1:2])
+
+
 def test_dropout_inplace():
     x = rng.standard_normal((5, 6)).astype(np.float32)
     torch.manual_seed(9)
