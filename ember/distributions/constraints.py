@@ -4,7 +4,7 @@ from __future__ import annotations
 
 __all__ = ["Constraint", "boolean", "dependent", "greater_than", "greater_than_eq",
            "independent", "integer_interval", "interval", "is_dependent", "less_than",
-           "lower_cholesky", "nonnegative", "nonnegative_integer", "positive",
+           "lower_cholesky", "nonnegative", "nonnegative_integer", "one_hot", "positive",
            "positive_definite", "real", "real_vector", "simplex", "unit_interval"]
 
 
@@ -126,6 +126,14 @@ class _IntegerInterval(Constraint):
                f"{self.upper_bound})"
 
 
+class _OneHot(Constraint):
+    is_discrete = True
+    event_dim = 1
+
+    def check(self, value):
+        return ((value == 0) | (value == 1)).all(-1) & (value.sum(-1) == 1)
+
+
 class _Simplex(Constraint):
     event_dim = 1
 
@@ -188,6 +196,7 @@ nonnegative_integer = _IntegerGreaterThan(0)
 greater_than_eq = _GreaterThanEq
 unit_interval = _Interval(0.0, 1.0)
 simplex = _Simplex()
+one_hot = _OneHot()
 real_vector = _IndependentConstraint(real, 1)
 lower_cholesky = _LowerCholesky()
 positive_definite = _PositiveDefinite()

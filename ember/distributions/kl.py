@@ -10,6 +10,7 @@ from .exponential import Exponential
 from .independent import Independent, _sum_rightmost
 from .laplace import Laplace
 from .multivariate_normal import MultivariateNormal, _batch_mahalanobis
+from .one_hot_categorical import OneHotCategorical
 from .normal import Normal
 from .poisson import Poisson
 from .uniform import Uniform
@@ -120,3 +121,8 @@ def _kl_multivariatenormal_multivariatenormal(p, q):
     term2 = X.reshape(tuple(X.shape[:-2]) + (-1,)).pow(2).sum(-1)
     term3 = _batch_mahalanobis(qL, q.loc - p.loc)
     return half_term1 + 0.5 * (term2 + term3 - n)
+
+
+@register_kl(OneHotCategorical, OneHotCategorical)
+def _kl_onehotcategorical_onehotcategorical(p, q):
+    return _kl_categorical_categorical(p._categorical, q._categorical)

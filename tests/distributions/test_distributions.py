@@ -218,3 +218,36 @@ def test_expand_matches_torch():
         # (float32 log1p and friends may differ from PyTorch's in the last bit)
         np.testing.assert_allclose(e[3], t[3], rtol=1e-6, atol=1e-7)
         np.testing.assert_allclose(e[4], t[4], rtol=1e-5, atol=1e-5)
+
+
+def _onehot_geometric(lib):
+    D = lib.distributions
+    lib.manual_seed(0)
+    o = D.OneHotCategorical(probs=lib.tensor([[0.2, 0.3, 0.5], [0.6, 0.2, 0.2]]))
+    out = [repr(o), tuple(o.batch_shape), tuple(o.event_shape), o.sample(), o.sample((2,)),
+           o.log_prob(lib.tensor([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]])), o.entropy(), o.mode,
+           tuple(o.enumerate_support().shape), o.variance]
+    lg = lib.tensor([0.1, 0.5, -0.3], requires_grad=True)
+    s = D.OneHotCategoricalStraightThrough(logits=lg).rsample()
+    (s * lib.tensor([1.0, 2.0, 3.0])).sum().backward()
+    out += [s, lg.grad]
+    g = D.Geometric(lib.tensor([0.3, 0.8]))
+    out += [repr(g), g.sample((3,)), g.log_prob(lib.tensor([2.0, 0.0])), g.entropy(), g.mean,
+            g.variance, repr(g.support), D.Geometric(logits=lib.tensor([0.2])).probs,
+            D.kl_divergence(o, D.OneHotCategorical(logits=lib.zeros(2, 3))),
+            o.expand((4, 2)).sample()]
+    for bad in (lambda: D.Geometric(lib.tensor([0.0, 0.5])),
+                lambda: o.log_prob(lib.tensor([[0.5, 0.5, 0.0], [1.0, 0.0, 0.0]]))):
+        with pytest.raises(ValueError) as info:
+            bad()
+        out.append(str(info.value))
+    return [o.detach().numpy() if hasattr(o, "detach") else o for o in out]
+
+
+def test_one_hot_categorical_and_geometric_match_torch():
+    for a, b in zip(_onehot_geometric(ember), _onehot_geometric(torch)):
+        if isinstance(a, np.ndarray):
+            assert a.dtype == b.dtype and a.shape == b.shape
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+        else:
+            assert a == b
