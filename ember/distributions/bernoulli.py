@@ -1,8 +1,6 @@
 """The Bernoulli distribution over ``{0, 1}``."""
 from __future__ import annotations
 
-from numbers import Number
-
 from .._size import Size
 from ..autograd.grad_mode import no_grad
 from . import constraints
@@ -12,7 +10,27 @@ from .utils import broadcast_all, lazy_property, logits_to_probs, probs_to_logit
 __all__ = ["Bernoulli"]
 
 
-class Bernoulli(Distribution):
+class _ProbsOrLogits(Distribution):
+    """A distribution given by ``probs`` or by ``logits`` (log-odds), each derived from the
+    other on first use (Bernoulli, Geometric)."""
+
+    def _set_probs_or_logits(self, probs, logits) -> Size:
+        if (probs is None) == (logits is None):
+            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+        if probs is not None:
+            return self._set_params(probs=probs)
+        return self._set_params(logits=logits)
+
+    @lazy_property
+    def logits(self):
+        return probs_to_logits(self.probs, is_binary=True)
+
+    @lazy_property
+    def probs(self):
+        return logits_to_probs(self.logits, is_binary=True)
+
+
+class Bernoulli(_ProbsOrLogits):
     """``Bernoulli(probs=...)`` or ``Bernoulli(logits=...)`` (log-odds): 1 with probability
     ``probs``. Samples are floats, 0. and 1."""
 
@@ -22,30 +40,14 @@ class Bernoulli(Distribution):
     _mean_carrier_measure = 0
 
     def __init__(self, probs=None, logits=None, validate_args: bool | None = None) -> None:
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
-        if probs is not None:
-            is_scalar = isinstance(probs, Number)
-            (self.probs,) = broadcast_all(probs)
-        else:
-            is_scalar = isinstance(logits, Number)
-            (self.logits,) = broadcast_all(logits)
+        batch = self._set_probs_or_logits(probs, logits)
         self._param = self.probs if probs is not None else self.logits
-        batch = Size() if is_scalar else self._param.size()
         super().__init__(batch, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
         new = self._expanded(batch_shape, {"probs": (), "logits": ()})
         new._param = new.probs if "probs" in self.__dict__ else new.logits
         return new
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
 
     @property
     def param_shape(self) -> Size:

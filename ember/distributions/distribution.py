@@ -3,6 +3,7 @@ argument and sample validation with PyTorch's messages, ``sample`` through ``rsa
 from __future__ import annotations
 
 import warnings
+from numbers import Number
 
 from .._size import Size
 from .._tensor import Tensor
@@ -53,6 +54,16 @@ class Distribution:
                         f"Expected parameter {param} ({type(value).__name__} of shape "
                         f"{tuple(value.shape)}) of distribution {self!r} to satisfy the "
                         f"constraint {constraint!r}, but found invalid values:\n{value}")
+
+    def _set_params(self, **params) -> Size:
+        """Store the parameters broadcast to one shape (numbers as tensors); the batch shape
+        they give (empty when all were numbers)."""
+        from .utils import broadcast_all
+        tensors = broadcast_all(*params.values())
+        for name, t in zip(params, tensors):
+            setattr(self, name, t)
+        numbers = all(isinstance(v, Number) for v in params.values())
+        return Size() if numbers else tensors[0].size()
 
     def expand(self, batch_shape, _instance=None):
         """The same distribution broadcast to ``batch_shape`` (its parameters expanded, no

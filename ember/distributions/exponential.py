@@ -1,12 +1,9 @@
 """The exponential distribution."""
 from __future__ import annotations
 
-from numbers import Number
-
 from .._size import Size
 from . import constraints
 from .distribution import Distribution
-from .utils import broadcast_all
 
 __all__ = ["Exponential"]
 
@@ -20,9 +17,7 @@ class Exponential(Distribution):
     _mean_carrier_measure = 0
 
     def __init__(self, rate, validate_args: bool | None = None) -> None:
-        (self.rate,) = broadcast_all(rate)
-        batch = Size() if isinstance(rate, Number) else self.rate.size()
-        super().__init__(batch, validate_args=validate_args)
+        super().__init__(self._set_params(rate=rate), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
         return self._expanded(batch_shape, {"rate": ()})

@@ -1,8 +1,6 @@
 """The Poisson distribution."""
 from __future__ import annotations
 
-from numbers import Number
-
 from .._size import Size
 from ..autograd.grad_mode import no_grad
 from . import constraints
@@ -20,9 +18,7 @@ class Poisson(Distribution):
     support = constraints.nonnegative_integer
 
     def __init__(self, rate, validate_args: bool | None = None) -> None:
-        (self.rate,) = broadcast_all(rate)
-        batch = Size() if isinstance(rate, Number) else self.rate.size()
-        super().__init__(batch, validate_args=validate_args)
+        super().__init__(self._set_params(rate=rate), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
         return self._expanded(batch_shape, {"rate": ()})

@@ -1,12 +1,9 @@
 """The continuous uniform distribution on ``[low, high)``."""
 from __future__ import annotations
 
-from numbers import Number
-
 from .._size import Size
 from . import constraints
 from .distribution import Distribution
-from .utils import broadcast_all
 
 __all__ = ["Uniform"]
 
@@ -22,10 +19,7 @@ class Uniform(Distribution):
                 "high": constraints.greater_than(self.low)}
 
     def __init__(self, low, high, validate_args: bool | None = None) -> None:
-        self.low, self.high = broadcast_all(low, high)
-        batch = Size() if isinstance(low, Number) and isinstance(high, Number) \
-            else self.low.size()
-        super().__init__(batch, validate_args=validate_args)
+        super().__init__(self._set_params(low=low, high=high), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
         return self._expanded(batch_shape, {"low": (), "high": ()})

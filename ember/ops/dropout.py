@@ -82,21 +82,13 @@ def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
     """``alpha_dropout`` of whole channels: one draw per (sample, channel)."""
     _check_tensor(input, "feature_alpha_dropout")
     _check_p(p)
-    d = input._data
-    if p == 0 or not training or d.size == 0:
-        return input
-    if p == 1:
-        zero = _wrap(np.zeros((), d.dtype))
-        return input.mul_(zero) if inplace else input * zero
-    if d.ndim < 2:
-        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
-    from .. import _generator as _g
-    keep = _g.bernoulli(1 - p, d.shape[:2] + (1,) * (d.ndim - 2), d.dtype)
-    return _alpha_noise(input, keep, p, inplace)
+    return _feature_dropout(input, p, training, inplace, alpha=True)
 
 
-def _feature_dropout(input: Tensor, p: float, training: bool, inplace: bool) -> Tensor:
-    """Zero whole channels: one draw per (sample, channel), PyTorch's feature noise."""
+def _feature_dropout(input: Tensor, p: float, training: bool, inplace: bool,
+                     alpha: bool = False) -> Tensor:
+    """Zero whole channels: one draw per (sample, channel), PyTorch's feature noise (with
+    ``alpha``, alpha dropout's map of the dropped channels)."""
     d = input._data
     if p == 0 or not training or d.size == 0:
         return input
@@ -107,6 +99,8 @@ def _feature_dropout(input: Tensor, p: float, training: bool, inplace: bool) -> 
         raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
     from .. import _generator as _g
     noise = _g.bernoulli(1 - p, d.shape[:2] + (1,) * (d.ndim - 2), d.dtype)
+    if alpha:
+        return _alpha_noise(input, noise, p, inplace)
     np.divide(noise, 1 - p, out=noise)
     return input.mul_(_wrap(noise)) if inplace else input * _wrap(noise)
 

@@ -9,6 +9,17 @@ import ember
 torch = pytest.importorskip("torch")
 
 
+def _assert_same(e: list, t: list, rtol: float, atol: float) -> None:
+    """Arrays within ``rtol``/``atol`` (dtype and shape exactly), everything else equal."""
+    assert len(e) == len(t)
+    for a, b in zip(e, t):
+        if isinstance(a, np.ndarray):
+            assert a.dtype == b.dtype and a.shape == b.shape
+            np.testing.assert_allclose(a, b, rtol=rtol, atol=atol)
+        else:
+            assert a == b
+
+
 def _run(lib):
     D = lib.distributions
     out = []
@@ -143,13 +154,7 @@ def _more(lib):
 
 
 def test_exponential_laplace_poisson_independent_match_torch():
-    e, t = _more(ember), _more(torch)
-    for a, b in zip(e, t):
-        if isinstance(a, np.ndarray):
-            assert a.dtype == b.dtype and a.shape == b.shape
-            np.testing.assert_allclose(a, b, rtol=2e-6, atol=1e-7)
-        else:
-            assert a == b
+    _assert_same(_more(ember), _more(torch), rtol=2e-6, atol=1e-7)
 
 
 def _mvn(lib):
@@ -183,12 +188,7 @@ def _mvn(lib):
 
 
 def test_multivariate_normal_matches_torch():
-    for a, b in zip(_mvn(ember), _mvn(torch)):
-        if isinstance(a, np.ndarray):
-            assert a.dtype == b.dtype and a.shape == b.shape
-            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
-        else:
-            assert a == b
+    _assert_same(_mvn(ember), _mvn(torch), rtol=1e-5, atol=1e-6)
 
 
 def _expanded(lib):
@@ -245,9 +245,4 @@ def _onehot_geometric(lib):
 
 
 def test_one_hot_categorical_and_geometric_match_torch():
-    for a, b in zip(_onehot_geometric(ember), _onehot_geometric(torch)):
-        if isinstance(a, np.ndarray):
-            assert a.dtype == b.dtype and a.shape == b.shape
-            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
-        else:
-            assert a == b
+    _assert_same(_onehot_geometric(ember), _onehot_geometric(torch), rtol=1e-5, atol=1e-6)
