@@ -175,3 +175,35 @@ class Distribution:
                 v = self.__dict__[p]
                 shown.append(f"{p}: {v if v.numel() == 1 else v.size()}")
         return f"{self.__class__.__name__}({', '.join(shown)})"
+
+
+class _LocMean(Distribution):
+    """A distribution whose mean and mode are its ``loc`` parameter."""
+
+    @property
+    def mean(self):
+        return self.loc
+
+    @property
+    def mode(self):
+        return self.loc
+
+
+class _LocScale(_LocMean):
+    """A distribution of ``loc`` and ``scale`` parameters, broadcast together."""
+
+    def __init__(self, loc, scale, validate_args: bool | None = None) -> None:
+        super().__init__(self._set_params(loc=loc, scale=scale), validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        return self._expanded(batch_shape, {"loc": (), "scale": ()})
+
+
+class _Rate(Distribution):
+    """A distribution of one ``rate`` parameter."""
+
+    def __init__(self, rate, validate_args: bool | None = None) -> None:
+        super().__init__(self._set_params(rate=rate), validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        return self._expanded(batch_shape, {"rate": ()})

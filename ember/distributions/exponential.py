@@ -3,24 +3,18 @@ from __future__ import annotations
 
 from .._size import Size
 from . import constraints
-from .distribution import Distribution
+from .distribution import _Rate
 
 __all__ = ["Exponential"]
 
 
-class Exponential(Distribution):
+class Exponential(_Rate):
     """``Exponential(rate)``: density ``rate * exp(-rate * x)`` on x >= 0."""
 
     arg_constraints = {"rate": constraints.positive}
     support = constraints.nonnegative
     has_rsample = True
     _mean_carrier_measure = 0
-
-    def __init__(self, rate, validate_args: bool | None = None) -> None:
-        super().__init__(self._set_params(rate=rate), validate_args=validate_args)
-
-    def expand(self, batch_shape, _instance=None):
-        return self._expanded(batch_shape, {"rate": ()})
 
     @property
     def mean(self):

@@ -4,31 +4,17 @@ from __future__ import annotations
 from .. import _dtype
 from .._size import Size
 from . import constraints
-from .distribution import Distribution
+from .distribution import _LocScale
 
 __all__ = ["Laplace"]
 
 
-class Laplace(Distribution):
+class Laplace(_LocScale):
     """``Laplace(loc, scale)``: density ``exp(-|x - loc| / scale) / (2 scale)``."""
 
     arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
     support = constraints.real
     has_rsample = True
-
-    def __init__(self, loc, scale, validate_args: bool | None = None) -> None:
-        super().__init__(self._set_params(loc=loc, scale=scale), validate_args=validate_args)
-
-    def expand(self, batch_shape, _instance=None):
-        return self._expanded(batch_shape, {"loc": (), "scale": ()})
-
-    @property
-    def mean(self):
-        return self.loc
-
-    @property
-    def mode(self):
-        return self.loc
 
     @property
     def variance(self):

@@ -7,7 +7,7 @@ import math
 
 from .._size import Size
 from . import constraints
-from .distribution import Distribution
+from .distribution import _LocMean
 from .utils import lazy_property
 
 __all__ = ["MultivariateNormal"]
@@ -38,7 +38,7 @@ def _precision_to_scale_tril(P):
     return linalg.solve_triangular(L_inv, Id, upper=False)
 
 
-class MultivariateNormal(Distribution):
+class MultivariateNormal(_LocMean):
     """``MultivariateNormal(loc, covariance_matrix=...)`` (or ``precision_matrix`` or
     ``scale_tril``): events are vectors of ``loc``'s last size."""
 
@@ -103,14 +103,6 @@ class MultivariateNormal(Distribution):
         L = self._unbroadcasted_scale_tril
         L_inv = linalg.solve_triangular(L, eye(L.shape[-1], dtype=L.dtype), upper=False)
         return (L_inv.mT @ L_inv).expand(self._full())
-
-    @property
-    def mean(self):
-        return self.loc
-
-    @property
-    def mode(self):
-        return self.loc
 
     @property
     def variance(self):

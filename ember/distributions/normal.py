@@ -7,32 +7,18 @@ from numbers import Real
 from .._size import Size
 from ..autograd.grad_mode import no_grad
 from . import constraints
-from .distribution import Distribution
+from .distribution import _LocScale
 
 __all__ = ["Normal"]
 
 
-class Normal(Distribution):
+class Normal(_LocScale):
     """``Normal(loc, scale)``: mean ``loc``, standard deviation ``scale`` (broadcast)."""
 
     arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
     support = constraints.real
     has_rsample = True
     _mean_carrier_measure = 0
-
-    def __init__(self, loc, scale, validate_args: bool | None = None) -> None:
-        super().__init__(self._set_params(loc=loc, scale=scale), validate_args=validate_args)
-
-    def expand(self, batch_shape, _instance=None):
-        return self._expanded(batch_shape, {"loc": (), "scale": ()})
-
-    @property
-    def mean(self):
-        return self.loc
-
-    @property
-    def mode(self):
-        return self.loc
 
     @property
     def stddev(self):

@@ -4,24 +4,18 @@ from __future__ import annotations
 from .._size import Size
 from ..autograd.grad_mode import no_grad
 from . import constraints
-from .distribution import Distribution
+from .distribution import _Rate
 from .utils import broadcast_all
 
 __all__ = ["Poisson"]
 
 
-class Poisson(Distribution):
+class Poisson(_Rate):
     """``Poisson(rate)``: ``rate^k e^-rate / k!`` on the non-negative integers (samples are
     floats, from ``torch.poisson``'s sampler)."""
 
     arg_constraints = {"rate": constraints.nonnegative}
     support = constraints.nonnegative_integer
-
-    def __init__(self, rate, validate_args: bool | None = None) -> None:
-        super().__init__(self._set_params(rate=rate), validate_args=validate_args)
-
-    def expand(self, batch_shape, _instance=None):
-        return self._expanded(batch_shape, {"rate": ()})
 
     @property
     def mean(self):
