@@ -59,6 +59,8 @@ from .ops.creation import (arange, as_tensor, asarray, empty, empty_like, eye, f
                            tensor, tril_indices, triu_indices, zeros, zeros_like)
 # PyTorch's deprecated torch.range (end included); it shadows the builtin in this module only
 from .ops.creation import range_ as range
+from .ops.windows import (bartlett_window, blackman_window, hamming_window, hann_window,
+                          kaiser_window)
 
 # --- pointwise (ember/ops/pointwise.py)
 from .ops.pointwise import (
@@ -79,6 +81,7 @@ from .ops.pointwise import (
     sqrt_, square, square_, sub, subtract, tan, tan_, tanh, tanh_, true_divide, trunc, trunc_,
     where, xlogy, xlogy_, zero_)
 from .ops.pointwise import digamma, lgamma, mvlgamma, polygamma
+from .ops.bessel import i0, i0_
 # (complex shadows the builtin in this module only)
 from .ops.complex_views import (angle, complex, conj_physical, imag, polar, real,
                                 view_as_complex, view_as_real)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from ._tensor import Tensor
 from .autograd import engine as _en
 from .autograd import graph as _gr
+from .ops import bessel as _bs
 from .ops import complex_views as _cv
 from .ops import creation as _cr
 from .ops import distance as _ds
@@ -72,7 +73,7 @@ _TABLE = {
     "erfinv": _pw.erfinv, "erfinv_": _pw.erfinv_, "logit": _pw.logit, "logit_": _pw.logit_,
     "lgamma": _pw.lgamma, "lgamma_": _pw.lgamma_, "digamma": _pw.digamma,
     "digamma_": _pw.digamma_, "polygamma": _pw.polygamma_method, "polygamma_": _pw.polygamma_,
-    "mvlgamma": _pw.mvlgamma, "mvlgamma_": _pw.mvlgamma_,
+    "mvlgamma": _pw.mvlgamma, "mvlgamma_": _pw.mvlgamma_, "i0": _bs.i0, "i0_": _bs.i0_,
     "sign": _pw.sign, "sign_": _pw.sign_, "sgn": _pw.sgn, "sgn_": _pw.sgn_,
     "signbit": _pw.signbit, "copysign": _pw.copysign, "copysign_": _pw.copysign_,
     "floor": _pw.floor, "floor_": _pw.floor_, "ceil": _pw.ceil, "ceil_": _pw.ceil_,

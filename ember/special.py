@@ -3,12 +3,14 @@
 Most are the ops of ``ember.ops`` under a second name (``expit`` is ``sigmoid``, ``psi`` would
 be ``digamma``); ``entr``, ``erfcx``, ``log_ndtr``, ``ndtri``, ``ndtr`` and ``xlog1py`` are
 torch.special's own (``ember/ops/special.py``, with their backward nodes), and the gamma family
-is ``lgamma``, ``digamma``, ``polygamma``, ``mvlgamma``. The Bessel functions, ``zeta`` and the
-incomplete gamma functions are not in ember yet."""
+is ``lgamma``, ``digamma``, ``polygamma``, ``mvlgamma``; the modified Bessel functions ``i0``,
+``i0e``, ``i1``, ``i1e`` are in ``ember/ops/bessel.py``. ``zeta`` and the incomplete gamma
+functions are not in ember yet."""
 from __future__ import annotations
 
 from .ops.activation import log_softmax, softmax
 from .ops.arithmetic import round as _round
+from .ops.bessel import i0, i0e, i1, i1e
 from .ops.reduction import logsumexp
 from .ops.special import mvlgamma as _mvlgamma
 from .ops.special import (digamma, entr, erf, erfc, erfcx, erfinv, lgamma as gammaln,
@@ -30,5 +32,6 @@ def round(input, *, decimals: int = 0, out=None):
 
 
 __all__ = ["digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1",
-           "gammaln", "log1p", "log_ndtr", "log_softmax", "logit", "logsumexp", "multigammaln",
+           "gammaln", "i0", "i0e", "i1", "i1e", "log1p", "log_ndtr", "log_softmax", "logit",
+           "logsumexp", "multigammaln",
            "ndtr", "ndtri", "polygamma", "psi", "round", "sinc", "softmax", "xlog1py", "xlogy"]
