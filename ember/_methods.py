@@ -196,6 +196,28 @@ _TABLE = {
 }
 
 
+# stft/istft live in a module loaded on first use (it brings numpy.fft): the methods import it
+def _stft(self, n_fft: int, hop_length=None, win_length=None, window=None, center=True,
+          pad_mode="reflect", normalized=False, onesided=None, return_complex=None,
+          align_to_window=None):
+    """``torch.stft(self, ...)``."""
+    from .ops.spectral import stft
+    return stft(self, n_fft, hop_length, win_length, window, center, pad_mode, normalized,
+                onesided, return_complex, align_to_window)
+
+
+def _istft(self, n_fft: int, hop_length=None, win_length=None, window=None, center=True,
+           normalized=False, onesided=None, length=None, return_complex=False):
+    """``torch.istft(self, ...)``."""
+    from .ops.spectral import istft
+    return istft(self, n_fft, hop_length, win_length, window, center, normalized, onesided,
+                 length, return_complex)
+
+
+_TABLE["stft"] = _stft
+_TABLE["istft"] = _istft
+
+
 def _bind() -> None:
     from ._tensor_info import TABLE as info
     for name, fn in list(_TABLE.items()) + list(info.items()):

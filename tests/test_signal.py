@@ -203,3 +203,171 @@ def test_bessel_accuracy_against_mpmath():
                               (mp.exp(-abs(mp.mpf(v))) if scaled else 1)) for v in x])
         got = getattr(ember.special, name)(ember.tensor(x)).numpy()
         np.testing.assert_allclose(got, ref, rtol=12 * np.finfo(np.float64).eps)
+
+
+# --------------------------------------------------------------------------------------------
+# stft and istft
+# --------------------------------------------------------------------------------------------
+STFT_CASES = [
+    ({"n_fft": 16, "return_complex": True}, 16, None),
+    ({"n_fft": 16, "hop_length": 5, "win_length": 10, "normalized": True,
+      "return_complex": True}, 10, None),
+    ({"n_fft": 16, "center": False, "onesided": False, "return_complex": True}, 16, None),
+    ({"n_fft": 15, "pad_mode": "constant", "return_complex": True}, 15, None),
+    ({"n_fft": 16, "pad_mode": "replicate", "return_complex": True}, None, None),
+    ({"n_fft": 16, "hop_length": 4, "win_length": 8, "center": False,
+      "align_to_window": True, "return_complex": True}, 8, None),
+    ({"n_fft": 16, "return_complex": False}, 16, None),
+    ({"n_fft": 16, "return_complex": True}, 16, {"n_fft": 16}),
+    ({"n_fft": 16, "hop_length": 3, "win_length": 12, "return_complex": True}, 12,
+     {"n_fft": 16, "hop_length": 3, "win_length": 12, "length": 50}),
+    ({"n_fft": 16, "normalized": True, "onesided": False, "return_complex": True}, 16,
+     {"n_fft": 16, "normalized": True, "onesided": False}),
+    ({"n_fft": 16, "onesided": False, "return_complex": True}, 16,
+     {"n_fft": 16, "onesided": False, "return_complex": True}),
+    ({"n_fft": 16, "center": False, "return_complex": True}, 16,
+     {"n_fft": 16, "center": False, "length": 56}),
+    ({"n_fft": 16, "return_complex": True}, 16, {"n_fft": 16, "length": 90}),
+]
+
+
+def _stft_run(lib, src, kw, wsrc, inv, seed_grad):
+    x = lib.tensor(src, requires_grad=True)
+    w = None if wsrc is None else lib.tensor(wsrc, requires_grad=True)
+    out = lib.stft(x, window=w, **kw)
+    if inv is not None:
+        out = lib.istft(out, window=w, **inv) if w is not None else None
+    r = lib.view_as_real(out) if out.is_complex() else out
+    g = seed_grad[:r.numel()].reshape(tuple(r.shape)).astype(r.detach().numpy().dtype)
+    (r * lib.tensor(g)).sum().backward()
+    return out.detach().numpy(), x.grad.numpy(), None if w is None else w.grad.numpy()
+
+
+@pytest.mark.parametrize("case", range(len(STFT_CASES)))
+@pytest.mark.parametrize("shape", [(60,), (3, 60)])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_stft_istft_values_and_grads(case, shape, dtype):
+    kw, wl, inv = STFT_CASES[case]
+    if inv is not None and wl is None:
+        pytest.skip("istft without a window")
+    rng = np.random.default_rng(case)
+    src = rng.standard_normal(shape).astype(dtype)
+    wsrc = None if wl is None else np.hanning(wl + 2)[1:-1].astype(dtype)
+    seed = rng.standard_normal(10000)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")     # (PyTorch warns once per process; ember each call)
+        a = _stft_run(ember, src, kw, wsrc, inv, seed)
+        b = _stft_run(torch, src, kw, wsrc, inv, seed)
+    tol = 1e-12 if dtype == np.float64 else 3e-5
+    for u, v in zip(a, b):
+        if v is None:
+            continue
+        assert u.shape == v.shape and u.dtype == v.dtype
+        # (float32 sums of many terms may cancel: absolute error against their scale)
+        scale = 1.0 if dtype == np.float64 else 4 * (1 + np.abs(v).max())
+        np.testing.assert_allclose(u, v, rtol=tol, atol=tol * scale)
+
+
+def test_stft_complex_input_and_graph():
+    rng = np.random.default_rng(5)
+    src = rng.standard_normal((2, 50)) + 1j * rng.standard_normal((2, 50))
+    w = np.hanning(18)[1:-1]
+    outs = []
+    for lib in (ember, torch):
+        x = lib.tensor(src, requires_grad=True)
+        y = lib.stft(x, 16, window=lib.tensor(w))
+        lib.view_as_real(y).pow(2).sum().backward()
+        outs.append((y.detach().numpy(), x.grad.numpy(), y.grad_fn.name()))
+    np.testing.assert_allclose(outs[0][0], outs[1][0], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(outs[0][1], outs[1][1], rtol=1e-12, atol=1e-12)
+    assert outs[0][2] == outs[1][2] == "TransposeBackward1"
+    for lib in (ember, torch):     # PyTorch's last nodes, in place
+        y = lib.stft(lib.ones(40, requires_grad=True), 8, window=lib.ones(8),
+                     return_complex=True)
+        assert y.grad_fn.name() == "SqueezeBackward4"
+        assert y.grad_fn.next_functions[0][0].name() == "TransposeBackward1"
+
+
+def test_stft_istft_round_trip_and_second_order():
+    rng = np.random.default_rng(2)
+    for dtype, tol in ((ember.float64, 1e-13), (ember.float32, 1e-5)):
+        x = ember.tensor(rng.standard_normal((2, 200)), dtype=dtype)
+        for n_fft, hop, win in ((64, 16, 64), (32, 8, 24), (31, 10, 31)):
+            w = ember.hann_window(win, dtype=dtype)
+            s = ember.stft(x, n_fft, hop, win, w, return_complex=True)
+            y = ember.istft(s, n_fft, hop, win, w, length=200)
+            assert y.dtype == dtype
+            np.testing.assert_allclose(y.numpy(), x.numpy(), atol=tol)
+    grads = []
+    for lib in (ember, torch):
+        x = lib.tensor(np.linspace(-1, 1, 40) ** 3, requires_grad=True)
+        w = lib.hann_window(8, dtype=lib.float64)
+        s = lib.stft(x, 8, window=w, return_complex=True)
+        y = lib.istft(s * 1.5, 8, window=w, length=40)
+        g, = lib.autograd.grad(y.pow(2).sum(), x, create_graph=True)
+        gg, = lib.autograd.grad(g.sum(), x)
+        grads.append((g.detach().numpy(), gg.numpy()))
+    np.testing.assert_allclose(grads[0][0], grads[1][0], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(grads[0][1], grads[1][1], rtol=1e-10, atol=1e-12)
+
+
+def test_stft_gradcheck():
+    from ember.autograd import gradcheck
+    x = ember.tensor(np.random.default_rng(3).standard_normal(30), requires_grad=True)
+    w = ember.tensor(np.hanning(10)[1:-1].copy(), requires_grad=True)
+    assert gradcheck(lambda a, b: ember.view_as_real(
+        ember.stft(a, 12, 3, 8, b, return_complex=True)), (x, w))
+    assert gradcheck(lambda a, b: ember.istft(
+        ember.stft(a, 12, 3, 8, b, return_complex=True) * 1.5, 12, 3, 8, b), (x, w))
+
+
+STFT_ERRORS = [
+    "{0}.stft(x, 16)", "{0}.stft(x, 200, return_complex=True)",
+    "{0}.stft(x, 0, center=False, return_complex=True)",
+    "{0}.stft(x, 16, hop_length=0, return_complex=True)",
+    "{0}.stft(x, 16, win_length=20, return_complex=True)",
+    "{0}.stft(x, 16, window={0}.ones(10), return_complex=True)",
+    "{0}.stft({0}.zeros(2, 3, 40), 16, return_complex=True)",
+    "{0}.stft(x, 16, pad_mode='zeros', return_complex=True)",
+    "{0}.stft(x.to({0}.complex128), 16, onesided=True)",
+    "{0}.stft(x, 16, align_to_window=True, return_complex=True)",
+    "{0}.stft(x.int(), 16, center=False, return_complex=True)",
+    "{0}.istft(S.real, 16, window=w)", "{0}.istft(S, 16, window=w, onesided=False)",
+    "{0}.istft(S, 16, window=w, return_complex=True)",
+    "{0}.istft(S, 16, window=w, center=False)", "{0}.istft(S[None, None], 16, window=w)",
+    "{0}.istft(S, 16, window={0}.ones(10))", "{0}.istft(S, 16, window=w, hop_length=0)",
+    "{0}.istft(S, 20, window={0}.ones(20))", "{0}.istft(S, 16, window=w, win_length=8)",
+]
+
+
+@pytest.mark.parametrize("call", STFT_ERRORS)
+def test_stft_istft_errors(call):
+    import warnings
+    got = []
+    for lib in (torch, ember):
+        x = lib.tensor(np.linspace(0, 1, 100))
+        w = lib.hann_window(16, dtype=lib.float64)
+        S = lib.stft(x, 16, window=w, return_complex=True)    # noqa: F841  (used by eval)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with pytest.raises(Exception) as e:
+                eval(call.format("lib"))
+        got.append(e)
+    assert got[1].type is got[0].type
+    assert str(got[1].value).split("\n")[0] == str(got[0].value).split("\n")[0]
+
+
+def test_stft_warnings_and_methods():
+    x = ember.tensor(np.linspace(0, 1, 64))
+    with pytest.warns(UserWarning, match="A window was not provided"):
+        s = x.stft(16, return_complex=True)
+    with pytest.warns(UserWarning, match="return_complex=False is deprecated"):
+        r = x.stft(16, window=ember.ones(16, dtype=ember.float64), return_complex=False)
+    assert tuple(r.shape) == (9, 17, 2)
+    with pytest.warns(UserWarning, match="A window was not provided"):
+        y = s.istft(16, length=64)
+    np.testing.assert_allclose(y.numpy(), x.numpy(), atol=1e-14)
+    with pytest.warns(UserWarning, match="shorter than the length parameter"):
+        assert ember.istft(s, 16, window=ember.ones(16, dtype=ember.float64),
+                           length=90).shape == (90,)
