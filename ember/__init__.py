@@ -206,7 +206,7 @@ def get_autocast_cpu_dtype():
 # read (PEP 562), so "torch.nn.Linear", "from torch import nn" and "torch.utils.data" work after
 # a bare import exactly as in PyTorch, while the import pays only for the core.
 _LAZY_MODULES = ("nn", "optim", "utils", "distributed", "onnx", "safetensors", "serialization",
-                 "compiler", "viz", "special", "distributions", "func", "fft")
+                 "compiler", "viz", "special", "distributions", "func", "fft", "signal")
 _LAZY_ATTRS = {"compile": "compiler", "save": "serialization", "load": "serialization",
                "stft": "ops.spectral", "istft": "ops.spectral"}
 

@@ -371,3 +371,53 @@ def test_stft_warnings_and_methods():
     with pytest.warns(UserWarning, match="shorter than the length parameter"):
         assert ember.istft(s, 16, window=ember.ones(16, dtype=ember.float64),
                            length=90).shape == (90,)
+
+
+# --------------------------------------------------------------------------------------------
+# torch.signal.windows
+# --------------------------------------------------------------------------------------------
+SIGNAL_WINDOWS = ["bartlett", "blackman", "cosine", "exponential", "gaussian",
+                  "general_cosine", "general_hamming", "hamming", "hann", "kaiser", "nuttall"]
+SIGNAL_KWARGS = {"general_cosine": {"a": [0.5, 0.3, 0.2]}, "kaiser": {"beta": 5.0},
+                 "exponential": {"tau": 2.0}, "gaussian": {"std": 3.0},
+                 "general_hamming": {"alpha": 0.6}}
+
+
+@pytest.mark.parametrize("name", SIGNAL_WINDOWS)
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_signal_windows(name, dtype):
+    import torch.signal.windows as tw
+
+    import ember.signal.windows as ew
+    # Both build the windows from a linspace of positions. This PyTorch build's linspace
+    # contracts end - step * k into a fused multiply-add, so its positions can differ from
+    # ember's in the last bits (most in float32, where a position near 0 is the difference
+    # of two values near the end): compared on the window's scale, not bit for bit.
+    atol = 1e-14 if dtype == "float64" else 2e-5
+    for m in [*range(12), 16, 33, 100, 257]:
+        for sym in (True, False):
+            kw = SIGNAL_KWARGS.get(name, {})
+            a = getattr(ew, name)(m, sym=sym, dtype=getattr(ember, dtype), **kw)
+            b = getattr(tw, name)(m, sym=sym, dtype=getattr(torch, dtype), **kw)
+            assert a.dtype == getattr(ember, dtype) and tuple(a.shape) == tuple(b.shape)
+            np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=0, atol=atol)
+
+
+def test_signal_windows_grad_and_namespace():
+    for name, node in (("gaussian", "ExpBackward0"), ("hann", "SumBackward1"),
+                       ("kaiser", "DivBackward0")):
+        w = getattr(ember.signal.windows, name)(5, requires_grad=True)
+        assert w.requires_grad and w.grad_fn.name() == node
+    assert ember.signal.windows.hann(4).dtype == ember.float32
+
+
+@pytest.mark.parametrize("call", [
+    "hann(-1)", "hann(3, dtype={0}.float16)", "gaussian(3, std=0)", "exponential(3, tau=-1)",
+    "exponential(3, center=1.0)", "kaiser(3, beta=-1.0)", "general_cosine(3, a=[])",
+    "general_cosine(3, a=1.0)", "blackman(3, dtype={0}.int64)"])
+def test_signal_window_errors(call):
+    with pytest.raises(Exception) as te:
+        eval("torch.signal.windows." + call.format("torch"))
+    with pytest.raises(te.type) as ee:
+        eval("ember.signal.windows." + call.format("ember"))
+    assert str(ee.value) == str(te.value)

@@ -1,0 +1,4 @@
+"""``torch.signal``: its window functions (``ember/signal/windows.py``)."""
+from . import windows
+
+__all__ = ["windows"]
