@@ -318,6 +318,38 @@ def _check_spaced_dtype(name: str, dt) -> None:
         raise NotImplementedError(f'"{name}_cpu" not implemented for \'Bool\'')
 
 
+_C_NAMES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
+            "int64": "int64_t", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
+            "float32": "float", "float64": "double"}
+
+
+def _spaced_ends(dt, start, end) -> np.ndarray:
+    """``start`` and ``end`` converted to ``dt`` as PyTorch's ``Scalar.to<T>()`` converts
+    them: integers truncated (a negative number wraps into an unsigned type), and a value
+    out of the type's range raising its overflow error."""
+    name = str(dt).replace("torch.", "").replace("ember.", "")
+    if dt.is_complex:
+        return np.array([start, end]).astype(dt.np)
+    integral = not dt.is_floating_point
+    vals = [int(v.real if isinstance(v, complex) else v) if integral else
+            float(v.real if isinstance(v, complex) else v) for v in (start, end)]
+    for v in vals:
+        if integral:
+            info = np.iinfo(dt.np)
+            lo = -info.max if info.min == 0 else info.min
+            bad = v < lo or v > info.max
+        else:
+            bad = math.isfinite(v) and abs(v) > float(_dtype.finfo(dt).max)
+        if bad:
+            raise RuntimeError(f"value cannot be converted to type {_C_NAMES.get(name, name)} "
+                               "without overflow")
+    if integral:
+        return np.array(vals, np.int64).astype(dt.np)
+    f = np.array(vals, np.float64)
+    # (C++ converts a double to Half or BFloat16 through float)
+    return (f.astype(np.float32) if dt.np.itemsize < 4 else f).astype(dt.np)
+
+
 def linspace(start, end, steps: int, *, out=None, dtype=None, layout=None, device=None,
              requires_grad: bool = False) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
@@ -331,32 +363,80 @@ def linspace(start, end, steps: int, *, out=None, dtype=None, layout=None, devic
     ct = np.float64 if integral else dt.np.type
     if steps == 1:
         return _finish(np.array([start], dt.np), requires_grad)
-    s, e = ct(start), ct(end)
-    step = (e - s) / ct(steps - 1)
+    se = _spaced_ends(dt, start, end)
+    s, e = ct(se[0]), ct(se[1])
+    with np.errstate(over="ignore", invalid="ignore"):
+        d = e - s
+        # a complex step is divided part by part (NumPy's complex division multiplies by a
+        # reciprocal instead)
+        step = (ct(complex(d.real / (steps - 1), d.imag / (steps - 1))) if dt.is_complex
+                else d / ct(steps - 1))
     return _finish(_linspace_values(s, e, step, steps, ct).astype(dt.np), requires_grad)
 
 
 def _linspace_values(s, e, step, steps: int, ct) -> np.ndarray:
-    # PyTorch's kernel fills whole SIMD vectors (64 bytes: 16 floats, 8 doubles) two at a time
-    # as base + j*step, the base counted from start in the first half and from end in the
-    # second; the remainder is filled one value at a time. Same arithmetic, same bits.
-    lanes = 64 // np.dtype(ct).itemsize if ct in (np.float32, np.float64) else 1
+    # PyTorch's kernel (a serial loop): start + step * i for the first half, end - step *
+    # (steps - 1 - i) for the second, which the compiler contracts into one fused
+    # multiply-add for float and double (and for the double step of integer outputs);
+    # float16/bfloat16 round after each operation.
     half = steps // 2
-    idx = np.arange(steps)
-    vec_end = (steps // (2 * lanes)) * 2 * lanes if lanes > 1 else 0
-    out = np.empty(steps, ct)
+    i = np.arange(steps)
+    k = np.where(i < half, i, steps - 1 - i).astype(ct)
+    a = np.where(i < half, step, -step).astype(ct)
+    c = np.where(i < half, s, e).astype(ct)
     with np.errstate(invalid="ignore", over="ignore"):
-        if vec_end:
-            i = idx[:vec_end]
-            first = (i // lanes) * lanes
-            j = (i - first).astype(ct)
-            base = np.where(first < half, s + step * first.astype(ct),
-                            e - step * (steps - first - 1).astype(ct)).astype(ct)
-            out[:vec_end] = base + j * step
-        i = idx[vec_end:]
-        out[vec_end:] = np.where(i < half, s + step * i.astype(ct),
-                                 e - step * (steps - i - 1).astype(ct))
-    return out
+        if ct in (np.float32, np.float64):
+            return _fma(a, k, c)
+        if ct in (np.complex64, np.complex128):     # fused part by part (k is real)
+            out = np.empty(steps, ct)
+            out.real = _fma(a.real, k.real, c.real)
+            out.imag = _fma(a.imag, k.real, c.imag)
+            return out
+        return c + a * k
+
+
+def _two_sum(a: np.ndarray, b: np.ndarray) -> tuple:
+    """``s, t`` with ``s = fl(a + b)`` and ``s + t == a + b`` exactly (Knuth)."""
+    s = a + b
+    bb = s - a
+    return s, (a - (s - bb)) + (b - bb)
+
+
+def _to_odd(s: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """The value ``s + t`` (``s`` its nearest double) rounded to odd: when inexact, whichever
+    of the two doubles around it has an odd last bit. Rounding that once more to a format at
+    least two bits narrower gives the correctly rounded result (Boldo and Melquiond)."""
+    fix = (t != 0) & ((s.view(np.int64) & 1) == 0)
+    if fix.any():
+        s = s.copy()
+        s[fix] = np.nextafter(s[fix], np.copysign(np.inf, t[fix]))
+    return s
+
+
+def _split(a: np.ndarray) -> tuple:
+    c = a * 134217729.0             # 2^27 + 1: Veltkamp's split into two 26-bit halves
+    hi = c - (c - a)
+    return hi, a - hi
+
+
+def _fma(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """``a * b + c`` rounded once, for float32 or float64 arrays (NumPy has no fused
+    multiply-add); non-finite results are the plain expression's."""
+    plain = a * b + c
+    if a.dtype == np.float32:
+        # the product of two floats is exact in double; the sum is rounded to odd there,
+        # then once to float
+        s, t = _two_sum(a.astype(np.float64) * b, c.astype(np.float64))
+        r = _to_odd(s, t).astype(np.float32)
+    else:
+        p = a * b                   # Dekker's exact product p + q, then the three-term sum
+        ah, al = _split(a)
+        bh, bl = _split(b)
+        q = ((ah * bh - p) + ah * bl + al * bh) + al * bl
+        th, tl = _two_sum(c, p)
+        v = _to_odd(*_two_sum(tl, q))
+        r = th + v
+    return np.where(np.isfinite(plain) & np.isfinite(r), r, plain)
 
 
 def logspace(start, end, steps: int, base: float = 10.0, *, out=None, dtype=None,
@@ -366,8 +446,31 @@ def logspace(start, end, steps: int, base: float = 10.0, *, out=None, dtype=None
     start, end, steps = _spaced_args("logspace", start, end, steps, ", float base = 10.0")
     dt = dtype or _dtype.get_default_dtype()
     _check_spaced_dtype("logspace", dt)
-    lin = linspace(start, end, steps, dtype=_dtype.float64)._data
-    return _finish(np.power(base, lin).astype(dt.np), requires_grad)
+    if steps < 2:
+        v = np.power(complex(base) if dt.is_complex else float(base), start)
+        return _finish(np.full(steps, v).astype(dt.np), requires_grad)
+    # PyTorch's loop: start and end in the output type, the step in double, the exponent
+    # start + step * i (from end in the second half), pow in double, then one conversion
+    # (through float for the half types, as C++ converts)
+    st = _spaced_ends(dt, start, end)
+    i = np.arange(steps)
+    lo = i < steps // 2
+    if dt.is_complex:               # all in the complex type, the base too
+        step = (st[1] - st[0]) / dt.np.type(steps - 1)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            ex = np.where(lo, st[0] + step * i, st[1] - step * (steps - 1 - i))
+            return _finish(np.power(dt.np.type(base), ex.astype(dt.np)), requires_grad)
+    # (integer start/end subtract exactly in double; a float32 pair subtracts in float32)
+    d = float(st[1] - st[0]) if dt.is_floating_point else float(st[1]) - float(st[0])
+    step = d / (steps - 1)
+    f64 = np.float64
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        # (unlike linspace's, this sum is not fused into one rounding in PyTorch's build)
+        ex = np.where(lo, f64(st[0]) + step * i, f64(st[1]) - step * (steps - 1 - i))
+        r = np.power(f64(base), ex)
+        if dt.is_floating_point and dt.np.itemsize < 4:
+            r = r.astype(np.float32)
+        return _finish(r.astype(dt.np), requires_grad)
 
 
 def eye(n: int, m: int | None = None, *, out=None, dtype=None, layout=None, device=None,
