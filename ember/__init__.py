@@ -204,7 +204,8 @@ def get_autocast_cpu_dtype():
 # a bare import exactly as in PyTorch, while the import pays only for the core.
 _LAZY_MODULES = ("nn", "optim", "utils", "distributed", "onnx", "safetensors", "serialization",
                  "compiler", "viz", "special", "distributions", "func", "fft")
-_LAZY_ATTRS = {"compile": "compiler", "save": "serialization", "load": "serialization"}
+_LAZY_ATTRS = {"compile": "compiler", "save": "serialization", "load": "serialization",
+               "vmap": "func"}
 
 
 def __getattr__(name: str):
