@@ -4,13 +4,13 @@ around leaves (tensors, or anything else). ``tree_flatten`` gives the leaves and
 ``repr`` and ``pprint`` appear in PyTorch's error messages)."""
 from __future__ import annotations
 
-__all__ = ["TreeSpec", "LEAF", "tree_flatten", "tree_unflatten", "pprint"]
+__all__ = ["LEAF", "TreeSpec", "pprint", "tree_flatten", "tree_unflatten"]
 
 
 class TreeSpec:
     """The shape of a pytree: the container type, its context (a dict's keys, a
     namedtuple's class) and one spec per child; ``LEAF`` stands for a leaf."""
-    __slots__ = ("type", "context", "children", "num_leaves")
+    __slots__ = ("children", "context", "num_leaves", "type")
 
     def __init__(self, kind, context, children: list):
         self.type = kind

@@ -12,7 +12,7 @@ import functools
 from .._tensor import Tensor
 from ._pytree import tree_flatten, tree_unflatten
 
-__all__ = ["grad", "grad_and_value", "vmap", "jacrev", "jacfwd", "hessian"]
+__all__ = ["grad", "grad_and_value", "hessian", "jacfwd", "jacrev", "vmap"]
 
 
 def _flatten(tree) -> tuple:
@@ -202,6 +202,7 @@ def _run_mapped(func, name: str, flat: list, spec, dims: list, size: int, kwargs
     # "same": every element starts from the state the first one saw
     state = gen.get_state() if randomness == "same" else None
     results = []
+    sliced = []
     _g.VMAP_RANDOMNESS.append(randomness)
     try:
         if size == 0:
@@ -213,13 +214,26 @@ def _run_mapped(func, name: str, flat: list, spec, dims: list, size: int, kwargs
             if state is not None:
                 gen.set_state(state)
             call = [a if d is None else a.select(d, i) for a, d in zip(flat, dims)]
+            sliced += [c._data for c, d in zip(call, dims) if d is not None]
             results.append(func(*tree_unflatten(call, spec), **kwargs))
     finally:
         _g.VMAP_RANDOMNESS.pop()
-    return _stack_results(results, name, out_dims, size == 0)
+    return _stack_results(results, name, out_dims, size == 0, sliced)
 
 
-def _stack_results(results: list, name: str, out_dims, empty: bool):
+def _batched(column: list, sliced: list) -> bool:
+    """Whether per-element outputs are what PyTorch would hold as a BatchedTensor: they
+    differ between elements, or one is (a view of) a mapped input's slice."""
+    import numpy as np
+    first = column[0]
+    for c in column:
+        if c is not first and not (isinstance(c, Tensor) and c.shape == first.shape
+                                   and bool((c == first).all())):
+            return True
+    return any(np.shares_memory(c._data, s) for c in column for s in sliced)
+
+
+def _stack_results(results: list, name: str, out_dims, empty: bool, sliced: list):
     """The per-element results (pytrees) stacked leaf by leaf along their ``out_dims``."""
     from .. import stack
     if not (out_dims is None or isinstance(out_dims, (int, tuple, list, dict))):
@@ -238,9 +252,7 @@ def _stack_results(results: list, name: str, out_dims, empty: bool):
         column = [f[k] for f in flats]
         if d is None:
             first = column[0]
-            if isinstance(first, Tensor) and any(
-                    not (c is first or (isinstance(c, Tensor) and c.shape == first.shape
-                                        and bool((c == first).all()))) for c in column):
+            if isinstance(first, Tensor) and _batched(column, sliced):
                 raise ValueError(f"vmap({name}, ...): `{name}` can not return a BatchedTensor "
                                  "when out_dim is None")
             out.append(first)
@@ -301,8 +313,12 @@ def jacfwd(func, argnums=0, has_aux: bool = False, *, randomness: str = "error")
     """``jacrev``'s Jacobian (PyTorch computes it column by column in forward mode; the
     values are the same). A random op in ``func`` raises unless ``randomness`` is "same" or
     "different", as under PyTorch's vmap."""
-    _check_randomness(randomness)
-    return _jacobian_of(func, argnums, has_aux, randomness, "jvp(f, primals, tangents)")
+    inner = _jacobian_of(func, argnums, has_aux, randomness, "jvp(f, primals, tangents)")
+
+    def wrapper(*args):
+        _check_randomness(randomness)          # PyTorch checks it at the call
+        return inner(*args)
+    return wrapper
 
 
 def hessian(func, argnums=0):

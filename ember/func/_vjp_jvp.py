@@ -13,7 +13,7 @@ from __future__ import annotations
 from .._tensor import Tensor
 from ._pytree import pprint, tree_flatten, tree_unflatten
 
-__all__ = ["vjp", "jvp", "linearize"]
+__all__ = ["jvp", "linearize", "vjp"]
 
 
 def _differentiable(leaves: list) -> list:

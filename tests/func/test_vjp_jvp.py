@@ -3,7 +3,6 @@ has_aux, nesting with grad/vmap, and argument errors (class and message)."""
 import importlib
 
 import pytest
-
 from func_helpers import errors, show
 
 
