@@ -1,9 +1,13 @@
 """torch.func.vjp, jvp and linearize against torch: values, pytree structure of results,
 has_aux, nesting with grad/vmap, and argument errors (class and message)."""
 import importlib
+from collections import namedtuple
 
 import pytest
 from func_helpers import errors, show
+
+
+Pair = namedtuple("Pair", "a b")
 
 
 def _vjp(name):
@@ -24,6 +28,10 @@ def _vjp(name):
             F.vjp(lambda a: lib.ones(2), x)[1](lib.ones(2))]
     o, fn, aux = F.vjp(lambda a: (a.tanh(), {"m": a.mean()}), x, has_aux=True)
     out += [o, fn(lib.ones(2)), aux]
+    out += [F.vjp(lambda p: p.a * p.b.cos(), Pair(x, y))[1](lib.ones(2)),
+            F.vjp(lambda a: Pair(a, a * 2), x)[1](Pair(lib.ones(2), lib.ones(2))),
+            F.vjp(lambda a: a * (1 + 2j), lib.tensor([1 + 1j]))[1](lib.tensor([1 - 3j])),
+            F.vjp(lambda: x * 2)[1](lib.ones(2))]
     w = lib.ones(2, requires_grad=True)
     o, fn = F.vjp(lambda a: a ** 2, w)
     out += [o.requires_grad, fn(lib.ones(2))[0].requires_grad]
@@ -43,6 +51,7 @@ def _vjp(name):
         lambda: F.vjp(lambda a: a, x, has_aux=True),
         lambda: F.vjp(lambda a: (a * 2, 3), x, has_aux=True),
         lambda: F.vjp(lambda a: (a > 0).long(), x),
+        lambda: F.vjp(lambda a: Pair(a, a), x)[1]((lib.ones(2), lib.ones(2))),
     ])
     return show(out)
 
@@ -62,7 +71,10 @@ def _jvp(name):
            F.jvp(lambda a: a, (x,), (y,), strict=True),
            F.jvp(lambda a: (a * 2, a.sum()), (x,), (y,), has_aux=True),
            F.jvp(lambda a, b: (a @ b.t()).relu(), (lib.eye(2), lib.ones(3, 2)),
-                 (lib.ones(2, 2), lib.ones(3, 2)))]
+                 (lib.ones(2, 2), lib.ones(3, 2))),
+           F.jvp(lambda z: z * z.exp(), (lib.tensor([1 + 1j, -0.5j]),),
+                 (lib.tensor([1 + 0j, 2 - 1j]),)),
+           F.jvp(lambda p: Pair(p.b, p.a * p.b), (Pair(x, y),), (Pair(one, one),))]
     w = lib.ones(2, requires_grad=True)
     out += [[t.requires_grad for t in F.jvp(lambda a: a ** 2, (w,), (one,))],
             F.jvp(lambda a: F.vjp(lib.sin, a)[1](one)[0], (x,), (one,)),
