@@ -6,7 +6,6 @@ from collections import namedtuple
 import pytest
 from func_helpers import errors, show
 
-
 Pair = namedtuple("Pair", "a b")
 
 
