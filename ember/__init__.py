@@ -208,7 +208,7 @@ def get_autocast_cpu_dtype():
 _LAZY_MODULES = ("nn", "optim", "utils", "distributed", "onnx", "safetensors", "serialization",
                  "compiler", "viz", "special", "distributions", "func", "fft", "signal")
 _LAZY_ATTRS = {"compile": "compiler", "save": "serialization", "load": "serialization",
-               "stft": "ops.spectral", "istft": "ops.spectral"}
+               "stft": "ops.spectral", "istft": "ops.spectral", "vmap": "func"}
 
 
 def __getattr__(name: str):

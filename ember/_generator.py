@@ -444,7 +444,16 @@ def _unit_f64(g: Generator, n: int) -> np.ndarray:
     return x
 
 
+# The randomness modes of the torch.func.vmap calls now running, innermost last: a random
+# draw under any "error" level raises PyTorch's error (see ember/func/_transforms.py).
+VMAP_RANDOMNESS: list = []
+
+
 def _gen(generator) -> Generator:
+    if VMAP_RANDOMNESS and "error" in VMAP_RANDOMNESS:
+        raise RuntimeError("vmap: called random operation while in randomness error mode. "
+                           "Please either use the 'same' or 'different' randomness flags on "
+                           "vmap or perform the randomness operation out of vmap")
     return default_generator if generator is None else generator
 
 

@@ -2,7 +2,7 @@
 buffers (by their ``state_dict`` names), then put the module's own back."""
 from __future__ import annotations
 
-__all__ = ["functional_call"]
+__all__ = ["functional_call", "stack_module_state"]
 
 
 _ABSENT = object()
@@ -95,3 +95,31 @@ def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, 
             else:
                 owner.__dict__[attr] = old
 
+
+
+def _stacked_leaf(tensors: tuple, name: str):
+    from .. import stack
+    grads = [t.requires_grad for t in tensors]
+    if any(grads) and not all(grads):
+        raise RuntimeError(f"Expected {name} from each model to have the same .requires_grad")
+    out = stack(tensors)
+    # a fresh leaf: the ensemble's parameters, not a function of the models'
+    return out.detach().requires_grad_() if all(grads) else out
+
+
+def stack_module_state(models) -> tuple[dict, dict]:
+    """The parameters and buffers of several modules of one class, each stacked along a new
+    first dim: ``(params, buffers)`` dicts by name, for ``vmap`` over ``functional_call``
+    (model ensembling). Stacked parameters are new leaves requiring grad."""
+    models = list(models)
+    if not models:
+        raise RuntimeError("stack_module_state: Expected at least one model, got 0.")
+    if len({m.training for m in models}) != 1:
+        raise RuntimeError("stack_module_state: Expected all models to have the same "
+                           "training/eval mode.")
+    if len({type(m) for m in models}) != 1:
+        raise RuntimeError("stack_module_state: Expected all models to be of the same class.")
+    params = [dict(m.named_parameters()) for m in models]
+    buffers = [dict(m.named_buffers()) for m in models]
+    return ({k: _stacked_leaf(tuple(p[k] for p in params), k) for k in params[0]},
+            {k: _stacked_leaf(tuple(b[k] for b in buffers), k) for k in buffers[0]})

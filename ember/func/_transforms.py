@@ -1,34 +1,24 @@
 """``torch.func``'s function transforms, built on ember's autograd: ``grad`` and
 ``grad_and_value`` (composable: ``grad(grad(f))``), ``vmap`` (the function run once per
 element of the mapped dims, results stacked: PyTorch's answers, without its batching of the
-computation), and ``jacrev``/``jacfwd``/``hessian`` through ``autograd.functional``.
+computation; its ``randomness`` modes through ``_generator.VMAP_RANDOMNESS``), and
+``jacrev``/``jacfwd``/``hessian`` through ``autograd.functional``.
 
 Arguments and results may be tensors or tuples, lists and dicts of them (pytrees)."""
 from __future__ import annotations
 
-from .._tensor import Tensor
+import functools
 
-__all__ = ["grad", "grad_and_value", "vmap", "jacrev", "jacfwd", "hessian"]
+from .._tensor import Tensor
+from ._pytree import tree_flatten, tree_unflatten
+
+__all__ = ["grad", "grad_and_value", "hessian", "jacfwd", "jacrev", "vmap"]
 
 
 def _flatten(tree) -> tuple:
-    """The tensors of a pytree, and a function rebuilding it from new leaves."""
-    if isinstance(tree, (tuple, list)):
-        parts = [_flatten(t) for t in tree]
-        leaves = [x for p in parts for x in p[0]]
-
-        def build(new, parts=parts, kind=type(tree)):
-            out, i = [], 0
-            for leaves_k, build_k in parts:
-                out.append(build_k(new[i:i + len(leaves_k)]))
-                i += len(leaves_k)
-            return kind(out)
-        return leaves, build
-    if isinstance(tree, dict):
-        keys = list(tree)
-        leaves, build_values = _flatten([tree[k] for k in keys])
-        return leaves, lambda new: dict(zip(keys, build_values(new)))
-    return [tree], lambda new: new[0]
+    """The leaves of a pytree, and a function rebuilding it from new leaves."""
+    leaves, spec = tree_flatten(tree)
+    return leaves, lambda new: tree_unflatten(new, spec)
 
 
 def _grad_and_value(func, argnums, has_aux: bool, name: str):
@@ -106,84 +96,231 @@ def grad(func, argnums=0, has_aux: bool = False):
     return wrapper
 
 
-def _dims_for(in_dims, args) -> list:
-    if isinstance(in_dims, (int, type(None))):
-        return [in_dims] * len(args)
-    if len(in_dims) != len(args):
-        raise ValueError(f"vmap(f, in_dims={tuple(in_dims)}, ...)(<inputs>): in_dims is not "
-                         f"compatible with the structure of `inputs`. in_dims has structure "
-                         f"of length {len(in_dims)} but inputs has {len(args)} elements.")
-    return list(in_dims)
+_RANDOMNESS = ("error", "different", "same")
+
+
+def _check_randomness(randomness) -> None:
+    if randomness not in _RANDOMNESS:
+        raise RuntimeError("Only allowed values for randomness are 'error', 'different', or "
+                           f"'same'. Got {randomness}")
+
+
+def _name(func) -> str:
+    if hasattr(func, "__name__"):
+        return func.__name__
+    if isinstance(func, functools.partial):
+        return f"functools.partial({_name(func.func)}, ...)"
+    return repr(func)
+
+
+def _broadcast_prefix(prefix, tree):
+    """``prefix`` (a number/None at a leaf or above a subtree, else a container shaped like
+    ``tree``'s) spread to one entry per leaf of ``tree``; None if they do not fit."""
+    if not isinstance(prefix, (tuple, list, dict)):
+        return [prefix] * tree_flatten(tree)[1].num_leaves
+    if type(prefix) is not type(tree) or len(prefix) != len(tree):
+        return None
+    if isinstance(prefix, dict):
+        if list(prefix) != list(tree):
+            return None
+        pairs = [(prefix[k], tree[k]) for k in prefix]
+    else:
+        pairs = list(zip(prefix, tree))
+    out = []
+    for p, t in pairs:
+        part = _broadcast_prefix(p, t)
+        if part is None:
+            return None
+        out += part
+    return out
 
 
 def vmap(func, in_dims=0, out_dims=0, randomness: str = "error", *, chunk_size=None):
-    """``func`` mapped over dim ``in_dims`` of its inputs (None: not mapped), the results
-    stacked along ``out_dims``. Each element is computed by one call of ``func``."""
+    """``func`` mapped over dim ``in_dims`` of its inputs (an int, or a tuple with one entry
+    per argument, each an int, None for an unmapped argument, or a pytree of them matching
+    the argument), the results stacked along ``out_dims``. Each element is one call of
+    ``func`` (``chunk_size`` changes nothing but is checked). ``randomness``: "error" (a random
+    op inside raises), "different" (each element draws its own numbers) or "same" (every
+    element draws the same ones)."""
+    _check_randomness(randomness)
+    if chunk_size is not None and chunk_size <= 0:
+        raise ValueError(f"vmap: chunk_size should be None or greater than 0. (got {chunk_size})")
+
+    @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        dims = _dims_for(in_dims, args)
-        mapped = []
-        for a, d in zip(args, dims):
+        name = _name(func)
+        where = f"vmap({name}, in_dims={in_dims}, ...)(<inputs>)"
+        if not args:
+            raise ValueError(f"vmap({name})(<inputs>): got no inputs. Maybe you forgot to add "
+                             "inputs, or you are trying to vmap over a function with no "
+                             "inputs. The latter is unsupported.")
+        if not isinstance(in_dims, (int, tuple)):
+            raise ValueError(f"{where}: expected `in_dims` to be int or a (potentially nested) "
+                             "tuple matching the structure of inputs, got: "
+                             f"{type(in_dims)}.")
+        flat, spec = tree_flatten(args)
+        dims = _broadcast_prefix(in_dims, args)
+        if dims is None:
+            raise ValueError(f"{where}: in_dims is not compatible with the structure of "
+                             f"`inputs`. in_dims has structure {tree_flatten(in_dims)[1]!r} "
+                             f"but inputs has structure {spec!r}.")
+        sizes = []
+        for k, (a, d) in enumerate(zip(flat, dims)):
             if d is None:
                 continue
-            for t in _flatten(a)[0]:
-                mapped.append(t.shape[d if d >= 0 else d + t.dim()])
-        if not mapped:
-            raise ValueError("vmap(f, in_dims=..., ...)(<inputs>): at least one input must be "
-                             "mapped over (got in_dims all None)")
-        if len(set(mapped)) != 1:
+            if not isinstance(d, int):
+                raise ValueError(f"{where}: Got in_dim={d} for an input but in_dim must be "
+                                 "either an integer dimension or None.")
+            if not isinstance(a, Tensor):
+                raise ValueError(f"{where}: Got in_dim={d} for an input but the input is of "
+                                 f"type {type(a)}. We cannot vmap over non-Tensor arguments, "
+                                 "please use None as the respective in_dim")
+            n = a.dim()
+            if not -n <= d < n:
+                raise ValueError(f"{where}: Got in_dim={d} for some input, but that input is "
+                                 f"a Tensor of dimensionality {n} so expected in_dim to "
+                                 f"satisfy -{n} <= in_dim < {n}.")
+            dims[k] = d % n
+            sizes.append(a.shape[d])
+        if not sizes:
+            raise ValueError("vmap: Expected at least one Tensor to vmap over")
+        if len(set(sizes)) != 1:
             raise ValueError("vmap: Expected all tensors to have the same size in the mapped "
-                             f"dimension, got sizes {mapped} for the mapped dimension")
-        results = []
-        for i in range(mapped[0]):
-            call = []
-            for a, d in zip(args, dims):
-                if d is None:
-                    call.append(a)
-                else:
-                    leaves, build = _flatten(a)
-                    call.append(build([t.select(d, i) for t in leaves]))
-            results.append(func(*call, **kwargs))
-        first = results[0]
-        if isinstance(first, tuple) and isinstance(out_dims, tuple):
-            return tuple(_stacked([r[k] for r in results], out_dims[k])
-                         for k in range(len(first)))
-        return _stacked(results, out_dims)
+                             f"dimension, got sizes {sizes} for the mapped dimension")
+        return _run_mapped(func, name, flat, spec, dims, sizes[0], kwargs,
+                           out_dims, randomness)
     return wrapper
 
 
-def _stacked(results: list, dim: int):
-    """The per-element results (pytrees of tensors) stacked leaf by leaf along ``dim``."""
+def _run_mapped(func, name: str, flat: list, spec, dims: list, size: int, kwargs, out_dims,
+                randomness: str):
+    """One call of ``func`` per index of the mapped dims, under ``randomness``; the results
+    stacked."""
+    from .. import _generator as _g
+    from .. import zeros
+    gen = _g.default_generator
+    # "same": every element starts from the state the first one saw
+    state = gen.get_state() if randomness == "same" else None
+    results = []
+    sliced = []
+    _g.VMAP_RANDOMNESS.append(randomness)
+    try:
+        if size == 0:
+            # no elements: one call on zeros of an element's shape gives the outputs' structure
+            call = [a if d is None else zeros(a.shape[:d] + a.shape[d + 1:], dtype=a.dtype)
+                    for a, d in zip(flat, dims)]
+            results.append(func(*tree_unflatten(call, spec), **kwargs))
+        for i in range(size):
+            if state is not None:
+                gen.set_state(state)
+            call = [a if d is None else a.select(d, i) for a, d in zip(flat, dims)]
+            sliced += [c._data for c, d in zip(call, dims) if d is not None]
+            results.append(func(*tree_unflatten(call, spec), **kwargs))
+    finally:
+        _g.VMAP_RANDOMNESS.pop()
+    return _stack_results(results, name, out_dims, size == 0, sliced)
+
+
+def _batched(column: list, sliced: list) -> bool:
+    """Whether per-element outputs are what PyTorch would hold as a BatchedTensor: they
+    differ between elements, or one is (a view of) a mapped input's slice."""
+    import numpy as np
+    first = column[0]
+    for c in column:
+        if c is not first and not (isinstance(c, Tensor) and c.shape == first.shape
+                                   and bool((c == first).all())):
+            return True
+    return any(np.shares_memory(c._data, s) for c in column for s in sliced)
+
+
+def _stack_results(results: list, name: str, out_dims, empty: bool, sliced: list):
+    """The per-element results (pytrees) stacked leaf by leaf along their ``out_dims``."""
     from .. import stack
-    flat = [_flatten(r) for r in results]
-    build = flat[0][1]
-    n = len(flat[0][0])
-    return build([stack([f[0][k] for f in flat], dim=dim) for k in range(n)])
+    if not (out_dims is None or isinstance(out_dims, (int, tuple, list, dict))):
+        raise ValueError(f"vmap({name}, ..., out_dims={out_dims}): `out_dims` must be an int, "
+                         "None or a python collection of ints representing where in the "
+                         "outputs the vmapped dimension should appear.")
+    flats = [tree_flatten(r)[0] for r in results]
+    spec = tree_flatten(results[0])[1]
+    dims = _broadcast_prefix(out_dims, results[0])
+    if dims is None:
+        raise ValueError(f"vmap({name}, ..., out_dims={out_dims})(<inputs>): out_dims is not "
+                         "compatible with the structure of `outputs`. out_dims has structure "
+                         f"{tree_flatten(out_dims)[1]!r} but outputs has structure {spec!r}.")
+    out = []
+    for k, d in enumerate(dims):
+        column = [f[k] for f in flats]
+        if d is None:
+            first = column[0]
+            if isinstance(first, Tensor) and _batched(column, sliced):
+                raise ValueError(f"vmap({name}, ...): `{name}` can not return a BatchedTensor "
+                                 "when out_dim is None")
+            out.append(first)
+            continue
+        for c in column:
+            if not isinstance(c, Tensor):
+                raise ValueError(f"vmap({name}, ...): `{name}` must only return Tensors, got "
+                                 f"type {type(c)}. Did you mean to set out_dims= to None for "
+                                 "output?")
+        t = stack(column, dim=d)
+        out.append(t.narrow(d, 0, 0) if empty else t)
+    return tree_unflatten(out, spec)
 
 
-def jacrev(func, argnums=0, *, has_aux: bool = False, chunk_size=None):
-    """A function returning the Jacobian of ``func`` with respect to ``argnums``."""
-    if has_aux:
-        raise NotImplementedError("jacrev with has_aux is not supported by ember yet")
+def _jacobian_of(func, argnums, has_aux: bool, randomness, where: str):
+    from .. import _generator as _g
+    from ..autograd.functional import jacobian
+    from ._vjp_jvp import _release
 
     def wrapper(*args):
-        from ..autograd.functional import jacobian
         nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+        aux = []
 
         def f(*picked):
             full = list(args)
             for n, v in zip(nums, picked):
                 full[n] = v
-            return func(*full)
+            out = func(*full)
+            if has_aux:
+                if not (isinstance(out, tuple) and len(out) == 2):
+                    raise RuntimeError(f"{where}: output of function f should be a tuple: "
+                                       "(output, aux) if has_aux is True")
+                out, a = out
+                aux.append(a)
+            return out
         picked = tuple(args[n] for n in nums)
         nested = any(isinstance(t, Tensor) and t.requires_grad for t in picked)
-        return jacobian(f, picked[0] if isinstance(argnums, int) else picked,
-                        create_graph=nested)
+        if randomness is not None:
+            # PyTorch's jacfwd runs func under vmap with this randomness
+            _g.VMAP_RANDOMNESS.append(randomness)
+        try:
+            jac = jacobian(f, picked[0] if isinstance(argnums, int) else picked,
+                           create_graph=nested)
+        finally:
+            if randomness is not None:
+                _g.VMAP_RANDOMNESS.pop()
+        return (jac, _release(aux[0], nested)) if has_aux else jac
     return wrapper
 
 
-jacfwd = jacrev
+def jacrev(func, argnums=0, *, has_aux: bool = False, chunk_size=None):
+    """A function returning the Jacobian of ``func`` with respect to ``argnums`` (with
+    ``has_aux``, ``(jacobian, aux)``)."""
+    return _jacobian_of(func, argnums, has_aux, None, "vjp(f, *primals)")
+
+
+def jacfwd(func, argnums=0, has_aux: bool = False, *, randomness: str = "error"):
+    """``jacrev``'s Jacobian (PyTorch computes it column by column in forward mode; the
+    values are the same). A random op in ``func`` raises unless ``randomness`` is "same" or
+    "different", as under PyTorch's vmap."""
+    inner = _jacobian_of(func, argnums, has_aux, randomness, "jvp(f, primals, tangents)")
+
+    def wrapper(*args):
+        _check_randomness(randomness)          # PyTorch checks it at the call
+        return inner(*args)
+    return wrapper
 
 
 def hessian(func, argnums=0):
-    """A function returning the Hessian of ``func``'s scalar output."""
-    return jacrev(jacrev(func, argnums), argnums)
+    """A function returning the Hessian of ``func``'s scalar output (``jacfwd(jacrev)``)."""
+    return jacfwd(jacrev(func, argnums), argnums)

@@ -4,17 +4,7 @@ per-sample gradients with functional_call; their errors."""
 import importlib
 
 import pytest
-
-
-def _show(v):
-    if isinstance(v, (tuple, list)):
-        return [_show(u) for u in v]
-    if isinstance(v, dict):
-        return {k: _show(u) for k, u in v.items()}
-    if hasattr(v, "tolist"):
-        return (v.tolist() if v.dim() == 0 else [round(x, 5) for x in v.flatten().tolist()],
-                tuple(v.shape), v.requires_grad)
-    return v
+from func_helpers import show
 
 
 def _run(name):
@@ -49,7 +39,7 @@ def _run(name):
         return ((fn.functional_call(model, p, (xb.unsqueeze(0),)) - yb) ** 2).mean()
     xs, ys = lib.randn(4, 3), lib.randn(4, 1)
     out.append(vmap(grad(loss), in_dims=(None, 0, 0))(params, xs, ys))   # per-sample grads
-    return _show(out)
+    return show(out)
 
 
 def test_transforms_match_torch():
