@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import math
+import os
 import warnings
 
 import numpy as np
 
 from .. import _dtype
 from .._dtype import from_np
+from .._errstate import QUIET as _QUIET, quiet_off as _quiet_off, quiet_on as _quiet_on
 from .._size import check_device, check_factory_device
 from .._tensor import Tensor
 from ._util import new_shape, shape_arg, tname
@@ -251,9 +253,64 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
         dtype = _dtype.get_default_dtype() if any(isinstance(v, float) for v in vals) \
             else _dtype.int64
     n = max(0, math.ceil((end - start) / step))
-    data = (start + np.arange(n, dtype=np.float64 if dtype.is_floating_point else np.int64)
-            * step).astype(dtype.np)
+    if dtype.is_floating_point:
+        return _finish(_arange_values(start, step, n, dtype), requires_grad)
+    data = (start + np.arange(n, dtype=np.int64) * step).astype(dtype.np)
     return _finish(data, requires_grad)
+
+
+def _vector_bytes() -> int:
+    """The width of PyTorch's CPU vectors here: 64 bytes where it runs its AVX-512 kernels,
+    32 bytes otherwise (AVX2, the default build, NEON's register pairs)."""
+    if _VEC_BYTES[0] is None:
+        cap = os.environ.get("ATEN_CPU_CAPABILITY", "").lower()
+        try:
+            from numpy._core._multiarray_umath import __cpu_features__ as feat
+        except ImportError:         # pragma: no cover - older NumPy
+            feat = {}
+        avx512 = all(feat.get(f) for f in ("AVX512F", "AVX512BW", "AVX512VL", "AVX512DQ"))
+        _VEC_BYTES[0] = 64 if avx512 and cap in ("", "avx512") else 32
+    return _VEC_BYTES[0]
+
+
+_VEC_BYTES = [None]
+_GRAIN = 32768                      # at::internal::GRAIN_SIZE
+
+
+def _arange_values(start, step, n: int, dt) -> np.ndarray:
+    """PyTorch's float arange kernel, value for value: ``[0, n)`` cut into one range per
+    intra-op thread (above the grain size); in each, whole vectors two at a time, each
+    ``base + j * step`` from its first index's ``base = start + step * i``, then the rest one
+    by one as ``start + step * i``. The arithmetic is in the accumulate type (double for
+    float and double, float for the half types, fused there by the compiler) and each
+    value is rounded once to the dtype; so a value's bits depend on where it falls."""
+    ct = dt.np
+    half = ct.itemsize < 4
+    acc = np.float32 if half else np.float64
+    lanes = _vector_bytes() // ct.itemsize
+    i = np.arange(n)
+    if n > _GRAIN:
+        from .._threads import get_num_threads
+        chunk = -(-n // min(get_num_threads(), -(-n // _GRAIN)))
+        b0 = (i // chunk) * chunk
+        in_vec = i < b0 + ((np.minimum(n, b0 + chunk) - b0) // (2 * lanes)) * (2 * lanes)
+        first = np.where(in_vec, b0 + ((i - b0) // lanes) * lanes, i)
+    else:
+        in_vec = i < (n // (2 * lanes)) * (2 * lanes)
+        first = np.where(in_vec, (i // lanes) * lanes, i)
+    tok = _quiet_on(_QUIET)
+    try:
+        if half:
+            a, s = np.full(n, start, acc), np.full(n, step, acc)
+            base = _fma(s, first.astype(acc), a).astype(ct)
+            val = _fma(s, (i - first).astype(acc), base.astype(acc)).astype(ct)
+        else:
+            a, s = acc(start), acc(step)
+            base = (s * first + a).astype(ct)
+            val = (s * (i - first) + base.astype(acc)).astype(ct)
+    finally:
+        _quiet_off(tok)
+    return np.where(in_vec, val, base)
 
 
 def range_(start, end=None, step=1, *, dtype=None, layout=None, device=None,
