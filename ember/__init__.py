@@ -79,6 +79,7 @@ from .ops.pointwise import (
     sqrt_, square, square_, sub, subtract, tan, tan_, tanh, tanh_, true_divide, trunc, trunc_,
     where, xlogy, xlogy_, zero_)
 from .ops.pointwise import digamma, lgamma, mvlgamma, polygamma
+from .ops.pointwise import frexp, gcd, gcd_, lcm, lcm_, ldexp, ldexp_, nextafter
 # (complex shadows the builtin in this module only)
 from .ops.complex_views import (angle, complex, conj_physical, imag, polar, real,
                                 view_as_complex, view_as_real)

@@ -120,6 +120,9 @@ _TABLE = {
     "nan_to_num": _pw.nan_to_num, "nan_to_num_": _pw.nan_to_num_, "isclose": _pw.isclose,
     "allclose": _pw.allclose, "equal": _pw.equal, "zero_": _pw.zero_, "fill_": _pw.fill_,
     "clone": _pw.clone, "conj": _pw.conj,
+    "gcd": _pw.gcd, "gcd_": _pw.gcd_, "lcm": _pw.lcm, "lcm_": _pw.lcm_, "frexp": _pw.frexp,
+    "ldexp": _pw.ldexp, "ldexp_": _pw.ldexp_, "nextafter": _pw.nextafter,
+    "nextafter_": _pw.nextafter_,
     # --- reduction (ember/ops/reduction.py)
     "sum": _rd.sum, "mean": _rd.mean, "nansum": _rd.nansum, "nanmean": _rd.nanmean,
     "prod": _rd.prod, "max": _rd.max, "min": _rd.min, "amax": _rd.amax, "amin": _rd.amin,

@@ -120,6 +120,8 @@ mode_type = _return_type("mode")
 aminmax_type = _return_type("aminmax", ("min", "max"))
 cummax_type = _return_type("cummax")
 cummin_type = _return_type("cummin")
+frexp_type = _return_type("frexp", ("mantissa", "exponent"))
+histogram_type = _return_type("histogram", ("hist", "bin_edges"))
 
 
 _OUT_TYPES: dict = {}
