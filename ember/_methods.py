@@ -164,7 +164,7 @@ _TABLE = {
     "vsplit": _sh.vsplit, "dsplit": _sh.dsplit, "flip": _sh.flip, "fliplr": _sh.fliplr,
     "flipud": _sh.flipud, "roll": _sh.roll, "narrow": _sh.narrow, "select": _sh.select,
     "tril": _sh.tril, "triu": _sh.triu, "tril_": _sh.tril_, "triu_": _sh.triu_,
-    "rot90": _sh.rot90, "unfold": _sh.unfold,
+    "rot90": _sh.rot90, "unfold": _sh.unfold, "split_with_sizes": _sh.split_with_sizes,
     # --- as_strided and in-place views (ember/ops/views_inplace.py)
     "as_strided": _vi.as_strided, "as_strided_": _vi.as_strided_, "unsqueeze_": _vi.unsqueeze_,
     "squeeze_": _vi.squeeze_, "t_": _vi.t_, "transpose_": _vi.transpose_,

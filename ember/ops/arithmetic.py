@@ -1309,7 +1309,9 @@ def frexp(input: Tensor, *, out=None):
     exponent = _wrap(e)
     if STATE.enabled and input._rg:
         node = FrexpBackward0()
-        node.scale = np.ldexp(np.ones((), d.dtype if d.dtype.kind == "f" else np.float32), -e)
+        with np.errstate(over="ignore"):
+            node.scale = np.ldexp(np.ones((), m.dtype if m.dtype.kind == "f" else np.float32),
+                                  e)
         mantissa = record1(node, m, input)
     else:
         mantissa = _wrap(m)
@@ -1324,7 +1326,7 @@ class FrexpBackward0(Node):
     __slots__ = ("scale",)
 
     def backward(self, grad):          # mantissa = input / 2**exponent, exponent held fixed
-        return (grad * anp.as_dtype_of(anp.constant(self.scale, grad), grad),)
+        return (grad / anp.as_dtype_of(anp.constant(self.scale, grad), grad),)
 
 
 def ldexp(input: Tensor, other: Tensor, *, out=None) -> Tensor:

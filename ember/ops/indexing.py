@@ -1997,3 +1997,35 @@ def fill_diagonal_(input: Tensor, fill_value, wrap: bool = False) -> Tensor:
     else:
         input[tuple(_T._wrap(i) for i in np.unravel_index(flat, d.shape))] = fill_value
     return input
+
+
+def unravel_index(indices: Tensor, shape) -> tuple:
+    """The coordinates in an array of ``shape`` of flat ``indices``, one int64 tensor per
+    dim (indices wrap as PyTorch's floor division and remainder make them)."""
+    if not isinstance(indices, Tensor):
+        raise TypeError(f"expected 'indices' to be a Tensor, but got {type(indices).__name__}")
+    d = indices._data
+    if _kind(d.dtype) not in "iu":
+        raise TypeError(f"expected 'indices' to be integer dtype, but got {indices.dtype}")
+    if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
+        shape = (int(shape),)
+    elif isinstance(shape, (list, tuple)):
+        for s in shape:
+            if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
+                raise TypeError(f"expected 'shape' sequence to only contain ints, but got "
+                                f"{type(s)}")
+        shape = tuple(int(s) for s in shape)
+    else:
+        raise TypeError(f"expected 'shape' to be int or sequence of ints, but got "
+                        f"{type(shape)}")
+    if any(s < 0 for s in shape):
+        raise ValueError(f"'shape' cannot have negative values, but got {shape}")
+    # each coordinate is (index // stride) % size, the strides of a contiguous array of shape
+    strides = np.cumprod((shape[1:] + (1,))[::-1], dtype=np.int64)[::-1]
+    sizes = np.array(shape, np.int64)
+    if d.size and (0 in shape):
+        raise RuntimeError("ZeroDivisionError")
+    q = d.astype(np.int64)[..., None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        res = np.remainder(np.floor_divide(q, strides[:len(shape)] if shape else strides), sizes)
+    return Tensor._wrap(res).unbind(-1)

@@ -1563,3 +1563,35 @@ class BlockDiagBackward0(Node):
             r += h
             c += w
         return tuple(out)
+
+
+def combinations(input: Tensor, r: int = 2, with_replacement: bool = False) -> Tensor:
+    """The length-``r`` combinations of a 1-d tensor's elements, one per row, in
+    ``itertools.combinations`` order (``combinations_with_replacement`` with the flag).
+
+    Built as PyTorch composes it (masked selections of an ``r``-fold meshgrid, stacked), so
+    the gradient and its ``grad_fn`` (``StackBackward0``) are PyTorch's."""
+    from .indexing import masked_select
+    if input._data.ndim != 1:
+        raise RuntimeError(f"Expect a 1D vector, but got shape {list(input._data.shape)}")
+    if r < 0:
+        raise RuntimeError(f"Expect a non-negative number, but got {r}")
+    if r == 0:
+        return Tensor._wrap(np.empty(0, input._data.dtype))
+    n = input._data.size
+    idx = np.meshgrid(*([np.arange(n)] * r), indexing="ij")
+    mask = np.ones(idx[0].shape, bool)
+    for i in range(r - 1):
+        mask &= (idx[i] <= idx[i + 1]) if with_replacement else (idx[i] < idx[i + 1])
+    m = Tensor._wrap(mask)
+    grids = meshgrid(*([input] * r), indexing="ij")
+    return stack([masked_select(g, m) for g in grids], 1)
+
+
+def split_with_sizes(input: Tensor, split_sizes, dim: int = 0) -> tuple:
+    """Views of ``input`` of the given sizes along ``dim`` (they must add up to its size)."""
+    if not isinstance(split_sizes, (list, tuple)) or \
+            not all(isinstance(s, (int, np.integer)) for s in split_sizes):
+        raise TypeError(f"split_with_sizes(): argument 'split_sizes' (position 1) must be "
+                        f"tuple of ints, not {type(split_sizes).__name__}")
+    return split(input, list(split_sizes), dim)

@@ -186,3 +186,128 @@ def test_nextafter_forms_and_grad():
         (y * lib.tensor([2.0, 3.0])).sum().backward()
         res[lib] = (y, x.grad, o.grad)
     _same(res[ember], res[torch])
+
+
+# -- combinations ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("n,r,rep", [(4, 2, False), (4, 3, True), (4, 0, False), (4, 5, False),
+                                     (1, 2, True), (0, 2, False), (5, 1, False), (3, 3, True)])
+def test_combinations(n, r, rep):
+    x = np.arange(1.0, n + 1)
+    check(lambda lib: lib.combinations(_t(lib, x), r, with_replacement=rep))
+    check(lambda lib: lib.combinations(_t(lib, x).long(), r=r, with_replacement=rep))
+    res = {}
+    for lib in (ember, torch):
+        a = _t(lib, x).requires_grad_()
+        y = lib.combinations(a, r, rep)
+        if y.requires_grad:
+            (y * lib.arange(float(y.numel())).reshape(y.shape)).sum().backward()
+        res[lib] = (y, a.grad)
+    if res[torch][1] is None:
+        assert res[ember][1] is None
+        res = {k: v[:1] for k, v in res.items()}
+    _same(res[ember], res[torch])
+    if n == 4 and r == 2:
+        assert [type(f).__name__ for f, _ in res[ember][0].grad_fn.next_functions] == \
+            ["MaskedSelectBackward0"] * 2
+
+
+def test_combinations_errors():
+    check(lambda lib: lib.combinations(lib.ones(2, 2)))
+    check(lambda lib: lib.combinations(lib.tensor(3.0)))
+    check(lambda lib: lib.combinations(lib.ones(3), -1))
+
+
+# -- unravel_index -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("idx,shape", [([4, 1, 5], (2, 3)), (4, (2, 3)), ([-1, -7], (2, 3)),
+                                       ([6, 100], (2, 3)), ([[1, 2]], 3), ([[1, 2]], [3, 1]),
+                                       ([0], ()), ([1], ()), ([], (2, 0)), ([1], (2, 0)),
+                                       ([3], (0, 2)), ([1], (2, -3)), ([1], (2.0, 3)),
+                                       ([1], "shape"), ([2 ** 40], (2 ** 21, 2 ** 21)),
+                                       ([7, 8], (2, 3, 2))])
+@pytest.mark.parametrize("dt", ["int64", "int32", "uint8", "float32", "bool"])
+def test_unravel_index(idx, shape, dt):
+    if dt == "uint8" and np.any(np.array(idx) < 0) or dt in ("int32", "uint8") and \
+            np.any(np.abs(np.array(idx)) > 100):
+        return
+    sh = (lambda lib: lib.tensor([2, 3])) if shape == "shape" else (lambda lib: shape)
+    check(lambda lib: lib.unravel_index(lib.tensor(idx, dtype=getattr(lib, dt)), sh(lib))
+          if shape != "shape" else _tshape(lib, idx, dt))
+
+
+def _tshape(lib, idx, dt):
+    try:
+        return lib.unravel_index(lib.tensor(idx, dtype=getattr(lib, dt)), lib.tensor([2, 3]))
+    except TypeError as e:     # the message names the Tensor class, torch's or ember's
+        raise TypeError(str(e).split(" but got")[0]) from None
+
+
+def test_unravel_index_type():
+    r = ember.unravel_index(ember.tensor([4, 1]), ember.Size([2, 3]))
+    assert type(r) is tuple and [t.tolist() for t in r] == [[1, 0], [1, 1]]
+    with pytest.raises(TypeError):
+        ember.unravel_index(5, (2, 3))
+
+
+# -- chain_matmul ----------------------------------------------------------------------------------
+def test_chain_matmul():
+    rng = np.random.default_rng(0)
+    ms = [rng.standard_normal(s) for s in ((2, 3), (3, 4), (4, 5), (5, 2))]
+    for k in (1, 2, 3, 4):
+        check(lambda lib: lib.chain_matmul(*[_t(lib, m) for m in ms[:k]]), exact=False,
+              rtol=1e-12)
+        check(lambda lib: lib.chain_matmul(*[_t(lib, m).requires_grad_() for m in ms[:k]]),
+              exact=False, rtol=1e-12)
+    check(lambda lib: lib.chain_matmul())
+    check(lambda lib: lib.chain_matmul(lib.ones(3)))
+    check(lambda lib: lib.chain_matmul(lib.ones(2, 3, 3), lib.ones(3, 3)))
+    check(lambda lib: lib.chain_matmul(lib.ones(2, 3), lib.ones(3, 3), lib.ones(3)))
+    check(lambda lib: lib.chain_matmul(lib.ones(2, 3), lib.ones(4, 3)))
+    check(lambda lib: lib.chain_matmul(lib.ones(2, 3), lib.ones(3, 3).double()))
+
+
+def test_chain_matmul_warns_once():
+    from ember.ops import linalg_factor
+    linalg_factor._CHAIN_MATMUL_WARNED = False
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        ember.chain_matmul(ember.ones(2, 2), ember.ones(2, 2))
+        ember.chain_matmul(ember.ones(2, 2), ember.ones(2, 2))
+    assert len(w) == 1 and w[0].category is UserWarning
+    assert str(w[0].message).startswith("torch.chain_matmul is deprecated and will be removed")
+    assert w[0].filename == __file__
+
+
+# -- split_with_sizes ------------------------------------------------------------------------------
+def test_split_with_sizes():
+    x = np.arange(10.0)
+    check(lambda lib: lib.split_with_sizes(_t(lib, x), [3, 7]))
+    check(lambda lib: _t(lib, x).split_with_sizes((3, 0, 7), dim=0))
+    check(lambda lib: _t(lib, x).split_with_sizes([3, 6]))
+    check(lambda lib: _t(lib, x).split_with_sizes([3, -1, 8]))
+    check(lambda lib: _t(lib, x).view(2, 5).split_with_sizes([2, 3], 1))
+    check(lambda lib: _t(lib, x).view(2, 5).split_with_sizes([2, 3], 2))
+    check(lambda lib: _t(lib, x).split_with_sizes(3))
+    check(lambda lib: _t(lib, x).requires_grad_().split_with_sizes([4, 6]))
+    for lib in (ember, torch):
+        a = _t(lib, x).requires_grad_()
+        p, q = a.split_with_sizes([4, 6])
+        (p.sum() * 2 + q.sum()).backward()
+        assert a.grad.tolist() == [2.0] * 4 + [1.0] * 6
+        assert p._base is a
+
+
+# -- is_* and resolve_* ----------------------------------------------------------------------------
+@pytest.mark.parametrize("name", ["is_signed", "is_inference", "is_conj", "is_neg",
+                                  "resolve_conj", "resolve_neg"])
+@pytest.mark.parametrize("dt", ["uint8", "int8", "bool", "float32", "bfloat16", "float16",
+                                "complex64", "int64"])
+def test_predicates(name, dt):
+    check(lambda lib: getattr(lib, name)(lib.ones(2, dtype=getattr(lib, dt))))
+    check(lambda lib: getattr(lib.ones(2, dtype=getattr(lib, dt)), name)())
+    check(lambda lib: getattr(lib, name)(3))
+
+
+def test_resolve_returns_self():
+    for lib in (ember, torch):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        assert x.resolve_conj() is x and lib.resolve_neg(x) is x
