@@ -90,6 +90,7 @@ from .ops.reduction import (all, amax, amin, aminmax, any, argmax, argmin, binco
                             log_softmax, logcumsumexp, logsumexp, max, mean, median, min, mode,
                             nanmean, nanmedian, nanquantile, nansum, norm, prod, quantile,
                             softmax, std, std_mean, sum, var, var_mean)
+from .ops.reduction import renorm
 
 # --- linalg (ember/ops/linalg.py)
 from .ops.linalg import (addbmm, addmm, addmv, addr, baddbmm, bmm, cross, det, diag,
@@ -126,7 +127,8 @@ from .ops.shape import (adjoint, atleast_1d, atleast_2d, atleast_3d, broadcast_s
                         select, split, squeeze, stack, swapaxes, swapdims, t, tensor_split,
                         tile, transpose, tril, triu, unbind, unflatten, unsqueeze, vsplit,
                         vstack)
-from .ops.shape import combinations, split_with_sizes
+from .ops.shape import (combinations, diagonal_scatter, select_scatter, slice_scatter,
+                        split_with_sizes)
 from .ops.views_inplace import as_strided, as_strided_
 
 # --- indexing (ember/ops/indexing.py)
@@ -135,7 +137,7 @@ from .ops.indexing import (argsort, argwhere, bucketize, gather, index_add, inde
                            masked_scatter, masked_select, msort, nonzero, scatter, scatter_add,
                            scatter_reduce, searchsorted, sort, take, take_along_dim, topk, unique,
                            unique_consecutive)
-from .ops.indexing import unravel_index
+from .ops.indexing import put, unravel_index
 
 # --- the vision family (ember/ops/conv.py, pooling.py, padding.py, sampling.py)
 from .ops.conv import (conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d,

@@ -135,7 +135,7 @@ _TABLE = {
     "nanquantile": _rd.nanquantile, "cov": _rd.cov, "corrcoef": _rd.corrcoef,
     "nanmedian": _rd.nanmedian, "mode": _rd.mode, "softmax": _rd.softmax,
     "log_softmax": _rd.log_softmax, "diff": _rd.diff, "cumsum_": _rd.cumsum_,
-    "cumprod_": _rd.cumprod_,
+    "cumprod_": _rd.cumprod_, "renorm": _rd.renorm, "renorm_": _rd.renorm_,
     # --- linalg (ember/ops/linalg.py)
     "mm": _la.mm, "bmm": _la.bmm, "mv": _la.mv, "dot": _la.dot, "vdot": _la.vdot,
     "inner": _la.inner, "outer": _la.outer, "ger": _la.outer, "addmm": _la.addmm,
@@ -165,6 +165,8 @@ _TABLE = {
     "flipud": _sh.flipud, "roll": _sh.roll, "narrow": _sh.narrow, "select": _sh.select,
     "tril": _sh.tril, "triu": _sh.triu, "tril_": _sh.tril_, "triu_": _sh.triu_,
     "rot90": _sh.rot90, "unfold": _sh.unfold, "split_with_sizes": _sh.split_with_sizes,
+    "diagonal_scatter": _sh.diagonal_scatter, "select_scatter": _sh.select_scatter,
+    "slice_scatter": _sh.slice_scatter,
     # --- as_strided and in-place views (ember/ops/views_inplace.py)
     "as_strided": _vi.as_strided, "as_strided_": _vi.as_strided_, "unsqueeze_": _vi.unsqueeze_,
     "squeeze_": _vi.squeeze_, "t_": _vi.t_, "transpose_": _vi.transpose_,
@@ -186,7 +188,7 @@ _TABLE = {
     "masked_fill": _ix.masked_fill, "masked_fill_": _ix.masked_fill_,
     "masked_select": _ix.masked_select, "masked_scatter": _ix.masked_scatter,
     "masked_scatter_": _ix.masked_scatter_, "take": _ix.take,
-    "take_along_dim": _ix.take_along_dim, "put_": _ix.put_, "nonzero": _ix.nonzero,
+    "take_along_dim": _ix.take_along_dim, "put_": _ix.put_, "put": _ix.put, "nonzero": _ix.nonzero,
     "argwhere": _ix.argwhere, "sort": _ix.sort, "argsort": _ix.argsort, "msort": _ix.msort,
     "topk": _ix.topk, "kthvalue": _ix.kthvalue, "unique": _ix.unique,
     "unique_consecutive": _ix.unique_consecutive,

@@ -1509,24 +1509,90 @@ class TakeBackward0(Node):
         return anp.reshape(flat, self.shape),
 
 
-def put_(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor:
-    """Write (or add) ``source`` at the flat positions ``index`` of ``input``, in place."""
-    from .shape import reshape
-    check_inplace(input)
+def _put_positions(input: Tensor, index: Tensor, source: Tensor) -> np.ndarray:
+    """The flat positions ``put`` writes, non-negative, after PyTorch's checks."""
+    if index._data.dtype != np.int64:
+        raise RuntimeError(f"put_(): Expected a long tensor for index, but got {tname(index)}")
+    if input._data.dtype != source._data.dtype:
+        raise RuntimeError(f"put_(): self and source expected to have the same dtype, but got "
+                           f"self.dtype = {tname(input)} and source.dtype = {tname(source)}")
+    if index._data.size != source._data.size:
+        raise IndexError(f"put_(): Expected source and index to have the same number of "
+                         f"elements, but got source.numel() = {source._data.size}, "
+                         f"index.numel() = {index._data.size}")
     n = input._data.size
     a = index._data.reshape(-1)
     if a.size and (a.min() < -n or a.max() >= n):
         bad = a[(a < -n) | (a >= n)].flat[0]
         raise IndexError(f"out of range: tried to access index {bad} on a tensor of {n} "
                          "elements.")
-    if index._data.size != source._data.size:
-        raise RuntimeError(f"put_(): Expected source and index to have the same number of "
-                           f"elements, but got source.numel() = {source._data.size}, "
-                           f"index.numel() = {index._data.size}")
-    if input._data.ndim == 0:
-        return _index_put_(input, (), reshape(source, ()), accumulate)
-    idx = np.unravel_index(np.where(a < 0, a + n, a), input._data.shape)
-    return _index_put_(input, tuple(idx), reshape(source, (-1,)), accumulate)
+    return np.where(a < 0, a + n, a)
+
+
+def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor:
+    """A copy of ``input`` with ``source`` written (or, with ``accumulate``, added) at the
+    flat positions ``index`` (row-major, negative from the end)."""
+    pos = _put_positions(input, index, source)
+    d = input._data
+    flat = np.array(d, order="C").reshape(-1)
+    v = source._data.reshape(-1)
+    if accumulate:
+        np.add.at(flat, pos, v)
+    else:
+        flat[pos] = v
+    out = flat.reshape(d.shape)
+    if STATE.enabled and (input._rg or source._rg):
+        node = PutBackward0()
+        node.pos, node.accumulate, node.src_shape = pos, accumulate, source._data.shape
+        return record2(node, out, input, source)
+    return _wrap(out)
+
+
+class PutBackward0(Node):
+    __slots__ = ("pos", "accumulate", "src_shape")
+
+    def backward(self, grad):          # self: grad (positions overwritten get none); source:
+        fs, fv = self.next_functions   # the gradient taken at its positions
+        gs = gv = None
+        if fs[0] is not None:
+            gs = grad if self.accumulate else _put_zeros(grad, self.pos)
+        if fv[0] is not None:
+            gv = anp.reshape(_take_flat(grad, self.pos), self.src_shape)
+        return gs, gv
+
+
+def _put_zeros(g, pos: np.ndarray):
+    """``g`` with zeros at the flat positions ``pos`` (arrays, or differentiably)."""
+    if anp.is_array(g):
+        r = np.array(g, order="C")
+        r.reshape(-1)[pos] = 0
+        return r
+    return put(g, _wrap(pos), _wrap(np.zeros(pos.shape, g._data.dtype)))
+
+
+def _take_flat(g, pos: np.ndarray):
+    if anp.is_array(g):
+        return np.asarray(g).reshape(-1)[pos]
+    return take(g, _wrap(pos))
+
+
+def put_(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor:
+    """Write (or add) ``source`` at the flat positions ``index`` of ``input``, in place."""
+    check_inplace(input)
+    if _ip.needs_graph(input, source):
+        return _ip.commit(input, put(input, index, source, accumulate))
+    pos = _put_positions(input, index, source)
+    d = input._data
+    v = source._data.reshape(-1)
+    if d.ndim == 0:
+        if pos.size:
+            d[()] = d + v.sum() if accumulate else v[-1]
+    elif accumulate:
+        np.add.at(d, np.unravel_index(pos, d.shape), v)
+    else:
+        d[np.unravel_index(pos, d.shape)] = v
+    input._bump()
+    return input
 
 
 def nonzero(input: Tensor, *, as_tuple: bool = False, out=None):

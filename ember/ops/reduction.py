@@ -1626,3 +1626,89 @@ def corrcoef(input: Tensor) -> Tensor:
 # Complex gradients: these formulas are the real-number derivatives of analytic functions
 # (the engine conjugates, ember/autograd/graph.py)
 holomorphic(ProdBackward0, ProdBackward1, LogsumexpBackward0, CumprodBackward0)
+
+
+# -- renorm -------------------------------------------------------------------------------------
+def _renorm_norm(x, p: float, dims: tuple):
+    """The ``p``-norm of each slice (over ``dims``, kept): arrays, or differentiably."""
+    ax = anp.abs(x)
+    if p == math.inf:
+        return anp.astype(np.max(ax, dims, keepdims=True), ax.dtype) if anp.is_array(ax) \
+            else ax.amax(dims, keepdim=True)
+    if p == 1:
+        return anp.sum(ax, dims, keepdim=True)
+    if p == 2:
+        return anp.sqrt(anp.sum(ax * ax, dims, keepdim=True))
+    return anp.pow(anp.sum(anp.pow(ax, p), dims, keepdim=True), 1.0 / p)
+
+
+def renorm(input: Tensor, p, dim: int, maxnorm) -> Tensor:
+    """Each slice along ``dim`` scaled down to ``p``-norm ``maxnorm`` where its norm is
+    larger (by ``maxnorm / (norm + 1e-7)``, as PyTorch)."""
+    d = input._data
+    if p <= 0:
+        raise RuntimeError("renorm: non-positive-norm not supported")
+    if maxnorm < 0:
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
+    if d.ndim < 2:
+        raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {d.ndim} "
+                           "dimensions")
+    k = wrap_dim(dim, d.ndim)
+    if _kind(d.dtype) not in "fc":
+        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor "
+                           f"as input. Got {tname(d.dtype)}")
+    dims = tuple(i for i in range(d.ndim) if i != k)
+    if p == math.inf:
+        for i in dims:
+            if d.shape[i] == 0:     # (sic: PyTorch's message lacks the space)
+                raise RuntimeError(f"linalg.vector_norm cannot compute the inf norm on the "
+                                   f"dimension {i}because this dimension is empty and the "
+                                   "operation does not have an identity")
+    # half types compute in float32 and round once, as PyTorch's accumulation type
+    x = d.astype(np.float32) if d.dtype.itemsize == 2 else d
+    with np.errstate(all="ignore"):
+        n = _renorm_norm(x, float(p), dims)
+        f = np.where(n > maxnorm, maxnorm / (n + 1e-7), 1.0).astype(n.dtype)
+        r = (x * f).astype(d.dtype)
+    if STATE.enabled and input._rg:
+        node = RenormBackward0()
+        node.p, node.dims, node.maxnorm = float(p), dims, maxnorm
+        t = record1(node, r, input)
+        node.save1(input)
+        return t
+    return _wrap(r)
+
+
+class RenormBackward0(Node):
+    __slots__ = ("p", "dims", "maxnorm")
+    _saved_names = ("self",)
+
+    def backward(self, grad):
+        # out = x f(n) with f = maxnorm / (n + 1e-7) where n > maxnorm (else 1):
+        # dx = f (grad - dn/dx sum(conj(x) grad) / (n + 1e-7)) there, grad elsewhere
+        x, = self.saved()
+        p, dims = self.p, self.dims
+        n = _renorm_norm(x, p, dims)
+        over = anp.constant(anp.value(n) > self.maxnorm, x)
+        safe = anp.where(over, n, 1.0)
+        s = anp.sum(anp.real(anp.conj(x) * grad), dims, keepdim=True)
+        ax = anp.abs(x)
+        if p == math.inf:
+            hit = anp.as_dtype_of(anp.constant(anp.value(ax) == anp.value(n), x), ax)
+            dn = anp.sgn(x) * hit / anp.sum(hit, dims, keepdim=True)
+        elif p == 1:
+            dn = anp.sgn(x)
+        elif p == 2:
+            dn = x / safe
+        else:
+            # (at x = 0, where |x|^(p-1) is infinite for p < 1, the sign's 0 wins, as PyTorch)
+            nz = anp.where(anp.constant(anp.value(ax) == 0, x), 1.0, ax)
+            dn = anp.sgn(x) * anp.pow(nz, p - 1) / anp.pow(safe, p - 1)
+        inv = anp.reciprocal(n + 1e-7)
+        return (anp.where(over, inv * self.maxnorm * (grad - inv * s * dn), grad),)
+
+
+def renorm_(input: Tensor, p, dim: int, maxnorm) -> Tensor:
+    """In-place :func:`renorm`."""
+    from ._elementwise import _apply_inplace
+    return _apply_inplace(input, lambda x: renorm(x, p, dim, maxnorm), None, "renorm_")
