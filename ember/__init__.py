@@ -137,7 +137,7 @@ from .ops.indexing import (argsort, argwhere, bucketize, gather, index_add, inde
                            masked_scatter, masked_select, msort, nonzero, scatter, scatter_add,
                            scatter_reduce, searchsorted, sort, take, take_along_dim, topk, unique,
                            unique_consecutive)
-from .ops.indexing import put, unravel_index
+from .ops.indexing import index_reduce, put, unravel_index
 
 # --- the vision family (ember/ops/conv.py, pooling.py, padding.py, sampling.py)
 from .ops.conv import (conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d,

@@ -85,4 +85,20 @@ OPS = [
     OpInfo("put_accumulate", lambda lib, a, i, s: lib.put(a, i, s, accumulate=True),
            lambda rng: [Sample((anyreal(rng, 3, 4), np.array([[0, 5], [0, 11]], I64),
                                 anyreal(rng, 2, 2)))], grad_fn="PutBackward0"),
+] + [
+    OpInfo(f"index_reduce_{red}_{'self' if inc else 'noself'}",
+           (lambda red, inc, dim: lambda lib, a, i, s: a.index_reduce(
+               dim, i, s, red, include_self=inc))(red, inc, dim),
+           (lambda dim: lambda rng: [
+               Sample((anyreal(rng, 4, 3) if dim == 0 else anyreal(rng, 3, 4),
+                       np.array([0, 2, 0, 3, 2], I64),
+                       anyreal(rng, 5, 3) if dim == 0 else anyreal(rng, 3, 5)))])(dim),
+           grad_fn="IndexReduceBackward0",
+           errors=_err(ErrorCase((np.ones((4, 3)), np.array([0, 4], I64), np.ones((2, 3))), {},
+                                 IndexError, "index out of range in self"),
+                       ErrorCase((np.ones((4, 3)), np.array([0, 1], I64), np.ones((3, 3))), {},
+                                 RuntimeError, "Number of indices (2)")) if dim == 0 else None)
+    for red, inc, dim in (("prod", True, 0), ("prod", False, 1), ("mean", True, 1),
+                          ("mean", False, 0), ("amax", True, 0), ("amax", False, 1),
+                          ("amin", True, 1), ("amin", False, 0))
 ]

@@ -431,3 +431,73 @@ def test_put(acc):
         (y * lib.arange(12.0).reshape(3, 4)).sum().backward()
         res[lib] = (y, x.grad, src.grad)
     _same(res[ember], res[torch])
+
+
+# -- index_reduce ------------------------------------------------------------------------------------
+IR_X = np.array([[1.0, 0.0], [3.0, 4.0], [5.0, 6.0], [-2.0, 7.0]])
+IR_S = np.array([[2.0, 3.0], [0.0, 5.0], [6.0, 0.0], [8.0, 9.0], [5.0, 6.0]])
+IR_I = np.array([0, 2, 0, 0, 2])
+
+
+@pytest.mark.parametrize("red", ["prod", "mean", "amax", "amin"])
+@pytest.mark.parametrize("inc", [True, False])
+@pytest.mark.parametrize("dt", ["float32", "float64", "int64", "int32"])
+def test_index_reduce(red, inc, dt):
+    warnings.simplefilter("ignore", UserWarning)
+    x, s = IR_X.copy(), IR_S.copy()
+    if dt.startswith("float"):
+        x[3, 0] = np.nan if red in ("amax", "amin") else x[3, 0]
+    check(lambda lib: _t(lib, x).to(getattr(lib, dt)).index_reduce(
+        0, _t(lib, IR_I), _t(lib, s).to(getattr(lib, dt)), red, include_self=inc))
+    check(lambda lib: lib.index_reduce(_t(lib, x.T).to(getattr(lib, dt)), 1,
+                                       _t(lib, IR_I[:3]).int(), _t(lib, s[:3].T).to(
+                                           getattr(lib, dt)), red, include_self=inc),
+          exact=False, rtol=1e-6)
+    check(lambda lib: _t(lib, x).to(getattr(lib, dt)).index_reduce_(
+        0, _t(lib, IR_I), _t(lib, s).to(getattr(lib, dt)), red, include_self=inc))
+    if dt.startswith("float"):
+        res = {}
+        for lib in (ember, torch):
+            a = _t(lib, IR_X).to(getattr(lib, dt)).requires_grad_()
+            b = _t(lib, IR_S).to(getattr(lib, dt)).requires_grad_()
+            y = a.index_reduce(0, _t(lib, IR_I), b, red, include_self=inc)
+            (y * lib.arange(8.0).reshape(4, 2)).sum().backward()
+            res[lib] = (y, a.grad, b.grad)
+        _same(res[ember], res[torch], exact=False, rtol=1e-6)
+
+
+def test_index_reduce_errors_and_warning():
+    from ember.ops import indexing
+    indexing._INDEX_REDUCE_WARNED = False
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        ember.ones(2).index_reduce(0, ember.tensor([0]), ember.ones(1), "prod")
+        ember.ones(2).index_reduce(0, ember.tensor([0]), ember.ones(1), "prod")
+    assert len(w) == 1 and "index_reduce() is in beta" in str(w[0].message)
+    warnings.simplefilter("ignore", UserWarning)
+    def xsi(lib):
+        return _t(lib, IR_X), _t(lib, IR_S), _t(lib, IR_I)
+    check(lambda lib: (lambda x, s, i: x.index_reduce(0, i, s, "sum"))(*xsi(lib)))
+    check(lambda lib: (lambda x, s, i: x.index_reduce(0, i.float(), s, "prod"))(*xsi(lib)))
+    check(lambda lib: (lambda x, s, i: x.index_reduce(0, i[None], s, "prod"))(*xsi(lib)))
+    check(lambda lib: (lambda x, s, i: x.index_reduce(0, i - 1, s, "prod"))(*xsi(lib)))
+    check(lambda lib: (lambda x, s, i: x.index_reduce(0, i + 2, s, "prod"))(*xsi(lib)))
+    check(lambda lib: (lambda x, s, i: x.index_reduce(0, i, s.float(), "prod"))(*xsi(lib)))
+    check(lambda lib: (lambda x, s, i: x.index_reduce(0, i[:3], s, "prod"))(*xsi(lib)))
+    check(lambda lib: (lambda x, s, i: x.index_reduce(2, i, s, "prod"))(*xsi(lib)))
+    check(lambda lib: (lambda x, s, i: x.index_reduce(
+        0, i, lib.ones(5, 3, dtype=lib.float64), "amax"))(*xsi(lib)))
+
+
+def test_index_reduce_second_order():
+    warnings.simplefilter("ignore", UserWarning)
+    res = {}
+    for lib in (ember, torch):
+        a = _t(lib, IR_X + 0.5).requires_grad_()
+        b = _t(lib, IR_S + 0.5).requires_grad_()
+        y = a.index_reduce(0, _t(lib, IR_I), b, "prod")
+        ga, gb = lib.autograd.grad((y * y).sum(), (a, b), create_graph=True)
+        (ga.sum() + gb.sum()).backward()
+        res[lib] = (ga, gb, a.grad, b.grad)
+    for e, t in zip(res[ember], res[torch]):
+        np.testing.assert_allclose(e.detach().numpy(), t.detach().numpy(), rtol=1e-10)
