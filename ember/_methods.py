@@ -136,6 +136,7 @@ _TABLE = {
     "nanmedian": _rd.nanmedian, "mode": _rd.mode, "softmax": _rd.softmax,
     "log_softmax": _rd.log_softmax, "diff": _rd.diff, "cumsum_": _rd.cumsum_,
     "cumprod_": _rd.cumprod_, "renorm": _rd.renorm, "renorm_": _rd.renorm_,
+    "histogram": _rd.histogram,
     # --- linalg (ember/ops/linalg.py)
     "mm": _la.mm, "bmm": _la.bmm, "mv": _la.mv, "dot": _la.dot, "vdot": _la.vdot,
     "inner": _la.inner, "outer": _la.outer, "ger": _la.outer, "addmm": _la.addmm,

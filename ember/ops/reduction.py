@@ -1712,3 +1712,109 @@ def renorm_(input: Tensor, p, dim: int, maxnorm) -> Tensor:
     """In-place :func:`renorm`."""
     from ._elementwise import _apply_inplace
     return _apply_inplace(input, lambda x: renorm(x, p, dim, maxnorm), None, "renorm_")
+
+
+# -- histogram ----------------------------------------------------------------------------------
+def _fma_linspace(lo: float, hi: float, n: int, dt: np.dtype) -> np.ndarray:
+    """PyTorch's CPU linspace bit for bit: ``start + step * i`` for the first half and
+    ``end - step * (n - 1 - i)`` for the rest, each a fused multiply-add (one rounding) with
+    ``step`` rounded to ``dt``. float32 computes exactly in float64; float64 in fractions."""
+    s, e = dt.type(lo), dt.type(hi)
+    if n == 1:
+        return np.array([s], dt)
+    step = (e - s) / dt.type(n - 1)
+    i = np.arange(n)
+    half = n // 2
+    if dt == np.float32:
+        a = np.float64(s) + np.float64(step) * i
+        b = np.float64(e) - np.float64(step) * (n - 1 - i)
+        return np.where(i < half, a, b).astype(dt)
+    from fractions import Fraction
+    fs, fe, fst = Fraction(float(s)), Fraction(float(e)), Fraction(float(step))
+    return np.array([float(fs + fst * k) if k < half else float(fe - fst * (n - 1 - k))
+                     for k in builtins.range(n)], dt)
+
+
+_HIST_CNAME = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}
+
+
+def histogram(input: Tensor, bins=100, *, range=None, weight: Tensor | None = None,  # noqa: A002
+              density: bool = False):
+    """Counts (or summed ``weight``) of ``input``'s values in ``bins`` equal bins over
+    ``range`` (the data's by default) or between the edges of a 1-d ``bins`` tensor; the last
+    bin includes its right edge. ``torch.return_types.histogram(hist, bin_edges)``."""
+    d = input._data
+    if d.dtype not in _HIST_CNAME:
+        raise NotImplementedError(f'"histogramdd" not implemented for \'{tname(d.dtype)}\'')
+    if isinstance(bins, Tensor):
+        if range is not None:
+            raise TypeError("histogram() received an invalid combination of arguments - got "
+                            "(Tensor, Tensor, range=tuple), but expected one of:\n * (Tensor "
+                            "input, Tensor bins, *, Tensor weight = None, bool density = False, "
+                            "tuple of Tensors out = None)\n * (Tensor input, int bins = 100, *, "
+                            "tuple of floats range = None, Tensor weight = None, bool density "
+                            "= False, tuple of Tensors out = None)\n")
+        e = bins._data
+        if e.ndim != 1:
+            raise RuntimeError(f"torch.histogramdd: bins tensor should have one dimension, but "
+                               f"got {e.ndim} dimensions in the bins tensor for dimension 0")
+        if e.size - 1 <= 0:
+            raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {e.size - 1} for "
+                               "dimension 0")
+        if e.dtype != d.dtype:
+            raise RuntimeError(f"torch.histogramdd: input tensor and bins tensors should have "
+                               f"the same dtype, but got input with dtype {_HIST_CNAME[d.dtype]} "
+                               f"and bins for dimension 0 with dtype "
+                               f"{_HIST_CNAME.get(e.dtype, tname(e.dtype).lower())}")
+        edges = e.copy()
+    else:
+        if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)):
+            raise TypeError(f"histogram(): argument 'bins' must be int or Tensor, not "
+                            f"{type(bins).__name__}")
+        if bins <= 0:
+            raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for "
+                               "dimension 0")
+    if weight is not None:
+        if weight._data.shape != d.shape:
+            raise RuntimeError(f"torch.histogramdd: if weight tensor is provided it should have "
+                               f"the same shape as the input tensor excluding its innermost "
+                               f"dimension, but got input with shape {[d.size, 1]} and weight "
+                               f"with shape {list(weight._data.shape)}")
+        if weight._data.dtype != d.dtype:
+            raise RuntimeError(f"torch.histogramdd: if weight tensor is provided, input tensor "
+                               f"and weight tensor should have the same dtype, but got input("
+                               f"{_HIST_CNAME[d.dtype]}), and weight("
+                               f"{_HIST_CNAME.get(weight._data.dtype, 'other')})")
+    if not isinstance(bins, Tensor):
+        if range is not None:
+            lo, hi = float(range[0]), float(range[1])
+        elif d.size:
+            lo, hi = float(d.min()), float(d.max())
+        else:
+            lo, hi = 0.0, 1.0
+        if lo > hi:
+            raise RuntimeError(f"torch.histogramdd: min should not exceed max, but got min "
+                               f"{lo:g} max {hi:g} for dimension 0")
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            raise RuntimeError(f"torch.histogramdd: dimension 0's range [{lo:g}, {hi:g}] is "
+                               "not finite")
+        if lo == hi:
+            lo, hi = lo - 0.5, hi + 0.5
+        edges = _fma_linspace(lo, hi, int(bins) + 1, d.dtype)
+    x = d.reshape(-1)
+    nb = edges.size - 1
+    keep = (x >= edges[0]) & (x <= edges[-1])        # (NaN falls outside)
+    # the bin whose [left, right) holds x (the last one closed), as PyTorch's search
+    idx = np.minimum(np.searchsorted(edges, x[keep], side="right") - 1, nb - 1)
+    hist = np.zeros(nb, d.dtype)
+    w = np.ones(idx.size, d.dtype) if weight is None else weight._data.reshape(-1)[keep]
+    np.add.at(hist, idx, w)
+    if density:
+        with np.errstate(all="ignore"):
+            hist = (hist / hist.sum(dtype=d.dtype) / np.diff(edges)).astype(d.dtype)
+    inputs = [t for t in (input, bins, weight) if isinstance(t, Tensor)]
+    if STATE.enabled and builtins.any(t._rg for t in inputs):
+        from ._elementwise import _not_implemented_grad
+        return histogram_type(_not_implemented_grad(hist, inputs, "histogram"),
+                              _not_implemented_grad(edges, inputs, "histogram"))
+    return histogram_type(_wrap(hist), _wrap(edges))

@@ -501,3 +501,71 @@ def test_index_reduce_second_order():
         res[lib] = (ga, gb, a.grad, b.grad)
     for e, t in zip(res[ember], res[torch]):
         np.testing.assert_allclose(e.detach().numpy(), t.detach().numpy(), rtol=1e-10)
+
+
+# -- histogram -----------------------------------------------------------------------------------------
+HX = np.array([1.0, 2.0, 1.0, 2.5, 4.0, -1.0, 7.0])
+
+
+@pytest.mark.parametrize("dt", ["float32", "float64"])
+@pytest.mark.parametrize("kw", [{}, {"bins": 4}, {"bins": 4, "range": (0.0, 3.0)},
+                                {"bins": 3, "range": (0, 3), "weight": True},
+                                {"bins": 3, "density": True},
+                                {"bins": 5, "density": True, "weight": True},
+                                {"bins": 3, "range": (1.0, 1.0)}, {"bins": 1},
+                                {"bins": "tensor"}, {"bins": "tensor", "density": True},
+                                {"bins": "tensor", "weight": True, "density": True}])
+def test_histogram(dt, kw):
+    def run(lib, x):
+        k = dict(kw)
+        x = _t(lib, x).to(getattr(lib, dt))
+        if k.get("weight"):
+            k["weight"] = lib.arange(float(x.numel()), dtype=x.dtype).reshape(x.shape)
+        if k.get("bins") == "tensor":
+            k["bins"] = lib.tensor([0.0, 1.0, 2.5, 7.0], dtype=x.dtype)
+        return lib.histogram(x, **k)
+    check(run, HX)
+    check(run, HX.reshape(7, 1))
+    rng = np.random.default_rng(0)
+    check(run, rng.standard_normal((40, 25)), exact=False, rtol=1e-6)
+    check(lambda lib: _t(lib, HX).histogram(7))
+
+
+def test_histogram_edges_exact_on_random_data():
+    rng = np.random.default_rng(3)
+    for dt in ("float32", "float64"):
+        x = rng.standard_normal(5000) * 3
+        for bins in (1, 7, 100, 333):
+            check(lambda lib: lib.histogram(_t(lib, x).to(getattr(lib, dt)), bins))
+            check(lambda lib: lib.histogram(_t(lib, x).to(getattr(lib, dt)), bins,
+                                            range=(-1.3, 2.1)))
+
+
+def test_histogram_errors_and_grad():
+    x = HX
+    check(lambda lib: lib.histogram(_t(lib, np.append(x, np.nan)), 4))
+    check(lambda lib: lib.histogram(_t(lib, np.append(x, np.nan)), 4, range=(0.0, 3.0)))
+    check(lambda lib: lib.histogram(_t(lib, np.append(x, np.inf)), 4))
+    check(lambda lib: lib.histogram(_t(lib, x), 3, range=(0.0, float("inf"))))
+    check(lambda lib: lib.histogram(_t(lib, x).long(), 3))
+    check(lambda lib: lib.histogram(_t(lib, x).half(), 3))
+    check(lambda lib: lib.histogram(_t(lib, x), 0))
+    check(lambda lib: lib.histogram(_t(lib, x), -1))
+    check(lambda lib: lib.histogram(_t(lib, x), 3, range=(3.0, 1.0)))
+    check(lambda lib: lib.histogram(lib.tensor([]), 3))
+    check(lambda lib: lib.histogram(_t(lib, x), 3, weight=lib.ones(3, dtype=lib.float64)))
+    check(lambda lib: lib.histogram(_t(lib, x), 3, weight=lib.ones(7)))
+    check(lambda lib: lib.histogram(_t(lib, x), lib.tensor([0.0, 1.0, 3.0])))
+    check(lambda lib: lib.histogram(_t(lib, x), lib.tensor([[0.0, 1.0, 3.0]], dtype=lib.float64)))
+    check(lambda lib: lib.histogram(_t(lib, x), lib.tensor([0.0], dtype=lib.float64)))
+    check(lambda lib: lib.histogram(_t(lib, x), lib.tensor([3.0, 1.0, 2.5, 7.0],
+                                                            dtype=lib.float64)))
+    check(lambda lib: lib.histogram(_t(lib, x), 2, range=(0.0, 3.0), density=True,
+                                    weight=_t(lib, x) * 0))
+    check(lambda lib: lib.histogram(_t(lib, x).requires_grad_(), 3))
+    r = ember.histogram(ember.tensor([1.0, 2.0, 3.0]), 2)
+    t = torch.histogram(torch.tensor([1.0, 2.0, 3.0]), 2)
+    assert repr(r) == repr(t) and r._fields == ("hist", "bin_edges")
+    h = ember.histogram(ember.tensor([1.0, 2.0], requires_grad=True), 2)
+    with pytest.raises(RuntimeError, match="derivative for aten::histogram is not implemented"):
+        h.hist.sum().backward()
