@@ -90,7 +90,7 @@ from .ops.reduction import (all, amax, amin, aminmax, any, argmax, argmin, binco
                             log_softmax, logcumsumexp, logsumexp, max, mean, median, min, mode,
                             nanmean, nanmedian, nanquantile, nansum, norm, prod, quantile,
                             softmax, std, std_mean, sum, var, var_mean)
-from .ops.reduction import histogram, renorm
+from .ops.reduction import cumulative_trapezoid, histogram, renorm, trapezoid, trapz
 
 # --- linalg (ember/ops/linalg.py)
 from .ops.linalg import (addbmm, addmm, addmv, addr, baddbmm, bmm, cross, det, diag,

@@ -101,4 +101,20 @@ OPS = [
     for red, inc, dim in (("prod", True, 0), ("prod", False, 1), ("mean", True, 1),
                           ("mean", False, 0), ("amax", True, 0), ("amax", False, 1),
                           ("amin", True, 1), ("amin", False, 0))
+] + [
+    OpInfo("trapezoid_x", lambda lib, y, x: lib.trapezoid(y, x), lambda rng: [
+        Sample((anyreal(rng, 3, 4), np.sort(rng.uniform(0, 3, 4)))),
+        Sample((anyreal(rng, 2, 3, 4), np.sort(rng.uniform(0, 3, (3, 4)))))],
+        grad_fn="DivBackward1",
+        errors=_err(ErrorCase((np.ones((3, 4)), np.ones(3)), {}, RuntimeError,
+                              "There must be one `x` value for each sample point"))),
+    OpInfo("trapezoid_dx", lambda lib, y: lib.trapezoid(y, dx=0.3, dim=0), lambda rng: [
+        Sample((anyreal(rng, 3, 4),)), Sample((anyreal(rng, 5),))], grad_fn="MulBackward1"),
+    OpInfo("trapz", lambda lib, y, x: lib.trapz(y, x), lambda rng: [
+        Sample((anyreal(rng, 3, 4), np.array([0.0, 0.5, 2.0, 2.5])))], grad_fn="DivBackward1"),
+    OpInfo("cumulative_trapezoid_x", lambda lib, y, x: lib.cumulative_trapezoid(y, x),
+           lambda rng: [Sample((anyreal(rng, 3, 4), np.sort(rng.uniform(0, 3, 4))))],
+           grad_fn="DivBackward1"),
+    OpInfo("cumulative_trapezoid_dx", lambda lib, y: lib.cumulative_trapezoid(y, dx=2, dim=0),
+           lambda rng: [Sample((anyreal(rng, 3, 4),))], grad_fn="CumsumBackward0"),
 ]

@@ -1818,3 +1818,93 @@ def histogram(input: Tensor, bins=100, *, range=None, weight: Tensor | None = No
         return histogram_type(_not_implemented_grad(hist, inputs, "histogram"),
                               _not_implemented_grad(edges, inputs, "histogram"))
     return histogram_type(_wrap(hist), _wrap(edges))
+
+
+# -- trapezoid, cumulative_trapezoid -------------------------------------------------------------
+# Composed of ember ops in PyTorch's order, so the graph (grad_fn DivBackward1 with an ``x``,
+# MulBackward1 or CumsumBackward0 with a ``dx``) and the dtypes are PyTorch's.
+def _trapz_signature_error(name: str, got: str) -> TypeError:
+    x_form = " * (Tensor y, Tensor x, *, int dim = -1)\n"
+    dx_form = f" * (Tensor y, *, {'float' if name == 'trapz' else 'Number'} dx = 1, int dim = -1)\n"
+    forms = dx_form + x_form if name == "trapz" else x_form + dx_form
+    return TypeError(f"{name}() received an invalid combination of arguments - got ({got}), but "
+                     f"expected one of:\n{forms}")
+
+
+def _trapz_args(name: str, y: Tensor, x, dx, dim: int):
+    """PyTorch's argument checks; returns ``(dim, x viewed to broadcast along dim, dx)``."""
+    if x is not None and not isinstance(x, Tensor):
+        raise _trapz_signature_error(name, f"Tensor, {type(x).__name__}")
+    if x is not None and dx is not None:
+        raise _trapz_signature_error(name, f"Tensor, Tensor, dx={type(dx).__name__}")
+    if x is None and isinstance(dx, complex) and name == "trapz":
+        raise _trapz_signature_error(name, "Tensor, dx=complex")
+    if x is None and isinstance(dx, complex):
+        raise RuntimeError(f"{name}: Currently, we only support dx as a real number.")
+    d = wrap_dim(dim, y.dim())
+    name = "trapezoid" if name == "trapz" else name     # (the kernel's messages)
+    if x is None:
+        if y.dtype is _dtype.bool_:
+            raise RuntimeError(f"{name}: received a bool input for `y`, but bool is not "
+                               "supported")
+        return d, None, 1 if dx is None else dx
+    if y.dtype is _dtype.bool_ or x.dtype is _dtype.bool_:
+        raise RuntimeError(f"{name}: received a bool input for `x` or `y`, but bool is not "
+                           "supported")
+    if x.dim() == 1:
+        if x.shape[0] != y.shape[d]:
+            raise RuntimeError(f"{name}: There must be one `x` value for each sample point")
+        shape = [1] * y.dim()
+        shape[d] = x.shape[0]
+        x = x.view(shape)
+    elif x.dim() < y.dim():
+        x = x.view([1] * (y.dim() - x.dim()) + list(x.shape))
+    return d, x, None
+
+
+def _along(t: Tensor, dim: int, start, stop) -> Tensor:
+    return t[(slice(None),) * dim + (slice(start, stop),)]
+
+
+def _smul(t: Tensor, s) -> Tensor:
+    """``t * s`` for a number ``s``, recorded as PyTorch's C++ (``MulBackward1``)."""
+    from .composite import _mul_scalar
+    return _mul_scalar(t, s) if _kind(t._data.dtype) in "fc" else t * s
+
+
+def _sdiv(t: Tensor, s) -> Tensor:
+    """``t / s`` for a number ``s``, recorded as PyTorch's C++ (``DivBackward1``)."""
+    from .composite import _div_scalar
+    return _div_scalar(t, s) if _kind(t._data.dtype) in "fc" else t / s
+
+
+def trapezoid(y: Tensor, x: Tensor | None = None, *, dx=None, dim: int = -1,
+              _name: str = "trapezoid") -> Tensor:
+    """The trapezoidal rule's integral of ``y`` along ``dim``, at sample points ``x`` or with
+    spacing ``dx`` (default 1)."""
+    if y.dim() == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    d, xv, step = _trapz_args(_name, y, x, dx, dim)
+    if y.shape[d] == 0:
+        return y.new_zeros([s for i, s in enumerate(y.shape) if i != d])
+    if xv is None:
+        return _smul(y.sum(d) - _smul(y.select(d, 0) + y.select(d, -1), 0.5), step)
+    h = _along(xv, d, 1, None) - _along(xv, d, 0, -1)
+    return _sdiv((h * (_along(y, d, 1, None) + _along(y, d, 0, -1))).sum(d), 2.0)
+
+
+def trapz(y: Tensor, x: Tensor | None = None, *, dx=None, dim: int = -1) -> Tensor:
+    """The deprecated spelling of :func:`trapezoid`."""
+    return trapezoid(y, x, dx=dx, dim=dim, _name="trapz")
+
+
+def cumulative_trapezoid(y: Tensor, x: Tensor | None = None, *, dx=None,
+                         dim: int = -1) -> Tensor:
+    """The running trapezoidal integral of ``y`` along ``dim`` (one value fewer than ``y``)."""
+    d, xv, step = _trapz_args("cumulative_trapezoid", y, x, dx, dim)
+    if y.dim() == 0:
+        raise IndexError("slice() cannot be applied to a 0-dim tensor.")
+    if xv is None:
+        return _smul(_along(y, d, 1, None) + _along(y, d, 0, -1), step / 2.0).cumsum(d)
+    h = _along(xv, d, 1, None) - _along(xv, d, 0, -1)
+    return _sdiv((h * (_along(y, d, 1, None) + _along(y, d, 0, -1))).cumsum(d), 2.0)

@@ -569,3 +569,54 @@ def test_histogram_errors_and_grad():
     h = ember.histogram(ember.tensor([1.0, 2.0], requires_grad=True), 2)
     with pytest.raises(RuntimeError, match="derivative for aten::histogram is not implemented"):
         h.hist.sum().backward()
+
+
+# -- trapezoid, trapz, cumulative_trapezoid --------------------------------------------------------------
+TY = np.array([[1.0, 2.0, 4.0], [3.0, 5.0, 9.0]])
+
+
+@pytest.mark.parametrize("name", ["trapezoid", "trapz", "cumulative_trapezoid"])
+@pytest.mark.parametrize("call", [
+    lambda lib, f, y: f(y), lambda lib, f, y: f(y, dx=0.5), lambda lib, f, y: f(y, dim=0),
+    lambda lib, f, y: f(y, dx=2, dim=-2), lambda lib, f, y: f(y, lib.tensor([0.0, 1.0, 3.0])),
+    lambda lib, f, y: f(y, x=lib.tensor([[0.0, 1.0, 3.0], [0.0, 2.0, 3.0]])),
+    lambda lib, f, y: f(y, lib.tensor([0.0, 1.0])),
+    lambda lib, f, y: f(y, lib.tensor([0.0, 1.0]), dim=0),
+    lambda lib, f, y: f(y, lib.tensor([0, 1, 3])),
+    lambda lib, f, y: f(y, lib.tensor([0.0, 1.0, 3.0], dtype=lib.float64)),
+    lambda lib, f, y: f(y, lib.ones(2, 2)), lambda lib, f, y: f(y, 2),
+    lambda lib, f, y: f(y, lib.ones(3), dx=2), lambda lib, f, y: f(y, dim=2),
+    lambda lib, f, y: f(y, lib.tensor([True, False, True])),
+    lambda lib, f, y: f(y.reshape(6)[:1]), lambda lib, f, y: f(y[:, :0]),
+    lambda lib, f, y: f(y[0, 0]), lambda lib, f, y: f(y.bool()),
+    lambda lib, f, y: f(y.long()), lambda lib, f, y: f(y.long(), dx=2),
+    lambda lib, f, y: f(y.long(), lib.tensor([0, 1, 3])),
+    lambda lib, f, y: f(y * (1 + 1j)), lambda lib, f, y: f(y, dx=1j),
+    lambda lib, f, y: f(y.double()[None].expand(4, 2, 3), lib.ones(2, 3), dim=1),
+])
+def test_trapezoid(name, call):
+    check(lambda lib: call(lib, getattr(lib, name), _t(lib, TY)))
+    res = {}
+    for lib in (ember, torch):
+        y = _t(lib, TY).requires_grad_()
+        try:
+            r = call(lib, getattr(lib, name), y)
+        except Exception:  # noqa: BLE001 - the errors are compared above
+            return
+        if not r.requires_grad or r.is_complex():
+            return
+        (r * lib.arange(1.0, r.numel() + 1).reshape(r.shape)).sum().backward()
+        res[lib] = (r, y.grad)
+    _same(res[ember], res[torch])
+
+
+def test_trapezoid_x_grad():
+    res = {}
+    for lib in (ember, torch):
+        y = _t(lib, TY).requires_grad_()
+        x = lib.tensor([0.0, 1.0, 3.0], requires_grad=True)
+        r = lib.trapezoid(y, x)
+        c = lib.cumulative_trapezoid(y, x)
+        (r.sum() + (c * c).sum()).backward()
+        res[lib] = (r, c, y.grad, x.grad)
+    _same(res[ember], res[torch])
