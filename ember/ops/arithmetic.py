@@ -1315,11 +1315,8 @@ def frexp(input: Tensor, *, out=None):
         mantissa = record1(node, m, input)
     else:
         mantissa = _wrap(m)
-    if out is not None:
-        _out(mantissa, out[0])
-        _out(exponent, out[1])
-        return frexp_type(out[0], out[1])
-    return frexp_type(mantissa, exponent)
+    from .reduction import _fill_out
+    return _fill_out(frexp_type(mantissa, exponent), out)
 
 
 class FrexpBackward0(Node):

@@ -2093,7 +2093,7 @@ def unravel_index(indices: Tensor, shape) -> tuple:
         raise RuntimeError("ZeroDivisionError")
     q = d.astype(np.int64)[..., None]
     with np.errstate(divide="ignore", invalid="ignore"):
-        res = np.remainder(np.floor_divide(q, strides[:len(shape)] if shape else strides), sizes)
+        res = np.remainder(np.floor_divide(q, strides), sizes)
     return Tensor._wrap(res).unbind(-1)
 
 

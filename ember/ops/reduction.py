@@ -1739,7 +1739,7 @@ _HIST_CNAME = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}
 
 
 def histogram(input: Tensor, bins=100, *, range=None, weight: Tensor | None = None,  # noqa: A002
-              density: bool = False):
+              density: bool = False, out=None):
     """Counts (or summed ``weight``) of ``input``'s values in ``bins`` equal bins over
     ``range`` (the data's by default) or between the edges of a 1-d ``bins`` tensor; the last
     bin includes its right edge. ``torch.return_types.histogram(hist, bin_edges)``."""
@@ -1813,6 +1813,8 @@ def histogram(input: Tensor, bins=100, *, range=None, weight: Tensor | None = No
         with np.errstate(all="ignore"):
             hist = (hist / hist.sum(dtype=d.dtype) / np.diff(edges)).astype(d.dtype)
     inputs = [t for t in (input, bins, weight) if isinstance(t, Tensor)]
+    if out is not None:
+        return _fill_out(histogram_type(_wrap(hist), _wrap(edges)), out)
     if STATE.enabled and builtins.any(t._rg for t in inputs):
         from ._elementwise import _not_implemented_grad
         return histogram_type(_not_implemented_grad(hist, inputs, "histogram"),

@@ -127,6 +127,8 @@ def test_frexp_type_and_grad():
     out = (ember.empty(0), ember.empty(0, dtype=ember.int32))
     r = ember.frexp(ember.tensor([6.0]), out=out)
     assert r.mantissa is out[0] and out[0].tolist() == [0.75] and out[1].tolist() == [3]
+    assert repr(r) == repr(torch.frexp(torch.tensor([6.0]), out=(torch.empty(0),
+                                                                  torch.empty(0, dtype=torch.int32))))
 
 
 # -- ldexp ---------------------------------------------------------------------------------------
@@ -566,6 +568,10 @@ def test_histogram_errors_and_grad():
     r = ember.histogram(ember.tensor([1.0, 2.0, 3.0]), 2)
     t = torch.histogram(torch.tensor([1.0, 2.0, 3.0]), 2)
     assert repr(r) == repr(t) and r._fields == ("hist", "bin_edges")
+    out = (ember.empty(0), ember.empty(0))
+    r = ember.histogram(ember.tensor([1.0, 2.0, 3.0]), 2, out=out)
+    assert r.hist is out[0] and out[0].tolist() == [1.0, 2.0] and out[1].tolist() == [1, 2, 3]
+    assert type(r).__name__ == "histogram_out"
     h = ember.histogram(ember.tensor([1.0, 2.0], requires_grad=True), 2)
     with pytest.raises(RuntimeError, match="derivative for aten::histogram is not implemented"):
         h.hist.sum().backward()
