@@ -82,6 +82,7 @@ from .ops.pointwise import (
     where, xlogy, xlogy_, zero_)
 from .ops.pointwise import digamma, lgamma, mvlgamma, polygamma
 from .ops.bessel import i0, i0_
+from .ops.pointwise import frexp, gcd, gcd_, lcm, lcm_, ldexp, ldexp_, nextafter
 # (complex shadows the builtin in this module only)
 from .ops.complex_views import (angle, complex, conj_physical, imag, polar, real,
                                 view_as_complex, view_as_real)
@@ -92,6 +93,7 @@ from .ops.reduction import (all, amax, amin, aminmax, any, argmax, argmin, binco
                             log_softmax, logcumsumexp, logsumexp, max, mean, median, min, mode,
                             nanmean, nanmedian, nanquantile, nansum, norm, prod, quantile,
                             softmax, std, std_mean, sum, var, var_mean)
+from .ops.reduction import cumulative_trapezoid, histogram, renorm, trapezoid, trapz
 
 # --- linalg (ember/ops/linalg.py)
 from .ops.linalg import (addbmm, addmm, addmv, addr, baddbmm, bmm, cross, det, diag,
@@ -100,6 +102,7 @@ from .ops.linalg import (addbmm, addmm, addmv, addr, baddbmm, bmm, cross, det, d
 from .ops.linalg import inv as inverse, slogdet_legacy as slogdet
 from .ops.linalg_factor import geqrf, matrix_exp, householder_product as orgqr
 from .ops.linalg_factor import matrix_power, qr_legacy as qr
+from .ops.linalg_factor import chain_matmul
 from .ops.linalg import svd_legacy as svd
 from .ops.comparison import isin
 from .ops.distance import cdist, cosine_similarity, dist, pairwise_distance
@@ -127,6 +130,8 @@ from .ops.shape import (adjoint, atleast_1d, atleast_2d, atleast_3d, broadcast_s
                         select, split, squeeze, stack, swapaxes, swapdims, t, tensor_split,
                         tile, transpose, tril, triu, unbind, unflatten, unsqueeze, vsplit,
                         vstack)
+from .ops.shape import (combinations, diagonal_scatter, select_scatter, slice_scatter,
+                        split_with_sizes)
 from .ops.views_inplace import as_strided, as_strided_
 
 # --- indexing (ember/ops/indexing.py)
@@ -135,6 +140,7 @@ from .ops.indexing import (argsort, argwhere, bucketize, gather, index_add, inde
                            masked_scatter, masked_select, msort, nonzero, scatter, scatter_add,
                            scatter_reduce, searchsorted, sort, take, take_along_dim, topk, unique,
                            unique_consecutive)
+from .ops.indexing import index_reduce, put, unravel_index
 
 # --- the vision family (ember/ops/conv.py, pooling.py, padding.py, sampling.py)
 from .ops.conv import (conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d,
@@ -159,6 +165,12 @@ from .ops.rnn import (gru, gru_cell, lstm, lstm_cell, rnn_relu, rnn_relu_cell, r
                       rnn_tanh_cell)
 # nn, optim, utils (torch.utils.data), distributed, onnx, safetensors, serialization (save,
 # load), compiler (compile) and viz are imported on first use by __getattr__ below
+
+
+from ._tensor_info import FUNCTIONS as _info_fns
+is_signed, is_inference = _info_fns["is_signed"], _info_fns["is_inference"]
+is_conj, is_neg = _info_fns["is_conj"], _info_fns["is_neg"]
+resolve_conj, resolve_neg = _info_fns["resolve_conj"], _info_fns["resolve_neg"]
 
 
 def is_tensor(obj) -> bool:

@@ -2,6 +2,7 @@
 ``is_signed``...), with PyTorch's answers for a CPU tensor."""
 from __future__ import annotations
 
+from ._dtype import kind as _kind
 from ._tensor import Tensor
 
 
@@ -27,7 +28,12 @@ def get_device(self: Tensor) -> int:
 
 
 def is_signed(self: Tensor) -> bool:
-    return self._data.dtype.kind in "fic"
+    return _kind(self._data.dtype) in "fic"
+
+
+def is_inference(self: Tensor) -> bool:
+    """False: ember's inference mode is a no-grad mode and makes no inference tensors."""
+    return False
 
 
 def is_nonzero(self: Tensor) -> bool:
@@ -53,6 +59,7 @@ def _same(self: Tensor) -> Tensor:
 TABLE = {
     "storage_offset": storage_offset, "itemsize": property(itemsize),
     "nbytes": property(nbytes), "get_device": get_device, "is_signed": is_signed,
+    "is_inference": is_inference,
     "is_nonzero": is_nonzero, "is_same_size": is_same_size,
     # ember has no conjugate/negative views, sparse, quantized, nested or meta tensors
     "is_conj": _false, "is_neg": _false,
@@ -61,3 +68,19 @@ TABLE = {
     "is_nested": property(_false), "is_meta": property(_false), "is_mps": property(_false),
     "is_xpu": property(_false), "is_mkldnn": property(_false),
 }
+
+
+def _function(name: str, method):
+    """The ``torch.<name>(input)`` form of a method, with PyTorch's TypeError for a non-tensor."""
+    def fn(input: Tensor):
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
+                            f"{type(input).__name__}")
+        return method(input)
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"``input.{name}()``."
+    return fn
+
+
+FUNCTIONS = {name: _function(name, TABLE[name]) for name in
+             ("is_signed", "is_inference", "is_conj", "is_neg", "resolve_conj", "resolve_neg")}

@@ -1290,3 +1290,141 @@ def _rpow(self, other):
 # (the engine conjugates, ember/autograd/graph.py)
 holomorphic(MulBackward0, DivBackward0, DivBackward2, PowBackward0, PowBackward1, PowBackward2,
             LerpBackward1, AddcmulBackward0, AddcdivBackward0)
+
+
+# =============================================================================================
+# frexp, ldexp, nextafter
+# =============================================================================================
+def frexp(input: Tensor, *, out=None):
+    """``(mantissa, exponent)`` with ``input = mantissa * 2**exponent`` and ``0.5 <= |m| < 1``
+    (``torch.return_types.frexp``; the exponent is int32)."""
+    from .reduction import frexp_type
+    check_tensor(input, "frexp", pos=1)
+    d = input._data
+    if _dtype.kind(d.dtype) != "f":
+        raise RuntimeError("torch.frexp() only supports floating-point dtypes")
+    m, e = np.frexp(d)       # (bfloat16 comes back in float32: the mantissa is exact in it)
+    m = m.astype(d.dtype, copy=False)
+    e = e.astype(np.int32, copy=False)
+    exponent = _wrap(e)
+    if STATE.enabled and input._rg:
+        node = FrexpBackward0()
+        with np.errstate(over="ignore"):
+            node.scale = np.ldexp(np.ones((), m.dtype if m.dtype.kind == "f" else np.float32),
+                                  e)
+        mantissa = record1(node, m, input)
+    else:
+        mantissa = _wrap(m)
+    from .reduction import _fill_out
+    return _fill_out(frexp_type(mantissa, exponent), out)
+
+
+class FrexpBackward0(Node):
+    __slots__ = ("scale",)
+
+    def backward(self, grad):          # mantissa = input / 2**exponent, exponent held fixed
+        return (grad / anp.as_dtype_of(anp.constant(self.scale, grad), grad),)
+
+
+def ldexp(input: Tensor, other: Tensor, *, out=None) -> Tensor:
+    """``input * 2**other``; integer operands give the default float dtype."""
+    check_tensor(input, "ldexp", pos=1)
+    check_tensor(other, "ldexp", "other", 2)
+    ed = other._data
+    if ed.dtype == np.bool_:
+        raise _not_impl("ldexp_cpu_exp", ed.dtype)
+    rt = _dtype.result_type(input, other).np
+    if _dtype.kind(rt) not in "fc":
+        rt = _dtype.get_default_dtype().np
+    r = _ldexp_np(input._data, ed, rt)
+    if STATE.enabled and (input._rg or other._rg):
+        node = LdexpBackward0()
+        t = record2(node, r, input, other)
+        node.save2(input, other)
+        return _out(t, out)
+    return _out(_wrap(r), out)
+
+
+def _ldexp_np(x: np.ndarray, e: np.ndarray, rt: np.dtype) -> np.ndarray:
+    """PyTorch's ``x * pow(2, e)``: a floating exponent's power is taken in its own dtype
+    (``2**130.`` overflows in float32 even beside a float64 input), an integer one's in the
+    result's; half types compute in float32 and round once."""
+    wide = rt if rt.itemsize > 2 else np.dtype(np.float32)
+    tok = _quiet_on(_QUIET)
+    try:
+        if _dtype.kind(e.dtype) in "iu":
+            s = np.ldexp(np.ones((), wide if wide.kind == "f" else
+                                 np.finfo(wide).dtype), e.astype(np.int64).clip(-2000, 2000))
+        else:
+            ew = e.astype(np.float32) if e.dtype.itemsize <= 2 else e
+            s = np.exp2(ew).astype(e.dtype).astype(ew.dtype)
+        try:
+            r = np.multiply(x.astype(wide, copy=False), s)
+        except ValueError:
+            broadcast_shapes(x.shape, e.shape)
+            raise
+        return r.astype(rt, copy=False)
+    finally:
+        _quiet_off(tok)
+
+
+class LdexpBackward0(Node):
+    __slots__ = ()
+    _saved_names = ("self", "other")
+
+    def backward(self, grad):          # d(x 2^e) = grad 2^e, grad x 2^e ln 2
+        x, e = self.saved(like=grad)
+        s = anp.exp2(e)
+        fx, fe = self.next_functions
+        return (grad * s if fx[0] is not None else None,
+                grad * (x * s) * math.log(2.0) if fe[0] is not None else None)
+
+
+def ldexp_(input: Tensor, other: Tensor) -> Tensor:
+    """In-place :func:`ldexp` (a floating tensor only: the result is never integral)."""
+    if isinstance(input, Tensor) and _dtype.kind(input._data.dtype) not in "fc":
+        raise RuntimeError(f"ldexp can't be cast to the desired output type "
+                           f"{tname(input._data.dtype)}")
+    return _apply_inplace(input, lambda x: ldexp(x, other), other, "ldexp_")
+
+
+def nextafter(input: Tensor, other: Tensor, *, out=None) -> Tensor:
+    """The next floating value after ``input`` towards ``other``."""
+    check_tensor(input, "nextafter", pos=1)
+    check_tensor(other, "nextafter", "other", 2)
+    x, y = binary_arrays(input, other)
+    dt = _res_dtype(x, y)
+    if _dtype.kind(dt) != "f":
+        raise _not_impl("nextafter_cpu", dt)
+    if dt is _dtype.BF16:
+        r = _bf16_nextafter(x, y)
+    else:
+        r = _call_broadcast(np.nextafter, x, y)
+    if STATE.enabled and (input._rg or other._rg):
+        return _out(record2(NextafterBackward0(), r, input, other), out)
+    return _out(_wrap(r), out)
+
+
+def _bf16_nextafter(x, y):
+    """nextafter on bfloat16 through its 16-bit pattern (NumPy has no loop for it)."""
+    x, y = np.broadcast_arrays(x, y)
+    bx = x.view(np.uint16).astype(np.int32)
+    xf, yf = x.astype(np.float32), y.astype(np.float32)
+    # towards larger magnitude adds one to the pattern, towards smaller subtracts one
+    step = np.where((yf > xf) == (xf >= 0), 1, -1)
+    nb = np.where(xf == 0, np.where(yf > 0, 1, 0x8001), bx + step)
+    nb = np.where(xf == yf, y.view(np.uint16), nb)
+    nb = np.where(np.isnan(xf) | np.isnan(yf), 0x7FC0, nb)
+    return nb.astype(np.uint16).view(x.dtype)
+
+
+class NextafterBackward0(Node):
+    __slots__ = ()
+
+    def backward(self, grad):          # PyTorch passes the gradient to input, zeros to other
+        fx, fo = self.next_functions
+        return (grad if fx[0] is not None else None,
+                anp.zeros_like(grad) if fo[0] is not None else None)
+
+
+nextafter_ = _binary_inplace(nextafter, "nextafter_")

@@ -906,3 +906,24 @@ def isin(elements, test_elements, *, assume_unique: bool = False,
     e = elements._data if isinstance(elements, Tensor) else np.asarray(elements)
     t = test_elements._data if isinstance(test_elements, Tensor) else np.asarray(test_elements)
     return _wrap(np.isin(e, t, assume_unique=assume_unique, invert=invert))
+
+
+# -- gcd, lcm -----------------------------------------------------------------------------------
+def _gcd_like(np_fn, name: str):
+    def fn(input: Tensor, other: Tensor, *, out=None) -> Tensor:
+        check_tensor(input, name, pos=1)
+        check_tensor(other, name, "other", 2)
+        x, y = binary_arrays(input, other)
+        if x.dtype.kind not in "iu":
+            raise _not_impl(f"{name}_cpu", x.dtype)
+        return _out(_wrap(_call_broadcast(np_fn, x, y)), out)
+    fn.__name__ = fn.__qualname__ = name
+    return fn
+
+
+gcd = _gcd_like(np.gcd, "gcd")
+gcd.__doc__ = "Elementwise greatest common divisor of integer tensors (non-negative)."
+lcm = _gcd_like(np.lcm, "lcm")
+lcm.__doc__ = "Elementwise least common multiple of integer tensors (non-negative)."
+gcd_ = _bit_inplace(gcd, "gcd_")
+lcm_ = _bit_inplace(lcm, "lcm_")

@@ -1509,24 +1509,90 @@ class TakeBackward0(Node):
         return anp.reshape(flat, self.shape),
 
 
-def put_(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor:
-    """Write (or add) ``source`` at the flat positions ``index`` of ``input``, in place."""
-    from .shape import reshape
-    check_inplace(input)
+def _put_positions(input: Tensor, index: Tensor, source: Tensor) -> np.ndarray:
+    """The flat positions ``put`` writes, non-negative, after PyTorch's checks."""
+    if index._data.dtype != np.int64:
+        raise RuntimeError(f"put_(): Expected a long tensor for index, but got {tname(index)}")
+    if input._data.dtype != source._data.dtype:
+        raise RuntimeError(f"put_(): self and source expected to have the same dtype, but got "
+                           f"self.dtype = {tname(input)} and source.dtype = {tname(source)}")
+    if index._data.size != source._data.size:
+        raise IndexError(f"put_(): Expected source and index to have the same number of "
+                         f"elements, but got source.numel() = {source._data.size}, "
+                         f"index.numel() = {index._data.size}")
     n = input._data.size
     a = index._data.reshape(-1)
     if a.size and (a.min() < -n or a.max() >= n):
         bad = a[(a < -n) | (a >= n)].flat[0]
         raise IndexError(f"out of range: tried to access index {bad} on a tensor of {n} "
                          "elements.")
-    if index._data.size != source._data.size:
-        raise RuntimeError(f"put_(): Expected source and index to have the same number of "
-                           f"elements, but got source.numel() = {source._data.size}, "
-                           f"index.numel() = {index._data.size}")
-    if input._data.ndim == 0:
-        return _index_put_(input, (), reshape(source, ()), accumulate)
-    idx = np.unravel_index(np.where(a < 0, a + n, a), input._data.shape)
-    return _index_put_(input, tuple(idx), reshape(source, (-1,)), accumulate)
+    return np.where(a < 0, a + n, a)
+
+
+def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor:
+    """A copy of ``input`` with ``source`` written (or, with ``accumulate``, added) at the
+    flat positions ``index`` (row-major, negative from the end)."""
+    pos = _put_positions(input, index, source)
+    d = input._data
+    flat = np.array(d, order="C").reshape(-1)
+    v = source._data.reshape(-1)
+    if accumulate:
+        np.add.at(flat, pos, v)
+    else:
+        flat[pos] = v
+    out = flat.reshape(d.shape)
+    if STATE.enabled and (input._rg or source._rg):
+        node = PutBackward0()
+        node.pos, node.accumulate, node.src_shape = pos, accumulate, source._data.shape
+        return record2(node, out, input, source)
+    return _wrap(out)
+
+
+class PutBackward0(Node):
+    __slots__ = ("pos", "accumulate", "src_shape")
+
+    def backward(self, grad):          # self: grad (positions overwritten get none); source:
+        fs, fv = self.next_functions   # the gradient taken at its positions
+        gs = gv = None
+        if fs[0] is not None:
+            gs = grad if self.accumulate else _put_zeros(grad, self.pos)
+        if fv[0] is not None:
+            gv = anp.reshape(_take_flat(grad, self.pos), self.src_shape)
+        return gs, gv
+
+
+def _put_zeros(g, pos: np.ndarray):
+    """``g`` with zeros at the flat positions ``pos`` (arrays, or differentiably)."""
+    if anp.is_array(g):
+        r = np.array(g, order="C")
+        r.reshape(-1)[pos] = 0
+        return r
+    return put(g, _wrap(pos), _wrap(np.zeros(pos.shape, g._data.dtype)))
+
+
+def _take_flat(g, pos: np.ndarray):
+    if anp.is_array(g):
+        return np.asarray(g).reshape(-1)[pos]
+    return take(g, _wrap(pos))
+
+
+def put_(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor:
+    """Write (or add) ``source`` at the flat positions ``index`` of ``input``, in place."""
+    check_inplace(input)
+    if _ip.needs_graph(input, source):
+        return _ip.commit(input, put(input, index, source, accumulate))
+    pos = _put_positions(input, index, source)
+    d = input._data
+    v = source._data.reshape(-1)
+    if d.ndim == 0:
+        if pos.size:
+            d[()] = d + v.sum() if accumulate else v[-1]
+    elif accumulate:
+        np.add.at(d, np.unravel_index(pos, d.shape), v)
+    else:
+        d[np.unravel_index(pos, d.shape)] = v
+    input._bump()
+    return input
 
 
 def nonzero(input: Tensor, *, as_tuple: bool = False, out=None):
@@ -1997,3 +2063,187 @@ def fill_diagonal_(input: Tensor, fill_value, wrap: bool = False) -> Tensor:
     else:
         input[tuple(_T._wrap(i) for i in np.unravel_index(flat, d.shape))] = fill_value
     return input
+
+
+def unravel_index(indices: Tensor, shape) -> tuple:
+    """The coordinates in an array of ``shape`` of flat ``indices``, one int64 tensor per
+    dim (indices wrap as PyTorch's floor division and remainder make them)."""
+    if not isinstance(indices, Tensor):
+        raise TypeError(f"expected 'indices' to be a Tensor, but got {type(indices).__name__}")
+    d = indices._data
+    if _kind(d.dtype) not in "iu":
+        raise TypeError(f"expected 'indices' to be integer dtype, but got {indices.dtype}")
+    if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
+        shape = (int(shape),)
+    elif isinstance(shape, (list, tuple)):
+        for s in shape:
+            if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
+                raise TypeError(f"expected 'shape' sequence to only contain ints, but got "
+                                f"{type(s)}")
+        shape = tuple(int(s) for s in shape)
+    else:
+        raise TypeError(f"expected 'shape' to be int or sequence of ints, but got "
+                        f"{type(shape)}")
+    if any(s < 0 for s in shape):
+        raise ValueError(f"'shape' cannot have negative values, but got {shape}")
+    # each coordinate is (index // stride) % size, the strides of a contiguous array of shape
+    strides = np.cumprod((shape[1:] + (1,))[::-1], dtype=np.int64)[::-1]
+    sizes = np.array(shape, np.int64)
+    if d.size and (0 in shape):
+        raise RuntimeError("ZeroDivisionError")
+    q = d.astype(np.int64)[..., None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        res = np.remainder(np.floor_divide(q, strides), sizes)
+    return Tensor._wrap(res).unbind(-1)
+
+
+# == index_reduce =================================================================================
+_INDEX_REDUCE_WARNED = False
+_REDUCE_AT = {"prod": np.multiply, "mean": np.add, "amax": np.maximum, "amin": np.minimum}
+
+
+def _reduce_identity(reduce: str, dt: np.dtype):
+    if reduce == "prod":
+        return 1
+    if reduce == "mean":
+        return 0
+    big = np.inf if _kind(dt) == "f" else np.iinfo(dt).max
+    return -big if reduce == "amax" else big
+
+
+def _index_reduce_np(d: np.ndarray, dim: int, a: np.ndarray, s: np.ndarray, reduce: str,
+                     include_self: bool) -> np.ndarray:
+    out = np.array(d, ndmin=1)
+    om = np.moveaxis(out, dim, 0)
+    sm = np.moveaxis(s, dim, 0) if s.ndim else s.reshape(1)
+    if not include_self:
+        om[a] = _reduce_identity(reduce, d.dtype)
+    _REDUCE_AT[reduce].at(om, a, sm)       # (maximum/minimum: NaN wins, as PyTorch)
+    if reduce == "mean":
+        counts = _index_counts(om.shape[0], a, include_self)
+        shape = (-1,) + (1,) * (om.ndim - 1)
+        if _kind(d.dtype) == "f":
+            om /= counts.reshape(shape).astype(d.dtype)
+        else:
+            om //= counts.reshape(shape).astype(d.dtype)
+    return out.reshape(d.shape)
+
+
+def _index_counts(n: int, a: np.ndarray, include_self: bool) -> np.ndarray:
+    """How many values each slot of a ``mean`` averages (1 for slots no index names)."""
+    counts = np.zeros(n, np.int64)
+    np.add.at(counts, a, 1)
+    hit = counts > 0
+    if include_self:
+        counts[hit] += 1
+    counts[~hit] = 1
+    return counts
+
+
+def index_reduce(input: Tensor, dim: int, index: Tensor, source: Tensor, reduce: str, *,
+                 include_self: bool = True) -> Tensor:
+    """``input`` with the slices of ``source`` reduced (``prod``, ``mean``, ``amax``,
+    ``amin``) into the slots ``index`` names along ``dim``; ``include_self=False`` leaves
+    ``input``'s own values of those slots out."""
+    global _INDEX_REDUCE_WARNED
+    if not _INDEX_REDUCE_WARNED:
+        _INDEX_REDUCE_WARNED = True
+        warnings.warn("index_reduce() is in beta and the API may change at any time. (Triggered "
+                      "internally at /__w/pytorch/pytorch/aten/src/ATen/native/"
+                      "TensorAdvancedIndexing.cpp:1523.)", UserWarning, stacklevel=2)
+    if reduce not in _REDUCE_AT:
+        raise RuntimeError(f"index_reduce(): Expected reduce to be one of prod, mean, amax or "
+                           f"amin but got {reduce}.")
+    fname = "index_reduce_"
+    if not isinstance(index, Tensor):
+        raise TypeError(f"index_reduce(): argument 'index' (position 2) must be Tensor, not "
+                        f"{type(index).__name__}")
+    a = index._data
+    if a.dtype not in (np.int64, np.int32):
+        raise RuntimeError(f"{fname}(): Expected dtype int32/int64 for index but got: "
+                           f"{tname(a.dtype)}")
+    d, s = input._data, source._data
+    dim = wrap_dim(dim, d.ndim)
+    if a.ndim > 1:
+        raise IndexError(f"{fname}(): Index is supposed to be a vector, but got dim: {a.ndim} "
+                         f"with type: {tname(a.dtype)} and size: {list(a.shape)}")
+    a = a.reshape(-1)
+    if s.dtype != d.dtype:
+        raise RuntimeError(f"{fname}(): self ({tname(input)}) and source ({tname(source)}) "
+                           "must have the same scalar type")
+    _source_check(d, dim, a, s, fname)
+    size = d.shape[dim] if d.ndim else 1
+    if a.size and (a.min() < 0 or a.max() >= size):
+        raise IndexError("index out of range in self")
+    out = _index_reduce_np(d, dim, a, s, reduce, include_self)
+    if STATE.enabled and (input._rg or source._rg):
+        node = IndexReduceBackward0()
+        node.dim, node.index, node.reduce, node.include_self = dim, a, reduce, include_self
+        t = record2(node, out, input, source)
+        node.save2(input, source)
+        node.save_result(t)
+        return t
+    return _wrap(out)
+
+
+def index_reduce_(input: Tensor, dim: int, index: Tensor, source: Tensor, reduce: str, *,
+                  include_self: bool = True) -> Tensor:
+    """In-place :func:`index_reduce`."""
+    from ._elementwise import _apply_inplace
+    return _apply_inplace(input, lambda x: index_reduce(x, dim, index, source, reduce,
+                                                        include_self=include_self),
+                          None, "index_reduce_")
+
+
+def _ir_prod(x, dim: int, index: np.ndarray, src):
+    """``index_reduce(x, dim, index, src, "prod")`` on arrays or (differentiably) tensors."""
+    if anp.is_array(x):
+        return _index_reduce_np(np.asarray(x), dim, index, np.asarray(src), "prod", True)
+    return index_reduce(x, dim, _wrap(index), src, "prod")
+
+
+class IndexReduceBackward0(Node):
+    __slots__ = ("dim", "index", "reduce", "include_self")
+    _saved_names = ("self", "source")
+
+    def backward(self, grad):
+        x, src = self.saved()
+        r = self.result()
+        dim, idx, red = self.dim, self.index, self.reduce
+        n = x.shape[dim] if len(x.shape) else 1
+        # slots whose own value takes part (all of them, or those no index names)
+        own = np.ones(n, bool)
+        if not self.include_self:
+            own[idx] = False
+        own = own.reshape((-1,) + (1,) * (len(x.shape) - dim - 1)) if len(x.shape) else own[0]
+        own_c = anp.constant(np.broadcast_to(own, x.shape), x)
+        if red == "mean":
+            c = _index_counts(n, idx, self.include_self).reshape(np.shape(own))
+            g = grad / anp.as_dtype_of(anp.constant(c, grad), grad)
+            return anp.where(own_c, g, 0.0), anp.index_select(g, dim, idx)
+        if red in ("amax", "amin"):
+            # ties share the gradient evenly, as PyTorch (whose count includes a left-out
+            # self value equal to the result, though that value gets no gradient)
+            tie = anp.value(x) == anp.value(r)
+            hs = anp.constant(tie & np.broadcast_to(own, tie.shape), x)
+            hv = anp.constant(anp.value(src) == np.take(anp.value(r), idx, axis=dim)
+                              if len(x.shape) else anp.value(src) == anp.value(r), x)
+            fs = anp.as_dtype_of(anp.constant(tie, x), grad)
+            g = grad / anp.index_add(fs, dim, idx, anp.as_dtype_of(hv, grad))
+            return (anp.where(hs, g, 0.0), anp.where(hv, anp.index_select(g, dim, idx), 0.0))
+        # prod: each factor's derivative is the product of the others, found without
+        # dividing by zero: from the product of the group's nonzero members and its zero count
+        xin = anp.where(own_c, x, 1.0)
+        zx = anp.value(xin) == 0
+        zs = anp.value(src) == 0
+        nzx = anp.where(anp.constant(zx, x), 1.0, xin)
+        nzs = anp.where(anp.constant(zs, x), 1.0, src)
+        p = _ir_prod(nzx, dim, idx, nzs)
+        zc = anp.index_add(zx.astype(np.int64), dim, idx, zs.astype(np.int64))
+        zc_s = np.take(zc, idx, axis=dim) if len(x.shape) else zc[idx]
+        p_s = anp.index_select(p, dim, idx)
+        ex = anp.where(anp.constant(zx, x), anp.where(anp.constant(zc == 1, x), p, 0.0),
+                       anp.where(anp.constant(zc == 0, x), p / nzx, 0.0))
+        es = anp.where(anp.constant(zs, x), anp.where(anp.constant(zc_s == 1, x), p_s, 0.0),
+                       anp.where(anp.constant(zc_s == 0, x), p_s / nzs, 0.0))
+        return (anp.where(own_c, grad * ex, 0.0), anp.index_select(grad, dim, idx) * es)

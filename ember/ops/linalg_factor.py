@@ -7,6 +7,8 @@ reflectors and the exponential are written here with whole-batch matrix products
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .._dtype import kind as _kind
@@ -735,3 +737,29 @@ def matrix_rank(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False,
         sv = -np.sort(-sv, -1)
     r = (sv > _cutoff(sv, d.shape, atol, rtol, d.dtype)).sum(-1).astype(np.int64)
     return _rd._out(_wrap(np.asarray(r)), out, "matrix_rank")
+
+
+_CHAIN_MATMUL_WARNED = False
+
+
+def chain_matmul(*matrices, out=None) -> Tensor:
+    """Deprecated ``torch.chain_matmul``: :func:`multi_dot` of 2-d matrices given as
+    arguments (warns once per process, as PyTorch)."""
+    global _CHAIN_MATMUL_WARNED
+    if not _CHAIN_MATMUL_WARNED:
+        _CHAIN_MATMUL_WARNED = True
+        warnings.warn("torch.chain_matmul is deprecated and will be removed in a future PyTorch "
+                      "release. Use torch.linalg.multi_dot instead, which accepts a list of two "
+                      "or more tensors rather than multiple parameters. (Triggered internally at "
+                      "/__w/pytorch/pytorch/aten/src/ATen/native/LinearAlgebra.cpp:1102.)",
+                      UserWarning, stacklevel=2)
+    if len(matrices) == 1 and isinstance(matrices[0], (list, tuple)):
+        matrices = tuple(matrices[0])
+    if not matrices:
+        raise RuntimeError("chain_matmul(): Expected one or more matrices")
+    for m in matrices:
+        if m.dim() != 2:
+            raise RuntimeError(f"Tensor dimension is {m.dim()}, expected 2 instead.")
+    if len(matrices) == 1:
+        return _rd._out(matrices[0].clone(), out, "chain_matmul")
+    return multi_dot(matrices, out=out)

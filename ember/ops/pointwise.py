@@ -25,6 +25,7 @@ from .arithmetic import (CloneBackward0, FillBackward3, abs, abs_, absolute, abs
                          remainder, remainder_, rfloordiv, round, round_, rremainder, rsub, sgn,
                          sgn_, sign, sign_, square, square_, sub, sub_, subtract, subtract_,
                          true_divide, true_divide_, trunc, trunc_, zero_, _rpow, _to_dtype)
+from .arithmetic import frexp, ldexp, ldexp_, nextafter, nextafter_
 from .transcendental import (acos, acos_, acosh, acosh_, arccos, arccos_, arccosh, arccosh_, arcsin,
                              arcsin_, arcsinh, arcsinh_, arctan, arctan2, arctan2_, arctan_,
                              arctanh, arctanh_, asin, asin_, asinh, asinh_, atan, atan2, atan2_,
@@ -48,3 +49,4 @@ from .comparison import (allclose, bitwise_and, bitwise_and_, bitwise_left_shift
                          signbit, where, __and__, __eq__, __ge__, __gt__, __le__, __lshift__,
                          __lt__, __ne__, __or__, __rand__, __rlshift__, __ror__, __rrshift__,
                          __rshift__, __rxor__, __xor__)
+from .comparison import gcd, gcd_, lcm, lcm_

@@ -120,6 +120,8 @@ mode_type = _return_type("mode")
 aminmax_type = _return_type("aminmax", ("min", "max"))
 cummax_type = _return_type("cummax")
 cummin_type = _return_type("cummin")
+frexp_type = _return_type("frexp", ("mantissa", "exponent"))
+histogram_type = _return_type("histogram", ("hist", "bin_edges"))
 
 
 _OUT_TYPES: dict = {}
@@ -1624,3 +1626,287 @@ def corrcoef(input: Tensor) -> Tensor:
 # Complex gradients: these formulas are the real-number derivatives of analytic functions
 # (the engine conjugates, ember/autograd/graph.py)
 holomorphic(ProdBackward0, ProdBackward1, LogsumexpBackward0, CumprodBackward0)
+
+
+# -- renorm -------------------------------------------------------------------------------------
+def _renorm_norm(x, p: float, dims: tuple):
+    """The ``p``-norm of each slice (over ``dims``, kept): arrays, or differentiably."""
+    ax = anp.abs(x)
+    if p == math.inf:
+        return anp.astype(np.max(ax, dims, keepdims=True), ax.dtype) if anp.is_array(ax) \
+            else ax.amax(dims, keepdim=True)
+    if p == 1:
+        return anp.sum(ax, dims, keepdim=True)
+    if p == 2:
+        return anp.sqrt(anp.sum(ax * ax, dims, keepdim=True))
+    return anp.pow(anp.sum(anp.pow(ax, p), dims, keepdim=True), 1.0 / p)
+
+
+def renorm(input: Tensor, p, dim: int, maxnorm) -> Tensor:
+    """Each slice along ``dim`` scaled down to ``p``-norm ``maxnorm`` where its norm is
+    larger (by ``maxnorm / (norm + 1e-7)``, as PyTorch)."""
+    d = input._data
+    if p <= 0:
+        raise RuntimeError("renorm: non-positive-norm not supported")
+    if maxnorm < 0:
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
+    if d.ndim < 2:
+        raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {d.ndim} "
+                           "dimensions")
+    k = wrap_dim(dim, d.ndim)
+    if _kind(d.dtype) not in "fc":
+        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor "
+                           f"as input. Got {tname(d.dtype)}")
+    dims = tuple(i for i in range(d.ndim) if i != k)
+    if p == math.inf:
+        for i in dims:
+            if d.shape[i] == 0:     # (sic: PyTorch's message lacks the space)
+                raise RuntimeError(f"linalg.vector_norm cannot compute the inf norm on the "
+                                   f"dimension {i}because this dimension is empty and the "
+                                   "operation does not have an identity")
+    # half types compute in float32 and round once, as PyTorch's accumulation type
+    x = d.astype(np.float32) if d.dtype.itemsize == 2 else d
+    with np.errstate(all="ignore"):
+        n = _renorm_norm(x, float(p), dims)
+        f = np.where(n > maxnorm, maxnorm / (n + 1e-7), 1.0).astype(n.dtype)
+        r = (x * f).astype(d.dtype)
+    if STATE.enabled and input._rg:
+        node = RenormBackward0()
+        node.p, node.dims, node.maxnorm = float(p), dims, maxnorm
+        t = record1(node, r, input)
+        node.save1(input)
+        return t
+    return _wrap(r)
+
+
+class RenormBackward0(Node):
+    __slots__ = ("p", "dims", "maxnorm")
+    _saved_names = ("self",)
+
+    def backward(self, grad):
+        # out = x f(n) with f = maxnorm / (n + 1e-7) where n > maxnorm (else 1):
+        # dx = f (grad - dn/dx sum(conj(x) grad) / (n + 1e-7)) there, grad elsewhere
+        x, = self.saved()
+        p, dims = self.p, self.dims
+        n = _renorm_norm(x, p, dims)
+        over = anp.constant(anp.value(n) > self.maxnorm, x)
+        safe = anp.where(over, n, 1.0)
+        s = anp.sum(anp.real(anp.conj(x) * grad), dims, keepdim=True)
+        ax = anp.abs(x)
+        if p == math.inf:
+            hit = anp.as_dtype_of(anp.constant(anp.value(ax) == anp.value(n), x), ax)
+            dn = anp.sgn(x) * hit / anp.sum(hit, dims, keepdim=True)
+        elif p == 1:
+            dn = anp.sgn(x)
+        elif p == 2:
+            dn = x / safe
+        else:
+            # (at x = 0, where |x|^(p-1) is infinite for p < 1, the sign's 0 wins, as PyTorch)
+            nz = anp.where(anp.constant(anp.value(ax) == 0, x), 1.0, ax)
+            dn = anp.sgn(x) * anp.pow(nz, p - 1) / anp.pow(safe, p - 1)
+        inv = anp.reciprocal(n + 1e-7)
+        return (anp.where(over, inv * self.maxnorm * (grad - inv * s * dn), grad),)
+
+
+def renorm_(input: Tensor, p, dim: int, maxnorm) -> Tensor:
+    """In-place :func:`renorm`."""
+    from ._elementwise import _apply_inplace
+    return _apply_inplace(input, lambda x: renorm(x, p, dim, maxnorm), None, "renorm_")
+
+
+# -- histogram ----------------------------------------------------------------------------------
+def _fma_linspace(lo: float, hi: float, n: int, dt: np.dtype) -> np.ndarray:
+    """PyTorch's CPU linspace bit for bit: ``start + step * i`` for the first half and
+    ``end - step * (n - 1 - i)`` for the rest, each a fused multiply-add (one rounding) with
+    ``step`` rounded to ``dt``. float32 computes exactly in float64; float64 in fractions."""
+    s, e = dt.type(lo), dt.type(hi)
+    if n == 1:
+        return np.array([s], dt)
+    step = (e - s) / dt.type(n - 1)
+    i = np.arange(n)
+    half = n // 2
+    if dt == np.float32:
+        a = np.float64(s) + np.float64(step) * i
+        b = np.float64(e) - np.float64(step) * (n - 1 - i)
+        return np.where(i < half, a, b).astype(dt)
+    from fractions import Fraction
+    fs, fe, fst = Fraction(float(s)), Fraction(float(e)), Fraction(float(step))
+    return np.array([float(fs + fst * k) if k < half else float(fe - fst * (n - 1 - k))
+                     for k in builtins.range(n)], dt)
+
+
+_HIST_CNAME = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}
+
+
+def histogram(input: Tensor, bins=100, *, range=None, weight: Tensor | None = None,  # noqa: A002
+              density: bool = False, out=None):
+    """Counts (or summed ``weight``) of ``input``'s values in ``bins`` equal bins over
+    ``range`` (the data's by default) or between the edges of a 1-d ``bins`` tensor; the last
+    bin includes its right edge. ``torch.return_types.histogram(hist, bin_edges)``."""
+    d = input._data
+    if d.dtype not in _HIST_CNAME:
+        raise NotImplementedError(f'"histogramdd" not implemented for \'{tname(d.dtype)}\'')
+    if isinstance(bins, Tensor):
+        if range is not None:
+            raise TypeError("histogram() received an invalid combination of arguments - got "
+                            "(Tensor, Tensor, range=tuple), but expected one of:\n * (Tensor "
+                            "input, Tensor bins, *, Tensor weight = None, bool density = False, "
+                            "tuple of Tensors out = None)\n * (Tensor input, int bins = 100, *, "
+                            "tuple of floats range = None, Tensor weight = None, bool density "
+                            "= False, tuple of Tensors out = None)\n")
+        e = bins._data
+        if e.ndim != 1:
+            raise RuntimeError(f"torch.histogramdd: bins tensor should have one dimension, but "
+                               f"got {e.ndim} dimensions in the bins tensor for dimension 0")
+        if e.size - 1 <= 0:
+            raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {e.size - 1} for "
+                               "dimension 0")
+        if e.dtype != d.dtype:
+            raise RuntimeError(f"torch.histogramdd: input tensor and bins tensors should have "
+                               f"the same dtype, but got input with dtype {_HIST_CNAME[d.dtype]} "
+                               f"and bins for dimension 0 with dtype "
+                               f"{_HIST_CNAME.get(e.dtype, tname(e.dtype).lower())}")
+        edges = e.copy()
+    else:
+        if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)):
+            raise TypeError(f"histogram(): argument 'bins' must be int or Tensor, not "
+                            f"{type(bins).__name__}")
+        if bins <= 0:
+            raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for "
+                               "dimension 0")
+    if weight is not None:
+        if weight._data.shape != d.shape:
+            raise RuntimeError(f"torch.histogramdd: if weight tensor is provided it should have "
+                               f"the same shape as the input tensor excluding its innermost "
+                               f"dimension, but got input with shape {[d.size, 1]} and weight "
+                               f"with shape {list(weight._data.shape)}")
+        if weight._data.dtype != d.dtype:
+            raise RuntimeError(f"torch.histogramdd: if weight tensor is provided, input tensor "
+                               f"and weight tensor should have the same dtype, but got input("
+                               f"{_HIST_CNAME[d.dtype]}), and weight("
+                               f"{_HIST_CNAME.get(weight._data.dtype, 'other')})")
+    if not isinstance(bins, Tensor):
+        if range is not None:
+            lo, hi = float(range[0]), float(range[1])
+        elif d.size:
+            lo, hi = float(d.min()), float(d.max())
+        else:
+            lo, hi = 0.0, 1.0
+        if lo > hi:
+            raise RuntimeError(f"torch.histogramdd: min should not exceed max, but got min "
+                               f"{lo:g} max {hi:g} for dimension 0")
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            raise RuntimeError(f"torch.histogramdd: dimension 0's range [{lo:g}, {hi:g}] is "
+                               "not finite")
+        if lo == hi:
+            lo, hi = lo - 0.5, hi + 0.5
+        edges = _fma_linspace(lo, hi, int(bins) + 1, d.dtype)
+    x = d.reshape(-1)
+    nb = edges.size - 1
+    keep = (x >= edges[0]) & (x <= edges[-1])        # (NaN falls outside)
+    # the bin whose [left, right) holds x (the last one closed), as PyTorch's search
+    idx = np.minimum(np.searchsorted(edges, x[keep], side="right") - 1, nb - 1)
+    hist = np.zeros(nb, d.dtype)
+    w = np.ones(idx.size, d.dtype) if weight is None else weight._data.reshape(-1)[keep]
+    np.add.at(hist, idx, w)
+    if density:
+        with np.errstate(all="ignore"):
+            hist = (hist / hist.sum(dtype=d.dtype) / np.diff(edges)).astype(d.dtype)
+    inputs = [t for t in (input, bins, weight) if isinstance(t, Tensor)]
+    if out is not None:
+        return _fill_out(histogram_type(_wrap(hist), _wrap(edges)), out)
+    if STATE.enabled and builtins.any(t._rg for t in inputs):
+        from ._elementwise import _not_implemented_grad
+        return histogram_type(_not_implemented_grad(hist, inputs, "histogram"),
+                              _not_implemented_grad(edges, inputs, "histogram"))
+    return histogram_type(_wrap(hist), _wrap(edges))
+
+
+# -- trapezoid, cumulative_trapezoid -------------------------------------------------------------
+# Composed of ember ops in PyTorch's order, so the graph (grad_fn DivBackward1 with an ``x``,
+# MulBackward1 or CumsumBackward0 with a ``dx``) and the dtypes are PyTorch's.
+def _trapz_signature_error(name: str, got: str) -> TypeError:
+    x_form = " * (Tensor y, Tensor x, *, int dim = -1)\n"
+    dx_form = f" * (Tensor y, *, {'float' if name == 'trapz' else 'Number'} dx = 1, int dim = -1)\n"
+    forms = dx_form + x_form if name == "trapz" else x_form + dx_form
+    return TypeError(f"{name}() received an invalid combination of arguments - got ({got}), but "
+                     f"expected one of:\n{forms}")
+
+
+def _trapz_args(name: str, y: Tensor, x, dx, dim: int):
+    """PyTorch's argument checks; returns ``(dim, x viewed to broadcast along dim, dx)``."""
+    if x is not None and not isinstance(x, Tensor):
+        raise _trapz_signature_error(name, f"Tensor, {type(x).__name__}")
+    if x is not None and dx is not None:
+        raise _trapz_signature_error(name, f"Tensor, Tensor, dx={type(dx).__name__}")
+    if x is None and isinstance(dx, complex) and name == "trapz":
+        raise _trapz_signature_error(name, "Tensor, dx=complex")
+    if x is None and isinstance(dx, complex):
+        raise RuntimeError(f"{name}: Currently, we only support dx as a real number.")
+    d = wrap_dim(dim, y.dim())
+    name = "trapezoid" if name == "trapz" else name     # (the kernel's messages)
+    if x is None:
+        if y.dtype is _dtype.bool_:
+            raise RuntimeError(f"{name}: received a bool input for `y`, but bool is not "
+                               "supported")
+        return d, None, 1 if dx is None else dx
+    if y.dtype is _dtype.bool_ or x.dtype is _dtype.bool_:
+        raise RuntimeError(f"{name}: received a bool input for `x` or `y`, but bool is not "
+                           "supported")
+    if x.dim() == 1:
+        if x.shape[0] != y.shape[d]:
+            raise RuntimeError(f"{name}: There must be one `x` value for each sample point")
+        shape = [1] * y.dim()
+        shape[d] = x.shape[0]
+        x = x.view(shape)
+    elif x.dim() < y.dim():
+        x = x.view([1] * (y.dim() - x.dim()) + list(x.shape))
+    return d, x, None
+
+
+def _along(t: Tensor, dim: int, start, stop) -> Tensor:
+    return t[(slice(None),) * dim + (slice(start, stop),)]
+
+
+def _smul(t: Tensor, s) -> Tensor:
+    """``t * s`` for a number ``s``, recorded as PyTorch's C++ (``MulBackward1``)."""
+    from .composite import _mul_scalar
+    return _mul_scalar(t, s) if _kind(t._data.dtype) in "fc" else t * s
+
+
+def _sdiv(t: Tensor, s) -> Tensor:
+    """``t / s`` for a number ``s``, recorded as PyTorch's C++ (``DivBackward1``)."""
+    from .composite import _div_scalar
+    return _div_scalar(t, s) if _kind(t._data.dtype) in "fc" else t / s
+
+
+def trapezoid(y: Tensor, x: Tensor | None = None, *, dx=None, dim: int = -1,
+              _name: str = "trapezoid") -> Tensor:
+    """The trapezoidal rule's integral of ``y`` along ``dim``, at sample points ``x`` or with
+    spacing ``dx`` (default 1)."""
+    if y.dim() == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    d, xv, step = _trapz_args(_name, y, x, dx, dim)
+    if y.shape[d] == 0:
+        return y.new_zeros([s for i, s in enumerate(y.shape) if i != d])
+    if xv is None:
+        return _smul(y.sum(d) - _smul(y.select(d, 0) + y.select(d, -1), 0.5), step)
+    h = _along(xv, d, 1, None) - _along(xv, d, 0, -1)
+    return _sdiv((h * (_along(y, d, 1, None) + _along(y, d, 0, -1))).sum(d), 2.0)
+
+
+def trapz(y: Tensor, x: Tensor | None = None, *, dx=None, dim: int = -1) -> Tensor:
+    """The deprecated spelling of :func:`trapezoid`."""
+    return trapezoid(y, x, dx=dx, dim=dim, _name="trapz")
+
+
+def cumulative_trapezoid(y: Tensor, x: Tensor | None = None, *, dx=None,
+                         dim: int = -1) -> Tensor:
+    """The running trapezoidal integral of ``y`` along ``dim`` (one value fewer than ``y``)."""
+    d, xv, step = _trapz_args("cumulative_trapezoid", y, x, dx, dim)
+    if y.dim() == 0:
+        raise IndexError("slice() cannot be applied to a 0-dim tensor.")
+    if xv is None:
+        return _smul(_along(y, d, 1, None) + _along(y, d, 0, -1), step / 2.0).cumsum(d)
+    h = _along(xv, d, 1, None) - _along(xv, d, 0, -1)
+    return _sdiv((h * (_along(y, d, 1, None) + _along(y, d, 0, -1))).cumsum(d), 2.0)

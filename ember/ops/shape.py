@@ -1563,3 +1563,138 @@ class BlockDiagBackward0(Node):
             r += h
             c += w
         return tuple(out)
+
+
+def combinations(input: Tensor, r: int = 2, with_replacement: bool = False) -> Tensor:
+    """The length-``r`` combinations of a 1-d tensor's elements, one per row, in
+    ``itertools.combinations`` order (``combinations_with_replacement`` with the flag).
+
+    Built as PyTorch composes it (masked selections of an ``r``-fold meshgrid, stacked), so
+    the gradient and its ``grad_fn`` (``StackBackward0``) are PyTorch's."""
+    from .indexing import masked_select
+    if input._data.ndim != 1:
+        raise RuntimeError(f"Expect a 1D vector, but got shape {list(input._data.shape)}")
+    if r < 0:
+        raise RuntimeError(f"Expect a non-negative number, but got {r}")
+    if r == 0:
+        return Tensor._wrap(np.empty(0, input._data.dtype))
+    n = input._data.size
+    idx = np.meshgrid(*([np.arange(n)] * r), indexing="ij")
+    mask = np.ones(idx[0].shape, bool)
+    for i in range(r - 1):
+        mask &= (idx[i] <= idx[i + 1]) if with_replacement else (idx[i] < idx[i + 1])
+    m = Tensor._wrap(mask)
+    grids = meshgrid(*([input] * r), indexing="ij")
+    return stack([masked_select(g, m) for g in grids], 1)
+
+
+def split_with_sizes(input: Tensor, split_sizes, dim: int = 0) -> tuple:
+    """Views of ``input`` of the given sizes along ``dim`` (they must add up to its size)."""
+    if not isinstance(split_sizes, (list, tuple)) or \
+            not all(isinstance(s, (int, np.integer)) for s in split_sizes):
+        raise TypeError(f"split_with_sizes(): argument 'split_sizes' (position 1) must be "
+                        f"tuple of ints, not {type(split_sizes).__name__}")
+    return split(input, list(split_sizes), dim)
+
+
+# -- the *_scatter ops: a copy of input with src written over one view of it -------------------
+def _scatter_region(a: np.ndarray, kind: str, args: tuple) -> np.ndarray:
+    """The writable NumPy view of ``a`` that ``kind`` (diagonal, select or slice) scatters
+    into; ``args`` are the op's normalized arguments."""
+    if kind == "diagonal":
+        from .linalg import _diag_view_np
+        return _diag_view_np(a, *args)
+    d, i = args
+    return a[(slice(None),) * d + (i, Ellipsis)]      # (Ellipsis: a 0-d view, not a scalar)
+
+
+def _view_scatter(input: Tensor, src: Tensor, kind: str, args: tuple, node_cls) -> Tensor:
+    out = np.array(input._data, order="C")
+    region = _scatter_region(out, kind, args)
+    if region.shape != src._data.shape:
+        raise RuntimeError(f"expected src to have a size equal to the slice of self. src size = "
+                           f"{list(src._data.shape)}, slice size = {list(region.shape)}")
+    region[...] = src._data
+    if STATE.enabled and (input._rg or src._rg):
+        node = node_cls()
+        node.kind, node.args = kind, args
+        return record(node, out, (input, src))
+    return Tensor._wrap(out)
+
+
+class DiagonalScatterBackward0(Node):
+    __slots__ = ("kind", "args")
+
+    def backward(self, grad):          # input: grad with the region zeroed; src: the region
+        fi, fs = self.next_functions
+        gi = gs = None
+        if anp.is_array(grad):
+            if fi[0] is not None:
+                gi = np.array(grad, order="C")
+                _scatter_region(gi, self.kind, self.args)[...] = 0
+            if fs[0] is not None:
+                gs = np.array(_scatter_region(grad, self.kind, self.args))
+            return gi, gs
+        reg = _region_of(grad, self.kind, self.args)
+        if fi[0] is not None:
+            gi = _view_scatter(grad, anp.zeros_like(reg), self.kind, self.args, type(self))
+        return gi, (reg if fs[0] is not None else None)
+
+
+class SelectScatterBackward0(DiagonalScatterBackward0):
+    __slots__ = ()
+
+
+class SliceScatterBackward0(DiagonalScatterBackward0):
+    __slots__ = ()
+
+
+def _region_of(t: Tensor, kind: str, args: tuple) -> Tensor:
+    """The region as an ember view (the create_graph form of the formula)."""
+    if kind == "diagonal":
+        from .linalg import diagonal
+        return diagonal(t, *args)
+    d, i = args
+    if isinstance(i, slice):
+        from .indexing import getitem
+        return getitem(t, (slice(None),) * d + (i,))
+    return select(t, d, i)
+
+
+def diagonal_scatter(input: Tensor, src: Tensor, offset: int = 0, dim1: int = 0,
+                     dim2: int = 1) -> Tensor:
+    """A copy of ``input`` with ``src`` on its diagonal (``input.diagonal(offset, dim1,
+    dim2)``'s positions)."""
+    from .linalg import _diag_dims
+    d1, d2 = _diag_dims(input._data.ndim, dim1, dim2)
+    return _view_scatter(input, src, "diagonal", (offset, d1, d2), DiagonalScatterBackward0)
+
+
+def select_scatter(input: Tensor, src: Tensor, dim: int, index: int) -> Tensor:
+    """A copy of ``input`` with ``src`` at ``index`` along ``dim``."""
+    data = input._data
+    if data.ndim == 0:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
+    d = wrap_dim(dim, data.ndim)
+    size = data.shape[d]
+    i = int(index)
+    if not -size <= i < size:
+        raise IndexError(f"select(): index {i} out of range for tensor of size "
+                         f"{list(data.shape)} at dimension {d}")
+    return _view_scatter(input, src, "select", (d, i + size if i < 0 else i),
+                         SelectScatterBackward0)
+
+
+def slice_scatter(input: Tensor, src: Tensor, dim: int = 0, start: int | None = None,
+                  end: int | None = None, step: int = 1) -> Tensor:
+    """A copy of ``input`` with ``src`` at ``input[..., start:end:step]`` (along ``dim``)."""
+    data = input._data
+    d = wrap_dim(dim, max(data.ndim, 1))
+    if step <= 0:
+        raise RuntimeError("slice step must be positive")
+    if data.ndim == 0:
+        raise IndexError("slice() cannot be applied to a 0-dim tensor.")
+    size = data.shape[d]
+    lo, hi, _ = slice(start, end, step).indices(size)
+    sl = slice(lo, max(lo, hi), step)
+    return _view_scatter(input, src, "slice", (d, sl), SliceScatterBackward0)
