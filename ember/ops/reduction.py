@@ -1716,23 +1716,12 @@ def renorm_(input: Tensor, p, dim: int, maxnorm) -> Tensor:
 
 # -- histogram ----------------------------------------------------------------------------------
 def _fma_linspace(lo: float, hi: float, n: int, dt: np.dtype) -> np.ndarray:
-    """PyTorch's CPU linspace bit for bit: ``start + step * i`` for the first half and
-    ``end - step * (n - 1 - i)`` for the rest, each a fused multiply-add (one rounding) with
-    ``step`` rounded to ``dt``. float32 computes exactly in float64; float64 in fractions."""
+    """The bin edges: PyTorch's CPU linspace in ``dt`` (one fused multiply-add a value)."""
+    from .creation import _linspace_values
     s, e = dt.type(lo), dt.type(hi)
     if n == 1:
         return np.array([s], dt)
-    step = (e - s) / dt.type(n - 1)
-    i = np.arange(n)
-    half = n // 2
-    if dt == np.float32:
-        a = np.float64(s) + np.float64(step) * i
-        b = np.float64(e) - np.float64(step) * (n - 1 - i)
-        return np.where(i < half, a, b).astype(dt)
-    from fractions import Fraction
-    fs, fe, fst = Fraction(float(s)), Fraction(float(e)), Fraction(float(step))
-    return np.array([float(fs + fst * k) if k < half else float(fe - fst * (n - 1 - k))
-                     for k in builtins.range(n)], dt)
+    return _linspace_values(s, e, (e - s) / dt.type(n - 1), n, dt.type)
 
 
 _HIST_CNAME = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}
