@@ -310,7 +310,10 @@ def lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *, driver: str | Non
     _lstsq_checks(A, B, driver)
     driver = driver or "gelsy"
     a, b = A._data, B._data
-    vector = b.ndim == a.ndim - 1
+    if b.ndim == a.ndim - 1:       # PyTorch first broadcasts B's leading dims as a batch
+        broadcast_shapes(a.shape[:-2], b.shape[:-1])
+    # PyTorch's vector test (linalg.solve's): B is A's shape without its last dim
+    vector = b.ndim == 1 or (b.ndim == a.ndim - 1 and b.shape == a.shape[:-1])
     bm = b[..., None] if vector else b
     batch = broadcast_shapes(a.shape[:-2], bm.shape[:-2])
     m, n = a.shape[-2:]
