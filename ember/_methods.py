@@ -148,7 +148,8 @@ _TABLE = {
     "qr": _lf.qr_legacy, "matrix_power": _lf.matrix_power, "svd": _la.svd_legacy,
     "cholesky_solve": _lu.cholesky_solve, "cholesky_inverse": _lu.cholesky_inverse,
     "cholesky": _lu.cholesky, "triangular_solve": _lu.triangular_solve,
-    "pinverse": _lu.pinverse, "logdet": _lu.logdet,
+    "pinverse": _lu.pinverse, "logdet": _lu.logdet, "lu": _lu.lu,
+    "lu_solve": _lu.lu_solve_legacy,
     # --- distance (ember/ops/distance.py)
     "dist": _ds.dist,
     # --- shape (ember/ops/shape.py)
