@@ -61,6 +61,16 @@ def _substitute(t: np.ndarray, b: np.ndarray) -> np.ndarray:
     return x
 
 
+_WARNED: set = set()
+
+
+def _warn_once(message: str) -> None:
+    """PyTorch's TORCH_WARN_ONCE: a deprecation warning the first time in a process."""
+    if message not in _WARNED:
+        _WARNED.add(message)
+        warnings.warn(message, UserWarning, stacklevel=3)
+
+
 def _check_solver_pair(b: Tensor, A: Tensor, name: str, bname: str = "b") -> tuple:
     """The legacy (b, A) solvers' checks; the broadcast batch shape."""
     bd, ad = b._data, A._data
@@ -187,7 +197,7 @@ class CholeskyBackward0(LinalgCholeskyExBackward0):
 def cholesky(input: Tensor, upper: bool = False, *, out=None) -> Tensor:
     """``torch.cholesky`` (deprecated; warns as PyTorch does): L with ``A = L L^H``, or U with
     ``A = U^H U`` read from A's upper triangle when ``upper``."""
-    warnings.warn(_CHOLESKY_DEPRECATED, UserWarning, stacklevel=2)
+    _warn_once(_CHOLESKY_DEPRECATED)
     r = _cholesky(input, upper, "cholesky", True, CholeskyBackward0, read_upper=upper)[0]
     return _rd._out(r, out, "cholesky")
 
@@ -206,7 +216,7 @@ def triangular_solve(input: Tensor, A: Tensor, upper: bool = True, transpose: bo
                      unitriangular: bool = False, *, out=None):
     """``(solution, cloned_coefficient)``: X with ``op(A) X = b`` (``op`` the transpose when
     ``transpose``) for triangular A, and a copy of A broadcast to the batch (deprecated)."""
-    warnings.warn(_TRIANGULAR_DEPRECATED, UserWarning, stacklevel=2)
+    _warn_once(_TRIANGULAR_DEPRECATED)
     bd, ad = input._data, A._data
     for t, nm in ((bd, "b"), (ad, "A")):
         if t.ndim < 2:
@@ -323,25 +333,26 @@ def lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *, driver: str | Non
     bb = np.broadcast_to(bm, batch + bm.shape[-2:])
     real = np.abs(np.zeros((), a.dtype)).dtype
     k = min(m, n)
-    if aa.size:
-        u, sv, vh = np.linalg.svd(aa, full_matrices=False)
+    abatch = a.shape[:-2]             # rank and singular values stay on A's own batch
+    if a.size:
+        u, sv, vh = np.linalg.svd(a, full_matrices=False)
     else:
-        u = np.zeros(batch + (m, k), a.dtype)
-        sv = np.zeros(batch + (k,), real)
-        vh = np.zeros(batch + (k, n), a.dtype)
+        u = np.zeros(abatch + (m, k), a.dtype)
+        sv = np.zeros(abatch + (k,), real)
+        vh = np.zeros(abatch + (k, n), a.dtype)
     if driver == "gels":
-        _gels_full_rank(aa)
+        _gels_full_rank(a)
         keep = sv > 0
     else:
         rc = np.finfo(real).eps * max(m, n) if rcond is None or rcond < 0 else rcond
-        smax = sv[..., :1] if k else np.zeros(batch + (1,), real)
+        smax = sv[..., :1] if k else np.zeros(abatch + (1,), real)
         keep = sv > rc * smax
     sinv = np.where(keep, 1.0 / np.where(keep, sv, 1.0), 0.0).astype(real)
     x = _mH(vh) @ (sinv[..., :, None] * (_mH(u) @ bb))
-    x = np.ascontiguousarray(x, dtype=a.dtype)
+    x = np.ascontiguousarray(np.broadcast_to(x, batch + (n, bb.shape[-1])), dtype=a.dtype)
     rank = keep.sum(-1).astype(np.int64)
     full = driver == "gels" or bool(np.all(rank == n))
-    if m > n and driver != "gelsy" and full and aa.size:
+    if m > n and driver != "gelsy" and full and aa.size and bb.size:
         res = (np.abs(aa @ x - bb) ** 2).sum(-2).astype(real)
     else:
         res = np.zeros((0,), real)
@@ -548,7 +559,7 @@ _LU_DEPRECATED = (
 def lu(A: Tensor, pivot: bool = True, get_infos: bool = False, out=None):
     """``torch.lu`` (deprecated): ``(LU, pivots)``, or with ``get_infos`` also LAPACK's info
     (a zero pivot raises no error either way, as in PyTorch)."""
-    warnings.warn(_LU_DEPRECATED, UserWarning, stacklevel=2)
+    _warn_once(_LU_DEPRECATED)
     lu_, piv, info = _lu_factor(A, pivot, "torch.lu_factor", False, "")
     return lu_with_info_type(lu_, piv, info) if get_infos else (lu_, piv)
 
@@ -805,5 +816,5 @@ _LU_SOLVE_DEPRECATED = (
 
 def lu_solve_legacy(input: Tensor, LU_data: Tensor, LU_pivots: Tensor, *, out=None) -> Tensor:
     """``torch.lu_solve(B, LU, pivots)`` (deprecated): ``linalg.lu_solve(LU, pivots, B)``."""
-    warnings.warn(_LU_SOLVE_DEPRECATED, UserWarning, stacklevel=2)
+    _warn_once(_LU_SOLVE_DEPRECATED)
     return lu_solve(LU_data, LU_pivots, input, out=out)
