@@ -35,25 +35,26 @@ def _mH(a: np.ndarray) -> np.ndarray:
     return np.conj(np.swapaxes(a, -1, -2))
 
 
-def _tri_solve(t: np.ndarray, b: np.ndarray) -> np.ndarray:
+def _tri_solve(t: np.ndarray, b: np.ndarray, upper: bool) -> np.ndarray:
     """``t^{-1} b`` for a (broadcast) triangular ``t`` that may be singular (inf/NaN then, as
     LAPACK's trtrs leaves them)."""
     batch = np.broadcast_shapes(t.shape[:-2], b.shape[:-2])
     tt = np.broadcast_to(t, batch + t.shape[-2:])
     bb = np.broadcast_to(b, batch + b.shape[-2:])
+    if not np.isfinite(bb).all():       # LU's row swaps would spread inf as NaN
+        return _substitute(tt, bb, upper)
     with np.errstate(divide="ignore", invalid="ignore"):
         try:
             return np.linalg.solve(tt, bb)
         except np.linalg.LinAlgError:
-            return _substitute(tt, bb)
+            return _substitute(tt, bb, upper)
 
 
-def _substitute(t: np.ndarray, b: np.ndarray) -> np.ndarray:
+def _substitute(t: np.ndarray, b: np.ndarray, upper: bool) -> np.ndarray:
     """Row-by-row substitution with a triangular ``t`` (its zero pivots give inf or NaN)."""
     n = t.shape[-1]
-    lower = not np.any(np.triu(t, 1))
     x = np.zeros(b.shape, np.result_type(t, b))
-    rows = range(n) if lower else range(n - 1, -1, -1)
+    rows = range(n - 1, -1, -1) if upper else range(n)
     with np.errstate(divide="ignore", invalid="ignore"):
         for i in rows:
             acc = b[..., i, :] - np.einsum("...j,...jk->...k", t[..., i, :], x)
@@ -107,7 +108,7 @@ def cholesky_solve(input: Tensor, input2: Tensor, upper: bool = False, *, out=No
     _no_int(input, "cholesky_solve_cpu")
     t = np.triu(ld) if upper else np.tril(ld)
     first, second = (_mH(t), t) if upper else (t, _mH(t))
-    x = _tri_solve(second, _tri_solve(first, bd)).astype(bd.dtype, copy=False)
+    x = _tri_solve(second, _tri_solve(first, bd, False), True).astype(bd.dtype, copy=False)
     x = np.ascontiguousarray(x)
     if STATE.enabled and (input._rg or input2._rg):
         node = CholeskySolveBackward0()
@@ -152,7 +153,7 @@ def cholesky_inverse(input: Tensor, upper: bool = False, *, out=None) -> Tensor:
                            f"{int(np.flatnonzero(flat[bi] == 0)[0]) + 1} is zero, the inversion "
                            "could not be completed because the input matrix is singular.")
     eye = np.broadcast_to(np.eye(d.shape[-1], dtype=d.dtype), d.shape)
-    ti = _tri_solve(t, eye)
+    ti = _tri_solve(t, eye, upper)
     r = ti @ _mH(ti) if upper else _mH(ti) @ ti
     r = np.ascontiguousarray(r, dtype=d.dtype)
     if STATE.enabled and input._rg:
@@ -227,7 +228,7 @@ def triangular_solve(input: Tensor, A: Tensor, upper: bool = True, transpose: bo
     t = _triangle(ad, upper, unitriangular)
     if transpose:
         t = np.swapaxes(t, -1, -2)
-    x = np.ascontiguousarray(_tri_solve(t, bd), dtype=bd.dtype)
+    x = np.ascontiguousarray(_tri_solve(t, bd, upper != transpose), dtype=bd.dtype)
     x = np.broadcast_to(x, batch + x.shape[-2:]).copy()
     m = np.broadcast_to(ad, batch + ad.shape[-2:]).copy()
     if STATE.enabled and (input._rg or A._rg):
@@ -732,8 +733,8 @@ def _lu_solve_np(lu_: np.ndarray, piv: np.ndarray, b: np.ndarray, left: bool,
     perm = np.broadcast_to(perm, batch + (m,))
     if not adjoint:      # A = P L U: X = U^{-1} L^{-1} P^T B, (P^T B)[i] = B[perm[i]]
         y = np.take_along_axis(b, perm[..., :, None], axis=-2)
-        return _tri_solve(U, _tri_solve(L, y))
-    z = _tri_solve(_mH(L), _tri_solve(_mH(U), b))
+        return _tri_solve(U, _tri_solve(L, y, False), True)
+    z = _tri_solve(_mH(L), _tri_solve(_mH(U), b, False), True)
     x = np.empty_like(z)
     np.put_along_axis(x, perm[..., :, None], z, axis=-2)
     return x

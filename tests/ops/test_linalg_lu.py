@@ -294,3 +294,22 @@ def test_lstsq_residuals_gradient():
         grads.append((x.grad, y.grad))
     for e, t in zip(grads[1], grads[0]):
         _same(e, t, rtol=1e-9, atol=1e-11)
+
+
+@pytest.mark.parametrize("upper", [True, False])
+@pytest.mark.parametrize("transpose", [True, False])
+def test_singular_triangular_solves_leave_lapacks_inf_and_nan(upper, transpose):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        t = torch.triangular_solve(torch.ones(3, 1), torch.zeros(3, 3), upper, transpose)
+        e = ember.triangular_solve(ember.ones(3, 1), ember.zeros(3, 3), upper, transpose)
+    _same(e.solution, t.solution)
+    if transpose:
+        _same(ember.cholesky_solve(ember.ones(2, 1), ember.zeros(2, 2), upper),
+              torch.cholesky_solve(torch.ones(2, 1), torch.zeros(2, 2), upper))
+    a = np.array([[0.0, 1], [0, 1]])
+    x = torch.linalg.lu_solve(*torch.linalg.lu_factor_ex(torch.tensor(a))[:2],
+                              torch.ones(2, 1, dtype=torch.float64), adjoint=transpose)
+    y = ember.linalg.lu_solve(*ember.linalg.lu_factor_ex(ember.tensor(a))[:2],
+                              ember.ones(2, 1, dtype=ember.float64), adjoint=transpose)
+    _same(y, x)
