@@ -104,6 +104,9 @@ from .ops.linalg_factor import geqrf, matrix_exp, householder_product as orgqr
 from .ops.linalg_factor import matrix_power, qr_legacy as qr
 from .ops.linalg_factor import chain_matmul
 from .ops.linalg import svd_legacy as svd
+from .ops.linalg_lu import (cholesky, cholesky_inverse, cholesky_solve, logdet, lu, lu_unpack,
+                            pinverse, triangular_solve)
+from .ops.linalg_lu import lu_solve_legacy as lu_solve
 from .ops.comparison import isin
 from .ops.distance import cdist, cosine_similarity, dist, pairwise_distance
 from .ops.normalization import layer_norm as _layer_norm

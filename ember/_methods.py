@@ -15,6 +15,7 @@ from .ops import distance as _ds
 from .ops import indexing as _ix
 from .ops import linalg as _la
 from .ops import linalg_factor as _lf
+from .ops import linalg_lu as _lu
 from .ops import pointwise as _pw
 from .ops import reduction as _rd
 from .ops import shape as _sh
@@ -150,6 +151,10 @@ _TABLE = {
     "addr_": _la.addr_, "addbmm_": _la.addbmm_, "baddbmm_": _la.baddbmm_,
     "matrix_exp": _lf.matrix_exp, "geqrf": _lf.geqrf, "orgqr": _lf.householder_product,
     "qr": _lf.qr_legacy, "matrix_power": _lf.matrix_power, "svd": _la.svd_legacy,
+    "cholesky_solve": _lu.cholesky_solve, "cholesky_inverse": _lu.cholesky_inverse,
+    "cholesky": _lu.cholesky, "triangular_solve": _lu.triangular_solve,
+    "pinverse": _lu.pinverse, "logdet": _lu.logdet, "lu": _lu.lu,
+    "lu_solve": _lu.lu_solve_legacy,
     # --- distance (ember/ops/distance.py)
     "dist": _ds.dist,
     # --- shape (ember/ops/shape.py)

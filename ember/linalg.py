@@ -11,10 +11,13 @@ from .ops.linalg import matmul, matrix_norm, slogdet, solve, svd, svdvals, vecdo
 from .ops.linalg_factor import (cholesky, cholesky_ex, eigh, eigvalsh, householder_product,
                                 inv_ex, matrix_exp, matrix_power, matrix_rank, multi_dot,
                                 pinv, qr, solve_ex, solve_triangular, vander)
+from .ops.linalg_lu import linalg_lu as lu
+from .ops.linalg_lu import lstsq, lu_factor, lu_factor_ex, lu_solve
 from .ops.reduction import vector_norm
 
 __all__ = ["LinAlgError", "cholesky", "cholesky_ex", "cross", "det", "diagonal", "eigh",
-           "eigvalsh", "householder_product", "inv", "inv_ex", "matmul", "matrix_exp",
+           "eigvalsh", "householder_product", "inv", "inv_ex", "lstsq", "lu", "lu_factor",
+           "lu_factor_ex", "lu_solve", "matmul", "matrix_exp",
            "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr",
            "slogdet", "solve", "solve_ex", "solve_triangular", "svd", "svdvals", "vander",
            "vecdot", "vector_norm"]

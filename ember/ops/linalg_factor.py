@@ -404,10 +404,14 @@ def cholesky(A: Tensor, *, upper: bool = False, out=None) -> Tensor:
     return _rd._out(_cholesky(A, upper, "linalg.cholesky", True)[0], out, "cholesky")
 
 
-def _cholesky(A: Tensor, upper: bool, name: str, check: bool) -> tuple:
-    """``cholesky`` and ``cholesky_ex``: L and, unless ``check`` (raise instead), the info."""
+def _cholesky(A: Tensor, upper: bool, name: str, check: bool, node_cls=None,
+              read_upper: bool = False) -> tuple:
+    """``cholesky`` and ``cholesky_ex``: L and, unless ``check`` (raise instead), the info;
+    ``read_upper`` reads A's upper triangle (the legacy ``torch.cholesky(upper=True)``)."""
     _check_matrix(A, name)
     d = A._data
+    if read_upper:
+        d = np.conj(np.swapaxes(d, -1, -2))
     low = np.tril(d)
     sym = low + np.conj(np.swapaxes(np.tril(d, -1), -1, -2))
     info = None
@@ -424,7 +428,7 @@ def _cholesky(A: Tensor, upper: bool, name: str, check: bool) -> tuple:
     if upper:
         L = np.ascontiguousarray(np.conj(np.swapaxes(L, -1, -2)))
     if STATE.enabled and A._rg:
-        node = LinalgCholeskyExBackward0()
+        node = (node_cls or LinalgCholeskyExBackward0)()
         node.upper = upper
         r = record1(node, L, A)
         node.save_result(r)
@@ -711,18 +715,22 @@ class LinalgPinvBackward0(Node):
 
     def backward(self, grad):
         A, = self.saved()
-        P = self.result()
-        m, n = A.shape[-2], A.shape[-1]
-        Ph, gh = anp.conj(P).mT, anp.conj(grad).mT
-        if m <= n:
-            K = gh @ P
-            KPh = K @ Ph
-            gA = -anp.conj(P @ K).mT + KPh - (A @ P) @ KPh + (Ph @ P) @ (gh - K @ A)
-        else:
-            K = P @ gh
-            PhK = Ph @ K
-            gA = -anp.conj(K @ P).mT + ((gh - A @ K) @ P) @ Ph + PhK - (PhK @ P) @ A
-        return anp.conj(gA),
+        return pinv_grad(A, self.result(), grad),
+
+
+def pinv_grad(A, P, grad):
+    """The gradient reaching A from ``grad`` on its pseudo-inverse P (arrays or tensors)."""
+    m, n = A.shape[-2], A.shape[-1]
+    Ph, gh = anp.conj(P).mT, anp.conj(grad).mT
+    if m <= n:
+        K = gh @ P
+        KPh = K @ Ph
+        gA = -anp.conj(P @ K).mT + KPh - (A @ P) @ KPh + (Ph @ P) @ (gh - K @ A)
+    else:
+        K = P @ gh
+        PhK = Ph @ K
+        gA = -anp.conj(K @ P).mT + ((gh - A @ K) @ P) @ Ph + PhK - (PhK @ P) @ A
+    return anp.conj(gA)
 
 
 def matrix_rank(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False,
