@@ -208,17 +208,27 @@ def fftfreq(n: int, d: float = 1.0, *, out=None, dtype=None, layout=None, device
             requires_grad: bool = False) -> Tensor:
     """The sample frequencies of an ``n``-point transform: 0, 1, ..., -1 over ``n * d``."""
     from .ops.creation import arange
-    r = arange(n, dtype=dtype or _dtype.get_default_dtype(), device=device)
+    r = arange(n, dtype=_freq_dtype(dtype, out), device=device)
     r[(n + 1) // 2:] -= n
-    return r.mul_(1.0 / (n * d)).requires_grad_(requires_grad)
+    return _freq_out(r.mul_(1.0 / (n * d)).requires_grad_(requires_grad), out, "fft_fftfreq")
+
+
+def _freq_dtype(dtype, out):
+    # (out= without dtype= computes in out's dtype, as PyTorch's factories do)
+    return dtype or (out.dtype if isinstance(out, Tensor) else _dtype.get_default_dtype())
+
+
+def _freq_out(r: Tensor, out, name: str) -> Tensor:
+    from .ops.reduction import _out
+    return _out(r, out, name)
 
 
 def rfftfreq(n: int, d: float = 1.0, *, out=None, dtype=None, layout=None, device=None,
              requires_grad: bool = False) -> Tensor:
     """The non-negative sample frequencies of a one-sided ``n``-point transform."""
     from .ops.creation import arange
-    r = arange(n // 2 + 1, dtype=dtype or _dtype.get_default_dtype(), device=device)
-    return r.mul_(1.0 / (n * d)).requires_grad_(requires_grad)
+    r = arange(n // 2 + 1, dtype=_freq_dtype(dtype, out), device=device)
+    return _freq_out(r.mul_(1.0 / (n * d)).requires_grad_(requires_grad), out, "fft_rfftfreq")
 
 
 def _shifts(x: Tensor, dim, inverse: bool):

@@ -13,6 +13,7 @@ from ..autograd.grad_mode import STATE
 from ..autograd.graph import Node, record1, record2
 from ._util import broadcast_shapes
 from .shape import make_view
+from .reduction import with_out as _with_out
 
 __all__ = ["view_as_real", "view_as_complex", "real", "imag", "angle", "conj_physical",
            "complex", "polar"]
@@ -140,6 +141,7 @@ class ConjPhysicalBackward0(Node):
         return anp.conj(grad),
 
 
+@_with_out("complex")
 def complex(real: Tensor, imag: Tensor, *, out=None) -> Tensor:
     """The complex tensor ``real + i imag`` (float32 parts give complex64, float64 parts
     complex128; broadcast)."""
@@ -168,6 +170,7 @@ class ComplexBackward0(Node):
         return real(grad), imag(grad)
 
 
+@_with_out("polar")
 def polar(abs: Tensor, angle: Tensor, *, out=None) -> Tensor:
     """The complex tensor with magnitude ``abs`` and argument ``angle``."""
     a, t = abs._data, angle._data

@@ -120,7 +120,24 @@ def _to_array(data, dt, copy: bool) -> np.ndarray:
     return a
 
 
-def _finish(data: np.ndarray, requires_grad: bool) -> Tensor:
+def _out_dtype(out):
+    """A factory's dtype when ``out=`` is given without ``dtype=``: out's own."""
+    return out.dtype if isinstance(out, Tensor) else None
+
+
+def _finish(data: np.ndarray, requires_grad: bool, out=None) -> Tensor:
+    if out is not None:
+        # a factory's out= keeps out's dtype (torch.zeros(3, out=long_tensor) is long) and
+        # is resized without the warning other ops give
+        if not isinstance(out, Tensor):
+            raise TypeError(f"argument 'out' must be Tensor, not {type(out).__name__}")
+        if out._data.shape == data.shape:
+            from . import inplace
+            inplace.write(out, data.astype(out._data.dtype, copy=False))
+            return out
+        out._data = data.astype(out._data.dtype)
+        out._bump()
+        return out
     t = _wrap(data)
     if requires_grad:
         t.requires_grad_(True)
@@ -162,32 +179,32 @@ def from_numpy(ndarray: np.ndarray) -> Tensor:
     return _wrap(ndarray)
 
 
-def _filled(size, value, dtype, requires_grad, fill_default) -> Tensor:
+def _filled(size, value, dtype, requires_grad, fill_default, out=None) -> Tensor:
     shape = new_shape(size)
-    dt = dtype if dtype is not None else fill_default
+    dt = dtype if dtype is not None else _out_dtype(out) or fill_default
     data = np.full(shape, value, dt.np) if value != 0 else np.zeros(shape, dt.np)
-    return _finish(data, requires_grad)
+    return _finish(data, requires_grad, out)
 
 
 def zeros(*size, out=None, dtype=None, layout=None, device=None,
           requires_grad: bool = False) -> Tensor:
     """A tensor of zeros; sizes as ``zeros(2, 3)``, ``zeros((2, 3))`` or ``zeros([2, 3])``."""
     check_factory_device(device)
-    return _filled(size, 0, dtype, requires_grad, _dtype.get_default_dtype())
+    return _filled(size, 0, dtype, requires_grad, _dtype.get_default_dtype(), out)
 
 
 def ones(*size, out=None, dtype=None, layout=None, device=None,
          requires_grad: bool = False) -> Tensor:
     """A tensor of ones."""
     check_factory_device(device)
-    return _filled(size, 1, dtype, requires_grad, _dtype.get_default_dtype())
+    return _filled(size, 1, dtype, requires_grad, _dtype.get_default_dtype(), out)
 
 
 def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad: bool = False,
           pin_memory: bool = False, memory_format=None) -> Tensor:
     """An uninitialised tensor (ember zero-fills it: as cheap, and reproducible)."""
     check_factory_device(device)
-    return _filled(size, 0, dtype, requires_grad, _dtype.get_default_dtype())
+    return _filled(size, 0, dtype, requires_grad, _dtype.get_default_dtype(), out)
 
 
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
@@ -199,7 +216,7 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
     if isinstance(size, (int, np.integer)):
         size = (size,)
     return _filled((tuple(size),), fill_value, dtype, requires_grad,
-                   _dtype._scalar_dtype(fill_value))
+                   _dtype._scalar_dtype(fill_value), out)
 
 
 def scalar_tensor(s, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -250,13 +267,20 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     if (end - start) * step < 0 and end != start:
         raise RuntimeError("upper bound and larger bound inconsistent with step sign")
     if dtype is None:
+        dtype = _out_dtype(out)
+    if dtype is None:
         dtype = _dtype.get_default_dtype() if any(isinstance(v, float) for v in vals) \
             else _dtype.int64
+    if not (dtype.is_floating_point or dtype.is_complex):
+        # integer outputs count in int64 from truncated start, end and step, as PyTorch does
+        start, end, step = int(start), int(end), int(step)
+        if step == 0:
+            raise ValueError("step must be nonzero")
     n = max(0, math.ceil((end - start) / step))
     if dtype.is_floating_point:
-        return _finish(_arange_values(start, step, n, dtype), requires_grad)
+        return _finish(_arange_values(start, step, n, dtype), requires_grad, out)
     data = (start + np.arange(n, dtype=np.int64) * step).astype(dtype.np)
-    return _finish(data, requires_grad)
+    return _finish(data, requires_grad, out)
 
 
 def _vector_bytes() -> int:
@@ -412,14 +436,14 @@ def linspace(start, end, steps: int, *, out=None, dtype=None, layout=None, devic
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
     check_factory_device(device)
     start, end, steps = _spaced_args("linspace", start, end, steps)
-    dt = dtype or _dtype.get_default_dtype()
+    dt = dtype or _out_dtype(out) or _dtype.get_default_dtype()
     _check_spaced_dtype("linspace", dt)
     integral = not (dt.is_floating_point or dt.is_complex)
     # PyTorch's kernel: the step in the output type (double for integers), the first half
     # counted up from start and the second half down from end, for symmetric rounding.
     ct = np.float64 if integral else dt.np.type
     if steps == 1:
-        return _finish(np.array([start], dt.np), requires_grad)
+        return _finish(np.array([start], dt.np), requires_grad, out)
     se = _spaced_ends(dt, start, end)
     s, e = ct(se[0]), ct(se[1])
     with np.errstate(over="ignore", invalid="ignore"):
@@ -428,7 +452,7 @@ def linspace(start, end, steps: int, *, out=None, dtype=None, layout=None, devic
         # reciprocal instead)
         step = (ct(complex(d.real / (steps - 1), d.imag / (steps - 1))) if dt.is_complex
                 else d / ct(steps - 1))
-    return _finish(_linspace_values(s, e, step, steps, ct).astype(dt.np), requires_grad)
+    return _finish(_linspace_values(s, e, step, steps, ct).astype(dt.np), requires_grad, out)
 
 
 def _linspace_values(s, e, step, steps: int, ct) -> np.ndarray:
@@ -501,11 +525,11 @@ def logspace(start, end, steps: int, base: float = 10.0, *, out=None, dtype=None
     """``base ** linspace(start, end, steps)``."""
     check_factory_device(device)
     start, end, steps = _spaced_args("logspace", start, end, steps, ", float base = 10.0")
-    dt = dtype or _dtype.get_default_dtype()
+    dt = dtype or _out_dtype(out) or _dtype.get_default_dtype()
     _check_spaced_dtype("logspace", dt)
     if steps < 2:
         v = np.power(complex(base) if dt.is_complex else float(base), start)
-        return _finish(np.full(steps, v).astype(dt.np), requires_grad)
+        return _finish(np.full(steps, v).astype(dt.np), requires_grad, out)
     # PyTorch's loop: start and end in the output type, the step in double, the exponent
     # start + step * i (from end in the second half), pow in double, then one conversion
     # (through float for the half types, as C++ converts)
@@ -516,7 +540,7 @@ def logspace(start, end, steps: int, base: float = 10.0, *, out=None, dtype=None
         step = (st[1] - st[0]) / dt.np.type(steps - 1)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             ex = np.where(lo, st[0] + step * i, st[1] - step * (steps - 1 - i))
-            return _finish(np.power(dt.np.type(base), ex.astype(dt.np)), requires_grad)
+            return _finish(np.power(dt.np.type(base), ex.astype(dt.np)), requires_grad, out)
     # (integer start/end subtract exactly in double; a float32 pair subtracts in float32)
     d = float(st[1] - st[0]) if dt.is_floating_point else float(st[1]) - float(st[0])
     step = d / (steps - 1)
@@ -527,7 +551,7 @@ def logspace(start, end, steps: int, base: float = 10.0, *, out=None, dtype=None
         r = np.power(f64(base), ex)
         if dt.is_floating_point and dt.np.itemsize < 4:
             r = r.astype(np.float32)
-        return _finish(r.astype(dt.np), requires_grad)
+        return _finish(r.astype(dt.np), requires_grad, out)
 
 
 def eye(n: int, m: int | None = None, *, out=None, dtype=None, layout=None, device=None,
@@ -536,8 +560,8 @@ def eye(n: int, m: int | None = None, *, out=None, dtype=None, layout=None, devi
     check_factory_device(device)
     if n < 0:
         raise RuntimeError(f"n must be greater or equal to 0, got {n}")
-    dt = dtype or _dtype.get_default_dtype()
-    return _finish(np.eye(n, n if m is None else m, dtype=dt.np), requires_grad)
+    dt = dtype or _out_dtype(out) or _dtype.get_default_dtype()
+    return _finish(np.eye(n, n if m is None else m, dtype=dt.np), requires_grad, out)
 
 
 def _tri_indices(name: str, row: int, col: int, offset: int, dtype, device, layout,

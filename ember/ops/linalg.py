@@ -19,6 +19,7 @@ from ..autograd.grad_mode import STATE
 from ..amp.autocast_mode import AUTOCAST, lower
 from ..autograd.graph import Node, holomorphic, record, record1, record2
 from . import reduction as _rd
+from .reduction import with_out as _with_out
 from ._util import broadcast_shapes, check_tensor, tname, wrap_dim
 
 _wrap = Tensor._wrap
@@ -1260,6 +1261,7 @@ slogdet_type = _rd._return_type("slogdet", ("sign", "logabsdet"))
 linalg_slogdet_type = _rd._return_type("linalg_slogdet", ("sign", "logabsdet"))
 
 
+@_with_out("linalg_svd")
 def svd(A: Tensor, full_matrices: bool = True, *, driver=None, out=None):
     """Singular value decomposition ``A = U diag(S) Vh`` (named tuple U, S, Vh)."""
     _check_matrix(A, "linalg.svd", square=False)
@@ -1294,6 +1296,7 @@ def svdvals(A: Tensor, *, driver=None, out=None) -> Tensor:
 svd_legacy_type = _rd._return_type("svd", ("U", "S", "V"))
 
 
+@_with_out("svd")
 def svd_legacy(input: Tensor, some: bool = True, compute_uv: bool = True, *, out=None):
     """``torch.svd``: ``linalg.svd`` returning ``V`` (not ``Vh``); without ``compute_uv``,
     ``U`` and ``V`` are zero-filled square matrices, as PyTorch returns them."""
@@ -1519,6 +1522,7 @@ class LinalgDetBackward0(Node):
         return matmul(U * D.unsqueeze(-2), Vh),
 
 
+@_with_out("linalg_slogdet")
 def slogdet(A: Tensor, *, out=None):
     """(sign, log|det|) of a square matrix, as a named tuple."""
     _check_matrix(A, "linalg.slogdet")

@@ -17,6 +17,7 @@ from ..autograd import anp
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import Node, record, record1
 from . import reduction as _rd
+from .reduction import with_out as _with_out
 from ._util import tname
 from .linalg import (_check_matrix, _cname, _inverse, _on, _per_matrix, _SavesOutputs, _solve,
                      solve)
@@ -29,6 +30,7 @@ qr_type = _rd._return_type("qr", ("Q", "R"))
 
 
 # -- geqrf: the Householder form of QR --------------------------------------------------------
+@_with_out("geqrf")
 def geqrf(input: Tensor, *, out=None):
     """LAPACK's geqrf: R above the diagonal, the Householder vectors below it, and ``tau``."""
     d = input._data
@@ -146,6 +148,7 @@ class LinalgHouseholderProductBackward0(Node):
 
 
 # -- linalg.qr --------------------------------------------------------------------------------
+@_with_out("linalg_qr")
 def qr(A: Tensor, mode: str = "reduced", *, out=None):
     """``A = QR`` with orthonormal Q and upper-triangular R; ``mode`` 'reduced' (Q m x k),
     'complete' (Q m x m) or 'r' (R only, Q empty)."""
@@ -178,6 +181,7 @@ def qr(A: Tensor, mode: str = "reduced", *, out=None):
     return linalg_qr_type(_wrap(q), _wrap(r))
 
 
+@_with_out("qr")
 def qr_legacy(input: Tensor, some: bool = True, *, out=None):
     """``torch.qr``: ``linalg.qr`` with ``some=False`` for the complete mode."""
     return qr_type(*qr(input, "reduced" if some else "complete"))
@@ -440,6 +444,7 @@ def _info(A: Tensor, info) -> Tensor:
     return _wrap(np.zeros(A._data.shape[:-2], np.int32) if info is None else info)
 
 
+@_with_out("linalg_cholesky_ex")
 def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False, out=None):
     """``(L, info)``: ``cholesky`` with LAPACK's status for each matrix (0: success, k: the
     leading minor of order k is not positive-definite, and L undefined: NaN here);
@@ -468,6 +473,7 @@ class LinalgCholeskyExBackward0(Node):
 eigh_type = _rd._return_type("linalg_eigh", ("eigenvalues", "eigenvectors"))
 
 
+@_with_out("linalg_eigh")
 def eigh(A: Tensor, UPLO: str = "L", *, out=None):
     """Eigenvalues (ascending) and orthonormal eigenvectors of a Hermitian matrix, read from
     its lower (``UPLO='L'``) or upper triangle."""
@@ -531,6 +537,7 @@ inv_ex_type = _rd._return_type("linalg_inv_ex", ("inverse", "info"))
 solve_ex_type = _rd._return_type("linalg_solve_ex", ("result", "info"))
 
 
+@_with_out("linalg_inv_ex")
 def inv_ex(A: Tensor, *, check_errors: bool = False, out=None):
     """``(inverse, info)``: LAPACK's status for each matrix (0: success, k: the k-th pivot is
     zero, and the inverse undefined: NaN here); ``check_errors`` raises instead."""
@@ -538,12 +545,14 @@ def inv_ex(A: Tensor, *, check_errors: bool = False, out=None):
     return inv_ex_type(r, _info(A, info))
 
 
+@_with_out("linalg_solve_ex")
 def solve_ex(A: Tensor, B: Tensor, *, left: bool = True, check_errors: bool = False, out=None):
     """``(result, info)`` of ``linalg.solve``, with ``inv_ex``'s info."""
     r, info = _solve(A, B, left, "linalg.solve_ex", check_errors)
     return solve_ex_type(r, _info(A, info))
 
 
+@_with_out("linalg_matrix_power")
 def matrix_power(A: Tensor, n: int, *, out=None) -> Tensor:
     """``A^n`` for an integer n (negative: powers of the inverse), by binary powering as ATen
     does it (the same products, so the same graph)."""

@@ -19,6 +19,7 @@ from ..autograd import anp
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import Node, record
 from . import reduction as _rd
+from .reduction import with_out as _with_out
 from ._util import broadcast_shapes, tname
 from .linalg import _check_matrix, _LinAlgError, _on, _SavesOutputs, slogdet
 from .linalg_factor import (_cholesky, _triangle, LinalgCholeskyExBackward0, pinv,
@@ -213,6 +214,7 @@ _TRIANGULAR_DEPRECATED = (
     "/__w/pytorch/pytorch/aten/src/ATen/native/BatchLinearAlgebra.cpp:2273.)")
 
 
+@_with_out("triangular_solve")
 def triangular_solve(input: Tensor, A: Tensor, upper: bool = True, transpose: bool = False,
                      unitriangular: bool = False, *, out=None):
     """``(solution, cloned_coefficient)``: X with ``op(A) X = b`` (``op`` the transpose when
@@ -535,6 +537,7 @@ def _lu_factor(A: Tensor, pivot: bool, name: str, check: bool, check_name: str) 
     return _wrap(lu), _wrap(piv), _wrap(info)
 
 
+@_with_out("linalg_lu_factor_ex")
 def lu_factor_ex(A: Tensor, *, pivot: bool = True, check_errors: bool = False, out=None):
     """``(LU, pivots, info)``: LU with partial pivoting, packed as LAPACK's getrf does
     (1-based int32 pivots; info > 0 names the first zero pivot)."""
@@ -542,6 +545,7 @@ def lu_factor_ex(A: Tensor, *, pivot: bool = True, check_errors: bool = False, o
                                          "torch.linalg.lu_factor_ex"))
 
 
+@_with_out("linalg_lu_factor")
 def lu_factor(A: Tensor, *, pivot: bool = True, out=None):
     """``(LU, pivots)``: ``lu_factor_ex`` that raises when a pivot is zero."""
     lu, piv, _ = _lu_factor(A, pivot, "torch.lu_factor", True, "torch.linalg.lu_factor")
@@ -557,6 +561,7 @@ _LU_DEPRECATED = (
     "/__w/pytorch/pytorch/aten/src/ATen/native/BatchLinearAlgebra.cpp:2073.)")
 
 
+@_with_out("lu")
 def lu(A: Tensor, pivot: bool = True, get_infos: bool = False, out=None):
     """``torch.lu`` (deprecated): ``(LU, pivots)``, or with ``get_infos`` also LAPACK's info
     (a zero pivot raises no error either way, as in PyTorch)."""
@@ -632,6 +637,7 @@ class LinalgLuFactorExBackward0(Node):
         return _lu_grad(P, L, U, gL, gU),
 
 
+@_with_out("linalg_lu")
 def linalg_lu(A: Tensor, *, pivot: bool = True, out=None):
     """``(P, L, U)`` with ``A = P L U``: P a permutation (m x m), L unit lower-triangular
     (m x k), U upper-triangular (k x n)."""
@@ -662,6 +668,7 @@ class LinalgLuBackward0(_SavesOutputs):
         return _lu_grad(anp.constant(self.P, L), L, U, gL, gU),
 
 
+@_with_out("lu_unpack")
 def lu_unpack(LU_data: Tensor, LU_pivots: Tensor, unpack_data: bool = True,
               unpack_pivots: bool = True, *, out=None):
     """``(P, L, U)`` from ``lu_factor``'s packed factors and pivots (P or L and U empty when

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import builtins
 import collections
+import functools
 import math
 import warnings
 
@@ -77,6 +78,42 @@ def _out(result, out, name: str):
         raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "
                            "differentiation, but one of the arguments requires grad.")
     return _pw._out(result, out)
+
+
+def _outs(results: tuple, out, name: str):
+    """Honour ``out=`` for an op with several results: a tuple of tensors, one per result,
+    each written (and resized) as ``_out`` writes one; PyTorch then returns those tensors,
+    in the result's ``_out`` named tuple."""
+    if not isinstance(out, (tuple, list)):
+        raise TypeError(f"{name}(): argument 'out' must be tuple of Tensors, not "
+                        f"{type(out).__name__}")
+    if len(out) != len(results):
+        raise TypeError(f"expected tuple of {len(results)} elements but got {len(out)}")
+    written = [_out(r, o, name) for r, o in zip(results, out)]
+    cls = type(results)
+    if not hasattr(cls, "_fields"):
+        return tuple(written)
+    out_cls = _OUT_TYPES.get(cls)
+    if out_cls is None:
+        out_cls = _OUT_TYPES[cls] = _return_type(cls.__name__ + "_out", cls._fields)
+    return out_cls(*written)
+
+
+_OUT_TYPES: dict = {}
+
+
+def with_out(name: str):
+    """Give an op written without ``out=`` PyTorch's ``out=`` (a tensor, or a tuple for an op
+    with several results); for ops off the hot path, where a wrapper call costs nothing."""
+    def wrap(fn):
+        @functools.wraps(fn)
+        def op(*args, out=None, **kwargs):
+            r = fn(*args, **kwargs)
+            if out is None:
+                return r
+            return _outs(r, out, name) if isinstance(r, tuple) else _out(r, out, name)
+        return op
+    return wrap
 
 
 def _check_grad_dtype(input: Tensor, r: np.ndarray) -> None:
