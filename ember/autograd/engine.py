@@ -427,7 +427,7 @@ def _post_hooks(node: Node, grad_in, grads, hooks) -> list:
             if g._data.shape != shape:
                 g = _reduce(g, shape, node, i)
             if g._data.dtype != dt:
-                g = g.to(from_np(dt))
+                g = _cast_tensor(g, dt)
             grad_in[i] = g
     for hook in tuple(hooks.post.values()):
         r = hook(tuple(grad_in), tuple(grads))
@@ -621,6 +621,16 @@ def _cast(g, dt):
     return g.astype(dt)
 
 
+def _cast_tensor(g, dt):
+    """``_cast`` under create_graph: the real part as PyTorch records it (a view,
+    SelectBackward0 over ViewAsRealBackward0), then the dtype."""
+    if g._data.dtype.kind == "c" and dt.kind != "c":
+        g = g.real
+        if g._data.dtype == dt:
+            return g
+    return g.to(from_np(dt))
+
+
 def _fit(g, meta: tuple, node: Node, i: int, raw: bool):
     """Gradient ``g`` for input ``i`` summed to that input's shape (undoing broadcasting) and
     cast to its dtype."""
@@ -631,7 +641,7 @@ def _fit(g, meta: tuple, node: Node, i: int, raw: bool):
         return g if g.dtype == dt else _cast(g, dt)
     if g._data.shape != shape:
         g = _reduce(g, shape, node, i)
-    return g if g._data.dtype == dt else g.to(from_np(dt))
+    return g if g._data.dtype == dt else _cast_tensor(g, dt)
 
 
 def _execute(roots: list, root_grads: list, retain_graph: bool, create_graph: bool,
@@ -753,7 +763,7 @@ def _fast(roots: list, root_grads: list, retain_graph: bool, create_graph: bool,
                         if gd.shape != shape:
                             g = _reduce(g, shape, node, i)
                         if gd.dtype != dt:
-                            g = g.to(from_np(dt))
+                            g = _cast_tensor(g, dt)
                     _add_to_buffer(buffers, nxt, nr, g)
                 d = deps[nxt] - 1
                 deps[nxt] = d

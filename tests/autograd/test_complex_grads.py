@@ -109,3 +109,27 @@ def test_complex_matrix_gradients_match_torch(name):
         assert (e is None) == (t is None)
         if t is not None:
             np.testing.assert_allclose(e, t, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("reference", [False, True])
+def test_complex_gradient_into_real_input_under_create_graph(reference, monkeypatch):
+    """A complex gradient reaching a real input is its real part, recorded as PyTorch
+    records it (SelectBackward0 over ViewAsRealBackward0), without NumPy's ComplexWarning."""
+    import warnings
+
+    from ember.autograd import engine
+    monkeypatch.setattr(engine, "_USE_REFERENCE", reference)
+    got = []
+    for lib in (ember, torch):
+        x = lib.tensor([1.0, 2.0], dtype=lib.float64, requires_grad=True)
+        z = lib.tensor([1 + 2j, 3 - 1j])
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            g, = lib.autograd.grad(((z * x).abs() ** 2).sum(), x, create_graph=True)
+            h, = lib.autograd.grad(g.sum(), x)
+        got.append((type(g.grad_fn).__name__,
+                    type(g.grad_fn.next_functions[0][0]).__name__, g.detach().numpy(),
+                    h.numpy()))
+    assert got[0][:2] == got[1][:2]
+    np.testing.assert_allclose(got[0][2], got[1][2], rtol=1e-12)
+    np.testing.assert_allclose(got[0][3], got[1][3], rtol=1e-12)
