@@ -108,7 +108,7 @@ from .ops.linalg_lu import (cholesky, cholesky_inverse, cholesky_solve, logdet, 
                             pinverse, triangular_solve)
 from .ops.linalg_lu import lu_solve_legacy as lu_solve
 from .ops.comparison import isin
-from .ops.distance import cdist, cosine_similarity, dist, pairwise_distance
+from .ops.distance import cdist, cosine_similarity, dist, pairwise_distance, pdist
 from .ops.normalization import layer_norm as _layer_norm
 
 
@@ -224,6 +224,16 @@ _LAZY_MODULES = ("nn", "optim", "utils", "distributed", "onnx", "safetensors", "
                  "compiler", "viz", "special", "distributions", "func", "fft", "signal")
 _LAZY_ATTRS = {"compile": "compiler", "save": "serialization", "load": "serialization",
                "stft": "ops.spectral", "istft": "ops.spectral", "vmap": "func"}
+# the torch.* forms of nn.functional ops (native signatures), whose ops modules "import ember"
+# does not load
+_LAZY_ATTRS.update(dict.fromkeys((
+    "dropout", "dropout_", "alpha_dropout", "alpha_dropout_", "feature_dropout",
+    "feature_dropout_", "feature_alpha_dropout", "feature_alpha_dropout_", "native_dropout",
+    "embedding", "batch_norm", "native_batch_norm", "instance_norm", "group_norm", "rms_norm",
+    "native_layer_norm", "prelu", "selu", "selu_", "celu", "celu_", "threshold", "threshold_",
+    "rrelu", "rrelu_", "hardshrink", "bilinear", "kl_div", "cosine_embedding_loss",
+    "margin_ranking_loss", "hinge_embedding_loss", "triplet_margin_loss", "poisson_nll_loss",
+    "binary_cross_entropy_with_logits"), "_native_nn"))
 
 
 def __getattr__(name: str):

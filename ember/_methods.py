@@ -205,6 +205,9 @@ _TABLE = {
     "exponential_": _rn.exponential_, "geometric_": _rn.geometric_,
     "log_normal_": _rn.log_normal_, "cauchy_": _rn.cauchy_, "random_": _rn.random_,
     "bernoulli": _rn.bernoulli, "multinomial": _rn.multinomial,
+    # --- activations of ember/ops/activation.py (loaded on first call)
+    "prelu": lambda self, weight: _activation().prelu(self, weight),
+    "hardshrink": lambda self, lambd=0.5: _activation().hardshrink(self, lambd),
 }
 
 
@@ -228,6 +231,12 @@ def _istft(self, n_fft: int, hop_length=None, win_length=None, window=None, cent
 
 _TABLE["stft"] = _stft
 _TABLE["istft"] = _istft
+
+
+def _activation():
+    # ember/ops/activation.py is not loaded by "import ember" (it holds nn's activations)
+    from .ops import activation
+    return activation
 
 
 def _bind() -> None:

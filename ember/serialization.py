@@ -189,7 +189,8 @@ _TORCH_FUNCTIONS = {n: ("torch._C._nn", n) for n in (
 _TORCH_FUNCTIONS.update({n: ("torch", n) for n in (
     "adaptive_avg_pool1d avg_pool1d bilinear celu_ channel_shuffle conv1d conv2d conv3d "
     "conv_transpose1d conv_transpose2d conv_transpose3d cosine_similarity hardshrink "
-    "pairwise_distance pixel_shuffle pixel_unshuffle prelu relu_ selu_ threshold_").split()})
+    "pairwise_distance pdist pixel_shuffle pixel_unshuffle prelu relu_ rrelu_ selu_ threshold_"
+    ).split()})
 _TORCH_FUNCTIONS["logsigmoid"] = ("torch._C._nn", "log_sigmoid")
 _TORCH_FUNCTIONS["threshold"] = ("torch.nn.functional", "_threshold")
 _EMBER_FUNCTIONS = {v: k for k, v in _TORCH_FUNCTIONS.items()}

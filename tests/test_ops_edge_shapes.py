@@ -65,6 +65,10 @@ QUIRKS.update({(name, f"sample 0, dim -{k} cut to 0"):
                for name in ("pixel_shuffle", "pixel_unshuffle") for k in (1, 2, 3, 4)})
 QUIRKS[("channel_shuffle", "sample 0, dim -3 cut to 0")] = \
     "PyTorch's channel_shuffle backward refuses an input with 0 channels"
+# PyTorch's pdist backward crashes the process (a segmentation fault) on an input of 0 rows
+QUIRKS.update({(name, f"sample {j}, dim -2 cut to 0"):
+               "PyTorch's pdist backward crashes on 0 rows"
+               for name in ("pdist", "F_pdist") for j in range(8)})
 
 
 def _grad_indices(sample):

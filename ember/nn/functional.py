@@ -16,13 +16,13 @@ from ..ops.normalization import (  # noqa: F401
     batch_norm, group_norm, instance_norm, layer_norm, rms_norm,
 )
 from ..ops.distance import (  # noqa: F401
-    cosine_similarity, normalize, pairwise_distance,
+    cosine_similarity, normalize, pairwise_distance, pdist,
 )
 from ..ops.activation import (  # noqa: F401
     celu, celu_, elu, elu_, gelu, glu, gumbel_softmax, hardshrink, hardsigmoid, hardswish,
     hardtanh, hardtanh_, leaky_relu, leaky_relu_, log_softmax, logsigmoid, mish, prelu, relu,
-    relu6, relu_, rrelu, selu, selu_, sigmoid, silu, softmax, softmin, softplus, softshrink,
-    softsign, tanh, tanhshrink, threshold, threshold_,
+    relu6, relu_, rrelu, rrelu_, selu, selu_, sigmoid, silu, softmax, softmin, softplus,
+    softshrink, softsign, tanh, tanhshrink, threshold, threshold_,
 )
 from ..ops.loss import (  # noqa: F401
     binary_cross_entropy, binary_cross_entropy_with_logits, cosine_embedding_loss, cross_entropy,

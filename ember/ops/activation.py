@@ -539,6 +539,12 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
           training: bool = False, inplace: bool = False) -> Tensor:
     """Leaky ReLU with a random slope in [lower, upper] per negative element (training) or
     their mean (evaluation)."""
+    return _rrelu(input, lower, upper, training, inplace, None)
+
+
+def _rrelu(input: Tensor, lower: float, upper: float, training: bool, inplace: bool,
+           generator) -> Tensor:
+    """``rrelu`` drawing its slopes from ``generator`` (None: the default one)."""
     _check_tensor(input, "rrelu")
     x = _float_data(input, "rrelu_with_noise_cpu")
     if training:
@@ -547,8 +553,11 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
         noise = np.ones(x.shape, x.dtype)
         k = int(np.count_nonzero(neg))
         if k:
-            # one double draw per non-positive element, in order, as PyTorch's kernel
-            noise[neg] = _g.uniform((k,), np.float64, lower, upper)
+            # one double draw per non-positive element, in order, as PyTorch's kernel: its
+            # bounds in the op's math type (float below float64), x * (hi - lo) + lo unfused
+            bound = np.float64 if x.dtype == np.float64 else np.float32
+            lo, hi = float(bound(lower)), float(bound(upper))
+            noise[neg] = _g.uniform((k,), np.float64, 0.0, 1.0, generator) * (hi - lo) + lo
     else:
         noise = np.where(x <= 0, (lower + upper) / 2, 1.0).astype(x.dtype)
 
@@ -560,6 +569,12 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
             return record1(node, r, inp)
         return _wrap(r)
     return _inplace(input, compute) if inplace else compute(input)
+
+
+def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
+           training: bool = False) -> Tensor:
+    """In-place ``rrelu``."""
+    return _rrelu(input, lower, upper, training, True, None)
 
 
 class RreluWithNoiseBackward0(Node):

@@ -1,5 +1,5 @@
 """Distances and similarities: ``normalize``, ``cosine_similarity``, ``pairwise_distance``,
-``cdist``."""
+``cdist``, ``pdist``."""
 from __future__ import annotations
 
 import numpy as np
@@ -13,7 +13,7 @@ from . import reduction as _rd
 from . import shape as _sh
 from ..autograd import anp
 from ..autograd.grad_mode import STATE
-from ..autograd.graph import Node, record2
+from ..autograd.graph import Node, record1, record2
 from ._util import broadcast_shapes, tname
 from ._nn_util import _check_tensor, _tname
 from .composite import _add_scalar, _clamp_min, _vector_norm
@@ -157,21 +157,65 @@ class CdistBackward0(Node):
         if p == 0 or not r.size:
             return anp.zeros_like(x1), anp.zeros_like(x2)
         diff = anp.unsqueeze(x1, -2) - anp.unsqueeze(x2, -3)
-        g = anp.unsqueeze(grad, -1)
-        dist = anp.unsqueeze(r, -1)
-        if p == 1:
-            t = anp.sign(diff) * g
-        elif p == 2:
-            t = anp.where(dist == 0, 0.0, diff * (g / anp.where(dist == 0, 1.0, dist)))
-        elif math.isinf(p):
-            t = anp.where(anp.abs(diff) == dist, anp.sign(diff) * g, 0.0)
-            t = anp.where(dist == 0, 0.0, t)
-        else:
-            safe = anp.where(dist == 0, 1.0, dist)
-            ad = anp.abs(diff)
-            t = anp.sign(diff) * anp.pow(anp.where(ad == 0, 1.0, ad), p - 1) * g
-            t = anp.where(dist == 0, 0.0, t / anp.pow(safe, p - 1))
+        t = _pnorm_grad(diff, anp.unsqueeze(grad, -1), anp.unsqueeze(r, -1), p)
         return anp.sum(t, -2), -anp.sum(t, -3)
+
+
+def _pnorm_grad(diff, g, dist, p: float):
+    """The gradient ``g`` of the distances ``dist`` (p-norms over the last axis of ``diff``,
+    kept as a size-1 axis) taken to ``diff``: zero where a distance is zero; for p = inf each
+    tied largest coordinate takes the whole gradient, as PyTorch's cdist and pdist kernels."""
+    if p == 1:
+        return anp.sign(diff) * g
+    if p == 2:
+        return anp.where(dist == 0, 0.0, diff * (g / anp.where(dist == 0, 1.0, dist)))
+    if math.isinf(p):
+        t = anp.where(anp.abs(diff) == dist, anp.sign(diff) * g, 0.0)
+        return anp.where(dist == 0, 0.0, t)
+    safe = anp.where(dist == 0, 1.0, dist)
+    ad = anp.abs(diff)
+    t = anp.sign(diff) * anp.pow(anp.where(ad == 0, 1.0, ad), p - 1) * g
+    return anp.where(dist == 0, 0.0, t / anp.pow(safe, p - 1))
+
+
+def pdist(input: Tensor, p: float = 2.0) -> Tensor:
+    """The p-norm distances between each pair of rows ``i < j`` of a 2-D ``input``, in row-major
+    order of the pairs (the upper triangle of ``cdist(input, input)``)."""
+    x = input._data
+    if x.ndim != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {x.ndim}D")
+    if x.dtype.kind != "f":
+        raise RuntimeError("pdist only supports floating-point dtypes")
+    if p < 0:
+        raise RuntimeError("pdist only supports non-negative p values")
+    i, j = np.triu_indices(x.shape[0], 1)
+    r = _pnorm_last(np.abs(x[i] - x[j]), p)
+    if STATE.enabled and input._rg:
+        node = PdistBackward0()
+        node.p, node.rows = p, (i, j)
+        out = record1(node, r, input)
+        node.save1(input)
+        node.save_result(out)
+        return out
+    return _wrap(r)
+
+
+class PdistBackward0(Node):
+    """Each pair's gradient (as cdist's) added to its first row and taken from its second.
+    (PyTorch's own pdist has no second derivative; this formula has one.)"""
+
+    __slots__ = ("p", "rows")
+
+    def backward(self, grad):
+        x, = self.saved()
+        r = self.result()
+        i, j = self.rows
+        if self.p == 0 or not r.size:
+            return anp.zeros_like(x),
+        diff = anp.index_select(x, 0, i) - anp.index_select(x, 0, j)
+        t = _pnorm_grad(diff, anp.unsqueeze(grad, -1), anp.unsqueeze(r, -1), self.p)
+        both = np.concatenate([i, j])
+        return anp.index_add(anp.zeros_like(x), 0, both, anp.cat([t, -t], 0)),
 
 
 def dist(input: Tensor, other: Tensor, p: float = 2.0) -> Tensor:

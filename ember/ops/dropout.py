@@ -1,5 +1,5 @@
 """Dropout family: ``dropout``, ``alpha_dropout`` and the feature (channel) dropouts,
-``feature_alpha_dropout`` included."""
+``feature_alpha_dropout`` included, and ``native_dropout`` (the output and its mask)."""
 from __future__ import annotations
 
 import math
@@ -8,6 +8,9 @@ import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor
+from ..autograd import anp
+from ..autograd.grad_mode import STATE
+from ..autograd.graph import Node, record1
 from ._nn_util import _check_tensor, _tname
 
 _wrap = Tensor._wrap
@@ -18,16 +21,20 @@ def _check_p(p: float) -> None:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
 
 
-def _dropout_mask(input: Tensor, p: float) -> np.ndarray:
-    """PyTorch's noise: ``empty_like(input).bernoulli_(1 - p).div_(1 - p)``, drawn from the
-    default generator in the same order, so it equals PyTorch's bit for bit."""
+def _keep_draws(input: Tensor, q: float) -> np.ndarray:
+    """``empty_like(input).bernoulli_(q)`` in ``input``'s dtype: drawn from the default
+    generator in the order of ``input``'s memory, so it equals PyTorch's bit for bit."""
     from .. import _generator as _g
     d = input._data
     if d.flags.c_contiguous:
-        noise = _g.bernoulli(1 - p, d.shape, d.dtype)
-    else:
-        from ..ops import random as _rn
-        noise = _rn.bernoulli_(_rn._empty_like(input, None), 1 - p)._data
+        return _g.bernoulli(q, d.shape, d.dtype)
+    from ..ops import random as _rn
+    return _rn.bernoulli_(_rn._empty_like(input, None), q)._data
+
+
+def _dropout_mask(input: Tensor, p: float) -> np.ndarray:
+    """PyTorch's noise: ``empty_like(input).bernoulli_(1 - p).div_(1 - p)``."""
+    noise = _keep_draws(input, 1 - p)
     if noise.dtype == _dtype.BF16:     # divided in float32 and rounded, as PyTorch
         return (noise.astype(np.float32) / (1 - p)).astype(noise.dtype)
     if noise.dtype.kind != "f":
@@ -166,3 +173,42 @@ def dropout3d(input: Tensor, p: float = 0.5, training: bool = True,
     if nd != 5:
         return _unbatched_feature_dropout(input, p, training, inplace)
     return _feature_dropout(input, p, training, inplace)
+
+
+def native_dropout(input: Tensor, p: float, train: bool | None) -> tuple:
+    """``torch.native_dropout``: ``(input * mask / (1 - p), mask)`` with a bool ``mask`` from
+    the draws ``dropout`` makes; when not training, ``(input.clone(), all True)``."""
+    _check_tensor(input, "native_dropout")
+    d = input._data
+    if d.size == 0:                    # PyTorch's early return: the input and an empty mask
+        return input, _wrap(np.empty(d.shape, d.dtype))
+    if train is None or train:
+        if not 0.0 <= 1 - p <= 1.0:
+            raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={1 - p}")
+        keep = _keep_draws(input, 1 - p).astype(bool)
+        if d.dtype.kind != "f" and d.dtype != _dtype.BF16:
+            raise RuntimeError(f"result type Float can't be cast to the desired output type "
+                               f"{_tname(input)}")
+        scale = 0.0 if p == 1 else 1.0 / (1 - p)
+        if d.dtype.itemsize < 4:       # half types: the product in float32, rounded once
+            r = (d.astype(np.float32) * keep * np.float32(scale)).astype(d.dtype)
+        else:
+            r = d * keep * d.dtype.type(scale)
+    else:
+        keep = np.ones(d.shape, bool)
+        r = d.copy()
+    mask = _wrap(keep)
+    if STATE.enabled and input._rg:
+        node = NativeDropoutBackward0()
+        # PyTorch's derivative scales by 1 unless train is True (train=None drops in the
+        # forward yet passes the kept gradients unscaled)
+        node.mask, node.scale = keep, (scale if train else 1.0)
+        return record1(node, r, input), mask
+    return _wrap(r), mask
+
+
+class NativeDropoutBackward0(Node):
+    __slots__ = ("mask", "scale")
+
+    def backward(self, grad):
+        return grad * anp.constant(self.mask, grad) * self.scale,

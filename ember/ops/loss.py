@@ -674,6 +674,14 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None,
                           "behave the same as 'batchmean' in the next major release.",
                           stacklevel=2)
         red = "sum" if reduction == "batchmean" else _reduction(reduction)
+    out = _kl_div(input, target, red, log_target)
+    if reduction == "batchmean" and input._data.ndim != 0:
+        out = out / input._data.shape[0]
+    return out
+
+
+def _kl_div(input: Tensor, target: Tensor, red: str, log_target: bool) -> Tensor:
+    """``kl_div`` with a plain reduction, as the native op (no 'batchmean', no warning)."""
     for t in (input, target):
         if t._data.dtype.kind == "c":
             raise RuntimeError("kl_div: Complex inputs not supported.")
@@ -683,10 +691,7 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None,
         out = target.exp() * (target - input)
     else:
         out = _xlogy(target, target) - target * input
-    out = _apply_reduction(out, red)
-    if reduction == "batchmean" and input._data.ndim != 0:
-        out = out / input._data.shape[0]
-    return out
+    return _apply_reduction(out, red)
 
 
 def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full: bool = False,
@@ -773,6 +778,12 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: 
         raise RuntimeError(f"margin_ranking_loss : All input tensors should have same dimension "
                            f"but got sizes: input1: {input1.shape}, input2: {input2.shape}, "
                            f"target: {target.shape} ")
+    return _margin_ranking_loss(input1, input2, target, margin, red)
+
+
+def _margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float,
+                         red: str) -> Tensor:
+    """``margin_ranking_loss`` without the Python-level dims check (the native op's)."""
     out = _clamp_min(_add_scalar(-target * (input1 - input2), margin), 0.0)
     return _apply_reduction(out, red)
 
@@ -822,6 +833,12 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor,
         raise RuntimeError(f"The anchor, positive, and negative tensors are expected to have "
                            f"the same number of dimensions, but got: anchor {a}D, positive "
                            f"{po}D, and negative {ne}D inputs")
+    return _triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap, red)
+
+
+def _triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float,
+                         p: float, eps: float, swap: bool, red: str) -> Tensor:
+    """``triplet_margin_loss`` without the Python-level checks (the native op's)."""
     dist_pos = pairwise_distance(anchor, positive, p, eps)
     dist_neg = pairwise_distance(anchor, negative, p, eps)
     if swap:

@@ -80,6 +80,12 @@ def _int_tuple(v, fname: str, arg: str, pos: int) -> tuple:
 def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """Normalise over the last ``len(normalized_shape)`` dims, then scale and shift."""
+    return _layer_norm(input, normalized_shape, weight, bias, eps)[0]
+
+
+def _layer_norm(input: Tensor, normalized_shape, weight: Tensor | None, bias: Tensor | None,
+                eps: float) -> tuple:
+    """``layer_norm`` and its statistics, the arrays mean and 1/std (``native_layer_norm``)."""
     _check_tensor(input, "layer_norm")
     ns = _int_tuple(normalized_shape, "layer_norm", "normalized_shape", 2)
     x = input._data
@@ -120,8 +126,8 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
         node.xhat = None if y is xhat else xhat
         t = record(node, y, (input, weight, bias))
         node.save2(input, weight)
-        return t
-    return _wrap(y)
+        return t, mean, rstd
+    return _wrap(y), mean, rstd
 
 
 def _bf16_layer_norm(x: np.ndarray, axes: tuple, eps: float, weight, bias) -> np.ndarray:
@@ -291,6 +297,17 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
     if eps < 0.0:
         raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
+    return _batch_norm(input, running_mean, running_var, weight, bias, training, momentum,
+                       eps)[0]
+
+
+def _batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
+                weight: Tensor | None, bias: Tensor | None, training: bool, momentum: float,
+                eps: float) -> tuple:
+    """``batch_norm`` without the Python-level checks of ``nn.functional`` (the native op's),
+    and its statistics: the arrays mean and 1/std in the broadcast shape (1, C, 1...)."""
+    _check_tensor(input, "batch_norm")
+    shape = input._data.shape
     c = shape[wrap_dim(1, len(shape))]
     x = _float_data(input, "batch_norm")
     for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
@@ -338,8 +355,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         node.mean, node.rstd = mean, rstd
         t = record(node, y, (input, weight, bias))
         node.save2(input, weight)
-        return t
-    return _wrap(y)
+        return t, mean, rstd
+    return _wrap(y), mean, rstd
 
 
 class NativeBatchNormBackward0(Node):
@@ -384,6 +401,15 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
         if prod == 1:
             raise ValueError(f"Expected more than 1 spatial element when training, got input "
                              f"size torch.Size({list(shape)})")
+    return _instance_norm(input, running_mean, running_var, weight, bias, use_input_stats,
+                          momentum, eps)
+
+
+def _instance_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
+                   weight: Tensor | None, bias: Tensor | None, use_input_stats: bool,
+                   momentum: float, eps: float) -> Tensor:
+    """``instance_norm`` without the Python-level check of ``nn.functional``."""
+    shape = input._data.shape
     n, c = shape[0], shape[1]
     # PyTorch's composite: a batch norm of one sample whose channels are all (sample, channel)
     # pairs; the per-channel running statistics are tiled over the batch and averaged back
@@ -395,7 +421,7 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
         rv = _wrap(np.tile(running_var._data, n))
     w = None if weight is None else _cat_repeat(weight, n)
     b = None if bias is None else _cat_repeat(bias, n)
-    out = batch_norm(x, rm, rv, w, b, use_input_stats, momentum, eps)
+    out = _batch_norm(x, rm, rv, w, b, use_input_stats, momentum, eps)[0]
     if use_input_stats:
         if running_mean is not None:
             running_mean._data[...] = rm._data.reshape(n, c).mean(0)
@@ -413,6 +439,13 @@ def _cat_repeat(t: Tensor, n: int) -> Tensor:
 def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """Normalise groups of channels of each sample, then scale and shift per channel."""
+    return _group_norm(input, num_groups, weight, bias, eps, True)
+
+
+def _group_norm(input: Tensor, num_groups: int, weight: Tensor | None, bias: Tensor | None,
+                eps: float, check_size: bool) -> Tensor:
+    """``group_norm``; ``check_size``: ``nn.functional``'s Python-level check that each group
+    holds more than one value (the native op has none)."""
     _check_tensor(input, "group_norm")
     shape = input._data.shape
     if len(shape) < 2:
@@ -427,7 +460,7 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
     prod = size[0]
     for s in size[2:]:
         prod *= s
-    if prod == 1:
+    if prod == 1 and check_size:
         raise ValueError(f"Expected more than 1 value per channel when training, got input "
                          f"size {size}")
     for name, p in (("weight", weight), ("bias", bias)):
