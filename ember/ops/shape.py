@@ -1235,9 +1235,8 @@ def narrow(input: Tensor, dim: int, start, length: int) -> Tensor:
     return make_view(input, data[idx], node, lambda b: b.narrow(d, start, length))
 
 
-def select(input: Tensor, dim: int, index) -> Tensor:
-    """The slice at ``index`` along ``dim``, without that dim (a view)."""
-    data = input._data
+def _select_at(data: np.ndarray, dim: int, index) -> tuple:
+    """``(dim, index)`` of a ``select`` on ``data``, wrapped and checked as PyTorch checks."""
     if data.ndim == 0:
         raise IndexError("select() cannot be applied to a 0-dim tensor.")
     d = wrap_dim(dim, data.ndim)
@@ -1246,8 +1245,13 @@ def select(input: Tensor, dim: int, index) -> Tensor:
     if not -size <= i < size:
         raise IndexError(f"select(): index {i} out of range for tensor of size "
                          f"{list(data.shape)} at dimension {d}")
-    if i < 0:
-        i += size
+    return d, i + size if i < 0 else i
+
+
+def select(input: Tensor, dim: int, index) -> Tensor:
+    """The slice at ``index`` along ``dim``, without that dim (a view)."""
+    data = input._data
+    d, i = _select_at(data, dim, index)
     idx = (slice(None),) * d + (i,)
     from .indexing import SelectBackward0
     node = SelectBackward0()
@@ -1672,16 +1676,7 @@ def diagonal_scatter(input: Tensor, src: Tensor, offset: int = 0, dim1: int = 0,
 
 def select_scatter(input: Tensor, src: Tensor, dim: int, index: int) -> Tensor:
     """A copy of ``input`` with ``src`` at ``index`` along ``dim``."""
-    data = input._data
-    if data.ndim == 0:
-        raise IndexError("select() cannot be applied to a 0-dim tensor.")
-    d = wrap_dim(dim, data.ndim)
-    size = data.shape[d]
-    i = int(index)
-    if not -size <= i < size:
-        raise IndexError(f"select(): index {i} out of range for tensor of size "
-                         f"{list(data.shape)} at dimension {d}")
-    return _view_scatter(input, src, "select", (d, i + size if i < 0 else i),
+    return _view_scatter(input, src, "select", _select_at(input._data, dim, index),
                          SelectScatterBackward0)
 
 
