@@ -127,8 +127,8 @@ def test_frexp_type_and_grad():
     out = (ember.empty(0), ember.empty(0, dtype=ember.int32))
     r = ember.frexp(ember.tensor([6.0]), out=out)
     assert r.mantissa is out[0] and out[0].tolist() == [0.75] and out[1].tolist() == [3]
-    assert repr(r) == repr(torch.frexp(torch.tensor([6.0]), out=(torch.empty(0),
-                                                                  torch.empty(0, dtype=torch.int32))))
+    t_out = (torch.empty(0), torch.empty(0, dtype=torch.int32))
+    assert repr(r) == repr(torch.frexp(torch.tensor([6.0]), out=t_out))
 
 
 # -- ldexp ---------------------------------------------------------------------------------------
@@ -219,7 +219,7 @@ def test_combinations_errors():
     check(lambda lib: lib.combinations(lib.ones(3), -1))
 
 
-# -- unravel_index -----------------------------------------------------------------------------------
+# -- unravel_index ---------------------------------------------------------------------------------
 @pytest.mark.parametrize("idx,shape", [([4, 1, 5], (2, 3)), (4, (2, 3)), ([-1, -7], (2, 3)),
                                        ([6, 100], (2, 3)), ([[1, 2]], 3), ([[1, 2]], [3, 1]),
                                        ([0], ()), ([1], ()), ([], (2, 0)), ([1], (2, 0)),
@@ -373,7 +373,7 @@ def test_view_scatter_keywords_and_second_order():
     check(lambda lib: lib.slice_scatter(lib.zeros(5, 4), lib.ones(5, 2), start=2, dim=1))
 
 
-# -- renorm --------------------------------------------------------------------------------------------
+# -- renorm ----------------------------------------------------------------------------------------
 RX = np.array([[1.0, 2.0, 3.0], [4.0, -5.0, 6.0], [0.1, 0.2, -0.3], [0.0, 0.0, 0.0]])
 
 
@@ -409,7 +409,7 @@ def test_renorm_errors_and_inplace():
         assert type(y.grad_fn).__name__ == "RenormBackward0"
 
 
-# -- put ---------------------------------------------------------------------------------------------
+# -- put -------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("acc", [False, True])
 def test_put(acc):
     a, s = np.arange(12.0).reshape(3, 4), np.array([10.0, 20.0, 30.0])
@@ -435,7 +435,7 @@ def test_put(acc):
     _same(res[ember], res[torch])
 
 
-# -- index_reduce ------------------------------------------------------------------------------------
+# -- index_reduce ----------------------------------------------------------------------------------
 IR_X = np.array([[1.0, 0.0], [3.0, 4.0], [5.0, 6.0], [-2.0, 7.0]])
 IR_S = np.array([[2.0, 3.0], [0.0, 5.0], [6.0, 0.0], [8.0, 9.0], [5.0, 6.0]])
 IR_I = np.array([0, 2, 0, 0, 2])
@@ -505,7 +505,7 @@ def test_index_reduce_second_order():
         np.testing.assert_allclose(e.detach().numpy(), t.detach().numpy(), rtol=1e-10)
 
 
-# -- histogram -----------------------------------------------------------------------------------------
+# -- histogram -------------------------------------------------------------------------------------
 HX = np.array([1.0, 2.0, 1.0, 2.5, 4.0, -1.0, 7.0])
 
 
@@ -577,7 +577,7 @@ def test_histogram_errors_and_grad():
         h.hist.sum().backward()
 
 
-# -- trapezoid, trapz, cumulative_trapezoid --------------------------------------------------------------
+# -- trapezoid, trapz, cumulative_trapezoid --------------------------------------------------------
 TY = np.array([[1.0, 2.0, 4.0], [3.0, 5.0, 9.0]])
 
 
