@@ -368,12 +368,17 @@ def _elu(input: Tensor, alpha: float, scale: float, input_scale: float, node_cls
     if STATE.enabled and input._rg:
         node = node_cls()
         node.alpha, node.scale, node.input_scale = alpha, scale, input_scale
+        if node_cls._from_result:       # the in-place forms keep the result, as PyTorch's
+            t = record1(node, r, input)
+            node.save_result(t)
+            return t
         return _saved_unary(node, r, input)
     return _wrap(r)
 
 
 class EluBackward0(_Elementwise):
     __slots__ = ("alpha", "scale", "input_scale")
+    _from_result = False
 
     def _input_scale(self) -> float:
         return self.input_scale
@@ -388,7 +393,18 @@ class EluBackward0(_Elementwise):
 
 
 class EluBackward1(EluBackward0):
+    """The in-place forms' backward, from the result y (the input is gone): for y <= 0,
+    ``grad * input_scale * (y + alpha * scale)``, PyTorch's formula and order."""
+
     __slots__ = ()
+    _from_result = True
+    _saved_names = ("result",)
+
+    def backward(self, grad):
+        y = self.result()
+        neg = y <= 0
+        return anp.where(neg, grad * self._input_scale() * (y + self.alpha * self.scale),
+                         grad * self.scale),
 
 
 
@@ -443,7 +459,7 @@ class CeluBackward0(_CeluBackward):
     __slots__ = ()
 
 
-class CeluBackward1(_CeluBackward):
+class CeluBackward1(_CeluBackward, EluBackward1):
     __slots__ = ()
 
 
