@@ -284,7 +284,8 @@ def test_gelu_float32_fit():
 def test_gelu_float32_accuracy():
     """float32 GELU on many values: within a few ulp of the exact value (PyTorch's own kernel
     is off by up to 48 ulp for |x| < 2 and loses the negative tail entirely), within 2 ulp or
-    4e-7 (PyTorch's own error) of PyTorch's everywhere, PyTorch's NaN/inf at the special values, and its gradient."""
+    4e-7 (PyTorch's own error) of PyTorch's everywhere, PyTorch's NaN/inf at the special
+    values, and its gradient."""
     r = np.random.default_rng(5)
     x = np.concatenate([r.standard_normal(200_000) * 3, np.linspace(-15, 15, 60001),
                         [0.0, -0.0, 1e-30, -1e-30, 1e-45, 30, -30, 1e30, -1e30, np.inf,
