@@ -159,6 +159,8 @@ from .ops.random import (bernoulli, get_rng_state, initial_seed, manual_seed, mu
                          normal, poisson, rand, rand_like, randint, randint_like, randn,
                          randn_like, randperm, seed, set_rng_state)
 from . import random
+from .ops.gamma import (_dirichlet_grad, _sample_dirichlet, _standard_gamma,
+                         _standard_gamma_grad)
 
 # --- printing
 from ._tensor_str import set_printoptions

@@ -25,7 +25,7 @@ from ..autograd.grad_mode import STATE
 from ..autograd.graph import Node, record
 from ._elementwise import _not_implemented_grad
 
-__all__ = ["_standard_gamma", "_standard_gamma_grad", "_sample_dirichlet", "_dirichlet_grad"]
+__all__ = ["_dirichlet_grad", "_sample_dirichlet", "_standard_gamma", "_standard_gamma_grad"]
 
 _wrap = Tensor._wrap
 _F32 = np.float32
@@ -163,38 +163,45 @@ def _sample_dirichlet(input: Tensor, generator=None) -> Tensor:
 
 
 def _sum_last(a: np.ndarray) -> np.ndarray:
-    """``a.sum(-1, keepdim=True)`` for a contiguous float64 ``a`` in the order PyTorch's AVX2
-    sum kernel adds: rows of 4 or more elements in 4-lane vectors, four vector accumulators
-    (cascaded every 16 steps and more for long rows), then the scalar tail and the lanes."""
+    """``a.sum(-1, keepdim=True)`` for a float ``a`` in the order PyTorch's AVX2 sum kernel
+    adds (in ``a``'s dtype): rows of a vector or more in 32-byte vectors, four vector
+    accumulators (cascaded every 16 steps and more for long rows), then the scalar tail and
+    the lanes."""
     n = a.shape[-1]
-    rows = a.reshape(-1, n)
-    total = np.zeros(rows.shape[0])
-    if n < 4:
-        for k in range(n):
-            total += rows[:, k]
-        return total.reshape(a.shape[:-1] + (1,))
-    nv = n // 4
-    vecs = rows[:, :nv * 4].reshape(-1, nv, 4)
+    lanes = 32 // a.dtype.itemsize
+    rows = np.ascontiguousarray(a).reshape(-1, n)
+    if n < lanes:
+        # scalars: four accumulators over groups of four, then the tail into the first
+        size = n // 4
+        part = _multi_row_sum(rows[:, :size * 4].reshape(rows.shape[0], size, 4, 1), size)
+        for k in range(size * 4, n):
+            part[:, 0, 0] += rows[:, k]
+        for k in range(1, 4):
+            part[:, 0] += part[:, k]
+        return part[:, 0, 0].reshape(a.shape[:-1] + (1,))
+    nv = n // lanes
+    vecs = rows[:, :nv * lanes].reshape(-1, nv, lanes)
     size = nv // 4
-    part = _multi_row_sum(vecs[:, :size * 4].reshape(rows.shape[0], size, 4, 4), size)
+    part = _multi_row_sum(vecs[:, :size * 4].reshape(rows.shape[0], size, 4, lanes), size)
     for i in range(size * 4, nv):
         part[:, 0] += vecs[:, i]
     for k in range(1, 4):
         part[:, 0] += part[:, k]
-    for k in range(nv * 4, n):
+    total = np.zeros(rows.shape[0], a.dtype)
+    for k in range(nv * lanes, n):
         total += rows[:, k]
-    for lane in range(4):
+    for lane in range(lanes):
         total += part[:, 0, lane]
     return total.reshape(a.shape[:-1] + (1,))
 
 
 def _multi_row_sum(x: np.ndarray, size: int) -> np.ndarray:
-    """PyTorch's multi_row_sum over ``size`` steps of ``x`` (rows, size, 4, 4): accumulators
+    """PyTorch's multi_row_sum over ``size`` steps of ``x`` (rows, size, 4, lanes): accumulators
     on four levels, each level folded into the next every 2**level_power steps."""
     power = max(4, (size - 1).bit_length() // 4) if size > 1 else 4
     step = 1 << power
     mask = step - 1
-    acc = np.zeros((4, x.shape[0], 4, 4))
+    acc = np.zeros((4,) + x.shape[:1] + x.shape[2:], x.dtype)
     i = 0
     while i + step <= size:
         for _ in range(step):
@@ -434,7 +441,7 @@ def _beta_grad_alpha_mid(x: float, alpha: float, beta: float) -> float:
     return stirling * prefactor * (term1 + term2 * (term3 + (term4 if x < mean else -term4)))
 
 
-_DC = (((( 1.003668233, -0.01061107488, -0.0657888334, 0.01201642863),      # noqa: E201
+_DC = ((((1.003668233, -0.01061107488, -0.0657888334, 0.01201642863),
          (0.6336835991, -0.3557432599, 0.05486251648, -0.001465281033),
          (-0.03276231906, 0.004474107445, 0.002429354597, -0.0001557569013)),
         ((0.221950385, -0.3187676331, 0.01799915743, 0.01074823814),
@@ -501,3 +508,33 @@ def _dirichlet_grad(x: Tensor, alpha: Tensor, total: Tensor) -> Tensor:
     if STATE.enabled and (x._rg or alpha._rg or total._rg):
         return _not_implemented_grad(r, (x, alpha, total), "_dirichlet_grad")
     return _wrap(r)
+
+
+# -- Dirichlet.rsample: the sample with its implicit reparameterization gradient ------------
+def _dirichlet_rsample(concentration: Tensor) -> Tensor:
+    """``_Dirichlet.apply(concentration)`` of torch.distributions: ``_sample_dirichlet`` with
+    the backward ``_DirichletBackward`` (once differentiable, as PyTorch's Function)."""
+    from ..autograd.grad_mode import no_grad
+    with no_grad():
+        x = _sample_dirichlet(concentration)
+    if STATE.enabled and concentration._rg:
+        node = _DirichletBackward()
+        t = record(node, x._data, (concentration,))
+        node.save2(t.detach(), concentration)
+        return t
+    return x
+
+
+class _DirichletBackward(Node):
+    """grad * (g - sum(x * g)) with the Beta-marginal gradients of ``_dirichlet_grad``."""
+
+    __slots__ = ()
+
+    def backward(self, grad):
+        x, alpha = (np.asarray(v._data if isinstance(v, Tensor) else v) for v in self.saved())
+        g = np.asarray(grad._data if isinstance(grad, Tensor) else grad)
+        total = np.broadcast_to(_sum_last(alpha), alpha.shape)
+        dg = _dirichlet_grad(_wrap(x), _wrap(np.ascontiguousarray(alpha)),
+                             _wrap(np.ascontiguousarray(total)))._data
+        r = dg * (g - _sum_last(x * g))
+        return (_wrap(r) if isinstance(grad, Tensor) else r),
