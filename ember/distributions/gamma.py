@@ -53,12 +53,6 @@ class Gamma(Distribution):
         return (self.concentration.xlogy(self.rate) + (self.concentration - 1).xlogy(value)
                 - self.rate * value - self.concentration.lgamma())
 
-    def cdf(self, value):
-        from .. import special
-        if self._validate_args:
-            self._validate_sample(value)
-        return special.gammainc(self.concentration, self.rate * value)
-
     def entropy(self):
         c = self.concentration
         return c - self.rate.log() + c.lgamma() + (1.0 - c) * c.digamma()

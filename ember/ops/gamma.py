@@ -36,24 +36,55 @@ _log, _log1p, _sqrt, _pow = math.log, math.log1p, math.sqrt, math.pow
 
 
 # -- the sampler ---------------------------------------------------------------------------
-def _uniform(g) -> float:
-    """at::uniform_real_distribution<double>(0, 1): 53 bits of random64() times 2**-53."""
-    w = g._u32(2)
-    return ((int(w[0]) & 0x1FFFFF) * 4294967296 + int(w[1])) * 2.0 ** -53
+class _Draws:
+    """The generator's 32-bit words read ahead in blocks (one NumPy call per block, not per
+    draw); ``close`` rewinds the generator and advances it by exactly the words used, so its
+    state ends where PyTorch's does."""
 
+    __slots__ = ("g", "snap", "words", "pos", "used", "block", "cached")
 
-def _normal(g) -> float:
-    """at::normal_distribution<double>(0, 1): Box-Muller, the sine half cached in ``g``."""
-    cached = g._normal_d
-    if cached is not None:
-        g._normal_d = None
-        return cached + 0.0
-    u1 = _uniform(g)
-    u2 = _uniform(g)
-    r = _sqrt(-2.0 * _log1p(-u2))
-    theta = _TWO_PI * u1
-    g._normal_d = r * math.sin(theta)
-    return r * math.cos(theta) + 0.0
+    def __init__(self, g, n: int) -> None:
+        self.g = g
+        self.snap = g._state_bytes()
+        self.words: list = []
+        self.pos = 0
+        self.used = 0
+        self.block = min(max(64, 8 * n), 1 << 20)
+        self.cached = g._normal_d        # the second Box-Muller value PyTorch keeps
+
+    def uniform(self) -> float:
+        """at::uniform_real_distribution<double>(0, 1): 53 bits of random64() times 2**-53."""
+        pos = self.pos
+        if pos + 2 > len(self.words):
+            rest = self.words[pos:]
+            self.used += pos
+            self.words = rest + self.g._u32(self.block).tolist()
+            pos = 0
+        self.pos = pos + 2
+        w = self.words
+        return ((w[pos] & 0x1FFFFF) * 4294967296 + w[pos + 1]) * 2.0 ** -53
+
+    def normal(self) -> float:
+        """at::normal_distribution<double>(0, 1): Box-Muller, the sine half kept for the
+        next call."""
+        cached = self.cached
+        if cached is not None:
+            self.cached = None
+            return cached + 0.0
+        u1 = self.uniform()
+        u2 = self.uniform()
+        r = _sqrt(-2.0 * _log1p(-u2))
+        theta = _TWO_PI * u1
+        self.cached = r * math.sin(theta)
+        return r * math.cos(theta) + 0.0
+
+    def close(self) -> None:
+        g = self.g
+        used = self.used + self.pos
+        g._set_state_bytes(self.snap)
+        if used:
+            g._u32(used)
+        g._normal_d = self.cached
 
 
 def _nlt(a: float, b: float) -> bool:
@@ -61,25 +92,25 @@ def _nlt(a: float, b: float) -> bool:
     return not a >= b
 
 
-def _gamma_one(alpha: float, single: bool, g) -> float:
+def _gamma_one(alpha: float, single: bool, s: _Draws) -> float:
     """One standard gamma draw for ``alpha`` (a float32 value when ``single``)."""
     scale = 1.0
     if alpha < 1.0:
         if alpha == 0.0:
             return 0.0
         inv = float(_F32(1.0) / _F32(alpha)) if single else 1.0 / alpha
-        scale *= _pow(1.0 - _uniform(g), inv)
+        scale *= _pow(1.0 - s.uniform(), inv)
         alpha = float(_F32(alpha) + _F32(1.0)) if single else alpha + 1.0
     d = float(_F32(alpha) - _F32(_THIRD_F)) if single else alpha - _THIRD_F
     c = 1.0 / _sqrt(9.0 * d) if d >= 0 else math.nan
     while True:
         while True:
-            x = _normal(g)
+            x = s.normal()
             y = 1.0 + c * x
             if not y <= 0:
                 break
         v = y * y * y
-        u = 1.0 - _uniform(g)
+        u = 1.0 - s.uniform()
         xx = x * x
         if _nlt(u, 1.0 - _C0331 * xx * xx):
             return scale * d * v
@@ -94,8 +125,14 @@ def _gamma_array(alpha: np.ndarray, generator, single: bool) -> np.ndarray:
     g = _g._gen(generator)
     flat = alpha.ravel().tolist()
     out = np.empty(len(flat), np.float64)
-    for i, a in enumerate(flat):
-        out[i] = _gamma_one(a, single, g)
+    if not flat:
+        return out
+    s = _Draws(g, len(flat))
+    try:
+        for i, a in enumerate(flat):
+            out[i] = _gamma_one(a, single, s)
+    finally:
+        s.close()
     return out
 
 

@@ -264,3 +264,15 @@ def test_scalar_parameters_and_repr():
     st = ember.distributions.StudentT(ember.tensor([0.5, 1.5, 3.0]))
     m = st.mean.numpy()
     assert math.isnan(m[0]) and m[1] == 0.0
+
+
+def test_standard_gamma_from_a_torch_state_mid_block():
+    torch.manual_seed(4)
+    torch.rand(3, dtype=torch.float64)
+    torch.randn(1, dtype=torch.float64)           # leaves a cached normal behind
+    ember.set_rng_state(ember.tensor(torch.get_rng_state().numpy()))
+    a = np.array([0.3, 1.0, 2.0, 50.0] * 300)
+    t = torch._standard_gamma(torch.tensor(a)).numpy()
+    e = ember._standard_gamma(ember.tensor(a)).numpy()
+    assert np.array_equal(e, t)
+    assert _same_state()
