@@ -9,19 +9,42 @@ trick, REINFORCE's score function)."""
 from . import constraints
 from .bernoulli import Bernoulli
 from .categorical import Categorical
+from .cauchy import Cauchy
 from .distribution import Distribution
 from .exponential import Exponential
 from .geometric import Geometric
+from .gumbel import Gumbel
+from .half_cauchy import HalfCauchy
+from .half_normal import HalfNormal
 from .independent import Independent
 from .kl import kl_divergence, register_kl
 from .laplace import Laplace
+from .log_normal import LogNormal
+from .logistic_normal import LogisticNormal
 from .multivariate_normal import MultivariateNormal
 from .normal import Normal
 from .one_hot_categorical import OneHotCategorical, OneHotCategoricalStraightThrough
 from .poisson import Poisson
+from .transformed_distribution import TransformedDistribution
+from .transforms import (
+    AbsTransform,
+    AffineTransform,
+    ComposeTransform,
+    ExpTransform,
+    PowerTransform,
+    SigmoidTransform,
+    SoftmaxTransform,
+    StickBreakingTransform,
+    TanhTransform,
+    Transform,
+)
 from .uniform import Uniform
 
 __all__ = ["Bernoulli", "Categorical", "Distribution", "Exponential", "Geometric", "Independent",
            "Laplace", "MultivariateNormal", "Normal", "OneHotCategorical",
            "OneHotCategoricalStraightThrough", "Poisson", "Uniform", "constraints",
            "kl_divergence", "register_kl"]
+__all__ += ["AbsTransform", "AffineTransform", "Cauchy", "ComposeTransform", "ExpTransform",
+            "Gumbel", "HalfCauchy", "HalfNormal", "LogNormal", "LogisticNormal",
+            "PowerTransform", "SigmoidTransform", "SoftmaxTransform", "StickBreakingTransform",
+            "TanhTransform", "Transform", "TransformedDistribution", "transforms"]
