@@ -31,12 +31,16 @@ from .transforms import (
     AffineTransform,
     ComposeTransform,
     ExpTransform,
+    IndependentTransform,
     PowerTransform,
+    ReshapeTransform,
     SigmoidTransform,
     SoftmaxTransform,
+    SoftplusTransform,
     StickBreakingTransform,
     TanhTransform,
     Transform,
+    identity_transform,
 )
 from .uniform import Uniform
 
@@ -45,6 +49,8 @@ __all__ = ["Bernoulli", "Categorical", "Distribution", "Exponential", "Geometric
            "OneHotCategoricalStraightThrough", "Poisson", "Uniform", "constraints",
            "kl_divergence", "register_kl"]
 __all__ += ["AbsTransform", "AffineTransform", "Cauchy", "ComposeTransform", "ExpTransform",
-            "Gumbel", "HalfCauchy", "HalfNormal", "LogNormal", "LogisticNormal",
-            "PowerTransform", "SigmoidTransform", "SoftmaxTransform", "StickBreakingTransform",
-            "TanhTransform", "Transform", "TransformedDistribution", "transforms"]
+            "Gumbel", "HalfCauchy", "HalfNormal", "IndependentTransform", "LogNormal",
+            "LogisticNormal", "PowerTransform", "ReshapeTransform", "SigmoidTransform",
+            "SoftmaxTransform", "SoftplusTransform", "StickBreakingTransform",
+            "TanhTransform", "Transform", "TransformedDistribution", "identity_transform",
+            "transforms"]

@@ -46,7 +46,7 @@ def _dists(lib, dtype):
     D = lib.distributions
     out = []
     lib.manual_seed(0)
-    t = lambda *v: lib.tensor(list(v), dtype=dtype)  # noqa: E731
+    t = lambda *v: lib.tensor(list(v), dtype=dtype)
     pos = t(0.5, 2.0)
     out += _props(D.LogNormal(t(0.0, 1.0), t(1.0, 0.5)), pos, lib)
     out += _props(D.LogNormal(0.0, 1.0), lib.tensor(1.5, dtype=dtype), lib)
@@ -118,7 +118,7 @@ def test_rsample_and_log_prob_gradients_match_torch():
 def _kl_and_expand(lib):
     D = lib.distributions
     lib.manual_seed(2)
-    t = lambda *v: lib.tensor(list(v))  # noqa: E731
+    t = lambda *v: lib.tensor(list(v))
     n = D.Normal(t(0.0, 1.0), t(1.0, 2.0))
     g = D.Gumbel(t(0.5, -1.0), t(2.0, 0.5))
     g2 = D.Gumbel(t(0.0, 0.0), t(1.0, 1.0))

@@ -91,6 +91,38 @@ def _cache(lib):
     return _np(out)
 
 
+def _more_transforms(lib, dtype):
+    T = lib.distributions.transforms
+    x = lib.tensor([[-1.5, 0.2, 0.7], [2.0, -0.3, 40.0]], dtype=dtype)
+    out = []
+    sp = T.SoftplusTransform()
+    y = sp(x)
+    out += [repr(sp), y, sp.inv(y), sp.log_abs_det_jacobian(x, y), sp.sign,
+            repr(sp.codomain), sp == T.SoftplusTransform()]
+    it = T.IndependentTransform(T.TanhTransform(), 1)
+    y = it(x)
+    out += [repr(it), y, it.inv(y), it.log_abs_det_jacobian(x, y), repr(it.domain),
+            repr(it.codomain), it.sign, it.bijective, it.with_cache(1).base_transform._cache_size]
+    rt = T.ReshapeTransform((3,), (3, 1))
+    y = rt(x)
+    out += [repr(rt.domain), repr(rt.codomain), y, rt.inv(y), rt.log_abs_det_jacobian(x, y),
+            tuple(rt.forward_shape((5, 3))), tuple(rt.inverse_shape((5, 3, 1)))]
+    for bad in (lambda: T.ReshapeTransform((3,), (2, 2)), lambda: rt.forward_shape((3, 2)),
+                lambda: rt.inverse_shape((3,)),
+                lambda: T.IndependentTransform(T.ExpTransform(), 2)(lib.zeros(3))):
+        with pytest.raises(ValueError) as info:
+            bad()
+        out.append(str(info.value))
+    return _np(out)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_softplus_independent_reshape_transforms_match_torch(dtype):
+    _assert_same(_more_transforms(ember, getattr(ember, dtype)),
+                 _more_transforms(torch, getattr(torch, dtype)),
+                 rtol=2e-6 if dtype == "float32" else 1e-12, atol=1e-7)
+
+
 def test_caching_and_errors_match_torch():
     e, t = _cache(ember), _cache(torch)
     _assert_same(e, t)
