@@ -24,7 +24,10 @@ from .logistic_normal import LogisticNormal
 from .multivariate_normal import MultivariateNormal
 from .normal import Normal
 from .one_hot_categorical import OneHotCategorical, OneHotCategoricalStraightThrough
+from .pareto import Pareto
 from .poisson import Poisson
+from .relaxed_bernoulli import RelaxedBernoulli
+from .relaxed_categorical import RelaxedOneHotCategorical
 from .transformed_distribution import TransformedDistribution
 from .transforms import (
     AbsTransform,
@@ -43,6 +46,7 @@ from .transforms import (
     identity_transform,
 )
 from .uniform import Uniform
+from .weibull import Weibull
 
 __all__ = ["Bernoulli", "Categorical", "Distribution", "Exponential", "Geometric", "Independent",
            "Laplace", "MultivariateNormal", "Normal", "OneHotCategorical",
@@ -54,3 +58,4 @@ __all__ += ["AbsTransform", "AffineTransform", "Cauchy", "ComposeTransform", "Ex
             "SoftmaxTransform", "SoftplusTransform", "StickBreakingTransform",
             "TanhTransform", "Transform", "TransformedDistribution", "identity_transform",
             "transforms"]
+__all__ += ["Pareto", "RelaxedBernoulli", "RelaxedOneHotCategorical", "Weibull"]

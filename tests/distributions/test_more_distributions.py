@@ -169,3 +169,98 @@ def test_errors_match_torch(make):
             make(lib.distributions, lib)
         got.append((type(info.value).__name__, str(info.value)))
     assert got[0] == got[1]
+
+
+def _exponential_built(lib, dtype):
+    D = lib.distributions
+    out = []
+    lib.manual_seed(4)
+    t = lambda *v: lib.tensor(list(v), dtype=dtype)
+    out += _props(D.Pareto(t(1.0, 2.0), t(0.5, 3.0)), t(1.5, 3.0), lib)
+    out += _props(D.Pareto(1.0, 2.5), t(1.5, 3.0), lib)
+    out += _props(D.Weibull(t(1.0, 2.0), t(0.5, 3.0)), t(1.5, 3.0), lib)
+    out += _props(D.Weibull(2.0, 1.5), t(0.5), lib)
+    temp = lib.tensor(0.5, dtype=dtype)
+    for d in (D.RelaxedBernoulli(temp, probs=t(0.2, 0.7)),
+              D.RelaxedBernoulli(temp, logits=t(-1.0, 0.5, 3.0)),
+              D.RelaxedBernoulli(temp, probs=0.4),
+              D.RelaxedOneHotCategorical(temp, logits=t(0.1, 0.5, -0.2)),
+              D.RelaxedOneHotCategorical(temp, probs=lib.tensor([[0.2, 0.3, 0.5],
+                                                               [0.6, 0.2, 0.2]], dtype=dtype))):
+        s = d.sample((2,))
+        out += [repr(d), tuple(d.batch_shape), tuple(d.event_shape), repr(d.support), s,
+                d.log_prob(s), d.rsample(), d.probs, d.logits, d.temperature]
+    out.append(lib.rand(2, dtype=dtype))
+    return _np(out)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_pareto_weibull_relaxed_match_torch(dtype):
+    f32 = dtype == "float32"
+    got = []
+    for lib in (ember, torch):
+        lib.set_default_dtype(getattr(lib, dtype))
+        try:
+            got.append(_exponential_built(lib, getattr(lib, dtype)))
+        finally:
+            lib.set_default_dtype(lib.float32)
+    _assert_same(*got, rtol=1e-5 if f32 else 1e-11, atol=1e-6 if f32 else 1e-13)
+
+
+def _exponential_built_kl(lib):
+    D = lib.distributions
+    lib.manual_seed(5)
+    t = lambda *v: lib.tensor(list(v))
+    p = D.Pareto(t(1.0, 2.0, 1.0), t(0.5, 3.0, 2.5))
+    kl = D.kl_divergence
+    out = [kl(p, D.Pareto(t(1.5, 1.0, 0.5), t(1.0, 2.0, 2.0))),
+           kl(p, D.Exponential(t(1.0, 2.0, 0.5))), kl(p, D.Normal(t(0.0, 1.0, 2.0), 1.0)),
+           kl(p, D.Uniform(0.0, 5.0)), kl(D.Exponential(t(1.0)), p),
+           kl(D.Normal(0.0, t(1.0)), p), kl(D.Laplace(0.0, t(1.0)), p),
+           kl(D.Gumbel(0.0, t(1.0)), p),
+           kl(D.Uniform(t(1.0, 2.5, 0.5), t(3.0, 4.0, 2.0)), p),
+           kl(D.Weibull(t(1.0, 2.0), t(0.5, 3.0)), D.Weibull(t(1.0, 2.0), t(0.5, 3.0)))]
+    temp = lib.tensor(0.3)
+    for d in (D.Pareto(t(1.0, 2.0), t(0.5, 3.0)), D.Weibull(t(1.0, 2.0), t(0.5, 3.0)),
+              D.RelaxedBernoulli(temp, probs=t(0.2, 0.7)),
+              D.RelaxedOneHotCategorical(temp, logits=lib.zeros(2, 3))):
+        x = d.expand((4, 2))
+        s = x.sample()
+        out += [type(x).__name__, tuple(x.batch_shape), tuple(x.event_shape), s,
+                x.log_prob(s), repr(x)]
+    a = lib.tensor([0.3, 0.7], dtype=lib.float64, requires_grad=True)
+    for make in (lambda: D.Pareto(a + 1, a * 3), lambda: D.Weibull(a, a + 1),
+                 lambda: D.RelaxedBernoulli(lib.tensor(0.5, dtype=lib.float64), probs=a),
+                 lambda: D.RelaxedOneHotCategorical(lib.tensor(0.5, dtype=lib.float64),
+                                                    probs=a)):
+        a.grad = None
+        d = make()
+        x = d.rsample((3,))
+        (x.sum() + d.log_prob(x.detach()).sum()).backward()
+        out += [x, a.grad]
+    return _np(out)
+
+
+def test_pareto_weibull_relaxed_kl_expand_grads_match_torch():
+    _assert_same(_exponential_built_kl(ember), _exponential_built_kl(torch), rtol=1e-5,
+                 atol=1e-6)
+
+
+@pytest.mark.parametrize("make", [
+    lambda D, lib: D.Pareto(lib.tensor([1.0]), lib.tensor([-1.0])),
+    lambda D, lib: D.Pareto(2.0, 1.0).log_prob(lib.tensor([1.0])),
+    lambda D, lib: D.Weibull(lib.tensor([0.0]), lib.tensor([1.0])),
+    lambda D, lib: D.Weibull(1.0, 1.0).log_prob(lib.tensor([-1.0])),
+    lambda D, lib: D.RelaxedBernoulli(lib.tensor(0.5)),
+    lambda D, lib: D.RelaxedBernoulli(lib.tensor(0.5), probs=lib.tensor([1.5])),
+    lambda D, lib: D.RelaxedBernoulli(lib.tensor(0.5), probs=0.3).log_prob(lib.tensor(2.0)),
+    lambda D, lib: D.RelaxedOneHotCategorical(lib.tensor(0.5), probs=lib.tensor([-0.1, 1.1])),
+    lambda D, lib: D.RelaxedOneHotCategorical(lib.tensor(0.5), logits=lib.zeros(3)).log_prob(
+        lib.tensor([0.5, 0.6, 0.1]))])
+def test_more_errors_match_torch(make):
+    got = []
+    for lib in (torch, ember):
+        with pytest.raises(Exception) as info:
+            make(lib.distributions, lib)
+        got.append((type(info.value).__name__, str(info.value)))
+    assert got[0] == got[1]
