@@ -132,7 +132,6 @@ def _kl_onehotcategorical_onehotcategorical(p, q):
 from .beta import Beta
 from .dirichlet import Dirichlet
 from .gamma import Gamma
-# Cauchy, Gumbel, the half distributions and the transformed ones (PyTorch's pairs)
 from .cauchy import Cauchy
 from .gumbel import Gumbel
 from .half_normal import HalfNormal
@@ -281,6 +280,11 @@ def _kl_uniform_gamma(p, q):
     t3 = (1 - q.concentration) * (_x_log_x(p.high) - _x_log_x(p.low) - common) / common
     t4 = q.rate * (p.high + p.low) / 2
     result = -t1 + t2 + t3 + t4
+    result[p.low < q.support.lower_bound] = math.inf
+    return result
+
+
+# Cauchy, Gumbel, the half distributions and the transformed ones (PyTorch's pairs)
 @register_kl(Cauchy, Cauchy)
 def _kl_cauchy_cauchy(p, q):
     t1 = ((p.scale + q.scale).pow(2) + (p.loc - q.loc).pow(2)).log()
