@@ -51,18 +51,9 @@ class LogitRelaxedBernoulli(_ProbsOrLogits):
         return self.temperature.log() + diff - 2 * diff.exp().log1p()
 
 
-class RelaxedBernoulli(TransformedDistribution):
-    """``RelaxedBernoulli(temperature, probs=... | logits=...)``: a differentiable sample
-    in (0, 1) that approaches a Bernoulli draw as the temperature goes to 0."""
-
-    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
-    support = constraints.unit_interval
-    has_rsample = True
-
-    def __init__(self, temperature, probs=None, logits=None,
-                 validate_args: bool | None = None) -> None:
-        base = LogitRelaxedBernoulli(temperature, probs, logits)
-        super().__init__(base, SigmoidTransform(), validate_args=validate_args)
+class _Relaxed(TransformedDistribution):
+    """The relaxed distributions: a transformed logit-space base whose temperature, logits
+    and probs they report."""
 
     def expand(self, batch_shape, _instance=None):
         new = _instance if _instance is not None else type(self).__new__(type(self))
@@ -79,3 +70,18 @@ class RelaxedBernoulli(TransformedDistribution):
     @property
     def probs(self):
         return self.base_dist.probs
+
+
+class RelaxedBernoulli(_Relaxed):
+    """``RelaxedBernoulli(temperature, probs=... | logits=...)``: a differentiable sample
+    in (0, 1) that approaches a Bernoulli draw as the temperature goes to 0."""
+
+    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
+    support = constraints.unit_interval
+    has_rsample = True
+
+    def __init__(self, temperature, probs=None, logits=None,
+                 validate_args: bool | None = None) -> None:
+        base = LogitRelaxedBernoulli(temperature, probs, logits)
+        super().__init__(base, SigmoidTransform(), validate_args=validate_args)
+

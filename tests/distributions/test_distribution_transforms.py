@@ -5,22 +5,9 @@ import numpy as np
 import pytest
 
 import ember
+from dist_helpers import assert_same as _assert_same, to_np as _np
 
 torch = pytest.importorskip("torch")
-
-
-def _assert_same(e: list, t: list, rtol: float = 2e-6, atol: float = 1e-7) -> None:
-    assert len(e) == len(t)
-    for i, (a, b) in enumerate(zip(e, t)):
-        if isinstance(a, np.ndarray):
-            assert a.dtype == b.dtype and a.shape == b.shape, i
-            np.testing.assert_allclose(a, b, rtol=rtol, atol=atol, err_msg=str(i))
-        else:
-            assert a == b, (i, a, b)
-
-
-def _np(out: list) -> list:
-    return [o.detach().numpy() if hasattr(o, "detach") else o for o in out]
 
 
 def _transforms(lib, dtype):
