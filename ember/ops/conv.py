@@ -238,6 +238,8 @@ def _conv_input_grad_np(g, w, in_size, stride, padding, dilation, groups, gt=Non
         cols = cols.reshape((groups, kp, cg) + osz + (N,))
         gx = np.zeros((groups, cg) + pad + (N,), dtype=g.dtype)
         pre = (slice(None),) * 2
+    elif n > 1 and all(s == 1 for s in stride):
+        return _col2im_flat(g, wt, kernel, pad, in_size, padding, dilation, groups)
     else:
         gt = _by_group(g, groups) if gt is None else gt
         cols = np.matmul(wt, gt, out=_scratch((groups, kp * cg, gt.shape[2]), g.dtype))
@@ -254,6 +256,45 @@ def _conv_input_grad_np(g, w, in_size, stride, padding, dilation, groups, gt=Non
     gx = gx[pre + tuple(slice(p, p + s) for s, p in zip(in_size, padding))]
     sp = tuple(range(len(pre), len(pre) + n))
     gx = np.ascontiguousarray(gx.transpose((2 + n, 0, 1) + sp if inner else (2, 0, 1) + sp))
+    return gx.reshape((N, groups * cg) + tuple(in_size))
+
+
+def _col2im_flat(g, wt, kernel, pad, in_size, padding, dilation, groups):
+    """col2im for unit stride with each (channel, batch element) plane flattened: ``g`` is
+    widened to the padded input's row length (zeros past the output), so every kernel
+    offset's add is one contiguous run per plane at a fixed flat offset instead of one short
+    run per output row (NumPy's per-row overhead was half of conv2's input gradient in the
+    MNIST net). The widened product costs pad/out more GEMM columns (26/24 there)."""
+    N, O = g.shape[:2]
+    osz = g.shape[2:]
+    n, og = len(osz), O // groups
+    cg = wt.shape[1] // _prod(kernel)
+    # row strides of the flattened padded plane; the runs read past its end by at most
+    # ``tail`` elements, which only the zero columns of the widened g reach
+    st = [1] * n
+    for i in range(n - 2, -1, -1):
+        st[i] = st[i + 1] * pad[i + 1]
+    run = osz[0] * st[0]
+    tail = sum((k - 1) * d * s for k, d, s in zip(kernel[1:], dilation[1:], st[1:]))
+    gw = _scratch((groups, og, N, osz[0]) + tuple(pad[1:]), g.dtype)
+    for i in range(1, n):       # zeros past the output only: the rest is copied over
+        gw[(Ellipsis, slice(osz[i], None)) + (slice(None),) * (n - 1 - i)] = 0
+    gw[(Ellipsis,) + tuple(slice(0, o) for o in osz[1:])] = g.reshape(
+        (N, groups, og) + tuple(osz)).transpose((1, 2, 0) + tuple(range(3, 3 + n)))
+    cols = np.matmul(wt, gw.reshape(groups, og, N * run),
+                     out=_scratch((groups, wt.shape[1], N * run), g.dtype))
+    _recycle(gw)
+    del gw
+    cols = cols.reshape(groups, len(cols[0]) // cg, cg, N, run)
+    gx = np.zeros((groups, cg, N, pad[0] * st[0] + tail), dtype=g.dtype)
+    for k, kk in enumerate(np.ndindex(*kernel)):
+        off = sum(kk[i] * dilation[i] * st[i] for i in range(n))
+        gx[..., off:off + run] += cols[:, k]
+    _recycle(cols)
+    del cols
+    gx = gx[..., :pad[0] * st[0]].reshape((groups, cg, N) + tuple(pad))
+    gx = gx[(Ellipsis,) + tuple(slice(p, p + s) for s, p in zip(in_size, padding))]
+    gx = np.ascontiguousarray(gx.transpose((2, 0, 1) + tuple(range(3, 3 + n))))
     return gx.reshape((N, groups * cg) + tuple(in_size))
 
 

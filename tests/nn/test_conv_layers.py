@@ -425,10 +425,15 @@ def test_recycled_window_buffers_never_alias_live_ones(monkeypatch):
     ((2, 3, 11), (5, 3, 3), {"dilation": 2, "padding": 3}),
     ((2, 2, 5, 6, 4), (4, 2, 3, 2, 2), {"stride": (1, 2, 1), "padding": 1}),
     ((4, 6, 7, 7), (3, 6, 5, 5), {}),
+    # unit stride, more filters than channels: flattened planes when outside the cache
+    ((2, 3, 8, 9), (12, 3, 3, 2), {"padding": (1, 2), "dilation": (2, 1)}),
+    ((2, 4, 6, 7), (12, 2, 3, 3), {"groups": 2, "padding": 1}),
+    ((2, 2, 5, 6, 4), (9, 2, 2, 3, 2), {"padding": (0, 1, 1), "dilation": (1, 2, 1)}),
 ])
 def test_conv_input_gradient_both_product_layouts(monkeypatch, in_cache, shape, wshape, kw):
     """The input gradient puts the batch innermost for products that fit in cache and
-    outermost for larger ones; both layouts give PyTorch's gradient."""
+    outermost for larger ones (with each plane flattened at unit stride); every layout gives
+    PyTorch's gradient."""
     from ember.ops import conv
     monkeypatch.setattr(conv, "_IN_CACHE", in_cache)
     rng = np.random.default_rng(0)
