@@ -1,8 +1,10 @@
 """Run the benchmark suite: ``python -m benchmarks [--quick] [--only NAME ...]``.
 
 Each workload runs on ember, on PyTorch (when installed) and, where it makes sense, as
-hand-written NumPy, alternating in one process; the table reports medians of repeats and the
-ratios, and is written to benchmarks/RESULTS.md with the machine's core count and versions.
+hand-written NumPy, each in a process of its own (``benchmarks/_worker.py``), the processes
+taking turns; the table reports medians of repeats and the ratios, and is written to
+benchmarks/RESULTS.md with the machine's core count and versions. ``--same-process`` runs them
+all in this process instead.
 """
 from __future__ import annotations
 
@@ -17,20 +19,38 @@ import time
 import numpy as np
 
 from . import workloads as W
-from ._harness import compare, fmt_time
+from ._harness import compare, compare_procs, fmt_time, worker
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def _libs():
-    import ember
-    libs = {"ember": ember}
-    try:
-        import torch
-        libs["torch"] = torch
-    except ImportError:
-        pass
-    return libs
+    """The frameworks to compare, by module name (PyTorch when installed; found without
+    importing it here: each framework runs in a process of its own)."""
+    import importlib.util
+    return ["ember"] + (["torch"] if importlib.util.find_spec("torch") else [])
+
+
+_SAME_PROCESS = False
+
+
+def _measure(libs, factory: str, args=(), n: int = 1, repeats: int = 7, warmup: int = 2,
+             numpy: str | None = None, extra: dict | None = None) -> dict:
+    """Median seconds per step of ``workloads.<factory>(lib, *args)`` for each framework (and
+    of ``workloads.<numpy>()``, the hand-written NumPy step); ``extra``: more labelled
+    ``(lib, factory, args)`` steps."""
+    specs = {k: (k, factory, tuple(args)) for k in libs}
+    if numpy is not None:
+        specs["numpy"] = ("numpy", numpy, ())
+    specs.update(extra or {})
+    if not _SAME_PROCESS:
+        return compare_procs(specs, n, repeats, warmup)
+    import importlib
+    steps = {}
+    for label, (lib, fac, a) in specs.items():
+        make = getattr(W, fac)
+        steps[label] = make(*a) if lib == "numpy" else make(importlib.import_module(lib), *a)
+    return compare(steps, n, repeats, warmup)
 
 
 def _row(name, times, target=None, note="", np_target=None):
@@ -53,36 +73,29 @@ def bench_ops(libs, quick):
     n = 2000 if quick else 20000
     for grad in (False, True):
         for op in W.OPS:
-            steps = {k: W.make_ops(m, op, grad) for k, m in libs.items()}
             rows.append(_row(f"op {op}{' (requires_grad)' if grad else ''}",
-                             compare(steps, n, repeats=5 if quick else 9),
+                             _measure(libs, "make_ops", (op, grad), n, 5 if quick else 9),
                              1.5 if op in ("view", "getitem") else None))
-    steps = {k: W.make_backward(m) for k, m in libs.items()}
-    rows.append(_row("5-op forward+backward", compare(steps, n // 4, repeats=5 if quick
-                                                         else 9)))
+    rows.append(_row("5-op forward+backward",
+                     _measure(libs, "make_backward", (), n // 4, 5 if quick else 9)))
     return rows
 
 
 def bench_workloads(libs, quick):
     r = 3 if quick else 9
     rows = []
-    steps = {k: W.make_linreg(m) for k, m in libs.items()}
-    steps["numpy"] = W.numpy_linreg()
-    rows.append(_row("1. linear regression step (seed)", compare(steps, 200, r), 0.35))
-    steps = {k: W.make_micrograd(m) for k, m in libs.items()}
-    rows.append(_row("2. micrograd 2-8-8-1 scalar MLP", compare(steps, 20, r), 0.5))
-    steps = {k: W.make_mlp(m) for k, m in libs.items()}
-    steps["numpy"] = W.numpy_mlp()
-    rows.append(_row("3. MLP 784-512-512-10, batch 128", compare(steps, 10, r), 1.0,
+    rows.append(_row("1. linear regression step (seed)",
+                     _measure(libs, "make_linreg", (), 200, r, numpy="numpy_linreg"), 0.35))
+    rows.append(_row("2. micrograd 2-8-8-1 scalar MLP", _measure(libs, "make_micrograd", (),
+                                                                 20, r), 0.5))
+    rows.append(_row("3. MLP 784-512-512-10, batch 128",
+                     _measure(libs, "make_mlp", (), 10, r, numpy="numpy_mlp"), 1.0,
                      "also <= 1.03x NumPy", np_target=1.03))
-    steps = {k: W.make_adam(m) for k, m in libs.items()}
-    rows.append(_row("4. Adam step, 100 params", compare(steps, 20, r), 1.0))
-    steps = {k: W.make_dataloader(m) for k, m in libs.items()}
-    rows.append(_row("5. DataLoader epoch, 60000x784", compare(steps, 1, 3 if quick else 5),
-                     1.0))
-    steps = {k: W.make_dataloader_workers(m, 2) for k, m in libs.items()}
-    steps["ember, 0 workers"] = W.make_dataloader_workers(libs["ember"], 0)
-    times = compare(steps, 1, 3 if quick else 5, warmup=1)
+    rows.append(_row("4. Adam step, 100 params", _measure(libs, "make_adam", (), 20, r), 1.0))
+    rows.append(_row("5. DataLoader epoch, 60000x784",
+                     _measure(libs, "make_dataloader", (), 1, 3 if quick else 5), 1.0))
+    times = _measure(libs, "make_dataloader_workers", (2,), 1, 3 if quick else 5, warmup=1,
+                     extra={"ember, 0 workers": ("ember", "make_dataloader_workers", (0,))})
     single = times.pop("ember, 0 workers")
     rows.append(_row("5b. DataLoader, CPU-bound transforms, 2 workers", times, 1.0,
                      f"ember with 0 workers: {fmt_time(single)} "
@@ -94,13 +107,12 @@ def bench_workloads(libs, quick):
 def bench_cnn(libs, quick):
     r = 3 if quick else 7
     rows = []
-    steps = {k: W.make_mnist_cnn(m) for k, m in libs.items()}
     rows.append(_row("8. MNIST convnet step (pytorch/examples), batch 64, Adadelta",
-                     compare(steps, 1, r), 1.25))
-    steps = {k: W.make_lenet(m) for k, m in libs.items()}
-    rows.append(_row("9. LeNet-5 step, 1x32x32, batch 64, SGD", compare(steps, 3, r), 1.0))
-    steps = {k: W.make_conv2d(m) for k, m in libs.items()}
-    rows.append(_row("10. conv2d fwd+bwd, 32x64x32x32, 64 3x3 filters", compare(steps, 1, r),
+                     _measure(libs, "make_mnist_cnn", (), 1, r), 1.25))
+    rows.append(_row("9. LeNet-5 step, 1x32x32, batch 64, SGD",
+                     _measure(libs, "make_lenet", (), 3, r), 1.0))
+    rows.append(_row("10. conv2d fwd+bwd, 32x64x32x32, 64 3x3 filters",
+                     _measure(libs, "make_conv2d", (), 1, r),
                      note="one layer, all three gradients"))
     return rows
 
@@ -109,13 +121,11 @@ def bench_models(libs, quick):
     """The language models of issue 11: a word-level LSTM step and a small GPT step."""
     r = 3 if quick else 7
     rows = []
-    steps = {k: W.make_lstm_lm(m) for k, m in libs.items()}
     rows.append(_row("12. word-LM LSTM step (10000 vocab, 2x200, seq 35, batch 20)",
-                     compare(steps, 1, r, warmup=1), 1.5))
+                     _measure(libs, "make_lstm_lm", (), 1, r, warmup=1), 1.5))
     for sdpa, label in ((False, "attention written out"), (True, "scaled_dot_product_attention")):
-        steps = {k: W.make_gpt(m, sdpa) for k, m in libs.items()}
         rows.append(_row(f"13. GPT step (4x128, 4 heads, block 64, batch 12), {label}",
-                         compare(steps, 1, r, warmup=1), 1.0))
+                         _measure(libs, "make_gpt", (sdpa,), 1, r, warmup=1), 1.0))
     mem = {k: _child(_GPT_PEAK.format(mod=k))[1] / 1024 for k in libs}
     rows.append({"name": "14. peak RSS, GPT step", "ember": None, "torch": None, "numpy": None,
                  "ratio": mem["ember"] / mem["torch"] if "torch" in mem else None,
@@ -204,7 +214,12 @@ def main(argv=None) -> int:
     ap.add_argument("--only", nargs="*", choices=["ops", "workloads", "cnn", "processes",
                                                    "models"])
     ap.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"))
+    ap.add_argument("--same-process", action="store_true",
+                    help="run every framework in this one process (as before: ember's import "
+                    "then tunes the allocator for PyTorch and NumPy too)")
     args = ap.parse_args(argv)
+    global _SAME_PROCESS
+    _SAME_PROCESS = args.same_process
     libs = _libs()
     parts = args.only or ["ops", "workloads", "processes", "models"]
     started = time.time()
@@ -219,14 +234,15 @@ def main(argv=None) -> int:
     versions = [f"ember {ember.__version__}", f"NumPy {np.__version__}",
                 f"Python {platform.python_version()}"]
     if "torch" in libs:
-        versions.append(f"PyTorch {libs['torch'].__version__} "
-                        f"({libs['torch'].get_num_threads()} threads)")
+        info = worker("torch").ask(op="info")
+        versions.append(f"PyTorch {info['version']} ({info['threads']} threads)")
     header = (f"# Benchmark results\n\nMachine: {os.cpu_count()} cores, "
               f"{platform.machine()}, {platform.system()}; {', '.join(versions)}.\n"
               f"Run: `python -m benchmarks{' --quick' if args.quick else ''}` on "
               f"{time.strftime('%Y-%m-%d')}, {time.time() - started:.0f} s. Times are medians "
-              "of repeats with the frameworks alternating in one process; ratios below 1 mean "
-              "ember is faster.\n")
+              "of repeats with the frameworks taking turns, "
+              + ("all in one process" if args.same_process else "each in a process of its own")
+              + "; ratios below 1 mean ember is faster.\n")
     body = "\n".join(f"\n## {name}\n\n{table}\n" for name, table in sections)
     with open(args.out, "w") as f:
         f.write(header + body)
