@@ -154,8 +154,23 @@ def _recycle(a) -> None:
 # of the padded NC* input. Each product below is then ONE large GEMM per group: many small
 # per-batch-element GEMMs would synchronise BLAS's threads once each, which costs tenfold on
 # a loaded machine. Only the (small) output and output gradient change layout.
-def _columns(x, kernel, stride, padding, dilation, groups, out=None):
-    """The im2col matrix ``(G, Cg*K, N*L)`` of ``x`` (one copy of the windows)."""
+def _batch_last(x, O: int, kernel, out) -> bool:
+    """Whether the window matrix takes the batch innermost, columns ordered (position, batch
+    element): on an input transposed to (C, *S, N) each window row is then one run of
+    out_w * N elements where the NC* layout gives runs of out_w (NumPy's per-run overhead:
+    LeNet's 2nd layer copied its windows in 770 us, now 130). It pays when those runs are many
+    and short next to the two transposes it adds, of the input and the output (per batch
+    element: C*S and O*L elements), and when the matrix stays in cache."""
+    N, C = x.shape[:2]
+    L = _prod(out)
+    runs = C * _prod(kernel) * (L // out[-1] if out[-1] else 0)
+    return (5 * runs > C * _prod(x.shape[2:]) + O * L
+            and C * _prod(kernel) * L * N * x.itemsize < _IN_CACHE)
+
+
+def _columns(x, kernel, stride, padding, dilation, groups, out=None, last=False):
+    """The im2col matrix ``(G, Cg*K, N*L)`` of ``x`` (one copy of the windows); with
+    ``last``, ``(G, Cg*K, L*N)``, the batch innermost (``_batch_last``)."""
     n = len(kernel)
     xp = zero_pad(x, padding)
     N, C = x.shape[:2]
@@ -164,6 +179,16 @@ def _columns(x, kernel, stride, padding, dilation, groups, out=None):
         sp = xp.shape[2:]
         out = tuple((sp[i] - dilation[i] * (kernel[i] - 1) - 1) // stride[i] + 1
                     for i in range(n))
+    if last:
+        xp = np.ascontiguousarray(np.moveaxis(xp, 0, -1))      # (C, *Sp, N)
+        st = xp.strides
+        v = as_strided(xp, (groups, cg) + tuple(kernel) + tuple(out) + (N,),
+                       (st[0] * cg, st[0]) + tuple(st[1 + i] * dilation[i] for i in range(n))
+                       + tuple(st[1 + i] * stride[i] for i in range(n)) + (st[-1],),
+                       writeable=False)
+        cols = _scratch(v.shape, x.dtype)
+        np.copyto(cols, v)
+        return cols.reshape(groups, cg * _prod(kernel), N * _prod(out)), tuple(out)
     st = xp.strides
     v = as_strided(xp, (N, groups, cg) + tuple(kernel) + tuple(out),
                    (st[0], st[1] * cg, st[1]) + tuple(st[2 + i] * dilation[i] for i in range(n))
@@ -176,25 +201,38 @@ def _columns(x, kernel, stride, padding, dilation, groups, out=None):
     return cols.reshape(groups, cg * _prod(kernel), N * _prod(out)), tuple(out)
 
 
-def _by_group(g, groups):
-    """(N, O, *out) -> (G, O/G, N*L), the layout of the GEMM results (one copy)."""
+def _by_group(g, groups, last=False):
+    """(N, O, *out) -> (G, O/G, N*L), the layout of the GEMM results (one copy); with
+    ``last``, (G, O/G, L*N)."""
     N, O = g.shape[:2]
     L = _prod(g.shape[2:])
-    return np.ascontiguousarray(g.reshape(N, groups, O // groups, L).transpose(1, 2, 0, 3)
-                                ).reshape(groups, O // groups, N * L)
+    g = g.reshape(N, groups, O // groups, L)
+    g = g.transpose(1, 2, 3, 0) if last else g.transpose(1, 2, 0, 3)
+    return np.ascontiguousarray(g).reshape(groups, O // groups, N * L)
+
+
+def _out_size(x_shape, kernel, stride, padding, dilation) -> tuple:
+    return tuple((x_shape[2 + i] + 2 * padding[i] - dilation[i] * (kernel[i] - 1) - 1)
+                 // stride[i] + 1 for i in range(len(kernel)))
 
 
 def _conv_np(x, w, stride, padding, dilation, groups, keep=None, bias=None):
     """Cross-correlation of ``x`` (N, C, *S) with ``w`` (O, C/G, *K), plus ``bias`` (O,) if
-    given; the window matrix is appended to the list ``keep`` when one is given (the weight
-    gradient reuses it)."""
+    given; the window matrix and whether its batch is innermost are appended to the list
+    ``keep`` when one is given (the weight gradient reuses it)."""
     N, O = x.shape[0], w.shape[0]
-    cols, osz = _columns(x, w.shape[2:], stride, padding, dilation, groups)
+    kernel = w.shape[2:]
+    osz = _out_size(x.shape, kernel, stride, padding, dilation)
+    last = _batch_last(x, O, kernel, osz)
+    cols, osz = _columns(x, kernel, stride, padding, dilation, groups, osz, last)
     if keep is not None:
-        keep.append(cols)
+        keep += (cols, last)
     # sizes spelled out (not -1): a weight may be empty
     r = np.matmul(w.reshape(groups, O // groups, _prod(w.shape[1:])), cols)  # (G, O/G, NL)
-    r = r.reshape(O, N, _prod(osz)).transpose(1, 0, 2)
+    if last:
+        r = r.reshape(O, _prod(osz), N).transpose(2, 0, 1)
+    else:
+        r = r.reshape(O, N, _prod(osz)).transpose(1, 0, 2)
     out = np.empty((N, O, _prod(osz)), dtype=r.dtype)
     if bias is None:
         np.copyto(out, r)
@@ -203,10 +241,11 @@ def _conv_np(x, w, stride, padding, dilation, groups, keep=None, bias=None):
     return out.reshape((N, O) + osz)
 
 
-def _conv_input_grad_np(g, w, in_size, stride, padding, dilation, groups, gt=None):
+def _conv_input_grad_np(g, w, in_size, stride, padding, dilation, groups, gt=None,
+                        last=False):
     """The adjoint of ``_conv_np`` in ``x``: ``g`` (N, O, *out) to (N, C, *in_size): one GEMM
     to the window columns, then one strided add per kernel offset (col2im); ``gt``: ``g`` in
-    the GEMM's layout, if the caller has it."""
+    the GEMM's layout (``_by_group(g, groups, last)``), if the caller has it."""
     N, O = g.shape[:2]
     osz = tuple(g.shape[2:])
     kernel = tuple(w.shape[2:])
@@ -233,15 +272,15 @@ def _conv_input_grad_np(g, w, in_size, stride, padding, dilation, groups, gt=Non
         # runs along rows of out_w * N elements, not out_w (NumPy's per-row overhead
         # dominated small layers such as LeNet's); large ones keep the batch outside, where
         # the extra transposes of g and gx would cost more memory traffic than they save
-        gl = np.ascontiguousarray(g.reshape(N, groups, og, L).transpose(1, 2, 3, 0))
-        cols = np.matmul(wt, gl.reshape(groups, og, L * N))
+        gl = gt if gt is not None and last else _by_group(g, groups, True)
+        cols = np.matmul(wt, gl)
         cols = cols.reshape((groups, kp, cg) + osz + (N,))
         gx = np.zeros((groups, cg) + pad + (N,), dtype=g.dtype)
         pre = (slice(None),) * 2
     elif n > 1 and all(s == 1 for s in stride):
         return _col2im_flat(g, wt, kernel, pad, in_size, padding, dilation, groups)
     else:
-        gt = _by_group(g, groups) if gt is None else gt
+        gt = _by_group(g, groups) if gt is None or last else gt
         cols = np.matmul(wt, gt, out=_scratch((groups, kp * cg, gt.shape[2]), g.dtype))
         cols = cols.reshape((groups, kp, cg, N) + osz)
         gx = np.zeros((groups, cg, N) + pad, dtype=g.dtype)
@@ -299,16 +338,20 @@ def _col2im_flat(g, wt, kernel, pad, in_size, padding, dilation, groups):
 
 
 def _conv_weight_grad_np(x, g, kernel, stride, padding, dilation, groups, cols=None,
-                         gt=None):
+                         gt=None, last=False):
     """The adjoint of ``_conv_np`` in ``w``: sum over batch and positions of g x windows
-    (``cols``: the forward's window matrix, ``gt``: ``g`` in the GEMM's layout, if kept)."""
+    (``cols``: the forward's window matrix, ``gt``: ``g`` in the GEMM's layout, if kept;
+    ``last``: whether both have the batch innermost)."""
     O = g.shape[1]
     cg = x.shape[1] // groups
     if cols is None:
-        cols, _ = _columns(x, kernel, stride, padding, dilation, groups, g.shape[2:])
+        fresh = _batch_last(x, O, kernel, g.shape[2:])
+        if fresh != last:
+            gt, last = None, fresh
+        cols, _ = _columns(x, kernel, stride, padding, dilation, groups, g.shape[2:], last)
     # as (G, Cg*K, O/G): with the long N*L sum as the inner dimension of both operands,
     # OpenBLAS's two threads spent ten times the CPU time on the (O/G, Cg*K) orientation
-    gt = _by_group(g, groups) if gt is None else gt
+    gt = _by_group(g, groups, last) if gt is None else gt
     gw = np.matmul(cols, gt.swapaxes(1, 2))
     return np.ascontiguousarray(gw.swapaxes(1, 2)).reshape((O, cg) + tuple(kernel))
 
@@ -321,15 +364,16 @@ def _conv_fwd(x, w, stride, padding, dilation, groups):
                         (0,) * len(stride), groups)
 
 
-def _grad_layout(g, groups, both: bool):
+def _grad_layout(g, groups, both: bool, last: bool):
     """The output gradient in the GEMMs' layout, made once when both gradients use it (on
     arrays; tensors use convolutions and need none)."""
-    return _by_group(g, groups) if both and anp.is_array(g) else None
+    return _by_group(g, groups, last) if both and anp.is_array(g) else None
 
 
-def _conv_input_grad(g, w, in_size, stride, padding, dilation, groups, gt=None):
+def _conv_input_grad(g, w, in_size, stride, padding, dilation, groups, gt=None, last=False):
     if anp.is_array(g):
-        return _conv_input_grad_np(g, w, in_size, stride, padding, dilation, groups, gt)
+        return _conv_input_grad_np(g, w, in_size, stride, padding, dilation, groups, gt,
+                                   last)
     k = w.shape[2:]
     # the output_padding that makes the transposed convolution reach in_size
     op = tuple(in_size[i] - ((g.shape[2 + i] - 1) * stride[i] - 2 * padding[i]
@@ -337,9 +381,11 @@ def _conv_input_grad(g, w, in_size, stride, padding, dilation, groups, gt=None):
     return _convolution(g, w, None, stride, padding, dilation, True, op, groups)
 
 
-def _conv_weight_grad(x, g, kernel, stride, padding, dilation, groups, cols=None, gt=None):
+def _conv_weight_grad(x, g, kernel, stride, padding, dilation, groups, cols=None, gt=None,
+                      last=False):
     if anp.is_array(x):
-        return _conv_weight_grad_np(x, g, kernel, stride, padding, dilation, groups, cols, gt)
+        return _conv_weight_grad_np(x, g, kernel, stride, padding, dilation, groups, cols, gt,
+                                    last)
     # As a convolution: batch and channels of x swap roles, g becomes the kernel, and the
     # stride and dilation exchange places; the result is cut back to the kernel's size.
     n = len(kernel)
@@ -381,7 +427,7 @@ def _convolution(input, weight, bias, stride, padding, dilation, transposed, out
         node.has_bias = bias is not None
         t = record(node, r, inputs)
         node.in_size, node.kernel = x.shape[2:], w.shape[2:]
-        node.cols = keep[0] if not transposed and keep else None
+        node.cols, node.cols_last = keep if not transposed and keep else (None, False)
         node.save(input if weight._rg else None, weight if input._rg else None)
         return t
     return _wrap(r)
@@ -389,7 +435,7 @@ def _convolution(input, weight, bias, stride, padding, dilation, transposed, out
 
 class ConvolutionBackward0(Node):
     __slots__ = ("stride", "padding", "dilation", "transposed", "output_padding", "groups",
-                 "has_bias", "in_size", "kernel", "cols")
+                 "has_bias", "in_size", "kernel", "cols", "cols_last")
     _saved_names = ("input", "weight")
 
     def _release_extra(self) -> None:
@@ -407,11 +453,12 @@ class ConvolutionBackward0(Node):
             if need[1][0] is not None:
                 gw = _conv_weight_grad(grad, x, self.kernel, s, p, d, g)
         else:
-            gt = _grad_layout(grad, g, need[0][0] is not None and need[1][0] is not None)
+            last = self.cols_last
+            gt = _grad_layout(grad, g, need[0][0] is not None and need[1][0] is not None, last)
             if need[0][0] is not None:
-                gx = _conv_input_grad(grad, w, self.in_size, s, p, d, g, gt)
+                gx = _conv_input_grad(grad, w, self.in_size, s, p, d, g, gt, last)
             if need[1][0] is not None:
-                gw = _conv_weight_grad(x, grad, self.kernel, s, p, d, g, self.cols, gt)
+                gw = _conv_weight_grad(x, grad, self.kernel, s, p, d, g, self.cols, gt, last)
         if self.has_bias and need[2][0] is not None:
             gb = anp.sum(grad, (0,) + tuple(range(2, grad.ndim)))
         return gx, gw, gb

@@ -419,6 +419,46 @@ def test_recycled_window_buffers_never_alias_live_ones(monkeypatch):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.parametrize("batch_last", [False, True])
+@pytest.mark.parametrize("shape,wshape,kw", [
+    ((3, 4, 9, 8), (6, 2, 3, 2), {"stride": (2, 1), "padding": (1, 0), "groups": 2}),
+    ((2, 3, 11), (5, 3, 3), {"dilation": 2, "padding": 3}),
+    ((2, 2, 5, 6, 4), (4, 2, 3, 2, 2), {"stride": (1, 2, 1), "padding": 1}),
+    ((5, 6, 14, 14), (16, 6, 5, 5), {}),
+    ((2, 4, 6, 7), (12, 2, 3, 3), {"groups": 2, "padding": 1, "dilation": (2, 1)}),
+])
+def test_conv_both_window_layouts(monkeypatch, batch_last, shape, wshape, kw):
+    """The window matrix with the batch innermost or outermost gives PyTorch's output and
+    all three gradients, whichever layout is forced (the weight gradient reuses the
+    forward's windows, the input gradient shares the output gradient's layout)."""
+    from ember.ops import conv
+    monkeypatch.setattr(conv, "_batch_last", lambda *a: batch_last)
+    rng = np.random.default_rng(1)
+    x, w = rng.standard_normal(shape), rng.standard_normal(wshape)
+    b = rng.standard_normal(wshape[0])
+    n = len(wshape) - 2
+    res = []
+    for lib in (ember, torch):
+        ts = [lib.tensor(a, requires_grad=True) for a in (x, w, b)]
+        y = getattr(lib.nn.functional, f"conv{n}d")(*ts, **kw)
+        y.backward(lib.tensor(np.cos(np.arange(y.numel())).reshape(tuple(y.shape))))
+        res.append([y.detach().numpy()] + [t.grad.numpy() for t in ts])
+    for a, e in zip(*res):
+        np.testing.assert_allclose(a, e, rtol=1e-10, atol=1e-10)
+
+
+def test_batch_innermost_windows_where_runs_are_short():
+    """The batch goes innermost for LeNet's second layer (10-wide output rows), not for
+    layers whose output rows are long or whose output is large next to their windows."""
+    from ember.ops.conv import _batch_last
+    x = np.empty((64, 6, 14, 14), np.float32)
+    assert _batch_last(x, 16, (5, 5), (10, 10))
+    assert not _batch_last(np.empty((64, 1, 32, 32), np.float32), 6, (5, 5), (28, 28))
+    assert not _batch_last(np.empty((64, 32, 26, 26), np.float32), 64, (3, 3), (24, 24))
+    # too big to stay in cache
+    assert not _batch_last(np.empty((4096, 6, 14, 14), np.float32), 16, (5, 5), (10, 10))
+
+
 @pytest.mark.parametrize("in_cache", [0, 1 << 40])
 @pytest.mark.parametrize("shape,wshape,kw", [
     ((3, 4, 9, 8), (6, 2, 3, 2), {"stride": (2, 1), "padding": (1, 0), "groups": 2}),
