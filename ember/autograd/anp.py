@@ -97,13 +97,26 @@ def exp2(x):
 
 
 def rsqrt(x):
-    return np.reciprocal(np.sqrt(x)) if isinstance(x, _ARRAY) else x.rsqrt()
+    return recip_array(np.sqrt(x)) if isinstance(x, _ARRAY) else x.rsqrt()
+
+
+_ONES = {np.dtype(t): t(1) for t in (np.float16, np.float32, np.float64)}
+
+
+def recip_array(x, out=None):
+    """``1 / x`` of a NumPy array or scalar. For real floats as ``np.divide(1, x)``: bit for
+    bit np.reciprocal's result (both round the exact quotient once), in half its time
+    (NumPy has vector loops for division only)."""
+    one = _ONES.get(x.dtype)
+    if one is None:
+        return np.reciprocal(x, out=out)
+    return np.divide(one, x, out=out)
 
 
 def reciprocal(x):
     """``1 / x``. (A Python number divided by a tensor is ``reciprocal(t) * number`` in ember
     and PyTorch, which NumPy's ``number / array`` does not round alike: write it so.)"""
-    return np.reciprocal(x) if isinstance(x, _ARRAY) else x.reciprocal()
+    return recip_array(x) if isinstance(x, _ARRAY) else x.reciprocal()
 
 
 def pow(x, e):  # noqa: A001

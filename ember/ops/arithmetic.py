@@ -478,7 +478,7 @@ class AbsBackward0(Node):
 
 def reciprocal(input: Tensor, *, out=None) -> Tensor:
     """``1 / input`` (integers give floats)."""
-    return _float_unary(input, np.reciprocal, ReciprocalBackward0, _SAVE_RESULT, out,
+    return _float_unary(input, anp.recip_array, ReciprocalBackward0, _SAVE_RESULT, out,
                         "reciprocal")
 
 

@@ -33,7 +33,7 @@ def _sigmoid_np(x):
     e = np.negative(x)
     np.exp(e, out=e)
     e += 1
-    return np.reciprocal(e, out=e)
+    return anp.recip_array(e, out=e)
 
 
 def sigmoid(input: Tensor, *, out=None) -> Tensor:

@@ -42,7 +42,7 @@ class SqrtBackward0(Node):
 
 def _rsqrt_np(d):
     r = np.sqrt(d)
-    return np.reciprocal(r, out=r) if r.__class__ is _ndarray else 1 / r
+    return anp.recip_array(r, out=r) if r.__class__ is _ndarray else 1 / r
 
 
 def rsqrt(input: Tensor, *, out=None) -> Tensor:

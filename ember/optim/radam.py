@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
+from ..autograd.anp import recip_array
 from .optimizer import (Optimizer, _check_betas, _check_group_flags, _check_lr, _check_nonneg,
                         _counted_items, _lerp_, _Plan, _step_params, _value)
 
@@ -87,7 +88,7 @@ def _radam_core(arrays: list, plan: _Plan) -> None:
     if rect is not None:
         adaptive = np.sqrt(v)
         adaptive += eps
-        np.reciprocal(adaptive, out=adaptive)
+        recip_array(adaptive, out=adaptive)
         adaptive *= bias_correction2_sqrt
         d *= adaptive
         d *= rect
