@@ -211,18 +211,14 @@ def _by_group(g, groups, last=False):
     return np.ascontiguousarray(g).reshape(groups, O // groups, N * L)
 
 
-def _out_size(x_shape, kernel, stride, padding, dilation) -> tuple:
-    return tuple((x_shape[2 + i] + 2 * padding[i] - dilation[i] * (kernel[i] - 1) - 1)
-                 // stride[i] + 1 for i in range(len(kernel)))
-
-
 def _conv_np(x, w, stride, padding, dilation, groups, keep=None, bias=None):
     """Cross-correlation of ``x`` (N, C, *S) with ``w`` (O, C/G, *K), plus ``bias`` (O,) if
     given; the window matrix and whether its batch is innermost are appended to the list
     ``keep`` when one is given (the weight gradient reuses it)."""
     N, O = x.shape[0], w.shape[0]
     kernel = w.shape[2:]
-    osz = _out_size(x.shape, kernel, stride, padding, dilation)
+    osz = tuple(out_size(x.shape[2 + i], kernel[i], stride[i], padding[i], dilation[i])
+                for i in range(len(kernel)))
     last = _batch_last(x, O, kernel, osz)
     cols, osz = _columns(x, kernel, stride, padding, dilation, groups, osz, last)
     if keep is not None:
